@@ -1,0 +1,37 @@
+# The two commands of the README: `make run` and `make test`. Everything else is a helper.
+PRESET ?= ci
+JOBS ?= $(shell nproc)
+
+.PHONY: run test deps build release asan lint format format-check clean
+
+deps:
+	./scripts/install-deps.sh
+
+build: deps
+	cmake --preset $(PRESET)
+	cmake --build --preset $(PRESET) -j $(JOBS)
+
+# Tests that compare against an independent reference must not skip here: CI installs it.
+test: build
+	TOQ_REQUIRE_BOTOCORE=1 TOQ_REQUIRE_S3RVER=1 ctest --preset $(PRESET) -j $(JOBS)
+
+# Until the HTTP issue lands there is no server to start: build and show what was built.
+run: deps
+	cmake --preset release
+	cmake --build --preset release -j $(JOBS)
+	./build/release/src/app/toq-media version
+
+asan:
+	$(MAKE) test PRESET=asan
+
+lint: build
+	./scripts/lint.sh build/$(PRESET)
+
+format:
+	find src tests bench -name '*.cpp' -o -name '*.hpp' | xargs clang-format -i
+
+format-check:
+	./scripts/check-format.sh
+
+clean:
+	rm -rf build

@@ -1,0 +1,165 @@
+#include "adapter/sqlite/connection.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <thread>
+#include <utility>
+
+#include <fmt/format.h>
+
+namespace toq::sqlite {
+
+using core::ErrorCode;
+
+Result<std::unique_ptr<Connection>> Connection::open(const ConnectionOptions& options) {
+  sqlite3* raw = nullptr;
+  const int rc =
+      sqlite3_open_v2(options.path.c_str(), &raw,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  std::unique_ptr<Connection> conn(new Connection(raw));  // owns raw even when open failed
+  if (rc != SQLITE_OK) {
+    return core::fail(ErrorCode::kDatabaseError,
+                      fmt::format("cannot open SQLite database {}: {}", options.path.string(),
+                                  raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc)),
+                      {}, "Check that the data directory exists and is writable.");
+  }
+  sqlite3_extended_result_codes(raw, 1);
+  sqlite3_busy_timeout(raw, options.busy_timeout_ms);
+  // WAL lets readers run beside the writer; FULL sync makes an acknowledged commit survive power
+  // loss, not only a process crash (a 202 for "complete" must not be forgotten).
+  // Switching a new file to WAL takes a lock that SQLite does not wait for through the busy
+  // handler, so processes opening the same fresh database at once retry here until the timeout.
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(options.busy_timeout_ms);
+  for (int attempt = 1;; ++attempt) {
+    auto s = conn->exec(
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; "
+        "PRAGMA trusted_schema=OFF;");
+    if (s) break;
+    if (s.error().code != ErrorCode::kDatabaseBusy || std::chrono::steady_clock::now() > deadline) {
+      return std::unexpected(s.error());
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(std::min(attempt, 50)));
+  }
+  return conn;
+}
+
+Connection::~Connection() {
+  cache_.clear();  // statements must be finalized before the connection closes
+}
+
+Status Connection::exec(std::string_view sql) {
+  char* msg = nullptr;
+  const std::string text(sql);
+  const int rc = sqlite3_exec(db_.get(), text.c_str(), nullptr, nullptr, &msg);
+  if (rc == SQLITE_OK) return {};
+  std::string detail = msg ? msg : sqlite3_errstr(rc);
+  sqlite3_free(msg);
+  auto err = error("exec", rc);
+  err.message = fmt::format("SQLite exec failed: {} (in: {:.120})", detail, text);
+  return std::unexpected(std::move(err));
+}
+
+Result<Statement> Connection::prepare(std::string_view sql) {
+  std::string key(sql);
+  auto it = cache_.find(key);
+  if (it == cache_.end()) {
+    sqlite3_stmt* raw = nullptr;
+    const int rc = sqlite3_prepare_v3(db_.get(), key.data(), static_cast<int>(key.size()),
+                                      SQLITE_PREPARE_PERSISTENT, &raw, nullptr);
+    if (rc != SQLITE_OK) {
+      auto err = error("prepare", rc);
+      err.message += fmt::format(" (in: {:.160})", key);
+      return std::unexpected(std::move(err));
+    }
+    it = cache_.emplace(std::move(key), std::unique_ptr<sqlite3_stmt, StmtFinalizer>(raw)).first;
+  }
+  return Statement(*this, it->second.get());
+}
+
+std::int64_t Connection::last_insert_rowid() const {
+  return sqlite3_last_insert_rowid(db_.get());
+}
+int Connection::changes() const {
+  return sqlite3_changes(db_.get());
+}
+int Connection::extended_errcode() const {
+  return sqlite3_extended_errcode(db_.get());
+}
+
+Error Connection::error(std::string_view what, int rc) const {
+  const int primary = rc & 0xff;
+  const auto code = (primary == SQLITE_BUSY || primary == SQLITE_LOCKED)
+                        ? ErrorCode::kDatabaseBusy
+                        : ErrorCode::kDatabaseError;
+  return core::make_error(
+      code,
+      fmt::format("SQLite {} failed ({}): {}", what, sqlite3_errstr(rc), sqlite3_errmsg(db_.get())),
+      {}, code == ErrorCode::kDatabaseBusy ? "Try again in a moment." : "");
+}
+
+Statement::~Statement() {
+  if (stmt_ != nullptr) {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+  }
+}
+
+Statement& Statement::bind(int index, std::int64_t value) {
+  sqlite3_bind_int64(stmt_, index, value);
+  return *this;
+}
+
+Statement& Statement::bind(int index, std::string_view value) {
+  sqlite3_bind_text64(stmt_, index, value.data(), value.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+  return *this;
+}
+
+Statement& Statement::bind_null(int index) {
+  sqlite3_bind_null(stmt_, index);
+  return *this;
+}
+
+Result<bool> Statement::step() {
+  const int rc = sqlite3_step(stmt_);
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  return std::unexpected(conn_->error("step", rc));
+}
+
+Status Statement::run() {
+  while (true) {
+    auto r = step();
+    if (!r) return std::unexpected(r.error());
+    if (!*r) return {};
+  }
+}
+
+bool Statement::is_null(int col) const {
+  return sqlite3_column_type(stmt_, col) == SQLITE_NULL;
+}
+std::int64_t Statement::int64(int col) const {
+  return sqlite3_column_int64(stmt_, col);
+}
+std::int32_t Statement::int32(int col) const {
+  return sqlite3_column_int(stmt_, col);
+}
+
+std::string Statement::text(int col) const {
+  const auto* p = sqlite3_column_text(stmt_, col);
+  const auto n = sqlite3_column_bytes(stmt_, col);
+  if (p == nullptr) return {};
+  return {reinterpret_cast<const char*>(p), static_cast<std::size_t>(n)};
+}
+
+std::optional<std::int64_t> Statement::opt_int64(int col) const {
+  if (is_null(col)) return std::nullopt;
+  return int64(col);
+}
+
+std::optional<std::string> Statement::opt_text(int col) const {
+  if (is_null(col)) return std::nullopt;
+  return text(col);
+}
+
+}  // namespace toq::sqlite

@@ -1,0 +1,202 @@
+#include "adapter/sqlite/migrations.hpp"
+
+#include <fmt/format.h>
+
+namespace toq::sqlite {
+namespace {
+
+// Times are INTEGER milliseconds since the Unix epoch (UTC). The two "at most one" rules of the
+// architecture are partial unique indexes, so no interleaving of writers can break them.
+constexpr std::string_view kInitialSchema = R"sql(
+CREATE TABLE listings (
+  id              INTEGER PRIMARY KEY,  -- the platform's listingIdentityId
+  owner_id        INTEGER NOT NULL,
+  photographer_id INTEGER,
+  kind            TEXT    NOT NULL CHECK (kind IN ('RESIDENTIAL', 'DEVELOPMENT')),
+  status          TEXT    NOT NULL CHECK (length(status) BETWEEN 1 AND 64),
+  updated_at      INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE batches (
+  id          INTEGER PRIMARY KEY AUTOINCREMENT,
+  listing_id  INTEGER NOT NULL REFERENCES listings (id),
+  reference   TEXT    NOT NULL DEFAULT '',
+  status      TEXT    NOT NULL
+              CHECK (status IN ('PENDING_UPLOAD', 'RECEIVED', 'PROCESSING', 'READY', 'FAILED')),
+  created_by  INTEGER NOT NULL,
+  created_at  INTEGER NOT NULL,
+  updated_at  INTEGER NOT NULL,
+  expires_at  INTEGER NOT NULL,
+  deleted_at  INTEGER,
+  CHECK (deleted_at IS NULL OR status IN ('READY', 'FAILED'))
+) STRICT;
+CREATE UNIQUE INDEX batches_one_open_per_listing ON batches (listing_id)
+  WHERE status IN ('PENDING_UPLOAD', 'RECEIVED', 'PROCESSING');
+CREATE INDEX batches_by_listing ON batches (listing_id, id);
+
+CREATE TABLE jobs (
+  id               INTEGER PRIMARY KEY AUTOINCREMENT,
+  batch_id         INTEGER NOT NULL REFERENCES batches (id),
+  run              INTEGER NOT NULL CHECK (run >= 1),
+  attempt          INTEGER NOT NULL DEFAULT 0 CHECK (attempt >= 0),
+  status           TEXT    NOT NULL CHECK (status IN ('QUEUED', 'RUNNING', 'SUCCEEDED', 'FAILED')),
+  created_at       INTEGER NOT NULL,
+  started_at       INTEGER,
+  completed_at     INTEGER,
+  lease_owner      TEXT,
+  lease_expires_at INTEGER,
+  error_code       TEXT,
+  error_message    TEXT    NOT NULL DEFAULT '',
+  UNIQUE (batch_id, run),
+  -- a job that has run, or finished, always has its start time (the "no start time" incident)
+  CHECK (status = 'QUEUED' OR (started_at IS NOT NULL AND attempt >= 1)),
+  CHECK ((status IN ('SUCCEEDED', 'FAILED')) = (completed_at IS NOT NULL)),
+  CHECK (status <> 'RUNNING' OR (lease_owner IS NOT NULL AND lease_expires_at IS NOT NULL)),
+  CHECK ((status = 'FAILED') = (error_code IS NOT NULL))
+) STRICT;
+CREATE UNIQUE INDEX jobs_one_active_per_batch ON jobs (batch_id)
+  WHERE status IN ('QUEUED', 'RUNNING');
+CREATE INDEX jobs_queued ON jobs (status, id);
+
+CREATE TABLE assets (
+  id                  INTEGER PRIMARY KEY AUTOINCREMENT,
+  batch_id            INTEGER NOT NULL REFERENCES batches (id),
+  client_id           TEXT    NOT NULL,
+  media_type          TEXT    NOT NULL CHECK (media_type IN ('PHOTO_VERTICAL', 'PHOTO_HORIZONTAL',
+                        'VIDEO_VERTICAL', 'VIDEO_HORIZONTAL', 'PROJECT_DOC', 'PROJECT_RENDER')),
+  filename            TEXT    NOT NULL,
+  content_type        TEXT    NOT NULL,
+  bytes               INTEGER NOT NULL CHECK (bytes > 0),
+  checksum_sha256     TEXT    NOT NULL,
+  title               TEXT    NOT NULL DEFAULT '',
+  sequence            INTEGER NOT NULL CHECK (sequence >= 1),
+  status              TEXT    NOT NULL
+                      CHECK (status IN ('PENDING_UPLOAD', 'UPLOADED', 'PROCESSING', 'READY', 'FAILED')),
+  multipart_upload_id TEXT,
+  width               INTEGER,
+  height              INTEGER,
+  duration_ms         INTEGER,
+  format              TEXT,
+  codec               TEXT,
+  rotation            INTEGER,
+  hdr                 INTEGER NOT NULL DEFAULT 0 CHECK (hdr IN (0, 1)),
+  has_audio           INTEGER NOT NULL DEFAULT 0 CHECK (has_audio IN (0, 1)),
+  error_code          TEXT,
+  error_message       TEXT,
+  error_hint          TEXT,
+  job_id              INTEGER REFERENCES jobs (id),
+  created_at          INTEGER NOT NULL,
+  updated_at          INTEGER NOT NULL,
+  UNIQUE (batch_id, client_id),
+  UNIQUE (batch_id, media_type, sequence),
+  CHECK ((status = 'FAILED') = (error_code IS NOT NULL)),
+  CHECK (status NOT IN ('PROCESSING', 'READY') OR job_id IS NOT NULL)
+) STRICT;
+CREATE INDEX assets_by_batch ON assets (batch_id, id);
+
+CREATE TABLE renditions (
+  id          INTEGER PRIMARY KEY AUTOINCREMENT,
+  asset_id    INTEGER NOT NULL REFERENCES assets (id),
+  job_id      INTEGER NOT NULL REFERENCES jobs (id),
+  name        TEXT    NOT NULL,
+  format      TEXT    NOT NULL,
+  width       INTEGER NOT NULL CHECK (width >= 0),
+  height      INTEGER NOT NULL CHECK (height >= 0),
+  bytes       INTEGER NOT NULL CHECK (bytes >= 0),
+  key         TEXT    NOT NULL UNIQUE,
+  sha256_hex  TEXT    NOT NULL DEFAULT '',
+  UNIQUE (asset_id, job_id, name, format)
+) STRICT;
+)sql";
+
+const std::vector<Migration> kMigrations = {
+    {1, "initial_schema", kInitialSchema},
+};
+
+constexpr std::string_view kBookkeeping = R"sql(
+CREATE TABLE IF NOT EXISTS schema_migrations (
+  version    INTEGER PRIMARY KEY,
+  name       TEXT    NOT NULL,
+  applied_at TEXT    NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+) STRICT;
+)sql";
+
+// Runs `body` inside BEGIN IMMEDIATE ... COMMIT, rolling back on error.
+template <class F>
+Status in_write_transaction(Connection& conn, F&& body) {
+  if (auto s = conn.exec("BEGIN IMMEDIATE"); !s) return s;
+  auto s = body();
+  if (!s) {
+    (void)conn.exec("ROLLBACK");
+    return s;
+  }
+  if (auto c = conn.exec("COMMIT"); !c) {
+    (void)conn.exec("ROLLBACK");
+    return c;
+  }
+  return {};
+}
+
+}  // namespace
+
+const std::vector<Migration>& migrations() {
+  return kMigrations;
+}
+int latest_schema_version() {
+  return kMigrations.back().version;
+}
+
+Result<int> schema_version(Connection& conn) {
+  auto exists = conn.prepare(
+      "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'");
+  if (!exists) return std::unexpected(exists.error());
+  if (auto r = exists->step(); !r) return std::unexpected(r.error());
+  if (exists->int64(0) == 0) return 0;
+  auto q = conn.prepare("SELECT coalesce(max(version), 0) FROM schema_migrations");
+  if (!q) return std::unexpected(q.error());
+  if (auto r = q->step(); !r) return std::unexpected(r.error());
+  return q->int32(0);
+}
+
+Result<MigrationReport> migrate(Connection& conn) {
+  MigrationReport report;
+  if (auto s = conn.exec(kBookkeeping); !s) return std::unexpected(s.error());
+  auto start = schema_version(conn);
+  if (!start) return std::unexpected(start.error());
+  report.from_version = *start;
+  report.to_version = *start;
+  if (*start > latest_schema_version()) {
+    return core::fail(core::ErrorCode::kSchemaTooNew,
+                      fmt::format("the database is at schema version {}, this toq-media knows up "
+                                  "to {}",
+                                  *start, latest_schema_version()),
+                      {}, "Run a toq-media release at least as new as the one that migrated it.");
+  }
+  for (const auto& m : kMigrations) {
+    bool applied_now = false;
+    auto s = in_write_transaction(conn, [&]() -> Status {
+      auto current = schema_version(conn);  // re-read under the write lock
+      if (!current) return std::unexpected(current.error());
+      if (*current >= m.version) return {};
+      if (auto e = conn.exec(m.sql); !e) return e;
+      auto ins = conn.prepare("INSERT INTO schema_migrations (version, name) VALUES (?1, ?2)");
+      if (!ins) return std::unexpected(ins.error());
+      ins->bind_all(std::int64_t{m.version}, m.name);
+      if (auto r = ins->run(); !r) return r;
+      applied_now = true;
+      return {};
+    });
+    if (!s) {
+      auto err = s.error();
+      err.message = fmt::format("migration {} {} failed: {}", m.version, m.name, err.message);
+      return std::unexpected(std::move(err));
+    }
+    if (applied_now) report.applied.push_back(fmt::format("{} {}", m.version, m.name));
+  }
+  auto end = schema_version(conn);
+  if (!end) return std::unexpected(end.error());
+  report.to_version = *end;
+  return report;
+}
+
+}  // namespace toq::sqlite

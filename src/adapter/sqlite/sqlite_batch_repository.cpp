@@ -1,0 +1,169 @@
+#include "adapter/sqlite/sqlite_batch_repository.hpp"
+
+#include <fmt/format.h>
+
+#include "adapter/sqlite/sql_util.hpp"
+
+namespace toq::sqlite {
+
+using core::Batch;
+using core::BatchStatus;
+using core::ErrorCode;
+
+namespace {
+constexpr std::string_view kColumns =
+    "id, listing_id, reference, status, created_by, created_at, updated_at, expires_at, "
+    "deleted_at";
+
+std::string select_where(std::string_view where) {
+  return fmt::format("SELECT {} FROM batches WHERE {}", kColumns, where);
+}
+
+Batch map_batch(const Statement& s) {
+  Batch b;
+  b.id = core::BatchId{s.int64(0)};
+  b.listing_id = core::ListingId{s.int64(1)};
+  b.reference = s.text(2);
+  b.status = core::parse_batch_status(s.text(3)).value_or(BatchStatus::kFailed);
+  b.created_by = core::UserId{s.int64(4)};
+  b.created_at = from_ms(s.int64(5));
+  b.updated_at = from_ms(s.int64(6));
+  b.expires_at = from_ms(s.int64(7));
+  b.deleted_at = opt_time(s, 8);
+  return b;
+}
+
+core::Error not_found(core::BatchId id) {
+  return core::make_error(ErrorCode::kBatchNotFound, fmt::format("batch {} not found", id.value));
+}
+}  // namespace
+
+core::Error SqliteBatchRepository::open_batch_conflict(core::ListingId listing, core::Error cause) {
+  auto open = find_open(listing);
+  if (!open) return open.error();
+  if (!*open) return cause;  // not the open-batch index after all
+  auto err = core::make_error(
+      ErrorCode::kOpenBatchExists,
+      fmt::format("listing {} already has open batch {}", listing.value, (*open)->id.value),
+      "The listing already has an upload batch in progress.",
+      "Finish or resume the open batch (see details.batchId) before starting another.");
+  err.details = core::ConflictDetails{"batchId", (*open)->id.value};
+  return err;
+}
+
+Result<Batch> SqliteBatchRepository::create(const core::NewBatch& nb, core::Timestamp now) {
+  // A plain INSERT: the partial unique index batches_one_open_per_listing decides the race.
+  auto stmt = conn_.prepare(
+      "INSERT INTO batches (listing_id, reference, status, created_by, created_at, updated_at, "
+      "expires_at) VALUES (?1, ?2, 'PENDING_UPLOAD', ?3, ?4, ?4, ?5)");
+  if (!stmt) return std::unexpected(stmt.error());
+  stmt->bind_all(nb.listing_id.value, nb.reference, nb.created_by.value, to_ms(now),
+                 to_ms(nb.expires_at));
+  if (auto r = stmt->run(); !r) {
+    if (is_unique_violation(conn_))
+      return std::unexpected(open_batch_conflict(nb.listing_id, r.error()));
+    if (is_foreign_key_violation(conn_)) {
+      return core::fail(ErrorCode::kListingNotFound,
+                        fmt::format("listing {} not found", nb.listing_id.value));
+    }
+    return std::unexpected(r.error());
+  }
+  auto stored = find(core::BatchId{conn_.last_insert_rowid()});
+  if (!stored) return std::unexpected(stored.error());
+  return **stored;
+}
+
+Result<std::optional<Batch>> SqliteBatchRepository::find(core::BatchId id) {
+  auto stmt = conn_.prepare(select_where("id = ?1"));
+  if (!stmt) return std::unexpected(stmt.error());
+  stmt->bind_all(id.value);
+  return query_one<Batch>(*stmt, map_batch);
+}
+
+Result<std::optional<Batch>> SqliteBatchRepository::find_latest(core::ListingId listing) {
+  auto stmt = conn_.prepare(
+      select_where("listing_id = ?1 AND deleted_at IS NULL ORDER BY id DESC LIMIT 1"));
+  if (!stmt) return std::unexpected(stmt.error());
+  stmt->bind_all(listing.value);
+  return query_one<Batch>(*stmt, map_batch);
+}
+
+Result<std::optional<Batch>> SqliteBatchRepository::find_latest(core::ListingId listing,
+                                                                BatchStatus status) {
+  auto stmt = conn_.prepare(select_where(
+      "listing_id = ?1 AND status = ?2 AND deleted_at IS NULL ORDER BY id DESC LIMIT 1"));
+  if (!stmt) return std::unexpected(stmt.error());
+  stmt->bind_all(listing.value, core::to_string(status));
+  return query_one<Batch>(*stmt, map_batch);
+}
+
+Result<std::optional<Batch>> SqliteBatchRepository::find_open(core::ListingId listing) {
+  auto stmt = conn_.prepare(
+      select_where("listing_id = ?1 AND status IN ('PENDING_UPLOAD', 'RECEIVED', 'PROCESSING') "
+                   "AND deleted_at IS NULL"));
+  if (!stmt) return std::unexpected(stmt.error());
+  stmt->bind_all(listing.value);
+  return query_one<Batch>(*stmt, map_batch);
+}
+
+Result<std::vector<Batch>> SqliteBatchRepository::list_by_listing(core::ListingId listing) {
+  auto stmt = conn_.prepare(select_where("listing_id = ?1 ORDER BY id"));
+  if (!stmt) return std::unexpected(stmt.error());
+  stmt->bind_all(listing.value);
+  return query_all<Batch>(*stmt, map_batch);
+}
+
+Result<Batch> SqliteBatchRepository::transition(core::BatchId id, BatchStatus from, BatchStatus to,
+                                                core::Timestamp now) {
+  if (auto legal = core::check_transition(from, to, id.value); !legal) {
+    return std::unexpected(legal.error());
+  }
+  auto stmt = conn_.prepare(
+      "UPDATE batches SET status = ?3, updated_at = ?4 WHERE id = ?1 AND status = ?2 "
+      "AND deleted_at IS NULL");
+  if (!stmt) return std::unexpected(stmt.error());
+  stmt->bind_all(id.value, core::to_string(from), core::to_string(to), to_ms(now));
+  if (auto r = stmt->run(); !r) {
+    if (is_unique_violation(conn_)) {
+      auto current = find(id);
+      if (current && *current) {
+        return std::unexpected(open_batch_conflict((*current)->listing_id, r.error()));
+      }
+    }
+    return std::unexpected(r.error());
+  }
+  const int changed = conn_.changes();
+  auto current = find(id);
+  if (!current) return std::unexpected(current.error());
+  if (!*current) return std::unexpected(not_found(id));
+  if (changed == 0) {
+    return core::fail(ErrorCode::kStaleState,
+                      fmt::format("batch {} is {}, expected {}", id.value,
+                                  core::to_string((*current)->status), core::to_string(from)));
+  }
+  return **current;
+}
+
+Result<Batch> SqliteBatchRepository::soft_delete(core::BatchId id, core::Timestamp now) {
+  auto current = find(id);
+  if (!current) return std::unexpected(current.error());
+  if (!*current) return std::unexpected(not_found(id));
+  if (core::is_open((*current)->status)) {
+    return core::fail(ErrorCode::kConflict,
+                      fmt::format("batch {} is {} and cannot be deleted", id.value,
+                                  core::to_string((*current)->status)),
+                      "An upload batch in progress cannot be deleted.");
+  }
+  if ((*current)->deleted_at) return **current;  // idempotent
+  auto stmt = conn_.prepare(
+      "UPDATE batches SET deleted_at = ?2, updated_at = ?2 WHERE id = ?1 AND deleted_at IS NULL "
+      "AND status IN ('READY', 'FAILED')");
+  if (!stmt) return std::unexpected(stmt.error());
+  stmt->bind_all(id.value, to_ms(now));
+  if (auto r = stmt->run(); !r) return std::unexpected(r.error());
+  auto stored = find(id);
+  if (!stored) return std::unexpected(stored.error());
+  return **stored;
+}
+
+}  // namespace toq::sqlite

@@ -1,0 +1,158 @@
+#include "adapter/sqlite/sqlite_database.hpp"
+
+#include <exception>
+#include <system_error>
+
+#include <fmt/format.h>
+
+#include "adapter/sqlite/migrations.hpp"
+#include "adapter/sqlite/sqlite_asset_repository.hpp"
+#include "adapter/sqlite/sqlite_batch_repository.hpp"
+#include "adapter/sqlite/sqlite_job_repository.hpp"
+#include "adapter/sqlite/sqlite_listing_repository.hpp"
+
+namespace toq::sqlite {
+
+using core::ErrorCode;
+
+namespace {
+
+class SqliteUnitOfWork final : public core::UnitOfWork {
+ public:
+  explicit SqliteUnitOfWork(Connection& conn)
+      : listings_(conn), batches_(conn), assets_(conn), jobs_(conn) {}
+  core::ListingRepository& listings() override { return listings_; }
+  core::BatchRepository& batches() override { return batches_; }
+  core::AssetRepository& assets() override { return assets_; }
+  core::JobRepository& jobs() override { return jobs_; }
+
+ private:
+  SqliteListingRepository listings_;
+  SqliteBatchRepository batches_;
+  SqliteAssetRepository assets_;
+  SqliteJobRepository jobs_;
+};
+
+// A connection whose transaction state is unknown (a failed ROLLBACK) is not put back in the pool.
+bool in_transaction(const Connection& conn) {
+  return sqlite3_get_autocommit(conn.handle()) == 0;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<SqliteDatabase>> SqliteDatabase::open(const SqliteOptions& options) {
+  if (options.path.has_parent_path()) {
+    std::error_code ec;
+    std::filesystem::create_directories(options.path.parent_path(), ec);
+    if (ec) {
+      return core::fail(
+          ErrorCode::kDatabaseError,
+          fmt::format("cannot create {}: {}", options.path.parent_path().string(), ec.message()),
+          {}, "Check the data directory's permissions.");
+    }
+  }
+  std::unique_ptr<SqliteDatabase> db(new SqliteDatabase(options));
+  auto conn = db->acquire();
+  if (!conn) return std::unexpected(conn.error());
+  auto version = schema_version(**conn);
+  if (!version) return std::unexpected(version.error());
+  if (*version > latest_schema_version() || options.auto_migrate) {
+    auto report = migrate(**conn);
+    if (!report) return std::unexpected(report.error());
+  } else if (*version < latest_schema_version()) {
+    return core::fail(ErrorCode::kDatabaseError,
+                      fmt::format("database {} is at schema version {}, this toq-media needs {}",
+                                  options.path.string(), *version, latest_schema_version()),
+                      {}, "Run `toq-media migrate` first.");
+  }
+  db->release(std::move(*conn));
+  return db;
+}
+
+Result<MigrationReport> SqliteDatabase::migrate_file(const SqliteOptions& options) {
+  SqliteOptions manual = options;
+  manual.auto_migrate = false;
+  std::unique_ptr<SqliteDatabase> db(new SqliteDatabase(manual));
+  if (options.path.has_parent_path()) {
+    std::error_code ec;
+    std::filesystem::create_directories(options.path.parent_path(), ec);
+  }
+  auto conn = db->acquire();
+  if (!conn) return std::unexpected(conn.error());
+  return migrate(**conn);
+}
+
+Result<std::unique_ptr<Connection>> SqliteDatabase::acquire() {
+  {
+    std::lock_guard lock(mutex_);
+    if (!idle_.empty()) {
+      auto conn = std::move(idle_.back());
+      idle_.pop_back();
+      return conn;
+    }
+  }
+  return Connection::open({options_.path, options_.busy_timeout_ms});
+}
+
+void SqliteDatabase::release(std::unique_ptr<Connection> conn) {
+  if (in_transaction(*conn)) return;  // closing it rolls back whatever is left
+  std::lock_guard lock(mutex_);
+  idle_.push_back(std::move(conn));
+}
+
+Status SqliteDatabase::run(const std::function<Status(core::UnitOfWork&)>& work) {
+  auto conn = acquire();
+  if (!conn) return std::unexpected(conn.error());
+  Connection& c = **conn;
+  if (auto begin = c.exec("BEGIN IMMEDIATE"); !begin) {
+    release(std::move(*conn));
+    return begin;
+  }
+  Status result;
+  try {
+    SqliteUnitOfWork uow(c);
+    result = work(uow);
+  } catch (const std::exception& e) {
+    result = core::fail(ErrorCode::kInternal,
+                        fmt::format("exception inside a transaction: {}", e.what()));
+  } catch (...) {
+    result = core::fail(ErrorCode::kInternal, "unknown exception inside a transaction");
+  }
+  if (result) {
+    if (auto commit = c.exec("COMMIT"); !commit) result = commit;
+  }
+  if (!result && in_transaction(c)) (void)c.exec("ROLLBACK");
+  release(std::move(*conn));
+  return result;
+}
+
+Status SqliteDatabase::check_integrity() {
+  auto conn = acquire();
+  if (!conn) return std::unexpected(conn.error());
+  std::string problems;
+  {
+    auto stmt = (*conn)->prepare("PRAGMA integrity_check");
+    if (!stmt) return std::unexpected(stmt.error());
+    while (true) {
+      auto row = stmt->step();
+      if (!row) return std::unexpected(row.error());
+      if (!*row) break;
+      if (auto text = stmt->text(0); text != "ok") problems += text + "; ";
+    }
+  }
+  {
+    auto stmt = (*conn)->prepare("PRAGMA foreign_key_check");
+    if (!stmt) return std::unexpected(stmt.error());
+    while (true) {
+      auto row = stmt->step();
+      if (!row) return std::unexpected(row.error());
+      if (!*row) break;
+      problems += fmt::format("foreign key broken in {} row {}; ", stmt->text(0), stmt->int64(1));
+    }
+  }
+  release(std::move(*conn));
+  if (problems.empty()) return {};
+  return core::fail(ErrorCode::kDatabaseError, "integrity check failed: " + problems);
+}
+
+}  // namespace toq::sqlite

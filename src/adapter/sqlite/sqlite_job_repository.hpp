@@ -1,0 +1,34 @@
+#pragma once
+
+#include <functional>
+
+#include "core/port/job_repository.hpp"
+
+#include "adapter/sqlite/connection.hpp"
+
+namespace toq::sqlite {
+
+// JobRepository on one SQLite connection (inside the unit of work's transaction).
+class SqliteJobRepository final : public core::JobRepository {
+ public:
+  explicit SqliteJobRepository(Connection& conn) : conn_(conn) {}
+  Result<core::Job> create(core::BatchId batch, core::Timestamp now) override;
+  Result<std::optional<core::Job>> find(core::JobId id) override;
+  Result<std::optional<core::Job>> find_active(core::BatchId batch) override;
+  Result<std::optional<core::Job>> find_latest(core::BatchId batch) override;
+  Result<std::vector<core::Job>> list_by_batch(core::BatchId batch) override;
+  Result<core::Job> start(core::JobId id, std::string lease_owner, core::Timestamp lease_expires_at,
+                          core::Timestamp now) override;
+  Result<core::Job> finish(core::JobId id, core::JobStatus outcome,
+                           std::optional<core::Error> error, core::Timestamp now) override;
+  Result<core::Job> requeue(core::JobId id, core::Timestamp now) override;
+
+ private:
+  Result<core::Job> require(core::JobId id);
+  Result<core::Job> move(core::JobId id, core::JobStatus from, core::JobStatus to,
+                         std::string_view set_clause,
+                         const std::function<void(Statement&)>& bind_extra);
+  Connection& conn_;
+};
+
+}  // namespace toq::sqlite

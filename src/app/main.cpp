@@ -1,0 +1,12 @@
+// toq-media's entry point: wires the subcommands to the command-line adapter.
+
+#include "adapter/cli/cli.hpp"
+#include "app/commands.hpp"
+
+int main(int argc, char** argv) {
+  toq::cli::Handlers handlers;
+  handlers.version = toq::app::command_version;
+  handlers.migrate = toq::app::command_migrate;
+  handlers.config_show = toq::app::command_config_show;
+  return toq::cli::run(argc, argv, handlers);
+}

@@ -1,0 +1,133 @@
+#pragma once
+// The one error type of toq-media. Every failure that crosses a port or a use case is an Error;
+// adapters turn library exceptions and C error codes into it where they happen, and a single
+// mapper in the HTTP adapter turns it into a status and a JSON body.
+
+#include <cstdint>
+#include <expected>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace toq::core {
+
+// Stable, UPPER_SNAKE codes. API codes are part of the HTTP contract; asset codes are reported per
+// asset; the rest are internal and surface as INTERNAL_ERROR / SERVICE_UNAVAILABLE to clients.
+enum class ErrorCode : std::uint8_t {
+  // API (contract)
+  kInvalidManifest,
+  kUnauthenticated,
+  kForbidden,
+  kListingNotFound,
+  kListingNotReadyForUpload,
+  kOpenBatchExists,
+  kFileTooLarge,
+  kUnsupportedMediaType,
+  kBatchNotPending,
+  kUploadIncomplete,
+  kBatchNotFound,
+  kBatchNotRetryable,
+  kInvalidRequest,
+  // Domain invariants
+  kInvalidStateTransition,  // the state machine forbids this move
+  kStaleState,              // compare-and-set lost: the row is no longer in the expected state
+  kJobAlreadyActive,        // the batch already has a QUEUED or RUNNING job
+  kAssetNotFound,
+  kJobNotFound,
+  kConflict,  // any other uniqueness violation
+  // Asset outcomes (contract: per-asset error codes)
+  kUploadMissing,
+  kSizeMismatch,
+  kChecksumMismatch,
+  kUnsupportedFormat,
+  kTypeMismatch,
+  kCorruptMedia,
+  kImageTooLarge,
+  kVideoTooLong,
+  kVideoTranscodeFailed,
+  kOrientationMismatch,
+  kProcessingTimeout,
+  // Infrastructure
+  kConfigInvalid,
+  kDatabaseError,
+  kDatabaseBusy,  // transient: lock not obtained within the busy timeout
+  kSchemaTooNew,  // the database was migrated by a newer toq-media
+  kStorageError,
+  // Object store (S3's own codes in parentheses)
+  kObjectNotFound,  // (NoSuchKey)
+  kUploadNotFound,  // (NoSuchUpload) the multipart upload id is unknown, completed or aborted
+  kInvalidPart,     // (InvalidPart / InvalidPartOrder) a listed part is missing or its ETag differs
+  kInvalidRange,    // (InvalidRange)
+  kEntityTooSmall,  // (EntityTooSmall) a non-last part under the minimum part size
+  kAccessDenied,    // (AccessDenied / SignatureDoesNotMatch / expired URL)
+  kStoreUnavailable,  // transient: network failure, 5xx or SlowDown after the retries
+  kInternal,
+};
+
+// The contract's UPPER_SNAKE spelling ("INVALID_MANIFEST").
+std::string_view to_string(ErrorCode code);
+std::optional<ErrorCode> parse_error_code(std::string_view text);
+
+// One offending field of a request, addressed by its JSON path ("files[3].sequence").
+struct FieldError {
+  std::string field;
+  std::string rule;    // machine-readable rule id, e.g. "DUPLICATE", "TOO_LONG"
+  std::string reason;  // plain words for a person
+  friend bool operator==(const FieldError&, const FieldError&) = default;
+};
+
+struct FieldErrors {
+  std::vector<FieldError> fields;
+};
+
+// OPEN_BATCH_EXISTS, JOB_ALREADY_ACTIVE: the id of the row that won.
+struct ConflictDetails {
+  std::string what;  // "batchId", "jobId"
+  std::int64_t id = 0;
+};
+
+struct Mismatch {
+  std::string client_id;
+  std::string reason;  // SIZE_MISMATCH | CHECKSUM_MISMATCH
+};
+
+// UPLOAD_INCOMPLETE
+struct UploadIncompleteDetails {
+  std::vector<std::string> missing;
+  std::vector<Mismatch> mismatched;
+};
+
+using ErrorDetails =
+    std::variant<std::monostate, FieldErrors, ConflictDetails, UploadIncompleteDetails>;
+
+struct Error {
+  ErrorCode code = ErrorCode::kInternal;
+  std::string message;         // for logs and operators: may name files, SQL, library errors
+  std::string public_message;  // safe to show a client; empty means "use a generic text"
+  std::string hint;            // what the caller can do about it; may be empty
+  ErrorDetails details;
+
+  // The text a client sees: public_message, or a generic one for the code.
+  [[nodiscard]] std::string client_message() const;
+};
+
+// Builders keep call sites short and make sure public text is never forgotten by accident.
+Error make_error(ErrorCode code, std::string message, std::string public_message = {},
+                 std::string hint = {});
+
+template <class T>
+using Result = std::expected<T, Error>;
+using Status = std::expected<void, Error>;
+
+inline std::unexpected<Error> fail(ErrorCode code, std::string message,
+                                   std::string public_message = {}, std::string hint = {}) {
+  return std::unexpected(
+      make_error(code, std::move(message), std::move(public_message), std::move(hint)));
+}
+inline std::unexpected<Error> fail(Error error) {
+  return std::unexpected(std::move(error));
+}
+
+}  // namespace toq::core

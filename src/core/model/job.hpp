@@ -1,0 +1,31 @@
+#pragma once
+// Job: one processing run of a batch (the first run or a retry).
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "core/model/error.hpp"
+#include "core/model/ids.hpp"
+#include "core/model/status.hpp"
+#include "core/model/time.hpp"
+
+namespace toq::core {
+
+struct Job {
+  JobId id;
+  BatchId batch_id;
+  std::int32_t run = 1;      // 1 for the first job of a batch, 2 for the first retry, ...
+  std::int32_t attempt = 0;  // times this job has been started (a reclaimed lease starts again)
+  JobStatus status = JobStatus::kQueued;
+  Timestamp created_at{};
+  std::optional<Timestamp> started_at;    // set whenever status has been RUNNING
+  std::optional<Timestamp> completed_at;  // set exactly when status is SUCCEEDED or FAILED
+  std::optional<std::string> lease_owner;
+  std::optional<Timestamp> lease_expires_at;
+  std::optional<ErrorCode> error_code;  // set when FAILED
+  std::string error_message;
+  friend bool operator==(const Job&, const Job&) = default;
+};
+
+}  // namespace toq::core

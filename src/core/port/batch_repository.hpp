@@ -1,0 +1,47 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/model/batch.hpp"
+#include "core/model/error.hpp"
+
+namespace toq::core {
+
+struct NewBatch {
+  ListingId listing_id;
+  std::string reference;
+  UserId created_by;
+  Timestamp expires_at{};
+};
+
+// Upload batches.
+//
+// Contract (every adapter, checked by the conformance suite):
+// - create() inserts a PENDING_UPLOAD batch. "At most one open batch (PENDING_UPLOAD, RECEIVED,
+//   PROCESSING) per listing" is enforced by the schema (a unique or partial index), never by a read
+//   then a write: when the listing already has an open batch, create() returns OPEN_BATCH_EXISTS
+//   with ConflictDetails{"batchId", <the open batch>}, whatever the interleaving of callers.
+//   LISTING_NOT_FOUND when the listing does not exist.
+// - find() / find_latest() / find_open() return nullopt when nothing matches. Soft-deleted batches
+//   are never returned by find_latest() or find_open(); find() returns them with deleted_at set.
+// - find_latest(listing, status) is the newest batch (highest id) in that status.
+// - transition() is a compare-and-set: it checks the state machine (INVALID_STATE_TRANSITION), then
+//   moves the batch only if it is still in `from` (STALE_STATE otherwise, BATCH_NOT_FOUND when
+//   missing). Moving into an open state obeys the one-open-batch rule (OPEN_BATCH_EXISTS).
+// - soft_delete() marks a closed batch deleted (CONFLICT for an open one).
+class BatchRepository {
+ public:
+  virtual ~BatchRepository() = default;
+  virtual Result<Batch> create(const NewBatch& batch, Timestamp now) = 0;
+  virtual Result<std::optional<Batch>> find(BatchId id) = 0;
+  virtual Result<std::optional<Batch>> find_latest(ListingId listing) = 0;
+  virtual Result<std::optional<Batch>> find_latest(ListingId listing, BatchStatus status) = 0;
+  virtual Result<std::optional<Batch>> find_open(ListingId listing) = 0;
+  virtual Result<std::vector<Batch>> list_by_listing(ListingId listing) = 0;
+  virtual Result<Batch> transition(BatchId id, BatchStatus from, BatchStatus to, Timestamp now) = 0;
+  virtual Result<Batch> soft_delete(BatchId id, Timestamp now) = 0;
+};
+
+}  // namespace toq::core

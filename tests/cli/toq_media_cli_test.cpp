@@ -1,0 +1,112 @@
+// The real toq-media binary, driven as an operator would: version, migrate, config.
+
+#include <array>
+#include <cstdio>
+#include <fstream>
+
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include "adapter/sqlite/connection.hpp"
+#include "adapter/sqlite/migrations.hpp"
+#include "support/result_matchers.hpp"
+#include "support/temp_dir.hpp"
+
+namespace toq::testing {
+namespace {
+
+struct Run {
+  int status = -1;
+  std::string output;  // stdout and stderr together
+};
+
+Run run(const std::string& args, const std::string& env = "") {
+  const std::string cmd = env + " " + TOQ_MEDIA_BINARY + " " + args + " 2>&1";
+  Run r;
+  FILE* p = popen(cmd.c_str(), "r");
+  if (p == nullptr) return r;
+  std::array<char, 4096> buf{};
+  while (auto n = fread(buf.data(), 1, buf.size(), p)) r.output.append(buf.data(), n);
+  const int st = pclose(p);
+  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  return r;
+}
+
+TEST(Cli, VersionPrintsTheVersionAndSchema) {
+  auto r = run("version");
+  EXPECT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("toq-media 0."), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("schema version"), std::string::npos) << r.output;
+}
+
+TEST(Cli, MigrateCreatesTheDatabaseInTheDataDirThenIsANoOp) {
+  TempDir dir;
+  auto first = run("migrate --data-dir " + (dir / "var").string());
+  ASSERT_EQ(first.status, 0) << first.output;
+  EXPECT_NE(first.output.find("applied 1 initial_schema"), std::string::npos) << first.output;
+  const auto db = dir / "var" / "toq-media.db";
+  ASSERT_TRUE(std::filesystem::exists(db)) << first.output;
+  auto conn = must(sqlite::Connection::open({db, 1000}));
+  EXPECT_EQ(must(sqlite::schema_version(*conn)), sqlite::latest_schema_version());
+  auto second = run("migrate --data-dir " + (dir / "var").string());
+  EXPECT_EQ(second.status, 0) << second.output;
+  EXPECT_NE(second.output.find("up to date"), std::string::npos) << second.output;
+}
+
+TEST(Cli, EnvironmentAndFileConfigureTheDatabasePath) {
+  TempDir dir;
+  const auto file = dir / "toq.yaml";
+  std::ofstream(file) << "database:\n  sqlite:\n    path: " << (dir / "from-file.db").string()
+                      << "\n";
+  auto r = run("migrate --config " + file.string());
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_TRUE(std::filesystem::exists(dir / "from-file.db"));
+  auto e = run("migrate --config " + file.string(),
+               "TOQ_MEDIA_DATABASE_SQLITE_PATH=" + (dir / "from-env.db").string());
+  ASSERT_EQ(e.status, 0) << e.output;
+  EXPECT_TRUE(std::filesystem::exists(dir / "from-env.db")) << "env overrides the file";
+}
+
+TEST(Cli, BadConfigurationFailsWithCodeAndNamesTheKey) {
+  TempDir dir;
+  const auto file = dir / "toq.yaml";
+  std::ofstream(file) << "uploads:\n  maxFilesPerBatch: lots\n";
+  auto r = run("migrate --config " + file.string());
+  EXPECT_EQ(r.status, 1) << r.output;
+  EXPECT_NE(r.output.find("CONFIG_INVALID"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("uploads.maxFilesPerBatch"), std::string::npos) << r.output;
+}
+
+TEST(Cli, DatabaseFromANewerReleaseIsRefusedWithAHint) {
+  TempDir dir;
+  ASSERT_EQ(run("migrate --data-dir " + dir.path().string()).status, 0);
+  {
+    auto conn = must(sqlite::Connection::open({dir / "toq-media.db", 1000}));
+    must(conn->exec("INSERT INTO schema_migrations (version, name) VALUES (999, 'future')"));
+  }
+  auto r = run("migrate --data-dir " + dir.path().string());
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.output.find("SCHEMA_TOO_NEW"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("hint:"), std::string::npos) << r.output;
+}
+
+TEST(Cli, ConfigShowRedactsSecretsUnlessAsked) {
+  auto r = run("config", "TOQ_MEDIA_AUTH_JWT_SECRET=s3cr3t-value-that-is-long-enough-for-hs256");
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_EQ(r.output.find("s3cr3t-value-that-is-long-enough-for-hs256"), std::string::npos)
+      << r.output;
+  auto shown = run("config --show-secrets",
+                   "TOQ_MEDIA_AUTH_JWT_SECRET=s3cr3t-value-that-is-long-enough-for-hs256");
+  EXPECT_NE(shown.output.find("s3cr3t-value-that-is-long-enough-for-hs256"), std::string::npos)
+      << shown.output;
+}
+
+TEST(Cli, UnknownSubcommandIsAUsageError) {
+  auto r = run("frobnicate");
+  EXPECT_EQ(r.status, 2) << r.output;
+  auto none = run("");
+  EXPECT_EQ(none.status, 2) << none.output;
+}
+
+}  // namespace
+}  // namespace toq::testing
