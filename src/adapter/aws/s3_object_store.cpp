@@ -1,0 +1,643 @@
+#include "adapter/aws/s3_object_store.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <ctime>
+#include <utility>
+
+#include <fmt/format.h>
+
+#include "adapter/aws/byte_sources.hpp"
+#include "adapter/aws/crypto.hpp"
+
+namespace toq::aws {
+
+namespace {
+
+using core::ErrorCode;
+
+constexpr int kMaxPartNumber = 10000;
+
+std::optional<std::int64_t> to_int(std::string_view text) {
+  std::int64_t value = 0;
+  const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc{} || ptr != text.data() + text.size()) return std::nullopt;
+  return value;
+}
+
+// "bytes first-last/total" -> {first, total}; total may be "*".
+struct ContentRange {
+  std::int64_t first = 0;
+  std::optional<std::int64_t> total;
+};
+std::optional<ContentRange> parse_content_range(std::string_view text) {
+  if (!text.starts_with("bytes ")) return std::nullopt;
+  text.remove_prefix(6);
+  const auto dash = text.find('-');
+  const auto slash = text.find('/');
+  if (dash == std::string_view::npos || slash == std::string_view::npos || dash > slash) {
+    return std::nullopt;
+  }
+  const auto first = to_int(text.substr(0, dash));
+  if (!first) return std::nullopt;
+  return ContentRange{.first = *first, .total = to_int(text.substr(slash + 1))};
+}
+
+// RFC 9110 IMF-fixdate ("Wed, 21 Oct 2015 07:28:00 GMT"), what S3 sends in Last-Modified.
+std::optional<core::Timestamp> parse_http_date(const std::string& text) {
+  std::tm tm{};
+  const char* end = ::strptime(text.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  if (end == nullptr || *end != '\0') return std::nullopt;
+  const std::time_t seconds = ::timegm(&tm);
+  return core::Timestamp{std::chrono::seconds{seconds}};
+}
+
+core::ObjectInfo info_from_headers(std::string_view key, const HttpResponse& response) {
+  core::ObjectInfo info;
+  info.key = std::string{key};
+  info.etag = response.header("ETag").value_or("");
+  info.content_type = response.header("Content-Type").value_or("");
+  info.checksum_sha256 = response.header("x-amz-checksum-sha256");
+  if (auto range = response.header("Content-Range")) {
+    if (auto parsed = parse_content_range(*range); parsed && parsed->total) {
+      info.size = *parsed->total;
+    }
+  } else if (auto length = response.header("Content-Length")) {
+    info.size = to_int(*length).value_or(0);
+  }
+  if (auto modified = response.header("Last-Modified")) {
+    if (auto when = parse_http_date(*modified)) info.last_modified = *when;
+  }
+  return info;
+}
+
+bool ok_status(int status) {
+  return status >= 200 && status < 300;
+}
+
+Result<std::string> sha256_hex_of_source(core::ByteSource& source, std::int64_t& length,
+                                         FileSource* copy_to = nullptr,
+                                         std::string_view prefix = {}) {
+  auto hasher = Sha256Hasher::create();
+  if (!hasher) return std::unexpected(std::move(hasher.error()));
+  length = 0;
+  const auto take = [&](std::string_view bytes) -> Status {
+    if (auto u = hasher->update(bytes); !u) return u;
+    length += static_cast<std::int64_t>(bytes.size());
+    if (copy_to != nullptr) {
+      return copy_to->append(std::span<const std::byte>{
+          reinterpret_cast<const std::byte*>(bytes.data()), bytes.size()});
+    }
+    return {};
+  };
+  if (auto s = take(prefix); !s) return std::unexpected(std::move(s.error()));
+  std::string buffer(256 * 1024, '\0');
+  while (true) {
+    auto n = source.read(
+        std::span<std::byte>{reinterpret_cast<std::byte*>(buffer.data()), buffer.size()});
+    if (!n) return std::unexpected(std::move(n.error()));
+    if (*n == 0) break;
+    if (auto s = take(std::string_view{buffer.data(), *n}); !s) {
+      return std::unexpected(std::move(s.error()));
+    }
+  }
+  auto digest = hasher->finish();
+  if (!digest) return std::unexpected(std::move(digest.error()));
+  return hex_lower(*digest);
+}
+
+// `actual` is exact when the whole body was read, else a lower bound past the declared length.
+std::unexpected<core::Error> length_mismatch(std::int64_t actual, std::int64_t declared) {
+  return core::fail(ErrorCode::kInvalidRequest,
+                    actual > declared
+                        ? fmt::format("body is longer than the {} bytes declared", declared)
+                        : fmt::format("body has {} bytes, {} declared", actual, declared),
+                    "The upload's size differs from its declared size.");
+}
+
+// Passes at most `limit` bytes on to the caller's sink and drops the rest: a server that answers
+// "bytes=0-0" with more than one byte cannot give the caller more than it asked for.
+class LimitSink final : public core::ByteSink {
+ public:
+  LimitSink(core::ByteSink& inner, std::optional<std::int64_t> limit)
+      : inner_(&inner), limit_(limit) {}
+  Status write(std::span<const std::byte> data) override {
+    if (limit_) {
+      const std::int64_t room = std::max<std::int64_t>(*limit_ - passed_, 0);
+      data = data.first(std::min(data.size(), static_cast<std::size_t>(room)));
+    }
+    if (data.empty()) return {};
+    passed_ += static_cast<std::int64_t>(data.size());
+    return inner_->write(data);
+  }
+
+ private:
+  core::ByteSink* inner_;
+  std::optional<std::int64_t> limit_;
+  std::int64_t passed_ = 0;
+};
+
+std::string_view public_message(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::kObjectNotFound: return "The object does not exist.";
+    case ErrorCode::kUploadNotFound: return "The multipart upload does not exist.";
+    case ErrorCode::kInvalidPart: return "A part of the multipart upload is missing or differs.";
+    case ErrorCode::kInvalidRange: return "The requested range is not satisfiable.";
+    case ErrorCode::kEntityTooSmall: return "A part of the multipart upload is too small.";
+    case ErrorCode::kAccessDenied: return "Access to the object store was denied.";
+    case ErrorCode::kChecksumMismatch: return "The upload does not match its checksum.";
+    case ErrorCode::kStoreUnavailable: return "The object store is not available right now.";
+    default: return "";
+  }
+}
+
+}  // namespace
+
+core::Error map_s3_error(int status, const std::optional<S3Error>& error,
+                         std::string_view operation, std::string_view key) {
+  const std::string code = error ? error->code : "";
+  ErrorCode mapped = ErrorCode::kStorageError;
+  if (code == "NoSuchKey") {
+    mapped = ErrorCode::kObjectNotFound;
+  } else if (code == "NoSuchUpload") {
+    mapped = ErrorCode::kUploadNotFound;
+  } else if (code == "InvalidPart" || code == "InvalidPartOrder") {
+    mapped = ErrorCode::kInvalidPart;
+  } else if (code == "InvalidRange") {
+    mapped = ErrorCode::kInvalidRange;
+  } else if (code == "EntityTooSmall") {
+    mapped = ErrorCode::kEntityTooSmall;
+  } else if (code == "AccessDenied" || code == "SignatureDoesNotMatch" ||
+             code == "InvalidAccessKeyId" || code == "ExpiredToken" || code == "InvalidToken" ||
+             code == "TokenRefreshRequired" || code == "RequestTimeTooSkewed") {
+    mapped = ErrorCode::kAccessDenied;
+  } else if (code == "BadDigest" || code == "XAmzContentSHA256Mismatch") {
+    mapped = ErrorCode::kChecksumMismatch;
+  } else if (code == "IncompleteBody" || code == "MissingContentLength" ||
+             code == "InvalidDigest" || code == "InvalidArgument" || code == "InvalidRequest" ||
+             code == "KeyTooLongError" || code == "EntityTooLarge" || code == "MalformedXML") {
+    mapped = ErrorCode::kInvalidRequest;
+  } else if (code == "NoSuchBucket") {
+    mapped = ErrorCode::kConfigInvalid;
+  } else if (code == "SlowDown" || code == "InternalError" || code == "ServiceUnavailable" ||
+             code == "RequestTimeout") {
+    mapped = ErrorCode::kStoreUnavailable;
+  } else if (code.empty()) {
+    // HEAD responses have no body; some proxies answer with HTML.
+    if (status == 404) mapped = ErrorCode::kObjectNotFound;
+    if (status == 403 || status == 401) mapped = ErrorCode::kAccessDenied;
+    if (status == 416) mapped = ErrorCode::kInvalidRange;
+  }
+  if (code.empty() || mapped == ErrorCode::kStorageError) {
+    if (status == 416) mapped = ErrorCode::kInvalidRange;
+    if (status >= 500 || status == 429) mapped = ErrorCode::kStoreUnavailable;
+  }
+  std::string message = fmt::format("S3 {} '{:.200}': HTTP {}", operation, key, status);
+  if (error) {
+    message += fmt::format(" {}: {}", error->code, error->message);
+    if (!error->request_id.empty()) message += fmt::format(" (request id {})", error->request_id);
+  }
+  return core::make_error(mapped, std::move(message), std::string{public_message(mapped)});
+}
+
+struct S3ObjectStore::PreparedBody {
+  std::unique_ptr<core::ByteSource> owned;
+  core::ByteSource* source = nullptr;
+  std::int64_t length = 0;
+  std::string payload_sha256;
+};
+
+Result<std::unique_ptr<S3ObjectStore>> S3ObjectStore::create(
+    S3StoreOptions options, std::shared_ptr<HttpTransport> transport, const core::Clock& clock) {
+  if (!options.credentials) {
+    return core::fail(ErrorCode::kConfigInvalid, "S3 store needs a credentials provider");
+  }
+  if (!transport) return core::fail(ErrorCode::kConfigInvalid, "S3 store needs a transport");
+  if (options.delete_batch < 1 || options.delete_batch > 1000) {
+    return core::fail(ErrorCode::kConfigInvalid, "S3 delete batch must be 1..1000");
+  }
+  auto builder = S3RequestBuilder::create(S3Addressing{.bucket = options.bucket,
+                                                       .region = options.region,
+                                                       .endpoint = options.endpoint,
+                                                       .path_style = options.path_style});
+  if (!builder) return std::unexpected(std::move(builder.error()));
+  return std::unique_ptr<S3ObjectStore>(
+      new S3ObjectStore(std::move(options), std::move(*builder), std::move(transport), clock));
+}
+
+S3ObjectStore::S3ObjectStore(S3StoreOptions options, S3RequestBuilder builder,
+                             std::shared_ptr<HttpTransport> transport, const core::Clock& clock)
+    : options_(std::move(options)),
+      builder_(std::move(builder)),
+      transport_(std::move(transport)),
+      clock_(&clock) {}
+
+Result<std::shared_ptr<const SigV4Signer>> S3ObjectStore::signer() {
+  auto credentials = options_.credentials->get();
+  if (!credentials) return std::unexpected(std::move(credentials.error()));
+  const std::lock_guard lock{signer_mutex_};
+  if (signer_) {
+    const Credentials& current = signer_->config().credentials;
+    if (current.access_key_id == credentials->access_key_id &&
+        current.secret_access_key == credentials->secret_access_key &&
+        current.session_token == credentials->session_token) {
+      return signer_;
+    }
+  }
+  // New credentials (first use, or an ECS refresh): a new signer and a fresh key cache.
+  signer_ = std::make_shared<const SigV4Signer>(SignerConfig{.credentials = std::move(*credentials),
+                                                             .region = options_.region,
+                                                             .service = "s3",
+                                                             .path_rules = std::nullopt},
+                                                *clock_);
+  return signer_;
+}
+
+Result<HttpResponse> S3ObjectStore::send(HttpRequest request, core::ByteSource* body,
+                                         std::optional<std::int64_t> length,
+                                         std::string payload_sha256, core::ByteSink* sink) {
+  auto s = signer();
+  if (!s) return std::unexpected(std::move(s.error()));
+  request.payload_sha256 = std::move(payload_sha256);
+  auto signed_request = (*s)->sign_headers(
+      std::move(request), {.add_content_sha256_header = true, .sign_session_token = true});
+  if (!signed_request) return std::unexpected(std::move(signed_request.error()));
+  TransportRequest wire{.method = signed_request->request.method,
+                        .url = builder_.url(signed_request->request),
+                        .headers = std::move(signed_request->request.headers),
+                        .content_length = length};
+  return transport_->send(wire, body, sink);
+}
+
+Result<S3ObjectStore::PreparedBody> S3ObjectStore::prepare_body(
+    core::ByteSource& source, std::optional<std::int64_t> declared) {
+  if (declared && *declared < 0) {
+    return core::fail(ErrorCode::kInvalidRequest, "negative content length");
+  }
+  const std::size_t limit = options_.small_body_limit;
+  // One byte past what is allowed in memory (or past the declared length) tells "ended" from
+  // "goes on".
+  std::size_t probe = limit + 1;
+  if (declared && static_cast<std::uint64_t>(*declared) < limit) {
+    probe = static_cast<std::size_t>(*declared) + 1;
+  }
+  auto prefix = read_up_to(source, probe);
+  if (!prefix) return std::unexpected(std::move(prefix.error()));
+  PreparedBody body;
+  if (prefix->size() < probe) {
+    // Whole body in memory: checked, hashed, replayable.
+    body.length = static_cast<std::int64_t>(prefix->size());
+    if (declared && body.length != *declared) return length_mismatch(body.length, *declared);
+    auto hash = sha256_hex(*prefix);
+    if (!hash) return std::unexpected(std::move(hash.error()));
+    body.payload_sha256 = std::move(*hash);
+    body.owned = std::make_unique<MemorySource>(std::move(*prefix));
+    body.source = body.owned.get();
+    return body;
+  }
+  if (declared && static_cast<std::int64_t>(prefix->size()) > *declared) {
+    return length_mismatch(static_cast<std::int64_t>(prefix->size()), *declared);
+  }
+  if (auto* replayable = dynamic_cast<ReplayableSource*>(&source)) {
+    // A file: hash it first, then send it signed (and retryable).
+    if (auto r = replayable->rewind(); !r) return std::unexpected(std::move(r.error()));
+    std::int64_t length = 0;
+    auto hash = sha256_hex_of_source(source, length);
+    if (!hash) return std::unexpected(std::move(hash.error()));
+    if (declared && length != *declared) return length_mismatch(length, *declared);
+    if (auto r = replayable->rewind(); !r) return std::unexpected(std::move(r.error()));
+    body.length = length;
+    body.payload_sha256 = std::move(*hash);
+    body.source = &source;
+    return body;
+  }
+  if (declared) {
+    // A one-shot stream of known length: streamed unsigned; the transport enforces the length.
+    body.length = *declared;
+    body.payload_sha256 = std::string{kUnsignedPayload};
+    body.owned = std::make_unique<PrefixedSource>(std::move(*prefix), source);
+    body.source = body.owned.get();
+    return body;
+  }
+  // Unknown length: spool to disk while hashing; S3 needs Content-Length up front.
+  auto spool = FileSource::temporary(options_.spool_dir);
+  if (!spool) return std::unexpected(std::move(spool.error()));
+  std::int64_t length = 0;
+  auto hash = sha256_hex_of_source(source, length, spool->get(), *prefix);
+  if (!hash) return std::unexpected(std::move(hash.error()));
+  if (auto r = (*spool)->rewind(); !r) return std::unexpected(std::move(r.error()));
+  body.length = length;
+  body.payload_sha256 = std::move(*hash);
+  body.owned = std::move(*spool);
+  body.source = body.owned.get();
+  return body;
+}
+
+// ---- ObjectStore ----
+
+Result<core::ObjectInfo> S3ObjectStore::put(std::string_view key, core::ByteSource& source,
+                                            const core::PutOptions& options) {
+  if (auto valid = core::validate_object_key(key); !valid) return std::unexpected(valid.error());
+  auto body = prepare_body(source, options.content_length);
+  if (!body) return std::unexpected(std::move(body.error()));
+  auto response = send(builder_.put_object(key, options), body->source, body->length,
+                       body->payload_sha256, nullptr);
+  if (!response) return std::unexpected(std::move(response.error()));
+  if (!ok_status(response->status)) {
+    return std::unexpected(
+        map_s3_error(response->status, parse_s3_error(response->body), "PutObject", key));
+  }
+  core::ObjectInfo info;
+  info.key = std::string{key};
+  info.size = body->length;
+  info.etag = response->header("ETag").value_or("");
+  info.content_type = options.content_type;
+  info.checksum_sha256 = response->header("x-amz-checksum-sha256");
+  info.last_modified = clock_->now();
+  return info;
+}
+
+Result<core::ObjectInfo> S3ObjectStore::get(std::string_view key, core::ByteSink& sink,
+                                            std::optional<core::ByteRange> range) {
+  if (auto valid = core::validate_object_key(key); !valid) return std::unexpected(valid.error());
+  if (range && (range->first < 0 || (range->last && *range->last < range->first))) {
+    return core::fail(ErrorCode::kInvalidRange,
+                      fmt::format("range {} is malformed", range_header(*range)),
+                      std::string{public_message(ErrorCode::kInvalidRange)});
+  }
+  std::optional<std::int64_t> limit;
+  if (range && range->last) limit = *range->last - range->first + 1;
+  LimitSink limited{sink, limit};
+  auto response = send(builder_.get_object(key, range), nullptr, std::nullopt, "", &limited);
+  if (!response) return std::unexpected(std::move(response.error()));
+  if (!ok_status(response->status)) {
+    return std::unexpected(
+        map_s3_error(response->status, parse_s3_error(response->body), "GetObject", key));
+  }
+  core::ObjectInfo info = info_from_headers(key, *response);
+  if (range) {
+    std::int64_t served_from = 0;
+    if (response->status == 206) {
+      auto content_range = parse_content_range(response->header("Content-Range").value_or(""));
+      if (!content_range) {
+        return core::fail(ErrorCode::kStorageError,
+                          fmt::format("S3 GetObject '{}': 206 without a valid Content-Range", key));
+      }
+      served_from = content_range->first;
+    }
+    if (range->first >= info.size) {
+      return core::fail(ErrorCode::kInvalidRange,
+                        fmt::format("range {} starts past the {} byte object '{}'",
+                                    range_header(*range), info.size, key),
+                        std::string{public_message(ErrorCode::kInvalidRange)});
+    }
+    if (served_from != range->first) {
+      return core::fail(ErrorCode::kStorageError,
+                        fmt::format("S3 GetObject '{}': asked for {}, served from byte {}", key,
+                                    range_header(*range), served_from));
+    }
+  }
+  return info;
+}
+
+Result<std::optional<core::ObjectInfo>> S3ObjectStore::head(std::string_view key) {
+  if (auto valid = core::validate_object_key(key); !valid) return std::unexpected(valid.error());
+  auto response = send(builder_.head_object(key), nullptr, std::nullopt, "", nullptr);
+  if (!response) return std::unexpected(std::move(response.error()));
+  if (response->status == 404) return std::optional<core::ObjectInfo>{};
+  if (!ok_status(response->status)) {
+    return std::unexpected(
+        map_s3_error(response->status, parse_s3_error(response->body), "HeadObject", key));
+  }
+  return std::optional<core::ObjectInfo>{info_from_headers(key, *response)};
+}
+
+Status S3ObjectStore::remove(const std::vector<std::string>& keys) {
+  for (const auto& key : keys) {
+    if (auto valid = core::validate_object_key(key); !valid) return valid;
+  }
+  const auto batch = static_cast<std::size_t>(options_.delete_batch);
+  for (std::size_t start = 0; start < keys.size(); start += batch) {
+    const std::vector<std::string> chunk(
+        keys.begin() + static_cast<std::ptrdiff_t>(start),
+        keys.begin() + static_cast<std::ptrdiff_t>(std::min(keys.size(), start + batch)));
+    MemorySource body{delete_objects_xml(chunk)};
+    auto hash = sha256_hex(body.data());
+    if (!hash) return std::unexpected(std::move(hash.error()));
+    auto response = send(builder_.delete_objects(body.data()), &body,
+                         static_cast<std::int64_t>(body.data().size()), *hash, nullptr);
+    if (!response) return std::unexpected(std::move(response.error()));
+    const auto error = parse_s3_error(response->body);
+    if (!ok_status(response->status) || error) {
+      return std::unexpected(map_s3_error(response->status, error, "DeleteObjects", chunk.front()));
+    }
+    auto result = parse_delete_result(response->body);
+    if (!result) return std::unexpected(std::move(result.error()));
+    for (const auto& [key, failure] : result->errors) {
+      if (failure.code == "NoSuchKey") continue;  // absent keys are not an error
+      return std::unexpected(map_s3_error(response->status, failure, "DeleteObjects", key));
+    }
+  }
+  return {};
+}
+
+// ---- MultipartStore ----
+
+Result<std::string> S3ObjectStore::create_multipart(std::string_view key,
+                                                    const core::PutOptions& options) {
+  if (auto valid = core::validate_object_key(key); !valid) return std::unexpected(valid.error());
+  auto response = send(builder_.create_multipart(key, options), nullptr, std::nullopt, "", nullptr);
+  if (!response) return std::unexpected(std::move(response.error()));
+  const auto error = parse_s3_error(response->body);
+  if (!ok_status(response->status) || error) {
+    return std::unexpected(map_s3_error(response->status, error, "CreateMultipartUpload", key));
+  }
+  return parse_initiate_multipart(response->body);
+}
+
+namespace {
+std::unexpected<core::Error> unknown_upload(std::string_view key) {
+  return core::fail(ErrorCode::kUploadNotFound,
+                    fmt::format("empty multipart upload id for '{:.200}'", key),
+                    "The multipart upload does not exist.");
+}
+}  // namespace
+
+Result<core::PartInfo> S3ObjectStore::upload_part(std::string_view key, std::string_view upload_id,
+                                                  int part_number, core::ByteSource& source,
+                                                  std::optional<std::int64_t> content_length) {
+  if (auto valid = core::validate_object_key(key); !valid) return std::unexpected(valid.error());
+  if (upload_id.empty()) return unknown_upload(key);
+  if (part_number < 1 || part_number > kMaxPartNumber) {
+    return core::fail(ErrorCode::kInvalidRequest,
+                      fmt::format("part number {} is outside 1..{}", part_number, kMaxPartNumber));
+  }
+  auto body = prepare_body(source, content_length);
+  if (!body) return std::unexpected(std::move(body.error()));
+  auto response = send(builder_.upload_part(key, upload_id, part_number), body->source,
+                       body->length, body->payload_sha256, nullptr);
+  if (!response) return std::unexpected(std::move(response.error()));
+  if (!ok_status(response->status)) {
+    return std::unexpected(
+        map_s3_error(response->status, parse_s3_error(response->body), "UploadPart", key));
+  }
+  return core::PartInfo{.part_number = part_number,
+                        .etag = response->header("ETag").value_or(""),
+                        .size = body->length};
+}
+
+Result<std::vector<core::PartInfo>> S3ObjectStore::list_parts(std::string_view key,
+                                                              std::string_view upload_id) {
+  if (auto valid = core::validate_object_key(key); !valid) return std::unexpected(valid.error());
+  if (upload_id.empty()) return unknown_upload(key);
+  std::vector<core::PartInfo> parts;
+  std::optional<int> marker;
+  // Pages of up to 1000 parts; 10000 parts at most, so at most 10 pages (+1 guard).
+  for (int page = 0; page < 12; ++page) {
+    auto response =
+        send(builder_.list_parts(key, upload_id, marker), nullptr, std::nullopt, "", nullptr);
+    if (!response) return std::unexpected(std::move(response.error()));
+    const auto error = parse_s3_error(response->body);
+    if (!ok_status(response->status) || error) {
+      return std::unexpected(map_s3_error(response->status, error, "ListParts", key));
+    }
+    auto parsed = parse_list_parts(response->body);
+    if (!parsed) return std::unexpected(std::move(parsed.error()));
+    parts.insert(parts.end(), parsed->parts.begin(), parsed->parts.end());
+    if (!parsed->truncated) {
+      std::ranges::sort(parts, {}, &core::PartInfo::part_number);
+      return parts;
+    }
+    if (!parsed->next_marker || (marker && *parsed->next_marker <= *marker)) {
+      return core::fail(ErrorCode::kStorageError,
+                        fmt::format("S3 ListParts '{}': truncated without a usable marker", key));
+    }
+    marker = parsed->next_marker;
+  }
+  return core::fail(ErrorCode::kStorageError,
+                    fmt::format("S3 ListParts '{}': more pages than 10000 parts allow", key));
+}
+
+Result<core::ObjectInfo> S3ObjectStore::complete_multipart(
+    std::string_view key, std::string_view upload_id,
+    const std::vector<core::CompletedPart>& parts) {
+  if (auto valid = core::validate_object_key(key); !valid) return std::unexpected(valid.error());
+  if (upload_id.empty()) return unknown_upload(key);
+  // S3's own rules, checked before the round trip: at least one part, numbers strictly ascending.
+  if (parts.empty()) {
+    return core::fail(ErrorCode::kInvalidPart, "complete with no parts",
+                      std::string{public_message(ErrorCode::kInvalidPart)});
+  }
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    const int n = parts[i].part_number;
+    if (n < 1 || n > kMaxPartNumber || (i > 0 && n <= parts[i - 1].part_number)) {
+      return core::fail(ErrorCode::kInvalidPart,
+                        fmt::format("parts must be listed in strictly ascending order (InvalidPart"
+                                    "Order): part {} at position {}",
+                                    n, i + 1),
+                        std::string{public_message(ErrorCode::kInvalidPart)});
+    }
+  }
+  MemorySource body{complete_multipart_xml(parts)};
+  auto hash = sha256_hex(body.data());
+  if (!hash) return std::unexpected(std::move(hash.error()));
+  auto response = send(builder_.complete_multipart(key, upload_id), &body,
+                       static_cast<std::int64_t>(body.data().size()), *hash, nullptr);
+  if (!response) return std::unexpected(std::move(response.error()));
+  // S3 may answer 200 and put an <Error> in the body (the assembly failed after the headers went).
+  const auto error = parse_s3_error(response->body);
+  if (!ok_status(response->status) || error) {
+    return std::unexpected(map_s3_error(response->status, error, "CompleteMultipartUpload", key));
+  }
+  auto completed = parse_complete_multipart(response->body);
+  if (!completed) return std::unexpected(std::move(completed.error()));
+  // The result names no size or content type: ask for them.
+  auto head_info = head(key);
+  if (!head_info) return std::unexpected(std::move(head_info.error()));
+  if (!*head_info) {
+    return core::fail(ErrorCode::kStorageError,
+                      fmt::format("S3 completed '{}' but HEAD does not find it", key));
+  }
+  core::ObjectInfo info = std::move(**head_info);
+  info.etag = completed->etag;
+  return info;
+}
+
+Status S3ObjectStore::abort_multipart(std::string_view key, std::string_view upload_id) {
+  if (auto valid = core::validate_object_key(key); !valid) return valid;
+  if (upload_id.empty()) return unknown_upload(key);
+  auto response =
+      send(builder_.abort_multipart(key, upload_id), nullptr, std::nullopt, "", nullptr);
+  if (!response) return std::unexpected(std::move(response.error()));
+  if (!ok_status(response->status)) {
+    return std::unexpected(map_s3_error(response->status, parse_s3_error(response->body),
+                                        "AbortMultipartUpload", key));
+  }
+  return {};
+}
+
+// ---- UrlSigner ----
+
+Result<core::PresignedRequest> S3ObjectStore::presign(
+    const HttpRequest& request, const std::vector<std::string>& signed_headers,
+    std::chrono::seconds expires) {
+  auto s = signer();
+  if (!s) return std::unexpected(std::move(s.error()));
+  PresignOptions options;
+  options.expires = expires;
+  options.extra_signed_headers = signed_headers;
+  options.scheme = builder_.endpoint().scheme;
+  const core::Timestamp now = clock_->now();
+  auto url = (*s)->presign(request, options);
+  if (!url) return std::unexpected(std::move(url.error()));
+  core::PresignedRequest out;
+  out.method = request.method;
+  out.url = std::move(url->url);
+  out.headers = std::move(url->headers);
+  out.expires_at = now + expires;
+  return out;
+}
+
+Result<core::PresignedRequest> S3ObjectStore::presign_put(std::string_view key,
+                                                          const core::PresignPut& p) {
+  if (auto valid = core::validate_object_key(key); !valid) return std::unexpected(valid.error());
+  if (p.content_length < 0)
+    return core::fail(ErrorCode::kInvalidRequest, "negative content length");
+  HttpRequest request =
+      builder_.put_object(key, core::PutOptions{.content_type = p.content_type,
+                                                .content_length = p.content_length,
+                                                .checksum_sha256 = p.checksum_sha256});
+  request.headers.emplace_back("Content-Length", std::to_string(p.content_length));
+  std::vector<std::string> names;
+  for (const auto& [name, value] : request.headers) names.push_back(name);
+  return presign(request, names, p.expires);
+}
+
+Result<core::PresignedRequest> S3ObjectStore::presign_upload_part(std::string_view key,
+                                                                  const core::PresignPart& p) {
+  if (auto valid = core::validate_object_key(key); !valid) return std::unexpected(valid.error());
+  if (p.upload_id.empty()) return unknown_upload(key);
+  if (p.part_number < 1 || p.part_number > kMaxPartNumber) {
+    return core::fail(ErrorCode::kInvalidRequest, fmt::format("part number {} is outside 1..{}",
+                                                              p.part_number, kMaxPartNumber));
+  }
+  HttpRequest request = builder_.upload_part(key, p.upload_id, p.part_number);
+  std::vector<std::string> names;
+  if (p.content_length) {
+    request.headers.emplace_back("Content-Length", std::to_string(*p.content_length));
+    names.emplace_back("Content-Length");
+  }
+  return presign(request, names, p.expires);
+}
+
+Result<core::PresignedRequest> S3ObjectStore::presign_get(std::string_view key,
+                                                          const core::PresignGet& p) {
+  if (auto valid = core::validate_object_key(key); !valid) return std::unexpected(valid.error());
+  Params query;
+  if (!p.response_content_disposition.empty()) {
+    query.emplace_back("response-content-disposition", p.response_content_disposition);
+  }
+  return presign(builder_.object_request("GET", key, std::move(query)), {}, p.expires);
+}
+
+}  // namespace toq::aws

@@ -1,0 +1,194 @@
+#include "adapter/aws/s3_requests.hpp"
+
+#include <algorithm>
+#include <array>
+
+#include <fmt/format.h>
+#include <openssl/evp.h>
+
+namespace toq::aws {
+
+namespace {
+
+using core::ErrorCode;
+
+std::unexpected<core::Error> bad_config(std::string message) {
+  return core::fail(ErrorCode::kConfigInvalid, std::move(message));
+}
+
+}  // namespace
+
+core::Result<S3Endpoint> parse_endpoint(std::string_view url) {
+  S3Endpoint out;
+  const auto sep = url.find("://");
+  if (sep == std::string_view::npos) {
+    return bad_config(fmt::format("S3 endpoint '{}' has no scheme (http:// or https://)", url));
+  }
+  out.scheme = std::string{url.substr(0, sep)};
+  std::ranges::transform(out.scheme, out.scheme.begin(), [](char c) {
+    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
+  });
+  if (out.scheme != "http" && out.scheme != "https") {
+    return bad_config(fmt::format("S3 endpoint '{}': scheme must be http or https", url));
+  }
+  std::string_view rest = url.substr(sep + 3);
+  if (rest.find_first_of("?#") != std::string_view::npos) {
+    return bad_config(fmt::format("S3 endpoint '{}' must not have a query or fragment", url));
+  }
+  const auto slash = rest.find('/');
+  std::string_view authority = rest.substr(0, slash);
+  std::string_view path = slash == std::string_view::npos ? std::string_view{} : rest.substr(slash);
+  if (authority.empty() || authority.find('@') != std::string_view::npos) {
+    return bad_config(fmt::format("S3 endpoint '{}' needs a host and no user info", url));
+  }
+  // Drop the default port so the Host header, the signature and curl agree.
+  const std::string_view default_port = out.scheme == "https" ? ":443" : ":80";
+  if (authority.ends_with(default_port) && authority.find(']') == std::string_view::npos) {
+    authority.remove_suffix(default_port.size());
+  }
+  out.authority = std::string{authority};
+  while (path.ends_with('/')) path.remove_suffix(1);
+  out.base_path = std::string{path};
+  return out;
+}
+
+bool virtual_host_compatible(std::string_view bucket, std::string_view scheme) {
+  if (bucket.size() < 3 || bucket.size() > 63) return false;
+  const bool chars_ok = std::ranges::all_of(bucket, [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.';
+  });
+  if (!chars_ok || bucket.front() == '-' || bucket.back() == '-') return false;
+  if (bucket.find('.') != std::string_view::npos && scheme == "https") return false;
+  return true;
+}
+
+core::Result<S3RequestBuilder> S3RequestBuilder::create(const S3Addressing& addressing) {
+  if (addressing.bucket.empty()) return bad_config("S3 bucket is empty");
+  if (addressing.region.empty()) return bad_config("S3 region is empty");
+  const std::string endpoint = addressing.endpoint.empty()
+                                   ? fmt::format("https://s3.{}.amazonaws.com", addressing.region)
+                                   : addressing.endpoint;
+  auto parsed = parse_endpoint(endpoint);
+  if (!parsed) return std::unexpected(std::move(parsed.error()));
+  S3RequestBuilder builder;
+  builder.bucket_ = addressing.bucket;
+  builder.endpoint_ = std::move(*parsed);
+  builder.virtual_hosted_ = !addressing.path_style &&
+                            virtual_host_compatible(addressing.bucket, builder.endpoint_.scheme);
+  return builder;
+}
+
+HttpRequest S3RequestBuilder::object_request(std::string_view method, std::string_view key,
+                                             Params query, Params headers) const {
+  HttpRequest request;
+  request.method = std::string{method};
+  if (virtual_hosted_) {
+    request.host = fmt::format("{}.{}", bucket_, endpoint_.authority);
+    request.path = endpoint_.base_path + "/" + uri_encode(key, Slash::kKeep);
+  } else {
+    request.host = endpoint_.authority;
+    request.path = endpoint_.base_path + s3_object_path(bucket_, key);
+    if (key.empty()) request.path += "/";
+  }
+  request.query = std::move(query);
+  request.headers = std::move(headers);
+  return request;
+}
+
+std::string S3RequestBuilder::url(const HttpRequest& request) const {
+  std::string out = fmt::format("{}://{}{}", endpoint_.scheme, request.host,
+                                request.path.empty() ? "/" : request.path);
+  char separator = '?';
+  for (const auto& [name, value] : request.query) {
+    out.push_back(separator);
+    separator = '&';
+    out += uri_encode(name, Slash::kEncode);
+    out.push_back('=');
+    out += uri_encode(value, Slash::kEncode);
+  }
+  return out;
+}
+
+HttpRequest S3RequestBuilder::put_object(std::string_view key,
+                                         const core::PutOptions& options) const {
+  Params headers;
+  if (!options.content_type.empty()) headers.emplace_back("Content-Type", options.content_type);
+  if (options.checksum_sha256)
+    headers.emplace_back("x-amz-checksum-sha256", *options.checksum_sha256);
+  return object_request("PUT", key, {}, std::move(headers));
+}
+
+HttpRequest S3RequestBuilder::get_object(std::string_view key,
+                                         std::optional<core::ByteRange> range) const {
+  Params headers{{"x-amz-checksum-mode", "ENABLED"}};
+  if (range) headers.emplace_back("Range", range_header(*range));
+  return object_request("GET", key, {}, std::move(headers));
+}
+
+HttpRequest S3RequestBuilder::head_object(std::string_view key) const {
+  return object_request("HEAD", key, {}, {{"x-amz-checksum-mode", "ENABLED"}});
+}
+
+HttpRequest S3RequestBuilder::delete_objects(std::string_view body) const {
+  Params headers{{"Content-Type", "application/xml"}};
+  if (auto md5 = md5_raw(body)) headers.emplace_back("Content-MD5", base64_encode(*md5));
+  return object_request("POST", "", {{"delete", ""}}, std::move(headers));
+}
+
+HttpRequest S3RequestBuilder::create_multipart(std::string_view key,
+                                               const core::PutOptions& options) const {
+  Params headers;
+  if (!options.content_type.empty()) headers.emplace_back("Content-Type", options.content_type);
+  return object_request("POST", key, {{"uploads", ""}}, std::move(headers));
+}
+
+HttpRequest S3RequestBuilder::upload_part(std::string_view key, std::string_view upload_id,
+                                          int part_number) const {
+  return object_request(
+      "PUT", key,
+      {{"partNumber", std::to_string(part_number)}, {"uploadId", std::string{upload_id}}});
+}
+
+HttpRequest S3RequestBuilder::list_parts(std::string_view key, std::string_view upload_id,
+                                         std::optional<int> part_number_marker) const {
+  Params query{{"uploadId", std::string{upload_id}}};
+  if (part_number_marker)
+    query.emplace_back("part-number-marker", std::to_string(*part_number_marker));
+  return object_request("GET", key, std::move(query));
+}
+
+HttpRequest S3RequestBuilder::complete_multipart(std::string_view key,
+                                                 std::string_view upload_id) const {
+  return object_request("POST", key, {{"uploadId", std::string{upload_id}}},
+                        {{"Content-Type", "application/xml"}});
+}
+
+HttpRequest S3RequestBuilder::abort_multipart(std::string_view key,
+                                              std::string_view upload_id) const {
+  return object_request("DELETE", key, {{"uploadId", std::string{upload_id}}});
+}
+
+std::string range_header(const core::ByteRange& range) {
+  if (range.last) return fmt::format("bytes={}-{}", range.first, *range.last);
+  return fmt::format("bytes={}-", range.first);
+}
+
+std::string base64_encode(std::string_view bytes) {
+  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
+  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                reinterpret_cast<const unsigned char*>(bytes.data()),
+                                static_cast<int>(bytes.size()));
+  out.resize(static_cast<std::size_t>(std::max(n, 0)));
+  return out;
+}
+
+core::Result<std::string> md5_raw(std::string_view data) {
+  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+  unsigned int length = 0;
+  if (EVP_Digest(data.data(), data.size(), digest.data(), &length, EVP_md5(), nullptr) != 1) {
+    return core::fail(ErrorCode::kInternal, "MD5 failed");
+  }
+  return std::string(reinterpret_cast<const char*>(digest.data()), length);
+}
+
+}  // namespace toq::aws

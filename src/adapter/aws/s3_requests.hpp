@@ -1,0 +1,87 @@
+#pragma once
+// S3 REST operations as unsigned requests: method, host, path, query and headers, for path-style
+// or virtual-hosted addressing against AWS or any S3-compatible endpoint. No I/O, no signing
+// (sigv4.hpp) and no sending (http_transport.hpp).
+//
+// Addressing: virtual-hosted ("bucket.s3.region.amazonaws.com/key") unless path_style is set or
+// the bucket name cannot be a DNS label under TLS (upper case, '_', or a '.' with https, which the
+// wildcard certificate does not cover): then path-style ("s3.region.amazonaws.com/bucket/key"),
+// as the AWS SDKs do.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/model/error.hpp"
+#include "core/port/object_store.hpp"
+
+#include "adapter/aws/sigv4.hpp"
+
+namespace toq::aws {
+
+struct S3Endpoint {
+  std::string scheme;     // "https" or "http"
+  std::string authority;  // host, plus ":port" when not the scheme's default
+  std::string base_path;  // a custom endpoint's path prefix without a trailing '/', usually ""
+};
+
+// "https://s3.sa-east-1.amazonaws.com", "http://127.0.0.1:4568", "https://minio.internal:9000/s3".
+// CONFIG_INVALID for anything else (no scheme, another scheme, a query, userinfo).
+core::Result<S3Endpoint> parse_endpoint(std::string_view url);
+
+struct S3Addressing {
+  std::string bucket;
+  std::string region = "us-east-1";
+  std::string endpoint;  // empty: https://s3.{region}.amazonaws.com
+  bool path_style = false;
+};
+
+// True when `bucket` can be the first label of a virtual-hosted name over `scheme`.
+bool virtual_host_compatible(std::string_view bucket, std::string_view scheme);
+
+class S3RequestBuilder {
+ public:
+  // CONFIG_INVALID for an empty bucket or region, or a bad endpoint.
+  static core::Result<S3RequestBuilder> create(const S3Addressing& addressing);
+
+  bool virtual_hosted() const { return virtual_hosted_; }
+  const S3Endpoint& endpoint() const { return endpoint_; }
+  const std::string& bucket() const { return bucket_; }
+
+  // A request on the object `key` (empty key: the bucket itself), and the URL it goes to.
+  HttpRequest object_request(std::string_view method, std::string_view key, Params query = {},
+                             Params headers = {}) const;
+  std::string url(const HttpRequest& request) const;
+
+  // ---- the operations toq-media uses ----
+  HttpRequest put_object(std::string_view key, const core::PutOptions& options) const;
+  // x-amz-checksum-mode: ENABLED makes S3 return the stored SHA-256 checksum.
+  HttpRequest get_object(std::string_view key, std::optional<core::ByteRange> range) const;
+  HttpRequest head_object(std::string_view key) const;
+  // POST /?delete with Content-MD5 of `body` (S3 requires an integrity header on DeleteObjects).
+  HttpRequest delete_objects(std::string_view body) const;
+  HttpRequest create_multipart(std::string_view key, const core::PutOptions& options) const;
+  HttpRequest upload_part(std::string_view key, std::string_view upload_id, int part_number) const;
+  HttpRequest list_parts(std::string_view key, std::string_view upload_id,
+                         std::optional<int> part_number_marker) const;
+  HttpRequest complete_multipart(std::string_view key, std::string_view upload_id) const;
+  HttpRequest abort_multipart(std::string_view key, std::string_view upload_id) const;
+
+ private:
+  S3RequestBuilder() = default;
+
+  std::string bucket_;
+  S3Endpoint endpoint_;
+  bool virtual_hosted_ = false;
+};
+
+// "bytes=first-last" / "bytes=first-".
+std::string range_header(const core::ByteRange& range);
+
+// Base64 (standard alphabet, padded) of raw bytes: Content-MD5 and x-amz-checksum-* values.
+std::string base64_encode(std::string_view bytes);
+// Raw bytes of the MD5 of `data`.
+core::Result<std::string> md5_raw(std::string_view data);
+
+}  // namespace toq::aws
