@@ -1,6 +1,6 @@
 // Unit tests of the SigV4 building blocks and of the contracts the vector suites do not pin down:
-// crypto primitives, URI rules, the signing-key cache, header/presign options, and every verdict
-// of verify_presigned().
+// signing-key derivation, URI rules, the signing-key cache, header/presign options, and every
+// verdict of verify_presigned().
 
 #include "adapter/aws/sigv4.hpp"
 
@@ -51,36 +51,7 @@ std::optional<std::string> header(const Params& headers, std::string_view name) 
   return std::nullopt;
 }
 
-// ---- crypto ----
-
-TEST(Crypto, KnownAnswers) {
-  EXPECT_EQ(sha256_hex("abc").value(),
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-  EXPECT_EQ(sha256_hex("").value(), kEmptyPayloadSha256);
-  const std::string key = "Jefe";  // RFC 4231, test case 2
-  const auto mac =
-      hmac_sha256(std::span{reinterpret_cast<const unsigned char*>(key.data()), key.size()},
-                  "what do ya want for nothing?");
-  ASSERT_TRUE(mac.has_value());
-  EXPECT_EQ(hex_lower(*mac), "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
-}
-
-TEST(Crypto, IncrementalHashEqualsOneShot) {
-  auto hasher = Sha256Hasher::create();
-  ASSERT_TRUE(hasher.has_value());
-  ASSERT_TRUE(hasher->update("Welcome to ").has_value());
-  ASSERT_TRUE(hasher->update("Amazon S3.").has_value());
-  const auto digest = hasher->finish();
-  ASSERT_TRUE(digest.has_value());
-  EXPECT_EQ(hex_lower(*digest), sha256_hex("Welcome to Amazon S3.").value());
-}
-
-TEST(Crypto, ConstantTimeEqual) {
-  EXPECT_TRUE(constant_time_equal("", ""));
-  EXPECT_TRUE(constant_time_equal("abc", "abc"));
-  EXPECT_FALSE(constant_time_equal("abc", "abd"));
-  EXPECT_FALSE(constant_time_equal("abc", "abcd"));
-}
+// ---- signing key ----
 
 // The worked example of the AWS documentation ("Examples of how to derive a signing key").
 TEST(Crypto, SigningKeyDerivation) {

@@ -22,7 +22,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "adapter/storage/digest.hpp"
+#include "adapter/aws/crypto.hpp"
 #include "adapter/storage/file_io.hpp"
 #include "storage/generated_bytes.hpp"
 #include "storage/http_client.hpp"
@@ -163,7 +163,7 @@ TEST(StorageMemory, HttpServerMovesTwoGibInFlatMemory) {
 
   // PUT: generated and hashed as curl asks for it.
   GeneratedBytes generated{size};
-  auto sha_up = must(storage::Digest::create(storage::Digest::Kind::kSha256));
+  auto sha_up = must(aws::Digest::create(aws::Digest::Kind::kSha256));
   auto put_url = must(store->presign_put(key, {"video/mp4", size, std::nullopt, 3600s}));
   HttpCall put;
   put.method = "PUT";
@@ -188,10 +188,10 @@ TEST(StorageMemory, HttpServerMovesTwoGibInFlatMemory) {
   auto head = must(store->head(key));
   ASSERT_TRUE(head.has_value());
   EXPECT_EQ(head->size, size);
-  EXPECT_EQ(head->checksum_sha256, storage::to_base64(sent)) << "the server stored other bytes";
+  EXPECT_EQ(head->checksum_sha256, aws::base64_encode(sent)) << "the server stored other bytes";
 
   // GET: hashed as it arrives.
-  auto sha_down = must(storage::Digest::create(storage::Digest::Kind::kSha256));
+  auto sha_down = must(aws::Digest::create(aws::Digest::Kind::kSha256));
   std::int64_t received = 0;
   HttpCall get;
   get.url = must(store->presign_get(key, {})).url;

@@ -78,7 +78,7 @@ bool ok_status(int status) {
 Result<std::string> sha256_hex_of_source(core::ByteSource& source, std::int64_t& length,
                                          FileSource* copy_to = nullptr,
                                          std::string_view prefix = {}) {
-  auto hasher = Sha256Hasher::create();
+  auto hasher = Digest::create(Digest::Kind::kSha256);
   if (!hasher) return std::unexpected(std::move(hasher.error()));
   length = 0;
   const auto take = [&](std::string_view bytes) -> Status {

@@ -1,10 +1,10 @@
 #include "adapter/aws/s3_requests.hpp"
 
 #include <algorithm>
-#include <array>
 
 #include <fmt/format.h>
-#include <openssl/evp.h>
+
+#include "adapter/aws/crypto.hpp"
 
 namespace toq::aws {
 
@@ -131,7 +131,7 @@ HttpRequest S3RequestBuilder::head_object(std::string_view key) const {
 
 HttpRequest S3RequestBuilder::delete_objects(std::string_view body) const {
   Params headers{{"Content-Type", "application/xml"}};
-  if (auto md5 = md5_raw(body)) headers.emplace_back("Content-MD5", base64_encode(*md5));
+  if (auto md5 = aws::md5(body)) headers.emplace_back("Content-MD5", base64_encode(*md5));
   return object_request("POST", "", {{"delete", ""}}, std::move(headers));
 }
 
@@ -171,24 +171,6 @@ HttpRequest S3RequestBuilder::abort_multipart(std::string_view key,
 std::string range_header(const core::ByteRange& range) {
   if (range.last) return fmt::format("bytes={}-{}", range.first, *range.last);
   return fmt::format("bytes={}-", range.first);
-}
-
-std::string base64_encode(std::string_view bytes) {
-  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
-  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                reinterpret_cast<const unsigned char*>(bytes.data()),
-                                static_cast<int>(bytes.size()));
-  out.resize(static_cast<std::size_t>(std::max(n, 0)));
-  return out;
-}
-
-core::Result<std::string> md5_raw(std::string_view data) {
-  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-  unsigned int length = 0;
-  if (EVP_Digest(data.data(), data.size(), digest.data(), &length, EVP_md5(), nullptr) != 1) {
-    return core::fail(ErrorCode::kInternal, "MD5 failed");
-  }
-  return std::string(reinterpret_cast<const char*>(digest.data()), length);
 }
 
 }  // namespace toq::aws

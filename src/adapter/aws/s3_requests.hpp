@@ -79,9 +79,4 @@ class S3RequestBuilder {
 // "bytes=first-last" / "bytes=first-".
 std::string range_header(const core::ByteRange& range);
 
-// Base64 (standard alphabet, padded) of raw bytes: Content-MD5 and x-amz-checksum-* values.
-std::string base64_encode(std::string_view bytes);
-// Raw bytes of the MD5 of `data`.
-core::Result<std::string> md5_raw(std::string_view data);
-
 }  // namespace toq::aws

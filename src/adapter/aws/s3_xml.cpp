@@ -6,6 +6,9 @@
 #include <expat.h>
 #include <fmt/format.h>
 
+#include "adapter/aws/crypto.hpp"
+#include "adapter/aws/xml_escape.hpp"
+
 namespace toq::aws {
 
 namespace {
@@ -193,32 +196,12 @@ core::Result<DeleteResult> parse_delete_result(std::string_view xml) {
   return result;
 }
 
-std::string xml_escape(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (const char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
-      default: out.push_back(c);
-    }
-  }
-  return out;
-}
-
 std::string complete_multipart_xml(const std::vector<core::CompletedPart>& parts) {
   std::string out = R"(<?xml version="1.0" encoding="UTF-8"?>)";
   out += R"(<CompleteMultipartUpload xmlns="http://s3.amazonaws.com/doc/2006-03-01/">)";
   for (const auto& part : parts) {
-    std::string_view etag = part.etag;
-    if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"') {
-      etag = etag.substr(1, etag.size() - 2);
-    }
     out += fmt::format("<Part><PartNumber>{}</PartNumber><ETag>&quot;{}&quot;</ETag></Part>",
-                       part.part_number, xml_escape(etag));
+                       part.part_number, xml_escape(unquote_etag(part.etag)));
   }
   out += "</CompleteMultipartUpload>";
   return out;

@@ -67,9 +67,6 @@ struct DeleteResult {
 };
 core::Result<DeleteResult> parse_delete_result(std::string_view xml);
 
-// Escapes & < > " ' for element text.
-std::string xml_escape(std::string_view text);
-
 // <CompleteMultipartUpload> with each part's number and (quoted) ETag, in the order given.
 std::string complete_multipart_xml(const std::vector<core::CompletedPart>& parts);
 

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstdint>
 
+#include "adapter/aws/crypto.hpp"
+
 namespace toq::aws {
 
 namespace {
@@ -10,13 +12,6 @@ namespace {
 bool is_unreserved(unsigned char c) {
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
          c == '.' || c == '_' || c == '~';
-}
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
 }
 
 }  // namespace

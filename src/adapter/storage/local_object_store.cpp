@@ -14,6 +14,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/model/manifest.hpp"
+
 namespace toq::storage {
 namespace {
 
@@ -65,7 +67,7 @@ Status check_content_type(std::string_view content_type) {
 }
 
 Status check_checksum(const std::optional<std::string>& checksum) {
-  if (checksum && !is_sha256_base64(*checksum)) {
+  if (checksum && !core::is_base64_sha256(*checksum)) {
     return core::fail(
         ErrorCode::kInvalidRequest,
         fmt::format("checksum_sha256 is not the base64 of 32 bytes: '{:.100}'", *checksum),
@@ -259,13 +261,13 @@ Result<core::ObjectInfo> PendingWrite::commit() {
     } else {
       auto md5 = md5_->finish();
       if (!md5) return std::unexpected(std::move(fail_with(std::move(md5.error())).error()));
-      etag = quote_etag(to_hex(*md5));
+      etag = aws::quote_etag(aws::hex_lower(*md5));
     }
     std::optional<std::string> sha256;
     if (sha256_) {
       auto digest = sha256_->finish();
       if (!digest) return std::unexpected(std::move(fail_with(std::move(digest.error())).error()));
-      sha256 = to_base64(*digest);
+      sha256 = aws::base64_encode(*digest);
     }
     if (expected_sha256_ && sha256 != expected_sha256_) {
       auto st = fail_with(
@@ -457,18 +459,18 @@ Result<std::unique_ptr<PendingWrite>> LocalObjectStore::begin_write(
   pending->expected_length_ = length;
   pending->expected_sha256_ = std::move(sha256);
 
-  auto md5 = Digest::create(Digest::Kind::kMd5);
+  auto md5 = aws::Digest::create(aws::Digest::Kind::kMd5);
   if (!md5) return std::unexpected(std::move(md5.error()));
   pending->md5_.emplace(std::move(*md5));
   // Objects always carry their SHA-256 (the pipeline verifies uploads with it); parts only when
   // the client declared one to check.
   if (target == PendingWrite::Target::kObject || pending->expected_sha256_) {
-    auto sha = Digest::create(Digest::Kind::kSha256);
+    auto sha = aws::Digest::create(aws::Digest::Kind::kSha256);
     if (!sha) return std::unexpected(std::move(sha.error()));
     pending->sha256_.emplace(std::move(*sha));
   }
 
-  auto name = random_hex(12);
+  auto name = aws::random_hex(12);
   if (!name) return std::unexpected(std::move(name.error()));
   const fs::path temp = tmp_dir_ / ("w-" + *name);
   // The body starts at kHeaderSize; the header is written at commit, once the digests are known.
@@ -694,7 +696,7 @@ Result<std::string> LocalObjectStore::create_multipart(std::string_view key,
     if (auto st = check_content_type(content_type); !st) return std::unexpected(st.error());
     if (auto st = check_checksum(options.checksum_sha256); !st) return std::unexpected(st.error());
 
-    auto id = random_hex(16);
+    auto id = aws::random_hex(16);
     if (!id) return std::unexpected(std::move(id.error()));
     const fs::path dir = upload_dir(*id);
     if (::mkdir(dir.c_str(), 0750) != 0) return std::unexpected(io_error("mkdir", dir, errno));
@@ -837,7 +839,7 @@ Result<core::ObjectInfo> LocalObjectStore::complete_multipart(
       }
       auto header = read_header(fd->get(), path);
       if (!header) return std::unexpected(std::move(header.error()));
-      if (unquote_etag(header->etag) != unquote_etag(part.etag)) {
+      if (aws::unquote_etag(header->etag) != aws::unquote_etag(part.etag)) {
         return core::fail(ErrorCode::kInvalidPart,
                           fmt::format("part {}: ETag {} listed, {} stored", part.part_number,
                                       part.etag, header->etag),
@@ -862,7 +864,7 @@ Result<core::ObjectInfo> LocalObjectStore::complete_multipart(
                                record->content_type, std::nullopt, record->checksum_sha256);
     if (!pending) return std::unexpected(std::move(pending.error()));
     (*pending)->md5_.reset();  // the ETag is the MD5 of the parts' MD5s, not of the bytes
-    auto etag_md5 = Digest::create(Digest::Kind::kMd5);
+    auto etag_md5 = aws::Digest::create(aws::Digest::Kind::kMd5);
     if (!etag_md5) return std::unexpected(std::move(etag_md5.error()));
 
     std::vector<std::byte> buffer(options_.buffer_size);
@@ -871,7 +873,7 @@ Result<core::ObjectInfo> LocalObjectStore::complete_multipart(
       auto part = open_part(i);
       if (!part) return std::unexpected(std::move(part.error()));
       auto& [fd, header] = *part;
-      const auto md5 = from_hex(unquote_etag(header.etag));
+      const auto md5 = aws::hex_decode(aws::unquote_etag(header.etag));
       if (!md5 || md5->size() != 16) {
         return core::fail(ErrorCode::kStorageError, fmt::format("part {} has a malformed ETag {}",
                                                                 parts[i].part_number, header.etag));
@@ -898,13 +900,14 @@ Result<core::ObjectInfo> LocalObjectStore::complete_multipart(
     }
     auto digest = etag_md5->finish();
     if (!digest) return std::unexpected(std::move(digest.error()));
-    (*pending)->etag_override_ = quote_etag(fmt::format("{}-{}", to_hex(*digest), parts.size()));
+    (*pending)->etag_override_ =
+        aws::quote_etag(fmt::format("{}-{}", aws::hex_lower(*digest), parts.size()));
     auto info = (*pending)->commit();
     if (!info) return info;
 
     // The object is in place; now the upload goes. A crash in between leaves the upload, and a
     // repeated complete assembles the same object again.
-    auto suffix = random_hex(6);
+    auto suffix = aws::random_hex(6);
     const fs::path doomed = tmp_dir_ / fmt::format("done-{}-{}", upload_id, suffix.value_or("x"));
     if (::rename(dir.c_str(), doomed.c_str()) == 0) {
       std::error_code ec;
@@ -919,7 +922,7 @@ Status LocalObjectStore::abort_multipart(std::string_view key, std::string_view 
   return guarded("abort multipart", [&]() -> Status {
     auto record = load_upload(key, upload_id);
     if (!record) return std::unexpected(std::move(record.error()));
-    auto suffix = random_hex(6);
+    auto suffix = aws::random_hex(6);
     if (!suffix) return std::unexpected(std::move(suffix.error()));
     const fs::path dir = upload_dir(upload_id);
     // Renamed away first, so no one ever sees a half-deleted upload.

@@ -38,8 +38,8 @@
 #include "core/model/time.hpp"
 #include "core/port/object_store.hpp"
 
+#include "adapter/aws/crypto.hpp"
 #include "adapter/aws/sigv4.hpp"
-#include "adapter/storage/digest.hpp"
 #include "adapter/storage/file_io.hpp"
 #include "adapter/storage/object_file.hpp"
 
@@ -128,8 +128,8 @@ class PendingWrite {
   std::filesystem::path temp_path_;
   std::filesystem::path final_path_;
   Fd fd_;
-  std::optional<Digest> md5_;     // absent for an assembled multipart object (ETag given)
-  std::optional<Digest> sha256_;  // absent for parts without an expected checksum
+  std::optional<aws::Digest> md5_;     // absent for an assembled multipart object (ETag given)
+  std::optional<aws::Digest> sha256_;  // absent for parts without an expected checksum
   std::optional<std::string> etag_override_;
   std::optional<std::int64_t> expected_length_;
   std::optional<std::string> expected_sha256_;

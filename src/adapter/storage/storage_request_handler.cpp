@@ -9,7 +9,10 @@
 
 #include <fmt/format.h>
 
-#include "adapter/storage/digest.hpp"
+#include "core/model/manifest.hpp"
+
+#include "adapter/aws/crypto.hpp"
+#include "adapter/aws/xml_escape.hpp"
 
 namespace toq::storage {
 
@@ -79,24 +82,8 @@ std::optional<Int> parse_decimal(std::string_view text) {
   return value;
 }
 
-std::string xml_escape(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (const char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
-      default: out.push_back(c);
-    }
-  }
-  return out;
-}
-
 std::string new_request_id() {
-  auto id = random_hex(8);
+  auto id = aws::random_hex(8);
   std::string out = id ? *id : std::string(16, '0');
   for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   return out;
@@ -175,13 +162,13 @@ RangeSpec parse_range(std::string_view header, std::int64_t size) {
 
 // True when any entity tag of an If-Match / If-None-Match list matches `etag` ("*" matches all).
 bool etag_list_matches(std::string_view list, std::string_view etag) {
-  const std::string_view bare = unquote_etag(etag);
+  const std::string_view bare = aws::unquote_etag(etag);
   std::size_t start = 0;
   while (start <= list.size()) {
     const auto end = std::min(list.find(',', start), list.size());
     std::string_view item = trim(list.substr(start, end - start));
     if (item.starts_with("W/")) item.remove_prefix(2);
-    if (item == "*" || unquote_etag(item) == bare) return true;
+    if (item == "*" || aws::unquote_etag(item) == bare) return true;
     start = end + 1;
   }
   return false;
@@ -283,12 +270,13 @@ std::string_view StorageResponse::header(std::string_view name) const {
 std::string s3_error_xml(std::string_view code, std::string_view message, const aws::Params& extra,
                          std::string_view request_id) {
   std::string xml = R"(<?xml version="1.0" encoding="UTF-8"?>)";
-  xml += "\n<Error><Code>" + xml_escape(code) + "</Code><Message>" + xml_escape(message) +
+  xml += "\n<Error><Code>" + aws::xml_escape(code) + "</Code><Message>" + aws::xml_escape(message) +
          "</Message>";
   for (const auto& [name, value] : extra) {
-    xml += "<" + name + ">" + xml_escape(value) + "</" + name + ">";
+    xml += "<" + name + ">" + aws::xml_escape(value) + "</" + name + ">";
   }
-  xml += "<RequestId>" + xml_escape(request_id) + "</RequestId><HostId>toq-media</HostId></Error>";
+  xml += "<RequestId>" + aws::xml_escape(request_id) +
+         "</RequestId><HostId>toq-media</HostId></Error>";
   return xml;
 }
 
@@ -532,7 +520,7 @@ std::variant<StorageResponse, StorageRequestHandler::Authorized> StorageRequestH
     }
     auth.content_length = *n;
     if (const auto checksum = find_header(request.headers, "x-amz-checksum-sha256")) {
-      if (!is_sha256_base64(trim(*checksum))) {
+      if (!core::is_base64_sha256(trim(*checksum))) {
         return reject(400, "InvalidRequest", "Value for x-amz-checksum-sha256 header is invalid.");
       }
       auth.checksum_sha256 = std::string{trim(*checksum)};
