@@ -1,13 +1,16 @@
 #include "app/commands.hpp"
 
+#include <chrono>
 #include <iostream>
 
 #include <fmt/format.h>
 #include <sqlite3.h>
 
+#include "adapter/http/auth/jwt_verifier.hpp"
 #include "adapter/sqlite/sqlite_database.hpp"
 #include "app/config.hpp"
 #include "app/logging.hpp"
+#include "app/secrets.hpp"
 #include "app/version.hpp"
 
 namespace toq::app {
@@ -66,6 +69,42 @@ int command_config_show(const cli::ConfigShowOptions& options) {
   auto config = configure(options.common);
   if (!config) return report(config.error());
   std::cout << dump_config(*config, !options.show_secrets);
+  return 0;
+}
+
+int command_token(const cli::TokenOptions& options) {
+  auto config = configure(options.common);
+  if (!config) return report(config.error());
+  if (!config->auth.jwt_public_key_file.empty()) {
+    return report(core::make_error(
+        core::ErrorCode::kConfigInvalid,
+        fmt::format("auth.jwtPublicKeyFile is set ({}): serve verifies RS256 tokens, and a public "
+                    "key cannot sign them",
+                    config->auth.jwt_public_key_file.string()),
+        {},
+        "Get tokens from the identity provider that holds the private key, or unset "
+        "auth.jwtPublicKeyFile to use an HS256 secret."));
+  }
+  const auto role = core::parse_role(options.role);
+  if (!role) {
+    return report(core::make_error(core::ErrorCode::kInvalidRequest,
+                                   fmt::format("unknown role '{}'", options.role), {},
+                                   "Use photographer, owner, admin, client or service."));
+  }
+  std::string secret = config->auth.jwt_secret;
+  if (secret.empty()) {
+    auto stored = load_or_create_secret(config->data_dir / "jwt.secret");
+    if (!stored) return report(stored.error());
+    secret = std::move(*stored);
+  }
+  const core::SystemClock clock;
+  auto issuer = http::auth::JwtIssuer::create(
+      {std::move(secret), config->auth.issuer, config->auth.audience}, clock);
+  if (!issuer) return report(issuer.error());
+  auto token =
+      issuer->issue(core::UserId{options.sub}, *role, std::chrono::seconds{options.ttl_seconds});
+  if (!token) return report(token.error());
+  std::cout << *token << '\n';
   return 0;
 }
 

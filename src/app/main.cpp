@@ -8,5 +8,6 @@ int main(int argc, char** argv) {
   handlers.version = toq::app::command_version;
   handlers.migrate = toq::app::command_migrate;
   handlers.config_show = toq::app::command_config_show;
+  handlers.token = toq::app::command_token;
   return toq::cli::run(argc, argv, handlers);
 }

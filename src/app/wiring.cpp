@@ -1,6 +1,11 @@
 #include "app/wiring.hpp"
 
+#include "adapter/aws/credentials.hpp"
+#include "adapter/aws/http_transport.hpp"
+#include "adapter/aws/s3_object_store.hpp"
 #include "adapter/sqlite/sqlite_database.hpp"
+#include "adapter/storage/local_object_store.hpp"
+#include "app/secrets.hpp"
 
 namespace toq::app {
 
@@ -18,6 +23,63 @@ core::Result<std::unique_ptr<core::Database>> open_database(const Config& config
                     "database.driver 'mysql' is not available in this build yet",
                     "The MySQL adapter is not part of this release.",
                     "Use database.driver: sqlite, or a release that includes the MySQL adapter.");
+}
+
+namespace {
+
+template <class Store>
+ObjectStorage share(std::shared_ptr<Store> store) {
+  ObjectStorage out;
+  out.store = store;
+  out.multipart = store;
+  out.signer = store;
+  return out;
+}
+
+core::Result<ObjectStorage> open_local(const Config& config, const core::Clock& clock) {
+  auto secret = load_or_create_secret(config.data_dir / "storage.secret");
+  if (!secret) return std::unexpected(secret.error());
+  storage::LocalStoreOptions options;
+  options.root = config.storage.local.root;
+  options.public_base_url = config.storage.public_base_url;
+  options.credentials = aws::Credentials{kLocalAccessKeyId, *secret, std::nullopt};
+  auto store = storage::LocalObjectStore::open(std::move(options), clock);
+  if (!store) return std::unexpected(store.error());
+  std::shared_ptr<storage::LocalObjectStore> shared = std::move(*store);
+  auto out = share(shared);
+  out.local = shared;
+  return out;
+}
+
+core::Result<ObjectStorage> open_s3(const Config& config, const core::Clock& clock) {
+  const auto& s3 = config.storage.s3;
+  auto transport = std::make_shared<aws::CurlTransport>();
+  std::optional<aws::Credentials> configured;
+  if (!s3.access_key_id.empty()) {
+    configured = aws::Credentials{
+        s3.access_key_id, s3.secret_access_key,
+        s3.session_token.empty() ? std::nullopt : std::optional<std::string>(s3.session_token)};
+  }
+  aws::S3StoreOptions options;
+  options.bucket = s3.bucket;
+  options.region = s3.region;
+  options.endpoint = s3.endpoint;
+  options.path_style = s3.path_style;
+  options.credentials = aws::default_credentials_chain(configured, transport, clock);
+  options.spool_dir = config.data_dir / "spool";
+  auto store = aws::S3ObjectStore::create(std::move(options), transport, clock);
+  if (!store) return std::unexpected(store.error());
+  return share(std::shared_ptr<aws::S3ObjectStore>(std::move(*store)));
+}
+
+}  // namespace
+
+core::Result<ObjectStorage> open_object_storage(const Config& config, const core::Clock& clock) {
+  switch (config.storage.driver) {
+    case StorageDriver::kLocal: return open_local(config, clock);
+    case StorageDriver::kS3: return open_s3(config, clock);
+  }
+  return core::fail(core::ErrorCode::kConfigInvalid, "unknown storage.driver");
 }
 
 }  // namespace toq::app

@@ -5,8 +5,10 @@
 #include <fstream>
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
+#include "adapter/http/auth/jwt_verifier.hpp"
 #include "adapter/sqlite/connection.hpp"
 #include "adapter/sqlite/migrations.hpp"
 #include "support/result_matchers.hpp"
@@ -106,6 +108,90 @@ TEST(Cli, UnknownSubcommandIsAUsageError) {
   EXPECT_EQ(r.status, 2) << r.output;
   auto none = run("");
   EXPECT_EQ(none.status, 2) << none.output;
+}
+
+// ---- token ----
+
+std::string read_file(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+core::Result<core::Principal> verify_with(const std::string& secret, const std::string& token) {
+  static const core::SystemClock clock;
+  auto verifier = http::auth::JwtVerifier::create(
+      {http::auth::JwtAlgorithm::kHs256, secret, "", "", std::chrono::seconds{60}}, clock);
+  if (!verifier) return std::unexpected(verifier.error());
+  return verifier->verify("Bearer " + token);
+}
+
+TEST(Cli, TokenPrintsOneJwtSignedWithTheDataDirSecret) {
+  TempDir dir;
+  const auto data = dir / "var";
+  auto r = run("token --data-dir " + data.string() + " --sub 7 --role photographer");
+  ASSERT_EQ(r.status, 0) << r.output;
+  ASSERT_FALSE(r.output.empty());
+  EXPECT_EQ(r.output.back(), '\n');
+  EXPECT_EQ(r.output.find('\n'), r.output.size() - 1) << "exactly one line: " << r.output;
+  const std::string token = r.output.substr(0, r.output.size() - 1);
+
+  const auto secret_file = data / "jwt.secret";
+  ASSERT_TRUE(std::filesystem::exists(secret_file));
+  struct stat st {};
+  ASSERT_EQ(::stat(secret_file.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  std::string secret = read_file(secret_file);
+  while (!secret.empty() && secret.back() == '\n') secret.pop_back();  // stored with a newline
+  EXPECT_EQ(secret.size(), 64u);
+
+  const auto p = must(verify_with(secret, token));
+  EXPECT_EQ(p.user, core::UserId{7});
+  EXPECT_EQ(p.role, core::Role::kPhotographer);
+
+  auto again = run("token --data-dir " + data.string() + " --sub 11 --role owner --ttl 60");
+  ASSERT_EQ(again.status, 0) << again.output;
+  EXPECT_EQ(read_file(secret_file), secret + "\n") << "the secret is reused, not regenerated";
+  const auto q = must(verify_with(secret, again.output.substr(0, again.output.size() - 1)));
+  EXPECT_EQ(q.user, core::UserId{11});
+  EXPECT_EQ(q.role, core::Role::kOwner);
+}
+
+TEST(Cli, TokenUsesTheConfiguredSecretWhenThereIsOne) {
+  TempDir dir;
+  const std::string secret = "s3cr3t-value-that-is-long-enough-for-hs256";
+  auto r = run("token --data-dir " + dir.path().string() + " --sub 3 --role admin",
+               "TOQ_MEDIA_AUTH_JWT_SECRET=" + secret);
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_EQ(must(verify_with(secret, r.output.substr(0, r.output.size() - 1))).role,
+            core::Role::kAdmin);
+  EXPECT_FALSE(std::filesystem::exists(dir / "jwt.secret"));
+}
+
+TEST(Cli, TokenRejectsBadArguments) {
+  TempDir dir;
+  const std::string base = "token --data-dir " + dir.path().string();
+  auto wizard = run(base + " --sub 7 --role wizard");
+  EXPECT_EQ(wizard.status, 2) << wizard.output;
+  EXPECT_NE(wizard.output.find("wizard"), std::string::npos) << wizard.output;
+  EXPECT_EQ(run(base + " --sub abc --role admin").status, 2);
+  EXPECT_EQ(run(base + " --sub 0 --role admin").status, 2);
+  EXPECT_EQ(run(base + " --role admin").status, 2) << "--sub is required";
+  EXPECT_EQ(run(base + " --sub 7").status, 2) << "--role is required";
+  EXPECT_EQ(run(base + " --sub 7 --role admin --ttl 0").status, 2);
+  EXPECT_EQ(run(base + " --sub 7 --role admin --ttl 31536001").status, 2);
+  EXPECT_EQ(run(base + " --sub 7 --role admin --ttl 31536000").status, 0);
+}
+
+TEST(Cli, TokenRefusesWhenRs256IsConfigured) {
+  TempDir dir;
+  const auto pem = dir / "public.pem";
+  std::ofstream(pem) << "-----BEGIN PUBLIC KEY-----\n-----END PUBLIC KEY-----\n";
+  auto r = run("token --data-dir " + dir.path().string() + " --sub 7 --role admin",
+               "TOQ_MEDIA_AUTH_JWT_PUBLIC_KEY_FILE=" + pem.string());
+  EXPECT_EQ(r.status, 1) << r.output;
+  EXPECT_NE(r.output.find("CONFIG_INVALID"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("jwtPublicKeyFile"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("hint:"), std::string::npos) << r.output;
 }
 
 }  // namespace

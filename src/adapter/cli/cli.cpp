@@ -1,6 +1,10 @@
 #include "adapter/cli/cli.hpp"
 
+#include <string>
+
 #include <CLI/CLI.hpp>
+
+#include "core/model/principal.hpp"
 
 namespace toq::cli {
 namespace {
@@ -20,6 +24,7 @@ int run(int argc, char** argv, const Handlers& handlers) {
 
   CommonOptions migrate_opts;
   ConfigShowOptions show_opts;
+  TokenOptions token_opts;
   std::function<int()> chosen;
 
   if (handlers.version) {
@@ -36,6 +41,26 @@ int run(int argc, char** argv, const Handlers& handlers) {
     add_common(*cmd, show_opts.common);
     cmd->add_flag("--show-secrets", show_opts.show_secrets, "print secrets in clear");
     cmd->callback([&] { chosen = [&] { return handlers.config_show(show_opts); }; });
+  }
+  if (handlers.token) {
+    auto* cmd =
+        app.add_subcommand("token", "print a development JWT signed with the configured secret");
+    add_common(*cmd, token_opts.common);
+    cmd->add_option("--sub", token_opts.sub, "user id (the `sub` claim)")
+        ->required()
+        ->check(CLI::Range(std::int64_t{1}, std::int64_t{999999999999999999}));
+    cmd->add_option("--role", token_opts.role, "photographer, owner, admin, client or service")
+        ->required()
+        ->check(CLI::Validator(
+            [](std::string& value) -> std::string {
+              if (core::parse_role(value)) return {};
+              return "unknown role '" + value +
+                     "': expected photographer, owner, admin, client or service";
+            },
+            "ROLE"));
+    cmd->add_option("--ttl", token_opts.ttl_seconds, "lifetime in seconds (default 3600)")
+        ->check(CLI::Range(std::int64_t{1}, std::int64_t{31536000}));
+    cmd->callback([&] { chosen = [&] { return handlers.token(token_opts); }; });
   }
 
   try {

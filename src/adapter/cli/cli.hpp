@@ -2,6 +2,7 @@
 // The command line (a left adapter): parses arguments with CLI11 and calls the handler the
 // composition root wired for each subcommand. It knows nothing of databases or stores.
 
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <optional>
@@ -20,11 +21,21 @@ struct ConfigShowOptions {
   bool show_secrets = false;
 };
 
+// `token`: prints one development JWT signed with the configured secret. The role is checked
+// against core::Role's spellings and --sub / --ttl against their ranges here (usage errors).
+struct TokenOptions {
+  CommonOptions common;
+  std::int64_t sub = 0;  // --sub ID (required, 1..999999999999999999)
+  std::string role;      // --role ROLE (required: photographer|owner|admin|client|service)
+  std::int64_t ttl_seconds = 3600;  // --ttl SECONDS (1..31536000)
+};
+
 // Each handler returns the process exit status. A missing handler makes its subcommand absent.
 struct Handlers {
   std::function<int()> version;
   std::function<int(const CommonOptions&)> migrate;
   std::function<int(const ConfigShowOptions&)> config_show;
+  std::function<int(const TokenOptions&)> token;
 };
 
 // Exit status: the handler's, 2 for a usage error (CLI11's message is printed).

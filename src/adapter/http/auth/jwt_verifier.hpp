@@ -1,0 +1,103 @@
+#pragma once
+// Bearer-token authentication (api-contract "Authentication"): JWT verification with libjwt, and
+// issuance of HS256 tokens for `toq-media token` and tests.
+//
+// Contract of JwtVerifier::verify:
+// - Input is the Authorization header value: the scheme "Bearer" (case-insensitive), one or more
+//   spaces, the token. Anything else, including a bare token, is rejected; verify_token() takes
+//   a bare token.
+// - The algorithm is pinned by configuration (HS256 or RS256). The token's header is decoded and
+//   its "alg" compared with the pinned one BEFORE libjwt sees the key, so "none", HS512, RS256 on
+//   an HS256 verifier and HS256 on an RS256 verifier (algorithm confusion) are all rejected; the
+//   algorithm libjwt reports after verifying is checked again. A "crit" header is rejected.
+// - Tokens longer than kMaxTokenBytes, or not three non-empty base64url segments, are rejected
+//   before any decoding.
+// - Claims, read only from a token whose signature verified: `exp` required and numeric, the
+//   token is expired when now >= exp + leeway; `nbf` and `iat` optional, numeric when present,
+//   rejected when later than now + leeway; `sub` a string of 1..18 ASCII digits with a value > 0
+//   (the UserId); `role` one of core::Role's spellings; `iss` equal to the configured issuer when
+//   one is configured (missing = rejected); `aud` equal to, or an array containing, the configured
+//   audience when one is configured.
+// - Every failure is ErrorCode::kUnauthenticated with the public message kPublicMessage and an
+//   internal message saying what was wrong. Neither ever contains the token or any of its claims'
+//   values, so logs stay free of credentials.
+// - Thread-safe: verify() is const and keeps no state between calls.
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "core/model/error.hpp"
+#include "core/model/principal.hpp"
+#include "core/model/time.hpp"
+
+namespace toq::http::auth {
+
+enum class JwtAlgorithm : std::uint8_t { kHs256, kRs256 };
+
+inline constexpr std::string_view kPublicMessage = "Missing, invalid or expired token.";
+inline constexpr std::size_t kMaxTokenBytes = 8 * 1024;
+
+struct JwtVerifierConfig {
+  JwtAlgorithm algorithm = JwtAlgorithm::kHs256;
+  // HS256: the shared secret's bytes (at least 32). RS256: an RSA public key in PEM
+  // ("-----BEGIN PUBLIC KEY-----").
+  std::string key;
+  std::string issuer;    // empty = `iss` not checked
+  std::string audience;  // empty = `aud` not checked
+  std::chrono::seconds leeway{60};
+};
+
+class JwtVerifier {
+ public:
+  // CONFIG_INVALID when the HS256 key is shorter than 32 bytes, the RS256 key is not an RSA public
+  // key in PEM, or the leeway is negative or over an hour.
+  static core::Result<JwtVerifier> create(JwtVerifierConfig config, const core::Clock& clock);
+
+  // See the contract above: "Bearer <jwt>" -> the principal, or UNAUTHENTICATED.
+  [[nodiscard]] core::Result<core::Principal> verify(std::string_view authorization_header) const;
+  // The same checks on a bare token (no scheme).
+  [[nodiscard]] core::Result<core::Principal> verify_token(std::string_view token) const;
+
+  [[nodiscard]] JwtAlgorithm algorithm() const { return config_.algorithm; }
+
+ private:
+  JwtVerifier(JwtVerifierConfig config, const core::Clock& clock)
+      : config_(std::move(config)), clock_(&clock) {}
+
+  JwtVerifierConfig config_;
+  const core::Clock* clock_;
+};
+
+struct JwtIssuerConfig {
+  std::string key;       // HS256 shared secret's bytes (at least 32)
+  std::string issuer;    // empty = no `iss` claim
+  std::string audience;  // empty = no `aud` claim
+};
+
+// Signs HS256 tokens with the claims JwtVerifier expects: sub, role, iat, exp (= now + ttl), and
+// iss/aud when configured. RS256 issuance is not supported (the service only holds public keys).
+class JwtIssuer {
+ public:
+  static constexpr std::chrono::seconds kMaxTtl{31536000};  // one year
+
+  // CONFIG_INVALID when the key is shorter than 32 bytes.
+  static core::Result<JwtIssuer> create(JwtIssuerConfig config, const core::Clock& clock);
+
+  // INVALID_REQUEST when sub is not > 0 or ttl is outside 1 s .. kMaxTtl; INTERNAL when libjwt
+  // fails.
+  [[nodiscard]] core::Result<std::string> issue(core::UserId sub, core::Role role,
+                                                std::chrono::seconds ttl) const;
+
+ private:
+  JwtIssuer(JwtIssuerConfig config, const core::Clock& clock)
+      : config_(std::move(config)), clock_(&clock) {}
+
+  JwtIssuerConfig config_;
+  const core::Clock* clock_;
+};
+
+}  // namespace toq::http::auth

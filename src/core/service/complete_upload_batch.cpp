@@ -1,0 +1,201 @@
+#include "core/service/complete_upload_batch.hpp"
+
+#include <map>
+#include <optional>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "core/model/job.hpp"
+#include "core/model/listing.hpp"
+#include "core/model/object_keys.hpp"
+#include "core/service/upload_policy.hpp"
+
+namespace toq::core {
+
+namespace {
+
+struct Snapshot {
+  Batch batch;
+  Listing listing;
+  std::vector<Asset> assets;
+  std::optional<Job> latest_job;
+};
+
+Error batch_not_found(BatchId batch, ListingId listing) {
+  return make_error(ErrorCode::kBatchNotFound,
+                    fmt::format("batch {} not found for listing {}", batch.value, listing.value),
+                    "The upload batch does not exist.");
+}
+
+// The batch as this caller may see it: missing, deleted and other listings' batches look alike.
+Result<Snapshot> load(UnitOfWork& uow, BatchId batch_id, ListingId listing_id) {
+  auto batch = uow.batches().find(batch_id);
+  if (!batch) return std::unexpected(batch.error());
+  if (!*batch || (*batch)->listing_id != listing_id || (*batch)->deleted_at) {
+    return std::unexpected(batch_not_found(batch_id, listing_id));
+  }
+  auto listing = uow.listings().find(listing_id);
+  if (!listing) return std::unexpected(listing.error());
+  if (!*listing) return std::unexpected(batch_not_found(batch_id, listing_id));
+  auto assets = uow.assets().list_by_batch(batch_id);
+  if (!assets) return std::unexpected(assets.error());
+  std::optional<Job> job;
+  if ((*batch)->status != BatchStatus::kPendingUpload) {
+    auto latest = uow.jobs().find_latest(batch_id);
+    if (!latest) return std::unexpected(latest.error());
+    job = std::move(*latest);
+  }
+  return Snapshot{std::move(**batch), std::move(**listing), std::move(*assets), std::move(job)};
+}
+
+}  // namespace
+
+std::int64_t estimate_processing_seconds(const std::vector<Asset>& assets) {
+  constexpr std::int64_t kMiB = 1024 * 1024;
+  std::int64_t seconds = 30;
+  std::int64_t all_bytes = 0;
+  for (const Asset& a : assets) {
+    all_bytes += a.declared.bytes;
+    if (group_of(a.declared.media_type) == MediaGroup::kVideo) {
+      seconds += 20 + a.declared.bytes / (16 * kMiB);
+    } else {
+      seconds += 2;
+    }
+  }
+  return seconds + all_bytes / (256 * kMiB);
+}
+
+Result<CompleteUploadBatchOutput> CompleteUploadBatch::run(const CompleteUploadBatchInput& input) {
+  const BatchId batch_id{input.batch_id};
+  const ListingId listing_id{input.listing_identity_id};
+
+  auto snap = deps_.db.transact([&](UnitOfWork& uow) { return load(uow, batch_id, listing_id); });
+  if (!snap) return std::unexpected(snap.error());
+
+  std::vector<MediaType> types;
+  for (const Asset& a : snap->assets) types.push_back(a.declared.media_type);
+  if (auto ok = authorize_upload(input.caller, snap->listing, types); !ok) {
+    return std::unexpected(ok.error());
+  }
+
+  CompleteUploadBatchOutput out;
+  out.batch_id = batch_id;
+  out.estimated_duration_seconds = estimate_processing_seconds(snap->assets);
+  for (const Asset& a : snap->assets) {
+    auto key = raw_input_key(raw_key(listing_id, batch_id, a.id), listing_id, batch_id);
+    if (!key) return std::unexpected(key.error());
+    out.input_keys.push_back(std::move(*key));
+  }
+  // The answer for a batch someone already completed: its job, as it stands now.
+  auto already_done = [&](const Snapshot& s) -> Result<CompleteUploadBatchOutput> {
+    if (!s.latest_job) {
+      return fail(
+          ErrorCode::kBatchNotPending,
+          fmt::format("batch {} is {} without a job", s.batch.id.value, to_string(s.batch.status)),
+          "The upload batch is no longer accepting uploads.");
+    }
+    out.job_id = s.latest_job->id;
+    out.status = s.batch.status;
+    out.created = false;
+    return out;
+  };
+  if (snap->batch.status != BatchStatus::kPendingUpload) return already_done(*snap);
+
+  std::map<std::string, const CompletedFile*> by_client;
+  for (const CompletedFile& f : input.files) by_client[f.client_id] = &f;
+  for (const auto& [client_id, file] : by_client) {
+    bool known = false;
+    for (const Asset& a : snap->assets) known = known || a.declared.client_id == client_id;
+    if (!known) {
+      return fail(ErrorCode::kInvalidRequest,
+                  fmt::format("clientId '{}' is not in batch {}", client_id, batch_id.value),
+                  fmt::format("The file '{}' is not part of this upload batch.", client_id));
+    }
+  }
+
+  UploadIncompleteDetails incomplete;
+  std::set<std::string> flagged;
+  for (std::size_t i = 0; i < snap->assets.size(); ++i) {
+    const Asset& a = snap->assets[i];
+    const std::string& key = out.input_keys[i];
+    const std::string& client_id = a.declared.client_id;
+    if (a.multipart_upload_id) {
+      if (auto it = by_client.find(client_id); it != by_client.end()) {
+        auto done =
+            deps_.multipart.complete_multipart(key, *a.multipart_upload_id, it->second->parts);
+        if (!done) {
+          switch (done.error().code) {
+            case ErrorCode::kChecksumMismatch:
+              incomplete.mismatched.push_back({client_id, "CHECKSUM_MISMATCH"});
+              flagged.insert(client_id);
+              break;
+            // Completed meanwhile by a concurrent or earlier call (the local store may also
+            // report a part it no longer finds), or a bad part list: the HEAD below decides.
+            case ErrorCode::kUploadNotFound:
+            case ErrorCode::kInvalidPart:
+            case ErrorCode::kEntityTooSmall:
+            case ErrorCode::kInvalidRequest: break;
+            default: return std::unexpected(done.error());
+          }
+        }
+      }
+    }
+    if (flagged.contains(client_id)) continue;
+    auto info = deps_.store.head(key);
+    if (!info) return std::unexpected(info.error());
+    if (!*info) {
+      incomplete.missing.push_back(client_id);
+    } else if ((*info)->size != a.declared.bytes) {
+      incomplete.mismatched.push_back({client_id, "SIZE_MISMATCH"});
+    } else if ((*info)->checksum_sha256 &&
+               *(*info)->checksum_sha256 != a.declared.checksum_sha256) {
+      incomplete.mismatched.push_back({client_id, "CHECKSUM_MISMATCH"});
+    }
+  }
+  if (!incomplete.missing.empty() || !incomplete.mismatched.empty()) {
+    Error error =
+        make_error(ErrorCode::kUploadIncomplete,
+                   fmt::format("batch {}: {} file(s) missing, {} mismatched", batch_id.value,
+                               incomplete.missing.size(), incomplete.mismatched.size()),
+                   "Some files are missing or differ from what was declared; upload them again.");
+    error.details = std::move(incomplete);
+    return std::unexpected(std::move(error));
+  }
+
+  const Timestamp now = deps_.clock.now();
+  auto committed = deps_.db.transact([&](UnitOfWork& uow) -> Result<CompleteUploadBatchOutput> {
+    // Re-read inside the transaction: a caller that lost the race answers from here.
+    auto current = load(uow, batch_id, listing_id);
+    if (!current) return std::unexpected(current.error());
+    if (current->batch.status != BatchStatus::kPendingUpload) return already_done(*current);
+    // The batch first: it is the compare-and-set that decides the winner.
+    auto moved = uow.batches().transition(batch_id, BatchStatus::kPendingUpload,
+                                          BatchStatus::kReceived, now);
+    if (!moved) return std::unexpected(moved.error());
+    for (const Asset& a : current->assets) {
+      auto r =
+          uow.assets().transition(a.id, AssetStatus::kPendingUpload, AssetStatus::kUploaded, now);
+      if (!r) return std::unexpected(r.error());
+    }
+    auto job = uow.jobs().create(batch_id, now);
+    if (!job) return std::unexpected(job.error());
+    out.job_id = job->id;
+    out.status = moved->status;
+    out.created = true;
+    return out;
+  });
+  if (committed) return committed;
+
+  // Lost a compare-and-set to a concurrent winner (an adapter whose reads do not serialize):
+  // answer with the winner's job.
+  const ErrorCode code = committed.error().code;
+  if (code == ErrorCode::kStaleState || code == ErrorCode::kJobAlreadyActive) {
+    auto again =
+        deps_.db.transact([&](UnitOfWork& uow) { return load(uow, batch_id, listing_id); });
+    if (again && again->batch.status != BatchStatus::kPendingUpload) return already_done(*again);
+  }
+  return committed;
+}
+
+}  // namespace toq::core
