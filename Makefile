@@ -18,7 +18,7 @@ test: build
 # Until the HTTP issue lands there is no server to start: build and show what was built.
 run: deps
 	cmake --preset release
-	cmake --build --preset release -j $(JOBS)
+	cmake --build --preset release -j $(JOBS) --target toq-media
 	./build/release/src/app/toq-media version
 
 asan:
