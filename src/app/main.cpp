@@ -9,5 +9,6 @@ int main(int argc, char** argv) {
   handlers.migrate = toq::app::command_migrate;
   handlers.config_show = toq::app::command_config_show;
   handlers.token = toq::app::command_token;
+  handlers.serve = toq::app::command_serve;
   return toq::cli::run(argc, argv, handlers);
 }

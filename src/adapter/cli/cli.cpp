@@ -25,6 +25,7 @@ int run(int argc, char** argv, const Handlers& handlers) {
   CommonOptions migrate_opts;
   ConfigShowOptions show_opts;
   TokenOptions token_opts;
+  ServeOptions serve_opts;
   std::function<int()> chosen;
 
   if (handlers.version) {
@@ -61,6 +62,14 @@ int run(int argc, char** argv, const Handlers& handlers) {
     cmd->add_option("--ttl", token_opts.ttl_seconds, "lifetime in seconds (default 3600)")
         ->check(CLI::Range(std::int64_t{1}, std::int64_t{31536000}));
     cmd->callback([&] { chosen = [&] { return handlers.token(token_opts); }; });
+  }
+
+  if (handlers.serve) {
+    auto* cmd = app.add_subcommand("serve", "serve the HTTP API (and the embedded store)");
+    add_common(*cmd, serve_opts.common);
+    cmd->add_option("--listen", serve_opts.listen,
+                    "HOST:PORT to listen on (default server.listen, 127.0.0.1:8080; port 0 = any)");
+    cmd->callback([&] { chosen = [&] { return handlers.serve(serve_opts); }; });
   }
 
   try {

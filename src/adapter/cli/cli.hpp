@@ -30,12 +30,21 @@ struct TokenOptions {
   std::int64_t ttl_seconds = 3600;  // --ttl SECONDS (1..31536000)
 };
 
+// `serve`: the HTTP API (and the embedded store's /storage/ routes).
+struct ServeOptions {
+  CommonOptions common;
+  // --listen HOST:PORT, overrides server.listen (and so the default storage.publicBaseUrl).
+  // Port 0 binds an ephemeral port; the startup log line tells which.
+  std::optional<std::string> listen;
+};
+
 // Each handler returns the process exit status. A missing handler makes its subcommand absent.
 struct Handlers {
   std::function<int()> version;
   std::function<int(const CommonOptions&)> migrate;
   std::function<int(const ConfigShowOptions&)> config_show;
   std::function<int(const TokenOptions&)> token;
+  std::function<int(const ServeOptions&)> serve;
 };
 
 // Exit status: the handler's, 2 for a usage error (CLI11's message is printed).

@@ -1,0 +1,64 @@
+#pragma once
+// Mounts the JSON API (api-contract.md) and the operational probes on an HttpServer:
+//   PUT/GET /api/v2/internal/listings/{listingIdentityId}
+//   POST    /api/v2/listings/media/uploads            (201)
+//   POST    /api/v2/listings/media/uploads/complete   (202 created the job, 200 already done)
+//   GET     /healthz, /readyz
+//
+// Contract, for every request the server handles (also /storage/ and unknown paths):
+// - The response carries X-Request-Id: the client's own when it is sane (1..128 characters of
+//   A-Z a-z 0-9 . _ : -), else 32 random hex characters.
+// - One access-log entry per request (method, path, status, duration_ms, request_id) goes to
+//   hooks.access_log after the response is written.
+// For /api/ routes:
+// - A request body above max_body_bytes is refused with 413 PAYLOAD_TOO_LARGE (by its declared
+//   Content-Length before reading it, and the connection is closed; or once the bytes read pass
+//   the limit).
+// - "Authorization: Bearer <JWT>" is verified with the JwtVerifier; failures are 401
+//   UNAUTHENTICATED. Authorization (403) is the use cases'.
+// - Every error is answered through error_mapper's map_error; internal ones (500) reach
+//   hooks.internal_error with the full core::Error, clients see a generic message.
+// - Unknown paths outside /storage/ get 404 NOT_FOUND as JSON.
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "adapter/http/auth/jwt_verifier.hpp"
+#include "adapter/http/handlers/api_handlers.hpp"
+#include "adapter/http/http_server.hpp"
+
+namespace toq::http {
+
+struct AccessLogEntry {
+  std::string method;
+  std::string path;
+  int status = 0;
+  double duration_ms = 0;
+  std::string request_id;
+};
+
+// Logging is the composition root's (adapters do not include app/): it supplies these.
+struct ApiHooks {
+  std::function<void(const AccessLogEntry&)> access_log;
+  // A failure the client saw as 500/503, or a failing readiness probe: the real error.
+  std::function<void(const core::Error&, std::string_view request_id, std::string_view what)>
+      internal_error;
+};
+
+struct ApiOptions {
+  handlers::ApiServices services;
+  const auth::JwtVerifier* verifier = nullptr;  // must outlive the server's serving
+  std::int64_t max_body_bytes = 1024 * 1024;
+  ApiHooks hooks;
+};
+
+// Register before server.start(). Installs the server's pre-routing handler, logger and error
+// handler (request id, access log, JSON 404), so call it once per server.
+void mount_api_routes(HttpServer& server, ApiOptions options);
+
+// True for a client-supplied X-Request-Id worth echoing.
+bool is_sane_request_id(std::string_view id);
+
+}  // namespace toq::http

@@ -1,0 +1,152 @@
+#include "adapter/http/converters/upload_converters.hpp"
+
+#include <fmt/format.h>
+
+#include "core/model/status.hpp"
+#include "core/model/time.hpp"
+
+#include "adapter/http/converters/json_reader.hpp"
+
+namespace toq::http::converters {
+namespace {
+
+bool absent(const nlohmann::json& object, const char* key) {
+  const auto it = object.find(key);
+  return it == object.end() || it->is_null();
+}
+
+}  // namespace
+
+core::Result<dto::CreateUploadRequest> parse_create_upload(const nlohmann::json& body) {
+  JsonReader reader;
+  dto::CreateUploadRequest out;
+  out.listing_identity_id = reader.integer(body, "listingIdentityId", "");
+  out.batch_reference = reader.string(body, "batchReference", "");
+  if (const auto* files = reader.array(body, "files", "")) {
+    for (std::size_t i = 0; i < files->size(); ++i) {
+      const std::string path = fmt::format("files[{}]", i);
+      const auto& f = (*files)[i];
+      core::FileDeclarationInput file;
+      if (reader.expect_object(f, path)) {
+        file.client_id = reader.string(f, "clientId", path);
+        file.media_type = reader.string(f, "mediaType", path);
+        file.filename = reader.string(f, "filename", path);
+        file.content_type = reader.string(f, "contentType", path);
+        file.bytes = reader.integer(f, "bytes", path);
+        file.checksum_sha256 = reader.string(f, "checksumSha256", path);
+        file.title = reader.string(f, "title", path);
+        file.sequence = reader.integer(f, "sequence", path);
+      }
+      out.files.push_back(std::move(file));
+    }
+  }
+  if (!reader.ok()) return std::unexpected(reader.error(core::ErrorCode::kInvalidManifest));
+  return out;
+}
+
+nlohmann::json to_json(const core::CreateUploadBatchOutput& output) {
+  auto files = nlohmann::json::array();
+  for (const auto& f : output.files) {
+    nlohmann::json file = {{"clientId", f.client_id}, {"assetId", f.asset_id.value}};
+    if (f.upload) {
+      auto headers = nlohmann::json::object();
+      for (const auto& [name, value] : f.upload->headers) headers[name] = value;
+      file["upload"] = {
+          {"method", f.upload->method}, {"url", f.upload->url}, {"headers", std::move(headers)}};
+    }
+    if (f.multipart) {
+      auto parts = nlohmann::json::array();
+      for (const auto& p : f.multipart->parts) {
+        parts.push_back({{"partNumber", p.part_number}, {"url", p.url}, {"bytes", p.bytes}});
+      }
+      file["multipart"] = {{"uploadId", f.multipart->upload_id},
+                           {"partSizeBytes", f.multipart->part_size_bytes},
+                           {"parts", std::move(parts)}};
+    }
+    files.push_back(std::move(file));
+  }
+  return {{"batchId", output.batch_id.value},
+          {"listingIdentityId", output.listing_id.value},
+          {"status", core::to_string(output.status)},
+          {"expiresAt", core::format_rfc3339(output.expires_at)},
+          {"files", std::move(files)}};
+}
+
+core::Result<dto::CompleteUploadRequest> parse_complete_upload(const nlohmann::json& body) {
+  JsonReader reader;
+  dto::CompleteUploadRequest out;
+  const auto listing = reader.integer(body, "listingIdentityId", "");
+  const auto batch = reader.integer(body, "batchId", "");
+  if (const auto* files = reader.array(body, "files", "")) {
+    for (std::size_t i = 0; i < files->size(); ++i) {
+      const std::string path = fmt::format("files[{}]", i);
+      const auto& f = (*files)[i];
+      if (!reader.expect_object(f, path)) continue;
+      dto::CompletedFileDto file;
+      auto client_id = reader.string(f, "clientId", path);
+      if (absent(f, "clientId")) {
+        reader.add(field_path(path, "clientId"), "is required", "REQUIRED");
+      }
+      file.client_id = client_id.value_or("");
+      const std::string parts_path = field_path(path, "parts");
+      if (const auto* parts = reader.array(f, "parts", path)) {
+        for (std::size_t j = 0; j < parts->size(); ++j) {
+          const std::string part_path = fmt::format("{}[{}]", parts_path, j);
+          const auto& p = (*parts)[j];
+          if (!reader.expect_object(p, part_path)) continue;
+          const auto number = reader.integer(p, "partNumber", part_path);
+          const auto etag = reader.string(p, "etag", part_path);
+          if (number && (*number < 1 || *number > 10000)) {
+            reader.add(field_path(part_path, "partNumber"), "must be 1..10000", "OUT_OF_RANGE");
+          }
+          if (absent(p, "partNumber")) {
+            reader.add(field_path(part_path, "partNumber"), "is required", "REQUIRED");
+          }
+          if (absent(p, "etag"))
+            reader.add(field_path(part_path, "etag"), "is required", "REQUIRED");
+          if (number && etag) {
+            file.parts.push_back({static_cast<int>(*number), *etag});
+          }
+        }
+      }
+      out.files.push_back(std::move(file));
+    }
+  }
+  if (reader.ok()) {
+    if (!listing) reader.add("listingIdentityId", "is required", "REQUIRED");
+    if (!batch) reader.add("batchId", "is required", "REQUIRED");
+  }
+  if (!reader.ok()) return std::unexpected(reader.error(core::ErrorCode::kInvalidRequest));
+  out.listing_identity_id = *listing;
+  out.batch_id = *batch;
+  return out;
+}
+
+core::CompleteUploadBatchInput to_complete_input(const dto::CompleteUploadRequest& request,
+                                                 const core::Principal& caller) {
+  core::CompleteUploadBatchInput in;
+  in.caller = caller;
+  in.listing_identity_id = request.listing_identity_id;
+  in.batch_id = request.batch_id;
+  for (const auto& f : request.files) {
+    core::CompletedFile file;
+    file.client_id = f.client_id;
+    for (const auto& p : f.parts) file.parts.push_back({p.part_number, p.etag});
+    in.files.push_back(std::move(file));
+  }
+  return in;
+}
+
+dto::CompleteUploadResponse to_complete_response(const core::CompleteUploadBatchOutput& output) {
+  return {output.batch_id.value, output.job_id.value, std::string{core::to_string(output.status)},
+          output.estimated_duration_seconds};
+}
+
+nlohmann::json to_json(const dto::CompleteUploadResponse& r) {
+  return {{"batchId", r.batch_id},
+          {"jobId", r.job_id},
+          {"status", r.status},
+          {"estimatedDurationSeconds", r.estimated_duration_seconds}};
+}
+
+}  // namespace toq::http::converters

@@ -1,0 +1,27 @@
+#pragma once
+// dto <-> core for the upload routes.
+// - parse_create_upload: the manifest JSON onto core::ManifestInput. Absent or null fields stay
+//   nullopt (the use case reports REQUIRED and every value rule); a field of the wrong JSON type
+//   is INVALID_MANIFEST with a FieldError at its path ("files[2].bytes": "expected an integer"),
+//   reported before the use case runs.
+// - parse_complete_upload: INVALID_REQUEST with FieldErrors for wrong types or missing ids.
+
+#include <nlohmann/json.hpp>
+
+#include "core/service/complete_upload_batch.hpp"
+#include "core/service/create_upload_batch.hpp"
+
+#include "adapter/http/dto/upload_dto.hpp"
+
+namespace toq::http::converters {
+
+core::Result<dto::CreateUploadRequest> parse_create_upload(const nlohmann::json& body);
+nlohmann::json to_json(const core::CreateUploadBatchOutput& output);
+
+core::Result<dto::CompleteUploadRequest> parse_complete_upload(const nlohmann::json& body);
+core::CompleteUploadBatchInput to_complete_input(const dto::CompleteUploadRequest& request,
+                                                 const core::Principal& caller);
+dto::CompleteUploadResponse to_complete_response(const core::CompleteUploadBatchOutput& output);
+nlohmann::json to_json(const dto::CompleteUploadResponse& response);
+
+}  // namespace toq::http::converters

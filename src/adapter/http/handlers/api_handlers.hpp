@@ -1,0 +1,65 @@
+#pragma once
+// One handler per API route: parse the request JSON into a dto, call the use case, turn its
+// output into the response JSON. Handlers never build an error body: they return the core::Error
+// and api_routes.cpp maps it with error_mapper (the one mapping). Authentication and the body
+// size limit are checked by api_routes before a handler runs; authorization is the use case's.
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "core/model/error.hpp"
+#include "core/model/principal.hpp"
+#include "core/service/complete_upload_batch.hpp"
+#include "core/service/create_upload_batch.hpp"
+#include "core/service/register_listing.hpp"
+
+namespace toq::http::handlers {
+
+// What the handlers need, filled in by the composition root. The use cases must outlive the
+// server's serving; they are called from several threads at once (each run() is independent).
+struct ApiServices {
+  core::RegisterListing* listings = nullptr;
+  core::CreateUploadBatch* create_batch = nullptr;
+  core::CompleteUploadBatch* complete_batch = nullptr;
+  // Readiness probes (GET /readyz): ok when the dependency answers.
+  std::function<core::Status()> check_database;
+  std::function<core::Status()> check_store;
+};
+
+struct ApiRequest {
+  std::string body;        // the whole request body (already size-limited)
+  std::string path_param;  // the route's one path parameter, if it has one
+  core::Principal caller;  // the verified caller (routes with authentication)
+};
+
+struct ApiResponse {
+  int status = 200;
+  nlohmann::json body;
+};
+
+using HandlerResult = core::Result<ApiResponse>;
+
+// PUT /api/v2/internal/listings/{listingIdentityId} -> 200 the stored listing.
+HandlerResult handle_put_listing(const ApiServices& services, const ApiRequest& request);
+// GET /api/v2/internal/listings/{listingIdentityId} -> 200 the listing, 404 LISTING_NOT_FOUND.
+HandlerResult handle_get_listing(const ApiServices& services, const ApiRequest& request);
+// POST /api/v2/listings/media/uploads -> 201 the batch and its upload instructions.
+HandlerResult handle_create_upload_batch(const ApiServices& services, const ApiRequest& request);
+// POST /api/v2/listings/media/uploads/complete -> 202 when this call created the job, 200 when
+// the batch was already past PENDING_UPLOAD (same jobId).
+HandlerResult handle_complete_upload_batch(const ApiServices& services, const ApiRequest& request);
+// GET /healthz -> 200 {"status": "ok"} while the process serves.
+ApiResponse handle_healthz();
+// GET /readyz -> 200 when the database and the store answer, else 503; `on_failure` receives
+// each failing probe's error (for the log; clients only see "unavailable").
+ApiResponse handle_readyz(
+    const ApiServices& services,
+    const std::function<void(std::string_view, const core::Error&)>& on_failure);
+
+// "28" -> 28; INVALID_REQUEST unless 1..18 ASCII digits with a value >= 1.
+core::Result<std::int64_t> parse_id_param(std::string_view text, std::string_view name);
+
+}  // namespace toq::http::handlers

@@ -1,0 +1,131 @@
+#pragma once
+// The real `toq-media serve` as a child process for HTTP tests: started on an ephemeral port
+// (--listen 127.0.0.1:0; the port is read from its "listening" log line), its JSON-lines log kept
+// in a file, stopped with a signal and its exit status returned.
+
+#include <array>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace toq::testing {
+
+class ServeProcess {
+ public:
+  // `env` is added to the child's environment (TOQ_MEDIA_* overrides).
+  ServeProcess(std::filesystem::path data_dir, std::map<std::string, std::string> env)
+      : data_dir_(std::move(data_dir)), log_(data_dir_.string() + ".log") {
+    const pid_t pid = fork();
+    if (pid < 0) throw std::runtime_error("fork failed");
+    if (pid == 0) {
+      std::FILE* log = std::freopen(log_.c_str(), "w", stderr);
+      if (log == nullptr) _exit(127);
+      for (const auto& [k, v] : env) setenv(k.c_str(), v.c_str(), 1);
+      execl(TOQ_MEDIA_BINARY, TOQ_MEDIA_BINARY, "serve", "--data-dir", data_dir_.c_str(),
+            "--listen", "127.0.0.1:0", static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    pid_ = pid;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{20};
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (auto line = find_log("listening")) {
+        port_ = line->at("port").get<int>();
+        return;
+      }
+      int status = 0;
+      if (waitpid(pid_, &status, WNOHANG) == pid_) {
+        pid_ = -1;
+        throw std::runtime_error("toq-media serve exited early:\n" + log_text());
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds{20});
+    }
+    throw std::runtime_error("toq-media serve did not report listening:\n" + log_text());
+  }
+  ServeProcess(const ServeProcess&) = delete;
+  ServeProcess& operator=(const ServeProcess&) = delete;
+  ~ServeProcess() {
+    if (pid_ > 0) {
+      kill(pid_, SIGKILL);
+      int status = 0;
+      waitpid(pid_, &status, 0);
+    }
+  }
+
+  // Sends `sig` and waits; the exit status, or -1 when killed by a signal or after 20 s.
+  int stop(int sig = SIGTERM) {
+    if (pid_ <= 0) return -1;
+    kill(pid_, sig);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{20};
+    int status = 0;
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (waitpid(pid_, &status, WNOHANG) == pid_) {
+        pid_ = -1;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds{20});
+    }
+    return -1;
+  }
+
+  std::string base_url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  const std::filesystem::path& data_dir() const { return data_dir_; }
+
+  std::string log_text() const {
+    std::ifstream in{log_};
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+  }
+
+  // The first log line whose "msg" is `msg` and whose fields include `field` = `value`
+  // (when `field` is given).
+  std::optional<nlohmann::json> find_log(const std::string& msg, const std::string& field = {},
+                                         const std::string& value = {}) const {
+    std::istringstream lines{log_text()};
+    std::string line;
+    while (std::getline(lines, line)) {
+      auto j = nlohmann::json::parse(line, nullptr, false);
+      if (j.is_discarded() || !j.is_object() || j.value("msg", "") != msg) continue;
+      if (!field.empty() && (!j.contains(field) || !j[field].is_string() || j[field] != value)) {
+        continue;
+      }
+      return j;
+    }
+    return std::nullopt;
+  }
+
+  // `toq-media token` for this data dir.
+  std::string token(std::int64_t sub, const std::string& role) const {
+    const std::string cmd = std::string{TOQ_MEDIA_BINARY} + " token --data-dir " +
+                            data_dir_.string() + " --sub " + std::to_string(sub) + " --role " +
+                            role + " 2>/dev/null";
+    std::FILE* p = popen(cmd.c_str(), "r");
+    if (p == nullptr) throw std::runtime_error("popen failed");
+    std::string out;
+    std::array<char, 4096> buf{};
+    while (auto n = std::fread(buf.data(), 1, buf.size(), p)) out.append(buf.data(), n);
+    if (pclose(p) != 0) throw std::runtime_error("toq-media token failed");
+    while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
+    return out;
+  }
+
+ private:
+  std::filesystem::path data_dir_;
+  std::string log_;
+  pid_t pid_ = -1;
+  int port_ = 0;
+};
+
+}  // namespace toq::testing
