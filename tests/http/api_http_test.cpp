@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 #include <openssl/evp.h>
 
+#include "adapter/sqlite/connection.hpp"
 #include "http/serve_process.hpp"
 #include "storage/http_client.hpp"
 #include "support/temp_dir.hpp"
@@ -225,7 +226,7 @@ TEST_F(ApiHttpTest, UploadSingleAndMultipartThenCompleteTwice) {
   EXPECT_EQ(again.body.at("jobId"), first.body.at("jobId"));
 }
 
-TEST_F(ApiHttpTest, TwentyConcurrentCompletesGetOneJob) {
+TEST_F(ApiHttpTest, FiftyConcurrentCompletesGetOneJobRow) {
   register_listing(102);
   const DeclaredFile file{"f-1", bytes_of(4096, 'x'), 1};
   auto created = create(102, {file}, *photographer_token_);
@@ -233,7 +234,7 @@ TEST_F(ApiHttpTest, TwentyConcurrentCompletesGetOneJob) {
   put_single(created.body.at("files")[0].at("upload"), file.data);
   const std::string body = complete_body(102, created.body.at("batchId")).dump();
 
-  constexpr int kCallers = 20;
+  constexpr int kCallers = 50;
   std::vector<Reply> replies(kCallers);
   std::vector<std::thread> threads;
   std::atomic<bool> go{false};
@@ -255,6 +256,15 @@ TEST_F(ApiHttpTest, TwentyConcurrentCompletesGetOneJob) {
   }
   EXPECT_EQ(created_count, 1);
   EXPECT_EQ(jobs.size(), 1U);
+  // And the database holds exactly one job row for the batch, with a run number of 1.
+  auto conn = sqlite::Connection::open({server_->data_dir() / "toq-media.db", 5000});
+  ASSERT_TRUE(conn.has_value()) << conn.error().message;
+  auto rows = (*conn)->prepare("SELECT count(*), max(run) FROM jobs WHERE batch_id = ?1");
+  ASSERT_TRUE(rows.has_value()) << rows.error().message;
+  rows->bind_all(created.body.at("batchId").get<std::int64_t>());
+  ASSERT_TRUE(rows->step().value_or(false));
+  EXPECT_EQ(rows->int64(0), 1);
+  EXPECT_EQ(rows->int64(1), 1);
 }
 
 TEST_F(ApiHttpTest, CompleteWithAFileNotUploadedIsUploadIncomplete) {
