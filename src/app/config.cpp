@@ -17,6 +17,8 @@
 #include <unistd.h>  // environ
 #include <yaml-cpp/yaml.h>
 
+#include "core/port/object_store.hpp"
+
 namespace toq::app {
 namespace {
 
@@ -503,8 +505,8 @@ std::vector<KeySpec> build_table() {
       "storage.multipartThresholdBytes",
       [](auto& c) -> auto& { return c.storage.multipart_threshold_bytes; }, 1, 5 * kGiB, "128MiB"));
   t.push_back(bytes_key(
-      "storage.partSizeBytes", [](auto& c) -> auto& { return c.storage.part_size_bytes; }, 5 * kMiB,
-      5 * kGiB, "32MiB"));
+      "storage.partSizeBytes", [](auto& c) -> auto& { return c.storage.part_size_bytes; },
+      core::kMinPartSize, 5 * kGiB, "32MiB"));
 
   t.push_back(secret_key(
       "auth.jwtSecret", [](auto& c) -> auto& { return c.auth.jwt_secret; },
@@ -893,15 +895,16 @@ class Validator {
                                 value_text("storage.multipartThresholdBytes"),
                                 from("storage.multipartThresholdBytes")));
     }
-    // A multipart upload has at most 10000 parts (S3, and the local store mirrors it).
-    const std::int64_t largest_upload = c.storage.part_size_bytes * 10000;
+    // A multipart upload has at most kMaxPartNumber parts (S3, and the local store mirrors it).
+    const std::int64_t largest_upload = c.storage.part_size_bytes * core::kMaxPartNumber;
     for (const auto& [group, bytes] : c.uploads.max_bytes) {
       if (bytes <= largest_upload) continue;
       const auto key = fmt::format("uploads.maxBytes.{}", core::to_string(group));
       problems_.add(key, "OUT_OF_RANGE",
-                    fmt::format("{}: expected at most 10000 x storage.partSizeBytes = {} (the "
+                    fmt::format("{}: expected at most {} x storage.partSizeBytes = {} (the "
                                 "multipart part limit), got '{}'{}",
-                                key, format_byte_size(largest_upload), value_text(key), from(key)));
+                                key, core::kMaxPartNumber, format_byte_size(largest_upload),
+                                value_text(key), from(key)));
     }
   }
 

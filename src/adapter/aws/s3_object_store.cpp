@@ -16,8 +16,6 @@ namespace {
 
 using core::ErrorCode;
 
-constexpr int kMaxPartNumber = 10000;
-
 std::optional<std::int64_t> to_int(std::string_view text) {
   std::int64_t value = 0;
   const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
@@ -468,9 +466,9 @@ Result<core::PartInfo> S3ObjectStore::upload_part(std::string_view key, std::str
                                                   std::optional<std::int64_t> content_length) {
   if (auto valid = core::validate_object_key(key); !valid) return std::unexpected(valid.error());
   if (upload_id.empty()) return unknown_upload(key);
-  if (part_number < 1 || part_number > kMaxPartNumber) {
-    return core::fail(ErrorCode::kInvalidRequest,
-                      fmt::format("part number {} is outside 1..{}", part_number, kMaxPartNumber));
+  if (!core::is_valid_part_number(part_number)) {
+    return core::fail(ErrorCode::kInvalidRequest, fmt::format("part number {} is outside 1..{}",
+                                                              part_number, core::kMaxPartNumber));
   }
   auto body = prepare_body(source, content_length);
   if (!body) return std::unexpected(std::move(body.error()));
@@ -528,15 +526,12 @@ Result<core::ObjectInfo> S3ObjectStore::complete_multipart(
     return core::fail(ErrorCode::kInvalidPart, "complete with no parts",
                       std::string{public_message(ErrorCode::kInvalidPart)});
   }
-  for (std::size_t i = 0; i < parts.size(); ++i) {
-    const int n = parts[i].part_number;
-    if (n < 1 || n > kMaxPartNumber || (i > 0 && n <= parts[i - 1].part_number)) {
-      return core::fail(ErrorCode::kInvalidPart,
-                        fmt::format("parts must be listed in strictly ascending order (InvalidPart"
-                                    "Order): part {} at position {}",
-                                    n, i + 1),
-                        std::string{public_message(ErrorCode::kInvalidPart)});
-    }
+  if (const auto i = core::first_misordered_part(parts)) {
+    return core::fail(ErrorCode::kInvalidPart,
+                      fmt::format("parts must be listed in strictly ascending order (InvalidPart"
+                                  "Order): part {} at position {}",
+                                  parts[*i].part_number, *i + 1),
+                      std::string{public_message(ErrorCode::kInvalidPart)});
   }
   MemorySource body{complete_multipart_xml(parts)};
   auto hash = sha256_hex(body.data());
@@ -617,9 +612,9 @@ Result<core::PresignedRequest> S3ObjectStore::presign_upload_part(std::string_vi
                                                                   const core::PresignPart& p) {
   if (auto valid = core::validate_object_key(key); !valid) return std::unexpected(valid.error());
   if (p.upload_id.empty()) return unknown_upload(key);
-  if (p.part_number < 1 || p.part_number > kMaxPartNumber) {
+  if (!core::is_valid_part_number(p.part_number)) {
     return core::fail(ErrorCode::kInvalidRequest, fmt::format("part number {} is outside 1..{}",
-                                                              p.part_number, kMaxPartNumber));
+                                                              p.part_number, core::kMaxPartNumber));
   }
   HttpRequest request = builder_.upload_part(key, p.upload_id, p.part_number);
   std::vector<std::string> names;

@@ -167,7 +167,7 @@ core::Result<ListPartsPage> parse_list_parts(std::string_view xml) {
     const auto number = to_int(part->child_text("PartNumber").value_or(""));
     const auto size = to_int(part->child_text("Size").value_or(""));
     const auto etag = part->child_text("ETag");
-    if (!number || !size || !etag || *number < 1 || *number > 10000) {
+    if (!number || !size || !etag || *number < 1 || *number > core::kMaxPartNumber) {
       return bad_xml("ListPartsResult", "a Part lacks PartNumber, Size or ETag");
     }
     page.parts.push_back(

@@ -740,10 +740,11 @@ Result<std::unique_ptr<PendingWrite>> LocalObjectStore::begin_part(
     std::optional<std::int64_t> content_length, std::optional<std::string> checksum_sha256) const {
   return guarded("begin part", [&]() -> Result<std::unique_ptr<PendingWrite>> {
     if (auto st = core::validate_object_key(key); !st) return std::unexpected(st.error());
-    if (part_number < 1 || part_number > kMaxPartNumber) {
-      return core::fail(ErrorCode::kInvalidRequest,
-                        fmt::format("part number {} is outside 1..{}", part_number, kMaxPartNumber),
-                        "The part number must be between 1 and 10000.");
+    if (!core::is_valid_part_number(part_number)) {
+      return core::fail(
+          ErrorCode::kInvalidRequest,
+          fmt::format("part number {} is outside 1..{}", part_number, core::kMaxPartNumber),
+          "The part number must be between 1 and 10000.");
     }
     if (auto st = check_checksum(checksum_sha256); !st) return std::unexpected(st.error());
     auto length = check_length(content_length);
@@ -810,15 +811,12 @@ Result<core::ObjectInfo> LocalObjectStore::complete_multipart(
       return core::fail(ErrorCode::kInvalidRequest, "complete needs at least one part",
                         "You must specify at least one part.");
     }
-    for (std::size_t i = 0; i < parts.size(); ++i) {
-      const int n = parts[i].part_number;
-      if (n < 1 || n > kMaxPartNumber || (i > 0 && n <= parts[i - 1].part_number)) {
-        return core::fail(ErrorCode::kInvalidPart,
-                          fmt::format("parts must be listed once each, ascending, within 1..{} "
-                                      "(got {} at position {})",
-                                      kMaxPartNumber, n, i + 1),
-                          "The list of parts was not in ascending order.");
-      }
+    if (const auto i = core::first_misordered_part(parts)) {
+      return core::fail(ErrorCode::kInvalidPart,
+                        fmt::format("parts must be listed once each, ascending, within 1..{} "
+                                    "(got {} at position {})",
+                                    core::kMaxPartNumber, parts[*i].part_number, *i + 1),
+                        "The list of parts was not in ascending order.");
     }
     const fs::path dir = upload_dir(upload_id);
 
@@ -970,6 +968,14 @@ Result<core::PresignedRequest> LocalObjectStore::presign(
   return out;
 }
 
+aws::HttpRequest LocalObjectStore::route_request(std::string method, std::string_view key) const {
+  aws::HttpRequest request;
+  request.method = std::move(method);
+  request.host = base_.authority;
+  request.path = std::string{kRoutePrefix} + aws::uri_encode(key, aws::Slash::kKeep);
+  return request;
+}
+
 Result<core::PresignedRequest> LocalObjectStore::presign_put(std::string_view key,
                                                              const core::PresignPut& p) {
   return guarded("presign put", [&]() -> Result<core::PresignedRequest> {
@@ -985,10 +991,7 @@ Result<core::PresignedRequest> LocalObjectStore::presign_put(std::string_view ke
                                     "parts)",
                                     p.content_length, kMaxPutSize));
     }
-    aws::HttpRequest request;
-    request.method = "PUT";
-    request.host = base_.authority;
-    request.path = std::string{kRoutePrefix} + aws::uri_encode(key, aws::Slash::kKeep);
+    auto request = route_request("PUT", key);
     request.headers = {{"Content-Type", p.content_type},
                        {"Content-Length", std::to_string(p.content_length)}};
     std::vector<std::string> signed_headers{"content-type", "content-length"};
@@ -1008,18 +1011,16 @@ Result<core::PresignedRequest> LocalObjectStore::presign_upload_part(std::string
       return core::fail(ErrorCode::kInvalidRequest,
                         fmt::format("upload id '{:.140}' is malformed", p.upload_id));
     }
-    if (p.part_number < 1 || p.part_number > kMaxPartNumber) {
-      return core::fail(ErrorCode::kInvalidRequest, fmt::format("part number {} is outside 1..{}",
-                                                                p.part_number, kMaxPartNumber));
+    if (!core::is_valid_part_number(p.part_number)) {
+      return core::fail(
+          ErrorCode::kInvalidRequest,
+          fmt::format("part number {} is outside 1..{}", p.part_number, core::kMaxPartNumber));
     }
     if (p.content_length && (*p.content_length < 0 || *p.content_length > kMaxPutSize)) {
       return core::fail(ErrorCode::kInvalidRequest, fmt::format("part length {} is outside 0..{}",
                                                                 *p.content_length, kMaxPutSize));
     }
-    aws::HttpRequest request;
-    request.method = "PUT";
-    request.host = base_.authority;
-    request.path = std::string{kRoutePrefix} + aws::uri_encode(key, aws::Slash::kKeep);
+    auto request = route_request("PUT", key);
     request.query = {{"partNumber", std::to_string(p.part_number)}, {"uploadId", p.upload_id}};
     std::vector<std::string> signed_headers;
     if (p.content_length) {
@@ -1038,10 +1039,7 @@ Result<core::PresignedRequest> LocalObjectStore::presign_get(std::string_view ke
       return core::fail(ErrorCode::kInvalidRequest,
                         "response_content_disposition contains a control character");
     }
-    aws::HttpRequest request;
-    request.method = "GET";
-    request.host = base_.authority;
-    request.path = std::string{kRoutePrefix} + aws::uri_encode(key, aws::Slash::kKeep);
+    auto request = route_request("GET", key);
     if (!p.response_content_disposition.empty()) {
       request.query.emplace_back("response-content-disposition", p.response_content_disposition);
     }

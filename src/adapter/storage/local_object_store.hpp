@@ -50,7 +50,6 @@ inline constexpr std::string_view kRoutePrefix = "/storage/";
 inline constexpr std::int64_t kMiB = 1024 * 1024;
 // S3's limits for one PUT and for one part.
 inline constexpr std::int64_t kMaxPutSize = 5LL * 1024 * kMiB;
-inline constexpr int kMaxPartNumber = 10000;
 
 struct LocalStoreOptions {
   std::filesystem::path root;
@@ -61,7 +60,7 @@ struct LocalStoreOptions {
   aws::Credentials credentials;
   std::string region = "local";
   // S3's minimum size of every part but the last; tests lower it to use small parts.
-  std::int64_t min_part_size = 5 * kMiB;
+  std::int64_t min_part_size = core::kMinPartSize;
   std::size_t buffer_size = static_cast<std::size_t>(kMiB);
   // fsync files and directories on commit. Only tests of something else turn it off.
   bool durable = true;
@@ -228,6 +227,8 @@ class LocalObjectStore final : public core::ObjectStore,
   Status commit_object_file(std::string_view key, const std::filesystem::path& temp,
                             const std::filesystem::path& final_path) const;
   void prune_empty_parents(std::filesystem::path dir) const;
+  // The request a presigned URL for `key` signs: method, this store's authority, /storage/<key>.
+  aws::HttpRequest route_request(std::string method, std::string_view key) const;
   Result<core::PresignedRequest> presign(aws::HttpRequest request,
                                          const std::vector<std::string>& signed_headers,
                                          std::chrono::seconds expires) const;

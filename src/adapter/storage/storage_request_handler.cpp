@@ -496,7 +496,7 @@ std::variant<StorageResponse, StorageRequestHandler::Authorized> StorageRequestH
       return reject(400, "InvalidArgument", "partNumber and uploadId go together.");
     }
     const auto n = parse_decimal<int>(*part_number);
-    if (!n || *n < 1 || *n > kMaxPartNumber) {
+    if (!n || !core::is_valid_part_number(*n)) {
       return reject(400, "InvalidArgument",
                     "Part number must be an integer between 1 and 10000, inclusive",
                     {{"ArgumentName", "partNumber"}, {"ArgumentValue", std::string{*part_number}}});

@@ -29,4 +29,12 @@ Status validate_object_key(std::string_view key) {
   return {};
 }
 
+std::optional<std::size_t> first_misordered_part(const std::vector<CompletedPart>& parts) {
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    const int n = parts[i].part_number;
+    if (!is_valid_part_number(n) || (i > 0 && n <= parts[i - 1].part_number)) return i;
+  }
+  return std::nullopt;
+}
+
 }  // namespace toq::core

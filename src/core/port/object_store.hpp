@@ -87,6 +87,18 @@ struct CompletedPart {
   std::string etag;  // quoted or not; adapters compare without the quotes
 };
 
+// S3's multipart limits, which every MultipartStore applies and callers plan uploads with.
+inline constexpr int kMaxPartNumber = 10000;
+inline constexpr std::int64_t kMinPartSize = 5LL * 1024 * 1024;  // every part but the last
+
+inline bool is_valid_part_number(int n) {
+  return n >= 1 && n <= kMaxPartNumber;
+}
+
+// The position of the first part that breaks S3's order rule for a complete (numbers valid and
+// strictly ascending), or nullopt when the list obeys it. An empty list obeys it.
+std::optional<std::size_t> first_misordered_part(const std::vector<CompletedPart>& parts);
+
 // Optional capability: multipart uploads, with S3's rules (parts 1..10000, every part but the last
 // at least 5 MiB, complete with the parts in ascending order).
 //

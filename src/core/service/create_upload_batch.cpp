@@ -27,6 +27,7 @@ std::vector<MediaType> types_of(const Manifest& manifest) {
 
 std::int64_t part_size_for(std::int64_t bytes, std::int64_t preferred) {
   std::int64_t size = preferred < 1 ? 1 : preferred;
+  constexpr std::int64_t kMaxParts = kMaxPartNumber;
   if ((bytes + size - 1) / size > kMaxParts) {
     const std::int64_t needed = (bytes + kMaxParts - 1) / kMaxParts;
     size = (needed + ManifestLimits::kMiB - 1) / ManifestLimits::kMiB * ManifestLimits::kMiB;

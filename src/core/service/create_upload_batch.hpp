@@ -109,11 +109,8 @@ class CreateUploadBatch {
   CreateUploadBatchOptions options_;
 };
 
-// S3 allows at most 10000 parts.
-inline constexpr std::int64_t kMaxParts = 10000;
-
 // The part size used for an object of `bytes`: `preferred`, grown (to a whole MiB) when the
-// object would otherwise need more than kMaxParts parts.
+// object would otherwise need more than kMaxPartNumber parts.
 std::int64_t part_size_for(std::int64_t bytes, std::int64_t preferred);
 
 }  // namespace toq::core
