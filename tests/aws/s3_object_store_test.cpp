@@ -28,6 +28,7 @@ namespace {
 
 using core::ErrorCode;
 using testing::FixedClock;
+using testing::OneShotSource;
 using testing::ReceivedRequest;
 using testing::ScriptedHttpServer;
 using testing::ScriptedResponse;
@@ -47,16 +48,6 @@ std::string digest(const EVP_MD* md, std::string_view data) {
 std::string hex(std::string_view bytes) {
   return hex_lower(std::span{reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size()});
 }
-
-// A one-shot ByteSource (not replayable).
-class OneShot final : public core::ByteSource {
- public:
-  explicit OneShot(std::string data) : inner_(std::move(data)) {}
-  Result<std::size_t> read(std::span<std::byte> buf) override { return inner_.read(buf); }
-
- private:
-  MemorySource inner_;
-};
 
 // Credentials that change on every call, as a rotating provider would.
 class RotatingProvider final : public CredentialsProvider {
@@ -289,16 +280,16 @@ TEST(S3ObjectStore, PayloadHashFollowsTheKindOfBody) {
   const std::string small(1000, 's');
   const std::string large(200 * 1024, 'L');  // above the harness's 64 KiB small-body limit
 
-  OneShot small_source{small};
+  OneShotSource small_source{small};
   auto seen = put_and_see(h, small_source, 1000);
   EXPECT_EQ(seen.payload_hash, hex(digest(EVP_sha256(), small))) << "small: buffered and signed";
 
-  OneShot streamed{large};
+  OneShotSource streamed{large};
   seen = put_and_see(h, streamed, static_cast<std::int64_t>(large.size()));
   EXPECT_EQ(seen.payload_hash, "UNSIGNED-PAYLOAD") << "large one-shot: streamed unsigned";
   EXPECT_EQ(seen.body_size, large.size());
 
-  OneShot unknown{large};
+  OneShotSource unknown{large};
   seen = put_and_see(h, unknown, std::nullopt);
   EXPECT_EQ(seen.payload_hash, hex(digest(EVP_sha256(), large))) << "unknown length: spooled";
   EXPECT_EQ(seen.content_length, std::to_string(large.size()));
@@ -326,14 +317,14 @@ TEST(S3ObjectStore, SmallBodiesAreRetriedOnSlowDownLargeStreamsAreNot) {
     if (++calls % 2 == 1) return ScriptedResponse{.status = 503, .body = s3_error("SlowDown")};
     return ScriptedResponse{.status = 200, .headers = {{"ETag", "\"e\""}}};
   }};
-  OneShot small{"small body"};
+  OneShotSource small{"small body"};
   ASSERT_TRUE(h.store->put("a", small, {}));
   auto requests = h.server.requests();
   ASSERT_EQ(requests.size(), 2U);
   EXPECT_EQ(requests[0].body, "small body");
   EXPECT_EQ(requests[1].body, "small body") << "the buffered body was sent again, whole";
 
-  OneShot large{std::string(100 * 1024, 'x')};
+  OneShotSource large{std::string(100 * 1024, 'x')};
   auto put = h.store->put("b", large, {"", 100 * 1024, std::nullopt});
   ASSERT_FALSE(put);
   EXPECT_EQ(put.error().code, ErrorCode::kStoreUnavailable);
@@ -343,7 +334,7 @@ TEST(S3ObjectStore, SmallBodiesAreRetriedOnSlowDownLargeStreamsAreNot) {
 TEST(S3ObjectStore, LengthMismatchesOfSmallBodiesAreRefusedBeforeSending) {
   Harness h{[](const ReceivedRequest&) { return ScriptedResponse{.status = 200}; }};
   for (const std::int64_t declared : {9, 11, 1'000'000}) {
-    OneShot body{"0123456789"};
+    OneShotSource body{"0123456789"};
     auto put = h.store->put("k", body, {"", declared, std::nullopt});
     ASSERT_FALSE(put);
     EXPECT_EQ(put.error().code, ErrorCode::kInvalidRequest);

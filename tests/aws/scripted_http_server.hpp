@@ -31,6 +31,8 @@
 
 #include "core/port/object_store.hpp"
 
+#include "adapter/aws/byte_sources.hpp"
+
 namespace toq::aws::testing {
 
 struct ReceivedRequest {
@@ -329,6 +331,16 @@ class GeneratedSource : public core::ByteSource {
  private:
   std::int64_t size_;
   std::int64_t pos_ = 0;
+};
+
+// A ByteSource that cannot be replayed (unlike MemorySource): the transport must not retry it.
+class OneShotSource final : public core::ByteSource {
+ public:
+  explicit OneShotSource(std::string data) : inner_(std::move(data)) {}
+  core::Result<std::size_t> read(std::span<std::byte> buf) override { return inner_.read(buf); }
+
+ private:
+  MemorySource inner_;
 };
 
 }  // namespace toq::aws::testing

@@ -41,9 +41,13 @@
 
 #include "adapter/aws/sigv4.hpp"
 #include "aws_test_support.hpp"
+#include "support/shell.hpp"
 
 namespace toq::aws {
 namespace {
+
+using toq::testing::run_shell;
+using toq::testing::shell_quote;
 
 using testing::FixedClock;
 using testing::read_file;
@@ -321,22 +325,10 @@ std::string query_param(std::string_view raw_query, std::string_view name) {
   return {};
 }
 
-std::string shell_quote(const std::string& text) {
-  std::string out = "'";
-  for (const char c : text) {
-    if (c == '\'') {
-      out += "'\\''";
-    } else {
-      out.push_back(c);
-    }
-  }
-  return out + "'";
-}
-
 bool system_python_has_botocore() {
   const std::string command =
       shell_quote(TOQ_SYSTEM_PYTHON) + " -c 'import botocore' >/dev/null 2>&1";
-  return std::system(command.c_str()) == 0;
+  return run_shell(command) == 0;
 }
 
 // Empty when botocore can be used, else why not. When TOQ_REQUIRE_BOTOCORE=1 (CI) a missing
@@ -374,7 +366,7 @@ std::optional<nlohmann::json> run_botocore(const nlohmann::json& cases, std::str
       shell_quote(TOQ_SYSTEM_PYTHON) + " " + shell_quote(TOQ_BOTOCORE_SCRIPT) + " < " +
       shell_quote(in_path.string()) + " > " + shell_quote(out_path.string()) + " 2> " +
       shell_quote(err_path.string());
-  if (std::system(command.c_str()) != 0) {
+  if (run_shell(command) != 0) {
     ADD_FAILURE() << "botocore_presign.py failed:\n" << read_file(err_path);
     return std::nullopt;
   }

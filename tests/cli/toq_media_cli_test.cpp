@@ -12,26 +12,15 @@
 #include "adapter/sqlite/connection.hpp"
 #include "adapter/sqlite/migrations.hpp"
 #include "support/result_matchers.hpp"
+#include "support/shell.hpp"
 #include "support/temp_dir.hpp"
 
 namespace toq::testing {
 namespace {
 
-struct Run {
-  int status = -1;
-  std::string output;  // stdout and stderr together
-};
-
-Run run(const std::string& args, const std::string& env = "") {
-  const std::string cmd = env + " " + TOQ_MEDIA_BINARY + " " + args + " 2>&1";
-  Run r;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (p == nullptr) return r;
-  std::array<char, 4096> buf{};
-  while (auto n = fread(buf.data(), 1, buf.size(), p)) r.output.append(buf.data(), n);
-  const int st = pclose(p);
-  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return r;
+// toq-media with `args`, stdout and stderr together.
+CommandResult run(const std::string& args, const std::string& env = "") {
+  return run_capture(env + " " + TOQ_MEDIA_BINARY + " " + args);
 }
 
 TEST(Cli, VersionPrintsTheVersionAndSchema) {

@@ -20,6 +20,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "support/shell.hpp"
+
 namespace toq::testing {
 
 class ServeProcess {
@@ -108,15 +110,12 @@ class ServeProcess {
 
   // `toq-media token` for this data dir.
   std::string token(std::int64_t sub, const std::string& role) const {
-    const std::string cmd = std::string{TOQ_MEDIA_BINARY} + " token --data-dir " +
-                            data_dir_.string() + " --sub " + std::to_string(sub) + " --role " +
-                            role + " 2>/dev/null";
-    std::FILE* p = popen(cmd.c_str(), "r");
-    if (p == nullptr) throw std::runtime_error("popen failed");
-    std::string out;
-    std::array<char, 4096> buf{};
-    while (auto n = std::fread(buf.data(), 1, buf.size(), p)) out.append(buf.data(), n);
-    if (pclose(p) != 0) throw std::runtime_error("toq-media token failed");
+    auto run =
+        run_capture(std::string{TOQ_MEDIA_BINARY} + " token --data-dir " + data_dir_.string() +
+                        " --sub " + std::to_string(sub) + " --role " + role,
+                    Stderr::kDiscard);
+    if (run.status != 0) throw std::runtime_error("toq-media token failed");
+    std::string out = std::move(run.output);
     while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
     return out;
   }

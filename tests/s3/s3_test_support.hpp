@@ -30,6 +30,7 @@
 #include "adapter/aws/credentials.hpp"
 #include "adapter/aws/http_transport.hpp"
 #include "adapter/aws/s3_object_store.hpp"
+#include "support/shell.hpp"
 
 namespace toq::testing {
 
@@ -63,47 +64,6 @@ inline std::string read_text(const std::filesystem::path& path) {
   std::string text = out.str();
   while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
   return text;
-}
-
-// Runs a command line through /bin/sh; its exit status (-1 when it could not run).
-inline int run_shell(const std::string& command) {
-  const int status = std::system(command.c_str());
-  if (status == -1 || !WIFEXITED(status)) return -1;
-  return WEXITSTATUS(status);
-}
-
-// 'text' for /bin/sh.
-inline std::string shell_quote(std::string_view text) {
-  std::string out = "'";
-  for (const char c : text) {
-    if (c == '\'') {
-      out += "'\\''";
-    } else {
-      out.push_back(c);
-    }
-  }
-  out += "'";
-  return out;
-}
-
-struct CommandResult {
-  int status = -1;
-  std::string output;  // stdout and stderr
-};
-
-// Runs a command line through /bin/sh, capturing its output.
-inline CommandResult run_capture(const std::string& command) {
-  CommandResult result;
-  FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
-  if (pipe == nullptr) return result;
-  std::array<char, 4096> buffer{};
-  std::size_t n = 0;
-  while ((n = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0) {
-    result.output.append(buffer.data(), n);
-  }
-  const int status = ::pclose(pipe);
-  result.status = (status != -1 && WIFEXITED(status)) ? WEXITSTATUS(status) : -1;
-  return result;
 }
 
 // Stops the s3rver this process started itself, at exit.

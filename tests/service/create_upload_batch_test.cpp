@@ -71,7 +71,7 @@ TEST_F(CreateUploadBatchTest, PartSizeGrowsToStayWithinTenThousandParts) {
   constexpr std::int64_t kMiB = 1024 * 1024;
   EXPECT_EQ(core::part_size_for(10 * 1024 * kMiB, 16 * kMiB), 16 * kMiB);
   EXPECT_EQ(core::part_size_for(200 * 1024 * kMiB, 16 * kMiB), 21 * kMiB);
-  EXPECT_LE((200 * 1024 * kMiB + 21 * kMiB - 1) / (21 * kMiB), core::kMaxParts);
+  EXPECT_LE((200 * 1024 * kMiB + 21 * kMiB - 1) / (21 * kMiB), core::kMaxPartNumber);
 }
 
 TEST_F(CreateUploadBatchTest, InvalidManifestListsTheFieldsAndComesFirst) {
