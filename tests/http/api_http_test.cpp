@@ -18,8 +18,8 @@
 #include <openssl/evp.h>
 
 #include "adapter/sqlite/connection.hpp"
+#include "http/http_client.hpp"
 #include "http/serve_process.hpp"
-#include "storage/http_client.hpp"
 #include "support/temp_dir.hpp"
 
 namespace toq::testing {
@@ -92,7 +92,7 @@ class ApiHttpTest : public ::testing::Test {
     c.headers = std::move(headers);
     if (body) c.headers.emplace_back("Content-Type", "application/json");
     if (!token.empty()) c.headers.emplace_back("Authorization", "Bearer " + token);
-    Reply r{http(c), nullptr};
+    Reply r{recorded_http(c), nullptr};
     if (!r.raw.body.empty()) r.body = json::parse(r.raw.body, nullptr, false);
     return r;
   }
@@ -138,7 +138,7 @@ class ApiHttpTest : public ::testing::Test {
       c.headers.emplace_back(name, value.get<std::string>());
     }
     c.body = data;
-    const auto r = http(c);
+    const auto r = recorded_http(c);
     ASSERT_EQ(r.status, 200) << r.body;
   }
 
@@ -203,7 +203,7 @@ TEST_F(ApiHttpTest, UploadSingleAndMultipartThenCompleteTwice) {
     c.url = part.at("url");
     c.body = files[2].data.substr(offset, size);
     offset += size;
-    const auto r = http(c);
+    const auto r = recorded_http(c);
     ASSERT_EQ(r.status, 200) << r.body;
     ASSERT_FALSE(r.header("etag").empty());
     parts.push_back({{"partNumber", part.at("partNumber")}, {"etag", r.header("etag")}});
@@ -393,19 +393,31 @@ TEST_F(ApiHttpTest, HealthAndReadiness) {
   EXPECT_EQ(ready.body.at("checks").at("store"), "ok");
 }
 
+// Also the worker processes: serve starts processing.workers of them and stops every one.
 TEST(ServeProcessTest, SigtermAndSigintStopCleanly) {
   for (const int sig : {SIGTERM, SIGINT}) {
     TempDir dir;
-    ServeProcess server{dir / "var", {}};
+    ServeProcess server{dir / "var", {{"TOQ_MEDIA_PROCESSING_WORKERS", "2"}}};
     HttpCall c;
     c.url = server.base_url() + "/healthz";
-    EXPECT_EQ(http(c).status, 200);
+    EXPECT_EQ(recorded_http(c).status, 200);
     const auto line = server.find_log("listening");
     ASSERT_TRUE(line);
-    EXPECT_EQ(line->at("workers"), 0);
-    EXPECT_NE(line->at("note").get<std::string>().find("no worker"), std::string::npos);
+    EXPECT_EQ(line->at("workers"), 2);
+    const std::string data_dir = (dir / "var").string();
+    const auto workers_running = [&] {
+      // "[t]" keeps the shell running pgrep (whose command line holds the pattern) out.
+      return run_capture("pgrep -f " + shell_quote("[t]oq-media worker --data-dir " + data_dir),
+                         Stderr::kDiscard)
+          .output;
+    };
+    for (int i = 0; i < 100 && workers_running().empty(); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    EXPECT_FALSE(workers_running().empty()) << "no worker process started";
     EXPECT_EQ(server.stop(sig), 0) << server.log_text();
     EXPECT_TRUE(server.find_log("stopped")) << server.log_text();
+    EXPECT_EQ(workers_running(), "") << "worker processes outlived serve";
   }
 }
 
@@ -423,7 +435,7 @@ TEST(ServeProcessTest, SigtermLetsAnUploadInFlightFinish) {
     c.url = server.base_url() + path;
     c.body = body.dump();
     c.headers = {{"Content-Type", "application/json"}, {"Authorization", "Bearer " + token}};
-    auto r = http(c);
+    auto r = recorded_http(c);
     return std::make_pair(r.status, json::parse(r.body, nullptr, false));
   };
   auto listing = json_call("/api/v2/internal/listings/200",
@@ -468,7 +480,7 @@ TEST(ServeProcessTest, SigtermLetsAnUploadInFlightFinish) {
     return n;
   };
   HttpResult result;
-  std::thread uploader([&] { result = http(put); });
+  std::thread uploader([&] { result = recorded_http(put); });
   while (!half_sent) std::this_thread::sleep_for(std::chrono::milliseconds{5});
   const int exit_status = server.stop(SIGTERM);
   uploader.join();

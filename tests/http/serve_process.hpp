@@ -10,10 +10,12 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 #include <signal.h>
@@ -26,9 +28,13 @@ namespace toq::testing {
 
 class ServeProcess {
  public:
-  // `env` is added to the child's environment (TOQ_MEDIA_* overrides).
-  ServeProcess(std::filesystem::path data_dir, std::map<std::string, std::string> env)
-      : data_dir_(std::move(data_dir)), log_(data_dir_.string() + ".log") {
+  // `env` is added to the child's environment (TOQ_MEDIA_* overrides). `log_file` is where its
+  // stderr goes (default: "<data_dir>.log", truncated); a restart on the same data dir can pass
+  // another file so that find_log() sees only this start's lines.
+  ServeProcess(std::filesystem::path data_dir, std::map<std::string, std::string> env,
+               const std::filesystem::path& log_file = {})
+      : data_dir_(std::move(data_dir)),
+        log_(log_file.empty() ? data_dir_.string() + ".log" : log_file.string()) {
     const pid_t pid = fork();
     if (pid < 0) throw std::runtime_error("fork failed");
     if (pid == 0) {
@@ -81,7 +87,32 @@ class ServeProcess {
     return -1;
   }
 
+  // Sends `sig` without waiting (stop() waits).
+  void signal(int sig) const {
+    if (pid_ > 0) kill(pid_, sig);
+  }
+
+  // The server's pid (-1 once stopped).
+  pid_t pid() const { return pid_; }
+
+  // The server's direct children right now (its `toq-media worker` processes), from
+  // /proc/<pid>/task/*/children: every thread's children, since any thread may have forked them.
+  // Empty once stopped.
+  std::vector<pid_t> child_pids() const {
+    std::vector<pid_t> out;
+    if (pid_ <= 0) return out;
+    std::error_code ec;
+    const std::filesystem::path tasks = "/proc/" + std::to_string(pid_) + "/task";
+    for (const auto& task : std::filesystem::directory_iterator(tasks, ec)) {
+      std::ifstream in{task.path() / "children"};
+      pid_t child = 0;
+      while (in >> child) out.push_back(child);
+    }
+    return out;
+  }
+
   std::string base_url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  int port() const { return port_; }
   const std::filesystem::path& data_dir() const { return data_dir_; }
 
   std::string log_text() const {

@@ -18,10 +18,16 @@
 #include "core/model/object_keys.hpp"
 #include "core/service/complete_upload_batch.hpp"
 #include "core/service/create_upload_batch.hpp"
+#include "core/service/get_batch_status.hpp"
+#include "core/service/list_download_urls.hpp"
+#include "core/service/refresh_upload_urls.hpp"
 #include "core/service/register_listing.hpp"
+#include "core/service/retry_batch.hpp"
 
 #include "adapter/sqlite/sqlite_database.hpp"
+#include "adapter/storage/content_disposition.hpp"
 #include "adapter/storage/local_object_store.hpp"
+#include "service/processing_stand_in.hpp"
 #include "storage/storage_test_support.hpp"
 #include "support/result_matchers.hpp"
 #include "support/temp_dir.hpp"
@@ -99,11 +105,40 @@ class ServiceTest : public ::testing::Test {
   }
 
   core::RegisterListing registrar() { return core::RegisterListing({*db_, clock_}); }
-  core::CreateUploadBatch creator() {
+  static core::CreateUploadBatchOptions upload_options() {
     core::CreateUploadBatchOptions options;
     options.multipart_threshold_bytes = kThreshold;
     options.part_size_bytes = kPartSize;
-    return core::CreateUploadBatch({*db_, *store_, *store_, clock_}, options);
+    return options;
+  }
+  core::CreateUploadBatch creator() {
+    return core::CreateUploadBatch({*db_, *store_, *store_, clock_}, upload_options());
+  }
+  core::RefreshUploadUrls refresher() {
+    return core::RefreshUploadUrls({*db_, *store_, *store_, *store_, clock_}, upload_options());
+  }
+  core::GetBatchStatus status_reader() { return core::GetBatchStatus({*db_}); }
+  core::ListDownloadUrls downloads() {
+    return core::ListDownloadUrls(
+        {*db_, *store_, clock_,
+         [](std::string_view name) { return storage::content_disposition(name); }},
+        {std::chrono::seconds{600}});
+  }
+  core::RetryBatch retrier() { return core::RetryBatch({*db_, clock_}); }
+
+  // A batch created, uploaded and completed (its job QUEUED).
+  core::CreateUploadBatchOutput completed_mixed(std::int64_t listing_id) {
+    auto batch = create_mixed(listing_id);
+    auto parts = upload(batch);
+    must(completer().run(complete_input(batch, parts)), "complete");
+    return batch;
+  }
+  // Then processed by the stand-in engine (processing_stand_in.hpp).
+  core::CreateUploadBatchOutput processed_mixed(std::int64_t listing_id,
+                                                const StandInOptions& options = {}) {
+    auto batch = completed_mixed(listing_id);
+    must(run_job_stand_in(*db_, batch.batch_id, clock_.now(), options), "stand-in run");
+    return batch;
   }
   core::CompleteUploadBatch completer() {
     return core::CompleteUploadBatch({*db_, *store_, *store_, clock_});

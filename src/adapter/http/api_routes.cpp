@@ -89,17 +89,23 @@ struct Api {
       return false;
     }
     bool too_large = false;
+    std::size_t dropped = 0;
     const bool complete = reader([&](const char* data, std::size_t n) {
-      if (body.size() + n > limit) {
+      if (too_large || body.size() + n > limit) {
+        // A body of unknown length (chunked) past the limit: keep reading and dropping up to
+        // kMaxDrainBytes, so the client is not reset while still sending (a reset can destroy
+        // the 413 before the client reads it); past that, stop and close.
+        if (!too_large) body.clear();
         too_large = true;
-        return false;
+        dropped += n;
+        return dropped <= kMaxDrainBytes;
       }
       body.append(data, n);
       return true;
     });
     if (too_large) {
       const HttpError e = payload_too_large(options.max_body_bytes);
-      res.set_header("Connection", "close");
+      if (!complete) res.set_header("Connection", "close");
       write_json(res, e.status, e.body);
       return false;
     }
@@ -133,6 +139,11 @@ struct Api {
         write_error(result.error(), res, res, req.path);
         return;
       }
+      if (result->status == 204) {
+        res.status = 204;  // no body, no Content-Type
+        res.set_header("Cache-Control", "no-store");
+        return;
+      }
       write_json(res, result->status, result->body);
     } catch (const std::exception& e) {
       write_error(core::make_error(core::ErrorCode::kInternal,
@@ -143,6 +154,12 @@ struct Api {
 };
 
 // The route lambdas share the Api (it lives as long as the server's routes).
+// The preflight outside /storage/ (the store answers its own).
+bool is_preflight(const httplib::Request& req) {
+  return req.method == "OPTIONS" && !req.path.starts_with("/storage/") &&
+         req.has_header("Origin") && req.has_header("Access-Control-Request-Method");
+}
+
 auto with_body(std::shared_ptr<const Api> api, Api::Handler handler) {
   return [api = std::move(api), handler = std::move(handler)](
              const httplib::Request& req, httplib::Response& res,
@@ -177,15 +194,44 @@ void mount_api_routes(HttpServer& server, ApiOptions options) {
   auto api = std::make_shared<const Api>(Api{std::move(options)});
   auto& routes = server.routes();
 
-  routes.set_pre_routing_handler([](const httplib::Request& req, httplib::Response& res) {
+  routes.set_pre_routing_handler([api](const httplib::Request& req, httplib::Response& res) {
     t_request_start = Clock::now();
     const auto given = req.get_header_value(kRequestIdHeader);
     res.set_header(kRequestIdHeader, is_sane_request_id(given) ? given : new_request_id());
+    if (is_preflight(req) && api->options.cors != nullptr) {
+      const auto answer = api->options.cors->preflight(
+          req.get_header_value("Origin"), req.get_header_value("Access-Control-Request-Method"),
+          req.get_header_value("Access-Control-Request-Headers"));
+      for (const auto& [name, value] : answer.headers) res.set_header(name, value);
+      if (answer.status == 204) {
+        res.status = 204;
+      } else {
+        write_json(res, answer.status,
+                   {{"code", "FORBIDDEN"},
+                    {"message", "This origin or method is not allowed (cors.allowedOrigins)."}});
+      }
+      return httplib::Server::HandlerResponse::Handled;
+    }
     return httplib::Server::HandlerResponse::Unhandled;
+  });
+  // Runs for every response just before it is written, error responses included.
+  routes.set_post_routing_handler([api](const httplib::Request& req, httplib::Response& res) {
+    if (api->options.cors == nullptr || is_preflight(req)) return;
+    for (const auto& [name, value] :
+         api->options.cors->response_headers(req.get_header_value("Origin"))) {
+      res.set_header(name, value);
+    }
   });
   routes.set_logger([api](const httplib::Request& req, const httplib::Response& res) {
     const auto start = t_request_start;
     t_request_start.reset();
+    if (api->options.metrics != nullptr) {
+      const double seconds =
+          start ? std::chrono::duration<double>(Clock::now() - *start).count() : 0.0;
+      api->options.metrics->http_request(req.method.empty() ? "UNKNOWN" : req.method,
+                                         api->options.route_templates.match(req.path), res.status,
+                                         seconds);
+    }
     if (!api->options.hooks.access_log) return;
     AccessLogEntry entry;
     entry.method = req.method;
@@ -214,6 +260,12 @@ void mount_api_routes(HttpServer& server, ApiOptions options) {
               with_body(api, handlers::handle_create_upload_batch));
   routes.Post("/api/v2/listings/media/uploads/complete",
               with_body(api, handlers::handle_complete_upload_batch));
+  routes.Post("/api/v2/listings/media/uploads/urls",
+              with_body(api, handlers::handle_refresh_upload_urls));
+  routes.Post("/api/v2/listings/media/uploads/retry", with_body(api, handlers::handle_retry_batch));
+  routes.Post("/api/v2/listings/media/status", with_body(api, handlers::handle_get_batch_status));
+  routes.Post("/api/v2/listings/media/downloads",
+              with_body(api, handlers::handle_list_download_urls));
 
   routes.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
     const auto r = handlers::handle_healthz();

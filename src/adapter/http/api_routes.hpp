@@ -3,6 +3,10 @@
 //   PUT/GET /api/v2/internal/listings/{listingIdentityId}
 //   POST    /api/v2/listings/media/uploads            (201)
 //   POST    /api/v2/listings/media/uploads/complete   (202 created the job, 200 already done)
+//   POST    /api/v2/listings/media/uploads/urls       (200)
+//   POST    /api/v2/listings/media/uploads/retry      (202)
+//   POST    /api/v2/listings/media/status             (200)
+//   POST    /api/v2/listings/media/downloads          (200, 204 with no body when nothing is READY)
 //   GET     /healthz, /readyz
 //
 // Contract, for every request the server handles (also /storage/ and unknown paths):
@@ -13,12 +17,15 @@
 // For /api/ routes:
 // - A request body above max_body_bytes is refused with 413 PAYLOAD_TOO_LARGE (by its declared
 //   Content-Length before reading it, and the connection is closed; or once the bytes read pass
-//   the limit).
+//   the limit: a body of unknown length is then read and dropped for up to 8 MiB more, so the
+//   client is not reset before it reads the 413, and cut off beyond that).
 // - "Authorization: Bearer <JWT>" is verified with the JwtVerifier; failures are 401
 //   UNAUTHENTICATED. Authorization (403) is the use cases'.
 // - Every error is answered through error_mapper's map_error; internal ones (500) reach
 //   hooks.internal_error with the full core::Error, clients see a generic message.
 // - Unknown paths outside /storage/ get 404 NOT_FOUND as JSON.
+// - With options.cors: a CORS preflight outside /storage/ is answered here (CorsPolicy), and
+//   responses outside /storage/ carry the CORS headers for the request's Origin.
 
 #include <cstdint>
 #include <functional>
@@ -26,8 +33,10 @@
 #include <string_view>
 
 #include "adapter/http/auth/jwt_verifier.hpp"
+#include "adapter/http/cors.hpp"
 #include "adapter/http/handlers/api_handlers.hpp"
 #include "adapter/http/http_server.hpp"
+#include "adapter/http/metrics.hpp"
 
 namespace toq::http {
 
@@ -52,6 +61,12 @@ struct ApiOptions {
   const auth::JwtVerifier* verifier = nullptr;  // must outlive the server's serving
   std::int64_t max_body_bytes = 1024 * 1024;
   ApiHooks hooks;
+  // Operations (may stay unset): CORS for every path outside /storage/ (the store answers its
+  // own), and one http_requests_total / duration sample per response, labelled with the path's
+  // template from `route_templates`.
+  const CorsPolicy* cors = nullptr;  // must outlive the server's serving
+  Metrics* metrics = nullptr;        // must outlive the server's serving
+  RouteTemplates route_templates;
 };
 
 // Register before server.start(). Installs the server's pre-routing handler, logger and error

@@ -67,7 +67,9 @@ core::Result<int> HttpServer::start() {
   serving_done_ = false;
   thread_ = std::thread([this] {
     server_.listen_after_bind();
+    std::lock_guard done{done_mutex_};
     serving_done_ = true;
+    done_cv_.notify_all();
   });
   // httplib's stop() is a no-op until the accept loop runs, so wait for it: a stop() right after
   // start() must not leave the thread blocked in accept().
@@ -77,9 +79,28 @@ core::Result<int> HttpServer::start() {
   return port_;
 }
 
+bool HttpServer::stop_within(std::chrono::milliseconds grace) {
+  std::lock_guard lock{mutex_};
+  if (!started_ || abandoned_) return !abandoned_;
+  // httplib's stop() closes the listening socket at once; the serving thread then waits for the
+  // worker threads, i.e. for the requests in flight, and ends.
+  server_.stop();
+  std::unique_lock done{done_mutex_};
+  if (!done_cv_.wait_for(done, grace, [this] { return serving_done_.load(); })) {
+    thread_.detach();
+    abandoned_ = true;
+    return false;
+  }
+  done.unlock();
+  if (thread_.joinable()) thread_.join();
+  started_ = false;
+  bound_ = false;
+  return true;
+}
+
 void HttpServer::stop() {
   std::lock_guard lock{mutex_};
-  if (!started_) return;
+  if (!started_ || abandoned_) return;
   server_.stop();
   if (thread_.joinable()) thread_.join();
   started_ = false;

@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstddef>
 #include <functional>
 #include <mutex>
@@ -59,6 +60,11 @@ class HttpServer {
   core::Result<int> start();
   // Stops accepting, lets requests in flight finish, joins every thread. Idempotent.
   void stop();
+  // Like stop(), but gives requests in flight at most `grace`. True when every thread finished in
+  // time (the server is stopped as after stop()). False when the deadline passed with a request
+  // still open (a stalled or slow client): the serving thread is detached and keeps running, so
+  // the only safe continuation is ending the process (std::_Exit) without destroying this object.
+  bool stop_within(std::chrono::milliseconds grace);
 
   int port() const { return port_; }
   const ServerOptions& options() const { return options_; }
@@ -71,10 +77,13 @@ class HttpServer {
   std::vector<std::pair<std::string, ExpectHook>> expect_hooks_;
   std::thread thread_;
   std::atomic<bool> serving_done_{false};
+  std::mutex done_mutex_;  // with done_cv_: signals serving_done_ to stop_within()
+  std::condition_variable done_cv_;
   std::mutex mutex_;
   int port_ = 0;
   bool bound_ = false;
   bool started_ = false;
+  bool abandoned_ = false;  // stop_within() gave up: the thread still uses server_
 };
 
 }  // namespace toq::http

@@ -3,6 +3,7 @@
 #include "adapter/http/api_routes.hpp"
 #include "adapter/http/converters/json_reader.hpp"
 #include "adapter/http/converters/listing_converters.hpp"
+#include "adapter/http/converters/media_query_converters.hpp"
 #include "adapter/http/converters/upload_converters.hpp"
 #include "adapter/http/handlers/api_handlers.hpp"
 
@@ -79,6 +80,77 @@ TEST(Converters, CompleteRequest) {
   ASSERT_EQ(f.size(), 2U);
   EXPECT_EQ(f[0].field, "files[0].parts[0].etag");
   EXPECT_EQ(f[1].field, "files[0].parts[0].partNumber");
+}
+
+TEST(Converters, RefreshUrlsAndRetryRequests) {
+  auto all =
+      parse_refresh_urls(nlohmann::json::parse(R"({"listingIdentityId": 28, "batchId": 51})"));
+  ASSERT_TRUE(all);
+  EXPECT_EQ(all->listing_identity_id, 28);
+  EXPECT_EQ(all->batch_id, 51);
+  EXPECT_FALSE(all->client_ids.has_value());
+  auto some = parse_refresh_urls(nlohmann::json::parse(
+      R"({"listingIdentityId": 28, "batchId": 51, "clientIds": ["v-1", "f-2"]})"));
+  ASSERT_TRUE(some);
+  EXPECT_EQ(*some->client_ids, (std::vector<std::string>{"v-1", "f-2"}));
+  auto bad = parse_refresh_urls(
+      nlohmann::json::parse(R"({"listingIdentityId": 28, "batchId": 51, "clientIds": ["a", 2]})"));
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().code, core::ErrorCode::kInvalidRequest);
+  EXPECT_EQ(fields_of(bad.error()).fields.at(0).field, "clientIds[1]");
+  auto missing = parse_retry(nlohmann::json::parse(R"({"listingIdentityId": 28})"));
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(fields_of(missing.error()).fields.at(0).field, "batchId");
+  EXPECT_EQ(fields_of(missing.error()).fields.at(0).rule, "REQUIRED");
+  auto retry = parse_retry(nlohmann::json::parse(R"({"listingIdentityId": 28, "batchId": 51})"));
+  ASSERT_TRUE(retry);
+  EXPECT_EQ(to_json(dto::RetryResponse{51, 78, "PROCESSING"}),
+            nlohmann::json::parse(R"({"batchId": 51, "jobId": 78, "status": "PROCESSING"})"));
+}
+
+TEST(Converters, BatchQueryHasAnOptionalBatchId) {
+  auto latest = parse_batch_query(nlohmann::json::parse(R"({"listingIdentityId": 28})"));
+  ASSERT_TRUE(latest);
+  EXPECT_FALSE(latest->batch_id.has_value());
+  auto null_batch =
+      parse_batch_query(nlohmann::json::parse(R"({"listingIdentityId": 28, "batchId": null})"));
+  ASSERT_TRUE(null_batch);
+  EXPECT_FALSE(null_batch->batch_id.has_value());
+  auto named =
+      parse_batch_query(nlohmann::json::parse(R"({"listingIdentityId": 28, "batchId": 51})"));
+  ASSERT_TRUE(named);
+  EXPECT_EQ(named->batch_id, 51);
+  auto wrong =
+      parse_batch_query(nlohmann::json::parse(R"({"listingIdentityId": 28, "batchId": "51"})"));
+  ASSERT_FALSE(wrong);
+  EXPECT_EQ(fields_of(wrong.error()).fields.at(0).field, "batchId");
+  EXPECT_FALSE(parse_batch_query(nlohmann::json::parse(R"({"batchId": 51})")));
+}
+
+TEST(Converters, StatusJsonHasEveryContractFieldWithNulls) {
+  core::GetBatchStatusOutput out;
+  out.listing_id = core::ListingId{28};
+  out.batch.id = core::BatchId{51};
+  out.batch.status = core::BatchStatus::kPendingUpload;
+  core::Asset a;
+  a.id = core::AssetId{301};
+  a.declared.client_id = "f-1";
+  a.declared.filename = "IMG_2907.jpg";
+  a.declared.sequence = 1;
+  a.facts.duration_ms = 1500;
+  out.assets.push_back(a);
+  out.progress = {1, 0, 0, 1};
+  const auto j = to_json(out);
+  for (const char* key : {"listingIdentityId", "batchId", "status", "createdAt", "updatedAt", "job",
+                          "progress", "assets", "error"}) {
+    EXPECT_TRUE(j.contains(key)) << key;
+  }
+  EXPECT_TRUE(j.at("job").is_null());
+  EXPECT_TRUE(j.at("error").is_null());
+  const auto& asset = j.at("assets")[0];
+  EXPECT_TRUE(asset.at("width").is_null());
+  EXPECT_DOUBLE_EQ(asset.at("durationSeconds").get<double>(), 1.5);
+  EXPECT_TRUE(asset.at("error").is_null());
 }
 
 TEST(Converters, PutListingRequiresFieldsAndTypes) {

@@ -15,6 +15,39 @@ bool absent(const nlohmann::json& object, const char* key) {
   return it == object.end() || it->is_null();
 }
 
+nlohmann::json single_json(const core::SingleUpload& upload) {
+  auto headers = nlohmann::json::object();
+  for (const auto& [name, value] : upload.headers) headers[name] = value;
+  return {{"method", upload.method}, {"url", upload.url}, {"headers", std::move(headers)}};
+}
+
+nlohmann::json multipart_json(const core::MultipartUpload& multipart) {
+  auto parts = nlohmann::json::array();
+  for (const auto& p : multipart.parts) {
+    parts.push_back({{"partNumber", p.part_number}, {"url", p.url}, {"bytes", p.bytes}});
+  }
+  return {{"uploadId", multipart.upload_id},
+          {"partSizeBytes", multipart.part_size_bytes},
+          {"parts", std::move(parts)}};
+}
+
+// listingIdentityId and batchId, both required.
+struct BatchIds {
+  std::optional<std::int64_t> listing;
+  std::optional<std::int64_t> batch;
+};
+
+BatchIds read_batch_ids(JsonReader& reader, const nlohmann::json& body) {
+  BatchIds ids{reader.integer(body, "listingIdentityId", ""), reader.integer(body, "batchId", "")};
+  return ids;
+}
+
+void require_batch_ids(JsonReader& reader, const BatchIds& ids) {
+  if (!reader.ok()) return;
+  if (!ids.listing) reader.add("listingIdentityId", "is required", "REQUIRED");
+  if (!ids.batch) reader.add("batchId", "is required", "REQUIRED");
+}
+
 }  // namespace
 
 core::Result<dto::CreateUploadRequest> parse_create_upload(const nlohmann::json& body) {
@@ -48,21 +81,8 @@ nlohmann::json to_json(const core::CreateUploadBatchOutput& output) {
   auto files = nlohmann::json::array();
   for (const auto& f : output.files) {
     nlohmann::json file = {{"clientId", f.client_id}, {"assetId", f.asset_id.value}};
-    if (f.upload) {
-      auto headers = nlohmann::json::object();
-      for (const auto& [name, value] : f.upload->headers) headers[name] = value;
-      file["upload"] = {
-          {"method", f.upload->method}, {"url", f.upload->url}, {"headers", std::move(headers)}};
-    }
-    if (f.multipart) {
-      auto parts = nlohmann::json::array();
-      for (const auto& p : f.multipart->parts) {
-        parts.push_back({{"partNumber", p.part_number}, {"url", p.url}, {"bytes", p.bytes}});
-      }
-      file["multipart"] = {{"uploadId", f.multipart->upload_id},
-                           {"partSizeBytes", f.multipart->part_size_bytes},
-                           {"parts", std::move(parts)}};
-    }
+    if (f.upload) file["upload"] = single_json(*f.upload);
+    if (f.multipart) file["multipart"] = multipart_json(*f.multipart);
     files.push_back(std::move(file));
   }
   return {{"batchId", output.batch_id.value},
@@ -147,6 +167,77 @@ nlohmann::json to_json(const dto::CompleteUploadResponse& r) {
           {"jobId", r.job_id},
           {"status", r.status},
           {"estimatedDurationSeconds", r.estimated_duration_seconds}};
+}
+
+core::Result<dto::RefreshUrlsRequest> parse_refresh_urls(const nlohmann::json& body) {
+  JsonReader reader;
+  const BatchIds ids = read_batch_ids(reader, body);
+  dto::RefreshUrlsRequest out;
+  if (const auto* client_ids = reader.array(body, "clientIds", "")) {
+    out.client_ids.emplace();
+    for (std::size_t i = 0; i < client_ids->size(); ++i) {
+      const auto& id = (*client_ids)[i];
+      if (id.is_string()) {
+        out.client_ids->push_back(id.get<std::string>());
+      } else {
+        reader.add(fmt::format("clientIds[{}]", i), "expected a string");
+      }
+    }
+  }
+  require_batch_ids(reader, ids);
+  if (!reader.ok()) return std::unexpected(reader.error(core::ErrorCode::kInvalidRequest));
+  out.listing_identity_id = *ids.listing;
+  out.batch_id = *ids.batch;
+  return out;
+}
+
+core::RefreshUploadUrlsInput to_refresh_input(const dto::RefreshUrlsRequest& request,
+                                              const core::Principal& caller) {
+  return {caller, request.listing_identity_id, request.batch_id, request.client_ids};
+}
+
+nlohmann::json to_json(const core::RefreshUploadUrlsOutput& output) {
+  auto files = nlohmann::json::array();
+  for (const auto& f : output.files) {
+    nlohmann::json file = {
+        {"clientId", f.client_id}, {"assetId", f.asset_id.value}, {"uploaded", f.uploaded}};
+    if (f.upload) file["upload"] = single_json(*f.upload);
+    if (f.multipart) {
+      file["multipart"] = multipart_json(*f.multipart);
+      auto stored = nlohmann::json::array();
+      for (const auto& p : f.uploaded_parts) {
+        stored.push_back({{"partNumber", p.part_number}, {"etag", p.etag}, {"bytes", p.bytes}});
+      }
+      file["uploadedParts"] = std::move(stored);
+    }
+    files.push_back(std::move(file));
+  }
+  return {{"batchId", output.batch_id.value},
+          {"listingIdentityId", output.listing_id.value},
+          {"status", core::to_string(output.status)},
+          {"expiresAt", core::format_rfc3339(output.expires_at)},
+          {"files", std::move(files)}};
+}
+
+core::Result<dto::RetryRequest> parse_retry(const nlohmann::json& body) {
+  JsonReader reader;
+  const BatchIds ids = read_batch_ids(reader, body);
+  require_batch_ids(reader, ids);
+  if (!reader.ok()) return std::unexpected(reader.error(core::ErrorCode::kInvalidRequest));
+  return dto::RetryRequest{*ids.listing, *ids.batch};
+}
+
+core::RetryBatchInput to_retry_input(const dto::RetryRequest& request,
+                                     const core::Principal& caller) {
+  return {caller, request.listing_identity_id, request.batch_id};
+}
+
+dto::RetryResponse to_retry_response(const core::RetryBatchOutput& output) {
+  return {output.batch_id.value, output.job_id.value, std::string{core::to_string(output.status)}};
+}
+
+nlohmann::json to_json(const dto::RetryResponse& r) {
+  return {{"batchId", r.batch_id}, {"jobId", r.job_id}, {"status", r.status}};
 }
 
 }  // namespace toq::http::converters

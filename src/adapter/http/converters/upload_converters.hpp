@@ -5,11 +5,15 @@
 //   is INVALID_MANIFEST with a FieldError at its path ("files[2].bytes": "expected an integer"),
 //   reported before the use case runs.
 // - parse_complete_upload: INVALID_REQUEST with FieldErrors for wrong types or missing ids.
+// - parse_refresh_urls / parse_retry: the same (listingIdentityId and batchId required; clientIds,
+//   when present and not null, an array of strings).
 
 #include <nlohmann/json.hpp>
 
 #include "core/service/complete_upload_batch.hpp"
 #include "core/service/create_upload_batch.hpp"
+#include "core/service/refresh_upload_urls.hpp"
+#include "core/service/retry_batch.hpp"
 
 #include "adapter/http/dto/upload_dto.hpp"
 
@@ -23,5 +27,16 @@ core::CompleteUploadBatchInput to_complete_input(const dto::CompleteUploadReques
                                                  const core::Principal& caller);
 dto::CompleteUploadResponse to_complete_response(const core::CompleteUploadBatchOutput& output);
 nlohmann::json to_json(const dto::CompleteUploadResponse& response);
+
+core::Result<dto::RefreshUrlsRequest> parse_refresh_urls(const nlohmann::json& body);
+core::RefreshUploadUrlsInput to_refresh_input(const dto::RefreshUrlsRequest& request,
+                                              const core::Principal& caller);
+nlohmann::json to_json(const core::RefreshUploadUrlsOutput& output);
+
+core::Result<dto::RetryRequest> parse_retry(const nlohmann::json& body);
+core::RetryBatchInput to_retry_input(const dto::RetryRequest& request,
+                                     const core::Principal& caller);
+dto::RetryResponse to_retry_response(const core::RetryBatchOutput& output);
+nlohmann::json to_json(const dto::RetryResponse& response);
 
 }  // namespace toq::http::converters

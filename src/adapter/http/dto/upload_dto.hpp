@@ -6,6 +6,9 @@
 //   core::CreateUploadBatchOutput by converters/upload_converters.
 // - POST /api/v2/listings/media/uploads/complete: CompleteUploadRequest below; the answer is
 //   CompleteUploadResponse.
+// - POST /api/v2/listings/media/uploads/urls: RefreshUrlsRequest; the 200 body is written from
+//   core::RefreshUploadUrlsOutput (create's `files` shape plus `uploaded` / `uploadedParts`).
+// - POST /api/v2/listings/media/uploads/retry: RetryRequest; the answer is RetryResponse.
 
 #include <cstdint>
 #include <optional>
@@ -39,6 +42,23 @@ struct CompleteUploadResponse {
   std::int64_t job_id = 0;
   std::string status;
   std::int64_t estimated_duration_seconds = 0;
+};
+
+struct RefreshUrlsRequest {
+  std::int64_t listing_identity_id = 0;
+  std::int64_t batch_id = 0;
+  std::optional<std::vector<std::string>> client_ids;  // absent or null: every file
+};
+
+struct RetryRequest {
+  std::int64_t listing_identity_id = 0;
+  std::int64_t batch_id = 0;
+};
+
+struct RetryResponse {
+  std::int64_t batch_id = 0;
+  std::int64_t job_id = 0;
+  std::string status;
 };
 
 }  // namespace toq::http::dto

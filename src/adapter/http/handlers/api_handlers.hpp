@@ -14,7 +14,11 @@
 #include "core/model/principal.hpp"
 #include "core/service/complete_upload_batch.hpp"
 #include "core/service/create_upload_batch.hpp"
+#include "core/service/get_batch_status.hpp"
+#include "core/service/list_download_urls.hpp"
+#include "core/service/refresh_upload_urls.hpp"
 #include "core/service/register_listing.hpp"
+#include "core/service/retry_batch.hpp"
 
 namespace toq::http::handlers {
 
@@ -24,6 +28,10 @@ struct ApiServices {
   core::RegisterListing* listings = nullptr;
   core::CreateUploadBatch* create_batch = nullptr;
   core::CompleteUploadBatch* complete_batch = nullptr;
+  core::RefreshUploadUrls* refresh_urls = nullptr;
+  core::GetBatchStatus* batch_status = nullptr;
+  core::ListDownloadUrls* download_urls = nullptr;
+  core::RetryBatch* retry_batch = nullptr;
   // Readiness probes (GET /readyz): ok when the dependency answers.
   std::function<core::Status()> check_database;
   std::function<core::Status()> check_store;
@@ -37,7 +45,7 @@ struct ApiRequest {
 
 struct ApiResponse {
   int status = 200;
-  nlohmann::json body;
+  nlohmann::json body;  // not sent for 204
 };
 
 using HandlerResult = core::Result<ApiResponse>;
@@ -51,6 +59,14 @@ HandlerResult handle_create_upload_batch(const ApiServices& services, const ApiR
 // POST /api/v2/listings/media/uploads/complete -> 202 when this call created the job, 200 when
 // the batch was already past PENDING_UPLOAD (same jobId).
 HandlerResult handle_complete_upload_batch(const ApiServices& services, const ApiRequest& request);
+// POST /api/v2/listings/media/uploads/urls -> 200 where the upload stands, with fresh URLs.
+HandlerResult handle_refresh_upload_urls(const ApiServices& services, const ApiRequest& request);
+// POST /api/v2/listings/media/status -> 200 the batch, its job, progress and assets.
+HandlerResult handle_get_batch_status(const ApiServices& services, const ApiRequest& request);
+// POST /api/v2/listings/media/downloads -> 200 the download URLs, 204 when nothing is READY.
+HandlerResult handle_list_download_urls(const ApiServices& services, const ApiRequest& request);
+// POST /api/v2/listings/media/uploads/retry -> 202 the new job.
+HandlerResult handle_retry_batch(const ApiServices& services, const ApiRequest& request);
 // GET /healthz -> 200 {"status": "ok"} while the process serves.
 ApiResponse handle_healthz();
 // GET /readyz -> 200 when the database and the store answer, else 503; `on_failure` receives

@@ -1,0 +1,171 @@
+#include "adapter/http/metrics.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <sstream>
+
+#include <fmt/format.h>
+
+namespace toq::http {
+namespace {
+
+void observe(std::vector<std::uint64_t>& buckets, std::span<const double> bounds, double value) {
+  if (buckets.empty()) buckets.assign(bounds.size(), 0);
+  for (std::size_t i = 0; i < bounds.size(); ++i) {
+    if (value <= bounds[i]) {
+      ++buckets[i];
+      return;
+    }
+  }
+}
+
+// Prometheus floats: shortest round-trip text; integers without a fraction.
+std::string number(double v) {
+  if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
+  if (std::isnan(v)) return "NaN";
+  return fmt::format("{}", v);
+}
+
+void header(std::string& out, std::string_view name, std::string_view type, std::string_view help) {
+  out += fmt::format("# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
+}
+
+void histogram_lines(std::string& out, std::string_view name, std::string_view labels,
+                     std::span<const double> bounds, const std::vector<std::uint64_t>& buckets,
+                     std::uint64_t count, double sum) {
+  const std::string sep = labels.empty() ? "" : ",";
+  std::uint64_t cumulative = 0;
+  for (std::size_t i = 0; i < bounds.size(); ++i) {
+    cumulative += buckets.empty() ? 0 : buckets[i];
+    out += fmt::format("{}_bucket{{{}{}le=\"{}\"}} {}\n", name, labels, sep, number(bounds[i]),
+                       cumulative);
+  }
+  out += fmt::format("{}_bucket{{{}{}le=\"+Inf\"}} {}\n", name, labels, sep, count);
+  const std::string braces = labels.empty() ? "" : fmt::format("{{{}}}", labels);
+  out += fmt::format("{}_sum{} {}\n", name, braces, number(sum));
+  out += fmt::format("{}_count{} {}\n", name, braces, count);
+}
+
+}  // namespace
+
+std::string escape_label_value(std::string_view value) {
+  std::string out;
+  out.reserve(value.size());
+  for (const char c : value) {
+    switch (c) {
+      case '\\': out += "\\\\"; break;
+      case '"': out += "\\\""; break;
+      case '\n': out += "\\n"; break;
+      default: out.push_back(c);
+    }
+  }
+  return out;
+}
+
+void Metrics::http_request(std::string_view method, std::string_view route, int status,
+                           double duration_seconds) {
+  std::lock_guard lock{mutex_};
+  ++http_requests_[{std::string{method}, std::string{route}, std::to_string(status)}];
+  auto& h = http_durations_[{std::string{method}, std::string{route}}];
+  observe(h.buckets, kHttpBuckets, duration_seconds);
+  ++h.count;
+  h.sum += duration_seconds;
+}
+
+void Metrics::media_batch_created() {
+  std::lock_guard lock{mutex_};
+  ++batches_created_;
+}
+
+void Metrics::media_batch_failed() {
+  std::lock_guard lock{mutex_};
+  ++batches_failed_;
+}
+
+void Metrics::media_asset_failed(std::string_view code) {
+  std::lock_guard lock{mutex_};
+  ++assets_failed_[std::string{code}];
+}
+
+void Metrics::media_job_started() {
+  std::lock_guard lock{mutex_};
+  ++inflight_;
+}
+
+void Metrics::media_job_finished(double duration_seconds) {
+  std::lock_guard lock{mutex_};
+  if (inflight_ > 0) --inflight_;
+  observe(processing_.buckets, kProcessingBuckets, duration_seconds);
+  ++processing_.count;
+  processing_.sum += duration_seconds;
+}
+
+std::string Metrics::expose() const {
+  std::lock_guard lock{mutex_};
+  std::string out;
+  header(out, "http_requests_total", "counter",
+         "HTTP requests answered, by method, route template and status.");
+  for (const auto& [key, n] : http_requests_) {
+    out += fmt::format("http_requests_total{{method=\"{}\",route=\"{}\",status=\"{}\"}} {}\n",
+                       escape_label_value(key[0]), escape_label_value(key[1]),
+                       escape_label_value(key[2]), n);
+  }
+  header(out, "http_request_duration_seconds", "histogram",
+         "Time from the request's routing to its response, by method and route template.");
+  for (const auto& [key, h] : http_durations_) {
+    histogram_lines(out, "http_request_duration_seconds",
+                    fmt::format("method=\"{}\",route=\"{}\"", escape_label_value(key[0]),
+                                escape_label_value(key[1])),
+                    kHttpBuckets, h.buckets, h.count, h.sum);
+  }
+  header(out, "media_batches_created_total", "counter", "Upload batches created.");
+  out += fmt::format("media_batches_created_total {}\n", batches_created_);
+  header(out, "media_batches_failed_total", "counter", "Batches whose processing ended FAILED.");
+  out += fmt::format("media_batches_failed_total {}\n", batches_failed_);
+  header(out, "media_assets_failed_total", "counter", "Assets that failed, by error code.");
+  for (const auto& [code, n] : assets_failed_) {
+    out +=
+        fmt::format("media_assets_failed_total{{code=\"{}\"}} {}\n", escape_label_value(code), n);
+  }
+  header(out, "media_processing_inflight_jobs", "gauge", "Processing jobs running now.");
+  out += fmt::format("media_processing_inflight_jobs {}\n", inflight_);
+  header(out, "media_processing_duration_seconds", "histogram",
+         "Wall time of finished processing jobs.");
+  histogram_lines(out, "media_processing_duration_seconds", "", kProcessingBuckets,
+                  processing_.buckets, processing_.count, processing_.sum);
+  return out;
+}
+
+RouteTemplates::RouteTemplates(std::vector<std::string> templates)
+    : templates_(std::move(templates)) {}
+
+std::string_view RouteTemplates::match(std::string_view path) const {
+  if (path.starts_with("/storage/")) return "/storage/{key}";
+  for (const auto& t : templates_) {
+    std::string_view tv = t;
+    std::string_view p = path;
+    bool ok = true;
+    while (ok && !tv.empty() && !p.empty()) {
+      if (tv.front() == '{') {
+        const auto close = tv.find('}');
+        const auto seg = p.find('/');
+        const auto seg_len = seg == std::string_view::npos ? p.size() : seg;
+        if (close == std::string_view::npos || seg_len == 0) {
+          ok = false;
+          break;
+        }
+        tv.remove_prefix(close + 1);
+        p.remove_prefix(seg_len);
+      } else if (tv.front() == p.front()) {
+        tv.remove_prefix(1);
+        p.remove_prefix(1);
+      } else {
+        ok = false;
+      }
+    }
+    if (ok && tv.empty() && p.empty()) return t;
+  }
+  return "unmatched";
+}
+
+}  // namespace toq::http

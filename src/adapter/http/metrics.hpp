@@ -1,0 +1,82 @@
+#pragma once
+// The service's Prometheus metrics and their text exposition (format 0.0.4), hand-written because
+// Debian packages no Prometheus client library for C++.
+//
+// Contract:
+// - Every method is thread-safe and never fails; counters only go up.
+// - Label values are free text (escaped on output: backslash, double quote, newline); callers keep
+//   their number bounded: `route` is always a route TEMPLATE (RouteTemplates below), never a raw
+//   path, and `code` an error code from the fixed list of core::ErrorCode.
+// - Every family is exposed from the start (HELP and TYPE lines; the unlabelled ones with 0), so
+//   a scrape shows the full set before any event.
+// - The media_* methods are the increment API for the processing code (workers, the callback
+//   route); nothing in the HTTP adapter calls them.
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace toq::http {
+
+class Metrics {
+ public:
+  // Upper bounds (seconds) of the histogram buckets; +Inf is implicit.
+  static constexpr std::array<double, 11> kHttpBuckets = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
+                                                          0.5,   1,    2.5,   5,    10};
+  static constexpr std::array<double, 10> kProcessingBuckets = {1,   5,   15,  30,   60,
+                                                                120, 300, 600, 1800, 3600};
+
+  // HTTP: one finished request (called once per response written).
+  void http_request(std::string_view method, std::string_view route, int status,
+                    double duration_seconds);
+
+  // Media processing.
+  void media_batch_created();
+  void media_batch_failed();
+  void media_asset_failed(std::string_view code);
+  void media_job_started();                          // inflight + 1
+  void media_job_finished(double duration_seconds);  // inflight - 1, duration observed
+
+  // The exposition text (Content-Type: text/plain; version=0.0.4).
+  std::string expose() const;
+
+ private:
+  struct Histogram {
+    std::vector<std::uint64_t> buckets;  // cumulative at exposition, per-bucket here
+    std::uint64_t count = 0;
+    double sum = 0;
+  };
+
+  mutable std::mutex mutex_;
+  std::map<std::array<std::string, 3>, std::uint64_t> http_requests_;  // method, route, status
+  std::map<std::array<std::string, 2>, Histogram> http_durations_;     // method, route
+  std::uint64_t batches_created_ = 0;
+  std::uint64_t batches_failed_ = 0;
+  std::map<std::string, std::uint64_t> assets_failed_;
+  std::int64_t inflight_ = 0;
+  Histogram processing_;
+};
+
+// `value` as a Prometheus label value between double quotes: \ -> \\, " -> \", newline -> \n.
+std::string escape_label_value(std::string_view value);
+
+// Maps request paths to the route templates they belong to, for bounded metric labels.
+// Templates are OpenAPI-style ("/api/v2/internal/listings/{listingIdentityId}"); a {name} segment
+// matches one non-empty path segment. A path under /storage/ is "/storage/{key}". Anything else
+// is "unmatched" (unknown paths never create new label values).
+class RouteTemplates {
+ public:
+  RouteTemplates() = default;
+  explicit RouteTemplates(std::vector<std::string> templates);
+  std::string_view match(std::string_view path) const;
+
+ private:
+  std::vector<std::string> templates_;
+};
+
+}  // namespace toq::http

@@ -1,0 +1,35 @@
+#include "adapter/http/ops_routes.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace toq::http {
+
+std::vector<std::string> openapi_path_templates() {
+  std::vector<std::string> out;
+  const auto doc = nlohmann::json::parse(openapi_document_json(), nullptr, false);
+  if (doc.is_discarded() || !doc.contains("paths") || !doc["paths"].is_object()) return out;
+  for (const auto& [path, item] : doc["paths"].items()) out.push_back(path);
+  return out;
+}
+
+void mount_ops_routes(HttpServer& server, const Metrics& metrics) {
+  auto& routes = server.routes();
+  routes.Get("/metrics", [&metrics](const httplib::Request&, httplib::Response& res) {
+    res.set_header("Cache-Control", "no-store");
+    res.set_content(metrics.expose(), "text/plain; version=0.0.4; charset=utf-8");
+  });
+  routes.Get("/openapi.json", [](const httplib::Request&, httplib::Response& res) {
+    const auto doc = openapi_document_json();
+    res.set_content(doc.data(), doc.size(), "application/json");
+  });
+  routes.Get("/docs", [](const httplib::Request&, httplib::Response& res) {
+    const auto page = openapi_docs_html();
+    // The page is inline script and style only; it may fetch this origin and nothing else.
+    res.set_header("Content-Security-Policy",
+                   "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
+                   "connect-src 'self'");
+    res.set_content(page.data(), page.size(), "text/html; charset=utf-8");
+  });
+}
+
+}  // namespace toq::http

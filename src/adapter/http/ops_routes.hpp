@@ -1,0 +1,28 @@
+#pragma once
+// The operational routes, without authentication:
+//   GET /metrics       Metrics::expose() as text/plain; version=0.0.4
+//   GET /openapi.json  docs/openapi.yaml as JSON (converted at build time, served verbatim)
+//   GET /docs          a self-contained HTML page (no external resource) that fetches
+//                      /openapi.json and lists routes, parameters, responses, schemas, examples
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "adapter/http/http_server.hpp"
+#include "adapter/http/metrics.hpp"
+
+namespace toq::http {
+
+// The generated document (openapi_document.cpp, made from docs/openapi.yaml by the build).
+std::string_view openapi_document_json();
+std::string_view openapi_docs_html();
+
+// The path templates of the document ("/api/v2/internal/listings/{listingIdentityId}", ...), for
+// RouteTemplates. Empty if the embedded document cannot be parsed (a build defect).
+std::vector<std::string> openapi_path_templates();
+
+// `metrics` must outlive the server's serving.
+void mount_ops_routes(HttpServer& server, const Metrics& metrics);
+
+}  // namespace toq::http

@@ -1,0 +1,176 @@
+#include "core/service/list_download_urls.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "core/model/asset.hpp"
+#include "core/model/batch.hpp"
+#include "core/model/job.hpp"
+#include "core/model/object_keys.hpp"
+#include "core/model/rendition.hpp"
+#include "core/service/access_policy.hpp"
+#include "core/service/batch_lookup.hpp"
+
+namespace toq::core {
+
+namespace {
+
+constexpr std::string_view kOriginal = "original";
+
+std::string sanitized(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (const char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    out.push_back(c == '/' || c == '\\' || u < 0x20 || u == 0x7f ? '_' : c);
+  }
+  return out;
+}
+
+// "image/jpeg" -> "jpeg"; "application/pdf" -> "pdf".
+std::string subtype_of(std::string_view content_type) {
+  const auto slash = content_type.find('/');
+  return std::string{slash == std::string_view::npos ? content_type
+                                                     : content_type.substr(slash + 1)};
+}
+
+struct Found {
+  Batch batch;
+  Job job;
+  std::vector<std::pair<Asset, std::vector<Rendition>>> assets;
+};
+
+Error inconsistent(std::string message) {
+  return make_error(ErrorCode::kInternal, std::move(message));
+}
+
+}  // namespace
+
+std::string download_file_name(const FileDeclaration& file, std::string_view variant,
+                               std::string_view format) {
+  if (variant == kOriginal) return sanitized(file.filename);
+  std::string_view base = file.title;
+  if (base.empty()) {
+    base = file.filename;
+    if (const auto dot = base.rfind('.'); dot != std::string_view::npos && dot > 0) {
+      base = base.substr(0, dot);
+    }
+  }
+  const std::string_view ext = format == "jpeg" ? std::string_view{"jpg"} : format;
+  return sanitized(fmt::format("{:02d} - {} - {}.{}", file.sequence, base, variant, ext));
+}
+
+std::string archive_file_name(ListingId listing) {
+  return fmt::format("imovel-{}-midias.zip", listing.value);
+}
+
+Result<std::optional<ListDownloadUrlsOutput>> ListDownloadUrls::run(
+    const ListDownloadUrlsInput& input) {
+  const ListingId listing_id{input.listing_identity_id};
+  auto found = deps_.db.transact([&](UnitOfWork& uow) -> Result<std::optional<Found>> {
+    auto listing = require_listing(uow, listing_id);
+    if (!listing) return std::unexpected(listing.error());
+    if (auto ok = authorize_download(input.caller, *listing); !ok) {
+      return std::unexpected(ok.error());
+    }
+    Found f;
+    if (input.batch_id) {
+      auto batch = require_listing_batch(uow, listing_id, BatchId{*input.batch_id});
+      if (!batch) return std::unexpected(batch.error());
+      if (batch->status != BatchStatus::kReady) return std::optional<Found>{};
+      f.batch = std::move(*batch);
+    } else {
+      auto latest = uow.batches().find_latest(listing_id, BatchStatus::kReady);
+      if (!latest) return std::unexpected(latest.error());
+      if (!*latest) return std::optional<Found>{};
+      f.batch = std::move(**latest);
+    }
+    auto job = uow.jobs().find_latest(f.batch.id);
+    if (!job) return std::unexpected(job.error());
+    if (!*job || (*job)->status != JobStatus::kSucceeded) {
+      return std::unexpected(
+          inconsistent(fmt::format("READY batch {} of listing {} has no succeeded current job",
+                                   f.batch.id.value, listing_id.value)));
+    }
+    if (!(*job)->archive) {
+      return std::unexpected(
+          inconsistent(fmt::format("READY batch {} of listing {}: job {} recorded no archive",
+                                   f.batch.id.value, listing_id.value, (*job)->id.value)));
+    }
+    f.job = std::move(**job);
+    auto assets = uow.assets().list_by_batch(f.batch.id);
+    if (!assets) return std::unexpected(assets.error());
+    for (Asset& a : *assets) {
+      if (a.status != AssetStatus::kReady) continue;
+      auto renditions = uow.assets().renditions(a.id, f.job.id);
+      if (!renditions) return std::unexpected(renditions.error());
+      f.assets.emplace_back(std::move(a), std::move(*renditions));
+    }
+    return std::optional<Found>{std::move(f)};
+  });
+  if (!found) return std::unexpected(found.error());
+  if (!*found) return std::optional<ListDownloadUrlsOutput>{};
+  Found& f = **found;
+
+  std::ranges::stable_sort(f.assets, [](const auto& x, const auto& y) {
+    const auto gx = group_of(x.first.declared.media_type);
+    const auto gy = group_of(y.first.declared.media_type);
+    if (gx != gy) return gx < gy;
+    if (x.first.declared.sequence != y.first.declared.sequence) {
+      return x.first.declared.sequence < y.first.declared.sequence;
+    }
+    return x.first.id < y.first.id;
+  });
+
+  const Timestamp now = deps_.clock.now();
+  ListDownloadUrlsOutput out;
+  out.listing_id = listing_id;
+  out.batch_id = f.batch.id;
+  out.expires_at = now + std::chrono::duration_cast<std::chrono::milliseconds>(options_.url_ttl);
+
+  auto sign = [&](const std::string& key, const std::string& file_name) -> Result<std::string> {
+    auto get = deps_.signer.presign_get(
+        key, PresignGet{deps_.content_disposition(file_name), options_.url_ttl});
+    if (!get) return std::unexpected(get.error());
+    return std::move(get->url);
+  };
+
+  const ArchiveInfo& archive = *f.job.archive;
+  out.zip.filename = archive_file_name(listing_id);
+  out.zip.bytes = archive.bytes;
+  out.zip.sha256_hex = archive.sha256_hex;
+  auto zip_url = sign(archive.key, out.zip.filename);
+  if (!zip_url) return std::unexpected(zip_url.error());
+  out.zip.url = std::move(*zip_url);
+
+  const bool originals = may_download_originals(input.caller);
+  for (const auto& [asset, renditions] : f.assets) {
+    DownloadAsset item;
+    item.asset_id = asset.id;
+    item.media_type = asset.declared.media_type;
+    item.title = asset.declared.title;
+    item.sequence = asset.declared.sequence;
+    item.width = asset.facts.width;
+    item.height = asset.facts.height;
+    for (const Rendition& r : renditions) {
+      auto url = sign(r.key, download_file_name(asset.declared, r.name, r.format));
+      if (!url) return std::unexpected(url.error());
+      item.variants.push_back(
+          DownloadVariant{r.name, r.format, r.width, r.height, r.bytes, std::move(*url)});
+    }
+    if (originals) {
+      const std::string format = subtype_of(asset.declared.content_type);
+      auto url = sign(raw_key(listing_id, f.batch.id, asset.id),
+                      download_file_name(asset.declared, kOriginal, format));
+      if (!url) return std::unexpected(url.error());
+      item.variants.push_back(DownloadVariant{std::string{kOriginal}, format, asset.facts.width,
+                                              asset.facts.height, asset.declared.bytes,
+                                              std::move(*url)});
+    }
+    out.assets.push_back(std::move(item));
+  }
+  return std::optional<ListDownloadUrlsOutput>{std::move(out)};
+}
+
+}  // namespace toq::core

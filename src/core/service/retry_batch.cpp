@@ -1,0 +1,102 @@
+#include "core/service/retry_batch.hpp"
+
+#include <variant>
+
+#include <fmt/format.h>
+
+#include "core/model/asset.hpp"
+#include "core/model/job.hpp"
+#include "core/model/object_keys.hpp"
+#include "core/service/access_policy.hpp"
+#include "core/service/batch_lookup.hpp"
+
+namespace toq::core {
+
+namespace {
+
+Error not_retryable(BatchId batch, std::string why, std::string what = {}, std::int64_t id = 0) {
+  Error e = make_error(ErrorCode::kBatchNotRetryable,
+                       fmt::format("batch {} cannot be retried: {}", batch.value, why),
+                       "Only a READY or FAILED batch that is not being processed can be retried.");
+  if (!what.empty()) e.details = ConflictDetails{std::move(what), id};
+  return e;
+}
+
+}  // namespace
+
+Result<RetryBatchOutput> RetryBatch::run(const RetryBatchInput& input) {
+  const ListingId listing_id{input.listing_identity_id};
+  const BatchId batch_id{input.batch_id};
+  const Timestamp now = deps_.clock.now();
+
+  auto done = deps_.db.transact([&](UnitOfWork& uow) -> Result<RetryBatchOutput> {
+    auto batch = require_listing_batch(uow, listing_id, batch_id);
+    if (!batch) return std::unexpected(batch.error());
+    auto listing = uow.listings().find(listing_id);
+    if (!listing) return std::unexpected(listing.error());
+    if (!*listing) return std::unexpected(batch_not_found(listing_id, batch_id));
+    if (auto ok = authorize_retry(input.caller, **listing); !ok) {
+      return std::unexpected(ok.error());
+    }
+    if (batch->status != BatchStatus::kReady && batch->status != BatchStatus::kFailed) {
+      auto active = uow.jobs().find_active(batch_id);
+      if (!active) return std::unexpected(active.error());
+      if (*active) {
+        return std::unexpected(not_retryable(batch_id,
+                                             fmt::format("it is {}", to_string(batch->status)),
+                                             "jobId", (*active)->id.value));
+      }
+      return std::unexpected(
+          not_retryable(batch_id, fmt::format("it is {}", to_string(batch->status))));
+    }
+    auto previous = uow.jobs().find_latest(batch_id);
+    if (!previous) return std::unexpected(previous.error());
+    if (!*previous) {
+      return std::unexpected(not_retryable(batch_id, "its upload was never completed"));
+    }
+
+    auto moved = uow.batches().transition(batch_id, batch->status, BatchStatus::kProcessing, now);
+    if (!moved) {
+      const Error& e = moved.error();
+      if (e.code == ErrorCode::kOpenBatchExists) {
+        const auto* open = std::get_if<ConflictDetails>(&e.details);
+        return std::unexpected(not_retryable(batch_id, "the listing has another open batch",
+                                             "openBatchId", open ? open->id : 0));
+      }
+      return std::unexpected(e);
+    }
+    auto job = uow.jobs().create(batch_id, now);
+    if (!job) return std::unexpected(job.error());
+    auto assets = uow.assets().list_by_batch(batch_id);
+    if (!assets) return std::unexpected(assets.error());
+    RetryBatchOutput out;
+    out.batch_id = batch_id;
+    out.job_id = job->id;
+    out.run = job->run;
+    out.status = moved->status;
+    for (const Asset& a : *assets) {
+      auto marked = uow.assets().mark_processing(a.id, job->id, now);
+      if (!marked) return std::unexpected(marked.error());
+      auto key = raw_input_key(raw_key(listing_id, batch_id, a.id), listing_id, batch_id);
+      if (!key) return std::unexpected(key.error());
+      out.input_keys.push_back(std::move(*key));
+    }
+    return out;
+  });
+  if (done) return done;
+
+  // A concurrent retry won (an adapter whose transactions interleave): answer with its job.
+  const ErrorCode code = done.error().code;
+  if (code == ErrorCode::kStaleState || code == ErrorCode::kJobAlreadyActive) {
+    auto active =
+        deps_.db.transact([&](UnitOfWork& uow) { return uow.jobs().find_active(batch_id); });
+    if (active && *active) {
+      return std::unexpected(not_retryable(batch_id, "a concurrent retry started a job", "jobId",
+                                           (*active)->id.value));
+    }
+    return std::unexpected(not_retryable(batch_id, "a concurrent call changed it"));
+  }
+  return done;
+}
+
+}  // namespace toq::core

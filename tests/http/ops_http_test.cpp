@@ -1,0 +1,275 @@
+// Operations of the real `toq-media serve` over HTTP: CORS on the API and on the embedded store,
+// /metrics (checked with promtool), /openapi.json and /docs, and the shutdown grace deadline.
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <string>
+#include <thread>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "http/http_client.hpp"
+#include "http/serve_process.hpp"
+#include "support/shell.hpp"
+#include "support/temp_dir.hpp"
+
+namespace toq::testing {
+namespace {
+
+using nlohmann::json;
+
+constexpr const char* kAllowed = "https://app.toq.example";
+constexpr const char* kOther = "https://evil.example";
+
+HttpResult call(const ServeProcess& server, const std::string& method, const std::string& path,
+                std::vector<std::pair<std::string, std::string>> headers = {},
+                std::optional<std::string> body = std::nullopt) {
+  HttpCall c;
+  c.method = method;
+  c.url = server.base_url() + path;
+  c.headers = std::move(headers);
+  c.body = std::move(body);
+  return recorded_http(c);
+}
+
+class OpsHttpTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new TempDir();
+    server_ = new ServeProcess(*dir_ / "var", {{"TOQ_MEDIA_CORS_ALLOWED_ORIGINS", kAllowed}});
+    token_ = new std::string(server_->token(1, "service"));
+  }
+  static void TearDownTestSuite() {
+    delete token_;
+    EXPECT_EQ(server_->stop(), 0) << server_->log_text();
+    delete server_;
+    delete dir_;
+  }
+  static std::pair<std::string, std::string> auth() {
+    return {"Authorization", "Bearer " + *token_};
+  }
+
+  static inline TempDir* dir_ = nullptr;
+  static inline ServeProcess* server_ = nullptr;
+  static inline std::string* token_ = nullptr;
+};
+
+// ---- CORS ----
+
+TEST_F(OpsHttpTest, PreflightFromAnAllowedOriginIsAnswered) {
+  const auto r = call(*server_, "OPTIONS", "/api/v2/listings/media/uploads",
+                      {{"Origin", kAllowed},
+                       {"Access-Control-Request-Method", "POST"},
+                       {"Access-Control-Request-Headers", "authorization, content-type"}});
+  EXPECT_EQ(r.status, 204);
+  EXPECT_EQ(r.header("access-control-allow-origin"), kAllowed);
+  EXPECT_NE(r.header("access-control-allow-methods").find("POST"), std::string::npos);
+  EXPECT_EQ(r.header("access-control-allow-headers"), "authorization, content-type");
+  EXPECT_FALSE(r.header("access-control-max-age").empty());
+  EXPECT_FALSE(r.header("x-request-id").empty());
+}
+
+TEST_F(OpsHttpTest, EveryApiRouteAnswersPreflights) {
+  for (const char* path :
+       {"/api/v2/internal/listings/28", "/api/v2/listings/media/uploads",
+        "/api/v2/listings/media/uploads/urls", "/api/v2/listings/media/uploads/complete",
+        "/api/v2/listings/media/uploads/retry", "/api/v2/listings/media/status",
+        "/api/v2/listings/media/downloads"}) {
+    const auto ok = call(*server_, "OPTIONS", path,
+                         {{"Origin", kAllowed}, {"Access-Control-Request-Method", "POST"}});
+    EXPECT_EQ(ok.status, 204) << path;
+    EXPECT_EQ(ok.header("access-control-allow-origin"), kAllowed) << path;
+    const auto refused = call(*server_, "OPTIONS", path,
+                              {{"Origin", kOther}, {"Access-Control-Request-Method", "POST"}});
+    EXPECT_EQ(refused.status, 403) << path;
+    EXPECT_FALSE(refused.has_header("access-control-allow-origin")) << path;
+  }
+}
+
+TEST_F(OpsHttpTest, PreflightFromAnotherOriginIsRefusedWithoutCorsHeaders) {
+  const auto r = call(*server_, "OPTIONS", "/api/v2/listings/media/uploads",
+                      {{"Origin", kOther}, {"Access-Control-Request-Method", "POST"}});
+  EXPECT_EQ(r.status, 403);
+  EXPECT_FALSE(r.has_header("access-control-allow-origin"));
+  EXPECT_FALSE(r.has_header("access-control-allow-methods"));
+  EXPECT_EQ(json::parse(r.body).at("code"), "FORBIDDEN");
+}
+
+TEST_F(OpsHttpTest, ActualResponsesCarryCorsHeadersForAllowedOriginsOnly) {
+  // A 404 from the use case and a 401 from auth: error responses are readable cross-origin too.
+  const auto found =
+      call(*server_, "GET", "/api/v2/internal/listings/424242", {{"Origin", kAllowed}, auth()});
+  EXPECT_EQ(found.status, 404);
+  EXPECT_EQ(found.header("access-control-allow-origin"), kAllowed);
+  EXPECT_EQ(found.header("access-control-expose-headers"), "ETag, X-Request-Id");
+  EXPECT_EQ(found.header("vary"), "Origin");
+  const auto unauth = call(*server_, "GET", "/api/v2/internal/listings/1", {{"Origin", kAllowed}});
+  EXPECT_EQ(unauth.status, 401);
+  EXPECT_EQ(unauth.header("access-control-allow-origin"), kAllowed);
+
+  const auto other =
+      call(*server_, "GET", "/api/v2/internal/listings/424242", {{"Origin", kOther}, auth()});
+  EXPECT_EQ(other.status, 404);
+  EXPECT_FALSE(other.has_header("access-control-allow-origin"));
+  EXPECT_FALSE(other.has_header("access-control-expose-headers"));
+
+  const auto none = call(*server_, "GET", "/healthz");
+  EXPECT_EQ(none.status, 200);
+  EXPECT_FALSE(none.has_header("access-control-allow-origin"));
+}
+
+TEST_F(OpsHttpTest, StorePreflightAllowsTheChecksumHeaderAndExposesETag) {
+  const auto r = call(*server_, "OPTIONS", "/storage/toq-media/listings/1/batches/1/raw/1",
+                      {{"Origin", kAllowed},
+                       {"Access-Control-Request-Method", "PUT"},
+                       {"Access-Control-Request-Headers", "content-type, x-amz-checksum-sha256"}});
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.header("access-control-allow-origin"), kAllowed);
+  EXPECT_NE(r.header("access-control-allow-headers").find("x-amz-checksum-sha256"),
+            std::string::npos);
+  EXPECT_NE(r.header("access-control-expose-headers").find("ETag"), std::string::npos);
+  const auto refused = call(*server_, "OPTIONS", "/storage/toq-media/listings/1/batches/1/raw/1",
+                            {{"Origin", kOther}, {"Access-Control-Request-Method", "PUT"}});
+  EXPECT_EQ(refused.status, 403);
+  EXPECT_FALSE(refused.has_header("access-control-allow-origin"));
+}
+
+TEST(OpsHttpWildcard, StarAllowsEveryOriginWithoutCredentials) {
+  TempDir dir;
+  ServeProcess server{dir / "var", {{"TOQ_MEDIA_CORS_ALLOWED_ORIGINS", "*"}}};
+  const auto r = call(server, "GET", "/api/v2/internal/listings/1", {{"Origin", kOther}});
+  EXPECT_EQ(r.status, 401);
+  EXPECT_EQ(r.header("access-control-allow-origin"), "*");
+  EXPECT_FALSE(r.has_header("access-control-allow-credentials"));
+  const auto p = call(server, "OPTIONS", "/api/v2/listings/media/status",
+                      {{"Origin", kOther}, {"Access-Control-Request-Method", "POST"}});
+  EXPECT_EQ(p.status, 204);
+  EXPECT_EQ(p.header("access-control-allow-origin"), "*");
+  EXPECT_FALSE(p.has_header("access-control-allow-credentials"));
+  EXPECT_EQ(server.stop(), 0);
+}
+
+// ---- /metrics ----
+
+TEST_F(OpsHttpTest, MetricsUseRouteTemplatesAndPassPromtool) {
+  for (int id : {900001, 900002, 900003}) {
+    EXPECT_EQ(
+        call(*server_, "GET", "/api/v2/internal/listings/" + std::to_string(id), {auth()}).status,
+        404);
+  }
+  EXPECT_EQ(call(*server_, "GET", "/no/such/route/77").status, 404);
+  const auto r = call(*server_, "GET", "/metrics");
+  ASSERT_EQ(r.status, 200);
+  EXPECT_NE(r.header("content-type").find("text/plain; version=0.0.4"), std::string::npos);
+  const std::string& text = r.body;
+  EXPECT_NE(text.find("http_requests_total{method=\"GET\",route=\"/api/v2/internal/listings/"
+                      "{listingIdentityId}\",status=\"404\"}"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("route=\"unmatched\",status=\"404\""), std::string::npos);
+  // Bounded cardinality: no raw path becomes a label value.
+  EXPECT_EQ(text.find("900001"), std::string::npos);
+  EXPECT_EQ(text.find("/no/such/route"), std::string::npos);
+  for (const char* family : {"http_request_duration_seconds_bucket", "media_batches_created_total",
+                             "media_batches_failed_total", "media_processing_duration_seconds",
+                             "media_processing_inflight_jobs", "media_assets_failed_total"}) {
+    EXPECT_NE(text.find(family), std::string::npos) << family;
+  }
+
+  // The exposition is hand-written: Prometheus' own linter must accept it.
+  const auto file = *dir_ / "metrics.txt";
+  std::ofstream{file} << text;
+  const auto check = run_capture(std::string{TOQ_PROMTOOL} + " check metrics < " + file.string(),
+                                 Stderr::kCapture);
+  EXPECT_EQ(check.status, 0) << check.output << "\n" << text;
+}
+
+// ---- OpenAPI ----
+
+TEST_F(OpsHttpTest, OpenApiJsonIsServedWithoutAuthAndDescribesEveryContractRoute) {
+  const auto r = call(*server_, "GET", "/openapi.json");
+  ASSERT_EQ(r.status, 200);
+  EXPECT_NE(r.header("content-type").find("application/json"), std::string::npos);
+  const auto doc = json::parse(r.body);
+  EXPECT_EQ(doc.at("openapi"), "3.1.0");
+  for (const char* path :
+       {"/api/v2/internal/listings/{listingIdentityId}", "/api/v2/listings/media/uploads",
+        "/api/v2/listings/media/uploads/urls", "/api/v2/listings/media/uploads/complete",
+        "/api/v2/listings/media/uploads/retry", "/api/v2/listings/media/status",
+        "/api/v2/listings/media/downloads", "/api/v2/listings/media/callback", "/healthz",
+        "/readyz", "/metrics", "/openapi.json", "/docs", "/storage/{key}"}) {
+    EXPECT_TRUE(doc.at("paths").contains(path)) << path;
+  }
+  EXPECT_EQ(doc.at("components").at("securitySchemes").at("bearerJwt").at("scheme"), "bearer");
+}
+
+TEST_F(OpsHttpTest, DocsPageIsSelfContained) {
+  const auto r = call(*server_, "GET", "/docs");
+  ASSERT_EQ(r.status, 200);
+  EXPECT_NE(r.header("content-type").find("text/html"), std::string::npos);
+  EXPECT_NE(r.body.find("fetch(\"/openapi.json\")"), std::string::npos);
+  // Nothing is loaded from elsewhere: no absolute URL, and the CSP forbids it anyway.
+  EXPECT_EQ(r.body.find("http://"), std::string::npos);
+  EXPECT_EQ(r.body.find("https://"), std::string::npos);
+  EXPECT_NE(r.header("content-security-policy").find("default-src 'none'"), std::string::npos);
+}
+
+// ---- Graceful shutdown ----
+
+std::string put_listing_head(const std::string& token, std::size_t length) {
+  return "PUT /api/v2/internal/listings/4711 HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+         "Authorization: Bearer " +
+         token + "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(length) +
+         "\r\nExpect: 100-continue\r\n\r\n";
+}
+
+// Waits (bounded) for the server's "stopping" log line: SIGTERM has been taken.
+bool wait_stopping(const ServeProcess& server) {
+  for (int i = 0; i < 1000; ++i) {
+    if (server.find_log("stopping")) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds{20});
+  }
+  return false;
+}
+
+TEST(OpsHttpShutdown, RequestInFlightAtSigtermFinishes) {
+  TempDir dir;
+  ServeProcess server{dir / "var", {{"TOQ_MEDIA_SERVER_SHUTDOWN_GRACE_SECONDS", "30"}}};
+  const std::string token = server.token(1, "service");
+  const std::string body =
+      R"({"ownerId": 11, "photographerId": 7, "kind": "RESIDENTIAL", "status": "PUBLISHED"})";
+  RawConnection conn{server.port()};
+  ASSERT_TRUE(conn.send(put_listing_head(token, body.size())));
+  // "100 Continue": the server has read the headers and is in the handler, waiting for the body.
+  ASSERT_NE(conn.read_until("\r\n\r\n").find("100 Continue"), std::string::npos);
+  server.signal(SIGTERM);
+  ASSERT_TRUE(wait_stopping(server)) << server.log_text();
+  ASSERT_TRUE(conn.send(body));
+  const std::string reply = conn.read_until("\"updatedAt\"");
+  EXPECT_NE(reply.find("HTTP/1.1 200"), std::string::npos) << reply;
+  EXPECT_NE(reply.find("\"listingIdentityId\":4711"), std::string::npos) << reply;
+  EXPECT_EQ(server.stop(), 0) << server.log_text();
+  EXPECT_FALSE(server.find_log("shutdown grace period expired").has_value());
+}
+
+TEST(OpsHttpShutdown, ProcessExitsAtTheGraceDeadlineWhenAClientKeepsARequestOpen) {
+  TempDir dir;
+  // The read timeout (120 s) is far beyond the grace (1 s): only the deadline can end the wait.
+  ServeProcess server{dir / "var",
+                      {{"TOQ_MEDIA_SERVER_SHUTDOWN_GRACE_SECONDS", "1"},
+                       {"TOQ_MEDIA_SERVER_READ_TIMEOUT_SECONDS", "120"}}};
+  const std::string token = server.token(1, "service");
+  RawConnection conn{server.port()};
+  ASSERT_TRUE(conn.send(put_listing_head(token, 100)));
+  ASSERT_NE(conn.read_until("\r\n\r\n").find("100 Continue"), std::string::npos);
+  ASSERT_TRUE(conn.send("{\"ownerId\""));  // and never the rest
+  // ServeProcess::stop gives up after 20 s; without the deadline the server would wait 120 s.
+  EXPECT_EQ(server.stop(SIGTERM), 0) << server.log_text();
+  EXPECT_TRUE(server.find_log("shutdown grace period expired").has_value()) << server.log_text();
+  EXPECT_TRUE(conn.read_to_close()) << conn.received();
+}
+
+}  // namespace
+}  // namespace toq::testing

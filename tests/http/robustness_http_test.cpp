@@ -1,0 +1,198 @@
+// Attacks on the real `toq-media serve` (issue 5, "must show"): a huge declared body, a chunked
+// body past server.maxBodyBytes, a stalled client, slow headers and malformed JSON each get a
+// clean 4xx (or, for a client that stalls, a closed connection) WHILE the server keeps serving
+// others: during every attack, normal requests (/healthz and an authenticated listing read) get
+// their 200.
+
+#include <atomic>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "http/http_client.hpp"
+#include "http/serve_process.hpp"
+#include "support/temp_dir.hpp"
+
+namespace toq::testing {
+namespace {
+
+using nlohmann::json;
+
+constexpr std::size_t kMaxBody = 256 * 1024;  // server.maxBodyBytes for this suite
+
+class RobustnessHttpTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new TempDir();
+    server_ = new ServeProcess(*dir_ / "var", {{"TOQ_MEDIA_SERVER_MAX_BODY_BYTES", "256KiB"},
+                                               {"TOQ_MEDIA_SERVER_READ_TIMEOUT_SECONDS", "2"}});
+    token_ = new std::string(server_->token(1, "service"));
+    HttpCall put;
+    put.method = "PUT";
+    put.url = server_->base_url() + "/api/v2/internal/listings/77";
+    put.headers = {{"Authorization", "Bearer " + *token_}, {"Content-Type", "application/json"}};
+    put.body = R"({"ownerId": 11, "photographerId": 7, "kind": "RESIDENTIAL",
+                   "status": "PENDING_PHOTO_PROCESSING"})";
+    ASSERT_EQ(recorded_http(put).status, 200);
+  }
+  static void TearDownTestSuite() {
+    delete token_;
+    EXPECT_EQ(server_->stop(), 0) << server_->log_text();
+    delete server_;
+    delete dir_;
+  }
+
+  static HttpResult api(const std::string& method, const std::string& path,
+                        std::optional<std::string> body) {
+    HttpCall c;
+    c.method = method;
+    c.url = server_->base_url() + path;
+    c.headers = {{"Authorization", "Bearer " + *token_}};
+    if (body) c.headers.emplace_back("Content-Type", "application/json");
+    c.body = std::move(body);
+    return recorded_http(c);
+  }
+
+  // The service keeps answering others: healthz and an authenticated read, `rounds` times each.
+  static void expect_serving(int rounds = 5) {
+    for (int i = 0; i < rounds; ++i) {
+      HttpCall health;
+      health.url = server_->base_url() + "/healthz";
+      EXPECT_EQ(recorded_http(health).status, 200);
+      EXPECT_EQ(api("GET", "/api/v2/internal/listings/77", std::nullopt).status, 200);
+    }
+  }
+
+  static std::string head(const std::string& method, const std::string& path,
+                          const std::string& extra) {
+    return method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " +
+           *token_ + "\r\nContent-Type: application/json\r\n" + extra + "\r\n";
+  }
+
+  static inline TempDir* dir_ = nullptr;
+  static inline ServeProcess* server_ = nullptr;
+  static inline std::string* token_ = nullptr;
+};
+
+TEST_F(RobustnessHttpTest, DeclaredHugeBodyIs413WithoutReadingIt) {
+  RawConnection attacker{server_->port()};
+  // 10 GiB declared; only the headers are sent.
+  ASSERT_TRUE(attacker.send(
+      head("POST", "/api/v2/listings/media/uploads", "Content-Length: 10737418240\r\n")));
+  const std::string reply = attacker.read_until("}");
+  expect_serving();
+  EXPECT_EQ(attacker.status(), 413) << reply;
+  EXPECT_NE(reply.find("\"PAYLOAD_TOO_LARGE\""), std::string::npos) << reply;
+  EXPECT_NE(reply.find("Connection: close"), std::string::npos) << reply;
+  EXPECT_TRUE(attacker.read_to_close());
+}
+
+TEST_F(RobustnessHttpTest, EveryJsonRouteRefusesABodyPastTheLimit) {
+  const std::string body = "{\"pad\": \"" + std::string(kMaxBody, 'x') + "\"}";
+  for (const char* path :
+       {"/api/v2/listings/media/uploads", "/api/v2/listings/media/uploads/urls",
+        "/api/v2/listings/media/uploads/complete", "/api/v2/listings/media/uploads/retry",
+        "/api/v2/listings/media/status", "/api/v2/listings/media/downloads"}) {
+    const auto r = api("POST", path, body);
+    EXPECT_EQ(r.status, 413) << path << ": " << r.body;
+    const auto j = json::parse(r.body, nullptr, false);
+    EXPECT_EQ(j.value("code", ""), "PAYLOAD_TOO_LARGE") << path;
+    EXPECT_EQ(j["details"].value("maxBodyBytes", 0), static_cast<std::int64_t>(kMaxBody)) << path;
+  }
+  expect_serving(1);
+}
+
+TEST_F(RobustnessHttpTest, ChunkedBodyPastTheLimitIs413) {
+  // A body of unknown length (curl sends it chunked), 16 times maxBodyBytes. The server reads and
+  // drops up to 8 MiB past the limit before answering, so the 413 reaches the client; a longer
+  // one is cut off (connection closed) and the client may see a reset instead of the answer.
+  std::atomic<bool> attack_done{false};
+  HttpResult result;
+  std::thread attack([&] {
+    HttpCall c;
+    c.method = "PUT";
+    c.url = server_->base_url() + "/api/v2/internal/listings/78";
+    c.headers = {{"Authorization", "Bearer " + *token_}, {"Content-Type", "application/json"}};
+    std::size_t sent = 0;
+    c.reader = [&sent](char* buffer, std::size_t size) -> std::size_t {
+      if (sent >= 16 * kMaxBody) return 0;  // 4 MiB
+      const std::size_t n = std::min<std::size_t>(size, 4096);
+      std::fill_n(buffer, n, '[');
+      sent += n;
+      return n;
+    };
+    c.reader_length = -1;
+    result = recorded_http(c);
+    attack_done = true;
+  });
+  expect_serving();
+  attack.join();
+  EXPECT_TRUE(attack_done);
+  EXPECT_EQ(result.status, 413) << result.body;
+  EXPECT_EQ(json::parse(result.body, nullptr, false).value("code", ""), "PAYLOAD_TOO_LARGE");
+}
+
+TEST_F(RobustnessHttpTest, StalledBodyIsDroppedAtTheReadTimeoutWhileOthersAreServed) {
+  RawConnection attacker{server_->port()};
+  ASSERT_TRUE(
+      attacker.send(head("PUT", "/api/v2/internal/listings/79", "Content-Length: 1000\r\n")));
+  ASSERT_TRUE(attacker.send(R"({"ownerId": 11, )"));  // then nothing
+  expect_serving();
+  // cpp-httplib's read times out (server.readTimeoutSeconds = 2); the request is answered 400
+  // "body incomplete" if the socket can still take it, and the connection is closed.
+  EXPECT_TRUE(attacker.read_to_close()) << attacker.received();
+  if (!attacker.received().empty()) {
+    EXPECT_EQ(attacker.status(), 400) << attacker.received();
+    EXPECT_NE(attacker.received().find("INVALID_REQUEST"), std::string::npos);
+  }
+  expect_serving(1);
+}
+
+TEST_F(RobustnessHttpTest, SlowHeadersAreDroppedWhileOthersAreServed) {
+  RawConnection attacker{server_->port()};
+  ASSERT_TRUE(attacker.send("GET /api/v2/internal/listings/77 HTTP/1.1\r\nHost: 127"));
+  expect_serving();
+  EXPECT_TRUE(attacker.read_to_close()) << attacker.received();
+  // httplib closes without an answer when the request line and headers never complete.
+  EXPECT_EQ(attacker.received().find("200 OK"), std::string::npos);
+}
+
+TEST_F(RobustnessHttpTest, MalformedJsonIsACleanClientError) {
+  const std::vector<std::pair<std::string, std::string>> bodies = {
+      {"syntax", R"({"ownerId": 11,, "kind": })"},
+      {"truncated", R"({"ownerId": 11, "kind": "RESIDENTIAL")"},
+      {"not an object", "[1, 2, 3]"},
+      {"empty", ""},
+      {"wrong types", R"({"ownerId": "eleven", "photographerId": [7], "kind": 3, "status": {}})"},
+      {"deep nesting", std::string(100000, '[')},
+      {"deep nesting closed", std::string(50000, '[') + std::string(50000, ']')},
+      {"invalid UTF-8",
+       "{\"ownerId\": 11, \"kind\": \"RESIDENTIAL\", \"status\": \"\xff\xfe\xc3\"}"},
+      {"overlong UTF-8", "{\"status\": \"\xc0\xaf\"}"},
+      {"NUL in string", std::string("{\"status\": \"a\0b\"}", 17)},
+      {"huge number", R"({"ownerId": 1e999999, "kind": "RESIDENTIAL", "status": "X"})"},
+  };
+  std::atomic<bool> stop{false};
+  std::thread others([&] {
+    while (!stop) expect_serving(1);
+  });
+  for (const auto& [name, body] : bodies) {
+    const auto put = api("PUT", "/api/v2/internal/listings/80", body);
+    EXPECT_EQ(put.status, 400) << name << ": " << put.body;
+    const auto j = json::parse(put.body, nullptr, false);
+    ASSERT_TRUE(j.is_object()) << name << ": " << put.body;
+    EXPECT_EQ(j.value("code", ""), "INVALID_REQUEST") << name;
+    const auto create = api("POST", "/api/v2/listings/media/uploads", body);
+    EXPECT_GE(create.status, 400) << name;
+    EXPECT_LT(create.status, 500) << name << ": " << create.body;
+  }
+  stop = true;
+  others.join();
+  expect_serving(1);
+}
+
+}  // namespace
+}  // namespace toq::testing
