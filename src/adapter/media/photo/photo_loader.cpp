@@ -1,0 +1,99 @@
+#include "adapter/media/photo/photo_loader.hpp"
+
+#include <algorithm>
+#include <array>
+#include <string_view>
+#include <utility>
+
+#include <fmt/format.h>
+
+#include "adapter/media/common/sniff.hpp"
+#include "adapter/media/photo/photo_errors.hpp"
+
+namespace toq::media {
+namespace {
+
+// Sniffed format -> the one libvips loader class allowed to read it. Everything else (svg, pdf,
+// magick, matrix, csv, fits, openslide, raw, vips, ppm, ...) is refused before libvips sees it.
+constexpr std::array<std::pair<std::string_view, std::string_view>, 7> kAllowed{{
+    {"jpeg", "VipsForeignLoadJpegFile"},
+    {"png", "VipsForeignLoadPngFile"},
+    {"webp", "VipsForeignLoadWebpFile"},
+    {"heif", "VipsForeignLoadHeifFile"},
+    {"avif", "VipsForeignLoadHeifFile"},
+    {"tiff", "VipsForeignLoadTiffFile"},
+    {"gif", "VipsForeignLoadNsgifFile"},
+}};
+
+int exif_orientation(VipsImage* image) {
+  int orientation = 1;
+  if (vips_image_get_typeof(image, VIPS_META_ORIENTATION) != 0 &&
+      vips_image_get_int(image, VIPS_META_ORIENTATION, &orientation) != 0) {
+    vips_error_clear();
+    orientation = 1;
+  }
+  return orientation >= 1 && orientation <= 8 ? orientation : 1;
+}
+
+PhotoProbe probe_of(VipsImage* image) {
+  PhotoProbe p;
+  const char* loader = nullptr;
+  if (vips_image_get_typeof(image, VIPS_META_LOADER) != 0 &&
+      vips_image_get_string(image, VIPS_META_LOADER, &loader) == 0 && loader != nullptr) {
+    p.loader = loader;
+  }
+  vips_error_clear();
+  const int stored_width = vips_image_get_width(image);
+  const int stored_height = vips_image_get_page_height(image);
+  p.orientation = exif_orientation(image);
+  const bool swapped = p.orientation >= 5;  // 5..8 turn the image by 90 degrees
+  p.width = swapped ? stored_height : stored_width;
+  p.height = swapped ? stored_width : stored_height;
+  const char* nick = vips_enum_nick(VIPS_TYPE_INTERPRETATION, vips_image_get_interpretation(image));
+  p.interpretation = nick != nullptr ? nick : "";
+  p.bands = vips_image_get_bands(image);
+  p.has_alpha = vips_image_hasalpha(image) != 0;
+  p.pages = std::max(1, vips_image_get_n_pages(image));
+  p.pixels = std::int64_t{stored_width} * std::int64_t{stored_height};
+  return p;
+}
+
+}  // namespace
+
+core::Result<OpenedPhoto> open_photo(const std::filesystem::path& input,
+                                     const PhotoLimits& limits) {
+  if (auto started = vips::ensure_started(); !started) return std::unexpected(started.error());
+  auto sniffed = sniff_file(input);
+  if (!sniffed) return std::unexpected(sniffed.error());
+  if (sniffed->format == "empty") {
+    return std::unexpected(photo_errors::unsupported("empty", "the file is empty (zero bytes)"));
+  }
+  const auto* allowed = std::ranges::find(kAllowed, std::string_view(sniffed->format),
+                                          &std::pair<std::string_view, std::string_view>::first);
+  if (allowed == kAllowed.end()) {
+    return std::unexpected(photo_errors::unsupported(
+        sniffed->format, "photos must be JPEG, PNG, WebP, HEIF, TIFF or GIF"));
+  }
+  const char* found = vips_foreign_find_load(input.c_str());
+  if (found == nullptr) {
+    return std::unexpected(photo_errors::corrupt("the photo", vips::take_error()));
+  }
+  if (std::string_view(found) != allowed->second) {
+    return std::unexpected(photo_errors::unsupported(
+        sniffed->format,
+        fmt::format("libvips would read it with {}, which is not allowed", found)));
+  }
+  // Header only: libvips reads pixels lazily, when an operation asks for them.
+  VipsImage* raw = vips_image_new_from_file(input.c_str(), "access", VIPS_ACCESS_SEQUENTIAL,
+                                            "fail_on", VIPS_FAIL_ON_ERROR, nullptr);
+  if (raw == nullptr)
+    return std::unexpected(photo_errors::corrupt("the photo", vips::take_error()));
+  OpenedPhoto opened{vips::Image(raw), probe_of(raw)};
+  const PhotoProbe& p = opened.probe;
+  if (p.pixels > limits.max_pixels) {
+    return std::unexpected(photo_errors::too_large(p.pixels, limits.max_pixels, p.width, p.height));
+  }
+  return opened;
+}
+
+}  // namespace toq::media

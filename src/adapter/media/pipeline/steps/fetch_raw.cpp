@@ -1,0 +1,111 @@
+#include "adapter/media/pipeline/steps/fetch_raw.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <utility>
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include "core/model/object_keys.hpp"
+
+#include "adapter/aws/crypto.hpp"
+#include "adapter/media/pipeline/steps/step_support.hpp"
+
+namespace toq::media {
+namespace {
+
+// Writes what the store streams into a local file, hashing it on the way.
+class HashingFileSink final : public core::ByteSink {
+ public:
+  HashingFileSink(int fd, aws::Digest digest) : fd_(fd), digest_(std::move(digest)) {}
+
+  core::Status write(std::span<const std::byte> data) override {
+    if (auto hashed = digest_.update(data); !hashed) {
+      return hashed;
+    }
+    const auto* p = reinterpret_cast<const char*>(data.data());
+    std::size_t left = data.size();
+    while (left > 0) {
+      const auto n = ::write(fd_, p, left);
+      if (n < 0) {
+        if (errno == EINTR) {
+          continue;
+        }
+        return core::fail(core::ErrorCode::kStorageError,
+                          fmt::format("writing the work copy: {}", std::strerror(errno)));
+      }
+      p += n;
+      left -= static_cast<std::size_t>(n);
+    }
+    bytes_ += static_cast<std::int64_t>(data.size());
+    return {};
+  }
+
+  std::int64_t bytes() const { return bytes_; }
+  aws::Digest& digest() { return digest_; }
+
+ private:
+  int fd_;
+  aws::Digest digest_;
+  std::int64_t bytes_ = 0;
+};
+
+struct FdCloser {
+  int fd;
+  ~FdCloser() {
+    if (fd >= 0) {
+      ::close(fd);
+    }
+  }
+};
+
+}  // namespace
+
+StepResult fetch_raw(const PipelineContext& context, AssetRun& run) {
+  const auto& task = run.task;
+  auto key = core::raw_input_key(task.raw_key, task.listing, task.batch);
+  if (!key) {
+    return std::unexpected(key.error());
+  }
+  auto head = context.store->head(*key);
+  if (!head) {
+    return std::unexpected(head.error());
+  }
+  if (!head->has_value()) {
+    return asset_failure(core::ErrorCode::kUploadMissing,
+                         "The file was not found in storage: it was never uploaded or was removed.",
+                         "Upload the file again in a new session.");
+  }
+  run.input = run.work_dir / "input";
+  const int fd = ::open(run.input.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    return core::fail(core::ErrorCode::kStorageError,
+                      fmt::format("creating {}: {}", run.input.string(), std::strerror(errno)));
+  }
+  FdCloser closer{fd};
+  auto digest = aws::Digest::create(aws::Digest::Kind::kSha256);
+  if (!digest) {
+    return std::unexpected(digest.error());
+  }
+  HashingFileSink sink(fd, std::move(*digest));
+  auto got = context.store->get(*key, sink);
+  if (!got) {
+    if (got.error().code == core::ErrorCode::kObjectNotFound) {
+      return asset_failure(core::ErrorCode::kUploadMissing,
+                           "The file was not found in storage: it was removed while processing.",
+                           "Upload the file again in a new session.");
+    }
+    return std::unexpected(got.error());
+  }
+  auto sum = sink.digest().finish();
+  if (!sum) {
+    return std::unexpected(sum.error());
+  }
+  run.input_bytes = sink.bytes();
+  run.input_sha256_base64 = aws::base64_encode(std::span<const unsigned char>(*sum));
+  return std::nullopt;
+}
+
+}  // namespace toq::media

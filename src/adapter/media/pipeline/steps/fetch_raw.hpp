@@ -1,0 +1,13 @@
+#pragma once
+// Step "fetch": copies the raw upload into the asset's work directory, measuring its size and
+// SHA-256 on the way. Refuses any key that is not this batch's raw key of the asset
+// (INVALID_REQUEST, an infrastructure error: it means a caller bug, never the photographer's). A
+// missing object is the asset's UPLOAD_MISSING.
+
+#include "adapter/media/pipeline/asset_run.hpp"
+
+namespace toq::media {
+
+StepResult fetch_raw(const PipelineContext& context, AssetRun& run);
+
+}  // namespace toq::media

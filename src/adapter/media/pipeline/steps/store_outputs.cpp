@@ -1,0 +1,63 @@
+#include "adapter/media/pipeline/steps/store_outputs.hpp"
+
+#include <fmt/format.h>
+
+#include "core/model/object_keys.hpp"
+
+#include "adapter/media/pipeline/file_digest.hpp"
+#include "adapter/media/pipeline/steps/step_support.hpp"
+
+namespace toq::media {
+
+std::string_view content_type_of(std::string_view format) {
+  if (format == "jpeg") {
+    return "image/jpeg";
+  }
+  if (format == "webp") {
+    return "image/webp";
+  }
+  if (format == "mp4") {
+    return "video/mp4";
+  }
+  return "application/octet-stream";
+}
+
+StepResult store_outputs(const PipelineContext& context, AssetRun& run) {
+  const auto& t = run.task;
+  run.renditions.clear();
+  for (const auto& file : run.outputs) {
+    auto digest = sha256_of_file(file.path);
+    if (!digest) {
+      return std::unexpected(digest.error());
+    }
+    if (digest->bytes != file.bytes) {
+      return core::fail(core::ErrorCode::kInternal,
+                        fmt::format("{} has {} bytes, the media step reported {}",
+                                    file.path.string(), digest->bytes, file.bytes));
+    }
+    const auto key =
+        core::output_key(t.listing, t.batch, t.job, t.asset, file.name, file.extension);
+    auto source = open_file_source(file.path);
+    if (!source) {
+      return std::unexpected(source.error());
+    }
+    core::PutOptions options{.content_type = std::string(content_type_of(file.format)),
+                             .content_length = file.bytes,
+                             .checksum_sha256 = digest->base64};
+    if (auto put = context.store->put(key, **source, options); !put) {
+      return std::unexpected(put.error());
+    }
+    run.renditions.push_back(core::Rendition{.asset_id = t.asset,
+                                             .job_id = t.job,
+                                             .name = file.name,
+                                             .format = file.format,
+                                             .width = file.width,
+                                             .height = file.height,
+                                             .bytes = file.bytes,
+                                             .key = key,
+                                             .sha256_hex = digest->hex});
+  }
+  return std::nullopt;
+}
+
+}  // namespace toq::media

@@ -1,0 +1,36 @@
+#pragma once
+// The sizes of a video's outputs, decided from the probe before any tool runs, so the command
+// lines are exact and the OutputFile records carry the real sizes.
+
+#include <string>
+#include <vector>
+
+#include "adapter/media/video/probe_video.hpp"
+
+namespace toq::media {
+
+struct FrameSize {
+  int width = 0;
+  int height = 0;
+  friend bool operator==(const FrameSize&, const FrameSize&) = default;
+};
+
+struct RenditionSize {
+  std::string name;  // "1080p", "720p"
+  FrameSize size;    // displayed, even
+  int max_rate_kbps = 0;
+};
+
+// `1080p` only when the displayed short edge is >= 1080, then `720p` always; each scaled to that
+// short edge keeping the aspect ratio, never upscaled (a smaller source keeps its own size), both
+// dimensions rounded down to even. Largest first.
+std::vector<RenditionSize> plan_renditions(const VideoProbe& probe);
+
+// `size` scaled so its long edge is at most `long_edge`, never upscaled, dimensions >= 2 and even.
+FrameSize fit_long_edge(FrameSize size, int long_edge);
+
+// The constant output frame rate for a probe, as an ffmpeg rate ("30", "30000/1001"): the
+// source's rate halved until it is <= 60; 30 when unknown.
+std::string output_frame_rate(const VideoProbe& probe);
+
+}  // namespace toq::media

@@ -1,0 +1,181 @@
+#include "adapter/media/video/video_commands.hpp"
+
+#include <algorithm>
+#include <array>
+
+#include <fmt/core.h>
+
+namespace toq::media {
+namespace {
+
+constexpr std::array<std::string_view, 7> kDemuxers = {"mov", "mp4",  "matroska", "webm",
+                                                       "avi", "mpeg", "mpegts"};
+// Phones and cameras record the first ones; the MPEG-4 part 2 family (DivX, msmpeg4v3 in AVI)
+// still comes out of older cameras and CCTV-style footage, and ffmpeg decodes it well.
+constexpr std::array<std::string_view, 16> kVideoCodecs = {
+    "h264",  "hevc",   "mpeg4", "mpeg2video", "mpeg1video", "vp8",       "vp9",       "av1",
+    "mjpeg", "prores", "dnxhd", "dvvideo",    "h263",       "msmpeg4v1", "msmpeg4v2", "msmpeg4v3"};
+
+std::string file_url(const std::filesystem::path& path) {
+  return "file:" + std::filesystem::absolute(path).lexically_normal().string();
+}
+
+// The options every ffmpeg run starts with, before its one input.
+std::vector<std::string> ffmpeg_head() {
+  return {"ffmpeg", "-hide_banner", "-nostdin", "-nostats", "-loglevel", "error", "-y"};
+}
+
+void add_input_guards(std::vector<std::string>& argv, std::string_view demuxer) {
+  const std::string d(demuxer);
+  argv.insert(argv.end(), {"-protocol_whitelist", "file", "-format_whitelist", d, "-f", d});
+}
+
+// zscale's names for ffprobe's colour names (only what HDR input carries).
+std::string zscale_primaries(std::string_view p) {
+  return p == "bt709" ? "709" : "2020";
+}
+std::string zscale_matrix(std::string_view m) {
+  if (m == "bt709") return "709";
+  if (m == "bt2020c") return "2020_cl";
+  return "2020_ncl";
+}
+
+// Source colour -> 8-bit SDR BT.709 yuv420p at `size`. HDR goes through linear light and a
+// tone map (zscale + tonemap); SDR is only scaled and converted to the BT.709 matrix.
+std::string colour_and_scale(const VideoProbe& probe, FrameSize size) {
+  if (probe.hdr) {
+    return fmt::format(
+        "zscale=w={}:h={}:filter=bicubic:tin={}:pin={}:min={}:rin={}:t=linear:npl=100,"
+        "format=gbrpf32le,zscale=p=709,tonemap=tonemap=hable:desat=0,"
+        "zscale=t=709:m=709:r=limited,format=yuv420p,setsar=1",
+        size.width, size.height, probe.color_transfer, zscale_primaries(probe.color_primaries),
+        zscale_matrix(probe.color_space), probe.color_range == "pc" ? "full" : "limited");
+  }
+  return fmt::format(
+      "scale=w={}:h={}:flags=bicubic:out_color_matrix=bt709:out_range=tv,format=yuv420p,setsar=1",
+      size.width, size.height);
+}
+
+}  // namespace
+
+bool is_allowed_demuxer(std::string_view demuxer) {
+  return std::find(kDemuxers.begin(), kDemuxers.end(), demuxer) != kDemuxers.end();
+}
+
+bool is_allowed_video_codec(std::string_view codec) {
+  return std::find(kVideoCodecs.begin(), kVideoCodecs.end(), codec) != kVideoCodecs.end();
+}
+
+std::vector<std::string> probe_command(const std::filesystem::path& input,
+                                       std::string_view demuxer) {
+  std::vector<std::string> argv = {"ffprobe", "-hide_banner", "-loglevel", "error"};
+  add_input_guards(argv, demuxer);
+  argv.insert(argv.end(), {"-show_format", "-show_streams", "-print_format", "json=compact=1", "-i",
+                           file_url(input)});
+  return argv;
+}
+
+std::vector<std::string> transcode_command(const std::filesystem::path& input,
+                                           std::string_view demuxer, const VideoProbe& probe,
+                                           std::span<const RenditionTarget> targets,
+                                           std::chrono::seconds max_duration) {
+  std::vector<std::string> argv = ffmpeg_head();
+  // Stop at the first damaged packet instead of encoding around it: a file cut short or damaged
+  // in transfer must fail (CORRUPT_MEDIA), not become a shorter video nobody notices.
+  argv.emplace_back("-xerror");
+  add_input_guards(argv, demuxer);
+  argv.insert(argv.end(), {"-t", fmt::format("{}", max_duration.count()), "-i", file_url(input)});
+
+  // [0:N] -> fps -> colour + scale to the largest -> split -> [v0] and the others scaled from it.
+  std::string graph =
+      fmt::format("[0:{}]fps={},{}", probe.video_stream_index, output_frame_rate(probe),
+                  colour_and_scale(probe, targets.front().rendition.size));
+  if (targets.size() == 1) {
+    graph += "[v0]";
+  } else {
+    graph += fmt::format(",split={}[v0]", targets.size());
+    for (std::size_t i = 1; i < targets.size(); ++i) graph += fmt::format("[s{}]", i);
+    for (std::size_t i = 1; i < targets.size(); ++i) {
+      const FrameSize size = targets[i].rendition.size;
+      graph += fmt::format(";[s{}]scale=w={}:h={}:flags=bicubic,setsar=1[v{}]", i, size.width,
+                           size.height, i);
+    }
+  }
+  argv.insert(argv.end(), {"-filter_complex", graph});
+
+  for (std::size_t i = 0; i < targets.size(); ++i) {
+    const auto& target = targets[i];
+    const int rate = target.rendition.max_rate_kbps;
+    argv.insert(argv.end(), {"-map", fmt::format("[v{}]", i)});
+    if (probe.has_audio) {
+      argv.insert(argv.end(), {"-map", "0:a:0", "-c:a", "aac", "-b:a", "128k", "-ac", "2"});
+    }
+    argv.insert(argv.end(), {"-c:v",
+                             "libx264",
+                             "-preset",
+                             "veryfast",
+                             "-crf",
+                             "21",
+                             "-profile:v",
+                             "high",
+                             "-pix_fmt",
+                             "yuv420p",
+                             "-maxrate",
+                             fmt::format("{}k", rate),
+                             "-bufsize",
+                             fmt::format("{}k", 2 * rate),
+                             "-color_primaries",
+                             "bt709",
+                             "-color_trc",
+                             "bt709",
+                             "-colorspace",
+                             "bt709",
+                             "-color_range",
+                             "tv",
+                             "-map_metadata",
+                             "-1",
+                             "-map_chapters",
+                             "-1",
+                             "-movflags",
+                             "+faststart",
+                             "-f",
+                             "mp4",
+                             file_url(target.path)});
+  }
+  return argv;
+}
+
+std::vector<std::string> poster_command(const std::filesystem::path& input,
+                                        std::string_view demuxer, const VideoProbe& probe,
+                                        FrameSize size, PosterPick pick,
+                                        const std::filesystem::path& output) {
+  std::vector<std::string> argv = ffmpeg_head();
+  add_input_guards(argv, demuxer);
+  argv.insert(argv.end(), {"-t", fmt::format("{}", kPosterScan.count()), "-i", file_url(input)});
+  std::string filter = colour_and_scale(probe, size);
+  if (pick == PosterPick::kFirstBright) {
+    filter += fmt::format(
+        ",signalstats,metadata=mode=select:key=lavfi.signalstats.YAVG:value={}:function=greater",
+        kPosterMinLuma);
+  } else {
+    filter += ",thumbnail=60";
+  }
+  argv.insert(argv.end(), {"-map", fmt::format("0:{}", probe.video_stream_index), "-vf", filter,
+                           "-frames:v", "1", "-an", "-sn", "-dn", "-map_metadata", "-1", "-q:v",
+                           "2", "-f", "mjpeg", file_url(output)});
+  return argv;
+}
+
+std::vector<std::string> thumbnail_command(const std::filesystem::path& poster, FrameSize size,
+                                           const std::filesystem::path& output) {
+  std::vector<std::string> argv = ffmpeg_head();
+  add_input_guards(argv, "jpeg_pipe");
+  argv.insert(
+      argv.end(),
+      {"-i", file_url(poster), "-vf",
+       fmt::format("scale=w={}:h={}:flags=lanczos,setsar=1", size.width, size.height), "-frames:v",
+       "1", "-map_metadata", "-1", "-q:v", "3", "-f", "mjpeg", file_url(output)});
+  return argv;
+}
+
+}  // namespace toq::media

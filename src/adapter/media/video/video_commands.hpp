@@ -1,0 +1,63 @@
+#pragma once
+// The exact ffprobe / ffmpeg command lines, built in one place so that every one of them carries
+// the same guards and a test can run them as they are (under strace):
+//   - the demuxer is forced (`-f`) and is the only one allowed (`-format_whitelist`), so no probing
+//     can pick HLS, concat or another demuxer that opens further URLs, and no nested demuxer
+//     (AVI's GAB2 subtitles, ...) can open one either;
+//   - `-protocol_whitelist file`: no network protocol, no `subfile:`/`concat:` tricks;
+//   - paths are passed as `file:<absolute path>` so a name with ':' is never read as a protocol;
+//   - `-nostdin` (ffmpeg; ffprobe has no such option and gets /dev/null), `-y`, outputs only the
+//     given paths (inside out_dir), metadata of the source (GPS of a phone) never copied.
+// None of these functions checks the allow-lists: probe_video does, before anything runs.
+
+#include <chrono>
+#include <filesystem>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "adapter/media/video/probe_video.hpp"
+#include "adapter/media/video/rendition_plan.hpp"
+
+namespace toq::media {
+
+// Demuxers a video may be read with: mov (mp4/mov/3gp), matroska/webm, avi, mpeg (PS), mpegts.
+bool is_allowed_demuxer(std::string_view demuxer);
+// Video codecs accepted from those containers.
+bool is_allowed_video_codec(std::string_view codec);
+
+std::vector<std::string> probe_command(const std::filesystem::path& input,
+                                       std::string_view demuxer);
+
+struct RenditionTarget {
+  RenditionSize rendition;
+  std::filesystem::path path;  // where ffmpeg writes it (a temporary name inside out_dir)
+};
+
+// One decode of the source: colour converted (HDR tone-mapped to SDR BT.709) and scaled once to the
+// largest target, split, the smaller targets scaled from that; H.264 (libx264 yuv420p) + AAC when
+// the source has audio, constant frame rate, tagged BT.709, `+faststart`, no source metadata.
+std::vector<std::string> transcode_command(const std::filesystem::path& input,
+                                           std::string_view demuxer, const VideoProbe& probe,
+                                           std::span<const RenditionTarget> targets,
+                                           std::chrono::seconds max_duration);
+
+enum class PosterPick {
+  kFirstBright,         // the first frame whose mean luma is above kPosterMinLuma
+  kMostRepresentative,  // ffmpeg's `thumbnail` filter over the first frames (a dark video)
+};
+inline constexpr int kPosterMinLuma = 40;  // of 16..235 (8-bit limited range)
+inline constexpr std::chrono::seconds kPosterScan{20};
+
+// One JPEG frame of the source's first kPosterScan seconds at `size`, in SDR BT.709.
+std::vector<std::string> poster_command(const std::filesystem::path& input,
+                                        std::string_view demuxer, const VideoProbe& probe,
+                                        FrameSize size, PosterPick pick,
+                                        const std::filesystem::path& output);
+
+// The poster JPEG scaled to `size`.
+std::vector<std::string> thumbnail_command(const std::filesystem::path& poster, FrameSize size,
+                                           const std::filesystem::path& output);
+
+}  // namespace toq::media
