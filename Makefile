@@ -15,11 +15,12 @@ build: deps
 test: build
 	TOQ_REQUIRE_BOTOCORE=1 TOQ_REQUIRE_S3RVER=1 ctest --preset $(PRESET) -j $(JOBS)
 
-# Until the HTTP issue lands there is no server to start: build and show what was built.
+# Builds the release binary, starts `toq-media serve` with the embedded default in ./var, registers
+# a demo listing and prints the URLs and tokens (scripts/run-demo.sh). Ctrl-C stops it cleanly.
 run: deps
 	cmake --preset release
 	cmake --build --preset release -j $(JOBS) --target toq-media
-	./build/release/src/app/toq-media version
+	./scripts/run-demo.sh
 
 asan:
 	$(MAKE) test PRESET=asan

@@ -22,6 +22,8 @@ done < <(grep -rnE '^\s*#\s*include\s*<' "$root/src/core" \
 declare -A allowed=(
   [storage]="aws"
   [http]="storage aws"
+  [media]="aws"
+  [webhook]="aws"
 )
 for dir in "$root"/src/adapter/*/; do
   mod="$(basename "$dir")"

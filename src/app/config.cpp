@@ -434,6 +434,9 @@ std::vector<KeySpec> build_table() {
   t.push_back(bytes_key(
       "server.maxBodyBytes", [](auto& c) -> auto& { return c.server.max_body_bytes; }, 1, kGiB,
       "2MiB"));
+  t.push_back(int_key<int>(
+      "server.readTimeoutSeconds", [](auto& c) -> auto& { return c.server.read_timeout_seconds; },
+      1, 3600, " seconds", "60"));
   t.push_back(path_key(
       "dataDir", [](auto& c) -> auto& { return c.data_dir; }, "/srv/toq-media", true));
 
@@ -558,6 +561,28 @@ std::vector<KeySpec> build_table() {
   t.push_back(int_key<int>(
       "processing.workers", [](auto& c) -> auto& { return c.processing.workers; }, 0, 1024,
       " worker processes", "8", " (0 = one per CPU core)"));
+  t.push_back(bool_key(
+      "processing.startWorkers", [](auto& c) -> auto& { return c.processing.start_workers; },
+      "false"));
+  t.push_back(int_key<int>(
+      "processing.leaseSeconds", [](auto& c) -> auto& { return c.processing.lease_seconds; }, 2,
+      3600, " seconds", "30", " (a dead worker's job is taken over after this)"));
+  t.push_back(int_key<int>(
+      "processing.maxAttempts", [](auto& c) -> auto& { return c.processing.max_attempts; }, 1, 100,
+      " starts", "3", " (then the job fails for good)"));
+  t.push_back(int_key<int>(
+      "processing.pollMillis", [](auto& c) -> auto& { return c.processing.poll_millis; }, 50, 60000,
+      " ms", "250", " (how often an idle worker looks for jobs)"));
+  t.push_back(int_key<std::int64_t>(
+      "processing.maxPixels", [](auto& c) -> auto& { return c.processing.max_pixels; }, 1,
+      std::int64_t{1} << 40, " pixels", "50000000", " (photos above it: IMAGE_TOO_LARGE)"));
+  t.push_back(int_key<int>(
+      "processing.maxVideoSeconds", [](auto& c) -> auto& { return c.processing.max_video_seconds; },
+      1, 86400, " seconds", "900", " (longer videos: VIDEO_TOO_LONG)"));
+  t.push_back(int_key<int>(
+      "processing.assetTimeoutSeconds",
+      [](auto& c) -> auto& { return c.processing.asset_timeout_seconds; }, 10, 86400, " seconds",
+      "1800", " (one file's decode or transcode; then PROCESSING_TIMEOUT)"));
 
   t.push_back(list_key<std::vector<std::string>>(
       "cors.allowedOrigins", [](auto& c) -> auto& { return c.cors.allowed_origins; },

@@ -63,6 +63,7 @@ struct ServerConfig {
   std::string listen = "127.0.0.1:8080";   // host:port; IPv6 as [::1]:8080
   int shutdown_grace_seconds = 20;         // time given to in-flight requests on SIGTERM
   std::int64_t max_body_bytes = 1 * kMiB;  // API request bodies (not storage uploads)
+  int read_timeout_seconds = 30;           // per socket read/write: a stalled client is dropped
   friend bool operator==(const ServerConfig&, const ServerConfig&) = default;
 };
 
@@ -139,6 +140,15 @@ struct UploadsConfig {
 struct ProcessingConfig {
   ProcessingMode mode = ProcessingMode::kLocal;
   int workers = 0;  // local mode worker processes; 0 = one per CPU core
+  // local mode: serve starts the workers itself; false when they run as their own service
+  // (`toq-media worker`), or for tests that drive the job table themselves.
+  bool start_workers = true;
+  int lease_seconds = 60;                 // a RUNNING job's lease, extended every third of it
+  int max_attempts = 5;                   // starts of one job before it fails for good
+  int poll_millis = 500;                  // an idle worker's wait between looks for a due job
+  std::int64_t max_pixels = 100'000'000;  // photos above it fail with IMAGE_TOO_LARGE
+  int max_video_seconds = 1800;           // videos above it fail with VIDEO_TOO_LONG
+  int asset_timeout_seconds = 3600;       // one decode or transcode
   friend bool operator==(const ProcessingConfig&, const ProcessingConfig&) = default;
 };
 

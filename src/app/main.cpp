@@ -10,5 +10,7 @@ int main(int argc, char** argv) {
   handlers.config_show = toq::app::command_config_show;
   handlers.token = toq::app::command_token;
   handlers.serve = toq::app::command_serve;
+  handlers.process = toq::app::command_process;
+  handlers.worker = toq::app::command_worker;
   return toq::cli::run(argc, argv, handlers);
 }

@@ -550,6 +550,72 @@ TYPED_TEST_P(RepositoryConformance, OneActiveJobPerBatchAndRunsCount) {
   EXPECT_FALSE(none.has_value());
 }
 
+TYPED_TEST_P(RepositoryConformance, JobArchiveIsRecordedWhileRunningAndIdempotently) {
+  this->listing(28);
+  auto b = this->batch(28);
+  auto job = must(this->tx([&](core::UnitOfWork& u) { return u.jobs().create(b.id, at(2)); }));
+  EXPECT_FALSE(job.archive.has_value());
+  const core::ArchiveInfo zip{core::archive_key(core::ListingId{28}, b.id, job.id), 734003200,
+                              std::string(64, 'a')};
+  auto record = [&](const core::ArchiveInfo& a, core::JobId id) {
+    return this->tx([&](core::UnitOfWork& u) { return u.jobs().record_archive(id, a, at(5)); });
+  };
+  // Not before the job runs.
+  EXPECT_TRUE(fails_with(record(zip, job.id), ErrorCode::kStaleState));
+  must(this->tx([&](core::UnitOfWork& u) { return u.jobs().start(job.id, "w", at(60), at(3)); }));
+  // Refused shapes: another job's key, a raw key, negative size, upper-case or short digest.
+  auto bad = zip;
+  bad.key = core::archive_key(core::ListingId{28}, b.id, core::JobId{job.id.value + 1});
+  EXPECT_TRUE(fails_with(record(bad, job.id), ErrorCode::kInvalidRequest));
+  bad = zip;
+  bad.key = core::raw_key(core::ListingId{28}, b.id, core::AssetId{1});
+  EXPECT_TRUE(fails_with(record(bad, job.id), ErrorCode::kInvalidRequest));
+  bad = zip;
+  bad.bytes = -1;
+  EXPECT_TRUE(fails_with(record(bad, job.id), ErrorCode::kInvalidRequest));
+  bad = zip;
+  bad.sha256_hex = std::string(64, 'A');
+  EXPECT_TRUE(fails_with(record(bad, job.id), ErrorCode::kInvalidRequest));
+  bad.sha256_hex = std::string(63, 'a');
+  EXPECT_TRUE(fails_with(record(bad, job.id), ErrorCode::kInvalidRequest));
+  EXPECT_TRUE(fails_with(record(zip, core::JobId{99999}), ErrorCode::kJobNotFound));
+
+  auto recorded = must(record(zip, job.id), "record archive");
+  ASSERT_TRUE(recorded.archive.has_value());
+  EXPECT_EQ(*recorded.archive, zip);
+  EXPECT_EQ(recorded.status, JobStatus::kRunning);
+  // Same values again: unchanged; other values: CONFLICT, and the first archive stays.
+  EXPECT_EQ(must(record(zip, job.id), "again"), recorded);
+  auto other = zip;
+  other.bytes = 1;
+  EXPECT_TRUE(fails_with(record(other, job.id), ErrorCode::kConflict));
+  auto done = must(this->tx([&](core::UnitOfWork& u) {
+    return u.jobs().finish(job.id, JobStatus::kSucceeded, std::nullopt, at(9));
+  }));
+  EXPECT_EQ(done.archive, zip);
+  // A finished job keeps it; repeating the same record is still harmless, a new one is refused.
+  EXPECT_EQ(must(record(zip, job.id), "after finish").archive, zip);
+  EXPECT_TRUE(fails_with(record(other, job.id), ErrorCode::kConflict));
+  auto read = must(this->tx([&](core::UnitOfWork& u) { return u.jobs().find_latest(b.id); }));
+  ASSERT_TRUE(read.has_value());
+  EXPECT_EQ(read->archive, zip);
+  auto listed = must(this->tx([&](core::UnitOfWork& u) { return u.jobs().list_by_batch(b.id); }));
+  ASSERT_EQ(listed.size(), 1u);
+  EXPECT_EQ(listed[0].archive, zip);
+
+  // A finished job without an archive never gets one.
+  auto retry = must(this->tx([&](core::UnitOfWork& u) { return u.jobs().create(b.id, at(11)); }));
+  must(
+      this->tx([&](core::UnitOfWork& u) { return u.jobs().start(retry.id, "w", at(70), at(12)); }));
+  must(this->tx([&](core::UnitOfWork& u) {
+    return u.jobs().finish(retry.id, JobStatus::kFailed,
+                           core::make_error(ErrorCode::kCorruptMedia, "bad"), at(13));
+  }));
+  const core::ArchiveInfo late{core::archive_key(core::ListingId{28}, b.id, retry.id), 10,
+                               std::string(64, 'b')};
+  EXPECT_TRUE(fails_with(record(late, retry.id), ErrorCode::kStaleState));
+}
+
 // ---------------------------------------------------------------- transactions
 
 TYPED_TEST_P(RepositoryConformance, ErrorRollsBackEveryWrite) {
@@ -653,6 +719,138 @@ TYPED_TEST_P(RepositoryConformance, ThreadsRacingForAnOpenBatchGetExactlyOne) {
   EXPECT_EQ(all.size(), 1u);
 }
 
+// ---------------------------------------------------------------- durable queue and outbox
+
+TYPED_TEST_P(RepositoryConformance, ClaimTakesTheOldestDueJobAndSetsStartAndLease) {
+  this->listing(28);
+  this->listing(29);
+  auto b1 = this->batch(28);
+  auto b2 = this->batch(29);
+  auto j1 = must(this->tx([&](core::UnitOfWork& u) { return u.jobs().create(b1.id, at(5)); }));
+  auto j2 = must(this->tx([&](core::UnitOfWork& u) { return u.jobs().create(b2.id, at(6)); }));
+  auto first = must(
+      this->tx([&](core::UnitOfWork& u) { return u.jobs().claim_next("w1", at(70), at(10)); }));
+  ASSERT_TRUE(first.has_value());
+  EXPECT_EQ(first->id, j1.id);
+  EXPECT_EQ(first->status, JobStatus::kRunning);
+  EXPECT_EQ(first->attempt, 1);
+  EXPECT_EQ(first->started_at, at(10));
+  EXPECT_EQ(first->lease_owner, "w1");
+  EXPECT_EQ(first->lease_expires_at, at(70));
+  auto second = must(
+      this->tx([&](core::UnitOfWork& u) { return u.jobs().claim_next("w2", at(70), at(11)); }));
+  ASSERT_TRUE(second.has_value());
+  EXPECT_EQ(second->id, j2.id);
+  auto none = must(
+      this->tx([&](core::UnitOfWork& u) { return u.jobs().claim_next("w3", at(70), at(12)); }));
+  EXPECT_FALSE(none.has_value()) << "both jobs are held";
+}
+
+TYPED_TEST_P(RepositoryConformance, ExpiredLeaseIsReclaimedAndKeepsTheFirstStart) {
+  this->listing(28);
+  auto b = this->batch(28);
+  must(this->tx([&](core::UnitOfWork& u) { return u.jobs().create(b.id, at(5)); }));
+  auto held = must(
+      this->tx([&](core::UnitOfWork& u) { return u.jobs().claim_next("dead", at(20), at(10)); }));
+  ASSERT_TRUE(held.has_value());
+  // Before the lease expires nobody else gets it; the holder can extend it.
+  EXPECT_FALSE(must(this->tx([&](core::UnitOfWork& u) {
+                 return u.jobs().claim_next("w2", at(80), at(20));
+               })).has_value());
+  // After it expired, another worker takes it over: attempt 2, started_at unchanged.
+  auto taken = must(
+      this->tx([&](core::UnitOfWork& u) { return u.jobs().claim_next("w2", at(90), at(21)); }));
+  ASSERT_TRUE(taken.has_value());
+  EXPECT_EQ(taken->id, held->id);
+  EXPECT_EQ(taken->attempt, 2);
+  EXPECT_EQ(taken->started_at, at(10));
+  EXPECT_EQ(taken->lease_owner, "w2");
+  // The dead worker's heartbeat and release now fail: the lease is lost.
+  auto beat = this->tx(
+      [&](core::UnitOfWork& u) { return u.jobs().heartbeat(held->id, "dead", at(99), at(22)); });
+  ASSERT_FALSE(beat.has_value());
+  EXPECT_EQ(beat.error().code, ErrorCode::kStaleState);
+  auto rel = this->tx([&](core::UnitOfWork& u) {
+    return u.jobs().release(held->id, "dead", at(22), "gone", at(22));
+  });
+  ASSERT_FALSE(rel.has_value());
+  EXPECT_EQ(rel.error().code, ErrorCode::kStaleState);
+  auto ok = must(this->tx(
+      [&](core::UnitOfWork& u) { return u.jobs().heartbeat(held->id, "w2", at(200), at(23)); }));
+  EXPECT_EQ(ok.lease_expires_at, at(200));
+}
+
+TYPED_TEST_P(RepositoryConformance, ReleasedJobWaitsForItsAvailableTime) {
+  this->listing(28);
+  auto b = this->batch(28);
+  must(this->tx([&](core::UnitOfWork& u) { return u.jobs().create(b.id, at(5)); }));
+  auto held = must(
+      this->tx([&](core::UnitOfWork& u) { return u.jobs().claim_next("w1", at(60), at(10)); }));
+  ASSERT_TRUE(held.has_value());
+  auto released = must(this->tx([&](core::UnitOfWork& u) {
+    return u.jobs().release(held->id, "w1", at(100), "store unreachable", at(11));
+  }));
+  EXPECT_EQ(released.status, JobStatus::kQueued);
+  EXPECT_FALSE(released.lease_owner.has_value());
+  EXPECT_EQ(released.available_at, at(100));
+  EXPECT_EQ(released.error_message, "store unreachable");
+  EXPECT_EQ(released.started_at, at(10)) << "a released job keeps its start time";
+  EXPECT_FALSE(must(this->tx([&](core::UnitOfWork& u) {
+                 return u.jobs().claim_next("w2", at(160), at(99));
+               })).has_value());
+  auto again = must(
+      this->tx([&](core::UnitOfWork& u) { return u.jobs().claim_next("w2", at(160), at(100)); }));
+  ASSERT_TRUE(again.has_value());
+  EXPECT_EQ(again->attempt, 2);
+  auto missing = this->tx([&](core::UnitOfWork& u) {
+    return u.jobs().heartbeat(core::JobId{9999}, "w2", at(1), at(1));
+  });
+  ASSERT_FALSE(missing.has_value());
+  EXPECT_EQ(missing.error().code, ErrorCode::kJobNotFound);
+}
+
+TYPED_TEST_P(RepositoryConformance, OutboxDeliversOnceAndReschedules) {
+  auto e1 = must(this->tx([&](core::UnitOfWork& u) {
+    return u.outbox().add("msg_job1_ready", "media.batch.ready", R"({"a":1})", at(10));
+  }));
+  EXPECT_EQ(e1.attempts, 0);
+  EXPECT_EQ(e1.next_attempt_at, at(10));
+  EXPECT_FALSE(e1.delivered_at.has_value());
+  auto dup = this->tx([&](core::UnitOfWork& u) {
+    return u.outbox().add("msg_job1_ready", "media.batch.ready", "{}", at(11));
+  });
+  ASSERT_FALSE(dup.has_value());
+  EXPECT_EQ(dup.error().code, ErrorCode::kConflict);
+  auto e2 = must(this->tx([&](core::UnitOfWork& u) {
+    return u.outbox().add("msg_job2_failed", "media.batch.failed", "{}", at(12));
+  }));
+  auto due = must(this->tx([&](core::UnitOfWork& u) { return u.outbox().due(at(12), 10); }));
+  ASSERT_EQ(due.size(), 2u);
+  EXPECT_EQ(due[0].id, e1.id);
+  EXPECT_EQ(due[0].payload, R"({"a":1})");
+  auto later = must(this->tx([&](core::UnitOfWork& u) {
+    return u.outbox().reschedule(e1.id, at(50), "status 500", at(13));
+  }));
+  EXPECT_EQ(later.attempts, 1);
+  EXPECT_EQ(later.last_error, "status 500");
+  due = must(this->tx([&](core::UnitOfWork& u) { return u.outbox().due(at(49), 10); }));
+  ASSERT_EQ(due.size(), 1u);
+  EXPECT_EQ(due[0].id, e2.id);
+  auto done =
+      must(this->tx([&](core::UnitOfWork& u) { return u.outbox().mark_delivered(e2.id, at(14)); }));
+  EXPECT_EQ(done.delivered_at, at(14));
+  auto again =
+      must(this->tx([&](core::UnitOfWork& u) { return u.outbox().mark_delivered(e2.id, at(99)); }));
+  EXPECT_EQ(again.delivered_at, at(14)) << "delivered stays as it was";
+  due = must(this->tx([&](core::UnitOfWork& u) { return u.outbox().due(at(1000), 10); }));
+  ASSERT_EQ(due.size(), 1u);
+  EXPECT_EQ(due[0].id, e1.id);
+  auto missing =
+      this->tx([&](core::UnitOfWork& u) { return u.outbox().mark_delivered(999, at(1)); });
+  ASSERT_FALSE(missing.has_value());
+  EXPECT_EQ(missing.error().code, ErrorCode::kInvalidRequest);
+}
+
 REGISTER_TYPED_TEST_SUITE_P(
     RepositoryConformance, ListingUpsertInsertsThenReplacesEveryField,
     ListingMissingIsNulloptAndSetStatusNotFound, ListingSetStatusChangesOnlyStatus,
@@ -662,8 +860,10 @@ REGISTER_TYPED_TEST_SUITE_P(
     SoftDeleteOnlyClosedBatchesAndHidesThem, AssetsAreAddedInOrderAndRoundTripUnicode,
     DuplicateClientIdIsConflictAndAddsNothing, AssetLifecycleRecordsFactsRenditionsAndFailures,
     AssetIllegalMovesAreRejected, MultipartUploadIdIsStored, JobLifecycleAlwaysHasStartTime,
-    OneActiveJobPerBatchAndRunsCount, ErrorRollsBackEveryWrite,
-    ExceptionRollsBackAndBecomesInternal, ThreadsRacingForAJobGetExactlyOne,
-    ThreadsRacingForAnOpenBatchGetExactlyOne);
+    OneActiveJobPerBatchAndRunsCount, JobArchiveIsRecordedWhileRunningAndIdempotently,
+    ErrorRollsBackEveryWrite, ExceptionRollsBackAndBecomesInternal,
+    ThreadsRacingForAJobGetExactlyOne, ThreadsRacingForAnOpenBatchGetExactlyOne,
+    ClaimTakesTheOldestDueJobAndSetsStartAndLease, ExpiredLeaseIsReclaimedAndKeepsTheFirstStart,
+    ReleasedJobWaitsForItsAvailableTime, OutboxDeliversOnceAndReschedules);
 
 }  // namespace toq::testing

@@ -26,6 +26,8 @@ int run(int argc, char** argv, const Handlers& handlers) {
   ConfigShowOptions show_opts;
   TokenOptions token_opts;
   ServeOptions serve_opts;
+  ProcessOptions process_opts;
+  WorkerOptions worker_opts;
   std::function<int()> chosen;
 
   if (handlers.version) {
@@ -70,6 +72,28 @@ int run(int argc, char** argv, const Handlers& handlers) {
     cmd->add_option("--listen", serve_opts.listen,
                     "HOST:PORT to listen on (default server.listen, 127.0.0.1:8080; port 0 = any)");
     cmd->callback([&] { chosen = [&] { return handlers.serve(serve_opts); }; });
+  }
+  if (handlers.process) {
+    auto* cmd = app.add_subcommand(
+        "process",
+        "run the media pipeline on local files: renditions, ZIP and report.json in --out");
+    cmd->add_option("PATH", process_opts.inputs, "photo, video or PDF files")
+        ->required()
+        ->check(CLI::ExistingFile);
+    cmd->add_option("--out", process_opts.out_dir, "output directory (created)")->required();
+    cmd->add_option("--jobs", process_opts.jobs, "files processed at once (default: one per core)")
+        ->check(CLI::Range(1, 64));
+    cmd->add_flag("--quiet", process_opts.quiet, "no progress display");
+    cmd->callback([&] { chosen = [&] { return handlers.process(process_opts); }; });
+  }
+  if (handlers.worker) {
+    auto* cmd =
+        app.add_subcommand("worker", "run processing jobs from the database (embedded mode)");
+    add_common(*cmd, worker_opts.common);
+    cmd->add_flag("--once", worker_opts.once, "exit when no job is due");
+    cmd->add_option("--events-fd", worker_opts.events_fd,
+                    "file descriptor for event lines to the supervising serve (set by serve)");
+    cmd->callback([&] { chosen = [&] { return handlers.worker(worker_opts); }; });
   }
 
   try {

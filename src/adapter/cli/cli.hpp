@@ -7,6 +7,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace toq::cli {
 
@@ -38,6 +39,21 @@ struct ServeOptions {
   std::optional<std::string> listen;
 };
 
+// `process`: the media pipeline on local files, without a server or a database.
+struct ProcessOptions {
+  std::vector<std::filesystem::path> inputs;  // PATH... (files; at least one)
+  std::filesystem::path out_dir;              // --out DIR (required): renditions, ZIP, report.json
+  int jobs = 0;                               // --jobs N (1..64; 0 = one per core)
+  bool quiet = false;                         // --quiet: no progress display
+};
+
+// `worker`: one processing worker (serve starts them as children in the embedded mode).
+struct WorkerOptions {
+  CommonOptions common;
+  bool once = false;   // --once: exit when no job is due (tests, cron-like use)
+  int events_fd = -1;  // --events-fd N: JSON event lines for the supervising serve (metrics)
+};
+
 // Each handler returns the process exit status. A missing handler makes its subcommand absent.
 struct Handlers {
   std::function<int()> version;
@@ -45,6 +61,8 @@ struct Handlers {
   std::function<int(const ConfigShowOptions&)> config_show;
   std::function<int(const TokenOptions&)> token;
   std::function<int(const ServeOptions&)> serve;
+  std::function<int(const ProcessOptions&)> process;
+  std::function<int(const WorkerOptions&)> worker;
 };
 
 // Exit status: the handler's, 2 for a usage error (CLI11's message is printed).

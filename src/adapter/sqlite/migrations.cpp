@@ -109,8 +109,40 @@ CREATE TABLE renditions (
 ) STRICT;
 )sql";
 
+// The ZIP of a job (JobRepository::record_archive). Column CHECKs only: SQLite cannot add a table
+// CHECK to an existing table, so "all four set or none" is the adapter's single UPDATE.
+constexpr std::string_view kJobArchive = R"sql(
+ALTER TABLE jobs ADD COLUMN archive_key TEXT
+  CHECK (archive_key IS NULL OR length(archive_key) BETWEEN 1 AND 1024);
+ALTER TABLE jobs ADD COLUMN archive_bytes INTEGER
+  CHECK (archive_bytes IS NULL OR archive_bytes >= 0);
+ALTER TABLE jobs ADD COLUMN archive_sha256_hex TEXT
+  CHECK (archive_sha256_hex IS NULL OR length(archive_sha256_hex) = 64);
+ALTER TABLE jobs ADD COLUMN archive_recorded_at INTEGER;
+)sql";
+
+// The durable queue (JobRepository::claim_next / release) and the webhook outbox.
+constexpr std::string_view kQueueAndOutbox = R"sql(
+ALTER TABLE jobs ADD COLUMN available_at INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX jobs_due ON jobs (status, available_at, id);
+CREATE TABLE outbox (
+  id              INTEGER PRIMARY KEY AUTOINCREMENT,
+  event_id        TEXT    NOT NULL UNIQUE CHECK (length(event_id) BETWEEN 1 AND 256),
+  type            TEXT    NOT NULL,
+  payload         TEXT    NOT NULL,
+  created_at      INTEGER NOT NULL,
+  next_attempt_at INTEGER NOT NULL,
+  attempts        INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+  delivered_at    INTEGER,
+  last_error      TEXT    NOT NULL DEFAULT ''
+) STRICT;
+CREATE INDEX outbox_due ON outbox (next_attempt_at) WHERE delivered_at IS NULL;
+)sql";
+
 const std::vector<Migration> kMigrations = {
     {1, "initial_schema", kInitialSchema},
+    {2, "job_archive", kJobArchive},
+    {3, "queue_and_outbox", kQueueAndOutbox},
 };
 
 constexpr std::string_view kBookkeeping = R"sql(

@@ -10,6 +10,7 @@
 #include "adapter/sqlite/sqlite_batch_repository.hpp"
 #include "adapter/sqlite/sqlite_job_repository.hpp"
 #include "adapter/sqlite/sqlite_listing_repository.hpp"
+#include "adapter/sqlite/sqlite_outbox_repository.hpp"
 
 namespace toq::sqlite {
 
@@ -20,17 +21,19 @@ namespace {
 class SqliteUnitOfWork final : public core::UnitOfWork {
  public:
   explicit SqliteUnitOfWork(Connection& conn)
-      : listings_(conn), batches_(conn), assets_(conn), jobs_(conn) {}
+      : listings_(conn), batches_(conn), assets_(conn), jobs_(conn), outbox_(conn) {}
   core::ListingRepository& listings() override { return listings_; }
   core::BatchRepository& batches() override { return batches_; }
   core::AssetRepository& assets() override { return assets_; }
   core::JobRepository& jobs() override { return jobs_; }
+  core::OutboxRepository& outbox() override { return outbox_; }
 
  private:
   SqliteListingRepository listings_;
   SqliteBatchRepository batches_;
   SqliteAssetRepository assets_;
   SqliteJobRepository jobs_;
+  SqliteOutboxRepository outbox_;
 };
 
 // A connection whose transaction state is unknown (a failed ROLLBACK) is not put back in the pool.

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "core/model/object_keys.hpp"
+
 #include "adapter/sqlite/sql_util.hpp"
 
 namespace toq::sqlite {
@@ -13,7 +15,8 @@ using core::JobStatus;
 namespace {
 constexpr std::string_view kColumns =
     "id, batch_id, run, attempt, status, created_at, started_at, completed_at, lease_owner, "
-    "lease_expires_at, error_code, error_message";
+    "lease_expires_at, error_code, error_message, archive_key, archive_bytes, archive_sha256_hex, "
+    "available_at";
 
 std::string select_where(std::string_view where) {
   return fmt::format("SELECT {} FROM jobs WHERE {}", kColumns, where);
@@ -33,7 +36,19 @@ Job map_job(const Statement& s) {
   j.lease_expires_at = opt_time(s, 9);
   if (auto code = s.opt_text(10)) j.error_code = core::parse_error_code(*code);
   j.error_message = s.text(11);
+  if (auto key = s.opt_text(12)) {
+    j.archive = core::ArchiveInfo{*key, s.opt_int64(13).value_or(0), s.opt_text(14).value_or("")};
+  }
+  j.available_at = from_ms(s.int64(15));
   return j;
+}
+
+bool is_sha256_hex(std::string_view text) {
+  if (text.size() != 64) return false;
+  for (const char c : text) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  }
+  return true;
 }
 
 core::Error not_found(core::JobId id) {
@@ -158,9 +173,122 @@ Result<Job> SqliteJobRepository::finish(core::JobId id, JobStatus outcome,
               [&](Statement& s) { s.bind(4, to_ms(now)).bind(5, code).bind(6, message); });
 }
 
+Result<std::optional<Job>> SqliteJobRepository::claim_next(std::string_view owner,
+                                                           core::Timestamp lease_expires_at,
+                                                           core::Timestamp now) {
+  // The unit of work holds the write lock (BEGIN IMMEDIATE): the SELECT and the UPDATE see the
+  // same rows, and no other worker can claim in between.
+  auto pick = conn_.prepare(
+      "SELECT id FROM jobs WHERE (status = 'QUEUED' AND available_at <= ?1) "
+      "OR (status = 'RUNNING' AND lease_expires_at < ?1) ORDER BY id LIMIT 1");
+  if (!pick) return std::unexpected(pick.error());
+  pick->bind_all(to_ms(now));
+  auto found = pick->step();
+  if (!found) return std::unexpected(found.error());
+  if (!*found) return std::optional<Job>();
+  const core::JobId id{pick->int64(0)};
+  auto claim = conn_.prepare(
+      "UPDATE jobs SET status = 'RUNNING', attempt = attempt + 1, "
+      "started_at = coalesce(started_at, ?2), lease_owner = ?3, lease_expires_at = ?4 "
+      "WHERE id = ?1 AND ((status = 'QUEUED' AND available_at <= ?2) "
+      "OR (status = 'RUNNING' AND lease_expires_at < ?2))");
+  if (!claim) return std::unexpected(claim.error());
+  claim->bind_all(id.value, to_ms(now), std::string(owner), to_ms(lease_expires_at));
+  if (auto r = claim->run(); !r) return std::unexpected(r.error());
+  if (conn_.changes() == 0) return std::optional<Job>();
+  auto job = require(id);
+  if (!job) return std::unexpected(job.error());
+  return std::optional<Job>(*job);
+}
+
+Result<Job> SqliteJobRepository::held(core::JobId id, std::string_view owner,
+                                      std::string_view set_clause,
+                                      const std::function<void(Statement&)>& bind_extra) {
+  auto stmt = conn_.prepare(fmt::format(
+      "UPDATE jobs SET {} WHERE id = ?1 AND status = 'RUNNING' AND lease_owner = ?2", set_clause));
+  if (!stmt) return std::unexpected(stmt.error());
+  stmt->bind_all(id.value, std::string(owner));
+  bind_extra(*stmt);
+  if (auto r = stmt->run(); !r) return std::unexpected(r.error());
+  const int changed = conn_.changes();
+  auto current = require(id);
+  if (!current) return current;
+  if (changed == 0) {
+    return core::fail(
+        ErrorCode::kStaleState,
+        fmt::format("job {} is {} held by '{}', not RUNNING held by '{}'", id.value,
+                    core::to_string(current->status), current->lease_owner.value_or(""), owner));
+  }
+  return current;
+}
+
+Result<Job> SqliteJobRepository::heartbeat(core::JobId id, std::string_view owner,
+                                           core::Timestamp lease_expires_at,
+                                           core::Timestamp /*now*/) {
+  return held(id, owner, "lease_expires_at = ?3",
+              [&](Statement& s) { s.bind(3, to_ms(lease_expires_at)); });
+}
+
+Result<Job> SqliteJobRepository::release(core::JobId id, std::string_view owner,
+                                         core::Timestamp available_at, std::string_view reason,
+                                         core::Timestamp /*now*/) {
+  return held(id, owner,
+              "status = 'QUEUED', lease_owner = NULL, lease_expires_at = NULL, available_at = ?3, "
+              "error_message = ?4",
+              [&](Statement& s) { s.bind(3, to_ms(available_at)).bind(4, std::string(reason)); });
+}
+
 Result<Job> SqliteJobRepository::requeue(core::JobId id, core::Timestamp /*now*/) {
   return move(id, JobStatus::kRunning, JobStatus::kQueued,
               "lease_owner = NULL, lease_expires_at = NULL", [](Statement&) {});
+}
+
+Result<Job> SqliteJobRepository::record_archive(core::JobId id, const core::ArchiveInfo& archive,
+                                                core::Timestamp now) {
+  auto current = require(id);
+  if (!current) return current;
+  if (current->archive) {
+    if (*current->archive == archive) return current;
+    return core::fail(
+        ErrorCode::kConflict,
+        fmt::format("job {} already has archive {} ({} bytes, {}), not {} ({} "
+                    "bytes, {})",
+                    id.value, current->archive->key, current->archive->bytes,
+                    current->archive->sha256_hex, archive.key, archive.bytes, archive.sha256_hex));
+  }
+  auto listing = conn_.prepare("SELECT listing_id FROM batches WHERE id = ?1");
+  if (!listing) return std::unexpected(listing.error());
+  listing->bind_all(current->batch_id.value);
+  auto found = listing->step();
+  if (!found) return std::unexpected(found.error());
+  if (!*found) {
+    return core::fail(ErrorCode::kBatchNotFound, fmt::format("batch {} of job {} not found",
+                                                             current->batch_id.value, id.value));
+  }
+  const std::string expected =
+      core::archive_key(core::ListingId{listing->int64(0)}, current->batch_id, id);
+  if (archive.key != expected || archive.bytes < 0 || !is_sha256_hex(archive.sha256_hex)) {
+    return core::fail(
+        ErrorCode::kInvalidRequest,
+        fmt::format("job {}: archive must be at {} with bytes >= 0 and a lower-case "
+                    "hex SHA-256; got {} ({} bytes, '{}')",
+                    id.value, expected, archive.key, archive.bytes, archive.sha256_hex));
+  }
+  auto stmt = conn_.prepare(
+      "UPDATE jobs SET archive_key = ?2, archive_bytes = ?3, archive_sha256_hex = ?4, "
+      "archive_recorded_at = ?5 WHERE id = ?1 AND status = 'RUNNING' AND archive_key IS NULL");
+  if (!stmt) return std::unexpected(stmt.error());
+  stmt->bind_all(id.value, archive.key, archive.bytes, archive.sha256_hex, to_ms(now));
+  if (auto r = stmt->run(); !r) return std::unexpected(r.error());
+  const int changed = conn_.changes();
+  auto updated = require(id);
+  if (!updated) return updated;
+  if (changed == 0) {
+    return core::fail(ErrorCode::kStaleState,
+                      fmt::format("job {} is {}, an archive is recorded only while RUNNING",
+                                  id.value, core::to_string(updated->status)));
+  }
+  return updated;
 }
 
 }  // namespace toq::sqlite

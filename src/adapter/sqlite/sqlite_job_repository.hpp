@@ -22,8 +22,20 @@ class SqliteJobRepository final : public core::JobRepository {
   Result<core::Job> finish(core::JobId id, core::JobStatus outcome,
                            std::optional<core::Error> error, core::Timestamp now) override;
   Result<core::Job> requeue(core::JobId id, core::Timestamp now) override;
+  Result<core::Job> record_archive(core::JobId id, const core::ArchiveInfo& archive,
+                                   core::Timestamp now) override;
+  Result<std::optional<core::Job>> claim_next(std::string_view owner,
+                                              core::Timestamp lease_expires_at,
+                                              core::Timestamp now) override;
+  Result<core::Job> heartbeat(core::JobId id, std::string_view owner,
+                              core::Timestamp lease_expires_at, core::Timestamp now) override;
+  Result<core::Job> release(core::JobId id, std::string_view owner, core::Timestamp available_at,
+                            std::string_view reason, core::Timestamp now) override;
 
  private:
+  // An UPDATE of a RUNNING job held by `owner` (?1 id, ?2 owner); STALE_STATE when not held.
+  Result<core::Job> held(core::JobId id, std::string_view owner, std::string_view set_clause,
+                         const std::function<void(Statement&)>& bind_extra);
   Result<core::Job> require(core::JobId id);
   Result<core::Job> move(core::JobId id, core::JobStatus from, core::JobStatus to,
                          std::string_view set_clause,

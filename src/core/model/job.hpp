@@ -12,6 +12,14 @@
 
 namespace toq::core {
 
+// The ZIP of every output of one job, as stored at archive_key(listing, batch, job).
+struct ArchiveInfo {
+  std::string key;
+  std::int64_t bytes = 0;
+  std::string sha256_hex;  // 64 lower-case hex digits
+  friend bool operator==(const ArchiveInfo&, const ArchiveInfo&) = default;
+};
+
 struct Job {
   JobId id;
   BatchId batch_id;
@@ -25,6 +33,9 @@ struct Job {
   std::optional<Timestamp> lease_expires_at;
   std::optional<ErrorCode> error_code;  // set when FAILED
   std::string error_message;
+  std::optional<ArchiveInfo> archive;
+  Timestamp available_at{};  // a QUEUED job is not claimed before this (backoff after a release) //
+                             // recorded by the pipeline's ZIP step (record_archive)
   friend bool operator==(const Job&, const Job&) = default;
 };
 

@@ -11,6 +11,7 @@
 #include "core/port/batch_repository.hpp"
 #include "core/port/job_repository.hpp"
 #include "core/port/listing_repository.hpp"
+#include "core/port/outbox_repository.hpp"
 
 namespace toq::core {
 
@@ -22,6 +23,7 @@ class UnitOfWork {
   virtual BatchRepository& batches() = 0;
   virtual AssetRepository& assets() = 0;
   virtual JobRepository& jobs() = 0;
+  virtual OutboxRepository& outbox() = 0;
 };
 
 // Contract (every adapter, checked by the conformance suite):

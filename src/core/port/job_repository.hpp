@@ -2,6 +2,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/model/error.hpp"
@@ -22,6 +23,24 @@ namespace toq::core {
 //   the schema refuses a finished job without started_at. requeue() moves RUNNING -> QUEUED and
 //   drops the lease. All three are compare-and-set: STALE_STATE when the job is not in the expected
 //   state, JOB_NOT_FOUND when missing, INVALID_STATE_TRANSITION for a move the machine forbids.
+// - record_archive() stores the job's ZIP (key, bytes, SHA-256) on a RUNNING job: the ZIP step runs
+//   inside the job, before finish(). The key must be exactly archive_key(listing, batch, job) of
+//   that job, bytes >= 0 and sha256_hex 64 lower-case hex digits (INVALID_REQUEST otherwise).
+//   Idempotent: recording the same values again returns the job unchanged, whatever its status
+//   (a step that ran twice); different values over a recorded archive are CONFLICT. A job that
+//   is not RUNNING and has no archive is STALE_STATE; JOB_NOT_FOUND when missing. find*() and
+//   list_by_batch() return the archive with the job (nullopt until recorded).
+// The durable queue (the embedded mode's workers):
+// - claim_next() takes the oldest due job for `owner` and returns it RUNNING: a QUEUED job whose
+//   available_at <= now, or a RUNNING job whose lease expired (lease_expires_at < now: its worker
+//   died). The claim sets attempt + 1, started_at (kept from the first start), the lease owner and
+//   lease_expires_at. nullopt when nothing is due. Inside the unit of work's write transaction, so
+//   two workers never claim the same job.
+// - heartbeat() extends the lease of a RUNNING job held by `owner`; STALE_STATE when the job is no
+//   longer RUNNING or another worker holds it (the lease was lost), JOB_NOT_FOUND when missing.
+// - release() gives a RUNNING job held by `owner` back to the queue: QUEUED, no lease, due at
+//   available_at, `reason` kept in error_message; attempt and started_at are kept. STALE_STATE /
+//   JOB_NOT_FOUND as heartbeat().
 class JobRepository {
  public:
   virtual ~JobRepository() = default;
@@ -35,6 +54,13 @@ class JobRepository {
   virtual Result<Job> finish(JobId id, JobStatus outcome, std::optional<Error> error,
                              Timestamp now) = 0;
   virtual Result<Job> requeue(JobId id, Timestamp now) = 0;
+  virtual Result<Job> record_archive(JobId id, const ArchiveInfo& archive, Timestamp now) = 0;
+  virtual Result<std::optional<Job>> claim_next(std::string_view owner, Timestamp lease_expires_at,
+                                                Timestamp now) = 0;
+  virtual Result<Job> heartbeat(JobId id, std::string_view owner, Timestamp lease_expires_at,
+                                Timestamp now) = 0;
+  virtual Result<Job> release(JobId id, std::string_view owner, Timestamp available_at,
+                              std::string_view reason, Timestamp now) = 0;
 };
 
 }  // namespace toq::core

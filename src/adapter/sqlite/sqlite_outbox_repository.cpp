@@ -1,0 +1,94 @@
+#include "adapter/sqlite/sqlite_outbox_repository.hpp"
+
+#include <fmt/format.h>
+
+#include "adapter/sqlite/sql_util.hpp"
+
+namespace toq::sqlite {
+
+using core::ErrorCode;
+using core::OutboxEvent;
+
+namespace {
+
+constexpr std::string_view kColumns =
+    "id, event_id, type, payload, created_at, next_attempt_at, attempts, delivered_at, last_error";
+
+OutboxEvent map_event(const Statement& s) {
+  OutboxEvent e;
+  e.id = s.int64(0);
+  e.event_id = s.text(1);
+  e.type = s.text(2);
+  e.payload = s.text(3);
+  e.created_at = from_ms(s.int64(4));
+  e.next_attempt_at = from_ms(s.int64(5));
+  e.attempts = s.int32(6);
+  e.delivered_at = opt_time(s, 7);
+  e.last_error = s.text(8);
+  return e;
+}
+
+}  // namespace
+
+Result<OutboxEvent> SqliteOutboxRepository::require(std::int64_t id) {
+  auto stmt = conn_.prepare(fmt::format("SELECT {} FROM outbox WHERE id = ?1", kColumns));
+  if (!stmt) return std::unexpected(stmt.error());
+  stmt->bind_all(id);
+  auto found = query_one<OutboxEvent>(*stmt, map_event);
+  if (!found) return std::unexpected(found.error());
+  if (!*found) {
+    return core::fail(ErrorCode::kInvalidRequest, fmt::format("outbox event {} not found", id));
+  }
+  return **found;
+}
+
+Result<OutboxEvent> SqliteOutboxRepository::add(std::string event_id, std::string type,
+                                                std::string payload, core::Timestamp now) {
+  auto stmt = conn_.prepare(
+      "INSERT INTO outbox (event_id, type, payload, created_at, next_attempt_at) "
+      "VALUES (?1, ?2, ?3, ?4, ?4)");
+  if (!stmt) return std::unexpected(stmt.error());
+  stmt->bind_all(event_id, type, payload, to_ms(now));
+  if (auto r = stmt->run(); !r) {
+    if (is_unique_violation(conn_)) {
+      return core::fail(ErrorCode::kConflict,
+                        fmt::format("outbox event '{}' exists already", event_id));
+    }
+    return std::unexpected(r.error());
+  }
+  return require(conn_.last_insert_rowid());
+}
+
+Result<std::vector<OutboxEvent>> SqliteOutboxRepository::due(core::Timestamp now, int limit) {
+  auto stmt = conn_.prepare(
+      fmt::format("SELECT {} FROM outbox WHERE delivered_at IS NULL AND next_attempt_at <= ?1 "
+                  "ORDER BY next_attempt_at, id LIMIT ?2",
+                  kColumns));
+  if (!stmt) return std::unexpected(stmt.error());
+  stmt->bind_all(to_ms(now), std::int64_t{limit});
+  return query_all<OutboxEvent>(*stmt, map_event);
+}
+
+Result<OutboxEvent> SqliteOutboxRepository::mark_delivered(std::int64_t id, core::Timestamp now) {
+  auto stmt =
+      conn_.prepare("UPDATE outbox SET delivered_at = ?2 WHERE id = ?1 AND delivered_at IS NULL");
+  if (!stmt) return std::unexpected(stmt.error());
+  stmt->bind_all(id, to_ms(now));
+  if (auto r = stmt->run(); !r) return std::unexpected(r.error());
+  return require(id);
+}
+
+Result<OutboxEvent> SqliteOutboxRepository::reschedule(std::int64_t id,
+                                                       core::Timestamp next_attempt_at,
+                                                       std::string last_error,
+                                                       core::Timestamp /*now*/) {
+  auto stmt = conn_.prepare(
+      "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?2, last_error = ?3 "
+      "WHERE id = ?1 AND delivered_at IS NULL");
+  if (!stmt) return std::unexpected(stmt.error());
+  stmt->bind_all(id, to_ms(next_attempt_at), last_error);
+  if (auto r = stmt->run(); !r) return std::unexpected(r.error());
+  return require(id);
+}
+
+}  // namespace toq::sqlite

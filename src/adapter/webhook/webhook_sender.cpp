@@ -1,0 +1,153 @@
+#include "adapter/webhook/webhook_sender.hpp"
+
+#include <algorithm>
+#include <utility>
+
+#include <fmt/format.h>
+
+#include "adapter/aws/byte_sources.hpp"
+#include "adapter/aws/http_transport.hpp"
+#include "adapter/webhook/retry_after.hpp"
+#include "adapter/webhook/webhook_signer.hpp"
+
+namespace toq::webhook {
+
+namespace {
+
+using core::ErrorCode;
+
+constexpr std::size_t kMaxIdLength = 256;
+constexpr std::size_t kDetailBodyBytes = 256;
+
+// A 2xx body means nothing to us; drop it instead of buffering it.
+class DiscardSink final : public core::ByteSink {
+ public:
+  core::Status write(std::span<const std::byte> /*data*/) override { return {}; }
+};
+
+bool starts_with_ci(std::string_view text, std::string_view prefix) {
+  return text.size() >= prefix.size() &&
+         std::equal(prefix.begin(), prefix.end(), text.begin(), [](char a, char b) {
+           return (b >= 'A' && b <= 'Z' ? static_cast<char>(b - 'A' + 'a') : b) == a;
+         });
+}
+
+bool valid_id(std::string_view id) {
+  return !id.empty() && id.size() <= kMaxIdLength && std::ranges::all_of(id, [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-';
+  });
+}
+
+// The start of a body, printable ASCII only: a log line must not carry a receiver's binary.
+std::string printable_prefix(std::string_view body) {
+  std::string out;
+  for (const char c : body.substr(0, kDetailBodyBytes)) {
+    out.push_back(c >= ' ' && c <= '~' ? c : ' ');
+  }
+  return out;
+}
+
+}  // namespace
+
+WebhookSender::WebhookSender(WebhookSenderOptions options, WebhookSecret secret,
+                             std::unique_ptr<aws::CurlTransport> transport)
+    : options_(std::move(options)), secret_(std::move(secret)), transport_(std::move(transport)) {}
+
+WebhookSender::~WebhookSender() = default;
+WebhookSender::WebhookSender(WebhookSender&&) noexcept = default;
+WebhookSender& WebhookSender::operator=(WebhookSender&&) noexcept = default;
+
+core::Result<WebhookSender> WebhookSender::create(WebhookSenderOptions options,
+                                                  WebhookSecret secret) {
+  const std::string_view url = options.url;
+  const std::size_t scheme = starts_with_ci(url, "http://")    ? 7
+                             : starts_with_ci(url, "https://") ? 8
+                                                               : 0;
+  const bool clean = std::ranges::none_of(url, [](char c) { return c <= ' ' || c == 0x7f; });
+  if (scheme == 0 || !clean || url.size() == scheme) {
+    return core::fail(ErrorCode::kConfigInvalid,
+                      fmt::format("webhooks.url \"{}\" is not an http:// or https:// URL", url), {},
+                      "Set webhooks.url to the full URL of the receiving endpoint.");
+  }
+  if (options.connect_timeout.count() <= 0 || options.total_timeout.count() <= 0) {
+    return core::fail(ErrorCode::kConfigInvalid, "webhook timeouts must be positive");
+  }
+  aws::TransportOptions transport;
+  transport.connect_timeout = options.connect_timeout;
+  transport.request_timeout = options.total_timeout;
+  transport.low_speed_bytes = 0;  // the total timeout bounds a stalled exchange already
+  transport.max_idle_handles = 4;
+  transport.max_error_body = kDetailBodyBytes;
+  transport.user_agent = options.user_agent;
+  transport.verify_tls = options.verify_tls;
+  transport.ca_file = options.ca_file;
+  transport.retry.max_attempts = 1;  // the outbox retries, with its own schedule
+  auto curl = std::make_unique<aws::CurlTransport>(std::move(transport));
+  return WebhookSender{std::move(options), std::move(secret), std::move(curl)};
+}
+
+core::Result<DeliveryResult> WebhookSender::deliver(const WebhookEvent& event,
+                                                    core::Timestamp now) {
+  if (!valid_id(event.id)) {
+    return core::fail(ErrorCode::kInvalidRequest,
+                      fmt::format("webhook event id \"{}\" is empty, too long or not [A-Za-z0-9_-]",
+                                  printable_prefix(event.id)));
+  }
+  auto signed_headers = sign(secret_, event.id, now, event.body_json);
+  if (!signed_headers) return std::unexpected(std::move(signed_headers.error()));
+
+  aws::TransportRequest request;
+  request.method = "POST";
+  request.url = options_.url;
+  request.headers = {
+      {"Content-Type", "application/json"},
+      {std::string{kIdHeader}, signed_headers->id},
+      {std::string{kTimestampHeader}, signed_headers->timestamp},
+      {std::string{kSignatureHeader}, signed_headers->signature},
+  };
+  request.content_length = static_cast<std::int64_t>(event.body_json.size());
+  aws::MemorySource body{event.body_json};
+  DiscardSink sink;
+
+  auto response = transport_->send(request, &body, &sink);
+  DeliveryResult result;
+  if (!response) {
+    // The transport reports every network failure and timeout as STORE_UNAVAILABLE (its
+    // vocabulary is the object store's); for us that is simply a failed, retryable attempt.
+    if (response.error().code != ErrorCode::kStoreUnavailable) {
+      return std::unexpected(std::move(response.error()));
+    }
+    result.outcome = DeliveryOutcome::kFailed;
+    result.retryable = true;
+    result.detail = std::move(response.error().message);
+    return result;
+  }
+
+  result.status = response->status;
+  if (result.status >= 200 && result.status <= 299) {
+    result.outcome = DeliveryOutcome::kDelivered;
+    return result;
+  }
+  if (auto header = response->header("Retry-After")) {
+    result.retry_after = parse_retry_after(*header, now);
+  }
+  if (result.status == 410) {
+    result.outcome = DeliveryOutcome::kEndpointGone;
+    result.retryable = false;
+    result.detail = "410 Gone: the receiver asked for no more webhooks";
+    return result;
+  }
+  result.outcome = DeliveryOutcome::kFailed;
+  result.retryable = true;
+  if (result.status >= 300 && result.status <= 399) {
+    result.detail =
+        fmt::format("{} redirect to \"{}\" not followed (update webhooks.url)", result.status,
+                    printable_prefix(response->header("Location").value_or("")));
+  } else {
+    result.detail = fmt::format("HTTP {}: {}", result.status, printable_prefix(response->body));
+  }
+  return result;
+}
+
+}  // namespace toq::webhook

@@ -1,0 +1,99 @@
+#pragma once
+// Delivers one outbound webhook (api-contract.md, "Webhooks out"): one signed POST, no retries
+// here. The outbox relay owns the retries: it stores the event, calls deliver() per attempt and
+// schedules the next one with backoff.hpp.
+//
+// The request: POST <url>, Content-Type: application/json, webhook-id / webhook-timestamp /
+// webhook-signature (webhook_signer.hpp; the timestamp is the attempt's `now`), the body exactly as
+// given. Redirects are never followed. Timeouts: connect (default 5 s) and the whole exchange
+// (default 15 s, the spec recommends 15-30 s).
+//
+// How a response is judged (Standard Webhooks, "Delivery success and failure"; the contract says
+// "retried until acknowledged (2xx)"):
+// - 2xx: kDelivered.
+// - 410 Gone: kEndpointGone, not retryable. The spec says the receiver wants no more webhooks and
+//   the sender should disable the endpoint; the relay must keep the row (parked, not deleted, so an
+//   operator can replay it after fixing the URL) and log an error, not retry it forever.
+// - anything else: kFailed, retryable: every other 4xx (400, 401, 404 ...: a receiver being
+//   deployed or misconfigured recovers, and the spec retries them), 408, 429, 5xx, 3xx (the
+//   Location goes to `detail`: fix webhooks.url), a network error, a TLS error or a timeout
+//   (status 0).
+// Retry-After (delay-seconds or an HTTP date), on any non-2xx response, is returned in
+// retry_after, capped at retry_after.hpp's kMaxRetryAfter; the relay uses it as a minimum delay.
+//
+// Thread-safe: deliver() may run on several threads at once (the transport pools its handles and
+// reuses connections).
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "core/model/error.hpp"
+#include "core/model/time.hpp"
+
+#include "adapter/webhook/webhook_secret.hpp"
+
+namespace toq::aws {
+class CurlTransport;
+}
+
+namespace toq::webhook {
+
+struct WebhookSenderOptions {
+  std::string url;  // http:// or https:// (https in production: the body is signed, not encrypted)
+  std::chrono::milliseconds connect_timeout{5000};
+  std::chrono::milliseconds total_timeout{15000};  // the whole exchange, connect included
+  std::string user_agent = "toq-media-webhooks";
+  bool verify_tls = true;
+  std::string ca_file;  // empty: the system store
+};
+
+// One event as the outbox holds it.
+struct WebhookEvent {
+  std::string id;         // "msg_...", stable per event (the outbox row's event_id)
+  std::string type;       // "media.batch.ready" ...; for logs (the body carries it too)
+  std::string body_json;  // sent and signed byte for byte
+  core::Timestamp occurred_at{};
+};
+
+enum class DeliveryOutcome : std::uint8_t { kDelivered, kFailed, kEndpointGone };
+
+struct DeliveryResult {
+  DeliveryOutcome outcome = DeliveryOutcome::kFailed;
+  int status = 0;          // the HTTP status; 0 when no response came (network error, timeout)
+  bool retryable = false;  // true exactly when outcome is kFailed
+  std::optional<std::chrono::seconds> retry_after;  // the receiver's Retry-After, capped
+  std::string detail;  // for logs: the network error, the redirect target, the body's start
+
+  bool delivered() const { return outcome == DeliveryOutcome::kDelivered; }
+};
+
+class WebhookSender {
+ public:
+  // CONFIG_INVALID when the url is not an http(s) URL or a timeout is not positive.
+  static core::Result<WebhookSender> create(WebhookSenderOptions options, WebhookSecret secret);
+  ~WebhookSender();
+  WebhookSender(WebhookSender&&) noexcept;
+  WebhookSender& operator=(WebhookSender&&) noexcept;
+
+  // One attempt at `now`. Every answer of the receiver and every network failure is a
+  // DeliveryResult; an error is returned only for what retrying cannot fix on its own:
+  // INVALID_REQUEST for an event id that is empty, longer than 256 or not [A-Za-z0-9_-]
+  // (it is a header value and part of the signed content), CONFIG_INVALID for a URL curl cannot
+  // use, INTERNAL when OpenSSL or curl cannot be set up.
+  core::Result<DeliveryResult> deliver(const WebhookEvent& event, core::Timestamp now);
+
+  const WebhookSenderOptions& options() const { return options_; }
+
+ private:
+  WebhookSender(WebhookSenderOptions options, WebhookSecret secret,
+                std::unique_ptr<aws::CurlTransport> transport);
+
+  WebhookSenderOptions options_;
+  WebhookSecret secret_;
+  std::unique_ptr<aws::CurlTransport> transport_;
+};
+
+}  // namespace toq::webhook

@@ -1,0 +1,34 @@
+#pragma once
+// The outbox of outbound webhooks: events are added in the transaction that makes the change they
+// announce, and a relay delivers them later, retrying until the receiver acknowledges.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/model/error.hpp"
+#include "core/model/outbox.hpp"
+#include "core/model/time.hpp"
+
+namespace toq::core {
+
+// Contract (every adapter, checked by tests/conformance/repository_conformance.hpp):
+// - add() stores a new undelivered event due now; CONFLICT when event_id exists already (an event
+//   is announced once).
+// - due() lists up to `limit` undelivered events with next_attempt_at <= now, oldest first.
+// - mark_delivered() sets delivered_at (idempotent: a delivered event stays as it was).
+// - reschedule() counts a failed attempt: attempts + 1, next_attempt_at, last_error; a delivered
+//   event is left as it was. Both return the event; INVALID_REQUEST when no event has that id.
+class OutboxRepository {
+ public:
+  virtual ~OutboxRepository() = default;
+  virtual Result<OutboxEvent> add(std::string event_id, std::string type, std::string payload,
+                                  Timestamp now) = 0;
+  virtual Result<std::vector<OutboxEvent>> due(Timestamp now, int limit) = 0;
+  virtual Result<OutboxEvent> mark_delivered(std::int64_t id, Timestamp now) = 0;
+  virtual Result<OutboxEvent> reschedule(std::int64_t id, Timestamp next_attempt_at,
+                                         std::string last_error, Timestamp now) = 0;
+};
+
+}  // namespace toq::core

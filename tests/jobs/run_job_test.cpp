@@ -1,0 +1,372 @@
+// The RunJob use case (core/service/run_job.hpp) on the real SQLite database, the real embedded
+// store and the real media pipeline, with corpus media: a batch goes from RECEIVED to READY (or
+// FAILED with per-asset codes), the ZIP is recorded, the listing moves, the outbox gets its event;
+// transient faults release the job with backoff, expired leases are taken over, a job started too
+// often fails for good, and a retry's job writes under its own prefix and reads raw keys only.
+
+#include "core/service/run_job.hpp"
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include "core/model/object_keys.hpp"
+#include "core/service/complete_upload_batch.hpp"
+#include "core/service/create_upload_batch.hpp"
+#include "core/service/register_listing.hpp"
+#include "core/service/retry_batch.hpp"
+
+#include "adapter/media/pipeline/file_digest.hpp"
+#include "adapter/media/pipeline/pipeline.hpp"
+#include "adapter/sqlite/sqlite_database.hpp"
+#include "adapter/storage/local_object_store.hpp"
+#include "support/temp_dir.hpp"
+
+namespace toq::core {
+namespace {
+
+namespace fs = std::filesystem;
+using toq::testing::TempDir;
+
+// A clock the test moves by hand (lease expiry and backoff without sleeping).
+class ManualClock final : public Clock {
+ public:
+  Timestamp now() const override { return Timestamp(std::chrono::milliseconds(ms_.load())); }
+  void advance(std::chrono::milliseconds d) { ms_ += d.count(); }
+
+ private:
+  std::atomic<std::int64_t> ms_{1'780'000'000'000};
+};
+
+template <class T>
+T must(Result<T> r, std::string_view what = "") {
+  if (!r) {
+    throw std::runtime_error(
+        fmt::format("{}: {} {}", what, to_string(r.error().code), r.error().message));
+  }
+  return std::move(*r);
+}
+
+Principal as(Role role, std::int64_t id) {
+  return Principal{UserId{id}, role};
+}
+
+struct CorpusFile {
+  std::string name;
+  std::string media_type;
+};
+
+class RunJobTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    db_ = must(sqlite::SqliteDatabase::open({dir_ / "media.sqlite3", 5000, true}), "db");
+    storage::LocalStoreOptions options;
+    options.root = dir_ / "store";
+    options.public_base_url = "http://127.0.0.1:9";
+    options.credentials = {"test", "secret", std::nullopt};
+    options.durable = false;
+    store_ = must(storage::LocalObjectStore::open(options, clock_), "store");
+    fs::create_directories(dir_ / "work");
+    work_link_ = dir_ / "work-link";
+    fs::create_directory_symlink(dir_ / "work", work_link_);
+    processor_ = std::make_unique<media::PipelineProcessor>(
+        media::PipelineContext{.store = store_.get(),
+                               .multipart = store_.get(),
+                               .work_root = work_link_,
+                               .limits = {},
+                               .enforce_declared_orientation = true});
+  }
+
+  RunJob runner(std::string worker = "w1", std::int32_t max_attempts = 5) {
+    return RunJob(*db_, *processor_, clock_,
+                  RunJobOptions{.worker_id = std::move(worker),
+                                .lease = std::chrono::seconds(30),
+                                .max_attempts = max_attempts,
+                                .backoff = [](std::int32_t) { return std::chrono::seconds(10); },
+                                .on_claimed = {}});
+  }
+
+  // Registers listing `id`, declares the files, uploads their bytes and completes: a QUEUED job.
+  CompleteUploadBatchOutput submit(std::int64_t id, const std::vector<CorpusFile>& files) {
+    RegisterListing registrar({*db_, clock_});
+    must(registrar.upsert(
+             {as(Role::kService, 1), id, 11, 7, "RESIDENTIAL", "PENDING_PHOTO_PROCESSING"}),
+         "listing");
+    ManifestInput manifest;
+    manifest.listing_identity_id = id;
+    std::vector<media::FileDigest> digests;
+    std::int64_t seq = 0;
+    for (const auto& f : files) {
+      const auto path = fs::path(TOQ_CORPUS_DIR) / f.name;
+      auto d = must(media::sha256_of_file(path), "digest");
+      FileDeclarationInput in;
+      in.client_id = f.name;
+      in.media_type = f.media_type;
+      in.filename = f.name;
+      in.content_type = f.media_type.starts_with("VIDEO") ? "video/mp4" : "image/jpeg";
+      in.bytes = d.bytes;
+      in.checksum_sha256 = d.base64;
+      in.title = f.name;
+      in.sequence = ++seq;
+      manifest.files.push_back(in);
+      digests.push_back(d);
+    }
+    CreateUploadBatchOptions options;
+    CreateUploadBatch creator({*db_, *store_, *store_, clock_}, options);
+    auto created = must(creator.run({as(Role::kPhotographer, 7), manifest}), "create");
+    for (std::size_t i = 0; i < files.size(); ++i) {
+      auto source = must(media::open_file_source(fs::path(TOQ_CORPUS_DIR) / files[i].name));
+      PutOptions put;
+      put.content_length = digests[i].bytes;
+      put.checksum_sha256 = digests[i].base64;
+      must(store_->put(raw_key(created.listing_id, created.batch_id, created.files[i].asset_id),
+                       *source, put),
+           "upload");
+    }
+    CompleteUploadBatch completer({*db_, *store_, *store_, clock_});
+    return must(completer.run({as(Role::kPhotographer, 7), id, created.batch_id.value, {}}),
+                "complete");
+  }
+
+  Batch batch(BatchId id) {
+    return *must(db_->transact([&](UnitOfWork& u) { return u.batches().find(id); }));
+  }
+  std::vector<Job> jobs(BatchId id) {
+    return must(db_->transact([&](UnitOfWork& u) { return u.jobs().list_by_batch(id); }));
+  }
+  std::vector<Asset> assets(BatchId id) {
+    return must(db_->transact([&](UnitOfWork& u) { return u.assets().list_by_batch(id); }));
+  }
+  std::vector<OutboxEvent> outbox() {
+    return must(db_->transact([&](UnitOfWork& u) { return u.outbox().due(clock_.now(), 100); }));
+  }
+  std::string listing_status(std::int64_t id) {
+    return (*must(db_->transact([&](UnitOfWork& u) { return u.listings().find(ListingId{id}); })))
+        .status;
+  }
+
+  TempDir dir_;
+  ManualClock clock_;
+  std::unique_ptr<Database> db_;
+  std::unique_ptr<storage::LocalObjectStore> store_;
+  fs::path work_link_;
+  std::unique_ptr<media::PipelineProcessor> processor_;
+};
+
+TEST_F(RunJobTest, BatchBecomesReadyWithZipListingMovedAndEvent) {
+  auto done = submit(28, {{"jpeg_baseline.jpg", "PHOTO_HORIZONTAL"},
+                          {"jpeg_progressive.jpg", "PHOTO_VERTICAL"},
+                          {"video_no_audio.mp4", "VIDEO_HORIZONTAL"}});
+  std::vector<AssetId> recorded;
+  auto report =
+      must(runner().run_next([&](const AssetWorkResult& r) { recorded.push_back(r.asset); }));
+  ASSERT_TRUE(report.has_value());
+  EXPECT_EQ(report->end, JobRunReport::End::kSucceeded);
+  EXPECT_EQ(report->assets_ready, 3);
+  EXPECT_EQ(recorded.size(), 3u);
+
+  EXPECT_EQ(batch(done.batch_id).status, BatchStatus::kReady);
+  auto all = jobs(done.batch_id);
+  ASSERT_EQ(all.size(), 1u) << "one job per completion";
+  const auto& job = all.front();
+  EXPECT_EQ(job.status, JobStatus::kSucceeded);
+  ASSERT_TRUE(job.started_at.has_value());
+  ASSERT_TRUE(job.completed_at.has_value());
+  ASSERT_TRUE(job.archive.has_value()) << "a READY batch always has its ZIP";
+  EXPECT_EQ(job.archive->key, archive_key(ListingId{28}, done.batch_id, job.id));
+  auto zip = must(store_->head(job.archive->key));
+  ASSERT_TRUE(zip.has_value());
+  EXPECT_EQ(zip->size, job.archive->bytes);
+  for (const auto& a : assets(done.batch_id)) {
+    EXPECT_EQ(a.status, AssetStatus::kReady);
+    EXPECT_EQ(a.job_id, job.id);
+    auto renditions =
+        must(db_->transact([&](UnitOfWork& u) { return u.assets().renditions(a.id, job.id); }));
+    EXPECT_FALSE(renditions.empty());
+    for (const auto& r : renditions) {
+      EXPECT_TRUE(r.key.starts_with(job_output_prefix(ListingId{28}, done.batch_id, job.id)));
+      EXPECT_TRUE(must(store_->head(r.key)).has_value()) << r.key;
+    }
+  }
+  EXPECT_EQ(listing_status(28), "PENDING_OWNER_APPROVAL");
+  auto events = outbox();
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].type, "media.batch.ready");
+  EXPECT_EQ(events[0].event_id, fmt::format("msg_job{}_ready", job.id.value));
+  EXPECT_NE(events[0].payload.find(R"("listingStatus":"PENDING_OWNER_APPROVAL")"),
+            std::string::npos)
+      << events[0].payload;
+  EXPECT_NE(events[0].payload.find(fmt::format(R"("batchId":{})", done.batch_id.value)),
+            std::string::npos);
+  // Nothing else is due.
+  EXPECT_FALSE(must(runner().run_next()).has_value());
+}
+
+TEST_F(RunJobTest, OneBadFileFailsTheBatchWithItsCodeAndLeavesTheListing) {
+  auto done = submit(
+      29, {{"jpeg_baseline.jpg", "PHOTO_HORIZONTAL"}, {"jpeg_truncated.jpg", "PHOTO_HORIZONTAL"}});
+  auto report = must(runner().run_next());
+  ASSERT_TRUE(report.has_value());
+  EXPECT_EQ(report->end, JobRunReport::End::kFailed);
+  EXPECT_EQ(report->assets_ready, 1);
+  EXPECT_EQ(report->assets_failed, 1);
+  EXPECT_EQ(batch(done.batch_id).status, BatchStatus::kFailed);
+  auto job = jobs(done.batch_id).front();
+  EXPECT_EQ(job.status, JobStatus::kFailed);
+  EXPECT_TRUE(job.started_at.has_value());
+  EXPECT_EQ(job.error_code, ErrorCode::kCorruptMedia);
+  EXPECT_FALSE(job.archive.has_value());
+  for (const auto& a : assets(done.batch_id)) {
+    if (a.declared.client_id == "jpeg_truncated.jpg") {
+      ASSERT_EQ(a.status, AssetStatus::kFailed);
+      ASSERT_TRUE(a.failure.has_value());
+      EXPECT_EQ(a.failure->code, ErrorCode::kCorruptMedia);
+      EXPECT_FALSE(a.failure->hint.empty());
+    } else {
+      EXPECT_EQ(a.status, AssetStatus::kReady);
+    }
+  }
+  EXPECT_EQ(listing_status(29), "PENDING_PHOTO_PROCESSING");
+  auto events = outbox();
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].type, "media.batch.failed");
+}
+
+TEST_F(RunJobTest, TransientFaultReleasesWithBackoffThenSucceeds) {
+  auto done = submit(30, {{"jpeg_baseline.jpg", "PHOTO_HORIZONTAL"}});
+  // The work directory vanishes (a disk fault): an infrastructure error, not the photo's fault.
+  fs::remove(work_link_);
+  { std::ofstream(work_link_) << "not a directory"; }
+  auto first = must(runner().run_next());
+  ASSERT_TRUE(first.has_value());
+  EXPECT_EQ(first->end, JobRunReport::End::kReleased);
+  ASSERT_TRUE(first->error.has_value());
+  auto job = jobs(done.batch_id).front();
+  EXPECT_EQ(job.status, JobStatus::kQueued);
+  EXPECT_EQ(job.attempt, 1);
+  EXPECT_EQ(job.available_at, clock_.now() + std::chrono::seconds(10));
+  EXPECT_TRUE(job.started_at.has_value()) << "a released job keeps its start time";
+  // Not due before its backoff.
+  EXPECT_FALSE(must(runner().run_next()).has_value());
+  fs::remove(work_link_);
+  fs::create_directory_symlink(dir_ / "work", work_link_);
+  clock_.advance(std::chrono::seconds(10));
+  auto second = must(runner().run_next());
+  ASSERT_TRUE(second.has_value());
+  EXPECT_EQ(second->end, JobRunReport::End::kSucceeded);
+  EXPECT_EQ(second->attempt, 2);
+  EXPECT_EQ(batch(done.batch_id).status, BatchStatus::kReady);
+  EXPECT_EQ(jobs(done.batch_id).size(), 1u);
+}
+
+TEST_F(RunJobTest, ExpiredLeaseIsTakenOverAndAlreadyRecordedAssetsAreKept) {
+  auto done = submit(
+      31, {{"jpeg_baseline.jpg", "PHOTO_HORIZONTAL"}, {"jpeg_exif_gps.jpg", "PHOTO_HORIZONTAL"}});
+  // A worker claimed the job, recorded the first asset and died (its lease never renewed).
+  auto claimed = *must(db_->transact([&](UnitOfWork& u) {
+    return u.jobs().claim_next("dead", clock_.now() + std::chrono::seconds(30), clock_.now());
+  }));
+  must(db_->transact([&](UnitOfWork& u) {
+    return u.batches().transition(done.batch_id, BatchStatus::kReceived, BatchStatus::kProcessing,
+                                  clock_.now());
+  }));
+  auto first_asset = assets(done.batch_id).front();
+  must(db_->transact([&](UnitOfWork& u) {
+    return u.assets().mark_processing(first_asset.id, claimed.id, clock_.now());
+  }));
+  auto outcome = must(processor_->process_asset(
+      AssetWork{.listing = ListingId{31},
+                .batch = done.batch_id,
+                .job = claimed.id,
+                .asset = first_asset.id,
+                .declared = first_asset.declared,
+                .raw_key = raw_key(ListingId{31}, done.batch_id, first_asset.id)}));
+  must(db_->transact([&](UnitOfWork& u) {
+    return u.assets().mark_ready(first_asset.id, claimed.id, outcome.facts, outcome.renditions,
+                                 clock_.now());
+  }));
+  // While the lease holds, nobody else takes the job.
+  EXPECT_FALSE(must(runner("w2").run_next()).has_value());
+  clock_.advance(std::chrono::seconds(31));
+  std::vector<AssetId> processed;
+  auto report =
+      must(runner("w2").run_next([&](const AssetWorkResult& r) { processed.push_back(r.asset); }));
+  ASSERT_TRUE(report.has_value());
+  EXPECT_EQ(report->end, JobRunReport::End::kSucceeded);
+  EXPECT_EQ(report->attempt, 2);
+  ASSERT_EQ(processed.size(), 1u) << "the asset the dead worker recorded is not processed again";
+  EXPECT_NE(processed.front(), first_asset.id);
+  auto all = jobs(done.batch_id);
+  ASSERT_EQ(all.size(), 1u);
+  EXPECT_EQ(all[0].started_at, claimed.started_at) << "started_at is the first start";
+}
+
+TEST_F(RunJobTest, JobStartedTooOftenFailsForGood) {
+  auto done = submit(32, {{"jpeg_baseline.jpg", "PHOTO_HORIZONTAL"}});
+  // Two workers died holding it (their leases expired).
+  for (int i = 0; i < 2; ++i) {
+    ASSERT_TRUE(must(db_->transact([&](UnitOfWork& u) {
+                  return u.jobs().claim_next("dead", clock_.now() + std::chrono::seconds(5),
+                                             clock_.now());
+                })).has_value());
+    clock_.advance(std::chrono::seconds(6));
+  }
+  auto report = must(runner("w3", /*max_attempts=*/2).run_next());
+  ASSERT_TRUE(report.has_value());
+  EXPECT_EQ(report->end, JobRunReport::End::kFailed);
+  EXPECT_EQ(batch(done.batch_id).status, BatchStatus::kFailed);
+  auto a = assets(done.batch_id).front();
+  ASSERT_TRUE(a.failure.has_value());
+  EXPECT_EQ(a.failure->code, ErrorCode::kProcessingTimeout);
+  auto job = jobs(done.batch_id).front();
+  EXPECT_EQ(job.status, JobStatus::kFailed);
+  EXPECT_TRUE(job.started_at.has_value() && job.completed_at.has_value());
+}
+
+TEST_F(RunJobTest, RetryOfAReadyBatchWritesUnderItsOwnPrefixFromRawKeysOnly) {
+  auto done = submit(33, {{"jpeg_baseline.jpg", "PHOTO_HORIZONTAL"}});
+  ASSERT_EQ(must(runner().run_next())->end, JobRunReport::End::kSucceeded);
+  const auto first = jobs(done.batch_id).front();
+  const auto asset_id = assets(done.batch_id).front().id;
+  auto first_renditions =
+      must(db_->transact([&](UnitOfWork& u) { return u.assets().renditions(asset_id, first.id); }));
+  std::map<std::string, std::string> before;
+  for (const auto& r : first_renditions) before[r.key] = r.sha256_hex;
+
+  RetryBatch retrier({*db_, clock_});
+  auto retried = must(retrier.run({as(Role::kPhotographer, 7), 33, done.batch_id.value}), "retry");
+  for (const auto& key : retried.input_keys) {
+    EXPECT_TRUE(raw_input_key(key, ListingId{33}, done.batch_id).has_value()) << key;
+  }
+  auto report = must(runner().run_next());
+  ASSERT_TRUE(report.has_value());
+  EXPECT_EQ(report->end, JobRunReport::End::kSucceeded);
+  auto all = jobs(done.batch_id);
+  ASSERT_EQ(all.size(), 2u);
+  const auto& second = all.back();
+  EXPECT_EQ(second.run, 2);
+  ASSERT_TRUE(second.archive.has_value());
+  EXPECT_TRUE(
+      second.archive->key.starts_with(job_output_prefix(ListingId{33}, done.batch_id, second.id)));
+  auto second_renditions = must(
+      db_->transact([&](UnitOfWork& u) { return u.assets().renditions(asset_id, second.id); }));
+  for (const auto& r : second_renditions) {
+    EXPECT_TRUE(r.key.starts_with(job_output_prefix(ListingId{33}, done.batch_id, second.id)))
+        << r.key;
+    EXPECT_EQ(before.count(r.key), 0u) << "the retry overwrote the first job's output " << r.key;
+  }
+  // The first job's outputs are untouched.
+  for (const auto& [key, sha] : before) {
+    EXPECT_TRUE(must(store_->head(key)).has_value()) << key;
+  }
+  EXPECT_EQ(batch(done.batch_id).status, BatchStatus::kReady);
+}
+
+}  // namespace
+}  // namespace toq::core
