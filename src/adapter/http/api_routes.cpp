@@ -231,6 +231,11 @@ void mount_api_routes(HttpServer& server, ApiOptions options) {
       api->options.metrics->http_request(req.method.empty() ? "UNKNOWN" : req.method,
                                          api->options.route_templates.match(req.path), res.status,
                                          seconds);
+      // A batch is created exactly when the create route answers 201.
+      if (res.status == 201 && req.method == "POST" &&
+          req.path == "/api/v2/listings/media/uploads") {
+        api->options.metrics->media_batch_created();
+      }
     }
     if (!api->options.hooks.access_log) return;
     AccessLogEntry entry;

@@ -1,5 +1,8 @@
 #include "adapter/media/pipeline/steps/store_outputs.hpp"
 
+#include <algorithm>
+#include <array>
+
 #include <fmt/format.h>
 
 #include "core/model/object_keys.hpp"
@@ -22,9 +25,26 @@ std::string_view content_type_of(std::string_view format) {
   return "application/octet-stream";
 }
 
+namespace {
+
+// The contract lists variants small to large (thumbnail, small, medium, large; poster, 720p,
+// 1080p), JPEG before WebP: renditions are recorded, and so listed, in that order.
+int rank_of(const OutputFile& f) {
+  static constexpr std::array<std::string_view, 7> kNames = {
+      "thumbnail", "small", "medium", "large", "poster", "720p", "1080p"};
+  const auto it = std::find(kNames.begin(), kNames.end(), f.name);
+  const int name = static_cast<int>(it - kNames.begin());
+  return name * 2 + (f.format == "webp" ? 1 : 0);
+}
+
+}  // namespace
+
 StepResult store_outputs(const PipelineContext& context, AssetRun& run) {
   const auto& t = run.task;
   run.renditions.clear();
+  std::stable_sort(
+      run.outputs.begin(), run.outputs.end(),
+      [](const OutputFile& a, const OutputFile& b) { return rank_of(a) < rank_of(b); });
   for (const auto& file : run.outputs) {
     auto digest = sha256_of_file(file.path);
     if (!digest) {
