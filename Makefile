@@ -2,7 +2,7 @@
 PRESET ?= ci
 JOBS ?= $(shell nproc)
 
-.PHONY: run test deps build release asan lint format format-check clean
+.PHONY: run test deps build release asan bench lint format format-check clean
 
 deps:
 	./scripts/install-deps.sh
@@ -24,6 +24,13 @@ run: deps
 
 asan:
 	$(MAKE) test PRESET=asan
+
+# Benchmarks (bench/): each prints the code's time next to a reference's, measured in the same run.
+bench: deps
+	cmake --preset release
+	cmake --build --preset release -j $(JOBS) --target toq_photo_renditions_bench
+	./scripts/make-corpus.sh build/release/corpus
+	./build/release/bench/toq_photo_renditions_bench
 
 lint: build
 	./scripts/lint.sh build/$(PRESET)
