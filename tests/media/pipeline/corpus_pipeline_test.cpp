@@ -179,7 +179,13 @@ std::set<std::string> metadata_groups(const fs::path& file) {
   const auto r = run_capture(fmt::format("exiftool -json -G -a {}", shell_quote(file.string())),
                              testing::Stderr::kDiscard);
   std::set<std::string> groups;
-  for (const auto& [key, value] : json::parse(r.output)[0].items()) {
+  // Kept in a variable: a range-for over items() of a temporary's element would dangle.
+  const auto parsed = json::parse(r.output, nullptr, false);
+  if (!parsed.is_array() || parsed.empty() || !parsed[0].is_object()) {
+    ADD_FAILURE() << "exiftool gave no JSON for " << file << ": " << r.output;
+    return groups;
+  }
+  for (const auto& [key, value] : parsed[0].items()) {
     const auto colon = key.find(':');
     if (colon != std::string::npos) {
       groups.insert(key.substr(0, colon));
