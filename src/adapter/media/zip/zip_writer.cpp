@@ -12,8 +12,8 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <fmt/core.h>
-#include <openssl/evp.h>
 
+#include "adapter/aws/crypto.hpp"
 #include "adapter/media/zip/archive_upload.hpp"
 #include "adapter/media/zip/entry_names.hpp"
 
@@ -28,12 +28,8 @@ struct ArchiveFree {
 struct EntryFree {
   void operator()(archive_entry* e) const { archive_entry_free(e); }
 };
-struct DigestFree {
-  void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
-};
 using ArchivePtr = std::unique_ptr<archive, ArchiveFree>;
 using EntryPtr = std::unique_ptr<archive_entry, EntryFree>;
-using DigestPtr = std::unique_ptr<EVP_MD_CTX, DigestFree>;
 
 constexpr std::size_t kMaxPipeBytes = 8U << 20U;
 // Generous per-entry overhead (headers, descriptor, central directory) for sizing parts.
@@ -43,7 +39,7 @@ constexpr std::int64_t kEntryOverhead = 512;
 // is kept so that the caller reports it rather than libarchive's generic "write failed".
 struct Output {
   ArchiveUpload* upload = nullptr;
-  EVP_MD_CTX* sha = nullptr;
+  aws::Digest* sha = nullptr;
   std::int64_t bytes = 0;
   std::optional<core::Error> error;
 };
@@ -52,8 +48,8 @@ la_ssize_t write_callback(archive* /*a*/, void* client, const void* buffer, size
   auto& out = *static_cast<Output*>(client);
   if (out.error) return -1;
   const std::span<const std::byte> data{static_cast<const std::byte*>(buffer), length};
-  if (EVP_DigestUpdate(out.sha, data.data(), data.size()) != 1) {
-    out.error = core::make_error(ErrorCode::kInternal, "SHA-256 update failed");
+  if (auto hashed = out.sha->update(data); !hashed) {
+    out.error = std::move(hashed.error());
     return -1;
   }
   if (auto st = out.upload->write(data); !st) {
@@ -130,17 +126,6 @@ core::Status validate(const std::vector<ZipInput>& inputs, const ZipOptions& opt
   return {};
 }
 
-std::string hex(std::span<const unsigned char> bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (const unsigned char b : bytes) {
-    out.push_back(kDigits[b >> 4U]);
-    out.push_back(kDigits[b & 0x0FU]);
-  }
-  return out;
-}
-
 core::Error archive_failure(archive* a, std::string_view what) {
   const char* text = archive_error_string(a);
   return core::make_error(ErrorCode::kInternal,
@@ -215,10 +200,8 @@ core::Result<ZipResult> write_zip(core::ObjectStore& store, core::MultipartStore
                                   const ZipOptions& options) {
   if (auto st = validate(inputs, options); !st) return std::unexpected(std::move(st.error()));
 
-  DigestPtr sha{EVP_MD_CTX_new()};
-  if (!sha || EVP_DigestInit_ex(sha.get(), EVP_sha256(), nullptr) != 1) {
-    return core::fail(ErrorCode::kInternal, "SHA-256 init failed");
-  }
+  auto sha = aws::Digest::create(aws::Digest::Kind::kSha256);
+  if (!sha) return std::unexpected(std::move(sha.error()));
 
   core::PutOptions put_options;
   put_options.content_type = options.content_type;
@@ -240,7 +223,7 @@ core::Result<ZipResult> write_zip(core::ObjectStore& store, core::MultipartStore
     upload = start_streamed_put(store, std::string{key}, put_options, pipe);
   }
 
-  Output output{upload.get(), sha.get(), 0, std::nullopt};
+  Output output{upload.get(), &*sha, 0, std::nullopt};
   const auto abandon = [&](core::Error error) {
     if (auto st = upload->abort(); !st) {
       error.message +=
@@ -250,11 +233,8 @@ core::Result<ZipResult> write_zip(core::ObjectStore& store, core::MultipartStore
   };
   if (auto st = write_archive(output, inputs, options); !st) return abandon(std::move(st.error()));
 
-  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-  unsigned int digest_length = 0;
-  if (EVP_DigestFinal_ex(sha.get(), digest.data(), &digest_length) != 1) {
-    return abandon(core::make_error(ErrorCode::kInternal, "SHA-256 final failed"));
-  }
+  auto digest = sha->finish();
+  if (!digest) return abandon(std::move(digest.error()));
   auto object = upload->complete();  // aborts by itself on failure
   if (!object) return std::unexpected(std::move(object.error()));
   if (object->size != output.bytes) {
@@ -266,7 +246,7 @@ core::Result<ZipResult> write_zip(core::ObjectStore& store, core::MultipartStore
   }
   ZipResult result;
   result.bytes = output.bytes;
-  result.sha256_hex = hex(std::span{digest.data(), digest_length});
+  result.sha256_hex = aws::hex_lower(*digest);
   result.entries = static_cast<std::int64_t>(inputs.size());
   result.object = std::move(*object);
   return result;
