@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { StateMachine } from 'aws-local-stepfunctions';
-import type { EventLog } from 'aws-local-stepfunctions';
+
 import { deployDir } from './contract';
 
 export const aslPath = path.join(deployDir, 'statemachine', 'media-batch.asl.json');
@@ -36,7 +36,7 @@ export function allStates(definition: any, prefix = ''): Array<{ name: string; p
 export interface RunOutcome {
   output?: unknown;
   error?: Error;
-  events: EventLog[];
+  events: any[];
 }
 
 export async function runLocally(definition: object, input: unknown, handlers: Record<string, (i: any) => Promise<any>>): Promise<RunOutcome> {
@@ -48,7 +48,7 @@ export async function runLocally(definition: object, input: unknown, handlers: R
       retryIntervalOverrides: Object.fromEntries(retryStates.map((n) => [n, 0])),
     },
   });
-  const events: EventLog[] = [];
+  const events: any[] = [];
   const collect = (async () => {
     for await (const e of execution.eventLogs) events.push(e);
   })();

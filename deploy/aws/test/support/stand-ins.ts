@@ -68,7 +68,7 @@ export type ArchiveBehaviour =
 
 export interface Invocation {
   state: string;
-  input: unknown;       // the task payload (the Lambda Payload, or the parsed TOQ_MEDIA_TASK_INPUT)
+  input: any;           // the task payload (the Lambda Payload, or the parsed TOQ_MEDIA_TASK_INPUT)
   inputBytes: number;   // its size as sent (for ECS: the whole container override)
 }
 
