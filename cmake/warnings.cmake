@@ -12,9 +12,14 @@ if(TOQ_SANITIZE)
   target_link_options(toq_flags INTERFACE -fsanitize=address,undefined)
 endif()
 
-# toq_test(NAME SOURCES... LIBS ...): one GoogleTest executable registered with CTest.
+# toq_test(NAME SOURCES... LIBS ...): one GoogleTest executable registered with CTest. With
+# TOQ_BUILD_TESTS off the target still exists (callers set properties on it) but is never built.
 function(toq_test name)
   cmake_parse_arguments(ARG "" "" "SOURCES;LIBS;LABELS" ${ARGN})
+  if(NOT TOQ_BUILD_TESTS)
+    add_executable(${name} EXCLUDE_FROM_ALL ${ARG_SOURCES})
+    return()
+  endif()
   add_executable(${name} ${ARG_SOURCES})
   target_link_libraries(${name} PRIVATE toq_flags ${ARG_LIBS} GTest::gtest GTest::gmock GTest::gtest_main)
   include(GoogleTest)
