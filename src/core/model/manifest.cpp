@@ -327,8 +327,11 @@ Error make_manifest_error(std::vector<FieldError> errors) {
 std::map<MediaType, std::set<std::string>> ManifestLimits::default_content_types() {
   const std::set<std::string> photos = {"image/jpeg", "image/png",  "image/heic",
                                         "image/heif", "image/webp", "image/tiff"};
-  const std::set<std::string> videos = {"video/mp4", "video/quicktime", "video/x-m4v", "video/webm",
-                                        "video/x-matroska"};
+  // Every container the pipeline processes (media/video: MP4/MOV, Matroska/WebM, AVI, MPEG-PS/TS):
+  // refusing AVI and MPEG here would turn away files it handles (older cameras, camcorders).
+  const std::set<std::string> videos = {"video/mp4",  "video/quicktime",  "video/x-m4v",
+                                        "video/webm", "video/x-matroska", "video/x-msvideo",
+                                        "video/mpeg", "video/mp2t"};
   return {
       {MediaType::kPhotoVertical, photos},           {MediaType::kPhotoHorizontal, photos},
       {MediaType::kVideoVertical, videos},           {MediaType::kVideoHorizontal, videos},

@@ -407,8 +407,9 @@ TEST(ValidateManifest, MediaTypeMissingFromAllowedContentTypesAdmitsNothing) {
 TEST(DefaultContentTypes, MatchTheContract) {
   const std::set<std::string> photos = {"image/jpeg", "image/png",  "image/heic",
                                         "image/heif", "image/webp", "image/tiff"};
-  const std::set<std::string> videos = {"video/mp4", "video/quicktime", "video/x-m4v", "video/webm",
-                                        "video/x-matroska"};
+  const std::set<std::string> videos = {"video/mp4",  "video/quicktime",  "video/x-m4v",
+                                        "video/webm", "video/x-matroska", "video/x-msvideo",
+                                        "video/mpeg", "video/mp2t"};
   const auto d = ManifestLimits::default_content_types();
   ASSERT_EQ(d.size(), kAllMediaTypes.size());
   EXPECT_EQ(d.at(MediaType::kPhotoVertical), photos);
