@@ -18,10 +18,10 @@ done < <(grep -rnE '^\s*#\s*include\s*<' "$root/src/core" \
 
 # Adapters never include the composition root, and include another adapter only along the edges
 # listed here (the embedded store signs and verifies with the SigV4 code; the HTTP server mounts
-# the store's request handler).
+# the store's and the web bundle's request handlers).
 declare -A allowed=(
   [storage]="aws"
-  [http]="storage aws"
+  [http]="storage aws web"
   [media]="aws"
   [webhook]="aws"
 )

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # `make run`: starts `toq-media serve` with the embedded default (SQLite, local store, worker
-# processes) in ./var, registers a demo listing, and prints where to go and the tokens to use.
+# processes) in ./var, registers a demo listing, and prints where to go: the upload page and the
+# gallery with a token already in their URL (in the fragment, which never reaches a server log),
+# /docs, and the tokens of each role.
 # Ctrl-C (or SIGTERM) stops the server cleanly: it lets requests in flight and the workers' files
 # in hand finish within server.shutdownGraceSeconds.
 set -euo pipefail
@@ -53,10 +55,13 @@ cat <<INFO
 
 toq-media is running (embedded mode: SQLite, local store and worker processes in $data_dir)
 
-  API        $base/api/v2/...
-  API docs   $base/docs            (OpenAPI document: $base/openapi.json)
-  health     $base/healthz  $base/readyz  $base/metrics
-  log        $log
+  Upload page  $base/ui/upload?listing=$listing#token=$photographer_token
+  Gallery      $base/ui/gallery?listing=$listing#token=$owner_token
+  API docs     $base/docs#token=$photographer_token
+               (Swagger UI: "Try it out" with the photographer's token; OpenAPI: $base/openapi.json)
+  API          $base/api/v2/...
+  health       $base/healthz  $base/readyz  $base/metrics
+  log          $log
 
 Demo listing $listing: photographer 7, owner 11, status PENDING_PHOTO_PROCESSING.
 Tokens (24 h; send as "Authorization: Bearer <token>"):

@@ -592,6 +592,9 @@ std::vector<KeySpec> build_table() {
       [](std::string_view item) { return to_lower(item); },
       [](const std::string& v) { return is_origin(v); }));
 
+  t.push_back(path_key(
+      "web.root", [](auto& c) -> auto& { return c.web.root; }, "/usr/share/toq-media/web", false));
+
   t.push_back(string_key(
       "webhooks.url", [](auto& c) -> auto& { return c.webhooks.url; },
       "https://platform.toq.example/hooks/media", optional_url_ok,

@@ -157,6 +157,13 @@ struct CorsConfig {
   friend bool operator==(const CorsConfig&, const CorsConfig&) = default;
 };
 
+struct WebConfig {
+  // The built web bundle (upload page, gallery, /docs); empty = the folder "web" beside the
+  // toq-media executable, where the build puts it.
+  std::filesystem::path root;
+  friend bool operator==(const WebConfig&, const WebConfig&) = default;
+};
+
 struct WebhooksConfig {
   std::string url;     // empty = no outgoing webhooks
   std::string secret;  // secret; required when url is set
@@ -178,6 +185,7 @@ struct Config {
   UploadsConfig uploads;
   ProcessingConfig processing;
   CorsConfig cors;
+  WebConfig web;
   WebhooksConfig webhooks;
   LogConfig log;
   friend bool operator==(const Config&, const Config&) = default;

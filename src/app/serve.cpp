@@ -27,9 +27,11 @@
 #include "adapter/http/http_server.hpp"
 #include "adapter/http/ops_routes.hpp"
 #include "adapter/http/storage_routes.hpp"
+#include "adapter/http/web_routes.hpp"
 #include "adapter/storage/content_disposition.hpp"
 #include "adapter/storage/local_object_store.hpp"
 #include "adapter/storage/storage_request_handler.hpp"
+#include "adapter/web/static_files.hpp"
 #include "adapter/webhook/webhook_secret.hpp"
 #include "adapter/webhook/webhook_sender.hpp"
 #include "app/commands.hpp"
@@ -105,6 +107,36 @@ http::ServerOptions server_options(const std::string& host, int port, const MapE
     out.write_timeout = out.read_timeout;
   }
   return out;
+}
+
+// "scheme://host[:port]" of a URL, or "" when it has none.
+std::string origin_of(std::string_view url) {
+  const auto scheme = url.find("://");
+  if (scheme == std::string_view::npos) return {};
+  const auto end = url.find_first_of("/?#", scheme + 3);
+  return std::string{url.substr(0, end)};
+}
+
+// The pages' Content-Security-Policy: scripts, styles and workers from this origin only (no
+// inline script, no eval; 'wasm-unsafe-eval' for the SHA-256 WebAssembly), and network, images
+// and media from this origin and the object store's (presigned uploads and downloads).
+std::string page_security_policy(const std::string& store_origin) {
+  const std::string store = store_origin.empty() ? "" : " " + store_origin;
+  return fmt::format(
+      "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; "
+      "img-src 'self' data: blob:{0}; media-src 'self' blob:{0}; connect-src 'self'{0}; "
+      "worker-src 'self'; font-src 'self'; manifest-src 'self'; base-uri 'none'; "
+      "form-action 'none'; frame-ancestors 'none'",
+      store);
+}
+
+// web.root, or the folder "web" beside this executable (where the build puts the bundle).
+std::filesystem::path web_root(const Config& config) {
+  if (!config.web.root.empty()) return config.web.root;
+  std::error_code ec;
+  const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) return "web";
+  return self.parent_path() / "web";
 }
 
 }  // namespace
@@ -206,6 +238,7 @@ int command_serve(const cli::ServeOptions& options) {
   api.hooks.access_log = [](const http::AccessLogEntry& e) {
     log::info("request", {{"method", e.method},
                           {"path", e.path},
+                          {"query", e.query},
                           {"status", e.status},
                           {"duration_ms", e.duration_ms},
                           {"request_id", e.request_id}});
@@ -224,6 +257,21 @@ int command_serve(const cli::ServeOptions& options) {
   api.route_templates = http::RouteTemplates{http::openapi_path_templates()};
   http::mount_api_routes(*server, std::move(api));
   http::mount_ops_routes(*server, metrics);
+
+  // The upload page, the gallery and /docs. The store's origin comes from a URL its signer makes,
+  // so the policy follows whatever storage is configured (local publicBaseUrl, S3, an endpoint).
+  std::string store_origin;
+  if (auto probe = storage->signer->presign_get("toq-media/csp-probe", {})) {
+    store_origin = origin_of(probe->url);
+  }
+  const web::StaticFileHandler web_handler{web::StaticSiteConfig{
+      .root = web_root(*config), .content_security_policy = page_security_policy(store_origin)}};
+  if (!web_handler.has_file("ui/upload/index.html")) {
+    log::warn("web bundle missing: /ui and /docs answer 404",
+              {{"web_root", web_handler.config().root.string()},
+               {"hint", "build it (make build, target toq_web_bundle) or set web.root"}});
+  }
+  http::mount_web_routes(*server, web_handler);
 
   std::unique_ptr<storage::StorageRequestHandler> storage_handler;
   if (storage->local) {

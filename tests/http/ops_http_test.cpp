@@ -199,21 +199,63 @@ TEST_F(OpsHttpTest, OpenApiJsonIsServedWithoutAuthAndDescribesEveryContractRoute
         "/api/v2/listings/media/uploads/urls", "/api/v2/listings/media/uploads/complete",
         "/api/v2/listings/media/uploads/retry", "/api/v2/listings/media/status",
         "/api/v2/listings/media/downloads", "/api/v2/listings/media/callback", "/healthz",
-        "/readyz", "/metrics", "/openapi.json", "/docs", "/storage/{key}"}) {
+        "/readyz", "/metrics", "/openapi.json", "/docs", "/ui/upload", "/ui/gallery",
+        "/ui/assets/{file}", "/storage/{key}"}) {
     EXPECT_TRUE(doc.at("paths").contains(path)) << path;
   }
   EXPECT_EQ(doc.at("components").at("securitySchemes").at("bearerJwt").at("scheme"), "bearer");
 }
 
-TEST_F(OpsHttpTest, DocsPageIsSelfContained) {
+// The web bundle (web/, built beside the binary): /docs, /ui/upload and /ui/gallery.
+TEST_F(OpsHttpTest, DocsPageIsSwaggerUiFromTheBundleWithoutExternalResources) {
   const auto r = call(*server_, "GET", "/docs");
   ASSERT_EQ(r.status, 200);
   EXPECT_NE(r.header("content-type").find("text/html"), std::string::npos);
-  EXPECT_NE(r.body.find("fetch(\"/openapi.json\")"), std::string::npos);
   // Nothing is loaded from elsewhere: no absolute URL, and the CSP forbids it anyway.
   EXPECT_EQ(r.body.find("http://"), std::string::npos);
   EXPECT_EQ(r.body.find("https://"), std::string::npos);
-  EXPECT_NE(r.header("content-security-policy").find("default-src 'none'"), std::string::npos);
+  const auto csp = r.header("content-security-policy");
+  EXPECT_NE(csp.find("default-src 'none'"), std::string::npos) << csp;
+  EXPECT_NE(csp.find("script-src 'self' 'wasm-unsafe-eval';"), std::string::npos) << csp;
+  EXPECT_EQ(csp.find("unsafe-inline"), std::string::npos) << csp;
+  EXPECT_EQ(csp.find("unsafe-eval'"), csp.find("wasm-unsafe-eval'") + 5) << csp;
+  EXPECT_EQ(r.header("referrer-policy"), "no-referrer");
+  // Its script is a content-hashed bundle asset, cached for good.
+  const auto at = r.body.find("/ui/assets/docs-");
+  ASSERT_NE(at, std::string::npos) << r.body;
+  const auto script = r.body.substr(at, r.body.find('"', at) - at);
+  const auto js = call(*server_, "GET", script);
+  EXPECT_EQ(js.status, 200) << script;
+  EXPECT_NE(js.header("content-type").find("text/javascript"), std::string::npos);
+  EXPECT_EQ(js.header("cache-control"), "public, max-age=31536000, immutable");
+  EXPECT_NE(js.body.find("swagger"), std::string::npos);
+}
+
+TEST_F(OpsHttpTest, UploadAndGalleryPagesCarryTheirPolicyAndRevalidate) {
+  for (const char* page : {"/ui/upload", "/ui/gallery"}) {
+    const auto r = call(*server_, "GET", page);
+    ASSERT_EQ(r.status, 200) << page;
+    EXPECT_NE(r.header("content-type").find("text/html"), std::string::npos) << page;
+    EXPECT_EQ(r.header("cache-control"), "no-cache") << page;
+    EXPECT_EQ(r.header("x-frame-options"), "DENY") << page;
+    // The store's origin (here this server) is allowed for uploads, images and video.
+    const auto csp = r.header("content-security-policy");
+    EXPECT_NE(csp.find("connect-src 'self' " + server_->base_url()), std::string::npos) << csp;
+    EXPECT_NE(csp.find("media-src 'self' blob: " + server_->base_url()), std::string::npos) << csp;
+    const auto etag = r.header("etag");
+    ASSERT_FALSE(etag.empty()) << page;
+    const auto again = call(*server_, "GET", page, {{"If-None-Match", etag}});
+    EXPECT_EQ(again.status, 304) << page;
+    EXPECT_TRUE(again.body.empty()) << page;
+  }
+  EXPECT_EQ(call(*server_, "GET", "/ui/no-such-page").status, 404);
+  // Traversal out of the bundle, encoded or not, finds nothing.
+  for (const char* path : {"/ui/%2e%2e/%2e%2e/%2e%2e/etc/passwd", "/ui/..%2f..%2fjwt.secret",
+                           "/ui/assets/%2e%2e/%2e%2e/toq-media"}) {
+    const auto r = call(*server_, "GET", path);
+    EXPECT_EQ(r.status, 404) << path;
+    EXPECT_EQ(r.body.find("root:"), std::string::npos) << path;
+  }
 }
 
 // ---- Graceful shutdown ----

@@ -1,6 +1,7 @@
 #include "adapter/http/api_routes.hpp"
 
 #include <array>
+#include <cctype>
 #include <chrono>
 #include <exception>
 #include <memory>
@@ -179,6 +180,31 @@ auto without_body(std::shared_ptr<const Api> api, Api::Handler handler) {
 
 }  // namespace
 
+std::string redact_query(std::string_view query) {
+  std::string out;
+  out.reserve(query.size());
+  while (!query.empty()) {
+    const auto amp = query.find('&');
+    const auto item = query.substr(0, amp);
+    const auto eq = item.find('=');
+    const auto name = item.substr(0, eq);
+    std::string lower{name};
+    for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (!out.empty()) out += '&';
+    if (eq != std::string_view::npos &&
+        (lower == "x-amz-signature" || lower == "x-amz-credential" ||
+         lower == "x-amz-security-token")) {
+      out += name;
+      out += "=REDACTED";
+    } else {
+      out += item;
+    }
+    if (amp == std::string_view::npos) break;
+    query.remove_prefix(amp + 1);
+  }
+  return out;
+}
+
 bool is_sane_request_id(std::string_view id) {
   if (id.empty() || id.size() > kMaxRequestIdChars) return false;
   for (const char c : id) {
@@ -241,6 +267,9 @@ void mount_api_routes(HttpServer& server, ApiOptions options) {
     AccessLogEntry entry;
     entry.method = req.method;
     entry.path = req.path;
+    if (const auto q = req.target.find('?'); q != std::string::npos) {
+      entry.query = redact_query(std::string_view{req.target}.substr(q + 1));
+    }
     entry.status = res.status;
     if (start) {
       entry.duration_ms = std::chrono::duration<double, std::milli>(Clock::now() - *start).count();

@@ -43,6 +43,7 @@ namespace toq::http {
 struct AccessLogEntry {
   std::string method;
   std::string path;
+  std::string query;  // as received, with credentials redacted (redact_query)
   int status = 0;
   double duration_ms = 0;
   std::string request_id;
@@ -72,6 +73,11 @@ struct ApiOptions {
 // Register before server.start(). Installs the server's pre-routing handler, logger and error
 // handler (request id, access log, JSON 404), so call it once per server.
 void mount_api_routes(HttpServer& server, ApiOptions options);
+
+// The query string with the values of the SigV4 credentials (X-Amz-Signature, X-Amz-Credential,
+// X-Amz-Security-Token, any case) replaced by "REDACTED": a presigned URL in a log must not be
+// replayable, while partNumber, uploadId and the rest stay readable.
+std::string redact_query(std::string_view query);
 
 // True for a client-supplied X-Request-Id worth echoing.
 bool is_sane_request_id(std::string_view id);

@@ -22,14 +22,6 @@ void mount_ops_routes(HttpServer& server, const Metrics& metrics) {
     const auto doc = openapi_document_json();
     res.set_content(doc.data(), doc.size(), "application/json");
   });
-  routes.Get("/docs", [](const httplib::Request&, httplib::Response& res) {
-    const auto page = openapi_docs_html();
-    // The page is inline script and style only; it may fetch this origin and nothing else.
-    res.set_header("Content-Security-Policy",
-                   "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
-                   "connect-src 'self'");
-    res.set_content(page.data(), page.size(), "text/html; charset=utf-8");
-  });
 }
 
 }  // namespace toq::http

@@ -2,8 +2,7 @@
 // The operational routes, without authentication:
 //   GET /metrics       Metrics::expose() as text/plain; version=0.0.4
 //   GET /openapi.json  docs/openapi.yaml as JSON (converted at build time, served verbatim)
-//   GET /docs          a self-contained HTML page (no external resource) that fetches
-//                      /openapi.json and lists routes, parameters, responses, schemas, examples
+// (/docs, the Swagger UI page that renders it, is part of the web bundle: web_routes.hpp.)
 
 #include <string>
 #include <string_view>
@@ -16,7 +15,6 @@ namespace toq::http {
 
 // The generated document (openapi_document.cpp, made from docs/openapi.yaml by the build).
 std::string_view openapi_document_json();
-std::string_view openapi_docs_html();
 
 // The path templates of the document ("/api/v2/internal/listings/{listingIdentityId}", ...), for
 // RouteTemplates. Empty if the embedded document cannot be parsed (a build defect).
