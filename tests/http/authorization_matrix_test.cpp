@@ -2,7 +2,7 @@
 // route x every listing state (and kind where it matters) with the status the contract gives it.
 //
 // The table below is written by hand from docs/api-contract.md (and the decisions recorded in
-// docs/guia-integracao.md where the contract is silent), not computed from the code:
+// docs/media_processing_guide.md where the contract is silent), not computed from the code:
 // - no token: 401 UNAUTHENTICATED on every route;
 // - internal listing PUT/GET: service and admin only (403 otherwise); GET of a missing listing 404;
 // - create (photos, RESIDENTIAL): the listing's photographer and admin; 409
