@@ -748,6 +748,7 @@ export interface components {
             clientId: string;
             mediaType: components["schemas"]["MediaType"];
             filename: string;
+            /** @description Allowed per mediaType by uploads.allowedContentTypes. Defaults - photos and PROJECT_RENDER: image/jpeg, image/png, image/heic, image/heif, image/webp, image/tiff; videos: video/mp4, video/quicktime, video/x-m4v, video/webm, video/x-matroska, video/x-msvideo (AVI), video/mpeg, video/mp2t; PROJECT_DOC: application/pdf. Only a filter: the format is read from the bytes. */
             contentType: string;
             bytes: number;
             /** @description Base64 SHA-256 of the bytes. */
