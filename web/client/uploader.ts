@@ -154,7 +154,7 @@ async function uploadOnce(options: FileUploadOptions, start: FileInstructions): 
   };
 
   if (current.upload) {
-    const outcome = await send(null, () => {
+    await send(null, () => {
       const upload = current.upload!;
       return transport({
         url: upload.url, headers: upload.headers, body: options.file,
@@ -162,7 +162,6 @@ async function uploadOnce(options: FileUploadOptions, start: FileInstructions): 
         onProgress: (loaded) => options.onProgress?.(loaded, total),
       });
     }, (fresh) => fresh.uploaded === true);
-    void outcome;
     options.onProgress?.(total, total);
     return { clientId: options.clientId };
   }

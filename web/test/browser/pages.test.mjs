@@ -6,6 +6,9 @@
 //     threshold, which is 5 MiB here), a manifest error on its row (a photo above the 4 MiB limit
 //     configured here), a reload mid-upload and a resume that does not send finished parts again
 //     (proved by the server's access log), processing to READY;
+//   - order (keyboard), titles and types as set on the page are what the service keeps;
+//   - pause and continue; an object lost before complete: 422 UPLOAD_INCOMPLETE lands on its row
+//     and "try again" sends it again;
 //   - the gallery: every image decoded, the video plays, keyboard navigation, the ZIP downloads
 //     with the SHA-256 the page shows;
 //   - /docs: Swagger UI with the token filled in and "Try it out" against this server;
@@ -13,7 +16,7 @@
 //     phone widths in $TOQ_WEB_ARTIFACTS.
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 
@@ -105,6 +108,12 @@ describe("web pages in Chromium", { skip }, () => {
     assert.match(await row(page, "jpeg_orientation_6").locator(".facts").innerText(), /600×400 · EXIF 6/);
     assert.match(await row(page, "heic_photo").locator(".facts").innerText(), /1200×800/);
     await row(page, "video_h264_aac").locator("input.title").fill("Tour da sala");
+    // Reorder with the keyboard: the HEIC photo goes before the EXIF-rotated one (sequence 1).
+    await row(page, "heic_photo").locator("button.up").focus();
+    await page.keyboard.press("Enter");
+    assert.deepEqual(await page.locator("li.file .name").allInnerTexts(),
+                     ["photo_kleiber.jpg", "photo_wine_vertical.jpg", "heic_photo.heic", "jpeg_orientation_6.jpg",
+                      "video_h264_aac.mp4", "footage_vtest.avi"]);
     await page.click("#send");
     // The service refuses the manifest (4 MiB photo limit here): the error lands on the photo's row.
     const refused = row(page, "photo_kleiber").locator(".row-error");
@@ -144,6 +153,16 @@ describe("web pages in Chromium", { skip }, () => {
     assert.equal(partPuts(2).filter((r) => r.status === 200).length, 1);
     assert.equal(stored().length, 6);
     assert.equal(await page.locator('li.file[data-state="ready"]').count(), 5);
+    // The manifest the service kept: order, titles, types as set on the page.
+    const status = await (await fetch(`${server.base}/api/v2/listings/media/status`, {
+      method: "POST", headers: { Authorization: `Bearer ${server.photographer}`, "Content-Type": "application/json" },
+      body: JSON.stringify({ listingIdentityId: server.listing }) })).json();
+    const asset = (name) => status.assets.find((a) => a.filename === name);
+    assert.equal(asset("heic_photo.heic").sequence, 1);
+    assert.equal(asset("jpeg_orientation_6.jpg").sequence, 2);
+    assert.equal(asset("photo_wine_vertical.jpg").mediaType, "PHOTO_VERTICAL");
+    assert.equal(asset("video_h264_aac.mp4").title, "Tour da sala");
+    assert.equal(asset("footage_vtest.avi").mediaType, "VIDEO_HORIZONTAL");
     await page.screenshot({ path: join(artifacts, "upload-desktop.png"), fullPage: true });
     await page.setViewportSize(phone);
     await page.screenshot({ path: join(artifacts, "upload-phone.png"), fullPage: true });
@@ -195,6 +214,55 @@ describe("web pages in Chromium", { skip }, () => {
 
     await page.setViewportSize(phone);
     await page.screenshot({ path: join(artifacts, "gallery-phone.png"), fullPage: true });
+    await page.context().close();
+  });
+
+  test("pause and continue; a file lost before complete (422 UPLOAD_INCOMPLETE) is sent again", async () => {
+    const listing = 31;
+    await server.registerListing(listing);
+    const page = await newPage(phone);
+    // The video's PUT is held until the photographer pauses.
+    const held = [];
+    await page.route(/\/storage\/.*\/raw\/\d+\?/, (route) => {
+      if (route.request().headers()["content-type"] === "video/mp4") held.push(route);
+      else void route.continue();
+    });
+    await page.goto(`${server.base}/ui/upload?listing=${listing}#token=${server.photographer}`);
+    await page.setInputFiles("#picker", [media("photo_bridge.jpg"), media("video_no_audio.mp4")]);
+    await page.locator("li.file").nth(1).waitFor();
+    await page.click("#send");
+    await waitFor(() => held.length === 1, 60_000, "the held video PUT");
+    await row(page, "photo_bridge").and(page.locator('[data-state="uploaded"]')).waitFor();
+    await page.click("#pause");
+    await row(page, "video_no_audio").and(page.locator('[data-state="paused"]')).waitFor();
+    assert.match(await page.locator("#message").innerText(), /pausado/);
+    await page.unroute(/\/storage\/.*\/raw\/\d+\?/);
+
+    // Before the service checks the batch, the photo's object disappears from the store.
+    await page.route(/\/uploads\/complete$/, async (route) => {
+      // The object's key is listings/{listing}/batches/{batch}/raw/{asset} (docs/architecture.md).
+      const status = await (await fetch(`${server.base}/api/v2/listings/media/status`, {
+        method: "POST", headers: { Authorization: `Bearer ${server.photographer}`, "Content-Type": "application/json" },
+        body: JSON.stringify({ listingIdentityId: listing }) })).json();
+      const photo = status.assets.find((a) => a.filename === "photo_bridge.jpg");
+      const key = `listings/${listing}/batches/${status.batchId}/raw/${photo.assetId}`;
+      const objects = readdirSync(server.dataDir, { recursive: true }).filter((f) => f.endsWith(key))
+        .map((f) => join(server.dataDir, f));
+      assert.equal(objects.length, 1, `the photo's object: ${objects}`);
+      rmSync(objects[0]);
+      await route.continue();
+    }, { times: 1 });
+    await page.click("#resume");
+    const lost = row(page, "photo_bridge");
+    await lost.and(page.locator('[data-state="failed"]')).waitFor({ timeout: 60_000 });
+    assert.match(await lost.locator(".row-error").innerText(), /não chegou/);
+    assert.match(await page.locator("#message").innerText(), /não chegaram completos/);
+    await page.click("#retry-failed");
+    await page.locator("#processing").waitFor({ timeout: 60_000 });
+    await page.waitForFunction(() => document.querySelector("#processing")?.dataset.status === "READY", null,
+                               { timeout: 300_000, polling: 500 });
+    const completes = server.requests().filter((r) => r.path === "/api/v2/listings/media/uploads/complete");
+    assert.deepEqual(completes.map((r) => r.status).slice(-2), [422, 202]);
     await page.context().close();
   });
 
