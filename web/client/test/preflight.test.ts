@@ -64,3 +64,15 @@ test("the preflight flags what will fail or surprise", { skip: !corpus && "TOQ_C
   assert.deepEqual(await codes("footage_vtest", "VIDEO_HORIZONTAL"), ["info:NOT_READ"]);
   assert.deepEqual(await codes("video_h264_aac", "PHOTO_HORIZONTAL"), ["error:TYPE_MISMATCH"]);
 });
+
+test("a photo under the smallest rendition is flagged, one under the largest noted", () => {
+  const facts = (width: number, height: number) => ({
+    kind: "photo" as const, width, height, exifOrientation: 1, rotation: null, durationSeconds: null, codec: null,
+    hdr: null, tenBit: false, readable: true });
+  const file = { name: "tiny.jpg", type: "image/jpeg", size: 1000 };
+  assert.deepEqual(assess(file, facts(300, 200), "PHOTO_HORIZONTAL").map((n) => `${n.level}:${n.code}`), ["warning:TOO_SMALL"]);
+  assert.deepEqual(assess(file, facts(320, 200), "PHOTO_HORIZONTAL").map((n) => n.code), ["BELOW_LARGE"]);
+  assert.deepEqual(assess(file, facts(1920, 1080), "PHOTO_HORIZONTAL"), []);
+  // A square fits both orientations.
+  assert.deepEqual(assess(file, facts(2000, 2000), "PHOTO_VERTICAL"), []);
+});
