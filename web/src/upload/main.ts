@@ -11,10 +11,12 @@ import {
 import { isFinished, pollUntilFinished } from "../../client/poll";
 import { type PendingUpload, sameFile, webStorageResumeStore } from "../../client/resume";
 import { hashInWorker } from "../../client/sha256_worker_client";
+import { xhrTransport } from "../../client/transport";
 import { type UploadedPartRef, uploadFile, UploadError } from "../../client/uploader";
 import { kApiErrors, kAssetErrors, kFieldRules, kMediaTypes, kStates } from "../common/messages";
 import { $, el, formatBytes, listingFromUrl, makeApi, takeToken } from "../common/session";
 import { assess, contentTypeOf, describe, type Facts, guessMediaType, inspect, type Note } from "./preflight";
+import { uppyPutTransport } from "./uppy_put";
 
 type RowState = "new" | "hashing" | "queued" | "uploading" | "paused" | "uploaded" | "failed" | "needs-file" | "processing"
   | "ready" | "asset-failed";
@@ -358,8 +360,11 @@ async function uploadRows(targets: Row[], instructions: Map<string, FileInstruct
       row.state = "uploading";
       refreshRow(row);
       try {
+        const given = instructions.get(row.clientId)!;
         const result = await uploadFile({
-          file: row.file!, clientId: row.clientId, instructions: instructions.get(row.clientId)!,
+          file: row.file!, clientId: row.clientId, instructions: given,
+          // Single PUTs through Uppy's S3 plugin; multipart parts with the client's own transport.
+          transport: given.upload ? uppyPutTransport : xhrTransport,
           refresh: async (s) => (await api.refreshUrls(listing!, batchId!, [row.clientId], s)).files[0]!,
           signal,
           onProgress: (sent) => {
