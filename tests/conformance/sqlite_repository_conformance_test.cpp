@@ -20,7 +20,7 @@ struct SqliteFactory {
 };
 
 using Adapters = ::testing::Types<SqliteFactory>;
-INSTANTIATE_TYPED_TEST_SUITE_P(Sqlite, RepositoryConformance, Adapters);
+TOQ_INSTANTIATE_REPOSITORY_CONFORMANCE(Sqlite, Adapters);
 
 }  // namespace
 }  // namespace toq::testing

@@ -9,7 +9,7 @@ namespace toq::core {
 
 // The listing mirror.
 //
-// Contract (every adapter, checked by tests/conformance/repository_conformance.hpp):
+// Contract (every adapter, checked by tests/conformance/listing_repository_conformance.hpp):
 // - upsert() inserts or replaces every field of the listing with that id, sets updated_at to `now`
 //   and returns the stored row. It never fails because the row exists.
 // - find() returns nullopt when no listing has that id (absence is not an error).

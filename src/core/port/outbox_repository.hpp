@@ -13,7 +13,7 @@
 
 namespace toq::core {
 
-// Contract (every adapter, checked by tests/conformance/repository_conformance.hpp):
+// Contract (every adapter, checked by tests/conformance/outbox_repository_conformance.hpp):
 // - add() stores a new undelivered event due now; CONFLICT when event_id exists already (an event
 //   is announced once).
 // - due() lists up to `limit` undelivered events with next_attempt_at <= now, oldest first.

@@ -1,0 +1,191 @@
+#pragma once
+// Conformance of upload batches (BatchRepository), the one-open-batch rule included: the contract
+// in src/core/port/batch_repository.hpp. Instantiated for every adapter of core::Database (see
+// repository_conformance.hpp).
+
+#include <atomic>
+#include <barrier>
+#include <thread>
+#include <vector>
+
+#include "conformance/repository_fixture.hpp"
+
+namespace toq::testing {
+
+template <class Factory>
+class BatchRepositoryConformance : public RepositoryFixture<Factory> {};
+
+TYPED_TEST_SUITE_P(BatchRepositoryConformance);
+
+TYPED_TEST_P(BatchRepositoryConformance, BatchCreateStartsPendingWithFields) {
+  this->listing(28);
+  auto b = this->batch(28);
+  EXPECT_GT(b.id.value, 0);
+  EXPECT_EQ(b.listing_id.value, 28);
+  EXPECT_EQ(b.status, BatchStatus::kPendingUpload);
+  EXPECT_EQ(b.reference, "sessao");
+  EXPECT_EQ(b.created_by.value, 7);
+  EXPECT_EQ(b.created_at, at(1));
+  EXPECT_EQ(b.expires_at, at(3600));
+  EXPECT_FALSE(b.deleted_at.has_value());
+}
+
+TYPED_TEST_P(BatchRepositoryConformance, BatchForMissingListingIsListingNotFound) {
+  EXPECT_TRUE(fails_with(this->tx([&](core::UnitOfWork& u) {
+    return u.batches().create({core::ListingId{777}, "", core::UserId{7}, at(9)}, at(1));
+  }),
+                         ErrorCode::kListingNotFound));
+}
+
+TYPED_TEST_P(BatchRepositoryConformance, SecondOpenBatchIsRejectedWithTheOpenOnesId) {
+  this->listing(28);
+  auto first = this->batch(28);
+  auto second = this->tx([&](core::UnitOfWork& u) {
+    return u.batches().create({core::ListingId{28}, "again", core::UserId{7}, at(9)}, at(2));
+  });
+  ASSERT_TRUE(fails_with(second, ErrorCode::kOpenBatchExists));
+  const auto* details = std::get_if<core::ConflictDetails>(&second.error().details);
+  ASSERT_NE(details, nullptr);
+  EXPECT_EQ(details->what, "batchId");
+  EXPECT_EQ(details->id, first.id.value);
+  // Still open while RECEIVED and PROCESSING.
+  must(this->tx([&](core::UnitOfWork& u) {
+    return u.batches().transition(first.id, BatchStatus::kPendingUpload, BatchStatus::kReceived,
+                                  at(3));
+  }));
+  EXPECT_TRUE(fails_with(this->tx([&](core::UnitOfWork& u) {
+    return u.batches().create({core::ListingId{28}, "", core::UserId{7}, at(9)}, at(4));
+  }),
+                         ErrorCode::kOpenBatchExists));
+  // Another listing is independent.
+  this->listing(29);
+  EXPECT_EQ(this->batch(29).listing_id.value, 29);
+}
+
+TYPED_TEST_P(BatchRepositoryConformance, ClosedBatchFreesTheListingAndHistoryIsKept) {
+  this->listing(28);
+  auto first = this->batch(28);
+  this->run_to(first, BatchStatus::kReady);
+  auto second = this->batch(28);
+  EXPECT_NE(second.id, first.id);
+  auto all = must(this->tx(
+      [&](core::UnitOfWork& u) { return u.batches().list_by_listing(core::ListingId{28}); }));
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0].status, BatchStatus::kReady);
+  EXPECT_EQ(all[1].status, BatchStatus::kPendingUpload);
+  auto latest = must(
+      this->tx([&](core::UnitOfWork& u) { return u.batches().find_latest(core::ListingId{28}); }));
+  EXPECT_EQ(latest->id, second.id);
+  auto ready = must(this->tx([&](core::UnitOfWork& u) {
+    return u.batches().find_latest(core::ListingId{28}, BatchStatus::kReady);
+  }));
+  EXPECT_EQ(ready->id, first.id);
+  auto open = must(
+      this->tx([&](core::UnitOfWork& u) { return u.batches().find_open(core::ListingId{28}); }));
+  EXPECT_EQ(open->id, second.id);
+}
+
+TYPED_TEST_P(BatchRepositoryConformance, BatchTransitionIsCompareAndSet) {
+  this->listing(28);
+  auto b = this->batch(28);
+  EXPECT_TRUE(fails_with(this->tx([&](core::UnitOfWork& u) {
+    return u.batches().transition(b.id, BatchStatus::kReceived, BatchStatus::kProcessing, at(2));
+  }),
+                         ErrorCode::kStaleState));
+  EXPECT_TRUE(fails_with(this->tx([&](core::UnitOfWork& u) {
+    return u.batches().transition(b.id, BatchStatus::kPendingUpload, BatchStatus::kReady, at(2));
+  }),
+                         ErrorCode::kInvalidStateTransition));
+  EXPECT_TRUE(fails_with(this->tx([&](core::UnitOfWork& u) {
+    return u.batches().transition(core::BatchId{9999}, BatchStatus::kPendingUpload,
+                                  BatchStatus::kReceived, at(2));
+  }),
+                         ErrorCode::kBatchNotFound));
+  auto moved = must(this->tx([&](core::UnitOfWork& u) {
+    return u.batches().transition(b.id, BatchStatus::kPendingUpload, BatchStatus::kReceived, at(5));
+  }));
+  EXPECT_EQ(moved.status, BatchStatus::kReceived);
+  EXPECT_EQ(moved.updated_at, at(5));
+  EXPECT_EQ(moved.created_at, b.created_at);
+}
+
+TYPED_TEST_P(BatchRepositoryConformance, RetryOfClosedBatchObeysOneOpenBatch) {
+  this->listing(28);
+  auto first = this->batch(28);
+  this->run_to(first, BatchStatus::kFailed);
+  auto second = this->batch(28);  // open now
+  EXPECT_TRUE(fails_with(this->tx([&](core::UnitOfWork& u) {
+    return u.batches().transition(first.id, BatchStatus::kFailed, BatchStatus::kProcessing, at(9));
+  }),
+                         ErrorCode::kOpenBatchExists));
+  auto still = must(this->tx([&](core::UnitOfWork& u) { return u.batches().find(first.id); }));
+  EXPECT_EQ(still->status, BatchStatus::kFailed);
+  (void)second;
+}
+
+TYPED_TEST_P(BatchRepositoryConformance, SoftDeleteOnlyClosedBatchesAndHidesThem) {
+  this->listing(28);
+  auto b = this->batch(28);
+  EXPECT_TRUE(fails_with(
+      this->tx([&](core::UnitOfWork& u) { return u.batches().soft_delete(b.id, at(3)); }),
+      ErrorCode::kConflict));
+  this->run_to(b, BatchStatus::kReady);
+  auto deleted =
+      must(this->tx([&](core::UnitOfWork& u) { return u.batches().soft_delete(b.id, at(7)); }));
+  EXPECT_EQ(deleted.deleted_at, at(7));
+  auto again =
+      must(this->tx([&](core::UnitOfWork& u) { return u.batches().soft_delete(b.id, at(8)); }));
+  EXPECT_EQ(again.deleted_at, at(7));
+  auto latest = must(
+      this->tx([&](core::UnitOfWork& u) { return u.batches().find_latest(core::ListingId{28}); }));
+  EXPECT_FALSE(latest.has_value());
+  auto found = must(this->tx([&](core::UnitOfWork& u) { return u.batches().find(b.id); }));
+  ASSERT_TRUE(found.has_value());
+  EXPECT_TRUE(found->deleted_at.has_value());
+  EXPECT_TRUE(fails_with(this->tx([&](core::UnitOfWork& u) {
+    return u.batches().transition(b.id, BatchStatus::kReady, BatchStatus::kProcessing, at(9));
+  }),
+                         ErrorCode::kStaleState));
+}
+
+TYPED_TEST_P(BatchRepositoryConformance, ThreadsRacingForAnOpenBatchGetExactlyOne) {
+  this->listing(28);
+  constexpr int kThreads = 16;
+  std::barrier start(kThreads);
+  std::atomic<int> winners{0};
+  std::atomic<int> conflicts{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&] {
+      start.arrive_and_wait();
+      for (;;) {
+        auto r = this->tx([&](core::UnitOfWork& u) {
+          return u.batches().create({core::ListingId{28}, "", core::UserId{7}, at(9)}, at(1));
+        });
+        if (r) {
+          ++winners;
+          break;
+        }
+        if (r.error().code == ErrorCode::kDatabaseBusy) continue;
+        if (r.error().code == ErrorCode::kOpenBatchExists) ++conflicts;
+        break;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(winners.load(), 1);
+  EXPECT_EQ(conflicts.load(), kThreads - 1);
+  auto all = must(this->tx(
+      [&](core::UnitOfWork& u) { return u.batches().list_by_listing(core::ListingId{28}); }));
+  EXPECT_EQ(all.size(), 1u);
+}
+
+REGISTER_TYPED_TEST_SUITE_P(BatchRepositoryConformance, BatchCreateStartsPendingWithFields,
+                            BatchForMissingListingIsListingNotFound,
+                            SecondOpenBatchIsRejectedWithTheOpenOnesId,
+                            ClosedBatchFreesTheListingAndHistoryIsKept,
+                            BatchTransitionIsCompareAndSet, RetryOfClosedBatchObeysOneOpenBatch,
+                            SoftDeleteOnlyClosedBatchesAndHidesThem,
+                            ThreadsRacingForAnOpenBatchGetExactlyOne);
+
+}  // namespace toq::testing
