@@ -17,9 +17,12 @@ done < <(grep -rnE '^\s*#\s*include\s*<' "$root/src/core" \
            | grep -vE '_test\.cpp:' || true)
 
 # Adapters never include the composition root, and include another adapter only along the edges
-# listed here (the embedded store signs and verifies with the SigV4 code; the HTTP server mounts
-# the store's and the web bundle's request handlers).
+# listed here (the SQL adapters share sql/'s row mappers and errors; the embedded store signs and
+# verifies with the SigV4 code; the HTTP server mounts the store's and the web bundle's request
+# handlers).
 declare -A allowed=(
+  [sqlite]="sql"
+  [mysql]="sql"
   [storage]="aws"
   [http]="storage aws web"
   [media]="aws"

@@ -26,6 +26,7 @@ int status_for(ErrorCode code) {
     case ErrorCode::kUnsupportedMediaType: return 415;
     case ErrorCode::kUploadIncomplete: return 422;
     case ErrorCode::kDatabaseBusy:
+    case ErrorCode::kDatabaseUnavailable:
     case ErrorCode::kStoreUnavailable: return 503;
     default: return 0;
   }

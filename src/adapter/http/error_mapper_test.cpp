@@ -32,6 +32,7 @@ constexpr Case kContract[] = {
     {ErrorCode::kUnsupportedMediaType, 415, "UNSUPPORTED_MEDIA_TYPE"},
     {ErrorCode::kUploadIncomplete, 422, "UPLOAD_INCOMPLETE"},
     {ErrorCode::kDatabaseBusy, 503, "DATABASE_BUSY"},
+    {ErrorCode::kDatabaseUnavailable, 503, "DATABASE_UNAVAILABLE"},
     {ErrorCode::kStoreUnavailable, 503, "STORE_UNAVAILABLE"},
 };
 

@@ -4,27 +4,14 @@
 #include <cstdint>
 #include <optional>
 
-#include "core/model/time.hpp"
-
+#include "adapter/sql/repository_errors.hpp"
+#include "adapter/sql/row_mapping.hpp"
 #include "adapter/sqlite/connection.hpp"
 
 namespace toq::sqlite {
 
-inline std::int64_t to_ms(core::Timestamp t) {
-  return t.time_since_epoch().count();
-}
-inline core::Timestamp from_ms(std::int64_t ms) {
-  return core::Timestamp{std::chrono::milliseconds{ms}};
-}
-inline std::optional<std::int64_t> to_ms(const std::optional<core::Timestamp>& t) {
-  if (!t) return std::nullopt;
-  return to_ms(*t);
-}
-inline std::optional<core::Timestamp> opt_time(const Statement& s, int col) {
-  auto v = s.opt_int64(col);
-  if (!v) return std::nullopt;
-  return from_ms(*v);
-}
+using sql::from_ms;
+using sql::to_ms;
 
 // True when the last failed statement broke a UNIQUE (or PRIMARY KEY) constraint.
 inline bool is_unique_violation(const Connection& c) {

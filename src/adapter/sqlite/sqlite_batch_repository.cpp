@@ -11,44 +11,17 @@ using core::BatchStatus;
 using core::ErrorCode;
 
 namespace {
-constexpr std::string_view kColumns =
-    "id, listing_id, reference, status, created_by, created_at, updated_at, expires_at, "
-    "deleted_at";
-
 std::string select_where(std::string_view where) {
-  return fmt::format("SELECT {} FROM batches WHERE {}", kColumns, where);
+  return fmt::format("SELECT {} FROM batches WHERE {}", sql::kBatchColumns, where);
 }
 
-Batch map_batch(const Statement& s) {
-  Batch b;
-  b.id = core::BatchId{s.int64(0)};
-  b.listing_id = core::ListingId{s.int64(1)};
-  b.reference = s.text(2);
-  b.status = core::parse_batch_status(s.text(3)).value_or(BatchStatus::kFailed);
-  b.created_by = core::UserId{s.int64(4)};
-  b.created_at = from_ms(s.int64(5));
-  b.updated_at = from_ms(s.int64(6));
-  b.expires_at = from_ms(s.int64(7));
-  b.deleted_at = opt_time(s, 8);
-  return b;
-}
-
-core::Error not_found(core::BatchId id) {
-  return core::make_error(ErrorCode::kBatchNotFound, fmt::format("batch {} not found", id.value));
-}
 }  // namespace
 
 core::Error SqliteBatchRepository::open_batch_conflict(core::ListingId listing, core::Error cause) {
   auto open = find_open(listing);
   if (!open) return open.error();
   if (!*open) return cause;  // not the open-batch index after all
-  auto err = core::make_error(
-      ErrorCode::kOpenBatchExists,
-      fmt::format("listing {} already has open batch {}", listing.value, (*open)->id.value),
-      "The listing already has an upload batch in progress.",
-      "Finish or resume the open batch (see details.batchId) before starting another.");
-  err.details = core::ConflictDetails{"batchId", (*open)->id.value};
-  return err;
+  return sql::open_batch_exists(listing, (*open)->id);
 }
 
 Result<Batch> SqliteBatchRepository::create(const core::NewBatch& nb, core::Timestamp now) {
@@ -63,8 +36,7 @@ Result<Batch> SqliteBatchRepository::create(const core::NewBatch& nb, core::Time
     if (is_unique_violation(conn_))
       return std::unexpected(open_batch_conflict(nb.listing_id, r.error()));
     if (is_foreign_key_violation(conn_)) {
-      return core::fail(ErrorCode::kListingNotFound,
-                        fmt::format("listing {} not found", nb.listing_id.value));
+      return std::unexpected(sql::listing_not_found(nb.listing_id));
     }
     return std::unexpected(r.error());
   }
@@ -77,7 +49,7 @@ Result<std::optional<Batch>> SqliteBatchRepository::find(core::BatchId id) {
   auto stmt = conn_.prepare(select_where("id = ?1"));
   if (!stmt) return std::unexpected(stmt.error());
   stmt->bind_all(id.value);
-  return query_one<Batch>(*stmt, map_batch);
+  return query_one<Batch>(*stmt, sql::map_batch<Statement>);
 }
 
 Result<std::optional<Batch>> SqliteBatchRepository::find_latest(core::ListingId listing) {
@@ -85,7 +57,7 @@ Result<std::optional<Batch>> SqliteBatchRepository::find_latest(core::ListingId 
       select_where("listing_id = ?1 AND deleted_at IS NULL ORDER BY id DESC LIMIT 1"));
   if (!stmt) return std::unexpected(stmt.error());
   stmt->bind_all(listing.value);
-  return query_one<Batch>(*stmt, map_batch);
+  return query_one<Batch>(*stmt, sql::map_batch<Statement>);
 }
 
 Result<std::optional<Batch>> SqliteBatchRepository::find_latest(core::ListingId listing,
@@ -94,7 +66,7 @@ Result<std::optional<Batch>> SqliteBatchRepository::find_latest(core::ListingId 
       "listing_id = ?1 AND status = ?2 AND deleted_at IS NULL ORDER BY id DESC LIMIT 1"));
   if (!stmt) return std::unexpected(stmt.error());
   stmt->bind_all(listing.value, core::to_string(status));
-  return query_one<Batch>(*stmt, map_batch);
+  return query_one<Batch>(*stmt, sql::map_batch<Statement>);
 }
 
 Result<std::optional<Batch>> SqliteBatchRepository::find_open(core::ListingId listing) {
@@ -103,14 +75,14 @@ Result<std::optional<Batch>> SqliteBatchRepository::find_open(core::ListingId li
                    "AND deleted_at IS NULL"));
   if (!stmt) return std::unexpected(stmt.error());
   stmt->bind_all(listing.value);
-  return query_one<Batch>(*stmt, map_batch);
+  return query_one<Batch>(*stmt, sql::map_batch<Statement>);
 }
 
 Result<std::vector<Batch>> SqliteBatchRepository::list_by_listing(core::ListingId listing) {
   auto stmt = conn_.prepare(select_where("listing_id = ?1 ORDER BY id"));
   if (!stmt) return std::unexpected(stmt.error());
   stmt->bind_all(listing.value);
-  return query_all<Batch>(*stmt, map_batch);
+  return query_all<Batch>(*stmt, sql::map_batch<Statement>);
 }
 
 Result<Batch> SqliteBatchRepository::transition(core::BatchId id, BatchStatus from, BatchStatus to,
@@ -135,11 +107,9 @@ Result<Batch> SqliteBatchRepository::transition(core::BatchId id, BatchStatus fr
   const int changed = conn_.changes();
   auto current = find(id);
   if (!current) return std::unexpected(current.error());
-  if (!*current) return std::unexpected(not_found(id));
+  if (!*current) return std::unexpected(sql::batch_not_found(id));
   if (changed == 0) {
-    return core::fail(ErrorCode::kStaleState,
-                      fmt::format("batch {} is {}, expected {}", id.value,
-                                  core::to_string((*current)->status), core::to_string(from)));
+    return std::unexpected(sql::batch_stale(id, (*current)->status, from));
   }
   return **current;
 }
@@ -147,12 +117,9 @@ Result<Batch> SqliteBatchRepository::transition(core::BatchId id, BatchStatus fr
 Result<Batch> SqliteBatchRepository::soft_delete(core::BatchId id, core::Timestamp now) {
   auto current = find(id);
   if (!current) return std::unexpected(current.error());
-  if (!*current) return std::unexpected(not_found(id));
+  if (!*current) return std::unexpected(sql::batch_not_found(id));
   if (core::is_open((*current)->status)) {
-    return core::fail(ErrorCode::kConflict,
-                      fmt::format("batch {} is {} and cannot be deleted", id.value,
-                                  core::to_string((*current)->status)),
-                      "An upload batch in progress cannot be deleted.");
+    return std::unexpected(sql::batch_open_not_deletable(**current));
   }
   if ((*current)->deleted_at) return **current;  // idempotent
   auto stmt = conn_.prepare(

@@ -6,23 +6,11 @@
 
 namespace toq::sqlite {
 
-using core::ErrorCode;
 using core::Listing;
 
 namespace {
-constexpr const char* kSelect =
-    "SELECT id, owner_id, photographer_id, kind, status, updated_at FROM listings WHERE id = ?1";
-
-Listing map_listing(const Statement& s) {
-  Listing l;
-  l.id = core::ListingId{s.int64(0)};
-  l.owner_id = core::UserId{s.int64(1)};
-  if (auto p = s.opt_int64(2)) l.photographer_id = core::UserId{*p};
-  l.kind = core::parse_listing_kind(s.text(3)).value_or(core::ListingKind::kResidential);
-  l.status = s.text(4);
-  l.updated_at = from_ms(s.int64(5));
-  return l;
-}
+const std::string kSelect =
+    fmt::format("SELECT {} FROM listings WHERE id = ?1", sql::kListingColumns);
 }  // namespace
 
 Result<Listing> SqliteListingRepository::upsert(const Listing& listing, core::Timestamp now) {
@@ -48,7 +36,7 @@ Result<std::optional<Listing>> SqliteListingRepository::find(core::ListingId id)
   auto stmt = conn_.prepare(kSelect);
   if (!stmt) return std::unexpected(stmt.error());
   stmt->bind_all(id.value);
-  return query_one<Listing>(*stmt, map_listing);
+  return query_one<Listing>(*stmt, sql::map_listing<Statement>);
 }
 
 Result<Listing> SqliteListingRepository::set_status(core::ListingId id, std::string_view status,
@@ -59,7 +47,7 @@ Result<Listing> SqliteListingRepository::set_status(core::ListingId id, std::str
   stmt->bind_all(id.value, status, to_ms(now));
   if (auto r = stmt->run(); !r) return std::unexpected(r.error());
   if (conn_.changes() == 0) {
-    return core::fail(ErrorCode::kListingNotFound, fmt::format("listing {} not found", id.value));
+    return std::unexpected(sql::listing_not_found(id));
   }
   auto stored = find(id);
   if (!stored) return std::unexpected(stored.error());

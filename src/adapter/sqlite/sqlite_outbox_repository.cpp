@@ -9,36 +9,14 @@ namespace toq::sqlite {
 using core::ErrorCode;
 using core::OutboxEvent;
 
-namespace {
-
-constexpr std::string_view kColumns =
-    "id, event_id, type, payload, created_at, next_attempt_at, attempts, delivered_at, last_error";
-
-OutboxEvent map_event(const Statement& s) {
-  OutboxEvent e;
-  e.id = s.int64(0);
-  e.event_id = s.text(1);
-  e.type = s.text(2);
-  e.payload = s.text(3);
-  e.created_at = from_ms(s.int64(4));
-  e.next_attempt_at = from_ms(s.int64(5));
-  e.attempts = s.int32(6);
-  e.delivered_at = opt_time(s, 7);
-  e.last_error = s.text(8);
-  return e;
-}
-
-}  // namespace
-
 Result<OutboxEvent> SqliteOutboxRepository::require(std::int64_t id) {
-  auto stmt = conn_.prepare(fmt::format("SELECT {} FROM outbox WHERE id = ?1", kColumns));
+  auto stmt =
+      conn_.prepare(fmt::format("SELECT {} FROM outbox WHERE id = ?1", sql::kOutboxColumns));
   if (!stmt) return std::unexpected(stmt.error());
   stmt->bind_all(id);
-  auto found = query_one<OutboxEvent>(*stmt, map_event);
+  auto found = query_one<OutboxEvent>(*stmt, sql::map_event<Statement>);
   if (!found) return std::unexpected(found.error());
-  if (!*found) {
-    return core::fail(ErrorCode::kInvalidRequest, fmt::format("outbox event {} not found", id));
-  }
+  if (!*found) return std::unexpected(sql::outbox_event_not_found(id));
   return **found;
 }
 
@@ -63,10 +41,10 @@ Result<std::vector<OutboxEvent>> SqliteOutboxRepository::due(core::Timestamp now
   auto stmt = conn_.prepare(
       fmt::format("SELECT {} FROM outbox WHERE delivered_at IS NULL AND next_attempt_at <= ?1 "
                   "ORDER BY next_attempt_at, id LIMIT ?2",
-                  kColumns));
+                  sql::kOutboxColumns));
   if (!stmt) return std::unexpected(stmt.error());
   stmt->bind_all(to_ms(now), std::int64_t{limit});
-  return query_all<OutboxEvent>(*stmt, map_event);
+  return query_all<OutboxEvent>(*stmt, sql::map_event<Statement>);
 }
 
 Result<OutboxEvent> SqliteOutboxRepository::mark_delivered(std::int64_t id, core::Timestamp now) {

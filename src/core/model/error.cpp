@@ -62,6 +62,8 @@ constexpr std::array kCodes = {
     CodeName{ErrorCode::kDatabaseError, "DATABASE_ERROR", "Internal error."},
     CodeName{ErrorCode::kDatabaseBusy, "DATABASE_BUSY",
              "The service is busy; try again in a moment."},
+    CodeName{ErrorCode::kDatabaseUnavailable, "DATABASE_UNAVAILABLE",
+             "The service is temporarily unavailable; try again in a moment."},
     CodeName{ErrorCode::kSchemaTooNew, "SCHEMA_TOO_NEW", "Internal error."},
     CodeName{ErrorCode::kStorageError, "STORAGE_ERROR", "Internal error."},
     CodeName{ErrorCode::kObjectNotFound, "OBJECT_NOT_FOUND", "The file was not found."},

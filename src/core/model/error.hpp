@@ -52,8 +52,9 @@ enum class ErrorCode : std::uint8_t {
   // Infrastructure
   kConfigInvalid,
   kDatabaseError,
-  kDatabaseBusy,  // transient: lock not obtained within the busy timeout
-  kSchemaTooNew,  // the database was migrated by a newer toq-media
+  kDatabaseBusy,         // transient: lock not obtained within the busy timeout
+  kDatabaseUnavailable,  // transient: the database server cannot be reached or was lost
+  kSchemaTooNew,         // the database was migrated by a newer toq-media
   kStorageError,
   // Object store (S3's own codes in parentheses)
   kObjectNotFound,  // (NoSuchKey)

@@ -1,0 +1,284 @@
+#!/usr/bin/env bash
+# Local backing services for toq-media: a production-like stack on one machine, for the tests and
+# for a person on a laptop.
+#
+#   scripts/services.sh start DIR [SERVICE...]   start the services (default: mariadb s3), each on a
+#                                                free loopback port with its data under DIR/SERVICE,
+#                                                wait until each answers, and write DIR/env.sh
+#   scripts/services.sh stop DIR                 stop exactly what `start DIR` started (data is kept)
+#   scripts/services.sh restart DIR SERVICE      stop one service and start it again on the same
+#                                                port and data (the tests' "server restarted")
+#   scripts/services.sh env DIR                  print DIR/env.sh
+#
+# Services:
+#   mariadb  mariadbd from Debian's mariadb-server (installed when missing, as root), with an
+#            empty database `toq_media` in utf8mb4 and a user `toq` with a generated password who
+#            may create databases named toq_* (tests make one per test)
+#   s3       s3rver (npm, pinned in tests/s3/package-lock.json) through scripts/start-s3rver.sh,
+#            bucket `toq-test`, path-style
+#
+# `. DIR/env.sh` then makes `toq-media serve` / `toq-media worker` use them (TOQ_MEDIA_DATABASE_*,
+# TOQ_MEDIA_STORAGE_*). Runs as root or as a normal user (mariadbd then runs as that user).
+#
+# Adding a service NAME: write svc_NAME_start DIR (start it, wait until it answers, write
+# DIR/NAME/env with its `export` lines), svc_NAME_stop DIR and, when it can restart in place,
+# svc_NAME_restart DIR; then add NAME to kServices. Nothing else changes: start/stop/env iterate
+# over the services named in DIR/services.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+kServices=(mariadb s3)
+kDefault=(mariadb s3)
+
+die() {
+  echo "services: $*" >&2
+  exit 1
+}
+
+# Alive and not a zombie.
+alive() {
+  [ -n "${1:-}" ] && [ -r "/proc/$1/stat" ] || return 1
+  local st
+  st="$(sed 's/^.*) \([A-Za-z]\).*/\1/' "/proc/$1/stat")"
+  [ "$st" != "Z" ] && [ "$st" != "X" ]
+}
+
+# A free TCP port on 127.0.0.1 (the kernel's pick; the service binds it right after).
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+stop_pid() {  # stop_pid PIDFILE: TERM, up to 60 s, then KILL
+  local file="$1" pid
+  [ -f "$file" ] || return 0
+  pid="$(cat "$file")"
+  if alive "$pid"; then
+    kill "$pid" 2>/dev/null || true
+    for _ in $(seq 1 600); do alive "$pid" || break; sleep 0.1; done
+    if alive "$pid"; then
+      echo "services: pid $pid did not stop within 60 s; killing it" >&2
+      kill -9 "$pid" 2>/dev/null || true
+    fi
+  fi
+  rm -f "$file"
+}
+
+# ---------------------------------------------------------------- mariadb
+
+mariadb_install() {
+  command -v mariadbd >/dev/null 2>&1 || [ -x /usr/sbin/mariadbd ] || {
+    if [ "$(id -u)" -ne 0 ]; then
+      die "mariadb-server is not installed; run: sudo apt-get install -y --no-install-recommends mariadb-server"
+    fi
+    echo "services: installing mariadb-server (Debian)" >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+      mariadb-server mariadb-client >&2
+  }
+}
+
+mariadb_bin() {
+  if command -v mariadbd >/dev/null 2>&1; then command -v mariadbd; else echo /usr/sbin/mariadbd; fi
+}
+
+# The server's own arguments: everything on the command line (--no-defaults: no system my.cnf),
+# loopback only, a private socket, a small buffer pool.
+mariadb_args() {
+  local d="$1"
+  local args=(--no-defaults "--datadir=$d/data" "--socket=$(cat "$d/socket_path")"
+    "--port=$(cat "$d/port")" --bind-address=127.0.0.1 "--pid-file=$d/mariadbd.pid"
+    "--log-error=$d/error.log" --skip-name-resolve --skip-log-bin
+    --innodb-buffer-pool-size=64M --max-connections=400
+    --character-set-server=utf8mb4 --collation-server=utf8mb4_bin)
+  [ "$(id -u)" -eq 0 ] && args+=(--user=root)
+  printf '%s\n' "${args[@]}"
+}
+
+mariadb_client() {  # mariadb_client DIR ARGS...: the server's root account over its socket
+  local d="$1"
+  shift
+  mariadb --no-defaults "--socket=$(cat "$d/socket_path")" -uroot "$@"
+}
+
+mariadb_launch() {
+  local d="$1"
+  local args
+  mapfile -t args < <(mariadb_args "$d")
+  : >> "$d/error.log"
+  # setsid + redirected stdio: the server outlives this script and ctest does not wait on it.
+  setsid "$(mariadb_bin)" "${args[@]}" < /dev/null >> "$d/error.log" 2>&1 &
+  echo $! > "$d/pid"
+  for _ in $(seq 1 600); do
+    if mariadb-admin --no-defaults "--socket=$(cat "$d/socket_path")" -uroot ping >/dev/null 2>&1; then
+      return 0
+    fi
+    alive "$(cat "$d/pid")" || break
+    sleep 0.1
+  done
+  tail -n 30 "$d/error.log" >&2
+  die "mariadbd did not answer within 60 s (log: $d/error.log)"
+}
+
+svc_mariadb_start() {
+  local dir="$1" d="$1/mariadb"
+  mariadb_install
+  mkdir -p "$d"
+  if [ ! -d "$d/data/mysql" ]; then
+    # A Unix socket path must stay under 108 bytes: fall back to a private directory in /tmp.
+    local sock="$d/mariadbd.sock"
+    if [ "${#sock}" -gt 100 ]; then sock="$(mktemp -d /tmp/toq-mariadb-XXXXXX)/mariadbd.sock"; fi
+    echo "$sock" > "$d/socket_path"
+    echo "services: initialising MariaDB in $d/data" >&2
+    local user_arg=()
+    [ "$(id -u)" -eq 0 ] && user_arg=(--user=root)
+    mariadb-install-db --no-defaults "--datadir=$d/data" "${user_arg[@]}" \
+      --auth-root-authentication-method=normal --skip-test-db > "$d/install.log" 2>&1 \
+      || { tail -n 30 "$d/install.log" >&2; die "mariadb-install-db failed (log: $d/install.log)"; }
+    free_port > "$d/port"
+    mariadb_launch "$d"
+    local password
+    password="$(head -c 18 /dev/urandom | base64 | tr -d '/+=' | cut -c1-20)"
+    echo "$password" > "$d/password"
+    chmod 600 "$d/password"
+    mariadb_client "$d" <<SQL
+CREATE DATABASE toq_media CHARACTER SET utf8mb4 COLLATE utf8mb4_bin;
+CREATE USER 'toq'@'127.0.0.1' IDENTIFIED BY '$password';
+CREATE USER 'toq'@'localhost' IDENTIFIED BY '$password';
+GRANT ALL PRIVILEGES ON \`toq\\_%\`.* TO 'toq'@'127.0.0.1';
+GRANT ALL PRIVILEGES ON \`toq\\_%\`.* TO 'toq'@'localhost';
+SQL
+  else
+    # Existing data: the same port, socket and account as before.
+    mariadb_launch "$d"
+  fi
+  cat > "$d/env" <<EOF
+export TOQ_MEDIA_DATABASE_DRIVER='mysql'
+export TOQ_MEDIA_DATABASE_MYSQL_HOST='127.0.0.1'
+export TOQ_MEDIA_DATABASE_MYSQL_PORT='$(cat "$d/port")'
+export TOQ_MEDIA_DATABASE_MYSQL_USER='toq'
+export TOQ_MEDIA_DATABASE_MYSQL_PASSWORD='$(cat "$d/password")'
+export TOQ_MEDIA_DATABASE_MYSQL_DATABASE='toq_media'
+EOF
+  echo "services: mariadb on 127.0.0.1:$(cat "$d/port") (socket $(cat "$d/socket_path"))" >&2
+}
+
+svc_mariadb_stop() {
+  local d="$1/mariadb"
+  [ -f "$d/pid" ] || return 0
+  local pid
+  pid="$(cat "$d/pid")"
+  if alive "$pid"; then
+    # A clean shutdown (InnoDB flushed) through the server's own command, then the pid.
+    mariadb-admin --no-defaults "--socket=$(cat "$d/socket_path")" -uroot shutdown \
+      >/dev/null 2>&1 || true
+  fi
+  stop_pid "$d/pid"
+}
+
+svc_mariadb_restart() {
+  svc_mariadb_stop "$1"
+  mariadb_launch "$1/mariadb"
+}
+
+# ---------------------------------------------------------------- s3
+
+svc_s3_start() {
+  local dir="$1" d="$1/s3"
+  mkdir -p "$d/tmp"
+  # start-s3rver.sh installs s3rver from the lockfile when missing; its data dir goes under DIR.
+  TMPDIR="$d/tmp" TOQ_REQUIRE_S3RVER=1 "$root/scripts/start-s3rver.sh" start "$d/state" >/dev/null \
+    || die "s3rver did not start (see $d/state)"
+  local port
+  port="$(cat "$d/state/port")"
+  cat > "$d/env" <<EOF
+export TOQ_MEDIA_STORAGE_DRIVER='s3'
+export TOQ_MEDIA_STORAGE_S3_ENDPOINT='http://127.0.0.1:$port'
+export TOQ_MEDIA_STORAGE_S3_BUCKET='toq-test'
+export TOQ_MEDIA_STORAGE_S3_REGION='us-east-1'
+export TOQ_MEDIA_STORAGE_S3_PATH_STYLE='true'
+export TOQ_MEDIA_STORAGE_S3_ACCESS_KEY_ID='S3RVER'
+export TOQ_MEDIA_STORAGE_S3_SECRET_ACCESS_KEY='S3RVER'
+EOF
+  echo "services: s3 (s3rver) on 127.0.0.1:$port, bucket toq-test" >&2
+}
+
+svc_s3_stop() {
+  [ -d "$1/s3/state" ] || return 0
+  "$root/scripts/start-s3rver.sh" stop "$1/s3/state" >/dev/null 2>&1 || true
+}
+
+# ---------------------------------------------------------------- dispatch
+
+known() {
+  local s
+  for s in "${kServices[@]}"; do [ "$s" = "$1" ] && return 0; done
+  return 1
+}
+
+write_env() {
+  local dir="$1" s
+  {
+    echo "# Written by scripts/services.sh: \`. $dir/env.sh\` before toq-media serve / worker."
+    while read -r s; do [ -f "$dir/$s/env" ] && cat "$dir/$s/env"; done < "$dir/services"
+  } > "$dir/env.sh.tmp"
+  chmod 600 "$dir/env.sh.tmp"
+  mv "$dir/env.sh.tmp" "$dir/env.sh"
+}
+
+started() {  # the services DIR/services lists, most recent last
+  [ -f "$1/services" ] && cat "$1/services" || true
+}
+
+cmd_start() {
+  local dir="$1"
+  shift
+  local wanted=("$@")
+  [ ${#wanted[@]} -gt 0 ] || wanted=("${kDefault[@]}")
+  local s
+  for s in "${wanted[@]}"; do known "$s" || die "unknown service '$s' (known: ${kServices[*]})"; done
+  : >> "$dir/services"
+  for s in "${wanted[@]}"; do
+    if grep -qx "$s" "$dir/services"; then
+      echo "services: $s already started in $dir" >&2
+      continue
+    fi
+    "svc_${s}_start" "$dir"
+    echo "$s" >> "$dir/services"
+    write_env "$dir"
+  done
+  write_env "$dir"
+  echo "services: ready; environment in $dir/env.sh" >&2
+}
+
+cmd_stop() {
+  local dir="$1" s
+  # Reverse order of start.
+  for s in $(started "$dir" | tac); do "svc_${s}_stop" "$dir"; done
+  rm -f "$dir/services" "$dir/env.sh"
+}
+
+cmd_restart() {
+  local dir="$1" s="$2"
+  grep -qx "$s" "$dir/services" 2>/dev/null || die "$s is not started in $dir"
+  declare -F "svc_${s}_restart" >/dev/null || die "$s cannot restart in place"
+  "svc_${s}_restart" "$dir"
+}
+
+action="${1:-}"
+dir="${2:-}"
+[ -n "$action" ] && [ -n "$dir" ] || {
+  echo "usage: $0 start DIR [${kServices[*]}] | stop DIR | restart DIR SERVICE | env DIR" >&2
+  exit 2
+}
+mkdir -p "$dir"
+dir="$(cd "$dir" && pwd)"
+# One command at a time per DIR (parallel ctest fixtures, two shells).
+exec 9>"$dir/.lock"
+flock 9
+shift 2
+case "$action" in
+  start) cmd_start "$dir" "$@" ;;
+  stop) cmd_stop "$dir" ;;
+  restart) [ $# -eq 1 ] || die "restart DIR SERVICE"; cmd_restart "$dir" "$1" ;;
+  env) cat "$dir/env.sh" ;;
+  *) echo "usage: $0 start|stop|restart|env DIR ..." >&2; exit 2 ;;
+esac

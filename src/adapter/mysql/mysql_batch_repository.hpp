@@ -1,0 +1,30 @@
+#pragma once
+
+#include "core/port/batch_repository.hpp"
+
+#include "adapter/mysql/connection.hpp"
+
+namespace toq::mysql {
+
+// BatchRepository on one MySQL connection (inside the unit of work's transaction).
+class MysqlBatchRepository final : public core::BatchRepository {
+ public:
+  explicit MysqlBatchRepository(Connection& conn) : conn_(conn) {}
+  Result<core::Batch> create(const core::NewBatch& batch, core::Timestamp now) override;
+  Result<std::optional<core::Batch>> find(core::BatchId id) override;
+  Result<std::optional<core::Batch>> find_latest(core::ListingId listing) override;
+  Result<std::optional<core::Batch>> find_latest(core::ListingId listing,
+                                                 core::BatchStatus status) override;
+  Result<std::optional<core::Batch>> find_open(core::ListingId listing) override;
+  Result<std::vector<core::Batch>> list_by_listing(core::ListingId listing) override;
+  Result<core::Batch> transition(core::BatchId id, core::BatchStatus from, core::BatchStatus to,
+                                 core::Timestamp now) override;
+  Result<core::Batch> soft_delete(core::BatchId id, core::Timestamp now) override;
+
+ private:
+  core::Error open_batch_conflict(core::ListingId listing, core::Error cause);
+  Result<core::Batch> require(core::BatchId id);
+  Connection& conn_;
+};
+
+}  // namespace toq::mysql

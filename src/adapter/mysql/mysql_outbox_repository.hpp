@@ -1,0 +1,25 @@
+#pragma once
+
+#include "core/port/outbox_repository.hpp"
+
+#include "adapter/mysql/connection.hpp"
+
+namespace toq::mysql {
+
+// OutboxRepository on one MySQL connection (inside the unit of work's transaction).
+class MysqlOutboxRepository final : public core::OutboxRepository {
+ public:
+  explicit MysqlOutboxRepository(Connection& conn) : conn_(conn) {}
+  Result<core::OutboxEvent> add(std::string event_id, std::string type, std::string payload,
+                                core::Timestamp now) override;
+  Result<std::vector<core::OutboxEvent>> due(core::Timestamp now, int limit) override;
+  Result<core::OutboxEvent> mark_delivered(std::int64_t id, core::Timestamp now) override;
+  Result<core::OutboxEvent> reschedule(std::int64_t id, core::Timestamp next_attempt_at,
+                                       std::string last_error, core::Timestamp now) override;
+
+ private:
+  Result<core::OutboxEvent> require(std::int64_t id);
+  Connection& conn_;
+};
+
+}  // namespace toq::mysql

@@ -1,0 +1,176 @@
+#pragma once
+// What the SQL adapters (SQLite, MySQL) share: the column lists of every table, in the order the
+// mappers read them, and the mappers from a result row to the core's entities. A Row is any type
+// with int64(col), int32(col), text(col), is_null(col), opt_int64(col) and opt_text(col); times
+// are stored as integer milliseconds since the Unix epoch (UTC) in both adapters.
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+#include "core/model/asset.hpp"
+#include "core/model/batch.hpp"
+#include "core/model/job.hpp"
+#include "core/model/listing.hpp"
+#include "core/model/outbox.hpp"
+#include "core/model/rendition.hpp"
+#include "core/model/time.hpp"
+
+namespace toq::sql {
+
+inline std::int64_t to_ms(core::Timestamp t) {
+  return t.time_since_epoch().count();
+}
+inline core::Timestamp from_ms(std::int64_t ms) {
+  return core::Timestamp{std::chrono::milliseconds{ms}};
+}
+inline std::optional<std::int64_t> to_ms(const std::optional<core::Timestamp>& t) {
+  if (!t) return std::nullopt;
+  return to_ms(*t);
+}
+template <class Row>
+std::optional<core::Timestamp> opt_time(const Row& r, int col) {
+  auto v = r.opt_int64(col);
+  if (!v) return std::nullopt;
+  return from_ms(*v);
+}
+template <class Row>
+std::optional<std::int32_t> opt_int32(const Row& r, int col) {
+  if (r.is_null(col)) return std::nullopt;
+  return r.int32(col);
+}
+
+inline constexpr std::string_view kListingColumns =
+    "id, owner_id, photographer_id, kind, status, updated_at";
+inline constexpr std::string_view kBatchColumns =
+    "id, listing_id, reference, status, created_by, created_at, updated_at, expires_at, "
+    "deleted_at";
+inline constexpr std::string_view kAssetColumns =
+    "id, batch_id, client_id, media_type, filename, content_type, bytes, checksum_sha256, title, "
+    "sequence, status, multipart_upload_id, width, height, duration_ms, format, codec, rotation, "
+    "hdr, has_audio, error_code, error_message, error_hint, job_id, created_at, updated_at";
+inline constexpr std::string_view kRenditionColumns =
+    "asset_id, job_id, name, format, width, height, bytes, `key`, sha256_hex";
+inline constexpr std::string_view kJobColumns =
+    "id, batch_id, run, attempt, status, created_at, started_at, completed_at, lease_owner, "
+    "lease_expires_at, error_code, error_message, archive_key, archive_bytes, archive_sha256_hex, "
+    "available_at";
+inline constexpr std::string_view kOutboxColumns =
+    "id, event_id, type, payload, created_at, next_attempt_at, attempts, delivered_at, last_error";
+
+template <class Row>
+core::Listing map_listing(const Row& r) {
+  core::Listing l;
+  l.id = core::ListingId{r.int64(0)};
+  l.owner_id = core::UserId{r.int64(1)};
+  if (auto p = r.opt_int64(2)) l.photographer_id = core::UserId{*p};
+  l.kind = core::parse_listing_kind(r.text(3)).value_or(core::ListingKind::kResidential);
+  l.status = r.text(4);
+  l.updated_at = from_ms(r.int64(5));
+  return l;
+}
+
+template <class Row>
+core::Batch map_batch(const Row& r) {
+  core::Batch b;
+  b.id = core::BatchId{r.int64(0)};
+  b.listing_id = core::ListingId{r.int64(1)};
+  b.reference = r.text(2);
+  b.status = core::parse_batch_status(r.text(3)).value_or(core::BatchStatus::kFailed);
+  b.created_by = core::UserId{r.int64(4)};
+  b.created_at = from_ms(r.int64(5));
+  b.updated_at = from_ms(r.int64(6));
+  b.expires_at = from_ms(r.int64(7));
+  b.deleted_at = opt_time(r, 8);
+  return b;
+}
+
+template <class Row>
+core::Asset map_asset(const Row& r) {
+  core::Asset a;
+  a.id = core::AssetId{r.int64(0)};
+  a.batch_id = core::BatchId{r.int64(1)};
+  a.declared.client_id = r.text(2);
+  a.declared.media_type =
+      core::parse_media_type(r.text(3)).value_or(core::MediaType::kPhotoHorizontal);
+  a.declared.filename = r.text(4);
+  a.declared.content_type = r.text(5);
+  a.declared.bytes = r.int64(6);
+  a.declared.checksum_sha256 = r.text(7);
+  a.declared.title = r.text(8);
+  a.declared.sequence = r.int64(9);
+  a.status = core::parse_asset_status(r.text(10)).value_or(core::AssetStatus::kFailed);
+  a.multipart_upload_id = r.opt_text(11);
+  a.facts.width = opt_int32(r, 12);
+  a.facts.height = opt_int32(r, 13);
+  a.facts.duration_ms = r.opt_int64(14);
+  a.facts.format = r.opt_text(15);
+  a.facts.codec = r.opt_text(16);
+  a.facts.rotation = opt_int32(r, 17);
+  a.facts.hdr = r.int64(18) != 0;
+  a.facts.has_audio = r.int64(19) != 0;
+  if (auto code = r.opt_text(20)) {
+    a.failure =
+        core::AssetFailure{core::parse_error_code(*code).value_or(core::ErrorCode::kInternal),
+                           r.opt_text(21).value_or(""), r.opt_text(22).value_or("")};
+  }
+  if (auto job = r.opt_int64(23)) a.job_id = core::JobId{*job};
+  a.created_at = from_ms(r.int64(24));
+  a.updated_at = from_ms(r.int64(25));
+  return a;
+}
+
+template <class Row>
+core::Rendition map_rendition(const Row& r) {
+  core::Rendition out;
+  out.asset_id = core::AssetId{r.int64(0)};
+  out.job_id = core::JobId{r.int64(1)};
+  out.name = r.text(2);
+  out.format = r.text(3);
+  out.width = r.int32(4);
+  out.height = r.int32(5);
+  out.bytes = r.int64(6);
+  out.key = r.text(7);
+  out.sha256_hex = r.text(8);
+  return out;
+}
+
+template <class Row>
+core::Job map_job(const Row& r) {
+  core::Job j;
+  j.id = core::JobId{r.int64(0)};
+  j.batch_id = core::BatchId{r.int64(1)};
+  j.run = r.int32(2);
+  j.attempt = r.int32(3);
+  j.status = core::parse_job_status(r.text(4)).value_or(core::JobStatus::kFailed);
+  j.created_at = from_ms(r.int64(5));
+  j.started_at = opt_time(r, 6);
+  j.completed_at = opt_time(r, 7);
+  j.lease_owner = r.opt_text(8);
+  j.lease_expires_at = opt_time(r, 9);
+  if (auto code = r.opt_text(10)) j.error_code = core::parse_error_code(*code);
+  j.error_message = r.text(11);
+  if (auto key = r.opt_text(12)) {
+    j.archive = core::ArchiveInfo{*key, r.opt_int64(13).value_or(0), r.opt_text(14).value_or("")};
+  }
+  j.available_at = from_ms(r.int64(15));
+  return j;
+}
+
+template <class Row>
+core::OutboxEvent map_event(const Row& r) {
+  core::OutboxEvent e;
+  e.id = r.int64(0);
+  e.event_id = r.text(1);
+  e.type = r.text(2);
+  e.payload = r.text(3);
+  e.created_at = from_ms(r.int64(4));
+  e.next_attempt_at = from_ms(r.int64(5));
+  e.attempts = r.int32(6);
+  e.delivered_at = opt_time(r, 7);
+  e.last_error = r.text(8);
+  return e;
+}
+
+}  // namespace toq::sql
