@@ -105,7 +105,7 @@ mariadb_launch() {
   mapfile -t args < <(mariadb_args "$d")
   : >> "$d/error.log"
   # setsid + redirected stdio: the server outlives this script and ctest does not wait on it.
-  setsid "$(mariadb_bin)" "${args[@]}" < /dev/null >> "$d/error.log" 2>&1 &
+  9>&- setsid "$(mariadb_bin)" "${args[@]}" < /dev/null >> "$d/error.log" 2>&1 &
   echo $! > "$d/pid"
   for _ in $(seq 1 600); do
     if mariadb-admin --no-defaults "--socket=$(cat "$d/socket_path")" -uroot ping >/dev/null 2>&1; then
@@ -185,7 +185,8 @@ svc_s3_start() {
   local dir="$1" d="$1/s3"
   mkdir -p "$d/tmp"
   # start-s3rver.sh installs s3rver from the lockfile when missing; its data dir goes under DIR.
-  TMPDIR="$d/tmp" TOQ_REQUIRE_S3RVER=1 "$root/scripts/start-s3rver.sh" start "$d/state" >/dev/null \
+  # 9>&-: the server it leaves running must not hold this script's lock.
+  TMPDIR="$d/tmp" TOQ_REQUIRE_S3RVER=1 "$root/scripts/start-s3rver.sh" start "$d/state" >/dev/null 9>&- \
     || die "s3rver did not start (see $d/state)"
   local port
   port="$(cat "$d/state/port")"
@@ -203,7 +204,7 @@ EOF
 
 svc_s3_stop() {
   [ -d "$1/s3/state" ] || return 0
-  "$root/scripts/start-s3rver.sh" stop "$1/s3/state" >/dev/null 2>&1 || true
+  "$root/scripts/start-s3rver.sh" stop "$1/s3/state" >/dev/null 2>&1 9>&- || true
 }
 
 # ---------------------------------------------------------------- dispatch

@@ -2,16 +2,20 @@
 
 #include <chrono>
 #include <iostream>
+#include <string>
+#include <vector>
 
 #include <fmt/format.h>
 #include <sqlite3.h>
 
 #include "adapter/http/auth/jwt_verifier.hpp"
+#include "adapter/mysql/mysql_database.hpp"
 #include "adapter/sqlite/sqlite_database.hpp"
 #include "app/config.hpp"
 #include "app/logging.hpp"
 #include "app/secrets.hpp"
 #include "app/version.hpp"
+#include "app/wiring.hpp"
 
 namespace toq::app {
 namespace {
@@ -39,29 +43,42 @@ int command_version() {
                            kGitCommit);
   std::cout << fmt::format("  sqlite {}\n  fmt {}.{}.{}\n", sqlite3_libversion(),
                            FMT_VERSION / 10000, FMT_VERSION / 100 % 100, FMT_VERSION % 100);
-  std::cout << fmt::format("  schema version {}\n", sqlite::latest_schema_version());
+  std::cout << fmt::format("  mariadb connector/c {}\n", mysql_get_client_info());
+  std::cout << fmt::format("  schema version {} (sqlite), {} (mysql)\n",
+                           sqlite::latest_schema_version(), mysql::latest_schema_version());
   return 0;
 }
 
 int command_migrate(const cli::CommonOptions& options) {
   auto config = configure(options);
   if (!config) return report(config.error());
-  if (config->database.driver != DatabaseDriver::kSqlite) {
-    return report(core::make_error(core::ErrorCode::kConfigInvalid,
-                                   "database.driver 'mysql' is not available in this build yet", {},
-                                   "Use database.driver: sqlite."));
+  std::string name;
+  std::vector<std::string> applied;
+  int from = 0;
+  int to = 0;
+  if (config->database.driver == DatabaseDriver::kMysql) {
+    const auto& m = config->database.mysql;
+    name = m.socket.empty() ? fmt::format("mysql://{}:{}/{}", m.host, m.port, m.database)
+                            : fmt::format("mysql://{}/{}", m.socket, m.database);
+    auto migrated = mysql::MysqlDatabase::migrate_database(mysql_options(*config));
+    if (!migrated) return report(migrated.error());
+    applied = migrated->applied;
+    from = migrated->from_version;
+    to = migrated->to_version;
+  } else {
+    const auto& path = config->database.sqlite.path;
+    name = path.string();
+    auto migrated = sqlite::SqliteDatabase::migrate_file(
+        {path, config->database.sqlite.busy_timeout_ms, false});
+    if (!migrated) return report(migrated.error());
+    applied = migrated->applied;
+    from = migrated->from_version;
+    to = migrated->to_version;
   }
-  const auto& path = config->database.sqlite.path;
-  auto migrated =
-      sqlite::SqliteDatabase::migrate_file({path, config->database.sqlite.busy_timeout_ms, false});
-  if (!migrated) return report(migrated.error());
-  log::info("database migrated", {{"database", path.string()},
-                                  {"from_version", migrated->from_version},
-                                  {"to_version", migrated->to_version}});
-  std::cout << fmt::format("{}: schema version {} -> {}\n", path.string(), migrated->from_version,
-                           migrated->to_version);
-  for (const auto& m : migrated->applied) std::cout << "  applied " << m << '\n';
-  if (migrated->applied.empty()) std::cout << "  up to date\n";
+  log::info("database migrated", {{"database", name}, {"from_version", from}, {"to_version", to}});
+  std::cout << fmt::format("{}: schema version {} -> {}\n", name, from, to);
+  for (const auto& m : applied) std::cout << "  applied " << m << '\n';
+  if (applied.empty()) std::cout << "  up to date\n";
   return 0;
 }
 

@@ -467,6 +467,25 @@ std::vector<KeySpec> build_table() {
   t.push_back(string_key(
       "database.mysql.socket", [](auto& c) -> auto& { return c.database.mysql.socket; },
       "/run/mysqld/mysqld.sock"));
+  t.push_back(int_key<int>(
+      "database.mysql.poolSize", [](auto& c) -> auto& { return c.database.mysql.pool_size; }, 1,
+      1000, "", "32"));
+  t.push_back(int_key<int>(
+      "database.mysql.connectTimeoutSeconds",
+      [](auto& c) -> auto& { return c.database.mysql.connect_timeout_seconds; }, 1, 300, " seconds",
+      "10"));
+  t.push_back(int_key<int>(
+      "database.mysql.readTimeoutSeconds",
+      [](auto& c) -> auto& { return c.database.mysql.read_timeout_seconds; }, 1, 3600, " seconds",
+      "60"));
+  t.push_back(int_key<int>(
+      "database.mysql.writeTimeoutSeconds",
+      [](auto& c) -> auto& { return c.database.mysql.write_timeout_seconds; }, 1, 3600, " seconds",
+      "60"));
+  t.push_back(int_key<int>(
+      "database.mysql.lockWaitTimeoutSeconds",
+      [](auto& c) -> auto& { return c.database.mysql.lock_wait_timeout_seconds; }, 1, 3600,
+      " seconds", "5"));
 
   t.push_back(enum_key(
       "storage.driver", [](auto& c) -> auto& { return c.storage.driver; }, kStorageDrivers, "s3"));
@@ -891,6 +910,14 @@ class Validator {
       require(!c.database.mysql.user.empty(), "database.mysql.user", "database.driver", "mysql");
       require(!c.database.mysql.database.empty(), "database.mysql.database", "database.driver",
               "mysql");
+      if (c.database.mysql.lock_wait_timeout_seconds >= c.database.mysql.read_timeout_seconds) {
+        problems_.add("database.mysql.lockWaitTimeoutSeconds", "RANGE",
+                      fmt::format("database.mysql.lockWaitTimeoutSeconds ({}) must be below "
+                                  "database.mysql.readTimeoutSeconds ({}): a statement waiting "
+                                  "for a row lock would otherwise lose its connection first",
+                                  c.database.mysql.lock_wait_timeout_seconds,
+                                  c.database.mysql.read_timeout_seconds));
+      }
     }
     if (c.storage.driver == StorageDriver::kS3) {
       require(!c.storage.s3.bucket.empty(), "storage.s3.bucket", "storage.driver", "s3");

@@ -80,6 +80,12 @@ struct MysqlConfig {
   std::string password;  // secret
   std::string database;
   std::string socket;  // unix socket path; used instead of host:port when set
+  int pool_size = 16;  // connections per process, opened on demand
+  // Every network wait is bounded: no call hangs on a dead or unreachable server.
+  int connect_timeout_seconds = 5;
+  int read_timeout_seconds = 30;
+  int write_timeout_seconds = 30;
+  int lock_wait_timeout_seconds = 10;  // a row lock waited for longer is retried (below read)
   friend bool operator==(const MysqlConfig&, const MysqlConfig&) = default;
 };
 

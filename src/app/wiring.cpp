@@ -3,6 +3,7 @@
 #include "adapter/aws/credentials.hpp"
 #include "adapter/aws/http_transport.hpp"
 #include "adapter/aws/s3_object_store.hpp"
+#include "adapter/mysql/mysql_database.hpp"
 #include "adapter/sqlite/sqlite_database.hpp"
 #include "adapter/storage/local_object_store.hpp"
 #include "app/secrets.hpp"
@@ -17,12 +18,30 @@ core::Result<std::unique_ptr<core::Database>> open_database(const Config& config
       if (!db) return std::unexpected(db.error());
       return std::unique_ptr<core::Database>(std::move(*db));
     }
-    case DatabaseDriver::kMysql: break;
+    case DatabaseDriver::kMysql: {
+      auto db = mysql::MysqlDatabase::open(mysql_options(config));
+      if (!db) return std::unexpected(db.error());
+      return std::unique_ptr<core::Database>(std::move(*db));
+    }
   }
-  return core::fail(core::ErrorCode::kConfigInvalid,
-                    "database.driver 'mysql' is not available in this build yet",
-                    "The MySQL adapter is not part of this release.",
-                    "Use database.driver: sqlite, or a release that includes the MySQL adapter.");
+  return core::fail(core::ErrorCode::kConfigInvalid, "unknown database.driver");
+}
+
+mysql::MysqlOptions mysql_options(const Config& config) {
+  const auto& m = config.database.mysql;
+  mysql::MysqlOptions options;
+  options.connection.host = m.host;
+  options.connection.port = m.port;
+  options.connection.user = m.user;
+  options.connection.password = m.password;
+  options.connection.database = m.database;
+  options.connection.socket = m.socket;
+  options.connection.connect_timeout = std::chrono::seconds{m.connect_timeout_seconds};
+  options.connection.read_timeout = std::chrono::seconds{m.read_timeout_seconds};
+  options.connection.write_timeout = std::chrono::seconds{m.write_timeout_seconds};
+  options.connection.lock_wait_timeout_seconds = m.lock_wait_timeout_seconds;
+  options.pool_size = m.pool_size;
+  return options;
 }
 
 namespace {

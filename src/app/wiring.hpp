@@ -12,12 +12,20 @@
 namespace toq::storage {
 class LocalObjectStore;
 }
+namespace toq::mysql {
+struct MysqlOptions;
+}
 
 namespace toq::app {
 
-// The Database adapter the configuration names. The embedded SQLite database migrates itself on
-// open; CONFIG_INVALID for a driver this build does not provide yet.
+// The Database adapter the configuration names; either migrates itself on open. mysql:
+// DATABASE_UNAVAILABLE (naming host and port, or socket) when the server cannot be reached
+// within database.mysql.connectTimeoutSeconds, DATABASE_ERROR for refused credentials or an
+// unknown database.
 core::Result<std::unique_ptr<core::Database>> open_database(const Config& config);
+
+// The MySQL adapter's options from database.mysql.*.
+mysql::MysqlOptions mysql_options(const Config& config);
 
 // The object store the configuration names, with its capabilities (one object behind all three).
 struct ObjectStorage {

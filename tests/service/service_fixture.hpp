@@ -1,5 +1,6 @@
 #pragma once
-// The use-case tests' world: a real SQLite database and a real local object store on a temp dir,
+// The use-case tests' world: a real database (SQLite, or MariaDB with TOQ_TEST_DATABASE=mysql:
+// support/test_database.hpp) and a real local object store on a temp dir,
 // a clock the tests pin, and helpers that register listings, build manifests with real bytes and
 // upload those bytes at the keys the service handed out (through the store's own API, which is
 // what the presigned URLs lead to).
@@ -8,6 +9,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -24,13 +26,13 @@
 #include "core/service/register_listing.hpp"
 #include "core/service/retry_batch.hpp"
 
-#include "adapter/sqlite/sqlite_database.hpp"
 #include "adapter/storage/content_disposition.hpp"
 #include "adapter/storage/local_object_store.hpp"
 #include "service/processing_stand_in.hpp"
 #include "storage/storage_test_support.hpp"
 #include "support/result_matchers.hpp"
 #include "support/temp_dir.hpp"
+#include "support/test_database.hpp"
 
 namespace toq::testing {
 
@@ -89,9 +91,8 @@ inline core::Principal service() {
 class ServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto db = sqlite::SqliteDatabase::open({dir_ / "media.sqlite3", 5000, true});
-    ASSERT_TRUE(db.has_value()) << db.error().message;
-    db_ = std::move(*db);
+    database_.emplace(dir_.path(), "media.sqlite3");
+    db_ = database_->get();
     storage::LocalStoreOptions options;
     options.root = dir_ / "store";
     options.public_base_url = "http://127.0.0.1:9";
@@ -239,7 +240,8 @@ class ServiceTest : public ::testing::Test {
 
   TempDir dir_;
   TestClock clock_{pinned_now()};
-  std::unique_ptr<sqlite::SqliteDatabase> db_;
+  std::optional<TestDatabase> database_;
+  core::Database* db_ = nullptr;
   std::unique_ptr<storage::LocalObjectStore> store_;
   std::map<std::string, std::vector<std::byte>> contents_;
   unsigned size_tag_ = 0;
