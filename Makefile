@@ -2,7 +2,7 @@
 PRESET ?= ci
 JOBS ?= $(shell nproc)
 
-.PHONY: run test deps build release asan bench lint format format-check clean
+.PHONY: run test test-mariadb-long deps build release asan bench bench-claim lint format format-check clean
 
 deps:
 	./scripts/install-deps.sh
@@ -12,8 +12,13 @@ build: deps
 	cmake --build --preset $(PRESET) -j $(JOBS)
 
 # Tests that compare against an independent reference must not skip here: CI installs it.
+# The long MariaDB + s3rver runs of the e2e and chaos suites have their own target.
 test: build
-	TOQ_REQUIRE_BOTOCORE=1 TOQ_REQUIRE_S3RVER=1 ctest --preset $(PRESET) -j $(JOBS)
+	TOQ_REQUIRE_BOTOCORE=1 TOQ_REQUIRE_S3RVER=1 ctest --preset $(PRESET) -j $(JOBS) -LE mariadb-long
+
+# Every e2e and chaos test on MariaDB + s3rver (each test starts its own pair: scripts/services.sh).
+test-mariadb-long: build
+	TOQ_REQUIRE_S3RVER=1 ctest --preset $(PRESET) -j $(JOBS) -L mariadb-long
 
 # Builds the release binary, starts `toq-media serve` with the embedded default in ./var, registers
 # a demo listing and prints the URLs and tokens (scripts/run-demo.sh). Ctrl-C stops it cleanly.
@@ -31,6 +36,16 @@ bench: deps
 	cmake --build --preset release -j $(JOBS) --target toq_photo_renditions_bench
 	./scripts/make-corpus.sh build/release/corpus
 	./build/release/bench/toq_photo_renditions_bench
+
+# Claiming under contention: 8 workers, 1,000 jobs, SQLite then MariaDB (a server of its own,
+# started and stopped with scripts/services.sh). Its figures are in README.md.
+bench-claim: deps
+	cmake --preset release
+	cmake --build --preset release -j $(JOBS) --target toq_claim_bench
+	./scripts/services.sh stop build/release/bench-services >/dev/null 2>&1; rm -rf build/release/bench-services
+	./scripts/services.sh start build/release/bench-services mariadb
+	TOQ_SERVICES_DIR=build/release/bench-services ./build/release/bench/toq_claim_bench; \
+	  status=$$?; ./scripts/services.sh stop build/release/bench-services; exit $$status
 
 lint: build
 	./scripts/lint.sh build/$(PRESET)

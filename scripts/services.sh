@@ -5,7 +5,9 @@
 #   scripts/services.sh start DIR [SERVICE...]   start the services (default: mariadb s3), each on a
 #                                                free loopback port with its data under DIR/SERVICE,
 #                                                wait until each answers, and write DIR/env.sh
-#   scripts/services.sh stop DIR                 stop exactly what `start DIR` started (data is kept)
+#   scripts/services.sh stop DIR [SERVICE...]    stop exactly what `start DIR` started, or only the
+#                                                named services (data is kept: `start` again resumes
+#                                                them on the same port)
 #   scripts/services.sh restart DIR SERVICE      stop one service and start it again on the same
 #                                                port and data (the tests' "server restarted")
 #   scripts/services.sh env DIR                  print DIR/env.sh
@@ -252,6 +254,15 @@ cmd_start() {
 
 cmd_stop() {
   local dir="$1" s
+  shift
+  if [ $# -gt 0 ]; then
+    for s in "$@"; do
+      known "$s" || die "unknown service '$s'"
+      "svc_${s}_stop" "$dir"
+      [ -f "$dir/services" ] && sed -i "/^$s\$/d" "$dir/services"
+    done
+    return 0
+  fi
   # Reverse order of start.
   for s in $(started "$dir" | tac); do "svc_${s}_stop" "$dir"; done
   rm -f "$dir/services" "$dir/env.sh"
@@ -267,7 +278,7 @@ cmd_restart() {
 action="${1:-}"
 dir="${2:-}"
 [ -n "$action" ] && [ -n "$dir" ] || {
-  echo "usage: $0 start DIR [${kServices[*]}] | stop DIR | restart DIR SERVICE | env DIR" >&2
+  echo "usage: $0 start DIR [${kServices[*]}] | stop DIR [SERVICE...] | restart DIR SERVICE | env DIR" >&2
   exit 2
 }
 mkdir -p "$dir"
@@ -278,7 +289,7 @@ flock 9
 shift 2
 case "$action" in
   start) cmd_start "$dir" "$@" ;;
-  stop) cmd_stop "$dir" ;;
+  stop) cmd_stop "$dir" "$@" ;;
   restart) [ $# -eq 1 ] || die "restart DIR SERVICE"; cmd_restart "$dir" "$1" ;;
   env) cat "$dir/env.sh" ;;
   *) echo "usage: $0 start|stop|restart|env DIR ..." >&2; exit 2 ;;

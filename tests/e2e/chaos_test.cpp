@@ -50,8 +50,9 @@ TEST(Chaos, WorkersAndServerKilledWhileProcessingEveryBatchStillEndsReady) {
 
   testing::TempDir tmp;
   const auto data_dir = tmp.path() / "data";
+  const ServiceBackends backends(tmp.path() / "services", data_dir);
   webhook::testing::ReceiverProcess receiver(kWebhookSecret, tmp.path() / "webhooks.log");
-  const std::map<std::string, std::string> env = {
+  std::map<std::string, std::string> env = {
       {"TOQ_MEDIA_PROCESSING_WORKERS", "2"},
       {"TOQ_MEDIA_PROCESSING_LEASE_SECONDS", "2"},
       {"TOQ_MEDIA_PROCESSING_POLL_MILLIS", "100"},
@@ -60,6 +61,7 @@ TEST(Chaos, WorkersAndServerKilledWhileProcessingEveryBatchStillEndsReady) {
       {"TOQ_MEDIA_WEBHOOKS_URL", receiver.url("/hooks/media")},
       {"TOQ_MEDIA_WEBHOOKS_SECRET", kWebhookSecret},
   };
+  for (const auto& [k, v] : backends.env()) env[k] = v;
   int starts = 0;
   auto start_server = [&] {
     return std::make_unique<ServeProcess>(
@@ -244,15 +246,13 @@ TEST(Chaos, WorkersAndServerKilledWhileProcessingEveryBatchStillEndsReady) {
 
   // No partial ZIP anywhere: every archive.zip in the store is a valid ZIP.
   int archives = 0;
-  std::error_code ec;
-  for (const auto& e :
-       std::filesystem::recursive_directory_iterator(data_dir / "objects" / "objects", ec)) {
-    if (!e.is_regular_file() || e.path().filename() != "archive.zip") continue;
+  for (const auto& [key, sha] : objects_under(data_dir, "")) {
+    if (!key.ends_with("/archive.zip")) continue;
     ++archives;
     const auto copy = tmp.path() / "any-archive.zip";
-    write_file(copy, object_bytes(e.path()));
+    write_file(copy, read_object(data_dir, key));
     EXPECT_EQ(testing::run_shell("unzip -tq " + shell_quote(copy.string()) + " >/dev/null"), 0)
-        << e.path();
+        << key;
   }
   EXPECT_EQ(archives, static_cast<int>(batches.size()));
   // What the workers said about it (every start's log; orphaned workers keep writing to theirs).

@@ -1,5 +1,6 @@
 #pragma once
-// One real `toq-media serve` (embedded default: SQLite, local store, worker children) per test,
+// One real `toq-media serve` (embedded default: SQLite, local store, worker children; or MariaDB +
+// s3rver with TOQ_E2E_BACKEND=mariadb-s3, see e2e_support.hpp) per test,
 // with a webhook receiver that verifies every delivery's signature, and the checks the e2e and
 // incident suites share: the ZIP against its manifest, every variant with independent tools, the
 // job rows of a batch.
@@ -40,6 +41,8 @@ class ServiceTest : public ::testing::Test {
         {"TOQ_MEDIA_WEBHOOKS_URL", receiver_->url("/hooks/media")},
         {"TOQ_MEDIA_WEBHOOKS_SECRET", kWebhookSecret},
     };
+    backends_ = std::make_unique<ServiceBackends>(tmp_.path() / "services", data_dir());
+    for (const auto& [k, v] : backends_->env()) env[k] = v;
     for (const auto& [k, v] : settings()) env[k] = v;
     server_ = std::make_unique<ServeProcess>(data_dir(), env);
     client_ = std::make_unique<Client>(*server_);
@@ -271,6 +274,7 @@ class ServiceTest : public ::testing::Test {
   }
 
   testing::TempDir tmp_{};
+  std::unique_ptr<ServiceBackends> backends_;  // outlives the server, stopped before tmp_ goes
   std::unique_ptr<webhook::testing::ReceiverProcess> receiver_;
   std::unique_ptr<ServeProcess> server_;
   std::unique_ptr<Client> client_;

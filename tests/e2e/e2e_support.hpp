@@ -6,6 +6,11 @@
 // the sqlite3 CLI on the server's database, python's zipfile and `unzip -t` on the ZIP, vipsheader,
 // ffprobe and `file` on every variant.
 //
+// The backends: by default serve runs the embedded default (SQLite and the local store in its data
+// dir). With TOQ_E2E_BACKEND=mariadb-s3 each test's serve runs on a MariaDB server and an s3rver
+// of its own (ServiceBackends: scripts/services.sh into the test's temp dir), and the same looks
+// read that database (the mariadb CLI) and s3rver's files.
+//
 // Contract: every helper throws std::runtime_error (with the server's answer) on an unexpected
 // answer, so a test fails with the reason instead of waiting; wait_terminal() gives up after
 // `limit` (a liveness bound against a hang, not a speed assertion).
@@ -101,8 +106,154 @@ inline std::string run_ok(const std::string& command) {
   return r.output;
 }
 
-// A query on the server's database through the sqlite3 CLI, read-only; the rows as JSON objects.
+// The external services a data dir's serve runs on (TOQ_E2E_BACKEND=mariadb-s3).
+struct ExternalStore {
+  std::map<std::string, std::string> env;  // DIR/env.sh of scripts/services.sh
+  std::filesystem::path s3_bucket_dir;     // s3rver's files of bucket toq-test
+};
+inline std::map<std::string, ExternalStore>& external_backends() {
+  static std::map<std::string, ExternalStore> registry;
+  return registry;
+}
+inline const ExternalStore* external_for(const std::filesystem::path& data_dir) {
+  const auto it = external_backends().find(std::filesystem::absolute(data_dir).string());
+  return it == external_backends().end() ? nullptr : &it->second;
+}
+inline bool external_backend_requested() {
+  const char* b = std::getenv("TOQ_E2E_BACKEND");
+  return b != nullptr && std::string(b) == "mariadb-s3";
+}
+
+// The `export NAME='value'` lines of a services.sh env file.
+inline std::map<std::string, std::string> read_env_lines(const std::filesystem::path& file);
+
+// A MariaDB + s3rver pair for one serve's data dir (started with scripts/services.sh into
+// `dir`, stopped at the end), or nothing when TOQ_E2E_BACKEND is not mariadb-s3.
+class ServiceBackends {
+ public:
+  enum class When : std::uint8_t { kRequested, kAlways };
+  ServiceBackends(const std::filesystem::path& dir, const std::filesystem::path& data_dir,
+                  When when = When::kRequested)
+      : dir_(dir), data_dir_(std::filesystem::absolute(data_dir).string()) {
+    if (when == When::kRequested && !external_backend_requested()) return;
+    run_ok(std::string("'") + TOQ_SERVICES_SCRIPT + "' start " + shell_quote(dir.string()) +
+           " mariadb s3 2>&1");
+    started_ = true;
+    ExternalStore store;
+    store.env = read_env_lines(dir / "env.sh");
+    for (const auto& e : std::filesystem::directory_iterator(dir / "s3" / "tmp")) {
+      store.s3_bucket_dir = e.path() / "toq-test";
+    }
+    external_backends()[data_dir_] = std::move(store);
+  }
+  ~ServiceBackends() {
+    external_backends().erase(data_dir_);
+    if (started_) {
+      testing::run_shell(std::string("'") + TOQ_SERVICES_SCRIPT + "' stop " +
+                         shell_quote(dir_.string()) + " >/dev/null 2>&1");
+    }
+  }
+  ServiceBackends(const ServiceBackends&) = delete;
+  ServiceBackends& operator=(const ServiceBackends&) = delete;
+
+  // TOQ_MEDIA_* for serve and worker (empty for the embedded default).
+  std::map<std::string, std::string> env() const {
+    const auto* e = external_for(data_dir_);
+    return e ? e->env : std::map<std::string, std::string>{};
+  }
+  // `scripts/services.sh restart DIR mariadb`: the database server stopped and started again.
+  void restart_database() const { services("restart", "mariadb"); }
+  // The database server alone stopped (cleanly), and started again on the same port and data.
+  void stop_database() const { services("stop", "mariadb"); }
+  void start_database() const { services("start", "mariadb"); }
+  const std::filesystem::path& dir() const { return dir_; }
+
+ private:
+  void services(const std::string& action, const std::string& service) const {
+    run_ok(std::string("'") + TOQ_SERVICES_SCRIPT + "' " + action + " " +
+           shell_quote(dir_.string()) + " " + service + " 2>&1");
+  }
+  std::filesystem::path dir_;
+  std::string data_dir_;
+  bool started_ = false;
+};
+
+inline std::map<std::string, std::string> read_env_lines(const std::filesystem::path& file) {
+  std::map<std::string, std::string> out;
+  std::istringstream lines{read_file(file)};
+  std::string line;
+  while (std::getline(lines, line)) {
+    const auto eq = line.find('=');
+    if (!line.starts_with("export ") || eq == std::string::npos) continue;
+    std::string value = line.substr(eq + 1);
+    if (value.size() >= 2 && value.front() == '\'' && value.back() == '\'') {
+      value = value.substr(1, value.size() - 2);
+    }
+    out[line.substr(7, eq - 7)] = value;
+  }
+  return out;
+}
+
+// `mariadb --batch` output (a header line, tab-separated, \t \n \\ escaped, NULL) as JSON
+// objects: integers as numbers, NULL as null, the rest as strings.
+inline nlohmann::json parse_batch_output(const std::string& out) {
+  auto rows = nlohmann::json::array();
+  std::istringstream lines{out};
+  std::string line;
+  std::vector<std::string> names;
+  auto split = [](const std::string& l) {
+    std::vector<std::string> cells;
+    std::string cell;
+    for (std::size_t i = 0; i < l.size(); ++i) {
+      if (l[i] == '\t') {
+        cells.push_back(cell);
+        cell.clear();
+      } else if (l[i] == '\\' && i + 1 < l.size()) {
+        const char c = l[++i];
+        cell.push_back(c == 'n' ? '\n' : c == 't' ? '\t' : c == '0' ? '\0' : c);
+      } else {
+        cell.push_back(l[i]);
+      }
+    }
+    cells.push_back(cell);
+    return cells;
+  };
+  while (std::getline(lines, line)) {
+    auto cells = split(line);
+    if (names.empty()) {
+      names = cells;
+      continue;
+    }
+    nlohmann::json row = nlohmann::json::object();
+    for (std::size_t i = 0; i < names.size() && i < cells.size(); ++i) {
+      const auto& v = cells[i];
+      const bool integer =
+          !v.empty() && v.size() < 19 &&
+          v.find_first_not_of("0123456789", v[0] == '-' ? 1 : 0) == std::string::npos && v != "-";
+      if (v == "NULL") {
+        row[names[i]] = nullptr;
+      } else if (integer) {
+        row[names[i]] = std::stoll(v);
+      } else {
+        row[names[i]] = v;
+      }
+    }
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+// A query on the server's database, read-only: the sqlite3 CLI on the embedded database, or the
+// mariadb CLI on the external one; the rows as JSON objects.
 inline nlohmann::json sql(const std::filesystem::path& data_dir, const std::string& query) {
+  if (const auto* ext = external_for(data_dir)) {
+    const auto& e = ext->env;
+    return parse_batch_output(run_ok(
+        "mariadb --no-defaults --batch -h " + e.at("TOQ_MEDIA_DATABASE_MYSQL_HOST") + " -P " +
+        e.at("TOQ_MEDIA_DATABASE_MYSQL_PORT") + " -u " + e.at("TOQ_MEDIA_DATABASE_MYSQL_USER") +
+        " " + shell_quote("-p" + e.at("TOQ_MEDIA_DATABASE_MYSQL_PASSWORD")) + " " +
+        e.at("TOQ_MEDIA_DATABASE_MYSQL_DATABASE") + " -e " + shell_quote(query)));
+  }
   const auto out =
       run_ok("sqlite3 -readonly -json -cmd '.timeout 10000' " +
              shell_quote((data_dir / "toq-media.db").string()) + " " + shell_quote(query));
@@ -110,9 +261,15 @@ inline nlohmann::json sql(const std::filesystem::path& data_dir, const std::stri
   return nlohmann::json::parse(out);
 }
 
-// The embedded store's file for `key` (LocalObjectStore layout: <root>/objects/<key>).
+constexpr std::string_view kS3rverSuffix = "._S3rver_object";
+
+// The store's file for `key`: the embedded store's (LocalObjectStore layout:
+// <root>/objects/<key>) or s3rver's (<bucket dir>/<key>._S3rver_object).
 inline std::filesystem::path object_path(const std::filesystem::path& data_dir,
                                          const std::string& key) {
+  if (const auto* ext = external_for(data_dir)) {
+    return ext->s3_bucket_dir / (key + std::string(kS3rverSuffix));
+  }
   return data_dir / "objects" / "objects" / key;
 }
 
@@ -121,6 +278,7 @@ inline std::filesystem::path object_path(const std::filesystem::path& data_dir,
 inline std::string object_bytes(const std::filesystem::path& file) {
   constexpr std::size_t kHeaderSize = 4096;
   auto raw = read_file(file);
+  if (file.string().ends_with(kS3rverSuffix)) return raw;  // s3rver keeps the bytes as they are
   if (raw.size() < kHeaderSize || !raw.starts_with("toq-object 1\n")) {
     throw std::runtime_error("not a store object file: " + file.string());
   }
@@ -135,14 +293,19 @@ inline std::string read_object(const std::filesystem::path& data_dir, const std:
 inline std::map<std::string, std::string> objects_under(const std::filesystem::path& data_dir,
                                                         const std::string& prefix) {
   std::map<std::string, std::string> out;
-  const auto root = data_dir / "objects" / "objects";
+  const auto* ext = external_for(data_dir);
+  const auto root = ext ? ext->s3_bucket_dir : data_dir / "objects" / "objects";
   const auto dir = root / prefix;
   std::error_code ec;
   if (!std::filesystem::exists(dir, ec)) return out;
   for (const auto& e : std::filesystem::recursive_directory_iterator(dir, ec)) {
     if (!e.is_regular_file()) continue;
-    out.emplace(std::filesystem::relative(e.path(), root).generic_string(),
-                sha256_hex(object_bytes(e.path())));
+    auto key = std::filesystem::relative(e.path(), root).generic_string();
+    if (ext) {
+      if (!key.ends_with(kS3rverSuffix)) continue;  // s3rver's metadata beside each object
+      key.resize(key.size() - kS3rverSuffix.size());
+    }
+    out.emplace(std::move(key), sha256_hex(object_bytes(e.path())));
   }
   return out;
 }

@@ -195,6 +195,7 @@ Result<std::optional<JobRunReport>> RunJob::run_next(const AssetRecorded& on_ass
   if (job.attempt > options_.max_attempts) {
     const auto now = clock_.now();
     auto done = db_.run([&](UnitOfWork& uow) -> Status {
+      report.assets_failed = 0;  // the unit may run again after a deadlock: count once
       if (batch.status == BatchStatus::kReceived) {
         if (auto m = uow.batches().transition(batch.id, BatchStatus::kReceived,
                                               BatchStatus::kProcessing, now);
