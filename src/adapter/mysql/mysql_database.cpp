@@ -11,6 +11,7 @@
 #include "adapter/mysql/mysql_job_repository.hpp"
 #include "adapter/mysql/mysql_listing_repository.hpp"
 #include "adapter/mysql/mysql_outbox_repository.hpp"
+#include "adapter/sql/unit_of_work.hpp"
 
 namespace toq::mysql {
 
@@ -18,23 +19,9 @@ using core::ErrorCode;
 
 namespace {
 
-class MysqlUnitOfWork final : public core::UnitOfWork {
- public:
-  explicit MysqlUnitOfWork(Connection& conn)
-      : listings_(conn), batches_(conn), assets_(conn), jobs_(conn), outbox_(conn) {}
-  core::ListingRepository& listings() override { return listings_; }
-  core::BatchRepository& batches() override { return batches_; }
-  core::AssetRepository& assets() override { return assets_; }
-  core::JobRepository& jobs() override { return jobs_; }
-  core::OutboxRepository& outbox() override { return outbox_; }
-
- private:
-  MysqlListingRepository listings_;
-  MysqlBatchRepository batches_;
-  MysqlAssetRepository assets_;
-  MysqlJobRepository jobs_;
-  MysqlOutboxRepository outbox_;
-};
+using MysqlUnitOfWork =
+    sql::RepositoriesOn<Connection, MysqlListingRepository, MysqlBatchRepository,
+                        MysqlAssetRepository, MysqlJobRepository, MysqlOutboxRepository>;
 
 // 5, 10, 20 ... ms (capped at 320), with jitter so that the losers of a deadlock do not meet again.
 void back_off(int attempt) {

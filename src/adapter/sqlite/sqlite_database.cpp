@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "adapter/sql/unit_of_work.hpp"
 #include "adapter/sqlite/migrations.hpp"
 #include "adapter/sqlite/sqlite_asset_repository.hpp"
 #include "adapter/sqlite/sqlite_batch_repository.hpp"
@@ -18,23 +19,9 @@ using core::ErrorCode;
 
 namespace {
 
-class SqliteUnitOfWork final : public core::UnitOfWork {
- public:
-  explicit SqliteUnitOfWork(Connection& conn)
-      : listings_(conn), batches_(conn), assets_(conn), jobs_(conn), outbox_(conn) {}
-  core::ListingRepository& listings() override { return listings_; }
-  core::BatchRepository& batches() override { return batches_; }
-  core::AssetRepository& assets() override { return assets_; }
-  core::JobRepository& jobs() override { return jobs_; }
-  core::OutboxRepository& outbox() override { return outbox_; }
-
- private:
-  SqliteListingRepository listings_;
-  SqliteBatchRepository batches_;
-  SqliteAssetRepository assets_;
-  SqliteJobRepository jobs_;
-  SqliteOutboxRepository outbox_;
-};
+using SqliteUnitOfWork =
+    sql::RepositoriesOn<Connection, SqliteListingRepository, SqliteBatchRepository,
+                        SqliteAssetRepository, SqliteJobRepository, SqliteOutboxRepository>;
 
 // A connection whose transaction state is unknown (a failed ROLLBACK) is not put back in the pool.
 bool in_transaction(const Connection& conn) {
