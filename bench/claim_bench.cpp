@@ -23,6 +23,7 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 #include <unistd.h>
@@ -38,7 +39,7 @@ using Clock = std::chrono::steady_clock;
 template <class T>
 T must(core::Result<T> r, const char* what) {
   if (!r) throw std::runtime_error(std::string(what) + ": " + r.error().message);
-  return std::move(*r);
+  if constexpr (!std::is_void_v<T>) return std::move(*r);
 }
 
 struct Outcome {
