@@ -19,6 +19,8 @@
 
 #include "core/port/object_store.hpp"
 
+#include "support/text.hpp"
+
 namespace toq::app {
 namespace {
 
@@ -27,24 +29,6 @@ using core::MediaType;
 
 // ---------------------------------------------------------------------------------------------
 // Small text helpers
-
-std::string_view trim(std::string_view s) {
-  constexpr std::string_view kSpace = " \t\r\n";
-  const auto first = s.find_first_not_of(kSpace);
-  if (first == std::string_view::npos) return {};
-  const auto last = s.find_last_not_of(kSpace);
-  return s.substr(first, last - first + 1);
-}
-
-char lower(char c) {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-std::string to_lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = lower(c);
-  return out;
-}
 
 bool is_digit(char c) {
   return c >= '0' && c <= '9';
@@ -60,7 +44,7 @@ std::vector<std::string> split_list(std::string_view text) {
   std::vector<std::string> items;
   while (true) {
     const auto comma = text.find(',');
-    const auto item = trim(text.substr(0, comma));
+    const auto item = support::trim(text.substr(0, comma));
     if (!item.empty()) items.emplace_back(item);
     if (comma == std::string_view::npos) break;
     text.remove_prefix(comma + 1);
@@ -79,7 +63,7 @@ std::string join(const std::vector<std::string>& items, std::string_view sep) {
 
 template <class T>
 std::optional<T> parse_integer(std::string_view text) {
-  text = trim(text);
+  text = support::trim(text);
   T value{};
   const auto* end = text.data() + text.size();
   const auto [ptr, ec] = std::from_chars(text.data(), end, value);
@@ -88,7 +72,7 @@ std::optional<T> parse_integer(std::string_view text) {
 }
 
 std::optional<bool> parse_bool(std::string_view text) {
-  const auto t = to_lower(trim(text));
+  const auto t = support::to_lower(support::trim(text));
   if (t == "true" || t == "yes" || t == "on" || t == "1") return true;
   if (t == "false" || t == "no" || t == "off" || t == "0") return false;
   return std::nullopt;
@@ -156,7 +140,7 @@ std::string camel_case(std::string_view upper_snake) {
       upper_next = true;
       continue;
     }
-    const char l = lower(c);
+    const char l = support::ascii_lower(c);
     out += (upper_next && l >= 'a' && l <= 'z') ? static_cast<char>(l - 'a' + 'A') : l;
     upper_next = false;
   }
@@ -171,7 +155,8 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
     row[0] = i;
     for (std::size_t j = 1; j <= b.size(); ++j) {
       const std::size_t above = row[j];
-      const std::size_t cost = lower(a[i - 1]) == lower(b[j - 1]) ? 0 : 1;
+      const std::size_t cost =
+          support::ascii_lower(a[i - 1]) == support::ascii_lower(b[j - 1]) ? 0 : 1;
       row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + cost});
       diagonal = above;
     }
@@ -313,7 +298,7 @@ KeySpec path_key(std::string path, Access access, std::string example, bool requ
       std::move(path), Kind::kString, access,
       required ? "expected a non-empty path" : "expected a path", std::move(example),
       [](std::string_view text) -> std::optional<std::filesystem::path> {
-        return std::filesystem::path(trim(text));
+        return std::filesystem::path(support::trim(text));
       },
       [](const std::filesystem::path& p) { return p.string(); },
       [required](const std::filesystem::path& p) { return !required || !p.empty(); });
@@ -362,7 +347,7 @@ KeySpec enum_key(std::string path, Access access, const std::array<EnumName<E>, 
       std::move(path), Kind::kString, access,
       fmt::format("expected one of: {}", join(spelled, ", ")), std::move(example),
       [&names](std::string_view text) -> std::optional<E> {
-        auto t = to_lower(trim(text));
+        auto t = support::to_lower(support::trim(text));
         if (t == "warning") t = "warn";  // spdlog's and syslog's spelling
         for (const auto& n : names) {
           if (n.name == t) return n.value;
@@ -388,7 +373,7 @@ KeySpec list_key(std::string path, Access access, std::string expected, std::str
       items = split_list(*text);
     } else {
       for (const auto& item : std::get<std::vector<std::string>>(raw)) {
-        if (!trim(item).empty()) items.emplace_back(trim(item));
+        if (!support::trim(item).empty()) items.emplace_back(support::trim(item));
       }
     }
     Container values;
@@ -415,7 +400,7 @@ bool optional_url_ok(const std::string& v) {
 }
 
 std::string strip_trailing_slashes(std::string_view text) {
-  auto t = trim(text);
+  auto t = support::trim(text);
   while (t.size() > 1 && t.back() == '/') t.remove_suffix(1);
   return std::string(t);
 }
@@ -571,7 +556,7 @@ std::vector<KeySpec> build_table() {
         fmt::format("uploads.allowedContentTypes.{}", camel_case(core::to_string(type))),
         [type](auto& c) -> auto& { return map_entry(c.uploads.allowed_content_types, type); },
         "expected a list of content types such as image/jpeg (type/subtype, no parameters)",
-        example, [](std::string_view item) { return to_lower(item); }, is_content_type));
+        example, [](std::string_view item) { return support::to_lower(item); }, is_content_type));
   }
 
   t.push_back(enum_key(
@@ -608,7 +593,7 @@ std::vector<KeySpec> build_table() {
       "expected a list of origins such as https://app.example.com (scheme://host[:port], no "
       "path), or *",
       "https://app.toq.example,https://admin.toq.example",
-      [](std::string_view item) { return to_lower(item); },
+      [](std::string_view item) { return support::to_lower(item); },
       [](const std::string& v) { return is_origin(v); }));
 
   t.push_back(path_key(
@@ -1075,13 +1060,13 @@ std::optional<std::string> config_value(const Config& config, std::string_view k
 }
 
 std::optional<std::int64_t> parse_byte_size(std::string_view text) {
-  text = trim(text);
+  text = support::trim(text);
   std::size_t digits = 0;
   while (digits < text.size() && is_digit(text[digits])) ++digits;
   if (digits == 0) return std::nullopt;
   const auto number = parse_integer<std::int64_t>(text.substr(0, digits));
   if (!number) return std::nullopt;
-  const auto unit = to_lower(trim(text.substr(digits)));
+  const auto unit = support::to_lower(support::trim(text.substr(digits)));
   static constexpr std::array<std::pair<std::string_view, std::int64_t>, 10> kUnits = {{
       {"", 1},
       {"b", 1},
@@ -1184,8 +1169,8 @@ core::Result<Config> load_config(const std::optional<std::filesystem::path>& fil
                                  const Environment& env) {
   std::optional<std::filesystem::path> path = file;
   if (!path) {
-    if (auto from_env = env.get(kConfigFileEnvVar); from_env && !trim(*from_env).empty()) {
-      path = std::filesystem::path(std::string(trim(*from_env)));
+    if (auto from_env = env.get(kConfigFileEnvVar); from_env && !support::trim(*from_env).empty()) {
+      path = std::filesystem::path(std::string(support::trim(*from_env)));
     }
   }
   if (!path) {

@@ -12,6 +12,8 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include "support/utc_time.hpp"
+
 namespace toq::app {
 namespace {
 
@@ -85,15 +87,8 @@ spdlog::level::level_enum to_spdlog(LogLevel level) {
 
 // RFC 3339, UTC, always with milliseconds: "2026-11-23T20:15:00.123Z".
 std::string timestamp(spdlog::log_clock::time_point time) {
-  using namespace std::chrono;
-  const auto ms = floor<milliseconds>(time);
-  const auto day = floor<days>(ms);
-  const year_month_day date{day};
-  const hh_mm_ss clock{ms - day};
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", static_cast<int>(date.year()),
-                     static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
-                     clock.hours().count(), clock.minutes().count(), clock.seconds().count(),
-                     clock.subseconds().count());
+  return support::format_rfc3339(std::chrono::floor<std::chrono::milliseconds>(time),
+                                 support::Millis::kAlways);
 }
 
 std::string dump(const OrderedJson& value) {

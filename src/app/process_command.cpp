@@ -22,12 +22,12 @@
 
 #include "core/model/object_keys.hpp"
 
-#include "adapter/aws/crypto.hpp"
 #include "adapter/media/common/sniff.hpp"
 #include "adapter/media/pipeline/file_digest.hpp"
 #include "adapter/media/pipeline/pipeline.hpp"
 #include "adapter/storage/local_object_store.hpp"
 #include "app/commands.hpp"
+#include "support/crypto/random.hpp"
 
 namespace toq::app {
 namespace {
@@ -354,16 +354,14 @@ int command_process(const cli::ProcessOptions& options) {
                          "Choose an output directory you can write to."));
   }
   core::SystemClock clock;
-  auto secret = aws::random_hex(32);
+  auto secret = support::random_hex(32);
   if (!secret) {
     return fail_setup(secret.error());
   }
   storage::LocalStoreOptions store_options{
       .root = store_root,
       .public_base_url = "http://127.0.0.1",
-      .credentials = {.access_key_id = "toq-process",
-                      .secret_access_key = *secret,
-                      .session_token = std::nullopt},
+      .credentials = {.access_key_id = "toq-process", .secret_access_key = *secret},
       .durable = false};  // a scratch store, removed at the end
   auto store = storage::LocalObjectStore::open(store_options, clock);
   if (!store) {

@@ -1,12 +1,12 @@
 #include "app/wiring.hpp"
 
 #include "adapter/aws/credentials.hpp"
-#include "adapter/aws/http_transport.hpp"
 #include "adapter/aws/s3_object_store.hpp"
 #include "adapter/mysql/mysql_database.hpp"
 #include "adapter/sqlite/sqlite_database.hpp"
 #include "adapter/storage/local_object_store.hpp"
 #include "app/secrets.hpp"
+#include "support/http/curl_http_client.hpp"
 
 namespace toq::app {
 
@@ -61,7 +61,7 @@ core::Result<ObjectStorage> open_local(const Config& config, const core::Clock& 
   storage::LocalStoreOptions options;
   options.root = config.storage.local.root;
   options.public_base_url = config.storage.public_base_url;
-  options.credentials = aws::Credentials{kLocalAccessKeyId, *secret, std::nullopt};
+  options.credentials = storage::AccessKey{kLocalAccessKeyId, *secret};
   auto store = storage::LocalObjectStore::open(std::move(options), clock);
   if (!store) return std::unexpected(store.error());
   std::shared_ptr<storage::LocalObjectStore> shared = std::move(*store);
@@ -72,7 +72,8 @@ core::Result<ObjectStorage> open_local(const Config& config, const core::Clock& 
 
 core::Result<ObjectStorage> open_s3(const Config& config, const core::Clock& clock) {
   const auto& s3 = config.storage.s3;
-  auto transport = std::make_shared<aws::CurlTransport>();
+  auto http = std::make_shared<support::CurlHttpClient>(support::HttpClientOptions{
+      .unreachable_message = "The object store is not reachable right now."});
   std::optional<aws::Credentials> configured;
   if (!s3.access_key_id.empty()) {
     configured = aws::Credentials{
@@ -84,9 +85,9 @@ core::Result<ObjectStorage> open_s3(const Config& config, const core::Clock& clo
   options.region = s3.region;
   options.endpoint = s3.endpoint;
   options.path_style = s3.path_style;
-  options.credentials = aws::default_credentials_chain(configured, transport, clock);
+  options.credentials = aws::default_credentials_chain(configured, http, clock);
   options.spool_dir = config.data_dir / "spool";
-  auto store = aws::S3ObjectStore::create(std::move(options), transport, clock);
+  auto store = aws::S3ObjectStore::create(std::move(options), http, clock);
   if (!store) return std::unexpected(store.error());
   return share(std::shared_ptr<aws::S3ObjectStore>(std::move(*store)));
 }

@@ -14,12 +14,12 @@
 
 #include "core/service/run_job.hpp"
 
-#include "adapter/aws/crypto.hpp"
 #include "adapter/media/pipeline/pipeline.hpp"
 #include "app/commands.hpp"
 #include "app/config.hpp"
 #include "app/logging.hpp"
 #include "app/wiring.hpp"
+#include "support/crypto/random.hpp"
 
 namespace toq::app {
 namespace {
@@ -112,7 +112,7 @@ int command_worker(const cli::WorkerOptions& options) {
   if (!storage) {
     return report(storage.error());
   }
-  auto suffix = aws::random_hex(4);
+  auto suffix = support::random_hex(4);
   if (!suffix) {
     return report(suffix.error());
   }

@@ -13,9 +13,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "adapter/aws/byte_sources.hpp"
 #include "app/secrets.hpp"
 #include "s3/s3_test_support.hpp"
+#include "support/io/byte_sources.hpp"
 #include "support/result_matchers.hpp"
 #include "support/temp_dir.hpp"
 
@@ -30,13 +30,13 @@ core::Result<app::Config> config_for(const std::filesystem::path& data_dir,
 
 // Puts `text` and reads it back through the wired store.
 void round_trip(core::ObjectStore& store, const std::string& key, const std::string& text) {
-  aws::MemorySource source(text);
+  support::MemorySource source(text);
   core::PutOptions put;
   put.content_type = "text/plain";
   put.content_length = static_cast<std::int64_t>(text.size());
   auto info = must(store.put(key, source, put), "put");
   EXPECT_EQ(info.size, static_cast<std::int64_t>(text.size()));
-  aws::BufferSink sink;
+  support::BufferSink sink;
   must(store.get(key, sink), "get");
   EXPECT_EQ(sink.bytes, text);
 }

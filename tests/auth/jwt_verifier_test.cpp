@@ -16,6 +16,7 @@
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
 
+#include "support/manual_clock.hpp"
 #include "support/result_matchers.hpp"
 
 namespace toq::testing {
@@ -31,16 +32,6 @@ using std::chrono::seconds;
 
 constexpr std::int64_t kNow = 1795000000;  // 2026-11-18
 const std::string kSecret = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
-
-class FixedClock final : public core::Clock {
- public:
-  explicit FixedClock(std::int64_t epoch_seconds)
-      : now_(core::Timestamp{std::chrono::milliseconds{epoch_seconds * 1000}}) {}
-  core::Timestamp now() const override { return now_; }
-
- private:
-  core::Timestamp now_;
-};
 
 std::string b64url(std::string_view in) {
   static constexpr char kAlphabet[] =
@@ -124,7 +115,7 @@ JwtVerifierConfig hs256_config(std::string issuer = "", std::string audience = "
 
 class JwtVerifierTest : public ::testing::Test {
  protected:
-  FixedClock clock_{kNow};
+  ManualClock clock_{seconds{kNow}};
   JwtVerifier verifier_ = must(JwtVerifier::create(hs256_config(), clock_));
 
   ::testing::AssertionResult rejects(const std::string& header_value, std::string_view why = "") {
@@ -156,10 +147,10 @@ TEST_F(JwtVerifierTest, AcceptsEveryRoleIssuedByJwtIssuer) {
 TEST_F(JwtVerifierTest, IssuedTokensExpireAfterTheirTtl) {
   const auto token = must(must(JwtIssuer::create({kSecret, "", ""}, clock_))
                               .issue(core::UserId{7}, Role::kOwner, seconds{100}));
-  FixedClock later{kNow + 100 + 60};
+  ManualClock later{seconds{kNow + 100 + 60}};
   const auto v = must(JwtVerifier::create(hs256_config(), later));
   EXPECT_TRUE(rejected(v.verify(bearer(token)), token));
-  FixedClock almost{kNow + 100 + 59};
+  ManualClock almost{seconds{kNow + 100 + 59}};
   EXPECT_TRUE(must(JwtVerifier::create(hs256_config(), almost)).verify(bearer(token)));
 }
 
@@ -214,7 +205,7 @@ TEST_F(JwtVerifierTest, ExpiryHonoursTheLeeway) {
   EXPECT_TRUE(rejects(bearer(hand_token(hs256_header(), claims(kNow - 61))), "expired"));
   EXPECT_TRUE(rejects(bearer(hand_token(hs256_header(), claims(kNow - 60)))));
   EXPECT_TRUE(rejects(bearer(hand_token(hs256_header(), claims(kNow - 86400)))));
-  FixedClock strict_clock{kNow};
+  ManualClock strict_clock{seconds{kNow}};
   auto strict =
       must(JwtVerifier::create({JwtAlgorithm::kHs256, kSecret, "", "", seconds{0}}, strict_clock));
   const auto token = hand_token(hs256_header(), claims(kNow - 1));
@@ -248,7 +239,7 @@ TEST_F(JwtVerifierTest, ExpIsRequiredAndNumeric) {
 }
 
 TEST(JwtVerifierIssuerAudience, CheckedOnlyWhenConfigured) {
-  FixedClock clock{kNow};
+  ManualClock clock{seconds{kNow}};
   const auto v = must(JwtVerifier::create(hs256_config("https://toq.example", "media"), clock));
   auto with = [](const std::string& extra) {
     return bearer(hand_token(hs256_header(), claims(kNow + 300, extra)));
@@ -342,7 +333,7 @@ TEST_F(JwtVerifierTest, RejectsATamperedPayloadWithTheOriginalSignature) {
 }
 
 TEST(JwtVerifierCreate, RejectsWeakOrWrongKeys) {
-  FixedClock clock{kNow};
+  ManualClock clock{seconds{kNow}};
   EXPECT_TRUE(
       fails_with(JwtVerifier::create({JwtAlgorithm::kHs256, "short", "", "", seconds{60}}, clock),
                  ErrorCode::kConfigInvalid));
@@ -419,7 +410,7 @@ class JwtVerifierRs256Test : public ::testing::Test {
     delete other_;
   }
 
-  FixedClock clock_{kNow};
+  ManualClock clock_{seconds{kNow}};
   JwtVerifier verifier_ = must(
       JwtVerifier::create({JwtAlgorithm::kRs256, keys_->public_pem, "", "", seconds{60}}, clock_));
   static KeyPair* keys_;

@@ -1,5 +1,6 @@
 #pragma once
-// Small helpers shared by the SigV4 tests: a pinned clock, file reading and raw-query comparison.
+// Small helpers shared by the SigV4 tests: file reading and raw-query comparison (the clock is
+// support/manual_clock.hpp).
 
 #include <algorithm>
 #include <filesystem>
@@ -11,22 +12,9 @@
 #include <utility>
 #include <vector>
 
-#include "core/model/time.hpp"
+#include "support/uri.hpp"
 
-#include "adapter/aws/uri.hpp"
-
-namespace toq::aws::testing {
-
-// A clock that says what the test tells it to.
-class FixedClock final : public core::Clock {
- public:
-  explicit FixedClock(core::Timestamp now) : now_(now) {}
-  core::Timestamp now() const override { return now_; }
-  void set(core::Timestamp now) { now_ = now; }
-
- private:
-  core::Timestamp now_;
-};
+namespace toq::testing {
 
 // The whole file as bytes; throws when it cannot be read, so a missing vector is loud.
 inline std::string read_file(const std::filesystem::path& path) {
@@ -38,8 +26,8 @@ inline std::string read_file(const std::filesystem::path& path) {
 }
 
 // Decoded query parameters in a stable order, for order-insensitive comparison.
-inline Params sorted_query(std::string_view raw_query) {
-  Params params = parse_query(raw_query);
+inline support::Params sorted_query(std::string_view raw_query) {
+  support::Params params = support::parse_query(raw_query);
   std::ranges::sort(params);
   return params;
 }
@@ -57,4 +45,4 @@ inline std::vector<std::string> sorted_raw_pieces(std::string_view raw_query) {
   return pieces;
 }
 
-}  // namespace toq::aws::testing
+}  // namespace toq::testing

@@ -17,16 +17,17 @@
 
 #include "core/model/time.hpp"
 
-#include "adapter/aws/http_transport.hpp"
 #include "aws_test_support.hpp"
-#include "scripted_http_server.hpp"
+#include "support/http/curl_http_client.hpp"
+#include "support/manual_clock.hpp"
+#include "support/scripted_http_server.hpp"
 
 namespace toq::aws {
 namespace {
 
 using std::chrono::minutes;
 using std::chrono::seconds;
-using testing::FixedClock;
+using testing::ManualClock;
 using testing::ReceivedRequest;
 using testing::ScriptedHttpServer;
 using testing::ScriptedResponse;
@@ -49,13 +50,13 @@ std::string ecs_json(const std::string& id, const std::string& expiration) {
          R"(","Expiration":")" + expiration + R"("})";
 }
 
-std::shared_ptr<CurlTransport> quick_transport() {
-  TransportOptions options;
+std::shared_ptr<support::CurlHttpClient> quick_client() {
+  support::HttpClientOptions options;
   options.connect_timeout = std::chrono::milliseconds{1000};
   options.request_timeout = std::chrono::milliseconds{2000};
   options.retry.max_attempts = 2;
   options.retry.base_delay = std::chrono::milliseconds{1};
-  return std::make_shared<CurlTransport>(options);
+  return std::make_shared<support::CurlHttpClient>(options);
 }
 
 TEST(StaticCredentials, ReturnsTheConfiguredKeyOrIsNotConfigured) {
@@ -99,9 +100,9 @@ TEST(EcsCredentials, RelativeUriIsResolvedAgainstTheAgentAddress) {
     if (r.target != "/v2/credentials/7f3c-task") return ScriptedResponse{.status = 404};
     return ScriptedResponse{.status = 200, .body = ecs_json("ASIAECS1", "2026-11-26T18:00:00Z")};
   }};
-  FixedClock clock{at("2026-11-26T12:00:00Z")};
+  ManualClock clock{at("2026-11-26T12:00:00Z")};
   EcsCredentialsProvider provider{
-      quick_transport(),
+      quick_client(),
       clock,
       env_of({{"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "/v2/credentials/7f3c-task"}}),
       {.relative_base = agent.base_url(), .refresh_margin = minutes{5}}};
@@ -123,9 +124,9 @@ TEST(EcsCredentials, FullUriSendsTheAuthorizationToken) {
     }
     return ScriptedResponse{.status = 200, .body = ecs_json("ASIAFULL", "2026-11-26T18:00:00Z")};
   }};
-  FixedClock clock{at("2026-11-26T12:00:00Z")};
+  ManualClock clock{at("2026-11-26T12:00:00Z")};
   EcsCredentialsProvider provider{
-      quick_transport(), clock,
+      quick_client(), clock,
       env_of({{"AWS_CONTAINER_CREDENTIALS_FULL_URI", agent.base_url() + "/creds"},
               {"AWS_CONTAINER_AUTHORIZATION_TOKEN", "Bearer-ish token value"}})};
   auto c = provider.get();
@@ -144,9 +145,9 @@ TEST(EcsCredentials, TokenFileIsReadForEksPodIdentity) {
     if (r.header("Authorization") != "file-token") return ScriptedResponse{.status = 401};
     return ScriptedResponse{.status = 200, .body = ecs_json("ASIAEKS", "2026-11-26T18:00:00Z")};
   }};
-  FixedClock clock{at("2026-11-26T12:00:00Z")};
+  ManualClock clock{at("2026-11-26T12:00:00Z")};
   EcsCredentialsProvider provider{
-      quick_transport(), clock,
+      quick_client(), clock,
       env_of({{"AWS_CONTAINER_CREDENTIALS_FULL_URI", agent.base_url() + "/v1/credentials"},
               {"AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", path.string()}})};
   auto c = provider.get();
@@ -164,9 +165,9 @@ TEST(EcsCredentials, CachesUntilTheRefreshMarginBeforeExpiration) {
     return ScriptedResponse{
         .status = 200, .body = ecs_json("ASIAGEN" + std::to_string(served.load()), expiration)};
   }};
-  FixedClock clock{at("2026-11-26T12:00:00Z")};
+  ManualClock clock{at("2026-11-26T12:00:00Z")};
   EcsCredentialsProvider provider{
-      quick_transport(),
+      quick_client(),
       clock,
       env_of({{"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "/c"}}),
       {.relative_base = agent.base_url(), .refresh_margin = minutes{5}}};
@@ -188,9 +189,9 @@ TEST(EcsCredentials, AFailedRefreshServesTheCachedKeyUntilItExpires) {
     if (!up) return ScriptedResponse{.status = 500, .body = "agent restarting"};
     return ScriptedResponse{.status = 200, .body = ecs_json("ASIAONCE", "2026-11-26T13:00:00Z")};
   }};
-  FixedClock clock{at("2026-11-26T12:00:00Z")};
+  ManualClock clock{at("2026-11-26T12:00:00Z")};
   EcsCredentialsProvider provider{
-      quick_transport(),
+      quick_client(),
       clock,
       env_of({{"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "/c"}}),
       {.relative_base = agent.base_url(), .refresh_margin = minutes{5}}};
@@ -211,9 +212,9 @@ TEST(EcsCredentials, BadAnswersAreErrors) {
        {std::string{"not json"}, std::string{R"({"AccessKeyId":"A"})"},
         std::string{R"({"AccessKeyId":"A","SecretAccessKey":"S","Expiration":"tomorrow"})"}}) {
     ScriptedHttpServer agent{std::vector<ScriptedResponse>{{.status = 200, .body = body}}};
-    FixedClock clock{at("2026-11-26T12:00:00Z")};
+    ManualClock clock{at("2026-11-26T12:00:00Z")};
     EcsCredentialsProvider provider{
-        quick_transport(),
+        quick_client(),
         clock,
         env_of({{"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "/c"}}),
         {.relative_base = agent.base_url(), .refresh_margin = minutes{5}}};
@@ -222,18 +223,18 @@ TEST(EcsCredentials, BadAnswersAreErrors) {
     EXPECT_EQ(c.error().code, core::ErrorCode::kStorageError) << body;
   }
   ScriptedHttpServer forbidden{std::vector<ScriptedResponse>{{.status = 403, .body = "no"}}};
-  FixedClock clock{at("2026-11-26T12:00:00Z")};
+  ManualClock clock{at("2026-11-26T12:00:00Z")};
   EcsCredentialsProvider provider{
-      quick_transport(), clock,
+      quick_client(), clock,
       env_of({{"AWS_CONTAINER_CREDENTIALS_FULL_URI", forbidden.base_url() + "/c"}})};
   ASSERT_FALSE(provider.get());
   EXPECT_EQ(provider.get().error().code, core::ErrorCode::kAccessDenied);
 }
 
 TEST(EcsCredentials, PlainHttpOnlyToLoopbackOrTheAgent) {
-  FixedClock clock{at("2026-11-26T12:00:00Z")};
+  ManualClock clock{at("2026-11-26T12:00:00Z")};
   EcsCredentialsProvider provider{
-      quick_transport(), clock,
+      quick_client(), clock,
       env_of({{"AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://creds.example.com/steal"}})};
   auto c = provider.get();
   ASSERT_FALSE(c);
@@ -244,7 +245,7 @@ TEST(EcsCredentials, PlainHttpOnlyToLoopbackOrTheAgent) {
 TEST(CredentialsChain, StaticThenEnvironmentThenEcs) {
   ScriptedHttpServer agent{std::vector<ScriptedResponse>{
       {.status = 200, .body = ecs_json("ASIACHAIN", "2026-11-26T18:00:00Z")}}};
-  FixedClock clock{at("2026-11-26T12:00:00Z")};
+  ManualClock clock{at("2026-11-26T12:00:00Z")};
   const auto ecs_env = std::map<std::string, std::string>{
       {"AWS_CONTAINER_CREDENTIALS_FULL_URI", agent.base_url() + "/c"}};
   auto with_env = ecs_env;
@@ -252,17 +253,15 @@ TEST(CredentialsChain, StaticThenEnvironmentThenEcs) {
   with_env["AWS_SECRET_ACCESS_KEY"] = "env-secret";
 
   auto configured = default_credentials_chain(Credentials{"AKIDCONF", "conf", std::nullopt},
-                                              quick_transport(), clock, env_of(with_env));
+                                              quick_client(), clock, env_of(with_env));
   EXPECT_EQ(configured->get()->access_key_id, "AKIDCONF");
-  auto from_env =
-      default_credentials_chain(std::nullopt, quick_transport(), clock, env_of(with_env));
+  auto from_env = default_credentials_chain(std::nullopt, quick_client(), clock, env_of(with_env));
   EXPECT_EQ(from_env->get()->access_key_id, "AKIDENV");
-  auto from_ecs =
-      default_credentials_chain(std::nullopt, quick_transport(), clock, env_of(ecs_env));
+  auto from_ecs = default_credentials_chain(std::nullopt, quick_client(), clock, env_of(ecs_env));
   EXPECT_EQ(from_ecs->get()->access_key_id, "ASIACHAIN");
   EXPECT_EQ(agent.request_count(), 1U) << "the ECS endpoint is asked only when it is reached";
 
-  auto none = default_credentials_chain(std::nullopt, quick_transport(), clock, env_of({}));
+  auto none = default_credentials_chain(std::nullopt, quick_client(), clock, env_of({}));
   auto c = none->get();
   ASSERT_FALSE(c);
   EXPECT_EQ(c.error().code, core::ErrorCode::kConfigInvalid);
@@ -271,11 +270,11 @@ TEST(CredentialsChain, StaticThenEnvironmentThenEcs) {
 }
 
 TEST(CredentialsChain, AConfiguredSourceThatFailsDoesNotFallThrough) {
-  FixedClock clock{at("2026-11-26T12:00:00Z")};
+  ManualClock clock{at("2026-11-26T12:00:00Z")};
   ScriptedHttpServer broken{std::vector<ScriptedResponse>{{.status = 200, .body = "garbage"}}};
   std::vector<std::shared_ptr<CredentialsProvider>> providers{
       std::make_shared<EcsCredentialsProvider>(
-          quick_transport(), clock,
+          quick_client(), clock,
           env_of({{"AWS_CONTAINER_CREDENTIALS_FULL_URI", broken.base_url() + "/c"}})),
       std::make_shared<StaticCredentialsProvider>(Credentials{"AKIDLATER", "s", std::nullopt})};
   ChainCredentialsProvider chain{providers};

@@ -14,12 +14,19 @@
 #include <nlohmann/json.hpp>
 
 #include "adapter/aws/sigv4.hpp"
+#include "adapter/aws/sigv4_verify.hpp"
 #include "aws_test_support.hpp"
+#include "support/crypto/digest.hpp"
+#include "support/manual_clock.hpp"
+#include "support/uri.hpp"
 
 namespace toq::aws {
 namespace {
 
-using testing::FixedClock;
+using support::parse_query;
+using support::sha256_hex;
+
+using testing::ManualClock;
 using testing::read_file;
 
 constexpr std::size_t kExpectedCaseCount = 5;
@@ -30,8 +37,8 @@ std::string optional_string(const nlohmann::json& c, const char* key) {
   return it == c.end() ? std::string{} : it->get<std::string>();
 }
 
-HttpRequest request_from(const nlohmann::json& c) {
-  HttpRequest request;
+RequestToSign request_from(const nlohmann::json& c) {
+  RequestToSign request;
   request.method = c.at("method").get<std::string>();
   request.host = c.at("host").get<std::string>();
   request.path = c.at("path").get<std::string>();
@@ -49,7 +56,7 @@ TEST(S3Examples, EveryPublishedExample) {
       read_file(std::filesystem::path{TOQ_TESTDATA_DIR} / "aws-s3-sigv4-examples.json"));
   const auto at = parse_amz_date(doc.at("timestamp").get<std::string>());
   ASSERT_TRUE(at.has_value());
-  FixedClock clock{*at};
+  ManualClock clock{*at};
   SignerConfig config;
   config.credentials.access_key_id = doc.at("credentials").at("access_key_id").get<std::string>();
   config.credentials.secret_access_key =
@@ -66,7 +73,7 @@ TEST(S3Examples, EveryPublishedExample) {
     SCOPED_TRACE("case " + name);
     const int failures_before =
         ::testing::UnitTest::GetInstance()->current_test_info()->result()->total_part_count();
-    const HttpRequest request = request_from(c);
+    const RequestToSign request = request_from(c);
 
     if (c.contains("body")) {
       const auto hash = sha256_hex(c.at("body").get<std::string>());
@@ -123,7 +130,7 @@ TEST(S3Examples, EveryPublishedExample) {
 
 TEST(S3Examples, PathIsEncodedOnceNotTwice) {
   // "$" must become %24 and an already encoded "%24" must stay %24 (not %2524) under S3 rules.
-  FixedClock clock{*parse_amz_date("20130524T000000Z")};
+  ManualClock clock{*parse_amz_date("20130524T000000Z")};
   SignerConfig config;
   config.credentials.access_key_id = "AKID";
   config.credentials.secret_access_key = "secret";
@@ -131,7 +138,7 @@ TEST(S3Examples, PathIsEncodedOnceNotTwice) {
   config.service = "s3";
   const SigV4Signer signer{config, clock};
   for (const std::string path : {"/test$file.text", "/test%24file.text"}) {
-    HttpRequest request;
+    RequestToSign request;
     request.method = "GET";
     request.host = "examplebucket.s3.amazonaws.com";
     request.path = path;

@@ -19,15 +19,22 @@
 
 #include "core/model/time.hpp"
 
-#include "adapter/aws/byte_sources.hpp"
+#include "adapter/aws/sigv4_verify.hpp"
 #include "aws_test_support.hpp"
-#include "scripted_http_server.hpp"
+#include "support/hex.hpp"
+#include "support/http/curl_http_client.hpp"
+#include "support/io/byte_sources.hpp"
+#include "support/manual_clock.hpp"
+#include "support/scripted_http_server.hpp"
 
 namespace toq::aws {
 namespace {
 
 using core::ErrorCode;
-using testing::FixedClock;
+using support::BufferSink;
+using support::MemorySource;
+using support::parse_query;
+using testing::ManualClock;
 using testing::OneShotSource;
 using testing::ReceivedRequest;
 using testing::ScriptedHttpServer;
@@ -46,7 +53,8 @@ std::string digest(const EVP_MD* md, std::string_view data) {
   return std::string(reinterpret_cast<const char*>(out.data()), n);
 }
 std::string hex(std::string_view bytes) {
-  return hex_lower(std::span{reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size()});
+  return support::hex_lower(
+      std::span{reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size()});
 }
 
 // Credentials that change on every call, as a rotating provider would.
@@ -64,11 +72,11 @@ struct Harness {
   explicit Harness(ScriptedHttpServer::Handler handler,
                    std::shared_ptr<CredentialsProvider> credentials = nullptr)
       : server(std::move(handler)), clock(*core::parse_rfc3339("2026-11-26T12:00:00Z")) {
-    TransportOptions t;
+    support::HttpClientOptions t;
     t.retry.max_attempts = 4;
     t.retry.base_delay = std::chrono::milliseconds{1};
     t.retry.max_delay = std::chrono::milliseconds{2};
-    transport = std::make_shared<CurlTransport>(t);
+    http = std::make_shared<support::CurlHttpClient>(t);
     S3StoreOptions options;
     options.bucket = "toq-test";
     options.region = "sa-east-1";
@@ -78,13 +86,13 @@ struct Harness {
                                       : std::make_shared<StaticCredentialsProvider>(Credentials{
                                             "AKIDTEST", "test-secret", "session-token"});
     options.small_body_limit = 64 * 1024;
-    auto made = S3ObjectStore::create(options, transport, clock);
+    auto made = S3ObjectStore::create(options, http, clock);
     if (!made) throw std::runtime_error(made.error().message);
     store = std::move(*made);
   }
   ScriptedHttpServer server;
-  FixedClock clock;
-  std::shared_ptr<CurlTransport> transport;
+  ManualClock clock;
+  std::shared_ptr<support::CurlHttpClient> http;
   std::unique_ptr<S3ObjectStore> store;
 };
 

@@ -16,7 +16,7 @@ S3RequestBuilder builder(S3Addressing a) {
   return std::move(*b);
 }
 
-std::optional<std::string> header(const HttpRequest& r, std::string_view name) {
+std::optional<std::string> header(const RequestToSign& r, std::string_view name) {
   for (const auto& [k, v] : r.headers) {
     if (k == name) return v;
   }
@@ -127,6 +127,11 @@ TEST(S3Operations, QueryAndHeadersOfEachOperation) {
   // Content-MD5 = base64(md5("<Delete/>")), from `printf '<Delete/>' | openssl md5 -binary |
   // base64`.
   EXPECT_EQ(header(del, "Content-MD5"), "ePbrFwvNFIRnzBrIv+T8Ag==");
+}
+
+TEST(Uri, S3ObjectPath) {
+  EXPECT_EQ(s3_object_path("bucket", "a b/c+d.jpg"), "/bucket/a%20b/c%2Bd.jpg");
+  EXPECT_EQ(s3_object_path("bucket", ""), "/bucket");
 }
 
 }  // namespace

@@ -39,17 +39,25 @@
 
 #include "core/model/time.hpp"
 
+#include "adapter/aws/s3_requests.hpp"
 #include "adapter/aws/sigv4.hpp"
+#include "adapter/aws/sigv4_verify.hpp"
 #include "aws_test_support.hpp"
+#include "support/crypto/digest.hpp"
+#include "support/manual_clock.hpp"
 #include "support/shell.hpp"
+#include "support/uri.hpp"
 
 namespace toq::aws {
 namespace {
 
+using support::parse_query;
+using support::sha256;
+
 using toq::testing::run_shell;
 using toq::testing::shell_quote;
 
-using testing::FixedClock;
+using testing::ManualClock;
 using testing::read_file;
 using testing::sorted_raw_pieces;
 
@@ -272,8 +280,8 @@ nlohmann::json to_json(const DiffCase& c) {
 }
 
 // The request botocore's S3 model builds for each operation, as our own transport would.
-HttpRequest to_request(const DiffCase& c, std::vector<std::string>& signed_header_names) {
-  HttpRequest request;
+RequestToSign to_request(const DiffCase& c, std::vector<std::string>& signed_header_names) {
+  RequestToSign request;
   switch (c.operation) {
     case Operation::kGetObject: request.method = "GET"; break;
     case Operation::kPutObject:
@@ -452,7 +460,7 @@ TEST(BotocoreDiff, PresignedS3UrlsMatchBotocore) {
 
     const auto at = core::parse_rfc3339(c.timestamp);
     ASSERT_TRUE(at.has_value());
-    FixedClock clock{*at};
+    ManualClock clock{*at};
     SignerConfig config;
     config.credentials = c.credentials;
     config.region = std::string{c.endpoint.region};
@@ -461,7 +469,7 @@ TEST(BotocoreDiff, PresignedS3UrlsMatchBotocore) {
     PresignOptions options;
     options.expires = std::chrono::seconds{c.expires};
     options.scheme = std::string{c.endpoint.url.substr(0, c.endpoint.url.find("://"))};
-    const HttpRequest request = to_request(c, options.extra_signed_headers);
+    const RequestToSign request = to_request(c, options.extra_signed_headers);
     const auto ours = signer.presign(request, options);
     ASSERT_TRUE(ours.has_value()) << ours.error().message;
 
@@ -492,7 +500,7 @@ TEST(BotocoreDiff, PresignedS3UrlsMatchBotocore) {
         if (key == c.credentials.access_key_id) return c.credentials;
         return std::nullopt;
       };
-      const FixedClock later{*at + std::chrono::seconds{1} - std::chrono::milliseconds{1}};
+      const ManualClock later{*at + std::chrono::seconds{1} - std::chrono::milliseconds{1}};
       const auto verdict = verify_presigned(incoming, verify_config, lookup, later);
       ASSERT_TRUE(verdict.has_value()) << verdict.error().message;
       EXPECT_EQ(verdict->status, VerifyStatus::kOk) << verdict->detail;
@@ -514,7 +522,7 @@ struct GenericCase {
   int id = 0;
   std::string service;
   std::string region;
-  HttpRequest request;  // path is a wire path; query decoded
+  RequestToSign request;  // path is a wire path; query decoded
   Credentials credentials;
   std::string timestamp;
   std::int64_t expires = 0;
@@ -629,7 +637,7 @@ TEST(BotocoreDiff, GenericServiceSigningMatchesBotocore) {
     }
     const auto at = core::parse_rfc3339(c.timestamp);
     ASSERT_TRUE(at.has_value());
-    const FixedClock clock{*at};
+    const ManualClock clock{*at};
     SignerConfig config;
     config.credentials = c.credentials;
     config.region = c.region;

@@ -12,15 +12,21 @@
 
 #include <gtest/gtest.h>
 
-#include "adapter/aws/crypto.hpp"
-#include "adapter/aws/uri.hpp"
+#include "adapter/aws/s3_requests.hpp"
+#include "adapter/aws/sigv4_verify.hpp"
 #include "aws_test_support.hpp"
+#include "support/crypto/digest.hpp"
+#include "support/hex.hpp"
+#include "support/manual_clock.hpp"
+#include "support/uri.hpp"
 
 namespace toq::aws {
 namespace {
 
+using support::hex_lower;
+
 using std::chrono::seconds;
-using testing::FixedClock;
+using testing::ManualClock;
 
 core::Timestamp at(std::string_view amz_date) {
   return parse_amz_date(amz_date).value();
@@ -36,8 +42,8 @@ SignerConfig s3_config(std::optional<std::string> token = std::nullopt) {
   return config;
 }
 
-HttpRequest get_object(std::string_view key) {
-  HttpRequest request;
+RequestToSign get_object(std::string_view key) {
+  RequestToSign request;
   request.method = "GET";
   request.host = "127.0.0.1:9000";
   request.path = s3_object_path("toq-media", key);
@@ -62,48 +68,6 @@ TEST(Crypto, SigningKeyDerivation) {
   EXPECT_EQ(hex_lower(*key), "f4780e2d9f65fa895f9c67b32ce1baf0b0d8a43505a000a1a9e090d414db404d");
 }
 
-// ---- URI rules ----
-
-TEST(Uri, EncodesEverythingButUnreserved) {
-  EXPECT_EQ(uri_encode("AZaz09-._~", Slash::kEncode), "AZaz09-._~");
-  EXPECT_EQ(uri_encode("a b+c/d=e&f%g", Slash::kEncode), "a%20b%2Bc%2Fd%3De%26f%25g");
-  EXPECT_EQ(uri_encode("a b/c", Slash::kKeep), "a%20b/c");
-  EXPECT_EQ(uri_encode("ação", Slash::kEncode), "a%C3%A7%C3%A3o");
-  EXPECT_EQ(uri_encode("\xff", Slash::kEncode), "%FF");  // bytes, not validated UTF-8
-}
-
-TEST(Uri, DecodesPercentOnly) {
-  EXPECT_EQ(uri_decode("a%20b%2fc%2Fd"), "a b/c/d");
-  EXPECT_EQ(uri_decode("a+b"), "a+b");
-  EXPECT_EQ(uri_decode("100%"), "100%");
-  EXPECT_EQ(uri_decode("%zz%4"), "%zz%4");
-}
-
-TEST(Uri, NormalizesPaths) {
-  EXPECT_EQ(normalize_path(""), "/");
-  EXPECT_EQ(normalize_path("/"), "/");
-  EXPECT_EQ(normalize_path("//"), "/");
-  EXPECT_EQ(normalize_path("/./"), "/");
-  EXPECT_EQ(normalize_path("/example/.."), "/");
-  EXPECT_EQ(normalize_path("/example1/example2/../.."), "/");
-  EXPECT_EQ(normalize_path("/../../a"), "/a");
-  EXPECT_EQ(normalize_path("//example//"), "/example/");
-  EXPECT_EQ(normalize_path("/a/./b/../c/"), "/a/c/");
-  EXPECT_EQ(normalize_path("/a/%2E%2E/b"), "/a/%2E%2E/b");  // encoded dots are not dots
-}
-
-TEST(Uri, ParsesQueries) {
-  const Params params = parse_query("b=2&a&c=x%20y&&=v&d=e=f");
-  const Params expected = {{"b", "2"}, {"a", ""}, {"c", "x y"}, {"", "v"}, {"d", "e=f"}};
-  EXPECT_EQ(params, expected);
-  EXPECT_TRUE(parse_query("").empty());
-}
-
-TEST(Uri, S3ObjectPath) {
-  EXPECT_EQ(s3_object_path("bucket", "a b/c+d.jpg"), "/bucket/a%20b/c%2Bd.jpg");
-  EXPECT_EQ(s3_object_path("bucket", ""), "/bucket");
-}
-
 TEST(AmzDate, FormatsAndParses) {
   const auto t = core::parse_rfc3339("2024-02-29T23:59:59.999Z").value();
   EXPECT_EQ(format_amz_date(t), "20240229T235959Z");  // milliseconds are dropped, not rounded
@@ -117,8 +81,8 @@ TEST(AmzDate, FormatsAndParses) {
 // ---- canonical request rules ----
 
 TEST(CanonicalRequest, PathRulesFollowTheService) {
-  FixedClock clock{at("20150830T123600Z")};
-  HttpRequest request;
+  ManualClock clock{at("20150830T123600Z")};
+  RequestToSign request;
   request.method = "GET";
   request.host = "example.amazonaws.com";
   request.path = "/a%20b/./c/../d//";
@@ -138,9 +102,9 @@ TEST(CanonicalRequest, PathRulesFollowTheService) {
 }
 
 TEST(CanonicalRequest, HeadersAreTrimmedJoinedAndSorted) {
-  FixedClock clock{at("20150830T123600Z")};
+  ManualClock clock{at("20150830T123600Z")};
   const SigV4Signer signer{s3_config(), clock};
-  HttpRequest request = get_object("k");
+  RequestToSign request = get_object("k");
   request.headers = {{"X-B", "  two   words "}, {"x-a", "1"}, {"X-A", "folded\n   line"}};
   const auto canonical = signer.canonical_request(request, {"X-B", "host", "x-a", "x-a"});
   ASSERT_TRUE(canonical.has_value());
@@ -150,14 +114,14 @@ TEST(CanonicalRequest, HeadersAreTrimmedJoinedAndSorted) {
 }
 
 TEST(CanonicalRequest, RejectsMissingOrInvalidHeaders) {
-  FixedClock clock{at("20150830T123600Z")};
+  ManualClock clock{at("20150830T123600Z")};
   const SigV4Signer signer{s3_config(), clock};
-  const HttpRequest request = get_object("k");
+  const RequestToSign request = get_object("k");
   EXPECT_EQ(signer.canonical_request(request, {"host", "content-type"}).error().code,
             core::ErrorCode::kInvalidRequest);
   EXPECT_EQ(signer.canonical_request(request, {"bad name"}).error().code,
             core::ErrorCode::kInvalidRequest);
-  HttpRequest bad_method = request;
+  RequestToSign bad_method = request;
   bad_method.method = "GE T";
   EXPECT_FALSE(signer.canonical_request(bad_method, {"host"}).has_value());
 }
@@ -165,9 +129,9 @@ TEST(CanonicalRequest, RejectsMissingOrInvalidHeaders) {
 // ---- signing key cache ----
 
 TEST(SigningKeyCache, DerivesOncePerScopeAcrossThreads) {
-  FixedClock clock{at("20150830T123600Z")};
+  ManualClock clock{at("20150830T123600Z")};
   const SigV4Signer signer{s3_config(), clock};
-  const HttpRequest request = get_object("concurrent.jpg");
+  const RequestToSign request = get_object("concurrent.jpg");
   PresignOptions options;
   const std::string expected = signer.presign(request, options)->details.signature;
 
@@ -202,9 +166,9 @@ TEST(SigningKeyCache, KeysDependOnEveryScopePart) {
 // ---- sign_headers ----
 
 TEST(SignHeaders, AddsAuthHeadersAndReplacesStaleOnes) {
-  FixedClock clock{at("20130524T000000Z")};
+  ManualClock clock{at("20130524T000000Z")};
   const SigV4Signer signer{s3_config("session/token+="), clock};
-  HttpRequest request = get_object("k");
+  RequestToSign request = get_object("k");
   request.headers = {{"Authorization", "stale"},
                      {"X-Amz-Date", "19990101T000000Z"},
                      {"User-Agent", "toq/1.0"},
@@ -228,7 +192,7 @@ TEST(SignHeaders, AddsAuthHeadersAndReplacesStaleOnes) {
 }
 
 TEST(SignHeaders, UnsignedSessionTokenStaysOutOfTheSignature) {
-  FixedClock clock{at("20130524T000000Z")};
+  ManualClock clock{at("20130524T000000Z")};
   const SigV4Signer signer{s3_config("tok"), clock};
   const auto signed_request = signer.sign_headers(
       get_object("k"),
@@ -241,9 +205,9 @@ TEST(SignHeaders, UnsignedSessionTokenStaysOutOfTheSignature) {
 // ---- presign ----
 
 TEST(Presign, S3UsesUnsignedPayloadAndBindsExtraHeaders) {
-  FixedClock clock{at("20260101T120000Z")};
+  ManualClock clock{at("20260101T120000Z")};
   const SigV4Signer signer{s3_config("tok/en"), clock};
-  HttpRequest request;
+  RequestToSign request;
   request.method = "PUT";
   request.host = "127.0.0.1:9000";
   request.path = s3_object_path("toq-media", "listings/7/Sala de estar.jpg");
@@ -275,7 +239,7 @@ TEST(Presign, S3UsesUnsignedPayloadAndBindsExtraHeaders) {
 }
 
 TEST(Presign, RejectsBadInput) {
-  FixedClock clock{at("20260101T120000Z")};
+  ManualClock clock{at("20260101T120000Z")};
   const SigV4Signer signer{s3_config(), clock};
   PresignOptions options;
   options.expires = seconds{0};
@@ -286,7 +250,7 @@ TEST(Presign, RejectsBadInput) {
   options.expires = kMaxPresignExpiry;
   EXPECT_TRUE(signer.presign(get_object("k"), options).has_value());
 
-  HttpRequest with_auth = get_object("k");
+  RequestToSign with_auth = get_object("k");
   with_auth.query = {{"X-Amz-Signature", "x"}};
   EXPECT_FALSE(signer.presign(with_auth, options).has_value());
 
@@ -295,7 +259,7 @@ TEST(Presign, RejectsBadInput) {
 }
 
 TEST(Presign, UnsignedTokenIsAppendedAfterTheCanonicalQuery) {
-  FixedClock clock{at("20260101T120000Z")};
+  ManualClock clock{at("20260101T120000Z")};
   const SigV4Signer signer{s3_config("t+k"), clock};
   PresignOptions options;
   options.sign_session_token = false;
@@ -320,7 +284,7 @@ class VerifyPresigned : public ::testing::Test {
   // A presigned PUT that binds content-type, as received by the store.
   IncomingRequest presigned_put() {
     const SigV4Signer signer{s3_config("tok"), signing_clock_};
-    HttpRequest request;
+    RequestToSign request;
     request.method = "PUT";
     request.host = "127.0.0.1:9000";
     request.path = s3_object_path("toq-media", "a b/ção+.jpg");
@@ -357,8 +321,8 @@ class VerifyPresigned : public ::testing::Test {
     return request;
   }
 
-  FixedClock signing_clock_;
-  FixedClock clock_;
+  ManualClock signing_clock_;
+  ManualClock clock_;
   VerifyConfig config_;
   Credentials credentials_;
   SigningKeyCache cache_;

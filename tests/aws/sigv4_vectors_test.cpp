@@ -26,13 +26,20 @@
 #include "core/model/time.hpp"
 
 #include "adapter/aws/sigv4.hpp"
+#include "adapter/aws/sigv4_verify.hpp"
 #include "aws_test_support.hpp"
+#include "support/crypto/digest.hpp"
+#include "support/manual_clock.hpp"
+#include "support/uri.hpp"
 
 namespace toq::aws {
 namespace {
 
+using support::parse_query;
+using support::sha256_hex;
+
 namespace fs = std::filesystem;
-using testing::FixedClock;
+using testing::ManualClock;
 using testing::read_file;
 using testing::sorted_query;
 
@@ -48,7 +55,7 @@ constexpr std::string_view kVerifySkipReason =
     "session token deliberately left out of the signature (omit_session_token)";
 
 struct ParsedRequest {
-  HttpRequest request;  // path = raw target path, query decoded
+  RequestToSign request;  // path = raw target path, query decoded
   std::string raw_query;
   std::string body;
 };
@@ -202,7 +209,7 @@ bool run_case(const std::string& name, const CaseFiles& files, Tally& tally) {
   const bool omit_token = context.value("omit_session_token", false);
   const auto expires = std::chrono::seconds{context.at("expiration_in_seconds").get<int>()};
 
-  FixedClock clock{*timestamp};
+  ManualClock clock{*timestamp};
   const SigV4Signer signer{config, clock};
   bool any_variant = false;
 
@@ -273,7 +280,7 @@ bool run_case(const std::string& name, const CaseFiles& files, Tally& tally) {
             if (key == config.credentials.access_key_id) return config.credentials;
             return std::nullopt;
           };
-          FixedClock verify_clock{*timestamp};
+          ManualClock verify_clock{*timestamp};
           const auto status_at = [&](core::Timestamp now) {
             verify_clock.set(now);
             const auto verdict = verify_presigned(incoming, verify_config, lookup, verify_clock);

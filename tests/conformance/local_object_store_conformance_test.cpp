@@ -20,7 +20,7 @@ struct LocalFactory {
     storage::LocalStoreOptions options;
     options.root = fixture->dir / "store";
     options.public_base_url = "http://127.0.0.1:9";
-    options.credentials = {"TOQLOCALKEY", "local-secret", std::nullopt};
+    options.credentials = {"TOQLOCALKEY", "local-secret"};
     // Small parts and a small buffer: every loop runs many times on test-sized data.
     options.min_part_size = 64 * 1024;
     options.buffer_size = 16 * 1024;

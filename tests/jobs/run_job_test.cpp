@@ -26,6 +26,7 @@
 #include "adapter/media/pipeline/pipeline.hpp"
 #include "adapter/sqlite/sqlite_database.hpp"
 #include "adapter/storage/local_object_store.hpp"
+#include "support/manual_clock.hpp"
 #include "support/temp_dir.hpp"
 
 namespace toq::core {
@@ -34,15 +35,7 @@ namespace {
 namespace fs = std::filesystem;
 using toq::testing::TempDir;
 
-// A clock the test moves by hand (lease expiry and backoff without sleeping).
-class ManualClock final : public Clock {
- public:
-  Timestamp now() const override { return Timestamp(std::chrono::milliseconds(ms_.load())); }
-  void advance(std::chrono::milliseconds d) { ms_ += d.count(); }
-
- private:
-  std::atomic<std::int64_t> ms_{1'780'000'000'000};
-};
+using toq::testing::ManualClock;
 
 template <class T>
 T must(Result<T> r, std::string_view what = "") {
@@ -69,7 +62,7 @@ class RunJobTest : public ::testing::Test {
     storage::LocalStoreOptions options;
     options.root = dir_ / "store";
     options.public_base_url = "http://127.0.0.1:9";
-    options.credentials = {"test", "secret", std::nullopt};
+    options.credentials = {"test", "secret"};
     options.durable = false;
     store_ = must(storage::LocalObjectStore::open(options, clock_), "store");
     fs::create_directories(dir_ / "work");
@@ -152,7 +145,7 @@ class RunJobTest : public ::testing::Test {
   }
 
   TempDir dir_;
-  ManualClock clock_;
+  ManualClock clock_{Timestamp{std::chrono::milliseconds{1'780'000'000'000}}};
   std::unique_ptr<Database> db_;
   std::unique_ptr<storage::LocalObjectStore> store_;
   fs::path work_link_;

@@ -18,9 +18,9 @@
 
 #include <gtest/gtest.h>
 
-#include "adapter/aws/byte_sources.hpp"
 #include "conformance/object_store_conformance.hpp"
 #include "s3/s3_test_support.hpp"
+#include "support/io/byte_sources.hpp"
 #include "support/result_matchers.hpp"
 #include "support/temp_dir.hpp"
 
@@ -97,7 +97,7 @@ TEST_F(S3rverTest, FileSourceIsHashedFirstAndStored) {
   const std::string k = key("from-file.bin");
   const std::string data = test_bytes(2 * kMiB + 3, 4);
   write_file(dir_ / "body.bin", data);
-  auto file = must(aws::FileSource::open(dir_ / "body.bin"), "open");
+  auto file = must(support::FileSource::open(dir_ / "body.bin"), "open");
   auto info = must(h_.store->put(k, *file, {"image/jpeg", std::nullopt, std::nullopt}), "put");
   EXPECT_EQ(info.etag, in_quotes(md5_hex(data)));
   EXPECT_TRUE(read_all(k) == data);
@@ -195,7 +195,7 @@ TEST_F(S3rverTest, RemoveDeletesInBatches) {
   options.path_style = true;
   options.credentials = std::make_shared<aws::StaticCredentialsProvider>(s3_target().credentials);
   options.delete_batch = 3;  // 7 keys: three DeleteObjects requests
-  auto store = must(aws::S3ObjectStore::create(options, h_.transport, h_.clock), "create");
+  auto store = must(aws::S3ObjectStore::create(options, h_.http, h_.clock), "create");
   std::vector<std::string> keys;
   for (int i = 0; i < 7; ++i) {
     keys.push_back(key("k" + std::to_string(i)));

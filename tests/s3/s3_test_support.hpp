@@ -28,8 +28,8 @@
 #include "core/model/time.hpp"
 
 #include "adapter/aws/credentials.hpp"
-#include "adapter/aws/http_transport.hpp"
 #include "adapter/aws/s3_object_store.hpp"
+#include "support/http/curl_http_client.hpp"
 #include "support/shell.hpp"
 
 namespace toq::testing {
@@ -146,16 +146,16 @@ inline const S3Target& s3_target() {
     }                                                                              \
   } while (false)
 
-// A store on the target with a fresh transport. Unavailable target: an endpoint nobody listens
+// A store on the target with a fresh HTTP client. Unavailable target: an endpoint nobody listens
 // on (the caller has skipped or failed already).
 struct S3Harness {
   core::SystemClock clock;
-  std::shared_ptr<aws::CurlTransport> transport;
+  std::shared_ptr<support::CurlHttpClient> http;
   std::unique_ptr<aws::S3ObjectStore> store;
 
   explicit S3Harness(bool path_style = true, std::string endpoint_override = {}) {
     const auto& t = s3_target();
-    transport = std::make_shared<aws::CurlTransport>();
+    http = std::make_shared<support::CurlHttpClient>();
     aws::S3StoreOptions options;
     options.bucket = t.bucket;
     options.region = t.region;
@@ -164,7 +164,7 @@ struct S3Harness {
                                                   : "http://127.0.0.1:9";
     options.path_style = path_style;
     options.credentials = std::make_shared<aws::StaticCredentialsProvider>(t.credentials);
-    auto made = aws::S3ObjectStore::create(options, transport, clock);
+    auto made = aws::S3ObjectStore::create(options, http, clock);
     if (!made) throw std::runtime_error(made.error().message);
     store = std::move(*made);
   }

@@ -96,7 +96,8 @@ class ServiceTest : public ::testing::Test {
     storage::LocalStoreOptions options;
     options.root = dir_ / "store";
     options.public_base_url = "http://127.0.0.1:9";
-    options.credentials = local_credentials();
+    options.credentials = {local_credentials().access_key_id,
+                           local_credentials().secret_access_key};
     options.min_part_size = kPartSize;
     options.buffer_size = 16 * 1024;
     options.durable = false;
@@ -239,7 +240,7 @@ class ServiceTest : public ::testing::Test {
   }
 
   TempDir dir_;
-  TestClock clock_{pinned_now()};
+  ManualClock clock_{pinned_now()};
   std::optional<TestDatabase> database_;
   core::Database* db_ = nullptr;
   std::unique_ptr<storage::LocalObjectStore> store_;

@@ -7,7 +7,6 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
-#include "adapter/aws/uri.hpp"
 #include "adapter/storage/content_disposition.hpp"
 #include "adapter/storage/object_file.hpp"
 #include "adapter/storage/storage_request_handler.hpp"
@@ -15,6 +14,7 @@
 #include "storage/http_client.hpp"
 #include "storage/storage_test_support.hpp"
 #include "support/result_matchers.hpp"
+#include "support/uri.hpp"
 
 namespace toq::testing {
 namespace {
@@ -37,7 +37,7 @@ class LocalStore : public ::testing::Test {
   }
 
   TempDir dir_;
-  TestClock clock_{pinned_now()};
+  ManualClock clock_{pinned_now()};
   std::unique_ptr<storage::LocalObjectStore> store_ =
       open_local_store(dir_ / "store", "http://media.example:8080", clock_, 1024);
 };
@@ -208,7 +208,7 @@ TEST_F(LocalStore, PresignedPutSignsTypeLengthAndChecksum) {
   EXPECT_TRUE(
       r.url.starts_with("http://media.example:8080/storage/listings/28/batches/51/raw/301?"))
       << r.url;
-  const auto query = aws::parse_query(r.url.substr(r.url.find('?') + 1));
+  const auto query = support::parse_query(r.url.substr(r.url.find('?') + 1));
   const auto param = [&](std::string_view name) {
     for (const auto& [n, v] : query) {
       if (n == name) return v;
@@ -252,7 +252,9 @@ TEST_F(LocalStore, PresignEncodesKeysAndRefusesBadInput) {
 TEST(LocalStoreOptions, BaseUrlAndCredentialsAreChecked) {
   TempDir dir;
   core::SystemClock clock;
-  const auto open_with = [&](std::string url, aws::Credentials credentials = local_credentials()) {
+  const auto open_with = [&](std::string url, storage::AccessKey credentials = {
+                                                  local_credentials().access_key_id,
+                                                  local_credentials().secret_access_key}) {
     storage::LocalStoreOptions options;
     options.root = dir / "s";
     options.public_base_url = std::move(url);
@@ -262,8 +264,7 @@ TEST(LocalStoreOptions, BaseUrlAndCredentialsAreChecked) {
   for (const auto* url : {"", "ftp://host", "http://", "http://host/prefix", "host:8080"}) {
     EXPECT_TRUE(fails_with(open_with(url), ErrorCode::kConfigInvalid)) << url;
   }
-  EXPECT_TRUE(
-      fails_with(open_with("http://h", {"", "s", std::nullopt}), ErrorCode::kConfigInvalid));
+  EXPECT_TRUE(fails_with(open_with("http://h", {"", "s"}), ErrorCode::kConfigInvalid));
   // The default port is left out, as browsers leave it out of Host.
   auto store = must(open_with("https://media.example:443/"));
   EXPECT_TRUE(

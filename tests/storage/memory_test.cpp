@@ -22,12 +22,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "adapter/aws/crypto.hpp"
 #include "adapter/storage/file_io.hpp"
 #include "storage/generated_bytes.hpp"
 #include "storage/http_client.hpp"
 #include "storage/storage_test_support.hpp"
+#include "support/base64.hpp"
+#include "support/crypto/digest.hpp"
 #include "support/result_matchers.hpp"
+#include "support/unique_fd.hpp"
 
 extern char** environ;
 
@@ -59,12 +61,12 @@ class Probe {
   explicit Probe(std::vector<std::string> args) {
     int in[2] = {-1, -1};
     if (::pipe2(in, O_CLOEXEC) != 0) throw std::runtime_error("pipe2 failed");
-    storage::Fd in_read{in[0]};
-    stdin_ = storage::Fd{in[1]};
+    support::UniqueFd in_read{in[0]};
+    stdin_ = support::UniqueFd{in[1]};
     int out[2] = {-1, -1};
     if (::pipe2(out, O_CLOEXEC) != 0) throw std::runtime_error("pipe2 failed");
-    stdout_ = storage::Fd{out[0]};
-    storage::Fd out_write{out[1]};
+    stdout_ = support::UniqueFd{out[0]};
+    support::UniqueFd out_write{out[1]};
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_adddup2(&actions, in_read.get(), STDIN_FILENO);
@@ -103,7 +105,7 @@ class Probe {
     }
   }
 
-  void close_stdin() { stdin_ = storage::Fd{}; }
+  void close_stdin() { stdin_ = support::UniqueFd{}; }
 
   int wait() {
     int status = 0;
@@ -114,8 +116,8 @@ class Probe {
 
  private:
   pid_t pid_ = -1;
-  storage::Fd stdin_;
-  storage::Fd stdout_;
+  support::UniqueFd stdin_;
+  support::UniqueFd stdout_;
 };
 
 // "a=1 b=2" -> {a: 1, b: 2}
@@ -163,7 +165,7 @@ TEST(StorageMemory, HttpServerMovesTwoGibInFlatMemory) {
 
   // PUT: generated and hashed as curl asks for it.
   GeneratedBytes generated{size};
-  auto sha_up = must(aws::Digest::create(aws::Digest::Kind::kSha256));
+  auto sha_up = must(support::Sha256::create());
   auto put_url = must(store->presign_put(key, {"video/mp4", size, std::nullopt, 3600s}));
   HttpCall put;
   put.method = "PUT";
@@ -188,10 +190,10 @@ TEST(StorageMemory, HttpServerMovesTwoGibInFlatMemory) {
   auto head = must(store->head(key));
   ASSERT_TRUE(head.has_value());
   EXPECT_EQ(head->size, size);
-  EXPECT_EQ(head->checksum_sha256, aws::base64_encode(sent)) << "the server stored other bytes";
+  EXPECT_EQ(head->checksum_sha256, support::base64_encode(sent)) << "the server stored other bytes";
 
   // GET: hashed as it arrives.
-  auto sha_down = must(aws::Digest::create(aws::Digest::Kind::kSha256));
+  auto sha_down = must(support::Sha256::create());
   std::int64_t received = 0;
   HttpCall get;
   get.url = must(store->presign_get(key, {})).url;

@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "adapter/aws/s3_requests.hpp"
 #include "adapter/http/http_server.hpp"
 #include "adapter/http/storage_routes.hpp"
 #include "adapter/storage/content_disposition.hpp"
@@ -85,7 +86,7 @@ class StorageHttp : public ::testing::Test {
   }
 
   TempDir dir_;
-  TestClock clock_{pinned_now()};
+  ManualClock clock_{pinned_now()};
   std::unique_ptr<http::HttpServer> server_;
   int port_ = 0;
   std::string base_url_;
@@ -257,8 +258,8 @@ TEST_F(StorageHttp, UnknownAccessKeyIsInvalidAccessKeyId) {
   const std::string key = "listings/1/other-key";
   aws::SigV4Signer other{
       {{"SOMEONEELSE", "their-secret", std::nullopt}, "local", "s3", std::nullopt}, clock_};
-  aws::HttpRequest request{"GET", "127.0.0.1:" + std::to_string(port_), "/storage/" + key, {}, {},
-                           {}};
+  aws::RequestToSign request{"GET", "127.0.0.1:" + std::to_string(port_), "/storage/" + key, {}, {},
+                             {}};
   aws::PresignOptions options;
   options.scheme = "http";
   auto url = must(other.presign(request, options), "presign");
@@ -424,7 +425,7 @@ TEST_F(StorageHttpReads, UnsatisfiableRangeIs416AndOddRangesAreIgnored) {
 
 TEST_F(StorageHttpReads, HeadReportsTheObjectWithoutBody) {
   aws::SigV4Signer signer{{local_credentials(), "local", "s3", std::nullopt}, clock_};
-  aws::HttpRequest request{
+  aws::RequestToSign request{
       "HEAD", "127.0.0.1:" + std::to_string(port_), aws::s3_object_path("storage", key_), {}, {},
       {}};
   aws::PresignOptions options;

@@ -1,9 +1,8 @@
 #pragma once
-// Shared pieces of the embedded-store tests: a clock the tests move (thread-safe, the server reads
-// it from its own threads), a store on a temp dir, and a directory listing to prove that nothing
-// was left behind.
+// Shared pieces of the embedded-store tests: a pinned "now" for support/manual_clock.hpp, the
+// store's access key (as the SigV4 code signs with it), a store on a temp dir, and a directory
+// listing to prove that nothing was left behind.
 
-#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <memory>
@@ -13,23 +12,12 @@
 
 #include "core/model/time.hpp"
 
+#include "adapter/aws/sigv4_canonical.hpp"
 #include "adapter/storage/local_object_store.hpp"
+#include "support/manual_clock.hpp"
 #include "support/temp_dir.hpp"
 
 namespace toq::testing {
-
-class TestClock final : public core::Clock {
- public:
-  explicit TestClock(core::Timestamp now) : ms_(now.time_since_epoch().count()) {}
-  core::Timestamp now() const override {
-    return core::Timestamp{std::chrono::milliseconds{ms_.load()}};
-  }
-  void set(core::Timestamp now) { ms_ = now.time_since_epoch().count(); }
-  void advance(std::chrono::milliseconds by) { ms_ += by.count(); }
-
- private:
-  std::atomic<std::int64_t> ms_;
-};
 
 // 2026-01-15T10:00:00Z: a fixed "now" so signatures and expiry are reproducible.
 inline core::Timestamp pinned_now() {
@@ -49,7 +37,7 @@ inline std::unique_ptr<storage::LocalObjectStore> open_local_store(
   storage::LocalStoreOptions options;
   options.root = root;
   options.public_base_url = base_url;
-  options.credentials = local_credentials();
+  options.credentials = {local_credentials().access_key_id, local_credentials().secret_access_key};
   options.min_part_size = min_part_size;
   auto store = storage::LocalObjectStore::open(options, clock);
   if (!store) throw std::runtime_error(store.error().message);

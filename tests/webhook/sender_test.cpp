@@ -14,10 +14,10 @@
 #include "core/model/time.hpp"
 #include "core/service/run_job.hpp"
 
-#include "adapter/aws/crypto.hpp"
 #include "adapter/webhook/webhook_secret.hpp"
 #include "adapter/webhook/webhook_sender.hpp"
 #include "receiver_process.hpp"
+#include "support/base64.hpp"
 #include "support/temp_dir.hpp"
 
 namespace toq::webhook {
@@ -88,7 +88,7 @@ TEST_F(WebhookSenderTest, TwoHundredIsDeliveredAndTheReceiverVerifiesTheSignatur
   EXPECT_TRUE(r["transfer_encoding"].is_null());  // Content-Length, not chunked
   EXPECT_EQ(r["user_agent"], "toq-media-webhooks");
   // The body arrives byte for byte and is the contract's event.
-  auto body = aws::base64_decode(r["body_b64"].get<std::string>());
+  auto body = support::base64_decode(r["body_b64"].get<std::string>());
   ASSERT_TRUE(body.has_value());
   EXPECT_EQ(std::string(body->begin(), body->end()), event.body_json);
   const auto json = nlohmann::json::parse(event.body_json);

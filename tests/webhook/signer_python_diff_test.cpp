@@ -18,9 +18,9 @@
 
 #include "core/model/time.hpp"
 
-#include "adapter/aws/crypto.hpp"
 #include "adapter/webhook/webhook_secret.hpp"
 #include "adapter/webhook/webhook_signer.hpp"
+#include "support/base64.hpp"
 #include "support/shell.hpp"
 #include "support/temp_dir.hpp"
 
@@ -60,7 +60,7 @@ Case random_case(std::mt19937& rng, std::size_t i) {
   if (i % 2 == 0) {
     std::vector<unsigned char> key(std::uniform_int_distribution<std::size_t>{24, 64}(rng));
     for (auto& b : key) b = static_cast<unsigned char>(rng());
-    std::string encoded = aws::base64_encode(std::span<const unsigned char>{key});
+    std::string encoded = support::base64_encode(std::span<const unsigned char>{key});
     if (i % 4 == 0) {
       while (!encoded.empty() && encoded.back() == '=') encoded.pop_back();
     }
@@ -90,7 +90,7 @@ TEST(WebhookSignerDifferential, MatchesPythonHmacForRandomCases) {
     input.push_back({{"secret", cases.back().secret},
                      {"id", cases.back().id},
                      {"timestamp", cases.back().timestamp},
-                     {"body_b64", aws::base64_encode(std::string_view{cases.back().body})}});
+                     {"body_b64", support::base64_encode(std::string_view{cases.back().body})}});
   }
 
   const toq::testing::TempDir dir;

@@ -8,7 +8,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "adapter/aws/byte_sources.hpp"
+#include "support/io/byte_sources.hpp"
 
 namespace toq::aws {
 
@@ -69,13 +69,10 @@ Result<Credentials> EnvironmentCredentialsProvider::get() {
                      .session_token = non_empty(env_, "AWS_SESSION_TOKEN")};
 }
 
-EcsCredentialsProvider::EcsCredentialsProvider(std::shared_ptr<HttpTransport> transport,
+EcsCredentialsProvider::EcsCredentialsProvider(std::shared_ptr<support::HttpClient> http,
                                                const core::Clock& clock, EnvLookup env,
                                                EcsCredentialsOptions options)
-    : transport_(std::move(transport)),
-      clock_(&clock),
-      env_(std::move(env)),
-      options_(std::move(options)) {}
+    : http_(std::move(http)), clock_(&clock), env_(std::move(env)), options_(std::move(options)) {}
 
 int EcsCredentialsProvider::fetches() const {
   const std::lock_guard lock{mutex_};
@@ -126,10 +123,9 @@ Result<EcsCredentialsProvider::Fetched> EcsCredentialsProvider::fetch() {
     return not_configured("ecs: AWS_CONTAINER_CREDENTIALS_RELATIVE_URI / _FULL_URI not set");
   }
 
-  TransportRequest request{.method = "GET",
-                           .url = url,
-                           .headers = {{"Accept", "application/json"}},
-                           .content_length = std::nullopt};
+  support::BufferSink body;
+  support::HttpRequest request{
+      .method = "GET", .url = url, .headers = {{"Accept", "application/json"}}, .sink = &body};
   std::optional<std::string> token = non_empty(env_, "AWS_CONTAINER_AUTHORIZATION_TOKEN");
   if (auto file = non_empty(env_, "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE")) {
     std::ifstream in{*file};
@@ -145,8 +141,7 @@ Result<EcsCredentialsProvider::Fetched> EcsCredentialsProvider::fetch() {
   if (token) request.headers.emplace_back("Authorization", *token);
 
   ++fetches_;
-  BufferSink body;
-  auto response = transport_->send(request, nullptr, &body);
+  auto response = http_->send(request);
   if (!response) return std::unexpected(std::move(response.error()));
   if (response->status != 200) {
     const ErrorCode code =
@@ -196,12 +191,12 @@ Result<Credentials> ChainCredentialsProvider::get() {
 }
 
 std::shared_ptr<CredentialsProvider> default_credentials_chain(
-    std::optional<Credentials> configured, std::shared_ptr<HttpTransport> transport,
+    std::optional<Credentials> configured, std::shared_ptr<support::HttpClient> http,
     const core::Clock& clock, EnvLookup env) {
   std::vector<std::shared_ptr<CredentialsProvider>> providers;
   if (configured) providers.push_back(std::make_shared<StaticCredentialsProvider>(*configured));
   providers.push_back(std::make_shared<EnvironmentCredentialsProvider>(env));
-  providers.push_back(std::make_shared<EcsCredentialsProvider>(std::move(transport), clock, env));
+  providers.push_back(std::make_shared<EcsCredentialsProvider>(std::move(http), clock, env));
   return std::make_shared<ChainCredentialsProvider>(std::move(providers));
 }
 

@@ -20,8 +20,8 @@
 #include "core/model/error.hpp"
 #include "core/model/time.hpp"
 
-#include "adapter/aws/http_transport.hpp"
-#include "adapter/aws/sigv4.hpp"
+#include "adapter/aws/sigv4_canonical.hpp"
+#include "support/http/http_client.hpp"
 
 namespace toq::aws {
 
@@ -80,7 +80,7 @@ struct EcsCredentialsOptions {
 // are still valid, the cached ones are returned (the endpoint may hiccup; the key still works).
 class EcsCredentialsProvider final : public CredentialsProvider {
  public:
-  EcsCredentialsProvider(std::shared_ptr<HttpTransport> transport, const core::Clock& clock,
+  EcsCredentialsProvider(std::shared_ptr<support::HttpClient> http, const core::Clock& clock,
                          EnvLookup env = process_environment(), EcsCredentialsOptions options = {});
   Result<Credentials> get() override;
   std::string_view name() const override { return "ecs"; }
@@ -95,7 +95,7 @@ class EcsCredentialsProvider final : public CredentialsProvider {
   };
   Result<Fetched> fetch();
 
-  std::shared_ptr<HttpTransport> transport_;
+  std::shared_ptr<support::HttpClient> http_;
   const core::Clock* clock_;
   EnvLookup env_;
   EcsCredentialsOptions options_;
@@ -119,10 +119,10 @@ class ChainCredentialsProvider final : public CredentialsProvider {
   std::vector<std::shared_ptr<CredentialsProvider>> providers_;
 };
 
-// static (when `configured` holds a key) -> environment -> ECS container endpoint. The transport
+// static (when `configured` holds a key) -> environment -> ECS container endpoint. The HTTP client
 // is the ECS provider's: give it short timeouts and few retries (the agent is on the host).
 std::shared_ptr<CredentialsProvider> default_credentials_chain(
-    std::optional<Credentials> configured, std::shared_ptr<HttpTransport> transport,
+    std::optional<Credentials> configured, std::shared_ptr<support::HttpClient> http,
     const core::Clock& clock, EnvLookup env = process_environment());
 
 }  // namespace toq::aws

@@ -2,19 +2,22 @@
 
 #include <algorithm>
 #include <charconv>
-#include <ctime>
 #include <utility>
 
 #include <fmt/format.h>
 
-#include "adapter/aws/byte_sources.hpp"
-#include "adapter/aws/crypto.hpp"
+#include "support/hex.hpp"
+#include "support/io/byte_sources.hpp"
+#include "support/utc_time.hpp"
 
 namespace toq::aws {
 
 namespace {
 
 using core::ErrorCode;
+using support::FileSource;
+using support::HttpResponse;
+using support::MemorySource;
 
 std::optional<std::int64_t> to_int(std::string_view text) {
   std::int64_t value = 0;
@@ -41,15 +44,6 @@ std::optional<ContentRange> parse_content_range(std::string_view text) {
   return ContentRange{.first = *first, .total = to_int(text.substr(slash + 1))};
 }
 
-// RFC 9110 IMF-fixdate ("Wed, 21 Oct 2015 07:28:00 GMT"), what S3 sends in Last-Modified.
-std::optional<core::Timestamp> parse_http_date(const std::string& text) {
-  std::tm tm{};
-  const char* end = ::strptime(text.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm);
-  if (end == nullptr || *end != '\0') return std::nullopt;
-  const std::time_t seconds = ::timegm(&tm);
-  return core::Timestamp{std::chrono::seconds{seconds}};
-}
-
 core::ObjectInfo info_from_headers(std::string_view key, const HttpResponse& response) {
   core::ObjectInfo info;
   info.key = std::string{key};
@@ -64,7 +58,8 @@ core::ObjectInfo info_from_headers(std::string_view key, const HttpResponse& res
     info.size = to_int(*length).value_or(0);
   }
   if (auto modified = response.header("Last-Modified")) {
-    if (auto when = parse_http_date(*modified)) info.last_modified = *when;
+    // RFC 9110 IMF-fixdate ("Wed, 21 Oct 2015 07:28:00 GMT").
+    if (auto when = support::parse_http_date(*modified)) info.last_modified = *when;
   }
   return info;
 }
@@ -76,7 +71,7 @@ bool ok_status(int status) {
 Result<std::string> sha256_hex_of_source(core::ByteSource& source, std::int64_t& length,
                                          FileSource* copy_to = nullptr,
                                          std::string_view prefix = {}) {
-  auto hasher = Digest::create(Digest::Kind::kSha256);
+  auto hasher = support::Sha256::create();
   if (!hasher) return std::unexpected(std::move(hasher.error()));
   length = 0;
   const auto take = [&](std::string_view bytes) -> Status {
@@ -101,7 +96,7 @@ Result<std::string> sha256_hex_of_source(core::ByteSource& source, std::int64_t&
   }
   auto digest = hasher->finish();
   if (!digest) return std::unexpected(std::move(digest.error()));
-  return hex_lower(*digest);
+  return support::hex_lower(*digest);
 }
 
 // `actual` is exact when the whole body was read, else a lower bound past the declared length.
@@ -206,11 +201,11 @@ struct S3ObjectStore::PreparedBody {
 };
 
 Result<std::unique_ptr<S3ObjectStore>> S3ObjectStore::create(
-    S3StoreOptions options, std::shared_ptr<HttpTransport> transport, const core::Clock& clock) {
+    S3StoreOptions options, std::shared_ptr<support::HttpClient> http, const core::Clock& clock) {
   if (!options.credentials) {
     return core::fail(ErrorCode::kConfigInvalid, "S3 store needs a credentials provider");
   }
-  if (!transport) return core::fail(ErrorCode::kConfigInvalid, "S3 store needs a transport");
+  if (!http) return core::fail(ErrorCode::kConfigInvalid, "S3 store needs an HTTP client");
   if (options.delete_batch < 1 || options.delete_batch > 1000) {
     return core::fail(ErrorCode::kConfigInvalid, "S3 delete batch must be 1..1000");
   }
@@ -220,14 +215,14 @@ Result<std::unique_ptr<S3ObjectStore>> S3ObjectStore::create(
                                                        .path_style = options.path_style});
   if (!builder) return std::unexpected(std::move(builder.error()));
   return std::unique_ptr<S3ObjectStore>(
-      new S3ObjectStore(std::move(options), std::move(*builder), std::move(transport), clock));
+      new S3ObjectStore(std::move(options), std::move(*builder), std::move(http), clock));
 }
 
 S3ObjectStore::S3ObjectStore(S3StoreOptions options, S3RequestBuilder builder,
-                             std::shared_ptr<HttpTransport> transport, const core::Clock& clock)
+                             std::shared_ptr<support::HttpClient> http, const core::Clock& clock)
     : options_(std::move(options)),
       builder_(std::move(builder)),
-      transport_(std::move(transport)),
+      http_(std::move(http)),
       clock_(&clock) {}
 
 Result<std::shared_ptr<const SigV4Signer>> S3ObjectStore::signer() {
@@ -251,7 +246,7 @@ Result<std::shared_ptr<const SigV4Signer>> S3ObjectStore::signer() {
   return signer_;
 }
 
-Result<HttpResponse> S3ObjectStore::send(HttpRequest request, core::ByteSource* body,
+Result<HttpResponse> S3ObjectStore::send(RequestToSign request, core::ByteSource* body,
                                          std::optional<std::int64_t> length,
                                          std::string payload_sha256, core::ByteSink* sink) {
   auto s = signer();
@@ -260,11 +255,13 @@ Result<HttpResponse> S3ObjectStore::send(HttpRequest request, core::ByteSource* 
   auto signed_request = (*s)->sign_headers(
       std::move(request), {.add_content_sha256_header = true, .sign_session_token = true});
   if (!signed_request) return std::unexpected(std::move(signed_request.error()));
-  TransportRequest wire{.method = signed_request->request.method,
-                        .url = builder_.url(signed_request->request),
-                        .headers = std::move(signed_request->request.headers),
-                        .content_length = length};
-  return transport_->send(wire, body, sink);
+  support::HttpRequest wire{.method = signed_request->request.method,
+                            .url = builder_.url(signed_request->request),
+                            .headers = std::move(signed_request->request.headers),
+                            .body = body,
+                            .content_length = length,
+                            .sink = sink};
+  return http_->send(wire);
 }
 
 Result<S3ObjectStore::PreparedBody> S3ObjectStore::prepare_body(
@@ -279,14 +276,14 @@ Result<S3ObjectStore::PreparedBody> S3ObjectStore::prepare_body(
   if (declared && static_cast<std::uint64_t>(*declared) < limit) {
     probe = static_cast<std::size_t>(*declared) + 1;
   }
-  auto prefix = read_up_to(source, probe);
+  auto prefix = support::read_up_to(source, probe);
   if (!prefix) return std::unexpected(std::move(prefix.error()));
   PreparedBody body;
   if (prefix->size() < probe) {
     // Whole body in memory: checked, hashed, replayable.
     body.length = static_cast<std::int64_t>(prefix->size());
     if (declared && body.length != *declared) return length_mismatch(body.length, *declared);
-    auto hash = sha256_hex(*prefix);
+    auto hash = support::sha256_hex(*prefix);
     if (!hash) return std::unexpected(std::move(hash.error()));
     body.payload_sha256 = std::move(*hash);
     body.owned = std::make_unique<MemorySource>(std::move(*prefix));
@@ -296,7 +293,7 @@ Result<S3ObjectStore::PreparedBody> S3ObjectStore::prepare_body(
   if (declared && static_cast<std::int64_t>(prefix->size()) > *declared) {
     return length_mismatch(static_cast<std::int64_t>(prefix->size()), *declared);
   }
-  if (auto* replayable = dynamic_cast<ReplayableSource*>(&source)) {
+  if (auto* replayable = dynamic_cast<support::ReplayableSource*>(&source)) {
     // A file: hash it first, then send it signed (and retryable).
     if (auto r = replayable->rewind(); !r) return std::unexpected(std::move(r.error()));
     std::int64_t length = 0;
@@ -310,10 +307,10 @@ Result<S3ObjectStore::PreparedBody> S3ObjectStore::prepare_body(
     return body;
   }
   if (declared) {
-    // A one-shot stream of known length: streamed unsigned; the transport enforces the length.
+    // A one-shot stream of known length: streamed unsigned; the HTTP client enforces the length.
     body.length = *declared;
     body.payload_sha256 = std::string{kUnsignedPayload};
-    body.owned = std::make_unique<PrefixedSource>(std::move(*prefix), source);
+    body.owned = std::make_unique<support::PrefixedSource>(std::move(*prefix), source);
     body.source = body.owned.get();
     return body;
   }
@@ -420,7 +417,7 @@ Status S3ObjectStore::remove(const std::vector<std::string>& keys) {
         keys.begin() + static_cast<std::ptrdiff_t>(start),
         keys.begin() + static_cast<std::ptrdiff_t>(std::min(keys.size(), start + batch)));
     MemorySource body{delete_objects_xml(chunk)};
-    auto hash = sha256_hex(body.data());
+    auto hash = support::sha256_hex(body.data());
     if (!hash) return std::unexpected(std::move(hash.error()));
     auto response = send(builder_.delete_objects(body.data()), &body,
                          static_cast<std::int64_t>(body.data().size()), *hash, nullptr);
@@ -534,7 +531,7 @@ Result<core::ObjectInfo> S3ObjectStore::complete_multipart(
                       std::string{public_message(ErrorCode::kInvalidPart)});
   }
   MemorySource body{complete_multipart_xml(parts)};
-  auto hash = sha256_hex(body.data());
+  auto hash = support::sha256_hex(body.data());
   if (!hash) return std::unexpected(std::move(hash.error()));
   auto response = send(builder_.complete_multipart(key, upload_id), &body,
                        static_cast<std::int64_t>(body.data().size()), *hash, nullptr);
@@ -574,7 +571,7 @@ Status S3ObjectStore::abort_multipart(std::string_view key, std::string_view upl
 // ---- UrlSigner ----
 
 Result<core::PresignedRequest> S3ObjectStore::presign(
-    const HttpRequest& request, const std::vector<std::string>& signed_headers,
+    const RequestToSign& request, const std::vector<std::string>& signed_headers,
     std::chrono::seconds expires) {
   auto s = signer();
   if (!s) return std::unexpected(std::move(s.error()));
@@ -598,7 +595,7 @@ Result<core::PresignedRequest> S3ObjectStore::presign_put(std::string_view key,
   if (auto valid = core::validate_object_key(key); !valid) return std::unexpected(valid.error());
   if (p.content_length < 0)
     return core::fail(ErrorCode::kInvalidRequest, "negative content length");
-  HttpRequest request =
+  RequestToSign request =
       builder_.put_object(key, core::PutOptions{.content_type = p.content_type,
                                                 .content_length = p.content_length,
                                                 .checksum_sha256 = p.checksum_sha256});
@@ -616,7 +613,7 @@ Result<core::PresignedRequest> S3ObjectStore::presign_upload_part(std::string_vi
     return core::fail(ErrorCode::kInvalidRequest, fmt::format("part number {} is outside 1..{}",
                                                               p.part_number, core::kMaxPartNumber));
   }
-  HttpRequest request = builder_.upload_part(key, p.upload_id, p.part_number);
+  RequestToSign request = builder_.upload_part(key, p.upload_id, p.part_number);
   std::vector<std::string> names;
   if (p.content_length) {
     request.headers.emplace_back("Content-Length", std::to_string(*p.content_length));

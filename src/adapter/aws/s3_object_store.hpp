@@ -12,10 +12,10 @@
 // - A larger one-shot stream with a known length is streamed as it is read, signed with
 //   UNSIGNED-PAYLOAD (meant for https, where TLS protects the bytes; x-amz-checksum-sha256, when
 //   given, still has S3 verify them), and sent once: it cannot be replayed. Its length is enforced
-//   by the transport, which aborts the request before the last byte when the stream disagrees.
+//   by the HTTP client, which aborts the request before the last byte when the stream disagrees.
 // - A larger one-shot stream without a length is spooled to an unlinked temporary file while it is
 //   hashed (S3 needs Content-Length), then sent like a file.
-// Memory per request is therefore bounded by small_body_limit plus the transport's buffers.
+// Memory per request is therefore bounded by small_body_limit plus the HTTP client's buffers.
 //
 // Response bodies stream into the caller's sink. With a range, get() passes on at most the range's
 // length (s3rver answers "bytes=0-0" with the whole object) and fails with STORAGE_ERROR when the
@@ -26,7 +26,7 @@
 // NoSuchUpload -> UPLOAD_NOT_FOUND, InvalidPart / InvalidPartOrder -> INVALID_PART, InvalidRange /
 // 416 -> INVALID_RANGE, EntityTooSmall -> ENTITY_TOO_SMALL, AccessDenied / SignatureDoesNotMatch /
 // InvalidAccessKeyId / ExpiredToken -> ACCESS_DENIED, BadDigest / XAmzContentSHA256Mismatch ->
-// CHECKSUM_MISMATCH, 5xx after the transport's retries -> STORE_UNAVAILABLE, NoSuchBucket ->
+// CHECKSUM_MISMATCH, 5xx after the HTTP client's retries -> STORE_UNAVAILABLE, NoSuchBucket ->
 // CONFIG_INVALID, anything else -> STORAGE_ERROR). The message carries S3's code, message and
 // request id for the operator.
 
@@ -44,10 +44,10 @@
 #include "core/port/object_store.hpp"
 
 #include "adapter/aws/credentials.hpp"
-#include "adapter/aws/http_transport.hpp"
 #include "adapter/aws/s3_requests.hpp"
 #include "adapter/aws/s3_xml.hpp"
 #include "adapter/aws/sigv4.hpp"
+#include "support/http/http_client.hpp"
 
 namespace toq::aws {
 
@@ -67,10 +67,10 @@ class S3ObjectStore final : public core::ObjectStore,
                             public core::MultipartStore,
                             public core::UrlSigner {
  public:
-  // CONFIG_INVALID for a missing bucket, region, credentials provider or transport, or a bad
+  // CONFIG_INVALID for a missing bucket, region, credentials provider or HTTP client, or a bad
   // endpoint. The clock must outlive the store.
   static Result<std::unique_ptr<S3ObjectStore>> create(S3StoreOptions options,
-                                                       std::shared_ptr<HttpTransport> transport,
+                                                       std::shared_ptr<support::HttpClient> http,
                                                        const core::Clock& clock);
 
   // ObjectStore
@@ -109,23 +109,23 @@ class S3ObjectStore final : public core::ObjectStore,
 
  private:
   S3ObjectStore(S3StoreOptions options, S3RequestBuilder builder,
-                std::shared_ptr<HttpTransport> transport, const core::Clock& clock);
+                std::shared_ptr<support::HttpClient> http, const core::Clock& clock);
 
   struct PreparedBody;
   Result<PreparedBody> prepare_body(core::ByteSource& source,
                                     std::optional<std::int64_t> declared_length);
   Result<std::shared_ptr<const SigV4Signer>> signer();
   // Signs and sends; the body's payload hash goes into x-amz-content-sha256.
-  Result<HttpResponse> send(HttpRequest request, core::ByteSource* body,
-                            std::optional<std::int64_t> length, std::string payload_sha256,
-                            core::ByteSink* sink);
-  Result<core::PresignedRequest> presign(const HttpRequest& request,
+  Result<support::HttpResponse> send(RequestToSign request, core::ByteSource* body,
+                                     std::optional<std::int64_t> length, std::string payload_sha256,
+                                     core::ByteSink* sink);
+  Result<core::PresignedRequest> presign(const RequestToSign& request,
                                          const std::vector<std::string>& signed_headers,
                                          std::chrono::seconds expires);
 
   S3StoreOptions options_;
   S3RequestBuilder builder_;
-  std::shared_ptr<HttpTransport> transport_;
+  std::shared_ptr<support::HttpClient> http_;
   const core::Clock* clock_;
   std::mutex signer_mutex_;
   std::shared_ptr<const SigV4Signer> signer_;  // for the credentials it was made with

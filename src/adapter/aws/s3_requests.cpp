@@ -4,7 +4,8 @@
 
 #include <fmt/format.h>
 
-#include "adapter/aws/crypto.hpp"
+#include "support/base64.hpp"
+#include "support/crypto/digest.hpp"
 
 namespace toq::aws {
 
@@ -78,13 +79,13 @@ core::Result<S3RequestBuilder> S3RequestBuilder::create(const S3Addressing& addr
   return builder;
 }
 
-HttpRequest S3RequestBuilder::object_request(std::string_view method, std::string_view key,
-                                             Params query, Params headers) const {
-  HttpRequest request;
+RequestToSign S3RequestBuilder::object_request(std::string_view method, std::string_view key,
+                                               Params query, Params headers) const {
+  RequestToSign request;
   request.method = std::string{method};
   if (virtual_hosted_) {
     request.host = fmt::format("{}.{}", bucket_, endpoint_.authority);
-    request.path = endpoint_.base_path + "/" + uri_encode(key, Slash::kKeep);
+    request.path = endpoint_.base_path + "/" + support::uri_encode(key, support::Slash::kKeep);
   } else {
     request.host = endpoint_.authority;
     request.path = endpoint_.base_path + s3_object_path(bucket_, key);
@@ -95,22 +96,22 @@ HttpRequest S3RequestBuilder::object_request(std::string_view method, std::strin
   return request;
 }
 
-std::string S3RequestBuilder::url(const HttpRequest& request) const {
+std::string S3RequestBuilder::url(const RequestToSign& request) const {
   std::string out = fmt::format("{}://{}{}", endpoint_.scheme, request.host,
                                 request.path.empty() ? "/" : request.path);
   char separator = '?';
   for (const auto& [name, value] : request.query) {
     out.push_back(separator);
     separator = '&';
-    out += uri_encode(name, Slash::kEncode);
+    out += support::uri_encode(name, support::Slash::kEncode);
     out.push_back('=');
-    out += uri_encode(value, Slash::kEncode);
+    out += support::uri_encode(value, support::Slash::kEncode);
   }
   return out;
 }
 
-HttpRequest S3RequestBuilder::put_object(std::string_view key,
-                                         const core::PutOptions& options) const {
+RequestToSign S3RequestBuilder::put_object(std::string_view key,
+                                           const core::PutOptions& options) const {
   Params headers;
   if (!options.content_type.empty()) headers.emplace_back("Content-Type", options.content_type);
   if (options.checksum_sha256)
@@ -118,54 +119,66 @@ HttpRequest S3RequestBuilder::put_object(std::string_view key,
   return object_request("PUT", key, {}, std::move(headers));
 }
 
-HttpRequest S3RequestBuilder::get_object(std::string_view key,
-                                         std::optional<core::ByteRange> range) const {
+RequestToSign S3RequestBuilder::get_object(std::string_view key,
+                                           std::optional<core::ByteRange> range) const {
   Params headers{{"x-amz-checksum-mode", "ENABLED"}};
   if (range) headers.emplace_back("Range", range_header(*range));
   return object_request("GET", key, {}, std::move(headers));
 }
 
-HttpRequest S3RequestBuilder::head_object(std::string_view key) const {
+RequestToSign S3RequestBuilder::head_object(std::string_view key) const {
   return object_request("HEAD", key, {}, {{"x-amz-checksum-mode", "ENABLED"}});
 }
 
-HttpRequest S3RequestBuilder::delete_objects(std::string_view body) const {
+RequestToSign S3RequestBuilder::delete_objects(std::string_view body) const {
   Params headers{{"Content-Type", "application/xml"}};
-  if (auto md5 = aws::md5(body)) headers.emplace_back("Content-MD5", base64_encode(*md5));
+  if (auto md5 = support::md5(body)) {
+    headers.emplace_back("Content-MD5", support::base64_encode(*md5));
+  }
   return object_request("POST", "", {{"delete", ""}}, std::move(headers));
 }
 
-HttpRequest S3RequestBuilder::create_multipart(std::string_view key,
-                                               const core::PutOptions& options) const {
+RequestToSign S3RequestBuilder::create_multipart(std::string_view key,
+                                                 const core::PutOptions& options) const {
   Params headers;
   if (!options.content_type.empty()) headers.emplace_back("Content-Type", options.content_type);
   return object_request("POST", key, {{"uploads", ""}}, std::move(headers));
 }
 
-HttpRequest S3RequestBuilder::upload_part(std::string_view key, std::string_view upload_id,
-                                          int part_number) const {
+RequestToSign S3RequestBuilder::upload_part(std::string_view key, std::string_view upload_id,
+                                            int part_number) const {
   return object_request(
       "PUT", key,
       {{"partNumber", std::to_string(part_number)}, {"uploadId", std::string{upload_id}}});
 }
 
-HttpRequest S3RequestBuilder::list_parts(std::string_view key, std::string_view upload_id,
-                                         std::optional<int> part_number_marker) const {
+RequestToSign S3RequestBuilder::list_parts(std::string_view key, std::string_view upload_id,
+                                           std::optional<int> part_number_marker) const {
   Params query{{"uploadId", std::string{upload_id}}};
   if (part_number_marker)
     query.emplace_back("part-number-marker", std::to_string(*part_number_marker));
   return object_request("GET", key, std::move(query));
 }
 
-HttpRequest S3RequestBuilder::complete_multipart(std::string_view key,
-                                                 std::string_view upload_id) const {
+RequestToSign S3RequestBuilder::complete_multipart(std::string_view key,
+                                                   std::string_view upload_id) const {
   return object_request("POST", key, {{"uploadId", std::string{upload_id}}},
                         {{"Content-Type", "application/xml"}});
 }
 
-HttpRequest S3RequestBuilder::abort_multipart(std::string_view key,
-                                              std::string_view upload_id) const {
+RequestToSign S3RequestBuilder::abort_multipart(std::string_view key,
+                                                std::string_view upload_id) const {
   return object_request("DELETE", key, {{"uploadId", std::string{upload_id}}});
+}
+
+std::string s3_object_path(std::string_view bucket, std::string_view key) {
+  std::string path = "/";
+  path.append(bucket);
+  if (!key.empty()) {
+    path.push_back('/');
+    path.append(support::uri_encode(key, support::Slash::kKeep));
+  }
+  return path;
 }
 
 std::string range_header(const core::ByteRange& range) {

@@ -1,7 +1,7 @@
 #pragma once
 // S3 REST operations as unsigned requests: method, host, path, query and headers, for path-style
 // or virtual-hosted addressing against AWS or any S3-compatible endpoint. No I/O, no signing
-// (sigv4.hpp) and no sending (http_transport.hpp).
+// (sigv4.hpp) and no sending (support/http/http_client.hpp).
 //
 // Addressing: virtual-hosted ("bucket.s3.region.amazonaws.com/key") unless path_style is set or
 // the bucket name cannot be a DNS label under TLS (upper case, '_', or a '.' with https, which the
@@ -50,23 +50,24 @@ class S3RequestBuilder {
   const std::string& bucket() const { return bucket_; }
 
   // A request on the object `key` (empty key: the bucket itself), and the URL it goes to.
-  HttpRequest object_request(std::string_view method, std::string_view key, Params query = {},
-                             Params headers = {}) const;
-  std::string url(const HttpRequest& request) const;
+  RequestToSign object_request(std::string_view method, std::string_view key, Params query = {},
+                               Params headers = {}) const;
+  std::string url(const RequestToSign& request) const;
 
   // ---- the operations toq-media uses ----
-  HttpRequest put_object(std::string_view key, const core::PutOptions& options) const;
+  RequestToSign put_object(std::string_view key, const core::PutOptions& options) const;
   // x-amz-checksum-mode: ENABLED makes S3 return the stored SHA-256 checksum.
-  HttpRequest get_object(std::string_view key, std::optional<core::ByteRange> range) const;
-  HttpRequest head_object(std::string_view key) const;
+  RequestToSign get_object(std::string_view key, std::optional<core::ByteRange> range) const;
+  RequestToSign head_object(std::string_view key) const;
   // POST /?delete with Content-MD5 of `body` (S3 requires an integrity header on DeleteObjects).
-  HttpRequest delete_objects(std::string_view body) const;
-  HttpRequest create_multipart(std::string_view key, const core::PutOptions& options) const;
-  HttpRequest upload_part(std::string_view key, std::string_view upload_id, int part_number) const;
-  HttpRequest list_parts(std::string_view key, std::string_view upload_id,
-                         std::optional<int> part_number_marker) const;
-  HttpRequest complete_multipart(std::string_view key, std::string_view upload_id) const;
-  HttpRequest abort_multipart(std::string_view key, std::string_view upload_id) const;
+  RequestToSign delete_objects(std::string_view body) const;
+  RequestToSign create_multipart(std::string_view key, const core::PutOptions& options) const;
+  RequestToSign upload_part(std::string_view key, std::string_view upload_id,
+                            int part_number) const;
+  RequestToSign list_parts(std::string_view key, std::string_view upload_id,
+                           std::optional<int> part_number_marker) const;
+  RequestToSign complete_multipart(std::string_view key, std::string_view upload_id) const;
+  RequestToSign abort_multipart(std::string_view key, std::string_view upload_id) const;
 
  private:
   S3RequestBuilder() = default;
@@ -75,6 +76,10 @@ class S3RequestBuilder {
   S3Endpoint endpoint_;
   bool virtual_hosted_ = false;
 };
+
+// The path-style wire path of an S3 object: "/" + bucket + "/" + key, with the key percent-encoded
+// and its '/' kept (what botocore sends). An empty key gives "/bucket".
+std::string s3_object_path(std::string_view bucket, std::string_view key);
 
 // "bytes=first-last" / "bytes=first-".
 std::string range_header(const core::ByteRange& range);

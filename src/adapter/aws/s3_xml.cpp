@@ -6,8 +6,8 @@
 #include <expat.h>
 #include <fmt/format.h>
 
-#include "adapter/aws/crypto.hpp"
-#include "adapter/aws/xml_escape.hpp"
+#include "support/http_syntax.hpp"
+#include "support/xml_escape.hpp"
 
 namespace toq::aws {
 
@@ -201,7 +201,7 @@ std::string complete_multipart_xml(const std::vector<core::CompletedPart>& parts
   out += R"(<CompleteMultipartUpload xmlns="http://s3.amazonaws.com/doc/2006-03-01/">)";
   for (const auto& part : parts) {
     out += fmt::format("<Part><PartNumber>{}</PartNumber><ETag>&quot;{}&quot;</ETag></Part>",
-                       part.part_number, xml_escape(unquote_etag(part.etag)));
+                       part.part_number, support::xml_escape(support::unquote_etag(part.etag)));
   }
   out += "</CompleteMultipartUpload>";
   return out;
@@ -211,7 +211,7 @@ std::string delete_objects_xml(const std::vector<std::string>& keys) {
   std::string out = R"(<?xml version="1.0" encoding="UTF-8"?>)";
   out += R"(<Delete xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Quiet>true</Quiet>)";
   for (const auto& key : keys) {
-    out += fmt::format("<Object><Key>{}</Key></Object>", xml_escape(key));
+    out += fmt::format("<Object><Key>{}</Key></Object>", support::xml_escape(key));
   }
   out += "</Delete>";
   return out;

@@ -1,7 +1,8 @@
 #include "adapter/http/cors.hpp"
 
 #include <algorithm>
-#include <cctype>
+
+#include "support/text.hpp"
 
 namespace toq::http {
 namespace {
@@ -10,16 +11,8 @@ constexpr std::string_view kAllowMethods = "GET, POST, PUT, OPTIONS";
 constexpr std::string_view kExposeHeaders = "ETag, X-Request-Id";
 constexpr std::string_view kMethods[] = {"GET", "POST", "PUT", "HEAD"};
 
-std::string lower(std::string_view s) {
-  std::string out{s};
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
+  return support::trim(s, support::kHttpWhitespace);
 }
 
 }  // namespace
@@ -34,12 +27,12 @@ bool CorsPolicy::origin_allowed(std::string_view origin) const {
   if (wildcard_) return true;
   // Origins are compared in lower case: config lower-cases its list, browsers send lower case
   // scheme and host.
-  const std::string o = lower(origin);
+  const std::string o = support::to_lower(origin);
   return std::ranges::find(allowed_origins_, o) != allowed_origins_.end();
 }
 
 bool CorsPolicy::header_allowed(std::string_view name) {
-  const std::string n = lower(trim(name));
+  const std::string n = support::to_lower(trim(name));
   return n == "authorization" || n == "content-type" || n == "x-request-id" ||
          n.starts_with("x-amz-");
 }
@@ -84,7 +77,7 @@ CorsHeaders CorsPolicy::preflight(std::string_view origin, std::string_view requ
     const auto name = trim(request_headers.substr(start, end - start));
     if (!name.empty() && header_allowed(name)) {
       if (!allowed.empty()) allowed += ", ";
-      allowed += lower(name);
+      allowed += support::to_lower(name);
     }
     start = end + 1;
   }

@@ -1,10 +1,12 @@
 #include "adapter/http/storage_routes.hpp"
 
-#include <cctype>
 #include <cstddef>
 #include <exception>
 #include <string>
 #include <string_view>
+
+#include "adapter/storage/s3_responses.hpp"
+#include "support/text.hpp"
 
 namespace toq::http {
 namespace {
@@ -17,17 +19,6 @@ constexpr std::size_t kMaxDrainBytes = 64UL * 1024 * 1024;
 bool is_synthetic_header(std::string_view name) {
   return name == "REMOTE_ADDR" || name == "REMOTE_PORT" || name == "LOCAL_ADDR" ||
          name == "LOCAL_PORT";
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
 }
 
 storage::StorageRequest to_storage_request(const httplib::Request& req) {
@@ -70,12 +61,12 @@ void apply(storage::StorageResponse&& response, const httplib::Request& req, htt
   res.status = response.status;
   std::string content_type;
   for (auto& [name, value] : response.headers) {
-    if (framed_by_httplib && iequals(name, "Content-Type")) {
+    if (framed_by_httplib && support::iequals(name, "Content-Type")) {
       content_type = value;
       continue;
     }
     // httplib computes Content-Length for bodies it sends; it would be duplicated.
-    if (framed_by_httplib && iequals(name, "Content-Length")) continue;
+    if (framed_by_httplib && support::iequals(name, "Content-Length")) continue;
     res.set_header(name, value);
   }
   if (response.close_connection) res.set_header("Connection", "close");

@@ -8,30 +8,13 @@
 
 namespace toq::storage {
 
-Fd& Fd::operator=(Fd&& other) noexcept {
-  if (this != &other) {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = other.release();
-  }
-  return *this;
-}
-
-Fd::~Fd() {
-  if (fd_ >= 0) ::close(fd_);
-}
-
-Status Fd::close(const std::filesystem::path& path) {
-  const int fd = release();
-  if (fd >= 0 && ::close(fd) != 0) return std::unexpected(io_error("close", path, errno));
-  return {};
-}
-
 core::Error io_error(std::string_view what, const std::filesystem::path& path, int err) {
   return core::make_error(core::ErrorCode::kStorageError,
                           fmt::format("{} {}: {}", what, path.string(), std::strerror(err)));
 }
 
-Result<Fd> open_file(const std::filesystem::path& path, int flags, unsigned mode, int* errno_out) {
+Result<support::UniqueFd> open_file(const std::filesystem::path& path, int flags, unsigned mode,
+                                    int* errno_out) {
   int fd = -1;
   do {
     fd = ::open(path.c_str(), flags | O_CLOEXEC, static_cast<mode_t>(mode));
@@ -42,7 +25,7 @@ Result<Fd> open_file(const std::filesystem::path& path, int flags, unsigned mode
     return std::unexpected(io_error("open", path, err));
   }
   if (errno_out != nullptr) *errno_out = 0;
-  return Fd{fd};
+  return support::UniqueFd{fd};
 }
 
 Status write_all(int fd, std::span<const std::byte> data, const std::filesystem::path& path) {
@@ -96,7 +79,12 @@ Status fsync_dir(const std::filesystem::path& dir) {
   auto fd = open_file(dir, O_RDONLY | O_DIRECTORY);
   if (!fd) return std::unexpected(std::move(fd.error()));
   if (auto st = fsync_fd(fd->get(), dir); !st) return st;
-  return fd->close(dir);
+  return close_file(*fd, dir);
+}
+
+Status close_file(support::UniqueFd& fd, const std::filesystem::path& path) {
+  if (const int err = fd.close(); err != 0) return std::unexpected(io_error("close", path, err));
+  return {};
 }
 
 }  // namespace toq::storage

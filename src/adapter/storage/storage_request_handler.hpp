@@ -1,9 +1,11 @@
 #pragma once
 // The /storage/... routes of the embedded store, independent of any HTTP library: what S3 would
-// answer to a presigned PUT (object or part), GET and HEAD, and to a CORS preflight.
+// answer to a presigned PUT (object or part), GET and HEAD, and to a CORS preflight. The messages
+// are storage_messages.hpp's; authorization is request_authorization.cpp, downloads
+// object_download.cpp, uploads upload_body.cpp.
 //
 // Every request except OPTIONS must carry SigV4 query authentication made by this store's
-// UrlSigner (aws::verify_presigned): signature, expiry and every signed header (Content-Type,
+// UrlSigner (store_sigv4.hpp): signature, expiry and every signed header (Content-Type,
 // Content-Length, x-amz-checksum-sha256, ...) must match, or the answer is S3's XML error with
 // S3's code and nothing is stored:
 //   403 SignatureDoesNotMatch   tampered URL, another key or method, a signed header changed
@@ -24,12 +26,9 @@
 // Thread-safe: one handler serves all connections.
 
 #include <chrono>
-#include <cstddef>
 #include <cstdint>
-#include <functional>
 #include <memory>
 #include <optional>
-#include <span>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -38,45 +37,12 @@
 #include "core/model/error.hpp"
 #include "core/port/object_store.hpp"
 
-#include "adapter/aws/uri.hpp"
 #include "adapter/storage/local_object_store.hpp"
+#include "adapter/storage/s3_responses.hpp"
+#include "adapter/storage/storage_messages.hpp"
+#include "support/uri.hpp"
 
 namespace toq::storage {
-
-struct StorageRequest {
-  std::string method;     // "GET", "HEAD", "PUT", "OPTIONS", ...
-  std::string raw_path;   // "/storage/listings/28/..." still percent-encoded, as received
-  std::string raw_query;  // after '?', still percent-encoded
-  aws::Params headers;    // as received, any case; must include Host
-};
-
-struct StorageResponse {
-  int status = 200;
-  // Every header of the response, Content-Type and Content-Length included (they describe `body`
-  // or `stream`; for HEAD, the object).
-  aws::Params headers;
-  std::string body;  // an XML error document, or empty
-  // GET: writes exactly stream_length bytes into the sink; called at most once, possibly on
-  // another thread, after the handler returned.
-  std::function<core::Status(core::ByteSink&)> stream;
-  std::int64_t stream_length = 0;
-  // The request body was not read; the connection must not be reused for another request.
-  bool close_connection = false;
-
-  // The first value of a header (any case), or "" when absent.
-  std::string_view header(std::string_view name) const;
-};
-
-// Consumes the body of an authorized PUT. Not thread-safe; one per request.
-class UploadBody {
- public:
-  virtual ~UploadBody() = default;
-  // The next piece of the body. false: stop sending; finish() holds the error.
-  virtual bool write(std::span<const std::byte> data) = 0;
-  // The end of the body. `complete` is false when the connection ended before Content-Length
-  // bytes arrived (or the body could not be read): nothing is stored then.
-  virtual StorageResponse finish(bool complete) = 0;
-};
 
 struct StorageHandlerConfig {
   // Exact origins ("https://app.example.com"); "*" allows every origin.
@@ -104,8 +70,26 @@ class StorageRequestHandler {
   const StorageHandlerConfig& config() const { return config_; }
 
  private:
-  struct Authorized;
+  // What authorize() learnt about an authorized request.
+  struct Authorized {
+    std::string key;
+    support::Params query;  // decoded
+    std::vector<std::string> signed_headers;
+    std::optional<int> part_number;
+    std::string upload_id;
+    std::int64_t content_length = 0;  // PUT
+    std::optional<std::string> checksum_sha256;
+    std::string content_type;
+  };
   std::variant<StorageResponse, Authorized> authorize(const StorageRequest& request) const;
+  // authorize()'s checks, in order; each an S3 refusal or nothing.
+  std::optional<S3Error> check_target(const StorageRequest& request, Authorized& auth) const;
+  std::optional<S3Error> check_signature(const StorageRequest& request,
+                                         const Authorized& auth) const;
+  std::optional<S3Error> check_amz_headers(const StorageRequest& request, Authorized& auth) const;
+  std::optional<S3Error> check_subresources(const StorageRequest& request, Authorized& auth) const;
+  std::optional<S3Error> check_upload_headers(const StorageRequest& request,
+                                              Authorized& auth) const;
   StorageResponse preflight(const StorageRequest& request) const;
   StorageResponse read_object(const StorageRequest& request, const Authorized& auth) const;
   Started start_upload(const StorageRequest& request, const Authorized& auth) const;
@@ -115,12 +99,5 @@ class StorageRequestHandler {
   LocalObjectStore* store_;
   StorageHandlerConfig config_;
 };
-
-// S3's XML error document: <Error><Code/><Message/>(extra elements)<RequestId/><HostId/></Error>.
-std::string s3_error_xml(std::string_view code, std::string_view message, const aws::Params& extra,
-                         std::string_view request_id);
-
-// "Sun, 06 Nov 1994 08:49:37 GMT" (RFC 9110 IMF-fixdate), for Last-Modified.
-std::string http_date(core::Timestamp at);
 
 }  // namespace toq::storage

@@ -4,21 +4,14 @@
 
 #include <fmt/format.h>
 
-#include "adapter/aws/crypto.hpp"
+#include "support/base64.hpp"
+#include "support/text.hpp"
 
 namespace toq::webhook {
 
 namespace {
 
 using core::ErrorCode;
-
-std::string_view trim(std::string_view text) {
-  constexpr std::string_view kSpace = " \t\r\n\v\f";
-  const auto first = text.find_first_not_of(kSpace);
-  if (first == std::string_view::npos) return {};
-  const auto last = text.find_last_not_of(kSpace);
-  return text.substr(first, last - first + 1);
-}
 
 constexpr std::string_view kHint =
     "Set the webhook secret to \"whsec_\" followed by the base64 of at least 24 random bytes, or "
@@ -27,7 +20,7 @@ constexpr std::string_view kHint =
 }  // namespace
 
 core::Result<WebhookSecret> WebhookSecret::parse(std::string_view text) {
-  text = trim(text);
+  text = support::trim(text);
   if (text.empty()) {
     return core::fail(ErrorCode::kConfigInvalid, "webhook secret is empty", {}, std::string{kHint});
   }
@@ -36,7 +29,7 @@ core::Result<WebhookSecret> WebhookSecret::parse(std::string_view text) {
     std::string encoded{text.substr(kSecretPrefix.size())};
     // Many generators drop the padding; the strict decoder wants it.
     while (encoded.size() % 4 != 0) encoded.push_back('=');
-    auto decoded = aws::base64_decode(encoded);
+    auto decoded = support::base64_decode(encoded);
     if (!decoded) {
       return core::fail(ErrorCode::kConfigInvalid,
                         "webhook secret starts with \"whsec_\" but the rest is not base64", {},

@@ -5,10 +5,11 @@
 
 #include <fmt/format.h>
 
-#include "adapter/aws/byte_sources.hpp"
-#include "adapter/aws/http_transport.hpp"
 #include "adapter/webhook/retry_after.hpp"
 #include "adapter/webhook/webhook_signer.hpp"
+#include "support/http/curl_http_client.hpp"
+#include "support/io/byte_sources.hpp"
+#include "support/text.hpp"
 
 namespace toq::webhook {
 
@@ -18,19 +19,6 @@ using core::ErrorCode;
 
 constexpr std::size_t kMaxIdLength = 256;
 constexpr std::size_t kDetailBodyBytes = 256;
-
-// A 2xx body means nothing to us; drop it instead of buffering it.
-class DiscardSink final : public core::ByteSink {
- public:
-  core::Status write(std::span<const std::byte> /*data*/) override { return {}; }
-};
-
-bool starts_with_ci(std::string_view text, std::string_view prefix) {
-  return text.size() >= prefix.size() &&
-         std::equal(prefix.begin(), prefix.end(), text.begin(), [](char a, char b) {
-           return (b >= 'A' && b <= 'Z' ? static_cast<char>(b - 'A' + 'a') : b) == a;
-         });
-}
 
 bool valid_id(std::string_view id) {
   return !id.empty() && id.size() <= kMaxIdLength && std::ranges::all_of(id, [](char c) {
@@ -51,8 +39,8 @@ std::string printable_prefix(std::string_view body) {
 }  // namespace
 
 WebhookSender::WebhookSender(WebhookSenderOptions options, WebhookSecret secret,
-                             std::unique_ptr<aws::CurlTransport> transport)
-    : options_(std::move(options)), secret_(std::move(secret)), transport_(std::move(transport)) {}
+                             std::unique_ptr<support::HttpClient> http)
+    : options_(std::move(options)), secret_(std::move(secret)), http_(std::move(http)) {}
 
 WebhookSender::~WebhookSender() = default;
 WebhookSender::WebhookSender(WebhookSender&&) noexcept = default;
@@ -61,9 +49,9 @@ WebhookSender& WebhookSender::operator=(WebhookSender&&) noexcept = default;
 core::Result<WebhookSender> WebhookSender::create(WebhookSenderOptions options,
                                                   WebhookSecret secret) {
   const std::string_view url = options.url;
-  const std::size_t scheme = starts_with_ci(url, "http://")    ? 7
-                             : starts_with_ci(url, "https://") ? 8
-                                                               : 0;
+  const std::size_t scheme = support::istarts_with(url, "http://")    ? 7
+                             : support::istarts_with(url, "https://") ? 8
+                                                                      : 0;
   const bool clean = std::ranges::none_of(url, [](char c) { return c <= ' ' || c == 0x7f; });
   if (scheme == 0 || !clean || url.size() == scheme) {
     return core::fail(ErrorCode::kConfigInvalid,
@@ -73,18 +61,19 @@ core::Result<WebhookSender> WebhookSender::create(WebhookSenderOptions options,
   if (options.connect_timeout.count() <= 0 || options.total_timeout.count() <= 0) {
     return core::fail(ErrorCode::kConfigInvalid, "webhook timeouts must be positive");
   }
-  aws::TransportOptions transport;
-  transport.connect_timeout = options.connect_timeout;
-  transport.request_timeout = options.total_timeout;
-  transport.low_speed_bytes = 0;  // the total timeout bounds a stalled exchange already
-  transport.max_idle_handles = 4;
-  transport.max_error_body = kDetailBodyBytes;
-  transport.user_agent = options.user_agent;
-  transport.verify_tls = options.verify_tls;
-  transport.ca_file = options.ca_file;
-  transport.retry.max_attempts = 1;  // the outbox retries, with its own schedule
-  auto curl = std::make_unique<aws::CurlTransport>(std::move(transport));
-  return WebhookSender{std::move(options), std::move(secret), std::move(curl)};
+  support::HttpClientOptions http;
+  http.connect_timeout = options.connect_timeout;
+  http.request_timeout = options.total_timeout;
+  http.low_speed_bytes = 0;  // the total timeout bounds a stalled exchange already
+  http.max_idle_handles = 4;
+  http.max_error_body = kDetailBodyBytes;
+  http.user_agent = options.user_agent;
+  http.verify_tls = options.verify_tls;
+  http.ca_file = options.ca_file;
+  http.retry.max_attempts = 1;  // the outbox retries, with its own schedule
+  http.unreachable_message = "The webhook receiver is not reachable right now.";
+  auto client = std::make_unique<support::CurlHttpClient>(std::move(http));
+  return WebhookSender{std::move(options), std::move(secret), std::move(client)};
 }
 
 core::Result<DeliveryResult> WebhookSender::deliver(const WebhookEvent& event,
@@ -97,7 +86,9 @@ core::Result<DeliveryResult> WebhookSender::deliver(const WebhookEvent& event,
   auto signed_headers = sign(secret_, event.id, now, event.body_json);
   if (!signed_headers) return std::unexpected(std::move(signed_headers.error()));
 
-  aws::TransportRequest request;
+  support::MemorySource body{event.body_json};
+  support::DiscardSink sink;  // a 2xx body means nothing to us
+  support::HttpRequest request;
   request.method = "POST";
   request.url = options_.url;
   request.headers = {
@@ -106,15 +97,15 @@ core::Result<DeliveryResult> WebhookSender::deliver(const WebhookEvent& event,
       {std::string{kTimestampHeader}, signed_headers->timestamp},
       {std::string{kSignatureHeader}, signed_headers->signature},
   };
+  request.body = &body;
   request.content_length = static_cast<std::int64_t>(event.body_json.size());
-  aws::MemorySource body{event.body_json};
-  DiscardSink sink;
+  request.sink = &sink;
 
-  auto response = transport_->send(request, &body, &sink);
+  auto response = http_->send(request);
   DeliveryResult result;
   if (!response) {
-    // The transport reports every network failure and timeout as STORE_UNAVAILABLE (its
-    // vocabulary is the object store's); for us that is simply a failed, retryable attempt.
+    // The HTTP client reports every network failure and timeout as its unreachable_code
+    // (STORE_UNAVAILABLE); for us that is simply a failed, retryable attempt.
     if (response.error().code != ErrorCode::kStoreUnavailable) {
       return std::unexpected(std::move(response.error()));
     }

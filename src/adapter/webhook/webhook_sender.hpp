@@ -21,8 +21,8 @@
 // Retry-After (delay-seconds or an HTTP date), on any non-2xx response, is returned in
 // retry_after, capped at retry_after.hpp's kMaxRetryAfter; the relay uses it as a minimum delay.
 //
-// Thread-safe: deliver() may run on several threads at once (the transport pools its handles and
-// reuses connections).
+// Thread-safe: deliver() may run on several threads at once (the HTTP client pools its
+// connections).
 
 #include <chrono>
 #include <cstdint>
@@ -35,8 +35,8 @@
 
 #include "adapter/webhook/webhook_secret.hpp"
 
-namespace toq::aws {
-class CurlTransport;
+namespace toq::support {
+class HttpClient;
 }
 
 namespace toq::webhook {
@@ -89,11 +89,11 @@ class WebhookSender {
 
  private:
   WebhookSender(WebhookSenderOptions options, WebhookSecret secret,
-                std::unique_ptr<aws::CurlTransport> transport);
+                std::unique_ptr<support::HttpClient> http);
 
   WebhookSenderOptions options_;
   WebhookSecret secret_;
-  std::unique_ptr<aws::CurlTransport> transport_;
+  std::unique_ptr<support::HttpClient> http_;
 };
 
 }  // namespace toq::webhook

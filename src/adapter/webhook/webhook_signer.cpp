@@ -5,7 +5,8 @@
 
 #include <fmt/format.h>
 
-#include "adapter/aws/crypto.hpp"
+#include "support/base64.hpp"
+#include "support/crypto/hmac.hpp"
 
 namespace toq::webhook {
 
@@ -40,9 +41,9 @@ core::Result<std::string> compute_signature(const WebhookSecret& secret, std::st
   std::string content;
   content.reserve(id.size() + timestamp.size() + body.size() + 2);
   content.append(id).append(".").append(timestamp).append(".").append(body);
-  auto mac = aws::hmac_sha256(secret.key(), content);
+  auto mac = support::hmac_sha256(secret.key(), content);
   if (!mac) return std::unexpected(std::move(mac.error()));
-  return aws::base64_encode(std::span<const unsigned char>{*mac});
+  return support::base64_encode(std::span<const unsigned char>{*mac});
 }
 
 core::Result<SignedHeaders> sign(const WebhookSecret& secret, std::string_view id,
@@ -83,7 +84,8 @@ core::Status verify(const WebhookSecret& secret, const SignedHeaders& headers,
     if (!entry.starts_with(kVersionPrefix)) continue;  // another scheme, or an empty entry
     ++candidates;
     // No early exit: every v1 entry is compared, whatever the earlier ones gave.
-    matched = aws::constant_time_equal(*expected, entry.substr(kVersionPrefix.size())) || matched;
+    matched =
+        support::constant_time_equal(*expected, entry.substr(kVersionPrefix.size())) || matched;
   }
   if (candidates == 0) return unauthenticated("webhook-signature holds no v1 signature");
   if (!matched) {

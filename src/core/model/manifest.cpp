@@ -7,6 +7,9 @@
 
 #include <fmt/format.h>
 
+#include "support/base64.hpp"
+#include "support/text.hpp"
+
 namespace toq::core {
 namespace {
 
@@ -75,31 +78,9 @@ TextFacts scan_utf8(std::string_view text) {
   return facts;
 }
 
-constexpr int base64_value(char c) {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == '+') return 62;
-  if (c == '/') return 63;
-  return -1;
-}
-
-std::string ascii_lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
-
 // "Image/JPEG; charset=x" -> "image/jpeg": parameters never change what the bytes are.
 std::string normalise_content_type(std::string_view raw) {
-  auto s = raw.substr(0, raw.find(';'));
-  constexpr std::string_view kSpace = " \t";
-  const auto first = s.find_first_not_of(kSpace);
-  if (first == std::string_view::npos) return {};
-  s = s.substr(first, s.find_last_not_of(kSpace) - first + 1);
-  return ascii_lower(s);
+  return support::to_lower(support::trim(raw.substr(0, raw.find(';')), support::kHttpWhitespace));
 }
 
 // Plain words for a byte limit: "60 MiB", "10 GiB", or bytes when it is not a round number.
@@ -346,14 +327,9 @@ std::optional<std::size_t> utf8_length(std::string_view text) {
 }
 
 bool is_base64_sha256(std::string_view text) {
-  // 32 bytes = 256 bits = 42 full sextets + 4 bits, so 43 symbols and one '='.
-  if (text.size() != 44 || text.back() != '=') return false;
-  for (std::size_t i = 0; i + 1 < text.size(); ++i) {
-    if (base64_value(text[i]) < 0) return false;
-  }
-  // The last symbol carries 4 data bits and 2 padding bits; only zero padding is canonical, so one
-  // digest has exactly one accepted spelling.
-  return (base64_value(text[42]) & 0x3) == 0;
+  // The decoder is strict (padded, canonical), so one digest has exactly one accepted spelling.
+  const auto bytes = support::base64_decode(text);
+  return bytes && bytes->size() == 32;
 }
 
 Result<Manifest> validate_manifest(const ManifestInput& input, const ManifestLimits& limits) {

@@ -7,14 +7,16 @@
 #include <string>
 #include <string_view>
 
+#include "support/utc_time.hpp"
+
 namespace toq::core {
 
 using Timestamp = std::chrono::sys_time<std::chrono::milliseconds>;
 
-// RFC 3339 UTC, "2026-11-23T20:15:00Z" (milliseconds shown only when not zero).
-std::string format_rfc3339(Timestamp t);
-// Accepts "YYYY-MM-DDTHH:MM:SS[.fff]Z"; nullopt for anything else.
-std::optional<Timestamp> parse_rfc3339(std::string_view text);
+// RFC 3339 UTC, "2026-11-23T20:15:00Z" (milliseconds shown only when not zero), and back:
+// "YYYY-MM-DDTHH:MM:SS[.fff]Z" only, nullopt for anything else (support/utc_time.hpp).
+using support::format_rfc3339;
+using support::parse_rfc3339;
 
 class Clock {
  public:

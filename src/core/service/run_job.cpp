@@ -13,6 +13,8 @@
 
 #include "core/model/object_keys.hpp"
 
+#include "support/json_string.hpp"
+
 namespace toq::core {
 namespace {
 
@@ -20,23 +22,6 @@ constexpr std::string_view kReadyEvent = "media.batch.ready";
 constexpr std::string_view kFailedEvent = "media.batch.failed";
 constexpr std::string_view kListingAwaitingPhotos = "PENDING_PHOTO_PROCESSING";
 constexpr std::string_view kListingAwaitingOwner = "PENDING_OWNER_APPROVAL";
-
-std::string json_string(std::string_view text) {
-  std::string out = "\"";
-  for (const char c : text) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          out += fmt::format("\\u{:04x}", static_cast<unsigned>(static_cast<unsigned char>(c)));
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out + "\"";
-}
 
 // Extends the job's lease every lease/3 on its own thread while the job runs; notes a lost lease.
 class LeaseKeeper {
@@ -111,8 +96,8 @@ std::string batch_event_payload(std::string_view type, ListingId listing, BatchI
                                 Timestamp occurred_at, std::string_view listing_status) {
   return fmt::format(
       R"({{"type":{},"listingIdentityId":{},"batchId":{},"jobId":{},"occurredAt":{},"listingStatus":{}}})",
-      json_string(type), listing.value, batch.value, job.value,
-      json_string(format_rfc3339(occurred_at)), json_string(listing_status));
+      support::json_quote(type), listing.value, batch.value, job.value,
+      support::json_quote(format_rfc3339(occurred_at)), support::json_quote(listing_status));
 }
 
 RunJob::RunJob(Database& db, MediaProcessor& processor, const Clock& clock, RunJobOptions options)

@@ -16,7 +16,6 @@
 
 #include "core/model/object_keys.hpp"
 
-#include "adapter/aws/crypto.hpp"
 #include "adapter/media/pipeline/file_digest.hpp"
 #include "adapter/media/pipeline/pipeline.hpp"
 #include "adapter/storage/local_object_store.hpp"

@@ -17,7 +17,7 @@ inline std::unique_ptr<storage::LocalObjectStore> open_test_store(const std::fil
   storage::LocalStoreOptions options;
   options.root = root;
   options.public_base_url = "http://127.0.0.1";
-  options.credentials = {"test", "secret", std::nullopt};
+  options.credentials = {"test", "secret"};
   options.durable = false;  // a scratch store: speed over power-loss safety
   auto store = storage::LocalObjectStore::open(options, clock);
   if (!store) {

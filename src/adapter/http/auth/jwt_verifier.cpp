@@ -15,6 +15,8 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
+#include "support/text.hpp"
+
 namespace toq::http::auth {
 namespace {
 
@@ -168,11 +170,7 @@ core::Result<JwtVerifier> JwtVerifier::create(JwtVerifierConfig config, const co
 core::Result<core::Principal> JwtVerifier::verify(std::string_view header) const {
   constexpr std::string_view kScheme = "bearer";
   if (header.size() <= kScheme.size()) return reject("no Bearer credentials");
-  for (std::size_t i = 0; i < kScheme.size(); ++i) {
-    const char c = header[i];
-    const char lower = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-    if (lower != kScheme[i]) return reject("authorization scheme is not Bearer");
-  }
+  if (!support::istarts_with(header, kScheme)) return reject("authorization scheme is not Bearer");
   std::string_view rest = header.substr(kScheme.size());
   if (rest.front() != ' ') return reject("authorization scheme is not Bearer");
   while (!rest.empty() && rest.front() == ' ') rest.remove_prefix(1);

@@ -18,6 +18,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "support/unique_fd.hpp"
+
 namespace toq::media {
 namespace {
 
@@ -27,22 +29,6 @@ using Clock = std::chrono::steady_clock;
 
 // A result larger than this is refused: the parent must not be the one that runs out of memory.
 constexpr std::size_t kMaxResultBytes = 256U << 20;
-
-class Fd {
- public:
-  explicit Fd(int fd = -1) : fd_(fd) {}
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() { reset(); }
-  [[nodiscard]] int get() const { return fd_; }
-  void reset() {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-  }
-
- private:
-  int fd_;
-};
 
 // ---- wire format ----
 
@@ -218,8 +204,8 @@ core::Result<std::string> run_isolated(const std::function<core::Result<std::str
     return core::fail(ErrorCode::kInternal,
                       fmt::format("pipe failed while {}: {}", limits.step, std::strerror(errno)));
   }
-  Fd read_end(fds[0]);
-  Fd write_end(fds[1]);
+  support::UniqueFd read_end(fds[0]);
+  support::UniqueFd write_end(fds[1]);
   const pid_t parent = ::getpid();
   const auto deadline = Clock::now() + limits.timeout;
   const pid_t pid = ::fork();

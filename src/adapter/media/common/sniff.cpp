@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <array>
-#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <optional>
@@ -12,6 +11,9 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <unistd.h>
+
+#include "support/text.hpp"
+#include "support/unique_fd.hpp"
 
 namespace toq::media {
 namespace {
@@ -118,11 +120,10 @@ bool is_mpegts(Bytes b, std::size_t first, std::size_t stride) {
   return packets >= 2;
 }
 
-// Skips a UTF-8 byte-order mark and leading white space.
-std::string_view trim_start(std::string_view text) {
+// Skips a UTF-8 byte-order mark and leading white space (XML's: space, tab, CR, LF).
+std::string_view skip_bom_and_space(std::string_view text) {
   if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);
-  const std::size_t first = text.find_first_not_of(" \t\r\n");
-  return first == std::string_view::npos ? std::string_view{} : text.substr(first);
+  return support::trim_start(text, " \t\r\n");
 }
 
 // Text: valid UTF-8 without control characters other than white space. A multi-byte sequence cut
@@ -158,19 +159,10 @@ bool is_text(std::string_view text, bool head_is_full) {
   return true;
 }
 
-bool starts_with_icase(std::string_view text, std::string_view prefix) {
-  if (text.size() < prefix.size()) return false;
-  for (std::size_t i = 0; i < prefix.size(); ++i) {
-    const auto a = static_cast<unsigned char>(text[i]);
-    if (std::tolower(a) != static_cast<unsigned char>(prefix[i])) return false;
-  }
-  return true;
-}
-
 bool is_svg(std::string_view text) {
-  const std::string_view start = trim_start(text);
-  if (!starts_with_icase(start, "<?xml") && !starts_with_icase(start, "<svg") &&
-      !starts_with_icase(start, "<!--") && !starts_with_icase(start, "<!doctype svg")) {
+  const std::string_view start = skip_bom_and_space(text);
+  if (!support::istarts_with(start, "<?xml") && !support::istarts_with(start, "<svg") &&
+      !support::istarts_with(start, "<!--") && !support::istarts_with(start, "<!doctype svg")) {
     return false;
   }
   return text.find("<svg") != std::string_view::npos || text.find("<SVG") != std::string_view::npos;
@@ -203,7 +195,7 @@ Sniffed sniff(std::span<const std::byte> head) {
     return {"pdf", MediaClass::kDocument, ""};
   }
   if (is_text(text, b.size() == kSniffHeadBytes)) {
-    if (trim_start(text).starts_with("#EXTM3U")) return other("hls");
+    if (skip_bom_and_space(text).starts_with("#EXTM3U")) return other("hls");
     if (is_svg(text)) return image("svg");
     return other("text");
   }
@@ -211,7 +203,8 @@ Sniffed sniff(std::span<const std::byte> head) {
 }
 
 core::Result<Sniffed> sniff_file(const std::filesystem::path& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  const support::UniqueFd file{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
+  const int fd = file.get();
   if (fd < 0) {
     const int err = errno;
     return core::fail(
@@ -231,7 +224,6 @@ core::Result<Sniffed> sniff_file(const std::filesystem::path& path) {
     if (n == 0) break;
     got += static_cast<std::size_t>(n);
   }
-  ::close(fd);
   if (read_errno != 0) {
     return core::fail(
         core::ErrorCode::kStorageError,

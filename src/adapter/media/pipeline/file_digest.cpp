@@ -1,56 +1,19 @@
 #include "adapter/media/pipeline/file_digest.hpp"
 
 #include <array>
-#include <cerrno>
-#include <cstring>
 
-#include <fcntl.h>
-#include <fmt/format.h>
-#include <unistd.h>
-
-#include "adapter/aws/crypto.hpp"
+#include "support/base64.hpp"
+#include "support/crypto/digest.hpp"
+#include "support/hex.hpp"
+#include "support/io/byte_sources.hpp"
 
 namespace toq::media {
-namespace {
-
-core::Error io_error(const std::filesystem::path& path, std::string_view what) {
-  return core::make_error(core::ErrorCode::kStorageError,
-                          fmt::format("{} {}: {}", what, path.string(), std::strerror(errno)));
-}
-
-class FileSource final : public core::ByteSource {
- public:
-  explicit FileSource(int fd) : fd_(fd) {}
-  ~FileSource() override { ::close(fd_); }
-  FileSource(const FileSource&) = delete;
-  FileSource& operator=(const FileSource&) = delete;
-
-  core::Result<std::size_t> read(std::span<std::byte> buf) override {
-    for (;;) {
-      const auto n = ::read(fd_, buf.data(), buf.size());
-      if (n >= 0) {
-        return static_cast<std::size_t>(n);
-      }
-      if (errno != EINTR) {
-        return core::fail(core::ErrorCode::kStorageError,
-                          fmt::format("reading an output file: {}", std::strerror(errno)));
-      }
-    }
-  }
-
- private:
-  int fd_;
-};
-
-}  // namespace
 
 core::Result<std::unique_ptr<core::ByteSource>> open_file_source(
     const std::filesystem::path& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    return std::unexpected(io_error(path, "opening"));
-  }
-  return std::make_unique<FileSource>(fd);
+  auto source = support::FileSource::open(path);
+  if (!source) return std::unexpected(std::move(source.error()));
+  return std::unique_ptr<core::ByteSource>(std::move(*source));
 }
 
 core::Result<FileDigest> sha256_of_file(const std::filesystem::path& path) {
@@ -58,7 +21,7 @@ core::Result<FileDigest> sha256_of_file(const std::filesystem::path& path) {
   if (!source) {
     return std::unexpected(source.error());
   }
-  auto digest = aws::Digest::create(aws::Digest::Kind::kSha256);
+  auto digest = support::Sha256::create();
   if (!digest) {
     return std::unexpected(digest.error());
   }
@@ -81,8 +44,8 @@ core::Result<FileDigest> sha256_of_file(const std::filesystem::path& path) {
   if (!sum) {
     return std::unexpected(sum.error());
   }
-  out.hex = aws::hex_lower(*sum);
-  out.base64 = aws::base64_encode(std::span<const unsigned char>(*sum));
+  out.hex = support::hex_lower(*sum);
+  out.base64 = support::base64_encode(std::span<const unsigned char>(*sum));
   return out;
 }
 

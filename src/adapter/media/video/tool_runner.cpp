@@ -17,6 +17,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "support/unique_fd.hpp"
+
 namespace toq::media {
 namespace {
 
@@ -25,40 +27,15 @@ constexpr std::size_t kStderrKeepBytes = 64U << 10;  // enough for the last line
 constexpr std::size_t kMaxLineChars = 400;
 constexpr rlim_t kMaxOpenFiles = 256;
 
-class Fd {
- public:
-  Fd() = default;
-  explicit Fd(int fd) : fd_(fd) {}
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  Fd(Fd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-  Fd& operator=(Fd&& other) noexcept {
-    if (this != &other) {
-      reset();
-      fd_ = std::exchange(other.fd_, -1);
-    }
-    return *this;
-  }
-  ~Fd() { reset(); }
-  void reset() {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-  }
-  [[nodiscard]] int get() const { return fd_; }
-
- private:
-  int fd_ = -1;
-};
-
 struct Pipe {
-  Fd read;
-  Fd write;
+  support::UniqueFd read;
+  support::UniqueFd write;
 };
 
 std::expected<Pipe, int> make_pipe() {
   std::array<int, 2> fds{};
   if (::pipe2(fds.data(), O_CLOEXEC) != 0) return std::unexpected(errno);
-  return Pipe{Fd(fds[0]), Fd(fds[1])};
+  return Pipe{support::UniqueFd(fds[0]), support::UniqueFd(fds[1])};
 }
 
 std::string find_program(const std::string& name) {
@@ -215,7 +192,7 @@ core::Result<ToolRun> run_tool(const std::vector<std::string>& argv, const ToolL
     return core::fail(core::ErrorCode::kInternal,
                       fmt::format("could not start {}: pipe: {}", argv[0], std::strerror(errno)));
   }
-  Fd null_in(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+  support::UniqueFd null_in(::open("/dev/null", O_RDONLY | O_CLOEXEC));
   if (null_in.get() < 0) {
     return core::fail(core::ErrorCode::kInternal, fmt::format("could not start {}: /dev/null: {}",
                                                               argv[0], std::strerror(errno)));
@@ -251,7 +228,7 @@ core::Result<ToolRun> run_tool(const std::vector<std::string>& argv, const ToolL
                       fmt::format("could not start {}: {}", argv[0], std::strerror(exec_errno)));
   }
 
-  const Fd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
+  const support::UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
   ToolRun run;
   std::string stderr_text;
   bool stderr_truncated = false;

@@ -13,9 +13,10 @@
 #include <archive_entry.h>
 #include <fmt/core.h>
 
-#include "adapter/aws/crypto.hpp"
 #include "adapter/media/zip/archive_upload.hpp"
 #include "adapter/media/zip/entry_names.hpp"
+#include "support/crypto/digest.hpp"
+#include "support/hex.hpp"
 
 namespace toq::media {
 namespace {
@@ -39,7 +40,7 @@ constexpr std::int64_t kEntryOverhead = 512;
 // is kept so that the caller reports it rather than libarchive's generic "write failed".
 struct Output {
   ArchiveUpload* upload = nullptr;
-  aws::Digest* sha = nullptr;
+  support::Sha256* sha = nullptr;
   std::int64_t bytes = 0;
   std::optional<core::Error> error;
 };
@@ -200,7 +201,7 @@ core::Result<ZipResult> write_zip(core::ObjectStore& store, core::MultipartStore
                                   const ZipOptions& options) {
   if (auto st = validate(inputs, options); !st) return std::unexpected(std::move(st.error()));
 
-  auto sha = aws::Digest::create(aws::Digest::Kind::kSha256);
+  auto sha = support::Sha256::create();
   if (!sha) return std::unexpected(std::move(sha.error()));
 
   core::PutOptions put_options;
@@ -246,7 +247,7 @@ core::Result<ZipResult> write_zip(core::ObjectStore& store, core::MultipartStore
   }
   ZipResult result;
   result.bytes = output.bytes;
-  result.sha256_hex = aws::hex_lower(*digest);
+  result.sha256_hex = support::hex_lower(*digest);
   result.entries = static_cast<std::int64_t>(inputs.size());
   result.object = std::move(*object);
   return result;

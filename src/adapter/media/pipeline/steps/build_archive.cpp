@@ -8,10 +8,12 @@
 
 #include "core/model/object_keys.hpp"
 
-#include "adapter/aws/crypto.hpp"
 #include "adapter/media/pipeline/pipeline.hpp"
 #include "adapter/media/zip/entry_names.hpp"
 #include "adapter/media/zip/zip_writer.hpp"
+#include "support/base64.hpp"
+#include "support/hex.hpp"
+#include "support/text.hpp"
 
 namespace toq::media {
 namespace {
@@ -45,16 +47,13 @@ std::string extension_of(std::string_view filename) {
   if (dot == std::string_view::npos || dot + 1 == filename.size()) {
     return "pdf";
   }
-  std::string ext(filename.substr(dot + 1));
-  std::transform(ext.begin(), ext.end(), ext.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return ext;
+  return support::to_lower(filename.substr(dot + 1));
 }
 
 // The declared base64 SHA-256 of an original, as hex (the manifest lists hex digests).
 std::string hex_of_base64(std::string_view b64) {
-  auto raw = aws::base64_decode(b64);
-  return raw ? aws::hex_lower(*raw) : std::string();
+  auto raw = support::base64_decode(b64);
+  return raw ? support::hex_lower(*raw) : std::string();
 }
 
 struct Planned {

@@ -10,8 +10,10 @@
 
 #include "core/model/object_keys.hpp"
 
-#include "adapter/aws/crypto.hpp"
 #include "adapter/media/pipeline/steps/step_support.hpp"
+#include "support/base64.hpp"
+#include "support/crypto/digest.hpp"
+#include "support/unique_fd.hpp"
 
 namespace toq::media {
 namespace {
@@ -19,7 +21,7 @@ namespace {
 // Writes what the store streams into a local file, hashing it on the way.
 class HashingFileSink final : public core::ByteSink {
  public:
-  HashingFileSink(int fd, aws::Digest digest) : fd_(fd), digest_(std::move(digest)) {}
+  HashingFileSink(int fd, support::Sha256 digest) : fd_(fd), digest_(std::move(digest)) {}
 
   core::Status write(std::span<const std::byte> data) override {
     if (auto hashed = digest_.update(data); !hashed) {
@@ -44,21 +46,12 @@ class HashingFileSink final : public core::ByteSink {
   }
 
   std::int64_t bytes() const { return bytes_; }
-  aws::Digest& digest() { return digest_; }
+  support::Sha256& digest() { return digest_; }
 
  private:
   int fd_;
-  aws::Digest digest_;
+  support::Sha256 digest_;
   std::int64_t bytes_ = 0;
-};
-
-struct FdCloser {
-  int fd;
-  ~FdCloser() {
-    if (fd >= 0) {
-      ::close(fd);
-    }
-  }
 };
 
 }  // namespace
@@ -79,17 +72,17 @@ StepResult fetch_raw(const PipelineContext& context, AssetRun& run) {
                          "Upload the file again in a new session.");
   }
   run.input = run.work_dir / "input";
-  const int fd = ::open(run.input.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) {
+  const support::UniqueFd fd{
+      ::open(run.input.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)};
+  if (!fd.valid()) {
     return core::fail(core::ErrorCode::kStorageError,
                       fmt::format("creating {}: {}", run.input.string(), std::strerror(errno)));
   }
-  FdCloser closer{fd};
-  auto digest = aws::Digest::create(aws::Digest::Kind::kSha256);
+  auto digest = support::Sha256::create();
   if (!digest) {
     return std::unexpected(digest.error());
   }
-  HashingFileSink sink(fd, std::move(*digest));
+  HashingFileSink sink(fd.get(), std::move(*digest));
   auto got = context.store->get(*key, sink);
   if (!got) {
     if (got.error().code == core::ErrorCode::kObjectNotFound) {
@@ -104,7 +97,7 @@ StepResult fetch_raw(const PipelineContext& context, AssetRun& run) {
     return std::unexpected(sum.error());
   }
   run.input_bytes = sink.bytes();
-  run.input_sha256_base64 = aws::base64_encode(std::span<const unsigned char>(*sum));
+  run.input_sha256_base64 = support::base64_encode(std::span<const unsigned char>(*sum));
   return std::nullopt;
 }
 

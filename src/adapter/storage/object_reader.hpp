@@ -1,0 +1,41 @@
+#pragma once
+// An open object of the local store: its metadata and an open file, so that headers and bytes
+// always describe the same version even if the key is overwritten meanwhile. Thread-safe reads
+// (pread).
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+
+#include "core/model/error.hpp"
+#include "core/port/object_store.hpp"
+
+#include "support/unique_fd.hpp"
+
+namespace toq::storage {
+
+class LocalObjectStore;
+
+class ObjectReader {
+ public:
+  const core::ObjectInfo& info() const { return info_; }
+  // Streams `length` bytes starting at `first` (object offsets) into `sink`. The caller checks
+  // the range against info().size.
+  core::Status copy_to(core::ByteSink& sink, std::int64_t first, std::int64_t length) const;
+
+ private:
+  friend class LocalObjectStore;
+  ObjectReader(support::UniqueFd fd, std::filesystem::path path, core::ObjectInfo info,
+               std::size_t buffer_size)
+      : fd_(std::move(fd)),
+        path_(std::move(path)),
+        info_(std::move(info)),
+        buffer_size_(buffer_size) {}
+
+  support::UniqueFd fd_;
+  std::filesystem::path path_;
+  core::ObjectInfo info_;
+  std::size_t buffer_size_;
+};
+
+}  // namespace toq::storage

@@ -1,0 +1,60 @@
+#include "support/crypto/hmac.hpp"
+
+#include <array>
+#include <memory>
+
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/params.h>
+
+#include "support/crypto/openssl_error.hpp"
+
+namespace toq::support {
+namespace {
+
+struct MacFree {
+  void operator()(EVP_MAC* mac) const noexcept { EVP_MAC_free(mac); }
+};
+struct MacCtxFree {
+  void operator()(EVP_MAC_CTX* ctx) const noexcept { EVP_MAC_CTX_free(ctx); }
+};
+
+// Fetching walks OpenSSL's provider store under a lock, so do it once; a fetched EVP_MAC is
+// immutable and may be shared by threads.
+const EVP_MAC* hmac_algorithm() {
+  static const std::unique_ptr<EVP_MAC, MacFree> kHmac{EVP_MAC_fetch(nullptr, "HMAC", nullptr)};
+  return kHmac.get();
+}
+
+}  // namespace
+
+core::Result<Sha256Digest> hmac_sha256(std::span<const unsigned char> key, std::string_view data) {
+  const EVP_MAC* algorithm = hmac_algorithm();
+  if (algorithm == nullptr) {
+    return core::fail(core::ErrorCode::kInternal, detail::openssl_error("HMAC is not available"));
+  }
+  // EVP_MAC_CTX_new takes a non-const EVP_MAC only for reference counting.
+  std::unique_ptr<EVP_MAC_CTX, MacCtxFree> ctx{EVP_MAC_CTX_new(const_cast<EVP_MAC*>(algorithm))};
+  static char kDigestName[] = "SHA256";
+  const std::array<OSSL_PARAM, 2> params{
+      OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, kDigestName, 0),
+      OSSL_PARAM_construct_end()};
+  Sha256Digest mac{};
+  std::size_t length = 0;
+  const auto* bytes = reinterpret_cast<const unsigned char*>(data.data());
+  if (!ctx || EVP_MAC_init(ctx.get(), key.data(), key.size(), params.data()) != 1 ||
+      EVP_MAC_update(ctx.get(), bytes, data.size()) != 1 ||
+      EVP_MAC_final(ctx.get(), mac.data(), &length, mac.size()) != 1 || length != mac.size()) {
+    return core::fail(core::ErrorCode::kInternal, detail::openssl_error("HMAC-SHA256 failed"));
+  }
+  return mac;
+}
+
+bool constant_time_equal(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  if (a.empty()) return true;
+  return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+}  // namespace toq::support

@@ -1,0 +1,19 @@
+// Unit tests of support/json_string.hpp.
+
+#include "support/json_string.hpp"
+
+#include <gtest/gtest.h>
+
+namespace toq::support {
+namespace {
+
+TEST(JsonString, QuotesAndEscapes) {
+  EXPECT_EQ(json_quote(""), R"("")");
+  EXPECT_EQ(json_quote("PENDING_OWNER_APPROVAL"), R"("PENDING_OWNER_APPROVAL")");
+  EXPECT_EQ(json_quote("a\"b\\c"), R"("a\"b\\c")");
+  EXPECT_EQ(json_quote("\n\t\x01\x1f"), R"("\u000a\u0009\u0001\u001f")");
+  EXPECT_EQ(json_quote("é/"), "\"é/\"") << "UTF-8 and '/' are copied";
+}
+
+}  // namespace
+}  // namespace toq::support

@@ -1,0 +1,40 @@
+// Unit tests of support/text.hpp.
+
+#include "support/text.hpp"
+
+#include <gtest/gtest.h>
+
+namespace toq::support {
+namespace {
+
+TEST(Text, LowerCasesAsciiOnly) {
+  EXPECT_EQ(to_lower("Content-Type: IMAGE/JPEG"), "content-type: image/jpeg");
+  EXPECT_EQ(to_lower("ÁÇÃO"), "ÁÇÃo") << "bytes >= 0x80 pass through, ASCII letters are lowered";
+  EXPECT_EQ(to_lower(""), "");
+  EXPECT_EQ(ascii_lower('Z'), 'z');
+  EXPECT_EQ(ascii_lower('['), '[');
+}
+
+TEST(Text, ComparesIgnoringAsciiCase) {
+  EXPECT_TRUE(iequals("Content-Length", "content-length"));
+  EXPECT_TRUE(iequals("", ""));
+  EXPECT_FALSE(iequals("host", "hosts"));
+  EXPECT_FALSE(iequals("É", "é")) << "not a Unicode case fold";
+  EXPECT_TRUE(istarts_with("HTTPS://example.com", "https://"));
+  EXPECT_TRUE(istarts_with("<SVG width", "<svg"));
+  EXPECT_FALSE(istarts_with("http", "https://"));
+}
+
+TEST(Text, TrimsTheGivenCharacters) {
+  EXPECT_EQ(trim(" \t\r\n value \v\f"), "value");
+  EXPECT_EQ(trim("   "), "");
+  EXPECT_EQ(trim(""), "");
+  EXPECT_EQ(trim(" a b "), "a b") << "inner space stays";
+  EXPECT_EQ(trim("\r\n v \r\n", kHttpWhitespace), "\r\n v \r\n") << "OWS is space and tab only";
+  EXPECT_EQ(trim("\t v ", kHttpWhitespace), "v");
+  EXPECT_EQ(trim_start("  <svg> "), "<svg> ");
+  EXPECT_EQ(trim_start(" \n"), "");
+}
+
+}  // namespace
+}  // namespace toq::support
