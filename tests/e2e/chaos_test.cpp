@@ -1,4 +1,4 @@
-// Chaos on the real service (issue 6, "Must show"): `toq-media serve` with two worker children and
+// Chaos on the real service: `toq-media serve` with two worker children and
 // a 2-second lease processes batches of real photos and short videos while the test SIGKILLs a
 // random worker at random moments (at least 20 times) and SIGKILLs the server itself (at least
 // twice, then starts it again on the same data dir). Afterwards, from the database and the store:

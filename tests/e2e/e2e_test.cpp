@@ -1,4 +1,4 @@
-// End to end on the real binary (issue 6): `toq-media serve` with its worker children, real
+// End to end on the real binary: `toq-media serve` with its worker children, real
 // corpus media uploaded through the presigned URLs exactly as a browser would (single PUT with the
 // given headers; multipart parts keeping their ETags), processing in the background, and the
 // outcome checked from the outside: status, downloads, the ZIP and its manifest, every variant,

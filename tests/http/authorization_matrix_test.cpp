@@ -33,6 +33,7 @@
 #include <nlohmann/json.hpp>
 
 #include "http/media_api_client.hpp"
+#include "http/served_suite.hpp"
 #include "support/temp_dir.hpp"
 
 namespace toq::testing {
@@ -185,33 +186,24 @@ std::string expected_code(Route route, int status) {
   }
 }
 
-class AuthorizationMatrixTest : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    dir_ = new TempDir();
-    // The stand-in engine records results itself (processing_stand_in.hpp): no workers.
-    server_ = new ServeProcess(*dir_ / "var", {{"TOQ_MEDIA_PROCESSING_START_WORKERS", "false"}});
-    api_ = new MediaApi(*server_);
-  }
-  static void TearDownTestSuite() {
-    delete api_;
-    if (const int status = server_->stop(); status != 0) {
-      ADD_FAILURE() << "toq-media serve exited with " << status << ":\n" << server_->log_text();
-    }
-    delete server_;
-    delete dir_;
+class AuthorizationMatrixTest : public ServedSuite<AuthorizationMatrixTest> {
+ public:
+  // The stand-in engine records results itself (processing_stand_in.hpp): no workers.
+  static std::map<std::string, std::string> server_env() {
+    return {{"TOQ_MEDIA_PROCESSING_START_WORKERS", "false"}};
   }
 
+ protected:
   static const std::string& bearer(std::size_t role) {
     switch (role) {
-      case 0: return api_->token(7, "photographer");
-      case 1: return api_->token(8, "photographer");
-      case 2: return api_->token(11, "owner");
-      case 3: return api_->token(12, "owner");
-      case 4: return api_->token(1, "admin");
-      case 5: return api_->token(500, "client");
-      case 6: return api_->token(2, "service");
-      default: return api_->token(0, "");
+      case 0: return api().token(7, "photographer");
+      case 1: return api().token(8, "photographer");
+      case 2: return api().token(11, "owner");
+      case 3: return api().token(12, "owner");
+      case 4: return api().token(1, "admin");
+      case 5: return api().token(500, "client");
+      case 6: return api().token(2, "service");
+      default: return api().token(0, "");
     }
   }
 
@@ -222,7 +214,7 @@ class AuthorizationMatrixTest : public ::testing::Test {
     return {{"f-1", "PHOTO_HORIZONTAL", test_bytes(1200, 'f'), 1}};
   }
   static const std::string& uploader(Kind kind) {
-    return kind == Kind::kDevelopment ? api_->token(11, "owner") : api_->token(7, "photographer");
+    return kind == Kind::kDevelopment ? api().token(11, "owner") : api().token(7, "photographer");
   }
   static const char* kind_text(Kind kind) {
     return kind == Kind::kDevelopment ? "DEVELOPMENT" : "RESIDENTIAL";
@@ -239,43 +231,43 @@ class AuthorizationMatrixTest : public ::testing::Test {
     const std::string path = "/api/v2/internal/listings/" + std::to_string(listing);
     // Registers the listing so the uploader may open a batch, then moves it to the cell's status.
     auto open_listing = [&] {
-      api_->register_listing(
+      api().register_listing(
           listing, kind,
           row.kind == Kind::kDevelopment ? final_status : "PENDING_PHOTO_PROCESSING");
     };
-    auto settle = [&] { api_->register_listing(listing, kind, final_status); };
+    auto settle = [&] { api().register_listing(listing, kind, final_status); };
 
     switch (row.route) {
       case Route::kListingPut: {
-        if (!missing) api_->register_listing(listing, kind, final_status);
+        if (!missing) api().register_listing(listing, kind, final_status);
         const json body = {{"ownerId", 11},
                            {"photographerId", 7},
                            {"kind", kind},
                            {"status", missing ? "PENDING_PHOTO_PROCESSING" : final_status}};
-        return api_->call("PUT", path, body, token);
+        return api().call("PUT", path, body, token);
       }
       case Route::kListingGet:
-        if (!missing) api_->register_listing(listing, kind, final_status);
-        return api_->call("GET", path, std::nullopt, token);
+        if (!missing) api().register_listing(listing, kind, final_status);
+        return api().call("GET", path, std::nullopt, token);
       case Route::kCreate:
-        if (!missing) api_->register_listing(listing, kind, final_status);
-        return api_->create(listing, files, token);
+        if (!missing) api().register_listing(listing, kind, final_status);
+        return api().create(listing, files, token);
       case Route::kUrls:
       case Route::kComplete: {
         std::int64_t batch = kNoBatch;
         if (!missing) {
           open_listing();
-          auto created = api_->create(listing, files, uploader(row.kind));
+          auto created = api().create(listing, files, uploader(row.kind));
           if (created.raw.status != 201) throw std::runtime_error(created.raw.body);
           batch = created.body.at("batchId");
           MediaApi::upload_singles(created.body, files);
           settle();
         }
         if (row.route == Route::kUrls) {
-          return api_->post("/api/v2/listings/media/uploads/urls",
+          return api().post("/api/v2/listings/media/uploads/urls",
                             {{"listingIdentityId", listing}, {"batchId", batch}}, token);
         }
-        return api_->complete(listing, batch, token);
+        return api().complete(listing, batch, token);
       }
       case Route::kStatus:
       case Route::kDownloads:
@@ -283,30 +275,26 @@ class AuthorizationMatrixTest : public ::testing::Test {
         std::int64_t batch = kNoBatch;
         if (!missing) {
           open_listing();
-          batch = api_->completed_batch(listing, files, uploader(row.kind));
+          batch = api().completed_batch(listing, files, uploader(row.kind));
           // READY for downloads, FAILED for retry and status.
           StandInOptions outcome;
           if (row.route != Route::kDownloads) outcome.failed_client_ids = {files[0].client_id};
-          api_->process(batch, outcome);
+          api().process(batch, outcome);
           settle();
         }
         const json query = {{"listingIdentityId", listing}};
         if (row.route == Route::kStatus) {
-          return api_->post("/api/v2/listings/media/status", query, token);
+          return api().post("/api/v2/listings/media/status", query, token);
         }
         if (row.route == Route::kDownloads) {
-          return api_->post("/api/v2/listings/media/downloads", query, token);
+          return api().post("/api/v2/listings/media/downloads", query, token);
         }
-        return api_->post("/api/v2/listings/media/uploads/retry",
+        return api().post("/api/v2/listings/media/uploads/retry",
                           {{"listingIdentityId", listing}, {"batchId", batch}}, token);
       }
     }
     throw std::logic_error("unknown route");
   }
-
-  static inline TempDir* dir_ = nullptr;
-  static inline ServeProcess* server_ = nullptr;
-  static inline MediaApi* api_ = nullptr;
 };
 
 TEST_F(AuthorizationMatrixTest, EveryRoleEveryRouteEveryListingState) {

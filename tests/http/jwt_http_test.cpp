@@ -14,6 +14,7 @@
 #include <openssl/hmac.h>
 
 #include "http/serve_process.hpp"
+#include "http/served_suite.hpp"
 #include "storage/http_client.hpp"
 #include "support/temp_dir.hpp"
 
@@ -64,26 +65,21 @@ nlohmann::json claims(std::int64_t exp_offset = 600) {
 
 const nlohmann::json kHs256 = {{"alg", "HS256"}, {"typ", "JWT"}};
 
-class JwtHttpTest : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    dir_ = new TempDir();
-    server_ = new ServeProcess(*dir_ / "var", {{"TOQ_MEDIA_AUTH_JWT_SECRET", kSecret},
-                                               {"TOQ_MEDIA_AUTH_ISSUER", kIssuer},
-                                               {"TOQ_MEDIA_AUTH_AUDIENCE", kAudience},
-                                               {"TOQ_MEDIA_PROCESSING_START_WORKERS", "false"}});
-  }
-  static void TearDownTestSuite() {
-    EXPECT_EQ(server_->stop(), 0);
-    delete server_;
-    delete dir_;
+class JwtHttpTest : public ServedSuite<JwtHttpTest> {
+ public:
+  static std::map<std::string, std::string> server_env() {
+    return {{"TOQ_MEDIA_AUTH_JWT_SECRET", kSecret},
+            {"TOQ_MEDIA_AUTH_ISSUER", kIssuer},
+            {"TOQ_MEDIA_AUTH_AUDIENCE", kAudience},
+            {"TOQ_MEDIA_PROCESSING_START_WORKERS", "false"}};
   }
 
+ protected:
   // GET of a listing that does not exist: 404 when authenticated, 401 otherwise.
   static HttpResult get_listing(const std::string& token) {
     HttpCall c;
     c.method = "GET";
-    c.url = server_->base_url() + "/api/v2/internal/listings/4242";
+    c.url = server().base_url() + "/api/v2/internal/listings/4242";
     c.headers.emplace_back("Authorization", "Bearer " + token);
     return http(c);
   }
@@ -95,13 +91,7 @@ class JwtHttpTest : public ::testing::Test {
     EXPECT_EQ(body.value("code", ""), "UNAUTHENTICATED") << what;
     EXPECT_EQ(r.header("www-authenticate"), "Bearer") << what;
   }
-
-  static TempDir* dir_;
-  static ServeProcess* server_;
 };
-
-TempDir* JwtHttpTest::dir_ = nullptr;
-ServeProcess* JwtHttpTest::server_ = nullptr;
 
 TEST_F(JwtHttpTest, ACorrectlySignedTokenPasses) {
   const auto r = get_listing(signed_token(kHs256, claims()));

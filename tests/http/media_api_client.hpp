@@ -4,7 +4,8 @@
 // complete steps as the platform and the photographer's page make them, and the processing
 // stand-in (tests/service/processing_stand_in.hpp) run on the server's own SQLite database file
 // (<dataDir>/toq-media.db, opened beside the server: SQLite WAL allows it, and both sides use
-// BEGIN IMMEDIATE), because the processing engine is another issue.
+// BEGIN IMMEDIATE), so the route tests see every batch state without processing real media
+// (tests/e2e does that).
 
 #include <array>
 #include <cstdint>

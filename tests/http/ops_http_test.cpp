@@ -12,6 +12,7 @@
 
 #include "http/http_client.hpp"
 #include "http/serve_process.hpp"
+#include "http/served_suite.hpp"
 #include "support/shell.hpp"
 #include "support/temp_dir.hpp"
 
@@ -34,32 +35,24 @@ HttpResult call(const ServeProcess& server, const std::string& method, const std
   return recorded_http(c);
 }
 
-class OpsHttpTest : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    dir_ = new TempDir();
-    server_ = new ServeProcess(*dir_ / "var", {{"TOQ_MEDIA_CORS_ALLOWED_ORIGINS", kAllowed}});
-    token_ = new std::string(server_->token(1, "service"));
-  }
-  static void TearDownTestSuite() {
-    delete token_;
-    EXPECT_EQ(server_->stop(), 0) << server_->log_text();
-    delete server_;
-    delete dir_;
-  }
-  static std::pair<std::string, std::string> auth() {
-    return {"Authorization", "Bearer " + *token_};
+class OpsHttpTest : public ServedSuite<OpsHttpTest> {
+ public:
+  static std::map<std::string, std::string> server_env() {
+    return {{"TOQ_MEDIA_CORS_ALLOWED_ORIGINS", kAllowed}};
   }
 
-  static inline TempDir* dir_ = nullptr;
-  static inline ServeProcess* server_ = nullptr;
-  static inline std::string* token_ = nullptr;
+ protected:
+  static const std::string& token() { return api().token(1, "service"); }
+
+  static std::pair<std::string, std::string> auth() {
+    return {"Authorization", "Bearer " + token()};
+  }
 };
 
 // ---- CORS ----
 
 TEST_F(OpsHttpTest, PreflightFromAnAllowedOriginIsAnswered) {
-  const auto r = call(*server_, "OPTIONS", "/api/v2/listings/media/uploads",
+  const auto r = call(server(), "OPTIONS", "/api/v2/listings/media/uploads",
                       {{"Origin", kAllowed},
                        {"Access-Control-Request-Method", "POST"},
                        {"Access-Control-Request-Headers", "authorization, content-type"}});
@@ -77,11 +70,11 @@ TEST_F(OpsHttpTest, EveryApiRouteAnswersPreflights) {
         "/api/v2/listings/media/uploads/urls", "/api/v2/listings/media/uploads/complete",
         "/api/v2/listings/media/uploads/retry", "/api/v2/listings/media/status",
         "/api/v2/listings/media/downloads"}) {
-    const auto ok = call(*server_, "OPTIONS", path,
+    const auto ok = call(server(), "OPTIONS", path,
                          {{"Origin", kAllowed}, {"Access-Control-Request-Method", "POST"}});
     EXPECT_EQ(ok.status, 204) << path;
     EXPECT_EQ(ok.header("access-control-allow-origin"), kAllowed) << path;
-    const auto refused = call(*server_, "OPTIONS", path,
+    const auto refused = call(server(), "OPTIONS", path,
                               {{"Origin", kOther}, {"Access-Control-Request-Method", "POST"}});
     EXPECT_EQ(refused.status, 403) << path;
     EXPECT_FALSE(refused.has_header("access-control-allow-origin")) << path;
@@ -89,7 +82,7 @@ TEST_F(OpsHttpTest, EveryApiRouteAnswersPreflights) {
 }
 
 TEST_F(OpsHttpTest, PreflightFromAnotherOriginIsRefusedWithoutCorsHeaders) {
-  const auto r = call(*server_, "OPTIONS", "/api/v2/listings/media/uploads",
+  const auto r = call(server(), "OPTIONS", "/api/v2/listings/media/uploads",
                       {{"Origin", kOther}, {"Access-Control-Request-Method", "POST"}});
   EXPECT_EQ(r.status, 403);
   EXPECT_FALSE(r.has_header("access-control-allow-origin"));
@@ -100,28 +93,28 @@ TEST_F(OpsHttpTest, PreflightFromAnotherOriginIsRefusedWithoutCorsHeaders) {
 TEST_F(OpsHttpTest, ActualResponsesCarryCorsHeadersForAllowedOriginsOnly) {
   // A 404 from the use case and a 401 from auth: error responses are readable cross-origin too.
   const auto found =
-      call(*server_, "GET", "/api/v2/internal/listings/424242", {{"Origin", kAllowed}, auth()});
+      call(server(), "GET", "/api/v2/internal/listings/424242", {{"Origin", kAllowed}, auth()});
   EXPECT_EQ(found.status, 404);
   EXPECT_EQ(found.header("access-control-allow-origin"), kAllowed);
   EXPECT_EQ(found.header("access-control-expose-headers"), "ETag, X-Request-Id");
   EXPECT_EQ(found.header("vary"), "Origin");
-  const auto unauth = call(*server_, "GET", "/api/v2/internal/listings/1", {{"Origin", kAllowed}});
+  const auto unauth = call(server(), "GET", "/api/v2/internal/listings/1", {{"Origin", kAllowed}});
   EXPECT_EQ(unauth.status, 401);
   EXPECT_EQ(unauth.header("access-control-allow-origin"), kAllowed);
 
   const auto other =
-      call(*server_, "GET", "/api/v2/internal/listings/424242", {{"Origin", kOther}, auth()});
+      call(server(), "GET", "/api/v2/internal/listings/424242", {{"Origin", kOther}, auth()});
   EXPECT_EQ(other.status, 404);
   EXPECT_FALSE(other.has_header("access-control-allow-origin"));
   EXPECT_FALSE(other.has_header("access-control-expose-headers"));
 
-  const auto none = call(*server_, "GET", "/healthz");
+  const auto none = call(server(), "GET", "/healthz");
   EXPECT_EQ(none.status, 200);
   EXPECT_FALSE(none.has_header("access-control-allow-origin"));
 }
 
 TEST_F(OpsHttpTest, StorePreflightAllowsTheChecksumHeaderAndExposesETag) {
-  const auto r = call(*server_, "OPTIONS", "/storage/toq-media/listings/1/batches/1/raw/1",
+  const auto r = call(server(), "OPTIONS", "/storage/toq-media/listings/1/batches/1/raw/1",
                       {{"Origin", kAllowed},
                        {"Access-Control-Request-Method", "PUT"},
                        {"Access-Control-Request-Headers", "content-type, x-amz-checksum-sha256"}});
@@ -130,7 +123,7 @@ TEST_F(OpsHttpTest, StorePreflightAllowsTheChecksumHeaderAndExposesETag) {
   EXPECT_NE(r.header("access-control-allow-headers").find("x-amz-checksum-sha256"),
             std::string::npos);
   EXPECT_NE(r.header("access-control-expose-headers").find("ETag"), std::string::npos);
-  const auto refused = call(*server_, "OPTIONS", "/storage/toq-media/listings/1/batches/1/raw/1",
+  const auto refused = call(server(), "OPTIONS", "/storage/toq-media/listings/1/batches/1/raw/1",
                             {{"Origin", kOther}, {"Access-Control-Request-Method", "PUT"}});
   EXPECT_EQ(refused.status, 403);
   EXPECT_FALSE(refused.has_header("access-control-allow-origin"));
@@ -153,14 +146,29 @@ TEST(OpsHttpWildcard, StarAllowsEveryOriginWithoutCredentials) {
 
 // ---- /metrics ----
 
+// GET /metrics once it counts what `needle` names. The server counts a request after writing its
+// response, so a read sent right after the last response may come too early: read again for up to
+// five seconds.
+HttpResult metrics_counting(const ServeProcess& server, const std::string& needle) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{5};
+  while (true) {
+    auto r = call(server, "GET", "/metrics");
+    if (r.status != 200 || r.body.find(needle) != std::string::npos ||
+        std::chrono::steady_clock::now() > deadline) {
+      return r;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds{20});
+  }
+}
+
 TEST_F(OpsHttpTest, MetricsUseRouteTemplatesAndPassPromtool) {
   for (int id : {900001, 900002, 900003}) {
     EXPECT_EQ(
-        call(*server_, "GET", "/api/v2/internal/listings/" + std::to_string(id), {auth()}).status,
+        call(server(), "GET", "/api/v2/internal/listings/" + std::to_string(id), {auth()}).status,
         404);
   }
-  EXPECT_EQ(call(*server_, "GET", "/no/such/route/77").status, 404);
-  const auto r = call(*server_, "GET", "/metrics");
+  EXPECT_EQ(call(server(), "GET", "/no/such/route/77").status, 404);
+  const auto r = metrics_counting(server(), "route=\"unmatched\",status=\"404\"");
   ASSERT_EQ(r.status, 200);
   EXPECT_NE(r.header("content-type").find("text/plain; version=0.0.4"), std::string::npos);
   const std::string& text = r.body;
@@ -179,7 +187,7 @@ TEST_F(OpsHttpTest, MetricsUseRouteTemplatesAndPassPromtool) {
   }
 
   // The exposition is hand-written: Prometheus' own linter must accept it.
-  const auto file = *dir_ / "metrics.txt";
+  const auto file = temp_dir() / "metrics.txt";
   std::ofstream{file} << text;
   const auto check = run_capture(std::string{TOQ_PROMTOOL} + " check metrics < " + file.string(),
                                  Stderr::kCapture);
@@ -189,7 +197,7 @@ TEST_F(OpsHttpTest, MetricsUseRouteTemplatesAndPassPromtool) {
 // ---- OpenAPI ----
 
 TEST_F(OpsHttpTest, OpenApiJsonIsServedWithoutAuthAndDescribesEveryContractRoute) {
-  const auto r = call(*server_, "GET", "/openapi.json");
+  const auto r = call(server(), "GET", "/openapi.json");
   ASSERT_EQ(r.status, 200);
   EXPECT_NE(r.header("content-type").find("application/json"), std::string::npos);
   const auto doc = json::parse(r.body);
@@ -208,7 +216,7 @@ TEST_F(OpsHttpTest, OpenApiJsonIsServedWithoutAuthAndDescribesEveryContractRoute
 
 // The web bundle (web/, built beside the binary): /docs, /ui/upload and /ui/gallery.
 TEST_F(OpsHttpTest, DocsPageIsSwaggerUiFromTheBundleWithoutExternalResources) {
-  const auto r = call(*server_, "GET", "/docs");
+  const auto r = call(server(), "GET", "/docs");
   ASSERT_EQ(r.status, 200);
   EXPECT_NE(r.header("content-type").find("text/html"), std::string::npos);
   // Nothing is loaded from elsewhere: no absolute URL, and the CSP forbids it anyway.
@@ -224,7 +232,7 @@ TEST_F(OpsHttpTest, DocsPageIsSwaggerUiFromTheBundleWithoutExternalResources) {
   const auto at = r.body.find("/ui/assets/docs-");
   ASSERT_NE(at, std::string::npos) << r.body;
   const auto script = r.body.substr(at, r.body.find('"', at) - at);
-  const auto js = call(*server_, "GET", script);
+  const auto js = call(server(), "GET", script);
   EXPECT_EQ(js.status, 200) << script;
   EXPECT_NE(js.header("content-type").find("text/javascript"), std::string::npos);
   EXPECT_EQ(js.header("cache-control"), "public, max-age=31536000, immutable");
@@ -233,26 +241,26 @@ TEST_F(OpsHttpTest, DocsPageIsSwaggerUiFromTheBundleWithoutExternalResources) {
 
 TEST_F(OpsHttpTest, UploadAndGalleryPagesCarryTheirPolicyAndRevalidate) {
   for (const char* page : {"/ui/upload", "/ui/gallery"}) {
-    const auto r = call(*server_, "GET", page);
+    const auto r = call(server(), "GET", page);
     ASSERT_EQ(r.status, 200) << page;
     EXPECT_NE(r.header("content-type").find("text/html"), std::string::npos) << page;
     EXPECT_EQ(r.header("cache-control"), "no-cache") << page;
     EXPECT_EQ(r.header("x-frame-options"), "DENY") << page;
     // The store's origin (here this server) is allowed for uploads, images and video.
     const auto csp = r.header("content-security-policy");
-    EXPECT_NE(csp.find("connect-src 'self' " + server_->base_url()), std::string::npos) << csp;
-    EXPECT_NE(csp.find("media-src 'self' blob: " + server_->base_url()), std::string::npos) << csp;
+    EXPECT_NE(csp.find("connect-src 'self' " + server().base_url()), std::string::npos) << csp;
+    EXPECT_NE(csp.find("media-src 'self' blob: " + server().base_url()), std::string::npos) << csp;
     const auto etag = r.header("etag");
     ASSERT_FALSE(etag.empty()) << page;
-    const auto again = call(*server_, "GET", page, {{"If-None-Match", etag}});
+    const auto again = call(server(), "GET", page, {{"If-None-Match", etag}});
     EXPECT_EQ(again.status, 304) << page;
     EXPECT_TRUE(again.body.empty()) << page;
   }
-  EXPECT_EQ(call(*server_, "GET", "/ui/no-such-page").status, 404);
+  EXPECT_EQ(call(server(), "GET", "/ui/no-such-page").status, 404);
   // Traversal out of the bundle, encoded or not, finds nothing.
   for (const char* path : {"/ui/%2e%2e/%2e%2e/%2e%2e/etc/passwd", "/ui/..%2f..%2fjwt.secret",
                            "/ui/assets/%2e%2e/%2e%2e/toq-media"}) {
-    const auto r = call(*server_, "GET", path);
+    const auto r = call(server(), "GET", path);
     EXPECT_EQ(r.status, 404) << path;
     EXPECT_EQ(r.body.find("root:"), std::string::npos) << path;
   }

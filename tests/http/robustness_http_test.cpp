@@ -1,4 +1,4 @@
-// Attacks on the real `toq-media serve` (issue 5, "must show"): a huge declared body, a chunked
+// Attacks on the real `toq-media serve`: a huge declared body, a chunked
 // body past server.maxBodyBytes, a stalled client, slow headers and malformed JSON each get a
 // clean 4xx (or, for a client that stalls, a closed connection) WHILE the server keeps serving
 // others: during every attack, normal requests (/healthz and an authenticated listing read) get
@@ -14,6 +14,7 @@
 
 #include "http/http_client.hpp"
 #include "http/serve_process.hpp"
+#include "http/served_suite.hpp"
 #include "support/temp_dir.hpp"
 
 namespace toq::testing {
@@ -23,34 +24,34 @@ using nlohmann::json;
 
 constexpr std::size_t kMaxBody = 256 * 1024;  // server.maxBodyBytes for this suite
 
-class RobustnessHttpTest : public ::testing::Test {
- protected:
+class RobustnessHttpTest : public ServedSuite<RobustnessHttpTest> {
+ public:
+  static std::map<std::string, std::string> server_env() {
+    return {{"TOQ_MEDIA_SERVER_MAX_BODY_BYTES", "256KiB"},
+            {"TOQ_MEDIA_SERVER_READ_TIMEOUT_SECONDS", "2"}};
+  }
+
+  // The suite's server, with listing 77 registered for the reads that prove it still serves.
   static void SetUpTestSuite() {
-    dir_ = new TempDir();
-    server_ = new ServeProcess(*dir_ / "var", {{"TOQ_MEDIA_SERVER_MAX_BODY_BYTES", "256KiB"},
-                                               {"TOQ_MEDIA_SERVER_READ_TIMEOUT_SECONDS", "2"}});
-    token_ = new std::string(server_->token(1, "service"));
+    ServedSuite::SetUpTestSuite();
     HttpCall put;
     put.method = "PUT";
-    put.url = server_->base_url() + "/api/v2/internal/listings/77";
-    put.headers = {{"Authorization", "Bearer " + *token_}, {"Content-Type", "application/json"}};
+    put.url = server().base_url() + "/api/v2/internal/listings/77";
+    put.headers = {{"Authorization", "Bearer " + token()}, {"Content-Type", "application/json"}};
     put.body = R"({"ownerId": 11, "photographerId": 7, "kind": "RESIDENTIAL",
                    "status": "PENDING_PHOTO_PROCESSING"})";
     ASSERT_EQ(recorded_http(put).status, 200);
   }
-  static void TearDownTestSuite() {
-    delete token_;
-    EXPECT_EQ(server_->stop(), 0) << server_->log_text();
-    delete server_;
-    delete dir_;
-  }
 
-  static HttpResult api(const std::string& method, const std::string& path,
-                        std::optional<std::string> body) {
+ protected:
+  static const std::string& token() { return api().token(1, "service"); }
+
+  static HttpResult api_call(const std::string& method, const std::string& path,
+                             std::optional<std::string> body) {
     HttpCall c;
     c.method = method;
-    c.url = server_->base_url() + path;
-    c.headers = {{"Authorization", "Bearer " + *token_}};
+    c.url = server().base_url() + path;
+    c.headers = {{"Authorization", "Bearer " + token()}};
     if (body) c.headers.emplace_back("Content-Type", "application/json");
     c.body = std::move(body);
     return recorded_http(c);
@@ -60,25 +61,21 @@ class RobustnessHttpTest : public ::testing::Test {
   static void expect_serving(int rounds = 5) {
     for (int i = 0; i < rounds; ++i) {
       HttpCall health;
-      health.url = server_->base_url() + "/healthz";
+      health.url = server().base_url() + "/healthz";
       EXPECT_EQ(recorded_http(health).status, 200);
-      EXPECT_EQ(api("GET", "/api/v2/internal/listings/77", std::nullopt).status, 200);
+      EXPECT_EQ(api_call("GET", "/api/v2/internal/listings/77", std::nullopt).status, 200);
     }
   }
 
   static std::string head(const std::string& method, const std::string& path,
                           const std::string& extra) {
     return method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " +
-           *token_ + "\r\nContent-Type: application/json\r\n" + extra + "\r\n";
+           token() + "\r\nContent-Type: application/json\r\n" + extra + "\r\n";
   }
-
-  static inline TempDir* dir_ = nullptr;
-  static inline ServeProcess* server_ = nullptr;
-  static inline std::string* token_ = nullptr;
 };
 
 TEST_F(RobustnessHttpTest, DeclaredHugeBodyIs413WithoutReadingIt) {
-  RawConnection attacker{server_->port()};
+  RawConnection attacker{server().port()};
   // 10 GiB declared; only the headers are sent.
   ASSERT_TRUE(attacker.send(
       head("POST", "/api/v2/listings/media/uploads", "Content-Length: 10737418240\r\n")));
@@ -96,7 +93,7 @@ TEST_F(RobustnessHttpTest, EveryJsonRouteRefusesABodyPastTheLimit) {
        {"/api/v2/listings/media/uploads", "/api/v2/listings/media/uploads/urls",
         "/api/v2/listings/media/uploads/complete", "/api/v2/listings/media/uploads/retry",
         "/api/v2/listings/media/status", "/api/v2/listings/media/downloads"}) {
-    const auto r = api("POST", path, body);
+    const auto r = api_call("POST", path, body);
     EXPECT_EQ(r.status, 413) << path << ": " << r.body;
     const auto j = json::parse(r.body, nullptr, false);
     EXPECT_EQ(j.value("code", ""), "PAYLOAD_TOO_LARGE") << path;
@@ -114,8 +111,8 @@ TEST_F(RobustnessHttpTest, ChunkedBodyPastTheLimitIs413) {
   std::thread attack([&] {
     HttpCall c;
     c.method = "PUT";
-    c.url = server_->base_url() + "/api/v2/internal/listings/78";
-    c.headers = {{"Authorization", "Bearer " + *token_}, {"Content-Type", "application/json"}};
+    c.url = server().base_url() + "/api/v2/internal/listings/78";
+    c.headers = {{"Authorization", "Bearer " + token()}, {"Content-Type", "application/json"}};
     std::size_t sent = 0;
     c.reader = [&sent](char* buffer, std::size_t size) -> std::size_t {
       if (sent >= 16 * kMaxBody) return 0;  // 4 MiB
@@ -136,7 +133,7 @@ TEST_F(RobustnessHttpTest, ChunkedBodyPastTheLimitIs413) {
 }
 
 TEST_F(RobustnessHttpTest, StalledBodyIsDroppedAtTheReadTimeoutWhileOthersAreServed) {
-  RawConnection attacker{server_->port()};
+  RawConnection attacker{server().port()};
   ASSERT_TRUE(
       attacker.send(head("PUT", "/api/v2/internal/listings/79", "Content-Length: 1000\r\n")));
   ASSERT_TRUE(attacker.send(R"({"ownerId": 11, )"));  // then nothing
@@ -152,7 +149,7 @@ TEST_F(RobustnessHttpTest, StalledBodyIsDroppedAtTheReadTimeoutWhileOthersAreSer
 }
 
 TEST_F(RobustnessHttpTest, SlowHeadersAreDroppedWhileOthersAreServed) {
-  RawConnection attacker{server_->port()};
+  RawConnection attacker{server().port()};
   ASSERT_TRUE(attacker.send("GET /api/v2/internal/listings/77 HTTP/1.1\r\nHost: 127"));
   expect_serving();
   EXPECT_TRUE(attacker.read_to_close()) << attacker.received();
@@ -180,12 +177,12 @@ TEST_F(RobustnessHttpTest, MalformedJsonIsACleanClientError) {
     while (!stop) expect_serving(1);
   });
   for (const auto& [name, body] : bodies) {
-    const auto put = api("PUT", "/api/v2/internal/listings/80", body);
+    const auto put = api_call("PUT", "/api/v2/internal/listings/80", body);
     EXPECT_EQ(put.status, 400) << name << ": " << put.body;
     const auto j = json::parse(put.body, nullptr, false);
     ASSERT_TRUE(j.is_object()) << name << ": " << put.body;
     EXPECT_EQ(j.value("code", ""), "INVALID_REQUEST") << name;
-    const auto create = api("POST", "/api/v2/listings/media/uploads", body);
+    const auto create = api_call("POST", "/api/v2/listings/media/uploads", body);
     EXPECT_GE(create.status, 400) << name;
     EXPECT_LT(create.status, 500) << name << ": " << create.body;
   }

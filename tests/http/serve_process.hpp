@@ -97,7 +97,7 @@ class ServeProcess {
 
   // The server's direct children right now (its `toq-media worker` processes), from
   // /proc/<pid>/task/*/children: every thread's children, since any thread may have forked them.
-  // Empty once stopped.
+  // Children that have exited and wait to be reaped are left out. Empty once stopped.
   std::vector<pid_t> child_pids() const {
     std::vector<pid_t> out;
     if (pid_ <= 0) return out;
@@ -106,9 +106,20 @@ class ServeProcess {
     for (const auto& task : std::filesystem::directory_iterator(tasks, ec)) {
       std::ifstream in{task.path() / "children"};
       pid_t child = 0;
-      while (in >> child) out.push_back(child);
+      while (in >> child) {
+        if (!is_zombie(child)) out.push_back(child);
+      }
     }
     return out;
+  }
+
+  // A child that has exited but is not reaped yet: still listed, gone as soon as it is reaped.
+  static bool is_zombie(pid_t pid) {
+    std::ifstream in{"/proc/" + std::to_string(pid) + "/stat"};
+    std::string stat;
+    std::getline(in, stat);
+    const auto close = stat.rfind(')');  // the state follows the command name in parentheses
+    return close == std::string::npos || stat.compare(close + 1, 2, " Z") == 0;
   }
 
   std::string base_url() const { return "http://127.0.0.1:" + std::to_string(port_); }
