@@ -64,10 +64,6 @@ core::ObjectInfo info_from_headers(std::string_view key, const HttpResponse& res
   return info;
 }
 
-bool ok_status(int status) {
-  return status >= 200 && status < 300;
-}
-
 Result<std::string> sha256_hex_of_source(core::ByteSource& source, std::int64_t& length,
                                          FileSource* copy_to = nullptr,
                                          std::string_view prefix = {}) {
@@ -130,75 +126,7 @@ class LimitSink final : public core::ByteSink {
   std::int64_t passed_ = 0;
 };
 
-std::string_view public_message(ErrorCode code) {
-  switch (code) {
-    case ErrorCode::kObjectNotFound: return "The object does not exist.";
-    case ErrorCode::kUploadNotFound: return "The multipart upload does not exist.";
-    case ErrorCode::kInvalidPart: return "A part of the multipart upload is missing or differs.";
-    case ErrorCode::kInvalidRange: return "The requested range is not satisfiable.";
-    case ErrorCode::kEntityTooSmall: return "A part of the multipart upload is too small.";
-    case ErrorCode::kAccessDenied: return "Access to the object store was denied.";
-    case ErrorCode::kChecksumMismatch: return "The upload does not match its checksum.";
-    case ErrorCode::kStoreUnavailable: return "The object store is not available right now.";
-    default: return "";
-  }
-}
-
 }  // namespace
-
-core::Error map_s3_error(int status, const std::optional<S3Error>& error,
-                         std::string_view operation, std::string_view key) {
-  const std::string code = error ? error->code : "";
-  ErrorCode mapped = ErrorCode::kStorageError;
-  if (code == "NoSuchKey") {
-    mapped = ErrorCode::kObjectNotFound;
-  } else if (code == "NoSuchUpload") {
-    mapped = ErrorCode::kUploadNotFound;
-  } else if (code == "InvalidPart" || code == "InvalidPartOrder") {
-    mapped = ErrorCode::kInvalidPart;
-  } else if (code == "InvalidRange") {
-    mapped = ErrorCode::kInvalidRange;
-  } else if (code == "EntityTooSmall") {
-    mapped = ErrorCode::kEntityTooSmall;
-  } else if (code == "AccessDenied" || code == "SignatureDoesNotMatch" ||
-             code == "InvalidAccessKeyId" || code == "ExpiredToken" || code == "InvalidToken" ||
-             code == "TokenRefreshRequired" || code == "RequestTimeTooSkewed") {
-    mapped = ErrorCode::kAccessDenied;
-  } else if (code == "BadDigest" || code == "XAmzContentSHA256Mismatch") {
-    mapped = ErrorCode::kChecksumMismatch;
-  } else if (code == "IncompleteBody" || code == "MissingContentLength" ||
-             code == "InvalidDigest" || code == "InvalidArgument" || code == "InvalidRequest" ||
-             code == "KeyTooLongError" || code == "EntityTooLarge" || code == "MalformedXML") {
-    mapped = ErrorCode::kInvalidRequest;
-  } else if (code == "NoSuchBucket") {
-    mapped = ErrorCode::kConfigInvalid;
-  } else if (code == "SlowDown" || code == "InternalError" || code == "ServiceUnavailable" ||
-             code == "RequestTimeout") {
-    mapped = ErrorCode::kStoreUnavailable;
-  } else if (code.empty()) {
-    // HEAD responses have no body; some proxies answer with HTML.
-    if (status == 404) mapped = ErrorCode::kObjectNotFound;
-    if (status == 403 || status == 401) mapped = ErrorCode::kAccessDenied;
-    if (status == 416) mapped = ErrorCode::kInvalidRange;
-  }
-  if (code.empty() || mapped == ErrorCode::kStorageError) {
-    if (status == 416) mapped = ErrorCode::kInvalidRange;
-    if (status >= 500 || status == 429) mapped = ErrorCode::kStoreUnavailable;
-  }
-  std::string message = fmt::format("S3 {} '{:.200}': HTTP {}", operation, key, status);
-  if (error) {
-    message += fmt::format(" {}: {}", error->code, error->message);
-    if (!error->request_id.empty()) message += fmt::format(" (request id {})", error->request_id);
-  }
-  return core::make_error(mapped, std::move(message), std::string{public_message(mapped)});
-}
-
-struct S3ObjectStore::PreparedBody {
-  std::unique_ptr<core::ByteSource> owned;
-  core::ByteSource* source = nullptr;
-  std::int64_t length = 0;
-  std::string payload_sha256;
-};
 
 Result<std::unique_ptr<S3ObjectStore>> S3ObjectStore::create(
     S3StoreOptions options, std::shared_ptr<support::HttpClient> http, const core::Clock& clock) {
@@ -358,7 +286,7 @@ Result<core::ObjectInfo> S3ObjectStore::get(std::string_view key, core::ByteSink
   if (range && (range->first < 0 || (range->last && *range->last < range->first))) {
     return core::fail(ErrorCode::kInvalidRange,
                       fmt::format("range {} is malformed", range_header(*range)),
-                      std::string{public_message(ErrorCode::kInvalidRange)});
+                      std::string{s3_public_message(ErrorCode::kInvalidRange)});
   }
   std::optional<std::int64_t> limit;
   if (range && range->last) limit = *range->last - range->first + 1;
@@ -384,7 +312,7 @@ Result<core::ObjectInfo> S3ObjectStore::get(std::string_view key, core::ByteSink
       return core::fail(ErrorCode::kInvalidRange,
                         fmt::format("range {} starts past the {} byte object '{}'",
                                     range_header(*range), info.size, key),
-                        std::string{public_message(ErrorCode::kInvalidRange)});
+                        std::string{s3_public_message(ErrorCode::kInvalidRange)});
     }
     if (served_from != range->first) {
       return core::fail(ErrorCode::kStorageError,
@@ -434,202 +362,6 @@ Status S3ObjectStore::remove(const std::vector<std::string>& keys) {
     }
   }
   return {};
-}
-
-// ---- MultipartStore ----
-
-Result<std::string> S3ObjectStore::create_multipart(std::string_view key,
-                                                    const core::PutOptions& options) {
-  if (auto valid = core::validate_object_key(key); !valid) return std::unexpected(valid.error());
-  auto response = send(builder_.create_multipart(key, options), nullptr, std::nullopt, "", nullptr);
-  if (!response) return std::unexpected(std::move(response.error()));
-  const auto error = parse_s3_error(response->body);
-  if (!ok_status(response->status) || error) {
-    return std::unexpected(map_s3_error(response->status, error, "CreateMultipartUpload", key));
-  }
-  return parse_initiate_multipart(response->body);
-}
-
-namespace {
-std::unexpected<core::Error> unknown_upload(std::string_view key) {
-  return core::fail(ErrorCode::kUploadNotFound,
-                    fmt::format("empty multipart upload id for '{:.200}'", key),
-                    "The multipart upload does not exist.");
-}
-}  // namespace
-
-Result<core::PartInfo> S3ObjectStore::upload_part(std::string_view key, std::string_view upload_id,
-                                                  int part_number, core::ByteSource& source,
-                                                  std::optional<std::int64_t> content_length) {
-  if (auto valid = core::validate_object_key(key); !valid) return std::unexpected(valid.error());
-  if (upload_id.empty()) return unknown_upload(key);
-  if (!core::is_valid_part_number(part_number)) {
-    return core::fail(ErrorCode::kInvalidRequest, fmt::format("part number {} is outside 1..{}",
-                                                              part_number, core::kMaxPartNumber));
-  }
-  auto body = prepare_body(source, content_length);
-  if (!body) return std::unexpected(std::move(body.error()));
-  auto response = send(builder_.upload_part(key, upload_id, part_number), body->source,
-                       body->length, body->payload_sha256, nullptr);
-  if (!response) return std::unexpected(std::move(response.error()));
-  if (!ok_status(response->status)) {
-    return std::unexpected(
-        map_s3_error(response->status, parse_s3_error(response->body), "UploadPart", key));
-  }
-  return core::PartInfo{.part_number = part_number,
-                        .etag = response->header("ETag").value_or(""),
-                        .size = body->length};
-}
-
-Result<std::vector<core::PartInfo>> S3ObjectStore::list_parts(std::string_view key,
-                                                              std::string_view upload_id) {
-  if (auto valid = core::validate_object_key(key); !valid) return std::unexpected(valid.error());
-  if (upload_id.empty()) return unknown_upload(key);
-  std::vector<core::PartInfo> parts;
-  std::optional<int> marker;
-  // Pages of up to 1000 parts; 10000 parts at most, so at most 10 pages (+1 guard).
-  for (int page = 0; page < 12; ++page) {
-    auto response =
-        send(builder_.list_parts(key, upload_id, marker), nullptr, std::nullopt, "", nullptr);
-    if (!response) return std::unexpected(std::move(response.error()));
-    const auto error = parse_s3_error(response->body);
-    if (!ok_status(response->status) || error) {
-      return std::unexpected(map_s3_error(response->status, error, "ListParts", key));
-    }
-    auto parsed = parse_list_parts(response->body);
-    if (!parsed) return std::unexpected(std::move(parsed.error()));
-    parts.insert(parts.end(), parsed->parts.begin(), parsed->parts.end());
-    if (!parsed->truncated) {
-      std::ranges::sort(parts, {}, &core::PartInfo::part_number);
-      return parts;
-    }
-    if (!parsed->next_marker || (marker && *parsed->next_marker <= *marker)) {
-      return core::fail(ErrorCode::kStorageError,
-                        fmt::format("S3 ListParts '{}': truncated without a usable marker", key));
-    }
-    marker = parsed->next_marker;
-  }
-  return core::fail(ErrorCode::kStorageError,
-                    fmt::format("S3 ListParts '{}': more pages than 10000 parts allow", key));
-}
-
-Result<core::ObjectInfo> S3ObjectStore::complete_multipart(
-    std::string_view key, std::string_view upload_id,
-    const std::vector<core::CompletedPart>& parts) {
-  if (auto valid = core::validate_object_key(key); !valid) return std::unexpected(valid.error());
-  if (upload_id.empty()) return unknown_upload(key);
-  // S3's own rules, checked before the round trip: at least one part, numbers strictly ascending.
-  if (parts.empty()) {
-    return core::fail(ErrorCode::kInvalidPart, "complete with no parts",
-                      std::string{public_message(ErrorCode::kInvalidPart)});
-  }
-  if (const auto i = core::first_misordered_part(parts)) {
-    return core::fail(ErrorCode::kInvalidPart,
-                      fmt::format("parts must be listed in strictly ascending order (InvalidPart"
-                                  "Order): part {} at position {}",
-                                  parts[*i].part_number, *i + 1),
-                      std::string{public_message(ErrorCode::kInvalidPart)});
-  }
-  MemorySource body{complete_multipart_xml(parts)};
-  auto hash = support::sha256_hex(body.data());
-  if (!hash) return std::unexpected(std::move(hash.error()));
-  auto response = send(builder_.complete_multipart(key, upload_id), &body,
-                       static_cast<std::int64_t>(body.data().size()), *hash, nullptr);
-  if (!response) return std::unexpected(std::move(response.error()));
-  // S3 may answer 200 and put an <Error> in the body (the assembly failed after the headers went).
-  const auto error = parse_s3_error(response->body);
-  if (!ok_status(response->status) || error) {
-    return std::unexpected(map_s3_error(response->status, error, "CompleteMultipartUpload", key));
-  }
-  auto completed = parse_complete_multipart(response->body);
-  if (!completed) return std::unexpected(std::move(completed.error()));
-  // The result names no size or content type: ask for them.
-  auto head_info = head(key);
-  if (!head_info) return std::unexpected(std::move(head_info.error()));
-  if (!*head_info) {
-    return core::fail(ErrorCode::kStorageError,
-                      fmt::format("S3 completed '{}' but HEAD does not find it", key));
-  }
-  core::ObjectInfo info = std::move(**head_info);
-  info.etag = completed->etag;
-  return info;
-}
-
-Status S3ObjectStore::abort_multipart(std::string_view key, std::string_view upload_id) {
-  if (auto valid = core::validate_object_key(key); !valid) return valid;
-  if (upload_id.empty()) return unknown_upload(key);
-  auto response =
-      send(builder_.abort_multipart(key, upload_id), nullptr, std::nullopt, "", nullptr);
-  if (!response) return std::unexpected(std::move(response.error()));
-  if (!ok_status(response->status)) {
-    return std::unexpected(map_s3_error(response->status, parse_s3_error(response->body),
-                                        "AbortMultipartUpload", key));
-  }
-  return {};
-}
-
-// ---- UrlSigner ----
-
-Result<core::PresignedRequest> S3ObjectStore::presign(
-    const RequestToSign& request, const std::vector<std::string>& signed_headers,
-    std::chrono::seconds expires) {
-  auto s = signer();
-  if (!s) return std::unexpected(std::move(s.error()));
-  PresignOptions options;
-  options.expires = expires;
-  options.extra_signed_headers = signed_headers;
-  options.scheme = builder_.endpoint().scheme;
-  const core::Timestamp now = clock_->now();
-  auto url = (*s)->presign(request, options);
-  if (!url) return std::unexpected(std::move(url.error()));
-  core::PresignedRequest out;
-  out.method = request.method;
-  out.url = std::move(url->url);
-  out.headers = std::move(url->headers);
-  out.expires_at = now + expires;
-  return out;
-}
-
-Result<core::PresignedRequest> S3ObjectStore::presign_put(std::string_view key,
-                                                          const core::PresignPut& p) {
-  if (auto valid = core::validate_object_key(key); !valid) return std::unexpected(valid.error());
-  if (p.content_length < 0)
-    return core::fail(ErrorCode::kInvalidRequest, "negative content length");
-  RequestToSign request =
-      builder_.put_object(key, core::PutOptions{.content_type = p.content_type,
-                                                .content_length = p.content_length,
-                                                .checksum_sha256 = p.checksum_sha256});
-  request.headers.emplace_back("Content-Length", std::to_string(p.content_length));
-  std::vector<std::string> names;
-  for (const auto& [name, value] : request.headers) names.push_back(name);
-  return presign(request, names, p.expires);
-}
-
-Result<core::PresignedRequest> S3ObjectStore::presign_upload_part(std::string_view key,
-                                                                  const core::PresignPart& p) {
-  if (auto valid = core::validate_object_key(key); !valid) return std::unexpected(valid.error());
-  if (p.upload_id.empty()) return unknown_upload(key);
-  if (!core::is_valid_part_number(p.part_number)) {
-    return core::fail(ErrorCode::kInvalidRequest, fmt::format("part number {} is outside 1..{}",
-                                                              p.part_number, core::kMaxPartNumber));
-  }
-  RequestToSign request = builder_.upload_part(key, p.upload_id, p.part_number);
-  std::vector<std::string> names;
-  if (p.content_length) {
-    request.headers.emplace_back("Content-Length", std::to_string(*p.content_length));
-    names.emplace_back("Content-Length");
-  }
-  return presign(request, names, p.expires);
-}
-
-Result<core::PresignedRequest> S3ObjectStore::presign_get(std::string_view key,
-                                                          const core::PresignGet& p) {
-  if (auto valid = core::validate_object_key(key); !valid) return std::unexpected(valid.error());
-  Params query;
-  if (!p.response_content_disposition.empty()) {
-    query.emplace_back("response-content-disposition", p.response_content_disposition);
-  }
-  return presign(builder_.object_request("GET", key, std::move(query)), {}, p.expires);
 }
 
 }  // namespace toq::aws

@@ -44,6 +44,7 @@
 #include "core/port/object_store.hpp"
 
 #include "adapter/aws/credentials.hpp"
+#include "adapter/aws/s3_errors.hpp"
 #include "adapter/aws/s3_requests.hpp"
 #include "adapter/aws/s3_xml.hpp"
 #include "adapter/aws/sigv4.hpp"
@@ -111,7 +112,13 @@ class S3ObjectStore final : public core::ObjectStore,
   S3ObjectStore(S3StoreOptions options, S3RequestBuilder builder,
                 std::shared_ptr<support::HttpClient> http, const core::Clock& clock);
 
-  struct PreparedBody;
+  // A request body ready to send: its length known, its SHA-256 computed, replayable.
+  struct PreparedBody {
+    std::unique_ptr<core::ByteSource> owned;
+    core::ByteSource* source = nullptr;
+    std::int64_t length = 0;
+    std::string payload_sha256;
+  };
   Result<PreparedBody> prepare_body(core::ByteSource& source,
                                     std::optional<std::int64_t> declared_length);
   Result<std::shared_ptr<const SigV4Signer>> signer();
@@ -130,9 +137,5 @@ class S3ObjectStore final : public core::ObjectStore,
   std::mutex signer_mutex_;
   std::shared_ptr<const SigV4Signer> signer_;  // for the credentials it was made with
 };
-
-// The port error for an S3 error response (status and, when the body had one, S3's <Error>).
-core::Error map_s3_error(int status, const std::optional<S3Error>& error,
-                         std::string_view operation, std::string_view key);
 
 }  // namespace toq::aws

@@ -1,7 +1,6 @@
 #include "adapter/http/api_routes.hpp"
 
 #include <array>
-#include <cctype>
 #include <chrono>
 #include <exception>
 #include <memory>
@@ -11,6 +10,8 @@
 #include <openssl/rand.h>
 
 #include "adapter/http/error_mapper.hpp"
+#include "support/hex.hpp"
+#include "support/text.hpp"
 
 namespace toq::http {
 namespace {
@@ -33,14 +34,7 @@ std::string new_request_id() {
       bytes[i] = static_cast<unsigned char>(now >> ((i % 8) * 8));
     }
   }
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (const unsigned char b : bytes) {
-    out.push_back(kHex[b >> 4]);
-    out.push_back(kHex[b & 0xf]);
-  }
-  return out;
+  return support::hex_lower(bytes);
 }
 
 void write_json(httplib::Response& res, int status, const nlohmann::json& body) {
@@ -188,8 +182,7 @@ std::string redact_query(std::string_view query) {
     const auto item = query.substr(0, amp);
     const auto eq = item.find('=');
     const auto name = item.substr(0, eq);
-    std::string lower{name};
-    for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    const std::string lower = support::to_lower(name);
     if (!out.empty()) out += '&';
     if (eq != std::string_view::npos &&
         (lower == "x-amz-signature" || lower == "x-amz-credential" ||
@@ -215,11 +208,11 @@ bool is_sane_request_id(std::string_view id) {
   return true;
 }
 
-void mount_api_routes(HttpServer& server, ApiOptions options) {
-  // Lives as long as the route lambdas, i.e. the server.
-  auto api = std::make_shared<const Api>(Api{std::move(options)});
-  auto& routes = server.routes();
+namespace {
 
+// What runs around every request: request id and CORS preflights before routing, CORS headers
+// after it, metrics and the access log once the response is written, the JSON 404.
+void install_request_hooks(httplib::Server& routes, const std::shared_ptr<const Api>& api) {
   routes.set_pre_routing_handler([api](const httplib::Request& req, httplib::Response& res) {
     t_request_start = Clock::now();
     const auto given = req.get_header_value(kRequestIdHeader);
@@ -286,6 +279,15 @@ void mount_api_routes(HttpServer& server, ApiOptions options) {
         }
         return httplib::Server::HandlerResponse::Unhandled;
       }});
+}
+
+}  // namespace
+
+void mount_api_routes(HttpServer& server, ApiOptions options) {
+  // Lives as long as the route lambdas, i.e. the server.
+  auto api = std::make_shared<const Api>(Api{std::move(options)});
+  auto& routes = server.routes();
+  install_request_hooks(routes, api);
 
   const std::string listing = R"(/api/v2/internal/listings/([^/]+))";
   routes.Put(listing, with_body(api, handlers::handle_put_listing));

@@ -1,8 +1,8 @@
 #pragma once
 // A small HTTP/1.1 server on cpp-httplib (Debian's libcpp-httplib 0.11): binds host:port (port 0
 // picks a free one), serves on a thread pool in the background, and stops cleanly. Routes are
-// registered on routes() by binding files such as storage_routes.hpp; the API server (issue 5)
-// adds its own the same way.
+// registered on routes() by binding files: storage_routes.hpp, web_routes.hpp, api_routes.hpp and
+// ops_routes.hpp.
 //
 // cpp-httplib is used as Debian builds it (a shared library compiled with OpenSSL, zlib and
 // brotli support): the toq_http target carries the matching compile definitions, so every file

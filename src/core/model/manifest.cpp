@@ -149,19 +149,7 @@ class Checker {
     FileDeclaration out;
     const auto field = [i](std::string_view name) { return fmt::format("files[{}].{}", i, name); };
 
-    const auto client_id = field("clientId");
-    if (!in.client_id) {
-      add(client_id, rule::kRequired, "is required");
-    } else if (check_text(client_id, *in.client_id, limits_.max_client_id_chars, false)) {
-      // Only a clientId that passed its own rules is compared: it is then safe to quote.
-      const auto [first, inserted] = client_ids_.try_emplace(*in.client_id, i);
-      if (inserted) {
-        out.client_id = *in.client_id;
-      } else {
-        add(client_id, rule::kDuplicate,
-            fmt::format("'{}' is already used by files[{}]", *in.client_id, first->second));
-      }
-    }
+    check_client_id(i, field("clientId"), in, out);
 
     std::optional<MediaType> media_type;
     if (!in.media_type) {
@@ -218,22 +206,44 @@ class Checker {
       out.title = *in.title;
     }
 
+    check_sequence(i, field("sequence"), in, media_type, out);
+    return out;
+  }
+
+  void check_client_id(std::size_t i, const std::string& field, const FileDeclarationInput& in,
+                       FileDeclaration& out) {
+    if (!in.client_id) {
+      add(field, rule::kRequired, "is required");
+    } else if (check_text(field, *in.client_id, limits_.max_client_id_chars, false)) {
+      // Only a clientId that passed its own rules is compared: it is then safe to quote.
+      const auto [first, inserted] = client_ids_.try_emplace(*in.client_id, i);
+      if (inserted) {
+        out.client_id = *in.client_id;
+      } else {
+        add(field, rule::kDuplicate,
+            fmt::format("'{}' is already used by files[{}]", *in.client_id, first->second));
+      }
+    }
+  }
+
+  // Unique per media type; checked only when the media type is known.
+  void check_sequence(std::size_t i, const std::string& field, const FileDeclarationInput& in,
+                      std::optional<MediaType> media_type, FileDeclaration& out) {
     if (!in.sequence) {
-      add(field("sequence"), rule::kRequired, "is required");
+      add(field, rule::kRequired, "is required");
     } else if (*in.sequence < 1) {
-      add(field("sequence"), rule::kOutOfRange, "must be at least 1");
+      add(field, rule::kOutOfRange, "must be at least 1");
     } else {
       out.sequence = *in.sequence;
       if (media_type) {
         const auto [first, inserted] = sequences_.try_emplace({*media_type, *in.sequence}, i);
         if (!inserted) {
-          add(field("sequence"), rule::kDuplicate,
+          add(field, rule::kDuplicate,
               fmt::format("{} is already used by files[{}] for {}", *in.sequence, first->second,
                           to_string(*media_type)));
         }
       }
     }
-    return out;
   }
 
   std::vector<FieldError> take_errors() { return std::move(errors_); }

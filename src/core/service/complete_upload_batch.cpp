@@ -66,6 +66,119 @@ std::int64_t estimate_processing_seconds(const std::vector<Asset>& assets) {
   return seconds + all_bytes / (256 * kMiB);
 }
 
+namespace {
+
+// The answer for a batch someone already completed: its job, as it stands now.
+Result<CompleteUploadBatchOutput> already_done(const Snapshot& s, CompleteUploadBatchOutput out) {
+  if (!s.latest_job) {
+    return fail(
+        ErrorCode::kBatchNotPending,
+        fmt::format("batch {} is {} without a job", s.batch.id.value, to_string(s.batch.status)),
+        "The upload batch is no longer accepting uploads.");
+  }
+  out.job_id = s.latest_job->id;
+  out.status = s.batch.status;
+  out.created = false;
+  return out;
+}
+
+// Every completed file must be one of the batch's.
+Status check_client_ids(const std::map<std::string, const CompletedFile*>& by_client,
+                        const Snapshot& snap) {
+  for (const auto& [client_id, file] : by_client) {
+    bool known = false;
+    for (const Asset& a : snap.assets) known = known || a.declared.client_id == client_id;
+    if (!known) {
+      return fail(ErrorCode::kInvalidRequest,
+                  fmt::format("clientId '{}' is not in batch {}", client_id, snap.batch.id.value),
+                  fmt::format("The file '{}' is not part of this upload batch.", client_id));
+    }
+  }
+  return {};
+}
+
+// Completes the multipart uploads the caller lists, then checks every asset's object against its
+// declaration: UPLOAD_INCOMPLETE naming what is missing or differs.
+Status verify_uploads(const CompleteUploadBatch::Deps& deps, const Snapshot& snap,
+                      const std::vector<std::string>& keys,
+                      const std::map<std::string, const CompletedFile*>& by_client) {
+  UploadIncompleteDetails incomplete;
+  std::set<std::string> flagged;
+  for (std::size_t i = 0; i < snap.assets.size(); ++i) {
+    const Asset& a = snap.assets[i];
+    const std::string& key = keys[i];
+    const std::string& client_id = a.declared.client_id;
+    const auto listed = by_client.find(client_id);
+    if (a.multipart_upload_id && listed != by_client.end()) {
+      auto done =
+          deps.multipart.complete_multipart(key, *a.multipart_upload_id, listed->second->parts);
+      if (!done) {
+        switch (done.error().code) {
+          case ErrorCode::kChecksumMismatch:
+            incomplete.mismatched.push_back({client_id, "CHECKSUM_MISMATCH"});
+            flagged.insert(client_id);
+            break;
+          // Completed meanwhile by a concurrent or earlier call (the local store may also
+          // report a part it no longer finds), or a bad part list: the HEAD below decides.
+          case ErrorCode::kUploadNotFound:
+          case ErrorCode::kInvalidPart:
+          case ErrorCode::kEntityTooSmall:
+          case ErrorCode::kInvalidRequest: break;
+          default: return std::unexpected(done.error());
+        }
+      }
+    }
+    if (flagged.contains(client_id)) continue;
+    auto info = deps.store.head(key);
+    if (!info) return std::unexpected(info.error());
+    if (!*info) {
+      incomplete.missing.push_back(client_id);
+    } else if ((*info)->size != a.declared.bytes) {
+      incomplete.mismatched.push_back({client_id, "SIZE_MISMATCH"});
+    } else if ((*info)->checksum_sha256 &&
+               *(*info)->checksum_sha256 != a.declared.checksum_sha256) {
+      incomplete.mismatched.push_back({client_id, "CHECKSUM_MISMATCH"});
+    }
+  }
+  if (incomplete.missing.empty() && incomplete.mismatched.empty()) return {};
+  Error error =
+      make_error(ErrorCode::kUploadIncomplete,
+                 fmt::format("batch {}: {} file(s) missing, {} mismatched", snap.batch.id.value,
+                             incomplete.missing.size(), incomplete.mismatched.size()),
+                 "Some files are missing or differ from what was declared; upload them again.");
+  error.details = std::move(incomplete);
+  return std::unexpected(std::move(error));
+}
+
+// One transaction: the batch RECEIVED (the compare-and-set that decides the winner), its assets
+// UPLOADED, the job QUEUED. A caller that lost the race answers with the winner's job.
+Result<CompleteUploadBatchOutput> commit(UnitOfWork& uow, BatchId batch_id, ListingId listing_id,
+                                         CompleteUploadBatchOutput out, Timestamp now) {
+  // Re-read inside the transaction: a caller that lost the race answers from here.
+  auto current = load(uow, batch_id, listing_id);
+  if (!current) return std::unexpected(current.error());
+  if (current->batch.status != BatchStatus::kPendingUpload) {
+    return already_done(*current, std::move(out));
+  }
+  // The batch first: it is the compare-and-set that decides the winner.
+  auto moved =
+      uow.batches().transition(batch_id, BatchStatus::kPendingUpload, BatchStatus::kReceived, now);
+  if (!moved) return std::unexpected(moved.error());
+  for (const Asset& a : current->assets) {
+    auto r =
+        uow.assets().transition(a.id, AssetStatus::kPendingUpload, AssetStatus::kUploaded, now);
+    if (!r) return std::unexpected(r.error());
+  }
+  auto job = uow.jobs().create(batch_id, now);
+  if (!job) return std::unexpected(job.error());
+  out.job_id = job->id;
+  out.status = moved->status;
+  out.created = true;
+  return out;
+}
+
+}  // namespace
+
 Result<CompleteUploadBatchOutput> CompleteUploadBatch::run(const CompleteUploadBatchInput& input) {
   const BatchId batch_id{input.batch_id};
   const ListingId listing_id{input.listing_identity_id};
@@ -87,104 +200,20 @@ Result<CompleteUploadBatchOutput> CompleteUploadBatch::run(const CompleteUploadB
     if (!key) return std::unexpected(key.error());
     out.input_keys.push_back(std::move(*key));
   }
-  // The answer for a batch someone already completed: its job, as it stands now.
-  auto already_done = [&](const Snapshot& s) -> Result<CompleteUploadBatchOutput> {
-    if (!s.latest_job) {
-      return fail(
-          ErrorCode::kBatchNotPending,
-          fmt::format("batch {} is {} without a job", s.batch.id.value, to_string(s.batch.status)),
-          "The upload batch is no longer accepting uploads.");
-    }
-    out.job_id = s.latest_job->id;
-    out.status = s.batch.status;
-    out.created = false;
-    return out;
-  };
-  if (snap->batch.status != BatchStatus::kPendingUpload) return already_done(*snap);
+  if (snap->batch.status != BatchStatus::kPendingUpload) return already_done(*snap, out);
 
   std::map<std::string, const CompletedFile*> by_client;
   for (const CompletedFile& f : input.files) by_client[f.client_id] = &f;
-  for (const auto& [client_id, file] : by_client) {
-    bool known = false;
-    for (const Asset& a : snap->assets) known = known || a.declared.client_id == client_id;
-    if (!known) {
-      return fail(ErrorCode::kInvalidRequest,
-                  fmt::format("clientId '{}' is not in batch {}", client_id, batch_id.value),
-                  fmt::format("The file '{}' is not part of this upload batch.", client_id));
-    }
+  if (auto known = check_client_ids(by_client, *snap); !known) {
+    return std::unexpected(known.error());
   }
-
-  UploadIncompleteDetails incomplete;
-  std::set<std::string> flagged;
-  for (std::size_t i = 0; i < snap->assets.size(); ++i) {
-    const Asset& a = snap->assets[i];
-    const std::string& key = out.input_keys[i];
-    const std::string& client_id = a.declared.client_id;
-    if (a.multipart_upload_id) {
-      if (auto it = by_client.find(client_id); it != by_client.end()) {
-        auto done =
-            deps_.multipart.complete_multipart(key, *a.multipart_upload_id, it->second->parts);
-        if (!done) {
-          switch (done.error().code) {
-            case ErrorCode::kChecksumMismatch:
-              incomplete.mismatched.push_back({client_id, "CHECKSUM_MISMATCH"});
-              flagged.insert(client_id);
-              break;
-            // Completed meanwhile by a concurrent or earlier call (the local store may also
-            // report a part it no longer finds), or a bad part list: the HEAD below decides.
-            case ErrorCode::kUploadNotFound:
-            case ErrorCode::kInvalidPart:
-            case ErrorCode::kEntityTooSmall:
-            case ErrorCode::kInvalidRequest: break;
-            default: return std::unexpected(done.error());
-          }
-        }
-      }
-    }
-    if (flagged.contains(client_id)) continue;
-    auto info = deps_.store.head(key);
-    if (!info) return std::unexpected(info.error());
-    if (!*info) {
-      incomplete.missing.push_back(client_id);
-    } else if ((*info)->size != a.declared.bytes) {
-      incomplete.mismatched.push_back({client_id, "SIZE_MISMATCH"});
-    } else if ((*info)->checksum_sha256 &&
-               *(*info)->checksum_sha256 != a.declared.checksum_sha256) {
-      incomplete.mismatched.push_back({client_id, "CHECKSUM_MISMATCH"});
-    }
-  }
-  if (!incomplete.missing.empty() || !incomplete.mismatched.empty()) {
-    Error error =
-        make_error(ErrorCode::kUploadIncomplete,
-                   fmt::format("batch {}: {} file(s) missing, {} mismatched", batch_id.value,
-                               incomplete.missing.size(), incomplete.mismatched.size()),
-                   "Some files are missing or differ from what was declared; upload them again.");
-    error.details = std::move(incomplete);
-    return std::unexpected(std::move(error));
+  if (auto uploaded = verify_uploads(deps_, *snap, out.input_keys, by_client); !uploaded) {
+    return std::unexpected(uploaded.error());
   }
 
   const Timestamp now = deps_.clock.now();
-  auto committed = deps_.db.transact([&](UnitOfWork& uow) -> Result<CompleteUploadBatchOutput> {
-    // Re-read inside the transaction: a caller that lost the race answers from here.
-    auto current = load(uow, batch_id, listing_id);
-    if (!current) return std::unexpected(current.error());
-    if (current->batch.status != BatchStatus::kPendingUpload) return already_done(*current);
-    // The batch first: it is the compare-and-set that decides the winner.
-    auto moved = uow.batches().transition(batch_id, BatchStatus::kPendingUpload,
-                                          BatchStatus::kReceived, now);
-    if (!moved) return std::unexpected(moved.error());
-    for (const Asset& a : current->assets) {
-      auto r =
-          uow.assets().transition(a.id, AssetStatus::kPendingUpload, AssetStatus::kUploaded, now);
-      if (!r) return std::unexpected(r.error());
-    }
-    auto job = uow.jobs().create(batch_id, now);
-    if (!job) return std::unexpected(job.error());
-    out.job_id = job->id;
-    out.status = moved->status;
-    out.created = true;
-    return out;
-  });
+  auto committed = deps_.db.transact(
+      [&](UnitOfWork& uow) { return commit(uow, batch_id, listing_id, out, now); });
   if (committed) return committed;
 
   // Lost a compare-and-set to a concurrent winner (an adapter whose reads do not serialize):
@@ -193,7 +222,9 @@ Result<CompleteUploadBatchOutput> CompleteUploadBatch::run(const CompleteUploadB
   if (code == ErrorCode::kStaleState || code == ErrorCode::kJobAlreadyActive) {
     auto again =
         deps_.db.transact([&](UnitOfWork& uow) { return load(uow, batch_id, listing_id); });
-    if (again && again->batch.status != BatchStatus::kPendingUpload) return already_done(*again);
+    if (again && again->batch.status != BatchStatus::kPendingUpload) {
+      return already_done(*again, out);
+    }
   }
   return committed;
 }

@@ -45,6 +45,105 @@ Error inconsistent(std::string message) {
   return make_error(ErrorCode::kInternal, std::move(message));
 }
 
+// The READY batch the input asks for (or the listing's latest), its succeeded job and its READY
+// assets with their renditions; nullopt when there is none.
+Result<std::optional<Found>> find_downloadable(UnitOfWork& uow, const ListDownloadUrlsInput& input,
+                                               ListingId listing_id) {
+  auto listing = require_listing(uow, listing_id);
+  if (!listing) return std::unexpected(listing.error());
+  if (auto ok = authorize_download(input.caller, *listing); !ok) {
+    return std::unexpected(ok.error());
+  }
+  Found f;
+  if (input.batch_id) {
+    auto batch = require_listing_batch(uow, listing_id, BatchId{*input.batch_id});
+    if (!batch) return std::unexpected(batch.error());
+    if (batch->status != BatchStatus::kReady) return std::optional<Found>{};
+    f.batch = std::move(*batch);
+  } else {
+    auto latest = uow.batches().find_latest(listing_id, BatchStatus::kReady);
+    if (!latest) return std::unexpected(latest.error());
+    if (!*latest) return std::optional<Found>{};
+    f.batch = std::move(**latest);
+  }
+  auto job = uow.jobs().find_latest(f.batch.id);
+  if (!job) return std::unexpected(job.error());
+  if (!*job || (*job)->status != JobStatus::kSucceeded) {
+    return std::unexpected(
+        inconsistent(fmt::format("READY batch {} of listing {} has no succeeded current job",
+                                 f.batch.id.value, listing_id.value)));
+  }
+  if (!(*job)->archive) {
+    return std::unexpected(
+        inconsistent(fmt::format("READY batch {} of listing {}: job {} recorded no archive",
+                                 f.batch.id.value, listing_id.value, (*job)->id.value)));
+  }
+  f.job = std::move(**job);
+  auto assets = uow.assets().list_by_batch(f.batch.id);
+  if (!assets) return std::unexpected(assets.error());
+  for (Asset& a : *assets) {
+    if (a.status != AssetStatus::kReady) continue;
+    auto renditions = uow.assets().renditions(a.id, f.job.id);
+    if (!renditions) return std::unexpected(renditions.error());
+    f.assets.emplace_back(std::move(a), std::move(*renditions));
+  }
+  return std::optional<Found>{std::move(f)};
+}
+
+// By media group, then by the manifest's sequence, then by asset id.
+void sort_for_display(std::vector<std::pair<Asset, std::vector<Rendition>>>& assets) {
+  std::ranges::stable_sort(assets, [](const auto& x, const auto& y) {
+    const auto gx = group_of(x.first.declared.media_type);
+    const auto gy = group_of(y.first.declared.media_type);
+    if (gx != gy) return gx < gy;
+    if (x.first.declared.sequence != y.first.declared.sequence) {
+      return x.first.declared.sequence < y.first.declared.sequence;
+    }
+    return x.first.id < y.first.id;
+  });
+}
+
+// A presigned GET that saves the object as `file_name`.
+struct Signer {
+  const ListDownloadUrls::Deps& deps;
+  const ListDownloadUrlsOptions& options;
+
+  Result<std::string> operator()(const std::string& key, const std::string& file_name) const {
+    auto get = deps.signer.presign_get(
+        key, PresignGet{deps.content_disposition(file_name), options.url_ttl});
+    if (!get) return std::unexpected(get.error());
+    return std::move(get->url);
+  }
+};
+
+// One asset's entry: a URL per rendition, and the original when the caller may have it.
+Result<DownloadAsset> download_asset(const Signer& sign, const Batch& batch, const Asset& asset,
+                                     const std::vector<Rendition>& renditions, bool originals) {
+  DownloadAsset item;
+  item.asset_id = asset.id;
+  item.media_type = asset.declared.media_type;
+  item.title = asset.declared.title;
+  item.sequence = asset.declared.sequence;
+  item.width = asset.facts.width;
+  item.height = asset.facts.height;
+  for (const Rendition& r : renditions) {
+    auto url = sign(r.key, download_file_name(asset.declared, r.name, r.format));
+    if (!url) return std::unexpected(url.error());
+    item.variants.push_back(
+        DownloadVariant{r.name, r.format, r.width, r.height, r.bytes, std::move(*url)});
+  }
+  if (originals) {
+    const std::string format = subtype_of(asset.declared.content_type);
+    auto url = sign(raw_key(batch.listing_id, batch.id, asset.id),
+                    download_file_name(asset.declared, kOriginal, format));
+    if (!url) return std::unexpected(url.error());
+    item.variants.push_back(DownloadVariant{std::string{kOriginal}, format, asset.facts.width,
+                                            asset.facts.height, asset.declared.bytes,
+                                            std::move(*url)});
+  }
+  return item;
+}
+
 }  // namespace
 
 std::string download_file_name(const FileDeclaration& file, std::string_view variant,
@@ -68,60 +167,12 @@ std::string archive_file_name(ListingId listing) {
 Result<std::optional<ListDownloadUrlsOutput>> ListDownloadUrls::run(
     const ListDownloadUrlsInput& input) {
   const ListingId listing_id{input.listing_identity_id};
-  auto found = deps_.db.transact([&](UnitOfWork& uow) -> Result<std::optional<Found>> {
-    auto listing = require_listing(uow, listing_id);
-    if (!listing) return std::unexpected(listing.error());
-    if (auto ok = authorize_download(input.caller, *listing); !ok) {
-      return std::unexpected(ok.error());
-    }
-    Found f;
-    if (input.batch_id) {
-      auto batch = require_listing_batch(uow, listing_id, BatchId{*input.batch_id});
-      if (!batch) return std::unexpected(batch.error());
-      if (batch->status != BatchStatus::kReady) return std::optional<Found>{};
-      f.batch = std::move(*batch);
-    } else {
-      auto latest = uow.batches().find_latest(listing_id, BatchStatus::kReady);
-      if (!latest) return std::unexpected(latest.error());
-      if (!*latest) return std::optional<Found>{};
-      f.batch = std::move(**latest);
-    }
-    auto job = uow.jobs().find_latest(f.batch.id);
-    if (!job) return std::unexpected(job.error());
-    if (!*job || (*job)->status != JobStatus::kSucceeded) {
-      return std::unexpected(
-          inconsistent(fmt::format("READY batch {} of listing {} has no succeeded current job",
-                                   f.batch.id.value, listing_id.value)));
-    }
-    if (!(*job)->archive) {
-      return std::unexpected(
-          inconsistent(fmt::format("READY batch {} of listing {}: job {} recorded no archive",
-                                   f.batch.id.value, listing_id.value, (*job)->id.value)));
-    }
-    f.job = std::move(**job);
-    auto assets = uow.assets().list_by_batch(f.batch.id);
-    if (!assets) return std::unexpected(assets.error());
-    for (Asset& a : *assets) {
-      if (a.status != AssetStatus::kReady) continue;
-      auto renditions = uow.assets().renditions(a.id, f.job.id);
-      if (!renditions) return std::unexpected(renditions.error());
-      f.assets.emplace_back(std::move(a), std::move(*renditions));
-    }
-    return std::optional<Found>{std::move(f)};
-  });
+  auto found =
+      deps_.db.transact([&](UnitOfWork& uow) { return find_downloadable(uow, input, listing_id); });
   if (!found) return std::unexpected(found.error());
   if (!*found) return std::optional<ListDownloadUrlsOutput>{};
   Found& f = **found;
-
-  std::ranges::stable_sort(f.assets, [](const auto& x, const auto& y) {
-    const auto gx = group_of(x.first.declared.media_type);
-    const auto gy = group_of(y.first.declared.media_type);
-    if (gx != gy) return gx < gy;
-    if (x.first.declared.sequence != y.first.declared.sequence) {
-      return x.first.declared.sequence < y.first.declared.sequence;
-    }
-    return x.first.id < y.first.id;
-  });
+  sort_for_display(f.assets);
 
   const Timestamp now = deps_.clock.now();
   ListDownloadUrlsOutput out;
@@ -129,13 +180,7 @@ Result<std::optional<ListDownloadUrlsOutput>> ListDownloadUrls::run(
   out.batch_id = f.batch.id;
   out.expires_at = now + std::chrono::duration_cast<std::chrono::milliseconds>(options_.url_ttl);
 
-  auto sign = [&](const std::string& key, const std::string& file_name) -> Result<std::string> {
-    auto get = deps_.signer.presign_get(
-        key, PresignGet{deps_.content_disposition(file_name), options_.url_ttl});
-    if (!get) return std::unexpected(get.error());
-    return std::move(get->url);
-  };
-
+  const Signer sign{deps_, options_};
   const ArchiveInfo& archive = *f.job.archive;
   out.zip.filename = archive_file_name(listing_id);
   out.zip.bytes = archive.bytes;
@@ -146,29 +191,9 @@ Result<std::optional<ListDownloadUrlsOutput>> ListDownloadUrls::run(
 
   const bool originals = may_download_originals(input.caller);
   for (const auto& [asset, renditions] : f.assets) {
-    DownloadAsset item;
-    item.asset_id = asset.id;
-    item.media_type = asset.declared.media_type;
-    item.title = asset.declared.title;
-    item.sequence = asset.declared.sequence;
-    item.width = asset.facts.width;
-    item.height = asset.facts.height;
-    for (const Rendition& r : renditions) {
-      auto url = sign(r.key, download_file_name(asset.declared, r.name, r.format));
-      if (!url) return std::unexpected(url.error());
-      item.variants.push_back(
-          DownloadVariant{r.name, r.format, r.width, r.height, r.bytes, std::move(*url)});
-    }
-    if (originals) {
-      const std::string format = subtype_of(asset.declared.content_type);
-      auto url = sign(raw_key(listing_id, f.batch.id, asset.id),
-                      download_file_name(asset.declared, kOriginal, format));
-      if (!url) return std::unexpected(url.error());
-      item.variants.push_back(DownloadVariant{std::string{kOriginal}, format, asset.facts.width,
-                                              asset.facts.height, asset.declared.bytes,
-                                              std::move(*url)});
-    }
-    out.assets.push_back(std::move(item));
+    auto item = download_asset(sign, f.batch, asset, renditions, originals);
+    if (!item) return std::unexpected(item.error());
+    out.assets.push_back(std::move(*item));
   }
   return std::optional<ListDownloadUrlsOutput>{std::move(out)};
 }

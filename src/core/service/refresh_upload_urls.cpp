@@ -29,42 +29,42 @@ Result<bool> holds_object(ObjectStore& store, const std::string& key, const Asse
   return !(*info)->checksum_sha256 || *(*info)->checksum_sha256 == asset.declared.checksum_sha256;
 }
 
-}  // namespace
-
-Result<RefreshUploadUrlsOutput> RefreshUploadUrls::run(const RefreshUploadUrlsInput& input) {
+// The batch, its listing and assets, if the caller may upload to it and it still accepts
+// uploads.
+Result<Snapshot> load(UnitOfWork& uow, const RefreshUploadUrlsInput& input) {
   const ListingId listing_id{input.listing_identity_id};
   const BatchId batch_id{input.batch_id};
+  auto batch = require_listing_batch(uow, listing_id, batch_id);
+  if (!batch) return std::unexpected(batch.error());
+  auto listing = uow.listings().find(listing_id);
+  if (!listing) return std::unexpected(listing.error());
+  if (!*listing) return std::unexpected(batch_not_found(listing_id, batch_id));
+  auto assets = uow.assets().list_by_batch(batch_id);
+  if (!assets) return std::unexpected(assets.error());
+  std::vector<MediaType> types;
+  for (const Asset& a : *assets) types.push_back(a.declared.media_type);
+  if (auto ok = authorize_upload(input.caller, **listing, types); !ok) {
+    return std::unexpected(ok.error());
+  }
+  if (batch->status != BatchStatus::kPendingUpload) {
+    return fail(ErrorCode::kBatchNotPending,
+                fmt::format("batch {} is {}", batch_id.value, to_string(batch->status)),
+                "The upload batch is no longer accepting uploads.");
+  }
+  return Snapshot{std::move(*batch), std::move(*assets)};
+}
 
-  auto snap = deps_.db.transact([&](UnitOfWork& uow) -> Result<Snapshot> {
-    auto batch = require_listing_batch(uow, listing_id, batch_id);
-    if (!batch) return std::unexpected(batch.error());
-    auto listing = uow.listings().find(listing_id);
-    if (!listing) return std::unexpected(listing.error());
-    if (!*listing) return std::unexpected(batch_not_found(listing_id, batch_id));
-    auto assets = uow.assets().list_by_batch(batch_id);
-    if (!assets) return std::unexpected(assets.error());
-    std::vector<MediaType> types;
-    for (const Asset& a : *assets) types.push_back(a.declared.media_type);
-    if (auto ok = authorize_upload(input.caller, **listing, types); !ok) {
-      return std::unexpected(ok.error());
-    }
-    if (batch->status != BatchStatus::kPendingUpload) {
-      return fail(ErrorCode::kBatchNotPending,
-                  fmt::format("batch {} is {}", batch_id.value, to_string(batch->status)),
-                  "The upload batch is no longer accepting uploads.");
-    }
-    return Snapshot{std::move(*batch), std::move(*assets)};
-  });
-  if (!snap) return std::unexpected(snap.error());
-
-  std::vector<const Asset*> selected;
+// The assets the caller asks about (all without client_ids); INVALID_REQUEST naming every
+// clientId the batch does not have.
+Result<std::vector<const Asset*>> select_assets(const Snapshot& snap,
+                                                const RefreshUploadUrlsInput& input) {
   if (input.client_ids) {
     FieldErrors unknown;
     std::vector<std::string> unknown_ids;
     for (std::size_t i = 0; i < input.client_ids->size(); ++i) {
       const std::string& id = (*input.client_ids)[i];
       const bool known = std::ranges::any_of(
-          snap->assets, [&](const Asset& a) { return a.declared.client_id == id; });
+          snap.assets, [&](const Asset& a) { return a.declared.client_id == id; });
       if (!known) {
         unknown_ids.push_back(id);
         unknown.fields.push_back({fmt::format("clientIds[{}]", i), "UNKNOWN_VALUE",
@@ -74,19 +74,109 @@ Result<RefreshUploadUrlsOutput> RefreshUploadUrls::run(const RefreshUploadUrlsIn
     if (!unknown.fields.empty()) {
       Error error = make_error(
           ErrorCode::kInvalidRequest,
-          fmt::format("batch {}: unknown clientId(s) '{}'", batch_id.value,
+          fmt::format("batch {}: unknown clientId(s) '{}'", snap.batch.id.value,
                       fmt::join(unknown_ids, "', '")),
           fmt::format("The file '{}' is not part of this upload batch.", unknown_ids.front()));
       error.details = std::move(unknown);
       return std::unexpected(std::move(error));
     }
   }
-  for (const Asset& a : snap->assets) {
+  std::vector<const Asset*> selected;
+  for (const Asset& a : snap.assets) {
     if (!input.client_ids ||
         std::ranges::find(*input.client_ids, a.declared.client_id) != input.client_ids->end()) {
       selected.push_back(&a);
     }
   }
+  return selected;
+}
+
+using Deps = RefreshUploadUrls::Deps;
+
+// A file uploaded in one PUT: whether it is there, and a fresh URL.
+Result<RefreshedFile> single_put(const Deps& deps, const CreateUploadBatchOptions& options,
+                                 const std::string& key, const Asset& asset) {
+  const FileDeclaration& file = asset.declared;
+  RefreshedFile item;
+  item.client_id = file.client_id;
+  item.asset_id = asset.id;
+  auto held = holds_object(deps.store, key, asset);
+  if (!held) return std::unexpected(held.error());
+  item.uploaded = *held;
+  auto signed_put = deps.signer.presign_put(
+      key, PresignPut{file.content_type, file.bytes, file.checksum_sha256, options.url_ttl});
+  if (!signed_put) return std::unexpected(signed_put.error());
+  item.upload = SingleUpload{signed_put->method, signed_put->url, std::move(signed_put->headers)};
+  return item;
+}
+
+// A file uploaded in parts: the parts stored so far, and URLs for the others. An upload that is
+// gone is looked for as a completed object, else started anew (its id added to `new_upload_ids`
+// for the caller to record).
+Result<RefreshedFile> multipart(const Deps& deps, const CreateUploadBatchOptions& options,
+                                const std::string& key, const Asset& asset,
+                                std::vector<std::pair<AssetId, std::string>>& new_upload_ids) {
+  const FileDeclaration& file = asset.declared;
+  RefreshedFile item;
+  item.client_id = file.client_id;
+  item.asset_id = asset.id;
+  MultipartUpload mp;
+  mp.part_size_bytes = part_size_for(file.bytes, options.part_size_bytes);
+  std::map<int, StoredPart> stored;
+  bool start_new = !asset.multipart_upload_id.has_value();
+  if (asset.multipart_upload_id) {
+    mp.upload_id = *asset.multipart_upload_id;
+    auto parts = deps.multipart.list_parts(key, mp.upload_id);
+    if (parts) {
+      for (const PartInfo& p : *parts) {
+        stored[p.part_number] = StoredPart{p.part_number, p.etag, p.size};
+      }
+    } else if (parts.error().code == ErrorCode::kUploadNotFound) {
+      // Completed by an earlier complete call (the object exists), or aborted / expired.
+      auto held = holds_object(deps.store, key, asset);
+      if (!held) return std::unexpected(held.error());
+      item.uploaded = *held;
+      start_new = !*held;
+    } else {
+      return std::unexpected(parts.error());
+    }
+  }
+  if (start_new) {
+    PutOptions put;
+    put.content_type = file.content_type;
+    put.checksum_sha256 = file.checksum_sha256;
+    auto upload_id = deps.multipart.create_multipart(key, put);
+    if (!upload_id) return std::unexpected(upload_id.error());
+    mp.upload_id = *upload_id;
+    new_upload_ids.emplace_back(asset.id, *upload_id);
+  }
+  for (const auto& [number, part] : stored) item.uploaded_parts.push_back(part);
+  if (!item.uploaded) {
+    int number = 1;
+    for (std::int64_t offset = 0; offset < file.bytes; offset += mp.part_size_bytes, ++number) {
+      const std::int64_t bytes = std::min(mp.part_size_bytes, file.bytes - offset);
+      if (auto it = stored.find(number); it != stored.end() && it->second.bytes == bytes) {
+        continue;
+      }
+      auto part = deps.signer.presign_upload_part(
+          key, PresignPart{mp.upload_id, number, bytes, options.url_ttl});
+      if (!part) return std::unexpected(part.error());
+      mp.parts.push_back(PartUpload{number, part->url, bytes});
+    }
+  }
+  item.multipart = std::move(mp);
+  return item;
+}
+
+}  // namespace
+
+Result<RefreshUploadUrlsOutput> RefreshUploadUrls::run(const RefreshUploadUrlsInput& input) {
+  const ListingId listing_id{input.listing_identity_id};
+  const BatchId batch_id{input.batch_id};
+  auto snap = deps_.db.transact([&](UnitOfWork& uow) { return load(uow, input); });
+  if (!snap) return std::unexpected(snap.error());
+  auto selected = select_assets(*snap, input);
+  if (!selected) return std::unexpected(selected.error());
 
   const Timestamp now = deps_.clock.now();
   RefreshUploadUrlsOutput out;
@@ -96,74 +186,14 @@ Result<RefreshUploadUrlsOutput> RefreshUploadUrls::run(const RefreshUploadUrlsIn
   out.expires_at = now + std::chrono::duration_cast<std::chrono::milliseconds>(options_.url_ttl);
 
   std::vector<std::pair<AssetId, std::string>> new_upload_ids;
-  for (const Asset* asset : selected) {
-    const FileDeclaration& file = asset->declared;
+  for (const Asset* asset : *selected) {
     const std::string key = raw_key(listing_id, batch_id, asset->id);
-    RefreshedFile item;
-    item.client_id = file.client_id;
-    item.asset_id = asset->id;
-
-    const bool multipart =
-        asset->multipart_upload_id.has_value() || file.bytes > options_.multipart_threshold_bytes;
-    if (!multipart) {
-      auto held = holds_object(deps_.store, key, *asset);
-      if (!held) return std::unexpected(held.error());
-      item.uploaded = *held;
-      auto signed_put = deps_.signer.presign_put(
-          key, PresignPut{file.content_type, file.bytes, file.checksum_sha256, options_.url_ttl});
-      if (!signed_put) return std::unexpected(signed_put.error());
-      item.upload =
-          SingleUpload{signed_put->method, signed_put->url, std::move(signed_put->headers)};
-      out.files.push_back(std::move(item));
-      continue;
-    }
-
-    MultipartUpload mp;
-    mp.part_size_bytes = part_size_for(file.bytes, options_.part_size_bytes);
-    std::map<int, StoredPart> stored;
-    bool start_new = !asset->multipart_upload_id.has_value();
-    if (asset->multipart_upload_id) {
-      mp.upload_id = *asset->multipart_upload_id;
-      auto parts = deps_.multipart.list_parts(key, mp.upload_id);
-      if (parts) {
-        for (const PartInfo& p : *parts) {
-          stored[p.part_number] = StoredPart{p.part_number, p.etag, p.size};
-        }
-      } else if (parts.error().code == ErrorCode::kUploadNotFound) {
-        // Completed by an earlier complete call (the object exists), or aborted / expired.
-        auto held = holds_object(deps_.store, key, *asset);
-        if (!held) return std::unexpected(held.error());
-        item.uploaded = *held;
-        start_new = !*held;
-      } else {
-        return std::unexpected(parts.error());
-      }
-    }
-    if (start_new) {
-      PutOptions put;
-      put.content_type = file.content_type;
-      put.checksum_sha256 = file.checksum_sha256;
-      auto upload_id = deps_.multipart.create_multipart(key, put);
-      if (!upload_id) return std::unexpected(upload_id.error());
-      mp.upload_id = *upload_id;
-      new_upload_ids.emplace_back(asset->id, *upload_id);
-    }
-    for (const auto& [number, part] : stored) item.uploaded_parts.push_back(part);
-    if (!item.uploaded) {
-      int number = 1;
-      for (std::int64_t offset = 0; offset < file.bytes; offset += mp.part_size_bytes, ++number) {
-        const std::int64_t bytes = std::min(mp.part_size_bytes, file.bytes - offset);
-        if (auto it = stored.find(number); it != stored.end() && it->second.bytes == bytes) {
-          continue;
-        }
-        auto part = deps_.signer.presign_upload_part(
-            key, PresignPart{mp.upload_id, number, bytes, options_.url_ttl});
-        if (!part) return std::unexpected(part.error());
-        mp.parts.push_back(PartUpload{number, part->url, bytes});
-      }
-    }
-    item.multipart = std::move(mp);
-    out.files.push_back(std::move(item));
+    const bool in_parts = asset->multipart_upload_id.has_value() ||
+                          asset->declared.bytes > options_.multipart_threshold_bytes;
+    auto item = in_parts ? multipart(deps_, options_, key, *asset, new_upload_ids)
+                         : single_put(deps_, options_, key, *asset);
+    if (!item) return std::unexpected(item.error());
+    out.files.push_back(std::move(*item));
   }
 
   if (!new_upload_ids.empty()) {

@@ -179,13 +179,15 @@ core::Result<core::Principal> JwtVerifier::verify(std::string_view header) const
   return verify_token(rest);
 }
 
-core::Result<core::Principal> JwtVerifier::verify_token(std::string_view token) const {
-  if (token.empty()) return reject("empty token");
+namespace {
+
+// Why a token's shape is refused: header.payload.signature, each non-empty base64url.
+std::optional<std::string> shape_problem(std::string_view token,
+                                         std::vector<std::string_view>& parts) {
+  if (token.empty()) return "empty token";
   if (token.size() > kMaxTokenBytes) {
-    return reject(fmt::format("token longer than {} bytes", kMaxTokenBytes));
+    return fmt::format("token longer than {} bytes", kMaxTokenBytes);
   }
-  // Shape: header.payload.signature, each non-empty base64url.
-  std::vector<std::string_view> parts;
   std::size_t start = 0;
   while (true) {
     const auto dot = token.find('.', start);
@@ -193,26 +195,91 @@ core::Result<core::Principal> JwtVerifier::verify_token(std::string_view token) 
     if (dot == std::string_view::npos) break;
     start = dot + 1;
   }
-  if (parts.size() != 3) return reject("token is not three dot-separated segments");
+  if (parts.size() != 3) return "token is not three dot-separated segments";
   for (auto part : parts) {
-    if (part.empty()) return reject("token has an empty segment (unsigned token?)");
+    if (part.empty()) return "token has an empty segment (unsigned token?)";
     for (char c : part) {
-      if (!is_base64url_char(c)) return reject("token segment is not base64url");
+      if (!is_base64url_char(c)) return "token segment is not base64url";
     }
   }
+  return std::nullopt;
+}
 
-  // Pin the algorithm before the key is used for anything.
-  const auto header_text = base64url_decode(parts[0]);
-  if (!header_text) return reject("token header is not base64url");
+// The algorithm is pinned before the key is used for anything.
+std::optional<std::string> header_problem(std::string_view encoded, JwtAlgorithm pinned) {
+  const auto header_text = base64url_decode(encoded);
+  if (!header_text) return "token header is not base64url";
   const Json header = Json::parse(*header_text, nullptr, false);
-  if (header.is_discarded() || !header.is_object())
-    return reject("token header is not a JSON object");
+  if (header.is_discarded() || !header.is_object()) return "token header is not a JSON object";
   const auto alg = header.find("alg");
-  if (alg == header.end() || !alg->is_string()) return reject("token header has no alg");
-  if (alg->get_ref<const std::string&>() != alg_name(config_.algorithm)) {
-    return reject(fmt::format("token algorithm is not the pinned {}", alg_name(config_.algorithm)));
+  if (alg == header.end() || !alg->is_string()) return "token header has no alg";
+  if (alg->get_ref<const std::string&>() != alg_name(pinned)) {
+    return fmt::format("token algorithm is not the pinned {}", alg_name(pinned));
   }
-  if (header.contains("crit")) return reject("token header has unsupported crit parameters");
+  if (header.contains("crit")) return "token header has unsupported crit parameters";
+  return std::nullopt;
+}
+
+// exp required, nbf and iat when present, all within the leeway of `now`.
+std::optional<std::string> time_problem(const Json& claims, std::int64_t now, std::int64_t leeway) {
+  const auto exp_it = claims.find("exp");
+  if (exp_it == claims.end()) return "token has no exp";
+  const auto exp = numeric_date(*exp_it);
+  if (!exp) return "token exp is not a numeric date";
+  if (now >= *exp + leeway) return "token expired";
+  for (const char* name : {"nbf", "iat"}) {
+    const auto it = claims.find(name);
+    if (it == claims.end()) continue;
+    const auto when = numeric_date(*it);
+    if (!when) return fmt::format("token {} is not a numeric date", name);
+    if (*when > now + leeway) return fmt::format("token {} is in the future", name);
+  }
+  return std::nullopt;
+}
+
+// iss and aud, when the configuration names them.
+std::optional<std::string> audience_problem(const Json& claims, const JwtVerifierConfig& config) {
+  if (!config.issuer.empty()) {
+    const auto iss = claims.find("iss");
+    if (iss == claims.end()) return "token has no iss";
+    if (!iss->is_string() || iss->get_ref<const std::string&>() != config.issuer) {
+      return "token iss is not the configured issuer";
+    }
+  }
+  if (!config.audience.empty()) {
+    const auto aud = claims.find("aud");
+    if (aud == claims.end()) return "token has no aud";
+    bool ours = false;
+    if (aud->is_string()) {
+      ours = aud->get_ref<const std::string&>() == config.audience;
+    } else if (aud->is_array()) {
+      for (const auto& a : *aud) {
+        if (a.is_string() && a.get_ref<const std::string&>() == config.audience) ours = true;
+      }
+    }
+    if (!ours) return "token aud does not include the configured audience";
+  }
+  return std::nullopt;
+}
+
+core::Result<core::Principal> principal_of(const Json& claims) {
+  const auto sub_it = claims.find("sub");
+  if (sub_it == claims.end()) return reject("token has no sub");
+  const auto user = parse_sub(*sub_it);
+  if (!user) return reject("token sub is not a positive decimal user id");
+  const auto role_it = claims.find("role");
+  if (role_it == claims.end() || !role_it->is_string()) return reject("token has no role");
+  const auto role = core::parse_role(role_it->get_ref<const std::string&>());
+  if (!role) return reject("token role is not one of the known roles");
+  return core::Principal{*user, *role};
+}
+
+}  // namespace
+
+core::Result<core::Principal> JwtVerifier::verify_token(std::string_view token) const {
+  std::vector<std::string_view> parts;
+  if (auto why = shape_problem(token, parts)) return reject(*why);
+  if (auto why = header_problem(parts[0], config_.algorithm)) return reject(*why);
 
   // Signature, by libjwt, with the pinned algorithm's key.
   const std::string token_z(token);
@@ -231,53 +298,11 @@ core::Result<core::Principal> JwtVerifier::verify_token(std::string_view token) 
   if (!grants) return reject("token has no claims");
   const Json claims = Json::parse(grants.get(), nullptr, false);
   if (claims.is_discarded() || !claims.is_object()) return reject("token claims are not an object");
-
-  const std::int64_t now = epoch_seconds(clock_->now());
-  const std::int64_t leeway = config_.leeway.count();
-
-  const auto exp_it = claims.find("exp");
-  if (exp_it == claims.end()) return reject("token has no exp");
-  const auto exp = numeric_date(*exp_it);
-  if (!exp) return reject("token exp is not a numeric date");
-  if (now >= *exp + leeway) return reject("token expired");
-  for (const char* name : {"nbf", "iat"}) {
-    const auto it = claims.find(name);
-    if (it == claims.end()) continue;
-    const auto when = numeric_date(*it);
-    if (!when) return reject(fmt::format("token {} is not a numeric date", name));
-    if (*when > now + leeway) return reject(fmt::format("token {} is in the future", name));
+  if (auto why = time_problem(claims, epoch_seconds(clock_->now()), config_.leeway.count())) {
+    return reject(*why);
   }
-
-  if (!config_.issuer.empty()) {
-    const auto iss = claims.find("iss");
-    if (iss == claims.end()) return reject("token has no iss");
-    if (!iss->is_string() || iss->get_ref<const std::string&>() != config_.issuer) {
-      return reject("token iss is not the configured issuer");
-    }
-  }
-  if (!config_.audience.empty()) {
-    const auto aud = claims.find("aud");
-    if (aud == claims.end()) return reject("token has no aud");
-    bool ours = false;
-    if (aud->is_string()) {
-      ours = aud->get_ref<const std::string&>() == config_.audience;
-    } else if (aud->is_array()) {
-      for (const auto& a : *aud) {
-        if (a.is_string() && a.get_ref<const std::string&>() == config_.audience) ours = true;
-      }
-    }
-    if (!ours) return reject("token aud does not include the configured audience");
-  }
-
-  const auto sub_it = claims.find("sub");
-  if (sub_it == claims.end()) return reject("token has no sub");
-  const auto user = parse_sub(*sub_it);
-  if (!user) return reject("token sub is not a positive decimal user id");
-  const auto role_it = claims.find("role");
-  if (role_it == claims.end() || !role_it->is_string()) return reject("token has no role");
-  const auto role = core::parse_role(role_it->get_ref<const std::string&>());
-  if (!role) return reject("token role is not one of the known roles");
-  return core::Principal{*user, *role};
+  if (auto why = audience_problem(claims, config_)) return reject(*why);
+  return principal_of(claims);
 }
 
 core::Result<JwtIssuer> JwtIssuer::create(JwtIssuerConfig config, const core::Clock& clock) {

@@ -197,6 +197,74 @@ core::Result<std::string> decode_isolated_result(std::string_view wire) {
   }
 }
 
+namespace {
+
+// How the isolated child ended, as the parent saw it: the bytes it wrote and its wait status.
+struct ChildEnd {
+  std::string wire;
+  int status = 0;
+  bool timed_out = false;
+  bool too_large = false;  // the result grew past kMaxResultBytes
+};
+
+// Reads the child's result until it has exited and the pipe is at its end; kills the child's
+// group at the deadline, or as soon as the result grows too large.
+ChildEnd collect(pid_t pid, int read_fd, Clock::time_point deadline) {
+  ChildEnd end;
+  bool eof = false;
+  bool exited = false;
+  std::array<char, 65536> buffer{};
+  while (!exited || !eof) {
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+    if (left <= 0) {
+      ::kill(-pid, SIGKILL);
+      ::kill(pid, SIGKILL);
+      reap(pid);
+      end.timed_out = true;
+      return end;
+    }
+    if (!eof) {
+      pollfd p{read_fd, POLLIN, 0};
+      // Wake up now and then to notice a child that exited while something else holds the pipe.
+      const int ready = ::poll(&p, 1, static_cast<int>(std::min<long long>(left, 50)));
+      if (ready > 0) {
+        const ssize_t n = ::read(read_fd, buffer.data(), buffer.size());
+        if (n > 0) {
+          if (end.wire.size() + static_cast<std::size_t>(n) > kMaxResultBytes) {
+            end.too_large = true;
+            ::kill(-pid, SIGKILL);
+            ::kill(pid, SIGKILL);
+            reap(pid);
+            break;
+          }
+          end.wire.append(buffer.data(), static_cast<std::size_t>(n));
+        } else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
+          eof = true;
+        }
+      }
+    } else {
+      std::this_thread::sleep_for(std::chrono::milliseconds(std::min<long long>(left, 5)));
+    }
+    if (!exited) {
+      // WNOWAIT: the child stays a zombie until its group is killed, so its pid (and group id)
+      // cannot be reused by an unrelated process in between.
+      siginfo_t info{};
+      if (::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+          info.si_pid == pid) {
+        exited = true;
+        // Everything the child wrote is in the pipe now; anything still holding the write end is
+        // a leftover helper of the child's group.
+        ::kill(-pid, SIGKILL);
+        end.status = reap(pid);
+      }
+    }
+  }
+  return end;
+}
+
+}  // namespace
+
 core::Result<std::string> run_isolated(const std::function<core::Result<std::string>()>& fn,
                                        const IsolationLimits& limits) {
   std::array<int, 2> fds{-1, -1};
@@ -220,69 +288,20 @@ core::Result<std::string> run_isolated(const std::function<core::Result<std::str
   write_end.reset();
   ::setpgid(pid, pid);  // also here, so a kill of the group cannot race the child's own setpgid
 
-  std::string wire;
-  bool eof = false;
-  bool too_large = false;
-  int status = 0;
-  bool exited = false;
-  std::array<char, 65536> buffer{};
-  while (!exited || !eof) {
-    const auto left =
-        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
-    if (left <= 0) {
-      ::kill(-pid, SIGKILL);
-      ::kill(pid, SIGKILL);
-      reap(pid);
-      return std::unexpected(timed_out(limits));
-    }
-    if (!eof) {
-      pollfd p{read_end.get(), POLLIN, 0};
-      // Wake up now and then to notice a child that exited while something else holds the pipe.
-      const int ready = ::poll(&p, 1, static_cast<int>(std::min<long long>(left, 50)));
-      if (ready > 0) {
-        const ssize_t n = ::read(read_end.get(), buffer.data(), buffer.size());
-        if (n > 0) {
-          if (wire.size() + static_cast<std::size_t>(n) > kMaxResultBytes) {
-            too_large = true;
-            ::kill(-pid, SIGKILL);
-            ::kill(pid, SIGKILL);
-            reap(pid);
-            break;
-          }
-          wire.append(buffer.data(), static_cast<std::size_t>(n));
-        } else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
-          eof = true;
-        }
-      }
-    } else {
-      std::this_thread::sleep_for(std::chrono::milliseconds(std::min<long long>(left, 5)));
-    }
-    if (!exited) {
-      // WNOWAIT: the child stays a zombie until its group is killed, so its pid (and group id)
-      // cannot be reused by an unrelated process in between.
-      siginfo_t info{};
-      if (::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
-          info.si_pid == pid) {
-        exited = true;
-        // Everything the child wrote is in the pipe now; anything still holding the write end is
-        // a leftover helper of the child's group.
-        ::kill(-pid, SIGKILL);
-        status = reap(pid);
-      }
-    }
-  }
-  if (too_large) {
+  const ChildEnd end = collect(pid, read_end.get(), deadline);
+  if (end.timed_out) return std::unexpected(timed_out(limits));
+  if (end.too_large) {
     return core::fail(ErrorCode::kInternal,
                       fmt::format("the isolated child's result exceeded {} MiB while {}",
                                   kMaxResultBytes >> 20U, limits.step));
   }
-  if (WIFSIGNALED(status)) return std::unexpected(crashed(limits, WTERMSIG(status)));
-  if (WIFEXITED(status) && WEXITSTATUS(status) != 0) {
+  if (WIFSIGNALED(end.status)) return std::unexpected(crashed(limits, WTERMSIG(end.status)));
+  if (WIFEXITED(end.status) && WEXITSTATUS(end.status) != 0) {
     return core::fail(ErrorCode::kInternal,
                       fmt::format("the decoder exited with status {} without a result while {}",
-                                  WEXITSTATUS(status), limits.step));
+                                  WEXITSTATUS(end.status), limits.step));
   }
-  return decode_isolated_result(wire);
+  return decode_isolated_result(end.wire);
 }
 
 }  // namespace toq::media

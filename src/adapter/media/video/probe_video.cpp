@@ -99,6 +99,43 @@ core::Error unreadable(std::string what) {
   return core::make_error(ErrorCode::kCorruptMedia, text, text, std::string(kReexportHint));
 }
 
+// The rotation and the displayed size: the coded size, the width stretched by a non-square sample
+// aspect ratio, width and height swapped for a quarter turn.
+void set_display_size(const json& video, VideoProbe& probe) {
+  probe.rotation = rotation_of(video);
+  int width = probe.coded_width;
+  const int height = probe.coded_height;
+  if (const std::string sar = text_of(video, "sample_aspect_ratio"); !sar.empty()) {
+    std::string rational = sar;
+    if (const auto colon = rational.find(':'); colon != std::string::npos) rational[colon] = '/';
+    if (const double ratio = rate_of(rational); ratio > 0.1 && ratio < 10 && ratio != 1.0) {
+      width = static_cast<int>(std::lround(width * ratio));
+    }
+  }
+  const bool sideways = probe.rotation == 90 || probe.rotation == 270;
+  probe.width = sideways ? height : width;
+  probe.height = sideways ? width : height;
+}
+
+// The frame rate (for a variable rate the nominal one when plausible, else the average), the
+// pixel format and bit depth, and the colour description.
+void set_frames_and_color(const json& video, VideoProbe& probe) {
+  const double r_rate = rate_of(text_of(video, "r_frame_rate"));
+  const double avg_rate = rate_of(text_of(video, "avg_frame_rate"));
+  probe.variable_frame_rate =
+      r_rate > 0 && avg_rate > 0 && std::abs(r_rate - avg_rate) > 0.01 * r_rate;
+  probe.fps = probe.variable_frame_rate ? avg_rate : (r_rate > 0 ? r_rate : avg_rate);
+  if (probe.variable_frame_rate && r_rate > 0 && r_rate <= 120) probe.fps = r_rate;
+
+  probe.pix_fmt = text_of(video, "pix_fmt");
+  probe.bit_depth = bit_depth_of(video, probe.pix_fmt);
+  probe.color_transfer = text_of(video, "color_transfer");
+  probe.color_primaries = text_of(video, "color_primaries");
+  probe.color_space = text_of(video, "color_space");
+  probe.color_range = text_of(video, "color_range");
+  probe.hdr = probe.color_transfer == "arib-std-b67" || probe.color_transfer == "smpte2084";
+}
+
 }  // namespace
 
 core::Result<VideoProbe> parse_probe_json(std::string_view text, std::string_view demuxer,
@@ -142,35 +179,8 @@ core::Result<VideoProbe> parse_probe_json(std::string_view text, std::string_vie
   if (probe.coded_width <= 0 || probe.coded_height <= 0) {
     return core::fail(unreadable("the video stream has no frame size"));
   }
-  probe.rotation = rotation_of(*video);
-  int width = probe.coded_width;
-  const int height = probe.coded_height;
-  // Non-square pixels: the displayed width follows the sample aspect ratio.
-  if (const std::string sar = text_of(*video, "sample_aspect_ratio"); !sar.empty()) {
-    std::string rational = sar;
-    if (const auto colon = rational.find(':'); colon != std::string::npos) rational[colon] = '/';
-    if (const double ratio = rate_of(rational); ratio > 0.1 && ratio < 10 && ratio != 1.0) {
-      width = static_cast<int>(std::lround(width * ratio));
-    }
-  }
-  const bool sideways = probe.rotation == 90 || probe.rotation == 270;
-  probe.width = sideways ? height : width;
-  probe.height = sideways ? width : height;
-
-  const double r_rate = rate_of(text_of(*video, "r_frame_rate"));
-  const double avg_rate = rate_of(text_of(*video, "avg_frame_rate"));
-  probe.variable_frame_rate =
-      r_rate > 0 && avg_rate > 0 && std::abs(r_rate - avg_rate) > 0.01 * r_rate;
-  probe.fps = probe.variable_frame_rate ? avg_rate : (r_rate > 0 ? r_rate : avg_rate);
-  if (probe.variable_frame_rate && r_rate > 0 && r_rate <= 120) probe.fps = r_rate;
-
-  probe.pix_fmt = text_of(*video, "pix_fmt");
-  probe.bit_depth = bit_depth_of(*video, probe.pix_fmt);
-  probe.color_transfer = text_of(*video, "color_transfer");
-  probe.color_primaries = text_of(*video, "color_primaries");
-  probe.color_space = text_of(*video, "color_space");
-  probe.color_range = text_of(*video, "color_range");
-  probe.hdr = probe.color_transfer == "arib-std-b67" || probe.color_transfer == "smpte2084";
+  set_display_size(*video, probe);
+  set_frames_and_color(*video, probe);
   if (audio != nullptr) {
     probe.has_audio = true;
     probe.audio_codec = text_of(*audio, "codec_name");

@@ -146,29 +146,9 @@ void keep_tail(std::string& text) {
   if (text.size() > 2 * kStderrKeepBytes) text.erase(0, text.size() - kStderrKeepBytes);
 }
 
-}  // namespace
-
-core::Result<ToolRun> run_tool(const std::vector<std::string>& argv, const ToolLimits& limits) {
-  if (argv.empty()) return core::fail(core::ErrorCode::kInternal, "run_tool: empty command line");
-  const std::string program = find_program(argv[0]);
-  if (program.empty()) {
-    return core::fail(
-        core::ErrorCode::kInternal,
-        fmt::format("{} is not installed (not found in /usr/local/bin, /usr/bin, /bin)", argv[0]));
-  }
-
-  // Everything the child needs is built before fork: it may only make async-signal-safe calls.
-  std::vector<std::string> args = argv;
-  std::vector<char*> c_argv;
-  c_argv.reserve(args.size() + 1);
-  for (auto& a : args) c_argv.push_back(a.data());
-  c_argv.push_back(nullptr);
-  std::string env_path = "PATH=/usr/local/bin:/usr/bin:/bin";
-  std::string env_locale = "LC_ALL=C";
-  std::array<char*, 3> c_envp = {env_path.data(), env_locale.data(), nullptr};
-  const std::string working_dir =
-      limits.working_dir.empty() ? std::string("/") : limits.working_dir.string();
-
+// The child's resource limits: no core files, a bounded descriptor table, CPU time as a backstop
+// behind the wall clock, and the memory and output-file limits asked for.
+std::vector<Limit> child_limits(const ToolLimits& limits) {
   const auto timeout_s = std::max<std::int64_t>(
       1, std::chrono::duration_cast<std::chrono::seconds>(limits.timeout).count() + 1);
   const auto cores = std::max(1U, std::thread::hardware_concurrency());
@@ -184,6 +164,35 @@ core::Result<ToolRun> run_tool(const std::vector<std::string>& argv, const ToolL
   if (limits.max_output_bytes != 0) {
     rlimits.push_back({RLIMIT_FSIZE, clamp_limit(RLIMIT_FSIZE, limits.max_output_bytes)});
   }
+  return rlimits;
+}
+
+// A running child: its pid (also its process group id), the read ends of its stdout and stderr,
+// and when it started.
+struct Started {
+  pid_t pid = -1;
+  support::UniqueFd out;
+  support::UniqueFd err;
+  std::chrono::steady_clock::time_point at;
+};
+
+// Forks and executes `program` with the command line, a minimal environment and the limits, in
+// its own process group; returns once execve has succeeded (the child reports its errno on a
+// close-on-exec pipe when it fails).
+core::Result<Started> start_child(const std::string& program, const std::vector<std::string>& argv,
+                                  const ToolLimits& limits) {
+  // Everything the child needs is built before fork: it may only make async-signal-safe calls.
+  std::vector<std::string> args = argv;
+  std::vector<char*> c_argv;
+  c_argv.reserve(args.size() + 1);
+  for (auto& a : args) c_argv.push_back(a.data());
+  c_argv.push_back(nullptr);
+  std::string env_path = "PATH=/usr/local/bin:/usr/bin:/bin";
+  std::string env_locale = "LC_ALL=C";
+  std::array<char*, 3> c_envp = {env_path.data(), env_locale.data(), nullptr};
+  const std::string working_dir =
+      limits.working_dir.empty() ? std::string("/") : limits.working_dir.string();
+  const std::vector<Limit> rlimits = child_limits(limits);
 
   auto out = make_pipe();
   auto err = make_pipe();
@@ -227,17 +236,36 @@ core::Result<ToolRun> run_tool(const std::vector<std::string>& argv, const ToolL
     return core::fail(core::ErrorCode::kInternal,
                       fmt::format("could not start {}: {}", argv[0], std::strerror(exec_errno)));
   }
+  return Started{pid, std::move(out->read), std::move(err->read), started};
+}
 
-  const support::UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
-  ToolRun run;
-  std::string stderr_text;
+// What the child writes, collected as it comes: stdout up to its limit, the tail of stderr.
+struct Output {
+  ToolRun& run;
+  const ToolLimits& limits;
+  std::string stderr_text{};
   bool stderr_truncated = false;
   bool out_open = true;
   bool err_open = true;
+
+  void read_stdout(int fd) {
+    out_open = drain(fd, run.stdout_text, limits.max_stdout_bytes, run.stdout_truncated);
+  }
+  void read_stderr(int fd) {
+    err_open = drain(fd, stderr_text, SIZE_MAX, stderr_truncated);
+    keep_tail(stderr_text);
+  }
+};
+
+// Reads the child's output until it exits, or until the deadline (then its whole group is killed
+// and run.timed_out set); returns its wait status. The exit is seen on a pidfd, or by polling
+// waitpid every 50 ms where pidfd_open is not available.
+int wait_for_exit(const Started& child, std::chrono::steady_clock::time_point deadline,
+                  Output& output) {
+  const pid_t pid = child.pid;
+  const support::UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
   bool exited = false;
   int status = 0;
-  const auto deadline = started + limits.timeout;
-
   auto reap = [&](bool block) {
     const pid_t r = ::waitpid(pid, &status, block ? 0 : WNOHANG);
     return r == pid;
@@ -247,7 +275,7 @@ core::Result<ToolRun> run_tool(const std::vector<std::string>& argv, const ToolL
     const auto now = std::chrono::steady_clock::now();
     if (now >= deadline) {
       ::kill(-pid, SIGKILL);
-      run.timed_out = true;
+      output.run.timed_out = true;
       exited = reap(true);
       break;
     }
@@ -255,20 +283,18 @@ core::Result<ToolRun> run_tool(const std::vector<std::string>& argv, const ToolL
     if (pidfd.get() < 0) wait_ms = std::min<std::int64_t>(wait_ms, 50);  // no pidfd: poll waitpid
     std::array<pollfd, 3> fds{};
     nfds_t n = 0;
-    if (out_open) fds[n++] = {out->read.get(), POLLIN, 0};
-    if (err_open) fds[n++] = {err->read.get(), POLLIN, 0};
+    if (output.out_open) fds[n++] = {child.out.get(), POLLIN, 0};
+    if (output.err_open) fds[n++] = {child.err.get(), POLLIN, 0};
     if (pidfd.get() >= 0) fds[n++] = {pidfd.get(), POLLIN, 0};
     const int ready =
         ::poll(fds.data(), n, static_cast<int>(std::clamp<std::int64_t>(wait_ms + 1, 1, 60000)));
     if (ready < 0 && errno != EINTR) break;
     for (nfds_t i = 0; i < n; ++i) {
       if (fds[i].revents == 0) continue;
-      if (out_open && fds[i].fd == out->read.get()) {
-        out_open =
-            drain(out->read.get(), run.stdout_text, limits.max_stdout_bytes, run.stdout_truncated);
-      } else if (err_open && fds[i].fd == err->read.get()) {
-        err_open = drain(err->read.get(), stderr_text, SIZE_MAX, stderr_truncated);
-        keep_tail(stderr_text);
+      if (output.out_open && fds[i].fd == child.out.get()) {
+        output.read_stdout(child.out.get());
+      } else if (output.err_open && fds[i].fd == child.err.get()) {
+        output.read_stderr(child.err.get());
       }
     }
     if (pidfd.get() < 0 || std::any_of(fds.begin(), fds.begin() + n, [&](const pollfd& p) {
@@ -288,32 +314,53 @@ core::Result<ToolRun> run_tool(const std::vector<std::string>& argv, const ToolL
     ::kill(-pid, SIGKILL);
     reap(true);
   }
+  return status;
+}
 
-  // What is still buffered in the pipes (nothing holds their write ends any more).
-  for (int round = 0; round < 1024 && (out_open || err_open); ++round) {
+// What is still buffered in the pipes once the child is gone (nothing holds their write ends any
+// more).
+void read_remaining(const Started& child, Output& output) {
+  for (int round = 0; round < 1024 && (output.out_open || output.err_open); ++round) {
     std::array<pollfd, 2> fds{};
     nfds_t n = 0;
-    if (out_open) fds[n++] = {out->read.get(), POLLIN, 0};
-    if (err_open) fds[n++] = {err->read.get(), POLLIN, 0};
+    if (output.out_open) fds[n++] = {child.out.get(), POLLIN, 0};
+    if (output.err_open) fds[n++] = {child.err.get(), POLLIN, 0};
     if (::poll(fds.data(), n, 1000) <= 0) break;
     for (nfds_t i = 0; i < n; ++i) {
       if (fds[i].revents == 0) continue;
-      if (fds[i].fd == out->read.get()) {
-        out_open =
-            drain(out->read.get(), run.stdout_text, limits.max_stdout_bytes, run.stdout_truncated);
+      if (fds[i].fd == child.out.get()) {
+        output.read_stdout(child.out.get());
       } else {
-        err_open = drain(err->read.get(), stderr_text, SIZE_MAX, stderr_truncated);
-        keep_tail(stderr_text);
+        output.read_stderr(child.err.get());
       }
     }
   }
+}
+
+}  // namespace
+
+core::Result<ToolRun> run_tool(const std::vector<std::string>& argv, const ToolLimits& limits) {
+  if (argv.empty()) return core::fail(core::ErrorCode::kInternal, "run_tool: empty command line");
+  const std::string program = find_program(argv[0]);
+  if (program.empty()) {
+    return core::fail(
+        core::ErrorCode::kInternal,
+        fmt::format("{} is not installed (not found in /usr/local/bin, /usr/bin, /bin)", argv[0]));
+  }
+  auto child = start_child(program, argv, limits);
+  if (!child) return std::unexpected(child.error());
+
+  ToolRun run;
+  Output output{.run = run, .limits = limits};
+  const int status = wait_for_exit(*child, child->at + limits.timeout, output);
+  read_remaining(*child, output);
 
   if (WIFEXITED(status) && !run.timed_out) {
     run.exit_code = WEXITSTATUS(status);
   } else if (WIFSIGNALED(status)) {
     run.signal = WTERMSIG(status);
   }
-  run.stderr_tail = last_lines(stderr_text, limits.stderr_tail_lines);
+  run.stderr_tail = last_lines(output.stderr_text, limits.stderr_tail_lines);
   return run;
 }
 

@@ -8,6 +8,8 @@
 
 #include <fmt/core.h>
 
+#include "support/text.hpp"
+
 namespace toq::media {
 namespace {
 
@@ -136,24 +138,16 @@ std::string_view fold_latin(char32_t cp) {
   return {};
 }
 
-bool ascii_iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           const auto lx = (x >= 'A' && x <= 'Z') ? static_cast<char>(x + 32) : x;
-           const auto ly = (y >= 'A' && y <= 'Z') ? static_cast<char>(y + 32) : y;
-           return lx == ly;
-         });
-}
-
 bool is_windows_device(std::string_view segment) {
   std::string_view base = segment.substr(0, segment.find('.'));
   while (!base.empty() && base.back() == ' ') base.remove_suffix(1);
   static constexpr std::array<std::string_view, 6> kNames = {"CON", "PRN",    "AUX",
                                                              "NUL", "CONIN$", "CONOUT$"};
   for (const auto n : kNames) {
-    if (ascii_iequals(base, n)) return true;
+    if (support::iequals(base, n)) return true;
   }
   if (base.size() == 4 &&
-      (ascii_iequals(base.substr(0, 3), "COM") || ascii_iequals(base.substr(0, 3), "LPT"))) {
+      (support::iequals(base.substr(0, 3), "COM") || support::iequals(base.substr(0, 3), "LPT"))) {
     return base[3] >= '1' && base[3] <= '9';
   }
   return false;
@@ -218,7 +212,7 @@ bool is_media_extension(std::string_view ext) {
       "jpg", "jpeg", "png", "heic", "heif", "webp", "tif", "tiff", "gif",
       "mp4", "mov",  "m4v", "avi",  "mkv",  "webm", "mpg", "pdf",  "avif"};
   return std::any_of(kKnown.begin(), kKnown.end(),
-                     [&](std::string_view k) { return ascii_iequals(k, ext); });
+                     [&](std::string_view k) { return support::iequals(k, ext); });
 }
 
 }  // namespace
@@ -253,7 +247,7 @@ std::string entry_name(std::string_view group, int sequence, std::string_view ti
     const auto ext = title.substr(dot + 1);
     std::string_view wanted = extension;
     while (!wanted.empty() && wanted.front() == '.') wanted.remove_prefix(1);
-    if (is_media_extension(ext) || ascii_iequals(ext, wanted)) title = title.substr(0, dot);
+    if (is_media_extension(ext) || support::iequals(ext, wanted)) title = title.substr(0, dot);
   }
 
   std::string slug;
