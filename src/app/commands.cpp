@@ -1,3 +1,5 @@
+// The small subcommands: version, migrate, config and token (contracts in commands.hpp).
+
 #include "app/commands.hpp"
 
 #include <chrono>
@@ -6,14 +8,9 @@
 #include <vector>
 
 #include <fmt/format.h>
-#include <sqlite3.h>
 
-#include "adapter/http/auth/jwt_verifier.hpp"
-#include "adapter/mysql/mysql_database.hpp"
-#include "adapter/sqlite/sqlite_database.hpp"
 #include "app/config.hpp"
 #include "app/logging.hpp"
-#include "app/secrets.hpp"
 #include "app/version.hpp"
 #include "app/wiring.hpp"
 
@@ -41,44 +38,24 @@ core::Result<Config> configure(const cli::CommonOptions& options) {
 int command_version() {
   std::cout << fmt::format("toq-media {} ({} build, commit {})\n", kVersion, kBuildType,
                            kGitCommit);
-  std::cout << fmt::format("  sqlite {}\n  fmt {}.{}.{}\n", sqlite3_libversion(),
-                           FMT_VERSION / 10000, FMT_VERSION / 100 % 100, FMT_VERSION % 100);
-  std::cout << fmt::format("  mariadb connector/c {}\n", mysql_get_client_info());
-  std::cout << fmt::format("  schema version {} (sqlite), {} (mysql)\n",
-                           sqlite::latest_schema_version(), mysql::latest_schema_version());
+  const auto versions = adapter_versions();
+  for (const auto& library : versions.libraries) std::cout << "  " << library << '\n';
+  std::cout << fmt::format("  schema version {}\n", versions.schema_versions);
   return 0;
 }
 
 int command_migrate(const cli::CommonOptions& options) {
   auto config = configure(options);
   if (!config) return report(config.error());
-  std::string name;
-  std::vector<std::string> applied;
-  int from = 0;
-  int to = 0;
-  if (config->database.driver == DatabaseDriver::kMysql) {
-    const auto& m = config->database.mysql;
-    name = m.socket.empty() ? fmt::format("mysql://{}:{}/{}", m.host, m.port, m.database)
-                            : fmt::format("mysql://{}/{}", m.socket, m.database);
-    auto migrated = mysql::MysqlDatabase::migrate_database(mysql_options(*config));
-    if (!migrated) return report(migrated.error());
-    applied = migrated->applied;
-    from = migrated->from_version;
-    to = migrated->to_version;
-  } else {
-    const auto& path = config->database.sqlite.path;
-    name = path.string();
-    auto migrated = sqlite::SqliteDatabase::migrate_file(
-        {path, config->database.sqlite.busy_timeout_ms, false});
-    if (!migrated) return report(migrated.error());
-    applied = migrated->applied;
-    from = migrated->from_version;
-    to = migrated->to_version;
-  }
-  log::info("database migrated", {{"database", name}, {"from_version", from}, {"to_version", to}});
-  std::cout << fmt::format("{}: schema version {} -> {}\n", name, from, to);
-  for (const auto& m : applied) std::cout << "  applied " << m << '\n';
-  if (applied.empty()) std::cout << "  up to date\n";
+  auto migrated = migrate_database(*config);
+  if (!migrated) return report(migrated.error());
+  log::info("database migrated", {{"database", migrated->database},
+                                  {"from_version", migrated->from_version},
+                                  {"to_version", migrated->to_version}});
+  std::cout << fmt::format("{}: schema version {} -> {}\n", migrated->database,
+                           migrated->from_version, migrated->to_version);
+  for (const auto& m : migrated->applied) std::cout << "  applied " << m << '\n';
+  if (migrated->applied.empty()) std::cout << "  up to date\n";
   return 0;
 }
 
@@ -108,15 +85,8 @@ int command_token(const cli::TokenOptions& options) {
                                    fmt::format("unknown role '{}'", options.role), {},
                                    "Use photographer, owner, admin, client or service."));
   }
-  std::string secret = config->auth.jwt_secret;
-  if (secret.empty()) {
-    auto stored = load_or_create_secret(config->data_dir / "jwt.secret");
-    if (!stored) return report(stored.error());
-    secret = std::move(*stored);
-  }
   const core::SystemClock clock;
-  auto issuer = http::auth::JwtIssuer::create(
-      {std::move(secret), config->auth.issuer, config->auth.audience}, clock);
+  auto issuer = make_jwt_issuer(*config, clock);
   if (!issuer) return report(issuer.error());
   auto token =
       issuer->issue(core::UserId{options.sub}, *role, std::chrono::seconds{options.ttl_seconds});

@@ -1,6 +1,5 @@
 #include "app/secrets.hpp"
 
-#include <array>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -8,9 +7,11 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
-#include <openssl/rand.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "support/crypto/random.hpp"
+#include "support/unique_fd.hpp"
 
 namespace toq::app {
 namespace {
@@ -63,21 +64,18 @@ core::Result<std::string> load_or_create_secret(const std::filesystem::path& pat
         ErrorCode::kConfigInvalid,
         fmt::format("cannot create {}: {}", path.parent_path().string(), ec.message()));
   }
-  std::array<unsigned char, 32> bytes{};
-  if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1) {
-    return core::fail(ErrorCode::kInternal, "RAND_bytes failed: no entropy for a new secret");
-  }
-  std::string secret;
-  for (unsigned char b : bytes) secret += fmt::format("{:02x}", b);
+  auto secret = support::random_hex(32);
+  if (!secret) return std::unexpected(secret.error());
 
   const auto temp =
       path.parent_path() / fmt::format(".{}.{}.tmp", path.filename().string(), getpid());
-  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return std::unexpected(io_error(temp, "cannot create"));
-  const std::string line = secret + "\n";
-  const bool written = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size()) &&
-                       ::fsync(fd) == 0;
-  ::close(fd);
+  support::UniqueFd fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+  if (fd.get() < 0) return std::unexpected(io_error(temp, "cannot create"));
+  const std::string line = *secret + "\n";
+  const bool written =
+      ::write(fd.get(), line.data(), line.size()) == static_cast<ssize_t>(line.size()) &&
+      ::fsync(fd.get()) == 0;
+  fd.reset();
   if (!written) {
     ::unlink(temp.c_str());
     return std::unexpected(io_error(temp, "cannot write"));

@@ -8,17 +8,17 @@
 #include <thread>
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 #include <signal.h>
 #include <unistd.h>
 
 #include "core/service/run_job.hpp"
 
-#include "adapter/media/pipeline/pipeline.hpp"
 #include "app/commands.hpp"
 #include "app/config.hpp"
 #include "app/logging.hpp"
+#include "app/use_cases.hpp"
 #include "app/wiring.hpp"
+#include "app/worker_events.hpp"
 #include "support/crypto/random.hpp"
 
 namespace toq::app {
@@ -48,15 +48,15 @@ void nap(std::chrono::milliseconds total) {
   }
 }
 
-// Event lines for the supervising serve (its /metrics), one JSON object per line on --events-fd.
-class EventLine {
+// The events of this worker for the supervising serve (worker_events.hpp), on --events-fd.
+class EventPipe {
  public:
-  explicit EventLine(int fd) : fd_(fd) {}
-  void send(const nlohmann::json& event) const {
+  explicit EventPipe(int fd) : fd_(fd) {}
+  void send(const JobEvent& event) const {
     if (fd_ < 0) {
       return;
     }
-    const auto line = event.dump() + "\n";
+    const auto line = encode_event(event);
     // One write per line (< PIPE_BUF): lines from one worker never interleave.
     (void)!::write(fd_, line.data(), line.size());
   }
@@ -75,18 +75,19 @@ std::string_view end_name(core::JobRunReport::End end) {
   return "unknown";
 }
 
-}  // namespace
+// What a worker process works with.
+struct Worker {
+  Config config;
+  std::string id;  // host:pid:random, the lease owner
+  std::filesystem::path work_root;
+  std::unique_ptr<core::Database> db;
+  ObjectStorage storage;
+  std::unique_ptr<core::MediaProcessor> processor;
+};
 
-media::PipelineLimits pipeline_limits(const Config& config) {
-  media::PipelineLimits limits;
-  limits.photo.max_pixels = config.processing.max_pixels;
-  limits.video.max_duration = std::chrono::seconds(config.processing.max_video_seconds);
-  limits.photo_timeout = std::chrono::seconds(config.processing.asset_timeout_seconds);
-  limits.video.transcode_timeout = std::chrono::seconds(config.processing.asset_timeout_seconds);
-  return limits;
-}
-
-int command_worker(const cli::WorkerOptions& options) {
+// Stop signals, configuration, adapters and a fresh work directory under the data dir. `clock`
+// must outlive the worker.
+core::Result<Worker> start_worker(const cli::WorkerOptions& options, const core::Clock& clock) {
   struct sigaction action {};
   action.sa_handler = on_stop_signal;
   sigemptyset(&action.sa_mask);
@@ -98,72 +99,90 @@ int command_worker(const cli::WorkerOptions& options) {
     env.set(std::string(kEnvPrefix) + "DATA_DIR", options.common.data_dir->string());
   }
   auto config = load_config(options.common.config_file, env);
-  if (!config) {
-    return report(config.error());
-  }
+  if (!config) return std::unexpected(config.error());
   init_logging(config->log);
 
-  const core::SystemClock clock;
   auto db = open_database(*config);
-  if (!db) {
-    return report(db.error());
-  }
+  if (!db) return std::unexpected(db.error());
   auto storage = open_object_storage(*config, clock);
-  if (!storage) {
-    return report(storage.error());
-  }
+  if (!storage) return std::unexpected(storage.error());
   auto suffix = support::random_hex(4);
-  if (!suffix) {
-    return report(suffix.error());
-  }
+  if (!suffix) return std::unexpected(suffix.error());
   char host[256] = {};
   ::gethostname(host, sizeof host - 1);
-  const auto worker_id = fmt::format("{}:{}:{}", host, ::getpid(), *suffix);
-  const auto work_root = config->data_dir / "work" / fmt::format("worker-{}", ::getpid());
+  Worker worker{.config = std::move(*config),
+                .id = fmt::format("{}:{}:{}", host, ::getpid(), *suffix),
+                .work_root = {},
+                .db = std::move(*db),
+                .storage = std::move(*storage),
+                .processor = {}};
+  worker.work_root = worker.config.data_dir / "work" / fmt::format("worker-{}", ::getpid());
   std::error_code ec;
-  std::filesystem::remove_all(work_root, ec);
-  std::filesystem::create_directories(work_root, ec);
+  std::filesystem::remove_all(worker.work_root, ec);
+  std::filesystem::create_directories(worker.work_root, ec);
   if (ec) {
-    return report(
-        core::make_error(core::ErrorCode::kStorageError,
-                         fmt::format("cannot create {}: {}", work_root.string(), ec.message())));
+    return core::fail(core::ErrorCode::kStorageError,
+                      fmt::format("cannot create {}: {}", worker.work_root.string(), ec.message()));
   }
+  worker.processor = make_media_processor(worker.config, worker.storage, worker.work_root);
+  return worker;
+}
 
-  media::PipelineProcessor processor(media::PipelineContext{.store = storage->store.get(),
-                                                            .multipart = storage->multipart.get(),
-                                                            .work_root = work_root,
-                                                            .limits = pipeline_limits(*config)});
-  const EventLine events(options.events_fd);
-  core::RunJob runner(*db.value(), processor, clock,
-                      core::RunJobOptions{
-                          .worker_id = worker_id,
-                          .lease = std::chrono::seconds(config->processing.lease_seconds),
-                          .max_attempts = config->processing.max_attempts,
-                          .backoff = {},  // RunJob's default: 10 s doubling to 5 min
-                          .on_claimed =
-                              [&](const core::Job&) {
-                                events.send({{"event", "job_started"}});
-                              },
-                      });
-  log::info("worker started", {{"worker", worker_id}, {"once", options.once}});
-  const auto poll = std::chrono::milliseconds(config->processing.poll_millis);
+// One asset's result: logged, and a failure counted by serve.
+void on_asset(const Worker& worker, const EventPipe& events, const core::AssetWorkResult& r) {
+  LogFields fields{{"worker", worker.id},
+                   {"asset_id", r.asset.value},
+                   {"status", r.ready() ? "READY" : "FAILED"},
+                   {"renditions", static_cast<std::int64_t>(r.renditions.size())}};
+  if (r.failure) {
+    events.send(AssetFailed{std::string(core::to_string(r.failure->code))});
+    fields.emplace_back("code", std::string(core::to_string(r.failure->code)));
+    fields.emplace_back("step", r.failed_step);
+    fields.emplace_back("error", r.failure->message);
+  }
+  log::info("asset processed", fields);
+}
+
+// One job's end: logged, and counted by serve.
+void on_job_end(const Worker& worker, const EventPipe& events, const core::JobRunReport& r,
+                std::chrono::steady_clock::time_point started) {
+  const auto took = std::chrono::steady_clock::now() - started;
+  events.send(
+      JobFinished{std::string(end_name(r.end)), std::chrono::duration<double>(took).count()});
+  LogFields fields{{"worker", worker.id},
+                   {"job_id", r.job.value},
+                   {"batch_id", r.batch.value},
+                   {"listing_id", r.listing.value},
+                   {"attempt", r.attempt},
+                   {"end", std::string(end_name(r.end))},
+                   {"assets_ready", r.assets_ready},
+                   {"assets_failed", r.assets_failed},
+                   {"duration_ms", std::chrono::duration<double, std::milli>(took).count()}};
+  if (r.error) {
+    fields.emplace_back("code", std::string(core::to_string(r.error->code)));
+    fields.emplace_back("error", r.error->message);
+  }
+  log::info("job run ended", fields);
+}
+
+}  // namespace
+
+int command_worker(const cli::WorkerOptions& options) {
+  const core::SystemClock clock;
+  auto worker = start_worker(options, clock);
+  if (!worker) return report(worker.error());
+  const EventPipe events(options.events_fd);
+  core::RunJob runner =
+      make_job_runner(worker->config, *worker->db, *worker->processor, clock, worker->id,
+                      [&](const core::Job&) { events.send(JobStarted{}); });
+  log::info("worker started", {{"worker", worker->id}, {"once", options.once}});
+  const auto poll = std::chrono::milliseconds(worker->config.processing.poll_millis);
   while (!g_stop.load()) {
     const auto started = std::chrono::steady_clock::now();
-    auto ran = runner.run_next([&](const core::AssetWorkResult& r) {
-      LogFields fields{{"worker", worker_id},
-                       {"asset_id", r.asset.value},
-                       {"status", r.ready() ? "READY" : "FAILED"},
-                       {"renditions", static_cast<std::int64_t>(r.renditions.size())}};
-      if (r.failure) {
-        events.send({{"event", "asset_failed"}, {"code", core::to_string(r.failure->code)}});
-        fields.emplace_back("code", std::string(core::to_string(r.failure->code)));
-        fields.emplace_back("step", r.failed_step);
-        fields.emplace_back("error", r.failure->message);
-      }
-      log::info("asset processed", fields);
-    });
+    auto ran =
+        runner.run_next([&](const core::AssetWorkResult& r) { on_asset(*worker, events, r); });
     if (!ran) {
-      log::error("job run failed", {{"worker", worker_id},
+      log::error("job run failed", {{"worker", worker->id},
                                     {"code", std::string(core::to_string(ran.error().code))},
                                     {"error", ran.error().message}});
       nap(std::chrono::seconds(1));
@@ -176,31 +195,11 @@ int command_worker(const cli::WorkerOptions& options) {
       nap(poll);
       continue;
     }
-    const auto& r = **ran;
-    events.send(
-        {{"event", "job_finished"},
-         {"end", end_name(r.end)},
-         {"seconds",
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count()}});
-    LogFields fields{{"worker", worker_id},
-                     {"job_id", r.job.value},
-                     {"batch_id", r.batch.value},
-                     {"listing_id", r.listing.value},
-                     {"attempt", r.attempt},
-                     {"end", std::string(end_name(r.end))},
-                     {"assets_ready", r.assets_ready},
-                     {"assets_failed", r.assets_failed},
-                     {"duration_ms", std::chrono::duration<double, std::milli>(
-                                         std::chrono::steady_clock::now() - started)
-                                         .count()}};
-    if (r.error) {
-      fields.emplace_back("code", std::string(core::to_string(r.error->code)));
-      fields.emplace_back("error", r.error->message);
-    }
-    log::info("job run ended", fields);
+    on_job_end(*worker, events, **ran, started);
   }
-  std::filesystem::remove_all(work_root, ec);
-  log::info("worker stopped", {{"worker", worker_id}});
+  std::error_code ec;
+  std::filesystem::remove_all(worker->work_root, ec);
+  log::info("worker stopped", {{"worker", worker->id}});
   return 0;
 }
 

@@ -54,6 +54,8 @@ class WorkerSupervisor {
   void start();
   void stop(std::chrono::milliseconds grace);
   std::vector<pid_t> pids() const;
+  // How many children it keeps running.
+  int count() const { return options_.count; }
 
  private:
   struct Slot {

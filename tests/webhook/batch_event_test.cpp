@@ -1,13 +1,14 @@
 // The outbound batch event body (contract "Webhooks out"), as core::batch_event_payload writes it
 // into the outbox; parsed back with nlohmann_json as the independent reader.
 
+#include "core/service/batch_event.hpp"
+
 #include <string>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include "core/model/time.hpp"
-#include "core/service/run_job.hpp"
 
 namespace toq::core {
 namespace {

@@ -1,4 +1,4 @@
-// WebhookSender over real HTTP against webhook_receiver.py, a Python receiver that checks every
+// HttpWebhookSender over real HTTP against webhook_receiver.py, a Python receiver that checks every
 // signature itself (hmac/hashlib, not our code) and records every request it gets.
 
 #include <chrono>
@@ -12,7 +12,7 @@
 
 #include "core/model/error.hpp"
 #include "core/model/time.hpp"
-#include "core/service/run_job.hpp"
+#include "core/service/batch_event.hpp"
 
 #include "adapter/webhook/webhook_secret.hpp"
 #include "adapter/webhook/webhook_sender.hpp"
@@ -42,23 +42,23 @@ WebhookEvent ready_event() {
 
 class WebhookSenderTest : public ::testing::Test {
  protected:
-  WebhookSender sender(const std::string& path, std::chrono::milliseconds total = seconds{15},
-                       std::string_view secret = kSecret) {
+  HttpWebhookSender sender(const std::string& path, std::chrono::milliseconds total = seconds{15},
+                           std::string_view secret = kSecret) {
     return sender_for(receiver_.url(path), total, secret);
   }
-  static WebhookSender sender_for(const std::string& url,
-                                  std::chrono::milliseconds total = seconds{15},
-                                  std::string_view secret = kSecret) {
+  static HttpWebhookSender sender_for(const std::string& url,
+                                      std::chrono::milliseconds total = seconds{15},
+                                      std::string_view secret = kSecret) {
     auto parsed = WebhookSecret::parse(secret);
     EXPECT_TRUE(parsed.has_value());
     WebhookSenderOptions options;
     options.url = url;
     options.total_timeout = total;
-    auto created = WebhookSender::create(options, *parsed);
+    auto created = HttpWebhookSender::create(options, *parsed);
     EXPECT_TRUE(created.has_value()) << (created ? "" : created.error().message);
     return std::move(*created);
   }
-  DeliveryResult deliver(WebhookSender& s, const WebhookEvent& event = ready_event()) {
+  DeliveryResult deliver(HttpWebhookSender& s, const WebhookEvent& event = ready_event()) {
     auto result = s.deliver(event, now());
     EXPECT_TRUE(result.has_value()) << (result ? "" : result.error().message);
     return result.value_or(DeliveryResult{});
@@ -269,15 +269,15 @@ TEST(WebhookSenderCreate, RejectsUrlsThatAreNotHttp) {
         "http://exa mple.com/", "file:///etc/passwd", "http://example.com/\r\n"}) {
     WebhookSenderOptions options;
     options.url = url;
-    auto created = WebhookSender::create(options, *secret);
+    auto created = HttpWebhookSender::create(options, *secret);
     ASSERT_FALSE(created.has_value()) << url;
     EXPECT_EQ(created.error().code, ErrorCode::kConfigInvalid);
   }
   WebhookSenderOptions options;
   options.url = "HTTPS://platform.example/webhooks/toq-media";
-  EXPECT_TRUE(WebhookSender::create(options, *secret).has_value());
+  EXPECT_TRUE(HttpWebhookSender::create(options, *secret).has_value());
   options.total_timeout = std::chrono::milliseconds{0};
-  EXPECT_FALSE(WebhookSender::create(options, *secret).has_value());
+  EXPECT_FALSE(HttpWebhookSender::create(options, *secret).has_value());
 }
 
 }  // namespace

@@ -38,16 +38,16 @@ std::string printable_prefix(std::string_view body) {
 
 }  // namespace
 
-WebhookSender::WebhookSender(WebhookSenderOptions options, WebhookSecret secret,
-                             std::unique_ptr<support::HttpClient> http)
+HttpWebhookSender::HttpWebhookSender(WebhookSenderOptions options, WebhookSecret secret,
+                                     std::unique_ptr<support::HttpClient> http)
     : options_(std::move(options)), secret_(std::move(secret)), http_(std::move(http)) {}
 
-WebhookSender::~WebhookSender() = default;
-WebhookSender::WebhookSender(WebhookSender&&) noexcept = default;
-WebhookSender& WebhookSender::operator=(WebhookSender&&) noexcept = default;
+HttpWebhookSender::~HttpWebhookSender() = default;
+HttpWebhookSender::HttpWebhookSender(HttpWebhookSender&&) noexcept = default;
+HttpWebhookSender& HttpWebhookSender::operator=(HttpWebhookSender&&) noexcept = default;
 
-core::Result<WebhookSender> WebhookSender::create(WebhookSenderOptions options,
-                                                  WebhookSecret secret) {
+core::Result<HttpWebhookSender> HttpWebhookSender::create(WebhookSenderOptions options,
+                                                          WebhookSecret secret) {
   const std::string_view url = options.url;
   const std::size_t scheme = support::istarts_with(url, "http://")    ? 7
                              : support::istarts_with(url, "https://") ? 8
@@ -73,11 +73,11 @@ core::Result<WebhookSender> WebhookSender::create(WebhookSenderOptions options,
   http.retry.max_attempts = 1;  // the outbox retries, with its own schedule
   http.unreachable_message = "The webhook receiver is not reachable right now.";
   auto client = std::make_unique<support::CurlHttpClient>(std::move(http));
-  return WebhookSender{std::move(options), std::move(secret), std::move(client)};
+  return HttpWebhookSender{std::move(options), std::move(secret), std::move(client)};
 }
 
-core::Result<DeliveryResult> WebhookSender::deliver(const WebhookEvent& event,
-                                                    core::Timestamp now) {
+core::Result<DeliveryResult> HttpWebhookSender::deliver(const WebhookEvent& event,
+                                                        core::Timestamp now) {
   if (!valid_id(event.id)) {
     return core::fail(ErrorCode::kInvalidRequest,
                       fmt::format("webhook event id \"{}\" is empty, too long or not [A-Za-z0-9_-]",

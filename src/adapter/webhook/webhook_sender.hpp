@@ -1,7 +1,8 @@
 #pragma once
-// Delivers one outbound webhook (api-contract.md, "Webhooks out"): one signed POST, no retries
-// here. The outbox relay owns the retries: it stores the event, calls deliver() per attempt and
-// schedules the next one with backoff.hpp.
+// The WebhookSender port (core/port/webhook_sender.hpp) over HTTP: one outbound webhook
+// (api-contract.md, "Webhooks out") as one signed POST, no retries here. The use case owns the
+// retries (core/service/deliver_webhooks.hpp): it calls deliver() per attempt and schedules the
+// next one.
 //
 // The request: POST <url>, Content-Type: application/json, webhook-id / webhook-timestamp /
 // webhook-signature (webhook_signer.hpp; the timestamp is the attempt's `now`), the body exactly as
@@ -32,6 +33,7 @@
 
 #include "core/model/error.hpp"
 #include "core/model/time.hpp"
+#include "core/port/webhook_sender.hpp"
 
 #include "adapter/webhook/webhook_secret.hpp"
 
@@ -50,46 +52,31 @@ struct WebhookSenderOptions {
   std::string ca_file;  // empty: the system store
 };
 
-// One event as the outbox holds it.
-struct WebhookEvent {
-  std::string id;         // "msg_...", stable per event (the outbox row's event_id)
-  std::string type;       // "media.batch.ready" ...; for logs (the body carries it too)
-  std::string body_json;  // sent and signed byte for byte
-  core::Timestamp occurred_at{};
-};
+// The port's types, as this adapter's callers spell them.
+using core::DeliveryOutcome;
+using core::DeliveryResult;
+using core::WebhookEvent;
 
-enum class DeliveryOutcome : std::uint8_t { kDelivered, kFailed, kEndpointGone };
-
-struct DeliveryResult {
-  DeliveryOutcome outcome = DeliveryOutcome::kFailed;
-  int status = 0;          // the HTTP status; 0 when no response came (network error, timeout)
-  bool retryable = false;  // true exactly when outcome is kFailed
-  std::optional<std::chrono::seconds> retry_after;  // the receiver's Retry-After, capped
-  std::string detail;  // for logs: the network error, the redirect target, the body's start
-
-  bool delivered() const { return outcome == DeliveryOutcome::kDelivered; }
-};
-
-class WebhookSender {
+class HttpWebhookSender final : public core::WebhookSender {
  public:
   // CONFIG_INVALID when the url is not an http(s) URL or a timeout is not positive.
-  static core::Result<WebhookSender> create(WebhookSenderOptions options, WebhookSecret secret);
-  ~WebhookSender();
-  WebhookSender(WebhookSender&&) noexcept;
-  WebhookSender& operator=(WebhookSender&&) noexcept;
+  static core::Result<HttpWebhookSender> create(WebhookSenderOptions options, WebhookSecret secret);
+  ~HttpWebhookSender() override;
+  HttpWebhookSender(HttpWebhookSender&&) noexcept;
+  HttpWebhookSender& operator=(HttpWebhookSender&&) noexcept;
 
   // One attempt at `now`. Every answer of the receiver and every network failure is a
   // DeliveryResult; an error is returned only for what retrying cannot fix on its own:
   // INVALID_REQUEST for an event id that is empty, longer than 256 or not [A-Za-z0-9_-]
   // (it is a header value and part of the signed content), CONFIG_INVALID for a URL curl cannot
   // use, INTERNAL when OpenSSL or curl cannot be set up.
-  core::Result<DeliveryResult> deliver(const WebhookEvent& event, core::Timestamp now);
+  core::Result<DeliveryResult> deliver(const WebhookEvent& event, core::Timestamp now) override;
 
   const WebhookSenderOptions& options() const { return options_; }
 
  private:
-  WebhookSender(WebhookSenderOptions options, WebhookSecret secret,
-                std::unique_ptr<support::HttpClient> http);
+  HttpWebhookSender(WebhookSenderOptions options, WebhookSecret secret,
+                    std::unique_ptr<support::HttpClient> http);
 
   WebhookSenderOptions options_;
   WebhookSecret secret_;

@@ -1,115 +1,35 @@
 #include "core/service/run_job.hpp"
 
 #include <algorithm>
-#include <atomic>
-#include <condition_variable>
-#include <mutex>
-#include <stop_token>
-#include <thread>
 #include <utility>
 #include <vector>
 
 #include <fmt/format.h>
 
 #include "core/model/object_keys.hpp"
-
-#include "support/json_string.hpp"
+#include "core/service/batch_event.hpp"
+#include "core/service/lease_keeper.hpp"
 
 namespace toq::core {
+
+struct RunJob::Run {
+  Job job;
+  Batch batch;
+  std::vector<Asset> assets;  // in asset order
+  JobRunReport report;
+  std::vector<ArchiveItem> archive_items;  // the READY assets, for the ZIP
+  std::optional<AssetFailure> first_failure;
+};
+
 namespace {
 
-constexpr std::string_view kReadyEvent = "media.batch.ready";
-constexpr std::string_view kFailedEvent = "media.batch.failed";
 constexpr std::string_view kListingAwaitingPhotos = "PENDING_PHOTO_PROCESSING";
 constexpr std::string_view kListingAwaitingOwner = "PENDING_OWNER_APPROVAL";
-
-// Extends the job's lease every lease/3 on its own thread while the job runs; notes a lost lease.
-class LeaseKeeper {
- public:
-  LeaseKeeper(Database& db, const Clock& clock, JobId job, std::string owner,
-              std::chrono::seconds lease)
-      : thread_([this, &db, &clock, job, owner = std::move(owner), lease](std::stop_token stop) {
-          const auto period = std::max<std::chrono::milliseconds>(
-              std::chrono::milliseconds(200),
-              std::chrono::duration_cast<std::chrono::milliseconds>(lease) / 3);
-          std::mutex m;
-          std::condition_variable_any cv;
-          for (;;) {
-            {
-              std::unique_lock lock(m);
-              cv.wait_for(lock, stop, period, [] { return false; });
-            }
-            if (stop.stop_requested()) {
-              return;
-            }
-            const auto now = clock.now();
-            auto extended = db.transact([&](UnitOfWork& uow) {
-              return uow.jobs().heartbeat(job, owner, now + lease, now);
-            });
-            if (!extended && extended.error().code == ErrorCode::kStaleState) {
-              lost_.store(true);
-              return;
-            }
-          }
-        }) {}
-
-  bool lost() const { return lost_.load(); }
-
- private:
-  std::atomic<bool> lost_{false};
-  std::jthread thread_;  // last: joined (stop requested) before lost_ goes away
-};
-
-struct Loaded {
-  Batch batch;
-  std::vector<Asset> assets;
-};
-
-Result<Loaded> load(Database& db, const Job& job) {
-  return db.transact([&](UnitOfWork& uow) -> Result<Loaded> {
-    auto batch = uow.batches().find(job.batch_id);
-    if (!batch) {
-      return std::unexpected(batch.error());
-    }
-    if (!*batch) {
-      return fail(ErrorCode::kBatchNotFound,
-                  fmt::format("job {} names missing batch {}", job.id.value, job.batch_id.value));
-    }
-    auto assets = uow.assets().list_by_batch(job.batch_id);
-    if (!assets) {
-      return std::unexpected(assets.error());
-    }
-    std::sort(assets->begin(), assets->end(),
-              [](const Asset& a, const Asset& b) { return a.id < b.id; });
-    return Loaded{**batch, std::move(*assets)};
-  });
-}
 
 bool done_by(const Asset& asset, JobId job) {
   return asset.job_id == job &&
          (asset.status == AssetStatus::kReady || asset.status == AssetStatus::kFailed);
 }
-
-}  // namespace
-
-std::string batch_event_payload(std::string_view type, ListingId listing, BatchId batch, JobId job,
-                                Timestamp occurred_at, std::string_view listing_status) {
-  return fmt::format(
-      R"({{"type":{},"listingIdentityId":{},"batchId":{},"jobId":{},"occurredAt":{},"listingStatus":{}}})",
-      support::json_quote(type), listing.value, batch.value, job.value,
-      support::json_quote(format_rfc3339(occurred_at)), support::json_quote(listing_status));
-}
-
-RunJob::RunJob(Database& db, MediaProcessor& processor, const Clock& clock, RunJobOptions options)
-    : db_(db), processor_(processor), clock_(clock), options_(std::move(options)) {
-  if (!options_.backoff) {
-    options_.backoff = [](std::int32_t attempt) {
-      return std::chrono::seconds(std::min<std::int64_t>(300, 5LL << std::min(attempt, 6)));
-    };
-  }
-}
-
-namespace {
 
 // The end of a job, in one transaction: the job, the batch, the listing mirror and the outbox
 // event move together or not at all.
@@ -137,9 +57,9 @@ Status finalize(UnitOfWork& uow, const Job& job, const Batch& batch, bool ready,
     }
     listing_status = std::string(kListingAwaitingOwner);
   }
-  const auto type = ready ? kReadyEvent : kFailedEvent;
+  const auto type = ready ? kBatchReadyEvent : kBatchFailedEvent;
   auto event = uow.outbox().add(
-      fmt::format("msg_job{}_{}", job.id.value, ready ? "ready" : "failed"), std::string(type),
+      batch_event_id(job.id, ready), std::string(type),
       batch_event_payload(type, batch.listing_id, batch.id, job.id, now, listing_status), now);
   if (!event) {
     return std::unexpected(event.error());
@@ -147,9 +67,69 @@ Status finalize(UnitOfWork& uow, const Job& job, const Batch& batch, bool ready,
   return {};
 }
 
+// Clause 2: every asset this job has not finished, FAILED with PROCESSING_TIMEOUT.
+Status fail_unfinished_assets(UnitOfWork& uow, const Job& job, const std::vector<Asset>& assets,
+                              std::int32_t& failed, Timestamp now) {
+  const AssetFailure failure{
+      .code = ErrorCode::kProcessingTimeout,
+      .message =
+          fmt::format("Processing stopped {} times before this file was done.", job.attempt - 1),
+      .hint =
+          "Try again later; if it keeps failing, export the file again and upload it in a "
+          "new session."};
+  for (const auto& asset : assets) {
+    if (done_by(asset, job.id)) {
+      continue;
+    }
+    if (asset.status != AssetStatus::kProcessing || asset.job_id != job.id) {
+      if (auto p = uow.assets().mark_processing(asset.id, job.id, now); !p) {
+        return std::unexpected(p.error());
+      }
+    }
+    if (auto f = uow.assets().mark_failed(asset.id, job.id, failure, now); !f) {
+      return std::unexpected(f.error());
+    }
+    ++failed;
+  }
+  return {};
+}
+
 }  // namespace
 
+RunJob::RunJob(Database& db, MediaProcessor& processor, const Clock& clock, RunJobOptions options)
+    : db_(db), processor_(processor), clock_(clock), options_(std::move(options)) {
+  if (!options_.backoff) {
+    options_.backoff = [](std::int32_t attempt) {
+      return std::chrono::seconds(std::min<std::int64_t>(300, 5LL << std::min(attempt, 6)));
+    };
+  }
+}
+
 Result<std::optional<JobRunReport>> RunJob::run_next(const AssetRecorded& on_asset) {
+  auto claimed = claim_and_load();
+  if (!claimed) {
+    return std::unexpected(claimed.error());
+  }
+  if (!*claimed) {
+    return std::optional<JobRunReport>();
+  }
+  Run& run = **claimed;
+  // Started too often (each start that ended without finishing: a crash, a hang, a transient
+  // fault that never cleared): fail for good instead of looping forever.
+  if (run.job.attempt > options_.max_attempts) {
+    return give_up(run);
+  }
+  if (auto started = start(run); !started) {
+    return std::unexpected(started.error());
+  }
+  LeaseKeeper lease(db_, clock_, run.job.id, options_.worker_id, options_.lease);
+  if (auto ended = process_assets(run, lease, on_asset)) {
+    return std::move(*ended);
+  }
+  return archive_and_finish(run, lease);
+}
+
+Result<std::optional<RunJob::Run>> RunJob::claim_and_load() {
   const auto claimed_at = clock_.now();
   auto claimed = db_.transact([&](UnitOfWork& uow) {
     return uow.jobs().claim_next(options_.worker_id, claimed_at + options_.lease, claimed_at);
@@ -158,171 +138,195 @@ Result<std::optional<JobRunReport>> RunJob::run_next(const AssetRecorded& on_ass
     return std::unexpected(claimed.error());
   }
   if (!*claimed) {
-    return std::optional<JobRunReport>();
+    return std::optional<Run>();
   }
   const Job job = **claimed;
   if (options_.on_claimed) {
     options_.on_claimed(job);
   }
-  auto loaded = load(db_, job);
-  if (!loaded) {
-    return std::unexpected(loaded.error());
-  }
-  auto& [batch, assets] = *loaded;
-  JobRunReport report;
-  report.job = job.id;
-  report.batch = batch.id;
-  report.listing = batch.listing_id;
-  report.attempt = job.attempt;
-
-  // Started too often (each start that ended without finishing: a crash, a hang, a transient
-  // fault that never cleared): fail for good instead of looping forever.
-  if (job.attempt > options_.max_attempts) {
-    const auto now = clock_.now();
-    auto done = db_.run([&](UnitOfWork& uow) -> Status {
-      report.assets_failed = 0;  // the unit may run again after a deadlock: count once
-      if (batch.status == BatchStatus::kReceived) {
-        if (auto m = uow.batches().transition(batch.id, BatchStatus::kReceived,
-                                              BatchStatus::kProcessing, now);
-            !m) {
-          return std::unexpected(m.error());
-        }
-      }
-      const AssetFailure failure{
-          .code = ErrorCode::kProcessingTimeout,
-          .message = fmt::format("Processing stopped {} times before this file was done.",
-                                 job.attempt - 1),
-          .hint =
-              "Try again later; if it keeps failing, export the file again and upload it in a "
-              "new session."};
-      for (const auto& asset : assets) {
-        if (done_by(asset, job.id)) {
-          continue;
-        }
-        if (asset.status != AssetStatus::kProcessing || asset.job_id != job.id) {
-          if (auto p = uow.assets().mark_processing(asset.id, job.id, now); !p) {
-            return std::unexpected(p.error());
-          }
-        }
-        if (auto f = uow.assets().mark_failed(asset.id, job.id, failure, now); !f) {
-          return std::unexpected(f.error());
-        }
-        ++report.assets_failed;
-      }
-      return finalize(
-          uow, job, batch, false,
-          make_error(ErrorCode::kProcessingTimeout,
-                     fmt::format("job started {} times without finishing", job.attempt - 1)),
-          now);
-    });
-    if (!done) {
-      return std::unexpected(done.error());
+  return db_.transact([&](UnitOfWork& uow) -> Result<std::optional<Run>> {
+    auto batch = uow.batches().find(job.batch_id);
+    if (!batch) {
+      return std::unexpected(batch.error());
     }
-    report.end = JobRunReport::End::kFailed;
-    return std::optional(report);
-  }
+    if (!*batch) {
+      return fail(ErrorCode::kBatchNotFound,
+                  fmt::format("job {} names missing batch {}", job.id.value, job.batch_id.value));
+    }
+    auto assets = uow.assets().list_by_batch(job.batch_id);
+    if (!assets) {
+      return std::unexpected(assets.error());
+    }
+    std::sort(assets->begin(), assets->end(),
+              [](const Asset& a, const Asset& b) { return a.id < b.id; });
+    Run run{.job = job,
+            .batch = **batch,
+            .assets = std::move(*assets),
+            .report = {},
+            .archive_items = {},
+            .first_failure = std::nullopt};
+    run.report.job = job.id;
+    run.report.batch = run.batch.id;
+    run.report.listing = run.batch.listing_id;
+    run.report.attempt = job.attempt;
+    return std::optional<Run>(std::move(run));
+  });
+}
 
-  if (batch.status == BatchStatus::kReceived) {
+RunJob::Outcome RunJob::give_up(Run& run) {
+  const auto now = clock_.now();
+  auto done = db_.run([&](UnitOfWork& uow) -> Status {
+    run.report.assets_failed = 0;  // the unit may run again after a deadlock: count once
+    if (run.batch.status == BatchStatus::kReceived) {
+      if (auto m = uow.batches().transition(run.batch.id, BatchStatus::kReceived,
+                                            BatchStatus::kProcessing, now);
+          !m) {
+        return std::unexpected(m.error());
+      }
+    }
+    if (auto failed =
+            fail_unfinished_assets(uow, run.job, run.assets, run.report.assets_failed, now);
+        !failed) {
+      return failed;
+    }
+    return finalize(
+        uow, run.job, run.batch, false,
+        make_error(ErrorCode::kProcessingTimeout,
+                   fmt::format("job started {} times without finishing", run.job.attempt - 1)),
+        now);
+  });
+  if (!done) {
+    return std::unexpected(done.error());
+  }
+  run.report.end = JobRunReport::End::kFailed;
+  return std::optional(run.report);
+}
+
+Status RunJob::start(Run& run) {
+  if (run.batch.status == BatchStatus::kReceived) {
     auto moved = db_.transact([&](UnitOfWork& uow) {
-      return uow.batches().transition(batch.id, BatchStatus::kReceived, BatchStatus::kProcessing,
-                                      clock_.now());
+      return uow.batches().transition(run.batch.id, BatchStatus::kReceived,
+                                      BatchStatus::kProcessing, clock_.now());
     });
     if (!moved) {
       return std::unexpected(moved.error());
     }
-    batch = *moved;
-  } else if (batch.status != BatchStatus::kProcessing) {
+    run.batch = *moved;
+    return {};
+  }
+  if (run.batch.status != BatchStatus::kProcessing) {
     return fail(ErrorCode::kInternal,
-                fmt::format("job {} is running but batch {} is {}", job.id.value, batch.id.value,
-                            to_string(batch.status)));
+                fmt::format("job {} is running but batch {} is {}", run.job.id.value,
+                            run.batch.id.value, to_string(run.batch.status)));
   }
+  return {};
+}
 
-  LeaseKeeper lease(db_, clock_, job.id, options_.worker_id, options_.lease);
-  auto release = [&](Error error) -> Result<std::optional<JobRunReport>> {
-    const auto now = clock_.now();
-    auto released = db_.transact([&](UnitOfWork& uow) {
-      return uow.jobs().release(job.id, options_.worker_id, now + options_.backoff(job.attempt),
-                                error.message, now);
-    });
-    if (!released && released.error().code != ErrorCode::kStaleState) {
-      return std::unexpected(released.error());
-    }
-    report.end = JobRunReport::End::kReleased;
-    report.error = std::move(error);
-    return std::optional(report);
-  };
+RunJob::Outcome RunJob::release(Run& run, Error error) {
+  const auto now = clock_.now();
+  auto released = db_.transact([&](UnitOfWork& uow) {
+    return uow.jobs().release(run.job.id, options_.worker_id,
+                              now + options_.backoff(run.job.attempt), error.message, now);
+  });
+  if (!released && released.error().code != ErrorCode::kStaleState) {
+    return std::unexpected(released.error());
+  }
+  run.report.end = JobRunReport::End::kReleased;
+  run.report.error = std::move(error);
+  return std::optional(run.report);
+}
 
-  std::vector<ArchiveItem> items;
-  std::optional<AssetFailure> first_failure;
-  for (auto& asset : assets) {
+std::optional<RunJob::Outcome> RunJob::process_assets(Run& run, const LeaseKeeper& lease,
+                                                      const AssetRecorded& on_asset) {
+  for (auto& asset : run.assets) {
     if (lease.lost()) {
-      report.end = JobRunReport::End::kLeaseLost;
-      return std::optional(report);
+      run.report.end = JobRunReport::End::kLeaseLost;
+      return Outcome(std::optional(run.report));
     }
-    if (!done_by(asset, job.id)) {
-      if (asset.status != AssetStatus::kProcessing || asset.job_id != job.id) {
-        auto marked = db_.transact([&](UnitOfWork& uow) {
-          return uow.assets().mark_processing(asset.id, job.id, clock_.now());
-        });
-        if (!marked) {
-          return std::unexpected(marked.error());
-        }
-      }
-      const AssetWork work{.listing = batch.listing_id,
-                           .batch = batch.id,
-                           .job = job.id,
-                           .asset = asset.id,
-                           .declared = asset.declared,
-                           .raw_key = raw_key(batch.listing_id, batch.id, asset.id)};
-      auto result = processor_.process_asset(work);
-      if (!result) {
-        return release(result.error());
-      }
-      if (lease.lost()) {
-        report.end = JobRunReport::End::kLeaseLost;
-        return std::optional(report);
-      }
-      auto recorded = db_.transact([&](UnitOfWork& uow) {
-        const auto now = clock_.now();
-        return result->ready() ? uow.assets().mark_ready(asset.id, job.id, result->facts,
-                                                         result->renditions, now)
-                               : uow.assets().mark_failed(asset.id, job.id, *result->failure, now);
-      });
-      if (!recorded) {
-        return std::unexpected(recorded.error());
-      }
-      asset = *recorded;
-      if (on_asset) {
-        on_asset(*result);
+    if (!done_by(asset, run.job.id)) {
+      if (auto ended = process_asset(run, asset, lease, on_asset)) {
+        return ended;
       }
     }
-    if (asset.status == AssetStatus::kReady) {
-      ++report.assets_ready;
-      auto renditions =
-          db_.transact([&](UnitOfWork& uow) { return uow.assets().renditions(asset.id, job.id); });
-      if (!renditions) {
-        return std::unexpected(renditions.error());
+    if (asset.status != AssetStatus::kReady) {
+      ++run.report.assets_failed;
+      if (!run.first_failure && asset.failure) {
+        run.first_failure = asset.failure;
       }
-      items.push_back(ArchiveItem{.asset = asset.id,
-                                  .declared = asset.declared,
-                                  .raw_key = raw_key(batch.listing_id, batch.id, asset.id),
-                                  .facts = asset.facts,
-                                  .renditions = std::move(*renditions)});
-    } else {
-      ++report.assets_failed;
-      if (!first_failure && asset.failure) {
-        first_failure = asset.failure;
-      }
+      continue;
+    }
+    ++run.report.assets_ready;
+    auto renditions = db_.transact(
+        [&](UnitOfWork& uow) { return uow.assets().renditions(asset.id, run.job.id); });
+    if (!renditions) {
+      return Outcome(std::unexpected(renditions.error()));
+    }
+    const auto& batch = run.batch;
+    run.archive_items.push_back(
+        ArchiveItem{.asset = asset.id,
+                    .declared = asset.declared,
+                    .raw_key = raw_key(batch.listing_id, batch.id, asset.id),
+                    .facts = asset.facts,
+                    .renditions = std::move(*renditions)});
+  }
+  return std::nullopt;
+}
+
+// One asset through the processor, its result recorded in its own transaction.
+std::optional<RunJob::Outcome> RunJob::process_asset(Run& run, Asset& asset,
+                                                     const LeaseKeeper& lease,
+                                                     const AssetRecorded& on_asset) {
+  const auto& job = run.job;
+  const auto& batch = run.batch;
+  if (asset.status != AssetStatus::kProcessing || asset.job_id != job.id) {
+    auto marked = db_.transact([&](UnitOfWork& uow) {
+      return uow.assets().mark_processing(asset.id, job.id, clock_.now());
+    });
+    if (!marked) {
+      return Outcome(std::unexpected(marked.error()));
     }
   }
+  const AssetWork work{.listing = batch.listing_id,
+                       .batch = batch.id,
+                       .job = job.id,
+                       .asset = asset.id,
+                       .declared = asset.declared,
+                       .raw_key = raw_key(batch.listing_id, batch.id, asset.id)};
+  auto result = processor_.process_asset(work);
+  if (!result) {
+    return release(run, result.error());
+  }
+  if (lease.lost()) {
+    run.report.end = JobRunReport::End::kLeaseLost;
+    return Outcome(std::optional(run.report));
+  }
+  auto recorded = db_.transact([&](UnitOfWork& uow) {
+    const auto now = clock_.now();
+    return result->ready()
+               ? uow.assets().mark_ready(asset.id, job.id, result->facts, result->renditions, now)
+               : uow.assets().mark_failed(asset.id, job.id, *result->failure, now);
+  });
+  if (!recorded) {
+    return Outcome(std::unexpected(recorded.error()));
+  }
+  asset = *recorded;
+  if (on_asset) {
+    on_asset(*result);
+  }
+  return std::nullopt;
+}
 
+RunJob::Outcome RunJob::archive_and_finish(Run& run, const LeaseKeeper& lease) {
+  auto& report = run.report;
   const bool ready = report.assets_failed == 0;
   std::optional<ArchiveInfo> archive;
   if (ready) {
-    auto built = processor_.build_archive(ArchiveWork{
-        .listing = batch.listing_id, .batch = batch.id, .job = job.id, .items = std::move(items)});
+    auto built = processor_.build_archive(ArchiveWork{.listing = run.batch.listing_id,
+                                                      .batch = run.batch.id,
+                                                      .job = run.job.id,
+                                                      .items = std::move(run.archive_items)});
     if (!built) {
-      return release(built.error());
+      return release(run, built.error());
     }
     archive = std::move(*built);
   }
@@ -333,17 +337,17 @@ Result<std::optional<JobRunReport>> RunJob::run_next(const AssetRecorded& on_ass
   auto finished = db_.run([&](UnitOfWork& uow) -> Status {
     const auto now = clock_.now();
     if (archive) {
-      if (auto r = uow.jobs().record_archive(job.id, *archive, now); !r) {
+      if (auto r = uow.jobs().record_archive(run.job.id, *archive, now); !r) {
         return std::unexpected(r.error());
       }
     }
     std::optional<Error> job_error;
     if (!ready) {
-      job_error = make_error(first_failure ? first_failure->code : ErrorCode::kInternal,
+      job_error = make_error(run.first_failure ? run.first_failure->code : ErrorCode::kInternal,
                              fmt::format("{} of {} files failed", report.assets_failed,
                                          report.assets_failed + report.assets_ready));
     }
-    return finalize(uow, job, batch, ready, std::move(job_error), now);
+    return finalize(uow, run.job, run.batch, ready, std::move(job_error), now);
   });
   if (!finished) {
     if (finished.error().code == ErrorCode::kStaleState) {

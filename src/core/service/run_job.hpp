@@ -6,8 +6,9 @@
 // 1. run_next() claims one due job for options.worker_id: a QUEUED job whose available_at has
 //    come, or a RUNNING job whose lease expired (a worker died); the claim sets RUNNING, attempt+1,
 //    started_at (kept from the first start) and the lease. nullopt when nothing is due.
-// 2. A job started more than options.max_attempts times fails for good: the job FAILED, every asset
-//    not yet done FAILED with PROCESSING_TIMEOUT ("processing kept stopping"), the batch FAILED.
+// 2. A job started more than options.max_attempts times fails for good: the job FAILED, every
+//    unfinished asset FAILED with PROCESSING_TIMEOUT ("processing kept stopping"), the batch
+//    FAILED.
 // 3. The batch moves RECEIVED -> PROCESSING when its first job starts. Each asset is processed
 //    through the MediaProcessor in asset order and its result recorded in its own transaction as
 //    it finishes (so the status route shows progress): READY with facts and renditions, or FAILED
@@ -21,8 +22,8 @@
 //    transaction: job SUCCEEDED, batch READY, the listing mirror PENDING_PHOTO_PROCESSING ->
 //    PENDING_OWNER_APPROVAL (another listing status is left alone), and a media.batch.ready event
 //    in the outbox. Any asset FAILED -> ONE transaction: job FAILED (the first failed asset's
-//    code), batch FAILED, a media.batch.failed event. A batch is therefore READY only with every
-//    asset READY and its ZIP recorded.
+//    code), batch FAILED, a media.batch.failed event (the body: batch_event.hpp). A batch is
+//    therefore READY only with every asset READY and its ZIP recorded.
 
 #include <chrono>
 #include <cstdint>
@@ -64,6 +65,8 @@ struct JobRunReport {
 // Called as each asset's result is recorded (logs, metrics, progress).
 using AssetRecorded = std::function<void(const AssetWorkResult&)>;
 
+class LeaseKeeper;
+
 class RunJob {
  public:
   RunJob(Database& db, MediaProcessor& processor, const Clock& clock, RunJobOptions options);
@@ -71,14 +74,25 @@ class RunJob {
   Result<std::optional<JobRunReport>> run_next(const AssetRecorded& on_asset = {});
 
  private:
+  struct Run;  // the job in hand: the claimed job, its batch and assets, the report so far
+  using Outcome = Result<std::optional<JobRunReport>>;
+
+  // The clauses of the contract above, in order; an early end of the run comes back as its
+  // Outcome.
+  Result<std::optional<Run>> claim_and_load();                               // 1
+  Outcome give_up(Run& run);                                                 // 2
+  Status start(Run& run);                                                    // 3
+  std::optional<Outcome> process_assets(Run& run, const LeaseKeeper& lease,  // 3, 4, 5
+                                        const AssetRecorded& on_asset);
+  std::optional<Outcome> process_asset(Run& run, Asset& asset, const LeaseKeeper& lease,
+                                       const AssetRecorded& on_asset);
+  Outcome archive_and_finish(Run& run, const LeaseKeeper& lease);  // 6
+  Outcome release(Run& run, Error error);                          // 5
+
   Database& db_;
   MediaProcessor& processor_;
   const Clock& clock_;
   RunJobOptions options_;
 };
-
-// The webhook payload of a batch event (api-contract.md "Webhooks out").
-std::string batch_event_payload(std::string_view type, ListingId listing, BatchId batch, JobId job,
-                                Timestamp occurred_at, std::string_view listing_status);
 
 }  // namespace toq::core

@@ -1,9 +1,9 @@
-#include "adapter/webhook/backoff.hpp"
+#include "core/service/webhook_backoff.hpp"
 
 #include <algorithm>
 #include <array>
 
-namespace toq::webhook {
+namespace toq::core {
 
 namespace {
 
@@ -36,4 +36,4 @@ seconds next_retry_delay(int attempt, std::uint64_t random_bits,
   return retry_after ? std::max(delay, *retry_after) : delay;
 }
 
-}  // namespace toq::webhook
+}  // namespace toq::core

@@ -1,7 +1,7 @@
 // The outbox's retry schedule: ceilings that never shrink and stop at 2 h, delays inside
 // [ceiling/2, ceiling], the same delay for the same random bits, and Retry-After as a minimum.
 
-#include "adapter/webhook/backoff.hpp"
+#include "core/service/webhook_backoff.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -11,7 +11,7 @@
 
 #include <gtest/gtest.h>
 
-namespace toq::webhook {
+namespace toq::core {
 namespace {
 
 using std::chrono::hours;
@@ -97,4 +97,4 @@ TEST(RetryBackoff, RetryAfterIsAMinimum) {
 }
 
 }  // namespace
-}  // namespace toq::webhook
+}  // namespace toq::core

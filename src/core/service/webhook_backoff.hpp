@@ -1,6 +1,6 @@
 #pragma once
-// The outbox's retry schedule for webhook deliveries. Pure functions: the caller supplies the
-// random bits (tests pin them), nothing here sleeps or reads a clock.
+// The retry schedule of webhook deliveries (deliver_webhooks.hpp). Pure functions: the caller
+// supplies the random bits (tests pin them), nothing here sleeps or reads a clock.
 //
 // Ceilings after failed attempt n (1-based): 5 s, 30 s, 2 min, 10 min, 30 min, 1 h, then 2 h for
 // every later attempt; there is no last attempt (the contract retries until a 2xx). The delay is
@@ -12,7 +12,7 @@
 #include <cstdint>
 #include <optional>
 
-namespace toq::webhook {
+namespace toq::core {
 
 inline constexpr std::chrono::seconds kMaxRetryDelay = std::chrono::hours(2);
 
@@ -29,4 +29,4 @@ std::chrono::seconds retry_delay(int attempt, std::uint64_t random_bits);
 std::chrono::seconds next_retry_delay(int attempt, std::uint64_t random_bits,
                                       std::optional<std::chrono::seconds> retry_after);
 
-}  // namespace toq::webhook
+}  // namespace toq::core

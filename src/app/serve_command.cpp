@@ -1,0 +1,360 @@
+// `toq-media serve`: the HTTP API, the embedded store's routes, the webhook delivery and the
+// worker processes, composed (contract in commands.hpp). Each function below is one clause of
+// that contract: configure and bind, open the adapters, mount the routes, start the background
+// work, serve until a stop signal, stop within the grace period.
+
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include <fmt/format.h>
+#include <pthread.h>
+#include <signal.h>
+
+#include "adapter/http/api_routes.hpp"
+#include "adapter/http/http_server.hpp"
+#include "adapter/http/ops_routes.hpp"
+#include "adapter/http/storage_routes.hpp"
+#include "adapter/http/web_routes.hpp"
+#include "adapter/storage/local_object_store.hpp"
+#include "adapter/storage/storage_request_handler.hpp"
+#include "adapter/web/static_files.hpp"
+#include "app/commands.hpp"
+#include "app/config.hpp"
+#include "app/logging.hpp"
+#include "app/periodic_task.hpp"
+#include "app/use_cases.hpp"
+#include "app/wiring.hpp"
+#include "app/worker_events.hpp"
+#include "app/worker_supervisor.hpp"
+
+namespace toq::app {
+namespace {
+
+// How often the outbox is looked at for due webhooks.
+constexpr std::chrono::milliseconds kDeliveryPeriod{1000};
+
+int report(const core::Error& e) {
+  log::error("serve failed",
+             {{"code", std::string{core::to_string(e.code)}}, {"error", e.message}});
+  std::cerr << fmt::format("toq-media: {}: {}\n", core::to_string(e.code), e.message);
+  if (!e.hint.empty()) std::cerr << fmt::format("hint: {}\n", e.hint);
+  return 1;
+}
+
+std::string host_port_text(const std::string& host, int port) {
+  return host.find(':') != std::string::npos ? fmt::format("[{}]:{}", host, port)
+                                             : fmt::format("{}:{}", host, port);
+}
+
+// "host:0" / "[v6]:0" -> host; nullopt for any other port.
+std::optional<std::string> ephemeral_host(std::string_view listen) {
+  if (!listen.ends_with(":0")) return std::nullopt;
+  std::string_view host = listen.substr(0, listen.size() - 2);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  if (host.empty()) return std::nullopt;
+  return std::string{host};
+}
+
+http::ServerOptions server_options(const std::string& host, int port, const Config& config) {
+  return http::ServerOptions{
+      .host = host,
+      .port = port,
+      .read_timeout = std::chrono::seconds{config.server.read_timeout_seconds},
+      .write_timeout = std::chrono::seconds{config.server.read_timeout_seconds}};
+}
+
+// Signals are taken by sigwait(); blocked before any thread starts, so every thread inherits the
+// mask and none is interrupted by them.
+sigset_t block_stop_signals() {
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  return stop_signals;
+}
+
+struct Bound {
+  Config config;
+  std::unique_ptr<http::HttpServer> server;
+};
+
+// The configuration, with --data-dir and --listen applied, and the server bound to its address.
+// --listen HOST:0 binds before the configuration is loaded, so storage.publicBaseUrl sees the
+// real port; its timeouts then come from a configuration read early (an error in it is the full
+// load's to report).
+core::Result<Bound> configure_and_bind(const cli::ServeOptions& options) {
+  auto env = MapEnvironment::snapshot(ProcessEnvironment{});
+  const auto& common = options.common;
+  if (common.data_dir) env.set(std::string(kEnvPrefix) + "DATA_DIR", common.data_dir->string());
+  std::unique_ptr<http::HttpServer> server;
+  if (options.listen) {
+    std::string listen = *options.listen;
+    if (auto host = ephemeral_host(listen)) {
+      http::ServerOptions early{.host = *host, .port = 0};
+      if (auto config = load_config(common.config_file, env))
+        early = server_options(*host, 0, *config);
+      server = std::make_unique<http::HttpServer>(early);
+      auto port = server->bind();
+      if (!port) return std::unexpected(port.error());
+      listen = host_port_text(*host, *port);
+    }
+    env.set(std::string(kEnvPrefix) + "SERVER_LISTEN", listen);
+  }
+  auto config = load_config(common.config_file, env);
+  if (!config) return std::unexpected(config.error());
+  init_logging(config->log);
+  if (!server) {
+    const auto hp = parse_host_port(config->server.listen);
+    if (!hp) {
+      return core::fail(core::ErrorCode::kConfigInvalid,
+                        "server.listen is not HOST:PORT: " + config->server.listen);
+    }
+    server = std::make_unique<http::HttpServer>(
+        server_options(hp->host, static_cast<int>(hp->port), *config));
+    if (auto port = server->bind(); !port) return std::unexpected(port.error());
+  }
+  return Bound{std::move(*config), std::move(server)};
+}
+
+// "scheme://host[:port]" of a URL, or "" when it has none.
+std::string origin_of(std::string_view url) {
+  const auto scheme = url.find("://");
+  if (scheme == std::string_view::npos) return {};
+  const auto end = url.find_first_of("/?#", scheme + 3);
+  return std::string{url.substr(0, end)};
+}
+
+// The pages' Content-Security-Policy: scripts, styles and workers from this origin only (no
+// inline script, no eval; 'wasm-unsafe-eval' for the SHA-256 WebAssembly), and network, images
+// and media from this origin and the object store's (presigned uploads and downloads).
+std::string page_security_policy(const std::string& store_origin) {
+  const std::string store = store_origin.empty() ? "" : " " + store_origin;
+  return fmt::format(
+      "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; "
+      "img-src 'self' data: blob:{0}; media-src 'self' blob:{0}; connect-src 'self'{0}; "
+      "worker-src 'self'; font-src 'self'; manifest-src 'self'; base-uri 'none'; "
+      "form-action 'none'; frame-ancestors 'none'",
+      store);
+}
+
+// web.root, or the folder "web" beside this executable (where the build puts the bundle).
+std::filesystem::path web_root(const Config& config) {
+  if (!config.web.root.empty()) return config.web.root;
+  std::error_code ec;
+  const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) return "web";
+  return self.parent_path() / "web";
+}
+
+// The upload page, the gallery and /docs. The store's origin comes from a URL its signer makes,
+// so the policy follows whatever storage is configured (local publicBaseUrl, S3, an endpoint).
+std::unique_ptr<web::StaticFileHandler> make_web_handler(const Config& config,
+                                                         const ObjectStorage& storage) {
+  std::string store_origin;
+  if (auto probe = storage.signer->presign_get("toq-media/csp-probe", {})) {
+    store_origin = origin_of(probe->url);
+  }
+  auto handler = std::make_unique<web::StaticFileHandler>(web::StaticSiteConfig{
+      .root = web_root(config), .content_security_policy = page_security_policy(store_origin)});
+  if (!handler->has_file("ui/upload/index.html")) {
+    log::warn("web bundle missing: /ui and /docs answer 404",
+              {{"web_root", handler->config().root.string()},
+               {"hint", "build it (make build, target toq_web_bundle) or set web.root"}});
+  }
+  return handler;
+}
+
+// What the routes use while the server serves.
+struct Routes {
+  http::CorsPolicy cors;
+  http::Metrics metrics;
+  std::unique_ptr<web::StaticFileHandler> web;
+  std::unique_ptr<storage::StorageRequestHandler> storage;
+};
+
+// The API with its access log, the operational routes, the web pages, and the embedded store's
+// /storage/.
+void mount_routes(http::HttpServer& server, const Config& config, ApiUseCases& use_cases,
+                  const http::auth::JwtVerifier& verifier, const ObjectStorage& storage,
+                  Routes& routes) {
+  http::ApiOptions api;
+  api.services = use_cases.services();
+  api.verifier = &verifier;
+  api.max_body_bytes = config.server.max_body_bytes;
+  api.hooks.access_log = [](const http::AccessLogEntry& e) {
+    log::info("request", {{"method", e.method},
+                          {"path", e.path},
+                          {"query", e.query},
+                          {"status", e.status},
+                          {"duration_ms", e.duration_ms},
+                          {"request_id", e.request_id}});
+  };
+  api.hooks.internal_error = [](const core::Error& e, std::string_view request_id,
+                                std::string_view what) {
+    log::error("request failed", {{"request_id", std::string{request_id}},
+                                  {"route", std::string{what}},
+                                  {"code", std::string{core::to_string(e.code)}},
+                                  {"error", e.message}});
+  };
+  api.cors = &routes.cors;
+  api.metrics = &routes.metrics;
+  api.route_templates = http::RouteTemplates{http::openapi_path_templates()};
+  http::mount_api_routes(server, std::move(api));
+  http::mount_ops_routes(server, routes.metrics);
+  routes.web = make_web_handler(config, storage);
+  http::mount_web_routes(server, *routes.web);
+  if (storage.local) {
+    storage::StorageHandlerConfig handler_config;
+    handler_config.allowed_origins = config.cors.allowed_origins;
+    routes.storage =
+        std::make_unique<storage::StorageRequestHandler>(*storage.local, handler_config);
+    http::mount_storage_routes(server, *routes.storage);
+  }
+}
+
+// A worker's event line, counted in this process's /metrics (worker_events.hpp).
+void count(http::Metrics& metrics, std::string_view line) {
+  const auto event = decode_event(line);
+  if (!event) return;
+  if (std::holds_alternative<JobStarted>(*event)) {
+    metrics.media_job_started();
+  } else if (const auto* finished = std::get_if<JobFinished>(&*event)) {
+    metrics.media_job_finished(finished->seconds);
+    if (finished->end == "failed") metrics.media_batch_failed();
+  } else if (const auto* failed = std::get_if<AssetFailed>(&*event)) {
+    metrics.media_asset_failed(failed->code);
+  }
+}
+
+void log_worker(const WorkerEvent& e) {
+  LogFields fields{{"event", e.what}, {"slot", e.slot}, {"pid", e.pid}};
+  if (e.exit_code >= 0) fields.emplace_back("exit_code", e.exit_code);
+  if (e.signal != 0) fields.emplace_back("signal", e.signal);
+  if (e.what == "exited") {
+    log::warn("worker exited", fields);
+  } else {
+    log::info("worker", fields);
+  }
+}
+
+// The embedded mode's worker processes (a crash in media code ends a worker, never the API);
+// null when they run elsewhere.
+core::Result<std::unique_ptr<WorkerSupervisor>> make_workers(const Config& config,
+                                                             const cli::CommonOptions& common,
+                                                             http::Metrics& metrics) {
+  if (config.processing.mode != ProcessingMode::kLocal || !config.processing.start_workers) {
+    return nullptr;
+  }
+  const int count_of_workers =
+      config.processing.workers > 0
+          ? config.processing.workers
+          : static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
+  std::error_code ec;
+  auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) {
+    return core::fail(core::ErrorCode::kInternal,
+                      "cannot find the toq-media executable: " + ec.message());
+  }
+  std::vector<std::string> args = {"worker", "--data-dir",
+                                   std::filesystem::absolute(config.data_dir).string()};
+  if (common.config_file) {
+    args.push_back("--config");
+    args.push_back(std::filesystem::absolute(*common.config_file).string());
+  }
+  return std::make_unique<WorkerSupervisor>(
+      SupervisorOptions{.executable = self.string(),
+                        .args = std::move(args),
+                        .count = count_of_workers,
+                        .restart_delay = std::chrono::milliseconds(500),
+                        .on_line = [&metrics](std::string_view line) { count(metrics, line); },
+                        .on_event = log_worker});
+}
+
+// Serves until SIGTERM or SIGINT, then stops the background work and lets requests in flight
+// finish within server.shutdownGraceSeconds.
+int serve_until_stopped(const Config& config, http::HttpServer& server, PeriodicTask* delivery,
+                        WorkerSupervisor* workers, const sigset_t& stop_signals) {
+  auto port = server.start();
+  if (!port) return report(port.error());
+  if (workers) workers->start();
+  if (delivery) delivery->start();
+  const std::string listen = host_port_text(server.options().host, *port);
+  log::info("listening", {{"listen", listen},
+                          {"port", *port},
+                          {"url", "http://" + listen},
+                          {"storage", std::string{to_string(config.storage.driver)}},
+                          {"storage_public_base_url", config.storage.public_base_url},
+                          {"database", std::string{to_string(config.database.driver)}},
+                          {"workers", workers ? workers->count() : 0},
+                          {"webhooks", !config.webhooks.url.empty()}});
+
+  int signal_number = 0;
+  while (sigwait(&stop_signals, &signal_number) != 0) {
+  }
+  log::info("stopping", {{"signal", signal_number == SIGTERM ? "SIGTERM" : "SIGINT"}});
+  // A client that keeps a request open past the grace period does not hold the process.
+  const auto grace = std::chrono::seconds{config.server.shutdown_grace_seconds};
+  if (delivery) delivery->stop();
+  // Workers finish the file in hand within the grace period, else they are killed: their jobs
+  // stay in the database and resume at the next start (the lease expires).
+  if (workers) workers->stop(grace);
+  if (!server.stop_within(grace)) {
+    log::warn("shutdown grace period expired",
+              {{"shutdown_grace_seconds", config.server.shutdown_grace_seconds},
+               {"note", "exiting with requests still open"}});
+    std::fflush(nullptr);
+    // The serving thread still runs: destroying the server (or anything it uses) is not safe.
+    std::_Exit(0);
+  }
+  log::info("stopped");
+  return 0;
+}
+
+}  // namespace
+
+int command_serve(const cli::ServeOptions& options) {
+  const sigset_t stop_signals = block_stop_signals();
+  auto bound = configure_and_bind(options);
+  if (!bound) return report(bound.error());
+  const Config& config = bound->config;
+  http::HttpServer& server = *bound->server;
+
+  const core::SystemClock clock;
+  auto db = open_database(config);
+  if (!db) return report(db.error());
+  auto storage = open_object_storage(config, clock);
+  if (!storage) return report(storage.error());
+  auto verifier = make_jwt_verifier(config, clock);
+  if (!verifier) return report(verifier.error());
+  auto sender = open_webhook_sender(config);
+  if (!sender) return report(sender.error());
+
+  ApiUseCases use_cases(config, **db, *storage, clock);
+  Routes routes{.cors = http::CorsPolicy{config.cors.allowed_origins},
+                .metrics = {},
+                .web = {},
+                .storage = {}};
+  mount_routes(server, config, use_cases, *verifier, *storage, routes);
+
+  // Outbound webhooks, from the outbox, when a receiver is configured.
+  std::optional<core::DeliverWebhooks> delivery;
+  std::unique_ptr<PeriodicTask> delivery_task;
+  if (*sender) {
+    delivery.emplace(make_webhook_delivery(**db, **sender, clock));
+    delivery_task =
+        std::make_unique<PeriodicTask>(kDeliveryPeriod, [&delivery] { delivery->run_once(); });
+  }
+  auto workers = make_workers(config, options.common, routes.metrics);
+  if (!workers) return report(workers.error());
+  return serve_until_stopped(config, server, delivery_task.get(), workers->get(), stop_signals);
+}
+
+}  // namespace toq::app

@@ -1,0 +1,89 @@
+#include "app/use_cases.hpp"
+
+#include "adapter/storage/content_disposition.hpp"
+#include "app/logging.hpp"
+
+namespace toq::app {
+
+namespace {
+
+core::CreateUploadBatchOptions upload_options(const Config& config) {
+  core::CreateUploadBatchOptions options;
+  options.limits = manifest_limits(config);
+  options.multipart_threshold_bytes = config.storage.multipart_threshold_bytes;
+  options.part_size_bytes = config.storage.part_size_bytes;
+  options.url_ttl = std::chrono::seconds{config.storage.url_ttl_seconds};
+  return options;
+}
+
+}  // namespace
+
+ApiUseCases::ApiUseCases(const Config& config, core::Database& db, const ObjectStorage& storage,
+                         const core::Clock& clock)
+    : db_(db),
+      store_(*storage.store),
+      listings_({db, clock}),
+      create_batch_({db, *storage.multipart, *storage.signer, clock}, upload_options(config)),
+      complete_batch_({db, *storage.store, *storage.multipart, clock}),
+      refresh_urls_({db, *storage.store, *storage.multipart, *storage.signer, clock},
+                    upload_options(config)),
+      batch_status_({db}),
+      download_urls_({db, *storage.signer, clock,
+                      [](std::string_view name) { return storage::content_disposition(name); }},
+                     {std::chrono::seconds{config.storage.url_ttl_seconds}}),
+      retry_batch_({db, clock}) {}
+
+http::handlers::ApiServices ApiUseCases::services() {
+  http::handlers::ApiServices services;
+  services.listings = &listings_;
+  services.create_batch = &create_batch_;
+  services.complete_batch = &complete_batch_;
+  services.refresh_urls = &refresh_urls_;
+  services.batch_status = &batch_status_;
+  services.download_urls = &download_urls_;
+  services.retry_batch = &retry_batch_;
+  core::Database& database = db_;
+  services.check_database = [&database]() -> core::Status {
+    return database.run([](core::UnitOfWork& uow) -> core::Status {
+      auto found = uow.listings().find(core::ListingId{0});
+      if (!found) return std::unexpected(found.error());
+      return {};
+    });
+  };
+  core::ObjectStore& store = store_;
+  services.check_store = [&store]() -> core::Status {
+    auto head = store.head("toq-media/readyz-probe");
+    if (!head) return std::unexpected(head.error());
+    return {};
+  };
+  return services;
+}
+
+core::RunJob make_job_runner(const Config& config, core::Database& db,
+                             core::MediaProcessor& processor, const core::Clock& clock,
+                             std::string worker_id,
+                             std::function<void(const core::Job&)> on_claimed) {
+  return core::RunJob(db, processor, clock,
+                      core::RunJobOptions{
+                          .worker_id = std::move(worker_id),
+                          .lease = std::chrono::seconds(config.processing.lease_seconds),
+                          .max_attempts = config.processing.max_attempts,
+                          .backoff = {},  // RunJob's default: 10 s doubling to 5 min
+                          .on_claimed = std::move(on_claimed),
+                      });
+}
+
+core::DeliverWebhooks make_webhook_delivery(core::Database& db, core::WebhookSender& sender,
+                                            const core::Clock& clock) {
+  return core::DeliverWebhooks(
+      db, sender, clock,
+      core::DeliverWebhooksOptions{
+          .log = [](std::string_view what, const core::OutboxEvent& e, std::string_view detail) {
+            log::info(what, {{"event_id", e.event_id},
+                             {"type", e.type},
+                             {"attempts", e.attempts},
+                             {"detail", std::string(detail)}});
+          }});
+}
+
+}  // namespace toq::app

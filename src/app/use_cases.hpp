@@ -1,0 +1,63 @@
+#pragma once
+// The use cases of the service, built in one place on the adapters wiring.hpp picked. A
+// subcommand takes what it runs from here and only adds the process around it (signals, threads,
+// logging).
+
+#include <memory>
+#include <string>
+
+#include "core/port/database.hpp"
+#include "core/port/media_processor.hpp"
+#include "core/port/webhook_sender.hpp"
+#include "core/service/complete_upload_batch.hpp"
+#include "core/service/create_upload_batch.hpp"
+#include "core/service/deliver_webhooks.hpp"
+#include "core/service/get_batch_status.hpp"
+#include "core/service/list_download_urls.hpp"
+#include "core/service/refresh_upload_urls.hpp"
+#include "core/service/register_listing.hpp"
+#include "core/service/retry_batch.hpp"
+#include "core/service/run_job.hpp"
+
+#include "adapter/http/handlers/api_handlers.hpp"
+#include "app/config.hpp"
+#include "app/wiring.hpp"
+
+namespace toq::app {
+
+// Everything the HTTP API calls, and its readiness probes. `db`, `storage` and `clock` must
+// outlive it.
+class ApiUseCases {
+ public:
+  ApiUseCases(const Config& config, core::Database& db, const ObjectStorage& storage,
+              const core::Clock& clock);
+  ApiUseCases(const ApiUseCases&) = delete;
+  ApiUseCases& operator=(const ApiUseCases&) = delete;
+
+  // The handlers' view: the use cases, and probes that ask the database and the store.
+  http::handlers::ApiServices services();
+
+ private:
+  core::Database& db_;
+  core::ObjectStore& store_;
+  core::RegisterListing listings_;
+  core::CreateUploadBatch create_batch_;
+  core::CompleteUploadBatch complete_batch_;
+  core::RefreshUploadUrls refresh_urls_;
+  core::GetBatchStatus batch_status_;
+  core::ListDownloadUrls download_urls_;
+  core::RetryBatch retry_batch_;
+};
+
+// The job runner of one worker process, on processing.leaseSeconds and processing.maxAttempts;
+// `on_claimed` is told of each job it claims. `db`, `processor` and `clock` must outlive it.
+core::RunJob make_job_runner(const Config& config, core::Database& db,
+                             core::MediaProcessor& processor, const core::Clock& clock,
+                             std::string worker_id,
+                             std::function<void(const core::Job&)> on_claimed);
+
+// The delivery of the outbox's webhooks through `sender`, logging what happens to each event.
+core::DeliverWebhooks make_webhook_delivery(core::Database& db, core::WebhookSender& sender,
+                                            const core::Clock& clock);
+
+}  // namespace toq::app
