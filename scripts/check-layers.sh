@@ -21,7 +21,8 @@ quoted_includes() {  # file:line:text of every #include "..." under the given pa
   grep -rnE '^\s*#\s*include\s*"' "$@" || true
 }
 
-# core: quoted includes must be core's or support's; angle includes standard headers or fmt.
+# core: quoted includes must be core's or support's; angle includes standard headers or fmt (the
+# tests beside the code, *_test.cpp and their *_test_support.hpp, may use gtest).
 while IFS= read -r line; do
   fail "core includes something outside core and support" "$line"
 done < <(quoted_includes "$root/src/core" | grep -vE '#\s*include\s*"(core|support)/')
@@ -29,7 +30,7 @@ while IFS= read -r line; do
   fail "core includes a third-party header" "$line"
 done < <(grep -rnE '^\s*#\s*include\s*<' "$root/src/core" \
            | grep -vE '#\s*include\s*<(fmt/[a-z_]+\.h|[a-z_]+)>' \
-           | grep -vE '_test\.cpp:' || true)
+           | grep -vE '(_test\.cpp|_test_support\.hpp):' || true)
 
 # support: no adapter, no app; the top level (toq_support) not even core.
 while IFS= read -r line; do
