@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "support/text.hpp"
+
 namespace toq::support {
 
 bool is_token(std::string_view text) {
@@ -10,6 +12,10 @@ bool is_token(std::string_view text) {
     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
            kExtra.find(c) != std::string_view::npos;
   });
+}
+
+std::string_view trim_ows(std::string_view text) {
+  return trim(text, kHttpWhitespace);
 }
 
 std::string quote_etag(std::string_view hex) {

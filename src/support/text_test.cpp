@@ -1,8 +1,10 @@
-// Unit tests of support/text.hpp.
+// Unit tests of support/text.hpp (and the OWS trim of support/http_syntax.hpp that builds on it).
 
 #include "support/text.hpp"
 
 #include <gtest/gtest.h>
+
+#include "support/http_syntax.hpp"
 
 namespace toq::support {
 namespace {
@@ -34,6 +36,12 @@ TEST(Text, TrimsTheGivenCharacters) {
   EXPECT_EQ(trim("\t v ", kHttpWhitespace), "v");
   EXPECT_EQ(trim_start("  <svg> "), "<svg> ");
   EXPECT_EQ(trim_start(" \n"), "");
+}
+
+TEST(Text, TrimsHttpOptionalWhiteSpaceOnly) {
+  EXPECT_EQ(trim_ows(" \t gzip, br\t "), "gzip, br");
+  EXPECT_EQ(trim_ows("\r\nv\r\n"), "\r\nv\r\n") << "CR and LF are not OWS";
+  EXPECT_EQ(trim_ows(" \t"), "");
 }
 
 }  // namespace

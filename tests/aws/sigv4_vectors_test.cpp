@@ -9,7 +9,6 @@
 // query variant is then fed back through verify_presigned(), which must accept it.
 
 #include <algorithm>
-#include <cctype>
 #include <chrono>
 #include <cstddef>
 #include <filesystem>
@@ -30,6 +29,7 @@
 #include "aws_test_support.hpp"
 #include "support/crypto/digest.hpp"
 #include "support/manual_clock.hpp"
+#include "support/text.hpp"
 #include "support/uri.hpp"
 
 namespace toq::aws {
@@ -125,10 +125,7 @@ std::optional<ParsedRequest> parse_request(std::string_view text, std::string& e
                                         std::string{line->substr(colon + 1)});
   }
   for (const auto& [name, value] : parsed.request.headers) {
-    std::string lower = name;
-    std::ranges::transform(lower, lower.begin(),
-                           [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    if (lower == "host") parsed.request.host = value;
+    if (support::to_lower(name) == "host") parsed.request.host = value;
   }
   return parsed;
 }
@@ -137,10 +134,7 @@ std::optional<ParsedRequest> parse_request(std::string_view text, std::string& e
 Params header_multiset(const Params& headers) {
   Params out;
   for (const auto& [name, value] : headers) {
-    std::string lower = name;
-    std::ranges::transform(lower, lower.begin(),
-                           [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    out.emplace_back(lower, value);
+    out.emplace_back(support::to_lower(name), value);
   }
   std::ranges::sort(out);
   return out;

@@ -39,6 +39,7 @@
 #include "http/serve_process.hpp"
 #include "storage/http_client.hpp"
 #include "support/shell.hpp"
+#include "support/text.hpp"
 
 namespace toq::e2e {
 
@@ -507,8 +508,7 @@ struct MediaFacts {
 
 inline MediaFacts inspect(const std::filesystem::path& file, const std::string& format) {
   MediaFacts f;
-  f.kind = run_ok("file -b " + shell_quote(file.string()));
-  for (char& c : f.kind) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  f.kind = support::to_lower(run_ok("file -b " + shell_quote(file.string())));
   if (format == "mp4") {
     auto j = nlohmann::json::parse(run_ok("ffprobe -v error -show_streams -show_format -of json " +
                                           shell_quote(file.string())));

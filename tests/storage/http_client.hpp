@@ -3,7 +3,6 @@
 // response header kept, bodies as strings or streamed through callbacks (the 2 GiB test).
 
 #include <algorithm>
-#include <cctype>
 #include <cstddef>
 #include <cstdlib>
 #include <functional>
@@ -16,6 +15,8 @@
 #include <vector>
 
 #include <curl/curl.h>
+
+#include "support/text.hpp"
 
 namespace toq::testing {
 
@@ -73,8 +74,7 @@ inline std::size_t on_header(char* data, std::size_t size, std::size_t n, void* 
   if (line.starts_with("HTTP/")) {
     t->result->headers.clear();  // a new response (after "100 Continue")
   } else if (const auto colon = line.find(':'); colon != std::string_view::npos) {
-    std::string name{line.substr(0, colon)};
-    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    const std::string name = support::to_lower(line.substr(0, colon));
     std::string_view value = line.substr(colon + 1);
     while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
       value.remove_prefix(1);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "support/http_syntax.hpp"
 #include "support/text.hpp"
 
 namespace toq::http {
@@ -10,10 +11,6 @@ namespace {
 constexpr std::string_view kAllowMethods = "GET, POST, PUT, OPTIONS";
 constexpr std::string_view kExposeHeaders = "ETag, X-Request-Id";
 constexpr std::string_view kMethods[] = {"GET", "POST", "PUT", "HEAD"};
-
-std::string_view trim(std::string_view s) {
-  return support::trim(s, support::kHttpWhitespace);
-}
 
 }  // namespace
 
@@ -32,7 +29,7 @@ bool CorsPolicy::origin_allowed(std::string_view origin) const {
 }
 
 bool CorsPolicy::header_allowed(std::string_view name) {
-  const std::string n = support::to_lower(trim(name));
+  const std::string n = support::to_lower(support::trim_ows(name));
   return n == "authorization" || n == "content-type" || n == "x-request-id" ||
          n.starts_with("x-amz-");
 }
@@ -74,7 +71,7 @@ CorsHeaders CorsPolicy::preflight(std::string_view origin, std::string_view requ
   std::size_t start = 0;
   while (start <= request_headers.size()) {
     const auto end = std::min(request_headers.find(',', start), request_headers.size());
-    const auto name = trim(request_headers.substr(start, end - start));
+    const auto name = support::trim_ows(request_headers.substr(start, end - start));
     if (!name.empty() && header_allowed(name)) {
       if (!allowed.empty()) allowed += ", ";
       allowed += support::to_lower(name);

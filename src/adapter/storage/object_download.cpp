@@ -20,12 +20,6 @@ using core::ErrorCode;
 
 namespace {
 
-using support::kHttpWhitespace;
-
-std::string_view trim(std::string_view s) {
-  return support::trim(s, kHttpWhitespace);
-}
-
 enum class RangeKind : unsigned char { kNone, kSatisfiable, kUnsatisfiable };
 struct RangeSpec {
   RangeKind kind = RangeKind::kNone;
@@ -36,14 +30,14 @@ struct RangeSpec {
 // One "bytes=" range against an object of `size` bytes. Malformed and multi-range headers are
 // ignored (the whole object is served), as S3 does.
 RangeSpec parse_range(std::string_view header, std::int64_t size) {
-  header = trim(header);
+  header = support::trim_ows(header);
   if (!header.starts_with("bytes=")) return {};
-  const std::string_view spec = trim(header.substr(6));
+  const std::string_view spec = support::trim_ows(header.substr(6));
   if (spec.find(',') != std::string_view::npos) return {};
   const auto dash = spec.find('-');
   if (dash == std::string_view::npos) return {};
-  const auto first_text = trim(spec.substr(0, dash));
-  const auto last_text = trim(spec.substr(dash + 1));
+  const auto first_text = support::trim_ows(spec.substr(0, dash));
+  const auto last_text = support::trim_ows(spec.substr(dash + 1));
   if (first_text.empty()) {  // suffix: the last N bytes
     const auto n = support::parse_decimal<std::int64_t>(last_text);
     if (!n) return {};
@@ -68,7 +62,7 @@ bool etag_list_matches(std::string_view list, std::string_view etag) {
   std::size_t start = 0;
   while (start <= list.size()) {
     const auto end = std::min(list.find(',', start), list.size());
-    std::string_view item = trim(list.substr(start, end - start));
+    std::string_view item = support::trim_ows(list.substr(start, end - start));
     if (item.starts_with("W/")) item.remove_prefix(2);
     if (item == "*" || support::unquote_etag(item) == bare) return true;
     start = end + 1;

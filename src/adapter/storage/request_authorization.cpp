@@ -11,6 +11,7 @@
 #include "core/model/manifest.hpp"
 
 #include "adapter/storage/storage_request_handler.hpp"
+#include "support/http_syntax.hpp"
 #include "support/text.hpp"
 
 namespace toq::storage {
@@ -144,13 +145,11 @@ std::optional<S3Error> StorageRequestHandler::check_subresources(const StorageRe
 
 std::optional<S3Error> StorageRequestHandler::check_upload_headers(const StorageRequest& request,
                                                                    Authorized& auth) const {
-  using support::kHttpWhitespace;
-  using support::trim;
   const auto length = find_header(request.headers, "Content-Length");
   if (!length || find_header(request.headers, "Transfer-Encoding")) {
     return S3Error{411, "MissingContentLength", "You must provide the Content-Length HTTP header."};
   }
-  const auto n = support::parse_decimal<std::int64_t>(trim(*length, kHttpWhitespace));
+  const auto n = support::parse_decimal<std::int64_t>(support::trim_ows(*length));
   if (!n) return S3Error{400, "InvalidArgument", "Content-Length is not a number."};
   if (*n > kMaxPutSize) {
     return S3Error{
@@ -161,7 +160,7 @@ std::optional<S3Error> StorageRequestHandler::check_upload_headers(const Storage
   }
   auth.content_length = *n;
   if (const auto checksum = find_header(request.headers, "x-amz-checksum-sha256")) {
-    const auto value = trim(*checksum, kHttpWhitespace);
+    const auto value = support::trim_ows(*checksum);
     if (!core::is_base64_sha256(value)) {
       return S3Error{400, "InvalidRequest", "Value for x-amz-checksum-sha256 header is invalid."};
     }

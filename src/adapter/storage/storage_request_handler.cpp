@@ -16,10 +16,6 @@ constexpr std::string_view kExposeHeaders =
     "x-amz-checksum-sha256";
 constexpr std::string_view kAllowedMethods = "GET, HEAD, PUT";
 
-std::string_view trim(std::string_view s) {
-  return support::trim(s, support::kHttpWhitespace);
-}
-
 }  // namespace
 
 StorageRequestHandler::StorageRequestHandler(LocalObjectStore& store, StorageHandlerConfig config)
@@ -55,7 +51,7 @@ StorageResponse StorageRequestHandler::preflight(const StorageRequest& request) 
     const std::string_view list = *requested;
     while (start <= list.size()) {
       const auto end = std::min(list.find(',', start), list.size());
-      const auto name = trim(list.substr(start, end - start));
+      const auto name = support::trim_ows(list.substr(start, end - start));
       if (!name.empty() && !support::is_token(name)) headers_ok = false;
       start = end + 1;
     }
@@ -84,8 +80,9 @@ StorageResponse StorageRequestHandler::preflight(const StorageRequest& request) 
       {"Access-Control-Max-Age", std::to_string(config_.cors_max_age.count())},
       {"Vary", "Origin, Access-Control-Request-Method, Access-Control-Request-Headers"},
       {"Content-Length", "0"}};
-  if (requested && !trim(*requested).empty()) {
-    response.headers.emplace_back("Access-Control-Allow-Headers", std::string{trim(*requested)});
+  if (requested && !support::trim_ows(*requested).empty()) {
+    response.headers.emplace_back("Access-Control-Allow-Headers",
+                                  std::string{support::trim_ows(*requested)});
   }
   return response;
 }

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cstdint>
 
-#include "support/text.hpp"
+#include "support/http_syntax.hpp"
 #include "support/utc_time.hpp"
 
 namespace toq::webhook {
@@ -19,7 +19,7 @@ seconds clamp_delay(std::int64_t s) {
 }  // namespace
 
 std::optional<seconds> parse_retry_after(std::string_view value, core::Timestamp now) {
-  value = support::trim(value, support::kHttpWhitespace);
+  value = support::trim_ows(value);
   if (value.empty()) return std::nullopt;
   if (std::ranges::all_of(value, [](char c) { return c >= '0' && c <= '9'; })) {
     // Anything with more digits than a day has is simply "very long".
