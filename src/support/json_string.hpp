@@ -11,4 +11,11 @@ namespace toq::support {
 // every other byte (UTF-8 included) copied as is.
 std::string json_quote(std::string_view text);
 
+// `text` as a JSON string literal the way JavaScript's JSON.stringify writes it, for documents
+// whose exact bytes another program reproduces: '"' and '\' escaped, U+0008, U+0009, U+000A,
+// U+000C, U+000D as \b \t \n \f \r, other characters below U+0020 as \u00xx (lower-case hex),
+// everything else (non-ASCII UTF-8 and '/' included) as is. `text` must be valid UTF-8
+// (JSON.stringify would also escape lone surrogates, which UTF-8 cannot hold).
+std::string json_stringify_quote(std::string_view text);
+
 }  // namespace toq::support

@@ -15,5 +15,13 @@ TEST(JsonString, QuotesAndEscapes) {
   EXPECT_EQ(json_quote("é/"), "\"é/\"") << "UTF-8 and '/' are copied";
 }
 
+TEST(JsonString, StringifyFormUsesTheShortEscapes) {
+  EXPECT_EQ(json_stringify_quote("a\"b\\c"), R"("a\"b\\c")");
+  EXPECT_EQ(json_stringify_quote("\b\t\n\f\r"), R"("\b\t\n\f\r")");
+  EXPECT_EQ(json_stringify_quote(std::string_view("\x00\x01\x0b\x1f", 4)),
+            R"("\u0000\u0001\u000b\u001f")");
+  EXPECT_EQ(json_stringify_quote("é/"), "\"é/\"");
+}
+
 }  // namespace
 }  // namespace toq::support

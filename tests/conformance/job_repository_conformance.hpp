@@ -297,12 +297,48 @@ TYPED_TEST_P(JobRepositoryConformance, ReleasedJobWaitsForItsAvailableTime) {
   EXPECT_EQ(missing.error().code, ErrorCode::kJobNotFound);
 }
 
-REGISTER_TYPED_TEST_SUITE_P(JobRepositoryConformance, JobLifecycleAlwaysHasStartTime,
-                            OneActiveJobPerBatchAndRunsCount,
-                            JobArchiveIsRecordedWhileRunningAndIdempotently,
-                            ThreadsRacingForAJobGetExactlyOne,
-                            ClaimTakesTheOldestDueJobAndSetsStartAndLease,
-                            ExpiredLeaseIsReclaimedAndKeepsTheFirstStart,
-                            ReleasedJobWaitsForItsAvailableTime);
+TYPED_TEST_P(JobRepositoryConformance, LeaseExpiredRunningJobsAreListedNotChanged) {
+  std::vector<core::Job> jobs;
+  for (const std::int64_t listing : {28, 29, 30}) {
+    this->listing(listing);
+    auto b = this->batch(listing);
+    jobs.push_back(
+        must(this->tx([&](core::UnitOfWork& u) { return u.jobs().create(b.id, at(2)); })));
+  }
+  const auto& j1 = jobs[0];
+  const auto& j2 = jobs[1];
+  must(this->tx(
+      [&](core::UnitOfWork& u) { return u.jobs().start(j1.id, "job-a-r1", at(100), at(3)); }));
+  must(this->tx(
+      [&](core::UnitOfWork& u) { return u.jobs().start(j2.id, "job-b-r1", at(50), at(3)); }));
+  EXPECT_TRUE(must(this->tx([&](core::UnitOfWork& u) {
+                return u.jobs().list_lease_expired(at(50), 10);
+              })).empty())
+      << "a lease is good up to its expiry; QUEUED jobs are never listed";
+  auto late =
+      must(this->tx([&](core::UnitOfWork& u) { return u.jobs().list_lease_expired(at(101), 10); }));
+  ASSERT_EQ(late.size(), 2u);
+  EXPECT_EQ(late[0].id, j2.id) << "oldest lease first";
+  EXPECT_EQ(late[1].id, j1.id);
+  EXPECT_EQ(late[0].status, JobStatus::kRunning);
+  EXPECT_EQ(late[0].lease_owner, "job-b-r1");
+  auto one =
+      must(this->tx([&](core::UnitOfWork& u) { return u.jobs().list_lease_expired(at(101), 1); }));
+  ASSERT_EQ(one.size(), 1u);
+  must(this->tx([&](core::UnitOfWork& u) {
+    return u.jobs().finish(j2.id, JobStatus::kFailed,
+                           core::make_error(ErrorCode::kProcessingTimeout, "late"), at(102));
+  }));
+  auto after =
+      must(this->tx([&](core::UnitOfWork& u) { return u.jobs().list_lease_expired(at(103), 10); }));
+  ASSERT_EQ(after.size(), 1u);
+  EXPECT_EQ(after[0].id, j1.id);
+}
+
+REGISTER_TYPED_TEST_SUITE_P(
+    JobRepositoryConformance, JobLifecycleAlwaysHasStartTime, OneActiveJobPerBatchAndRunsCount,
+    JobArchiveIsRecordedWhileRunningAndIdempotently, ThreadsRacingForAJobGetExactlyOne,
+    ClaimTakesTheOldestDueJobAndSetsStartAndLease, ExpiredLeaseIsReclaimedAndKeepsTheFirstStart,
+    ReleasedJobWaitsForItsAvailableTime, LeaseExpiredRunningJobsAreListedNotChanged);
 
 }  // namespace toq::testing

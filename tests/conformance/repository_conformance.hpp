@@ -6,14 +6,16 @@
 #include "conformance/asset_repository_conformance.hpp"
 #include "conformance/batch_repository_conformance.hpp"
 #include "conformance/database_conformance.hpp"
+#include "conformance/execution_start_repository_conformance.hpp"
 #include "conformance/job_repository_conformance.hpp"
 #include "conformance/listing_repository_conformance.hpp"
 #include "conformance/outbox_repository_conformance.hpp"
 
-#define TOQ_INSTANTIATE_REPOSITORY_CONFORMANCE(Prefix, Factories)                  \
-  INSTANTIATE_TYPED_TEST_SUITE_P(Prefix, ListingRepositoryConformance, Factories); \
-  INSTANTIATE_TYPED_TEST_SUITE_P(Prefix, BatchRepositoryConformance, Factories);   \
-  INSTANTIATE_TYPED_TEST_SUITE_P(Prefix, AssetRepositoryConformance, Factories);   \
-  INSTANTIATE_TYPED_TEST_SUITE_P(Prefix, JobRepositoryConformance, Factories);     \
-  INSTANTIATE_TYPED_TEST_SUITE_P(Prefix, OutboxRepositoryConformance, Factories);  \
+#define TOQ_INSTANTIATE_REPOSITORY_CONFORMANCE(Prefix, Factories)                         \
+  INSTANTIATE_TYPED_TEST_SUITE_P(Prefix, ListingRepositoryConformance, Factories);        \
+  INSTANTIATE_TYPED_TEST_SUITE_P(Prefix, BatchRepositoryConformance, Factories);          \
+  INSTANTIATE_TYPED_TEST_SUITE_P(Prefix, AssetRepositoryConformance, Factories);          \
+  INSTANTIATE_TYPED_TEST_SUITE_P(Prefix, JobRepositoryConformance, Factories);            \
+  INSTANTIATE_TYPED_TEST_SUITE_P(Prefix, OutboxRepositoryConformance, Factories);         \
+  INSTANTIATE_TYPED_TEST_SUITE_P(Prefix, ExecutionStartRepositoryConformance, Factories); \
   INSTANTIATE_TYPED_TEST_SUITE_P(Prefix, DatabaseConformance, Factories)

@@ -17,7 +17,8 @@ int status_for(ErrorCode code) {
     case ErrorCode::kUnauthenticated: return 401;
     case ErrorCode::kForbidden: return 403;
     case ErrorCode::kListingNotFound:
-    case ErrorCode::kBatchNotFound: return 404;
+    case ErrorCode::kBatchNotFound:
+    case ErrorCode::kJobNotFound: return 404;
     case ErrorCode::kOpenBatchExists:
     case ErrorCode::kListingNotReadyForUpload:
     case ErrorCode::kBatchNotPending:
@@ -27,7 +28,8 @@ int status_for(ErrorCode code) {
     case ErrorCode::kUploadIncomplete: return 422;
     case ErrorCode::kDatabaseBusy:
     case ErrorCode::kDatabaseUnavailable:
-    case ErrorCode::kStoreUnavailable: return 503;
+    case ErrorCode::kStoreUnavailable:
+    case ErrorCode::kPipelineUnavailable: return 503;
     default: return 0;
   }
 }

@@ -193,10 +193,37 @@ CREATE TABLE outbox (
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin
 )sql";
 
+// The AWS mode's start outbox (the SQLite schema's version 4). input is MEDIUMTEXT: a full batch's
+// execution input is about 210 KB, past TEXT's 64 KiB.
+constexpr std::string_view kExecutionStarts = R"sql(
+CREATE TABLE execution_starts (
+  id               BIGINT        NOT NULL AUTO_INCREMENT PRIMARY KEY,
+  job_id           BIGINT        NOT NULL,
+  name             VARCHAR(80)   NOT NULL,
+  input            MEDIUMTEXT    NOT NULL,
+  created_at       BIGINT        NOT NULL,
+  next_attempt_at  BIGINT        NOT NULL,
+  attempts         INT           NOT NULL DEFAULT 0,
+  claimed_by       VARCHAR(255)  NULL,
+  claim_expires_at BIGINT        NULL,
+  started_at       BIGINT        NULL,
+  execution_arn    VARCHAR(2048) NOT NULL,
+  last_error       TEXT          NOT NULL,
+  CONSTRAINT execution_starts_job FOREIGN KEY (job_id) REFERENCES jobs (id),
+  CONSTRAINT execution_starts_name_length CHECK (CHAR_LENGTH(name) >= 1),
+  CONSTRAINT execution_starts_attempts CHECK (attempts >= 0),
+  CONSTRAINT execution_starts_claim CHECK ((claimed_by IS NULL) = (claim_expires_at IS NULL)),
+  UNIQUE KEY execution_starts_one_per_job (job_id),
+  UNIQUE KEY execution_starts_name (name),
+  KEY execution_starts_due (started_at, next_attempt_at, id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin
+)sql";
+
 const std::vector<Migration> kMigrations = {
     {1, "initial_schema", {kListings, kBatches, kJobs, kAssets, kRenditions}},
     {2, "job_archive", {kJobArchive}},
     {3, "queue_and_outbox", {kJobAvailableAt, kOutbox}},
+    {4, "execution_starts", {kExecutionStarts}},
 };
 
 constexpr std::string_view kBookkeeping = R"sql(

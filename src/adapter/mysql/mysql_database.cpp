@@ -8,6 +8,7 @@
 
 #include "adapter/mysql/mysql_asset_repository.hpp"
 #include "adapter/mysql/mysql_batch_repository.hpp"
+#include "adapter/mysql/mysql_execution_start_repository.hpp"
 #include "adapter/mysql/mysql_job_repository.hpp"
 #include "adapter/mysql/mysql_listing_repository.hpp"
 #include "adapter/mysql/mysql_outbox_repository.hpp"
@@ -21,7 +22,8 @@ namespace {
 
 using MysqlUnitOfWork =
     sql::RepositoriesOn<Connection, MysqlListingRepository, MysqlBatchRepository,
-                        MysqlAssetRepository, MysqlJobRepository, MysqlOutboxRepository>;
+                        MysqlAssetRepository, MysqlJobRepository, MysqlOutboxRepository,
+                        MysqlExecutionStartRepository>;
 
 // 5, 10, 20 ... ms (capped at 320), with jitter so that the losers of a deadlock do not meet again.
 void back_off(int attempt) {

@@ -146,6 +146,16 @@ Result<std::optional<Job>> MysqlJobRepository::claim_next(std::string_view owner
   return std::optional<Job>(*job);
 }
 
+Result<std::vector<Job>> MysqlJobRepository::list_lease_expired(core::Timestamp now, int limit) {
+  auto stmt = conn_.prepare(
+      fmt::format("SELECT {} FROM jobs WHERE status = 'RUNNING' AND lease_expires_at < ? "
+                  "ORDER BY lease_expires_at, id LIMIT ?",
+                  sql::kJobColumns));
+  if (!stmt) return std::unexpected(stmt.error());
+  stmt->bind_all(to_ms(now), std::int64_t{limit});
+  return query_all<Job>(*stmt, sql::map_job<Rows>);
+}
+
 Result<Job> MysqlJobRepository::held(core::JobId id, std::string_view owner,
                                      std::string_view set_clause,
                                      const std::function<void(Statement&)>& bind_extra) {

@@ -12,6 +12,7 @@
 #include "core/model/asset.hpp"
 #include "core/model/batch.hpp"
 #include "core/model/error.hpp"
+#include "core/model/execution.hpp"
 #include "core/model/ids.hpp"
 #include "core/model/job.hpp"
 #include "core/model/object_keys.hpp"
@@ -38,6 +39,25 @@ inline core::Error asset_not_found(core::AssetId id) {
 inline core::Error outbox_event_not_found(std::int64_t id) {
   return core::make_error(core::ErrorCode::kInvalidRequest,
                           fmt::format("outbox event {} not found", id));
+}
+
+inline core::Error execution_start_not_found(std::int64_t id) {
+  return core::make_error(core::ErrorCode::kInvalidRequest,
+                          fmt::format("execution start {} not found", id));
+}
+inline core::Error execution_start_exists(core::JobId job, std::string_view name) {
+  return core::make_error(
+      core::ErrorCode::kConflict,
+      fmt::format("job {} (execution {}) already has its start recorded", job.value, name));
+}
+// STALE_STATE for a start row `owner` may not reschedule: started, or claimed by another relay.
+inline core::Error execution_start_not_held(const core::ExecutionStart& row,
+                                            std::string_view owner) {
+  return core::make_error(core::ErrorCode::kStaleState,
+                          row.started_at
+                              ? fmt::format("execution {} is already started", row.name)
+                              : fmt::format("execution start {} is held by '{}', not '{}'",
+                                            row.name, row.claimed_by.value_or(""), owner));
 }
 
 // OPEN_BATCH_EXISTS naming the listing's open batch (the row that won).

@@ -11,6 +11,7 @@
 
 #include "core/model/asset.hpp"
 #include "core/model/batch.hpp"
+#include "core/model/execution.hpp"
 #include "core/model/job.hpp"
 #include "core/model/listing.hpp"
 #include "core/model/outbox.hpp"
@@ -58,6 +59,9 @@ inline constexpr std::string_view kJobColumns =
     "available_at";
 inline constexpr std::string_view kOutboxColumns =
     "id, event_id, type, payload, created_at, next_attempt_at, attempts, delivered_at, last_error";
+inline constexpr std::string_view kExecutionStartColumns =
+    "id, job_id, name, input, created_at, next_attempt_at, attempts, claimed_by, "
+    "claim_expires_at, started_at, execution_arn, last_error";
 
 template <class Row>
 core::Listing map_listing(const Row& r) {
@@ -171,6 +175,24 @@ core::OutboxEvent map_event(const Row& r) {
   e.delivered_at = opt_time(r, 7);
   e.last_error = r.text(8);
   return e;
+}
+
+template <class Row>
+core::ExecutionStart map_execution_start(const Row& r) {
+  core::ExecutionStart s;
+  s.id = r.int64(0);
+  s.job_id = core::JobId{r.int64(1)};
+  s.name = r.text(2);
+  s.input = r.text(3);
+  s.created_at = from_ms(r.int64(4));
+  s.next_attempt_at = from_ms(r.int64(5));
+  s.attempts = r.int32(6);
+  s.claimed_by = r.opt_text(7);
+  s.claim_expires_at = opt_time(r, 8);
+  s.started_at = opt_time(r, 9);
+  s.execution_arn = r.text(10);
+  s.last_error = r.text(11);
+  return s;
 }
 
 }  // namespace toq::sql

@@ -139,10 +139,32 @@ CREATE TABLE outbox (
 CREATE INDEX outbox_due ON outbox (next_attempt_at) WHERE delivered_at IS NULL;
 )sql";
 
+// The AWS mode's start outbox (ExecutionStartRepository): one row per job with the exact
+// execution input, claimed by one relay at a time.
+constexpr std::string_view kExecutionStarts = R"sql(
+CREATE TABLE execution_starts (
+  id               INTEGER PRIMARY KEY AUTOINCREMENT,
+  job_id           INTEGER NOT NULL UNIQUE REFERENCES jobs (id),
+  name             TEXT    NOT NULL UNIQUE CHECK (length(name) BETWEEN 1 AND 80),
+  input            TEXT    NOT NULL,
+  created_at       INTEGER NOT NULL,
+  next_attempt_at  INTEGER NOT NULL,
+  attempts         INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+  claimed_by       TEXT,
+  claim_expires_at INTEGER,
+  started_at       INTEGER,
+  execution_arn    TEXT    NOT NULL DEFAULT '',
+  last_error       TEXT    NOT NULL DEFAULT '',
+  CHECK ((claimed_by IS NULL) = (claim_expires_at IS NULL))
+) STRICT;
+CREATE INDEX execution_starts_due ON execution_starts (next_attempt_at) WHERE started_at IS NULL;
+)sql";
+
 const std::vector<Migration> kMigrations = {
     {1, "initial_schema", kInitialSchema},
     {2, "job_archive", kJobArchive},
     {3, "queue_and_outbox", kQueueAndOutbox},
+    {4, "execution_starts", kExecutionStarts},
 };
 
 constexpr std::string_view kBookkeeping = R"sql(

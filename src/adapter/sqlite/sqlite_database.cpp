@@ -9,6 +9,7 @@
 #include "adapter/sqlite/migrations.hpp"
 #include "adapter/sqlite/sqlite_asset_repository.hpp"
 #include "adapter/sqlite/sqlite_batch_repository.hpp"
+#include "adapter/sqlite/sqlite_execution_start_repository.hpp"
 #include "adapter/sqlite/sqlite_job_repository.hpp"
 #include "adapter/sqlite/sqlite_listing_repository.hpp"
 #include "adapter/sqlite/sqlite_outbox_repository.hpp"
@@ -21,7 +22,8 @@ namespace {
 
 using SqliteUnitOfWork =
     sql::RepositoriesOn<Connection, SqliteListingRepository, SqliteBatchRepository,
-                        SqliteAssetRepository, SqliteJobRepository, SqliteOutboxRepository>;
+                        SqliteAssetRepository, SqliteJobRepository, SqliteOutboxRepository,
+                        SqliteExecutionStartRepository>;
 
 // A connection whose transaction state is unknown (a failed ROLLBACK) is not put back in the pool.
 bool in_transaction(const Connection& conn) {

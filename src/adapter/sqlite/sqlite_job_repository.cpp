@@ -176,6 +176,15 @@ Result<Job> SqliteJobRepository::release(core::JobId id, std::string_view owner,
               [&](Statement& s) { s.bind(3, to_ms(available_at)).bind(4, std::string(reason)); });
 }
 
+Result<std::vector<Job>> SqliteJobRepository::list_lease_expired(core::Timestamp now, int limit) {
+  auto stmt = conn_.prepare(
+      select_where("status = 'RUNNING' AND lease_expires_at < ?1 ORDER BY lease_expires_at, id "
+                   "LIMIT ?2"));
+  if (!stmt) return std::unexpected(stmt.error());
+  stmt->bind_all(to_ms(now), std::int64_t{limit});
+  return query_all<Job>(*stmt, sql::map_job<Statement>);
+}
+
 Result<Job> SqliteJobRepository::requeue(core::JobId id, core::Timestamp /*now*/) {
   return move(id, JobStatus::kRunning, JobStatus::kQueued,
               "lease_owner = NULL, lease_expires_at = NULL", [](Statement&) {});

@@ -31,6 +31,7 @@ class SqliteJobRepository final : public core::JobRepository {
                               core::Timestamp lease_expires_at, core::Timestamp now) override;
   Result<core::Job> release(core::JobId id, std::string_view owner, core::Timestamp available_at,
                             std::string_view reason, core::Timestamp now) override;
+  Result<std::vector<core::Job>> list_lease_expired(core::Timestamp now, int limit) override;
 
  private:
   // An UPDATE of a RUNNING job held by `owner` (?1 id, ?2 owner); STALE_STATE when not held.

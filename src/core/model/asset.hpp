@@ -31,6 +31,10 @@ struct AssetFailure {
   ErrorCode code = ErrorCode::kInternal;
   std::string message;
   std::string hint;
+  // How the tool that found it ended, when a tool did. Reported with the outcome (the AWS mode's
+  // result document); the repositories keep code, message and hint only (the message already
+  // quotes the diagnostics for people).
+  std::optional<ToolDiagnostics> tool = std::nullopt;
   friend bool operator==(const AssetFailure&, const AssetFailure&) = default;
 };
 

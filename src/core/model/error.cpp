@@ -77,6 +77,9 @@ constexpr std::array kCodes = {
     CodeName{ErrorCode::kAccessDenied, "ACCESS_DENIED", "Access denied."},
     CodeName{ErrorCode::kStoreUnavailable, "STORE_UNAVAILABLE",
              "The storage service is unavailable; try again in a moment."},
+    CodeName{ErrorCode::kPipelineUnavailable, "PIPELINE_UNAVAILABLE",
+             "The processing service is unavailable; try again in a moment."},
+    CodeName{ErrorCode::kPipelineError, "PIPELINE_ERROR", "Internal error."},
     CodeName{ErrorCode::kInternal, "INTERNAL_ERROR", "Internal error."},
 };
 

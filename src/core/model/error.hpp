@@ -64,6 +64,9 @@ enum class ErrorCode : std::uint8_t {
   kEntityTooSmall,  // (EntityTooSmall) a non-last part under the minimum part size
   kAccessDenied,    // (AccessDenied / SignatureDoesNotMatch / expired URL)
   kStoreUnavailable,  // transient: network failure, 5xx or SlowDown after the retries
+  // The AWS processing services (Step Functions, SQS, the callback receiver)
+  kPipelineUnavailable,  // transient: unreachable, throttled, 5xx or timed out; retry as is
+  kPipelineError,        // refused for good (access, a bad request, a missing state machine)
   kInternal,
 };
 
@@ -100,8 +103,16 @@ struct UploadIncompleteDetails {
   std::vector<Mismatch> mismatched;
 };
 
-using ErrorDetails =
-    std::variant<std::monostate, FieldErrors, ConflictDetails, UploadIncompleteDetails>;
+// How an external tool (ffmpeg, ffprobe) that found an asset's failure ended.
+struct ToolDiagnostics {
+  std::optional<int> exit_status;  // when it exited
+  std::optional<int> signal;       // when a signal ended it
+  std::string tail;                // its last diagnostics, service paths replaced
+  friend bool operator==(const ToolDiagnostics&, const ToolDiagnostics&) = default;
+};
+
+using ErrorDetails = std::variant<std::monostate, FieldErrors, ConflictDetails,
+                                  UploadIncompleteDetails, ToolDiagnostics>;
 
 struct Error {
   ErrorCode code = ErrorCode::kInternal;

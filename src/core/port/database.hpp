@@ -9,6 +9,7 @@
 #include "core/model/error.hpp"
 #include "core/port/asset_repository.hpp"
 #include "core/port/batch_repository.hpp"
+#include "core/port/execution_start_repository.hpp"
 #include "core/port/job_repository.hpp"
 #include "core/port/listing_repository.hpp"
 #include "core/port/outbox_repository.hpp"
@@ -24,6 +25,7 @@ class UnitOfWork {
   virtual AssetRepository& assets() = 0;
   virtual JobRepository& jobs() = 0;
   virtual OutboxRepository& outbox() = 0;
+  virtual ExecutionStartRepository& starts() = 0;
 };
 
 // Contract (every adapter, checked by tests/conformance/database_conformance.hpp and the port

@@ -41,6 +41,9 @@ namespace toq::core {
 // - release() gives a RUNNING job held by `owner` back to the queue: QUEUED, no lease, due at
 //   available_at, `reason` kept in error_message; attempt and started_at are kept. STALE_STATE /
 //   JOB_NOT_FOUND as heartbeat().
+// - list_lease_expired() lists up to `limit` RUNNING jobs whose lease expired (lease_expires_at <
+//   now), oldest lease first, without changing them (the AWS mode's overdue check: the lease of a
+//   job running on Step Functions is its report deadline).
 class JobRepository {
  public:
   virtual ~JobRepository() = default;
@@ -61,6 +64,7 @@ class JobRepository {
                                 Timestamp now) = 0;
   virtual Result<Job> release(JobId id, std::string_view owner, Timestamp available_at,
                               std::string_view reason, Timestamp now) = 0;
+  virtual Result<std::vector<Job>> list_lease_expired(Timestamp now, int limit) = 0;
 };
 
 }  // namespace toq::core

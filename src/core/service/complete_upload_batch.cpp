@@ -153,7 +153,8 @@ Status verify_uploads(const CompleteUploadBatch::Deps& deps, const Snapshot& sna
 // One transaction: the batch RECEIVED (the compare-and-set that decides the winner), its assets
 // UPLOADED, the job QUEUED. A caller that lost the race answers with the winner's job.
 Result<CompleteUploadBatchOutput> commit(UnitOfWork& uow, BatchId batch_id, ListingId listing_id,
-                                         CompleteUploadBatchOutput out, Timestamp now) {
+                                         CompleteUploadBatchOutput out, Timestamp now,
+                                         const AwsProcessing* aws, const std::string& traceparent) {
   // Re-read inside the transaction: a caller that lost the race answers from here.
   auto current = load(uow, batch_id, listing_id);
   if (!current) return std::unexpected(current.error());
@@ -171,6 +172,13 @@ Result<CompleteUploadBatchOutput> commit(UnitOfWork& uow, BatchId batch_id, List
   }
   auto job = uow.jobs().create(batch_id, now);
   if (!job) return std::unexpected(job.error());
+  if (aws != nullptr) {
+    if (auto queued =
+            enqueue_execution(uow, *aws, *job, listing_id, current->assets, traceparent, now);
+        !queued) {
+      return std::unexpected(queued.error());
+    }
+  }
   out.job_id = job->id;
   out.status = moved->status;
   out.created = true;
@@ -212,8 +220,9 @@ Result<CompleteUploadBatchOutput> CompleteUploadBatch::run(const CompleteUploadB
   }
 
   const Timestamp now = deps_.clock.now();
-  auto committed = deps_.db.transact(
-      [&](UnitOfWork& uow) { return commit(uow, batch_id, listing_id, out, now); });
+  auto committed = deps_.db.transact([&](UnitOfWork& uow) {
+    return commit(uow, batch_id, listing_id, out, now, deps_.aws, input.traceparent);
+  });
   if (committed) return committed;
 
   // Lost a compare-and-set to a concurrent winner (an adapter whose reads do not serialize):

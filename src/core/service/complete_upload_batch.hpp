@@ -21,10 +21,11 @@
 //    UPLOAD_INCOMPLETE with UploadIncompleteDetails (clientIds in asset order); nothing is written
 //    and the batch stays PENDING_UPLOAD, so the client can upload again and call again.
 // 6. ONE transaction: batch PENDING_UPLOAD -> RECEIVED (compare-and-set, first), every asset
-//    PENDING_UPLOAD -> UPLOADED, jobs().create(batch). Of any number of concurrent callers, in this
-//    process or others, exactly one commits it and gets created = true; the others find the batch
-//    moved (or lose the compare-and-set: STALE_STATE / JOB_ALREADY_ACTIVE) and return the winner's
-//    job with created = false.
+//    PENDING_UPLOAD -> UPLOADED, jobs().create(batch), and in the AWS mode (deps.aws set) the
+//    job's start row with the exact execution input (execution_runs.hpp: enqueue_execution). Of any
+//    number of concurrent callers, in this process or others, exactly one commits it and gets
+//    created = true; the others find the batch moved (or lose the compare-and-set: STALE_STATE /
+//    JOB_ALREADY_ACTIVE) and return the winner's job with created = false.
 //
 // input_keys are the keys the job processes: every asset's raw key, each passed through
 // raw_input_key(), so an output key can never become a job input.
@@ -41,6 +42,7 @@
 #include "core/model/time.hpp"
 #include "core/port/database.hpp"
 #include "core/port/object_store.hpp"
+#include "core/service/execution_runs.hpp"
 
 namespace toq::core {
 
@@ -54,6 +56,7 @@ struct CompleteUploadBatchInput {
   std::int64_t listing_identity_id = 0;
   std::int64_t batch_id = 0;
   std::vector<CompletedFile> files;  // needed only for multipart files
+  std::string traceparent;  // W3C trace context of the request (the AWS mode's execution input)
 };
 
 struct CompleteUploadBatchOutput {
@@ -72,6 +75,7 @@ class CompleteUploadBatch {
     ObjectStore& store;
     MultipartStore& multipart;
     const Clock& clock;
+    const AwsProcessing* aws = nullptr;  // set in the AWS mode
   };
 
   explicit CompleteUploadBatch(Deps deps) : deps_(deps) {}

@@ -81,6 +81,13 @@ Result<RetryBatchOutput> RetryBatch::run(const RetryBatchInput& input) {
       if (!key) return std::unexpected(key.error());
       out.input_keys.push_back(std::move(*key));
     }
+    if (deps_.aws != nullptr) {
+      if (auto queued =
+              enqueue_execution(uow, *deps_.aws, *job, listing_id, *assets, input.traceparent, now);
+          !queued) {
+        return std::unexpected(queued.error());
+      }
+    }
     return out;
   });
   if (done) return done;

@@ -13,7 +13,8 @@
 // 4. Batch READY | FAILED -> PROCESSING (compare-and-set, first), a new job (run = previous run +
 //    1, jobs().create), and every asset -> PROCESSING for that job (mark_processing: a previous
 //    failure is cleared, the measured facts stay until the new run records its own; the old
-//    job's renditions stay under its prefix and are never read again).
+//    job's renditions stay under its prefix and are never read again), and in the AWS mode
+//    (deps.aws set) the job's start row with the exact execution input (enqueue_execution).
 //
 // Concurrent retries of one batch: exactly one commits and gets the new job; every other caller
 // gets 409 BATCH_NOT_RETRYABLE with details.jobId = the winner's job (it finds the batch
@@ -36,6 +37,7 @@
 #include "core/model/status.hpp"
 #include "core/model/time.hpp"
 #include "core/port/database.hpp"
+#include "core/service/execution_runs.hpp"
 
 namespace toq::core {
 
@@ -43,6 +45,7 @@ struct RetryBatchInput {
   Principal caller;
   std::int64_t listing_identity_id = 0;
   std::int64_t batch_id = 0;
+  std::string traceparent;  // W3C trace context of the request (the AWS mode's execution input)
 };
 
 struct RetryBatchOutput {
@@ -58,6 +61,7 @@ class RetryBatch {
   struct Deps {
     Database& db;
     const Clock& clock;
+    const AwsProcessing* aws = nullptr;  // set in the AWS mode
   };
 
   explicit RetryBatch(Deps deps) : deps_(deps) {}

@@ -7,7 +7,7 @@
 #include <fmt/format.h>
 
 #include "core/model/object_keys.hpp"
-#include "core/service/batch_event.hpp"
+#include "core/service/job_outcome.hpp"
 #include "core/service/lease_keeper.hpp"
 
 namespace toq::core {
@@ -20,81 +20,6 @@ struct RunJob::Run {
   std::vector<ArchiveItem> archive_items;  // the READY assets, for the ZIP
   std::optional<AssetFailure> first_failure;
 };
-
-namespace {
-
-constexpr std::string_view kListingAwaitingPhotos = "PENDING_PHOTO_PROCESSING";
-constexpr std::string_view kListingAwaitingOwner = "PENDING_OWNER_APPROVAL";
-
-bool done_by(const Asset& asset, JobId job) {
-  return asset.job_id == job &&
-         (asset.status == AssetStatus::kReady || asset.status == AssetStatus::kFailed);
-}
-
-// The end of a job, in one transaction: the job, the batch, the listing mirror and the outbox
-// event move together or not at all.
-Status finalize(UnitOfWork& uow, const Job& job, const Batch& batch, bool ready,
-                std::optional<Error> job_error, Timestamp now) {
-  auto finished = uow.jobs().finish(job.id, ready ? JobStatus::kSucceeded : JobStatus::kFailed,
-                                    std::move(job_error), now);
-  if (!finished) {
-    return std::unexpected(finished.error());
-  }
-  auto moved = uow.batches().transition(batch.id, BatchStatus::kProcessing,
-                                        ready ? BatchStatus::kReady : BatchStatus::kFailed, now);
-  if (!moved) {
-    return std::unexpected(moved.error());
-  }
-  auto listing = uow.listings().find(batch.listing_id);
-  if (!listing) {
-    return std::unexpected(listing.error());
-  }
-  std::string listing_status = *listing ? (*listing)->status : std::string();
-  if (ready && *listing && listing_status == kListingAwaitingPhotos) {
-    auto set = uow.listings().set_status(batch.listing_id, kListingAwaitingOwner, now);
-    if (!set) {
-      return std::unexpected(set.error());
-    }
-    listing_status = std::string(kListingAwaitingOwner);
-  }
-  const auto type = ready ? kBatchReadyEvent : kBatchFailedEvent;
-  auto event = uow.outbox().add(
-      batch_event_id(job.id, ready), std::string(type),
-      batch_event_payload(type, batch.listing_id, batch.id, job.id, now, listing_status), now);
-  if (!event) {
-    return std::unexpected(event.error());
-  }
-  return {};
-}
-
-// Clause 2: every asset this job has not finished, FAILED with PROCESSING_TIMEOUT.
-Status fail_unfinished_assets(UnitOfWork& uow, const Job& job, const std::vector<Asset>& assets,
-                              std::int32_t& failed, Timestamp now) {
-  const AssetFailure failure{
-      .code = ErrorCode::kProcessingTimeout,
-      .message =
-          fmt::format("Processing stopped {} times before this file was done.", job.attempt - 1),
-      .hint =
-          "Try again later; if it keeps failing, export the file again and upload it in a "
-          "new session."};
-  for (const auto& asset : assets) {
-    if (done_by(asset, job.id)) {
-      continue;
-    }
-    if (asset.status != AssetStatus::kProcessing || asset.job_id != job.id) {
-      if (auto p = uow.assets().mark_processing(asset.id, job.id, now); !p) {
-        return std::unexpected(p.error());
-      }
-    }
-    if (auto f = uow.assets().mark_failed(asset.id, job.id, failure, now); !f) {
-      return std::unexpected(f.error());
-    }
-    ++failed;
-  }
-  return {};
-}
-
-}  // namespace
 
 RunJob::RunJob(Database& db, MediaProcessor& processor, const Clock& clock, RunJobOptions options)
     : db_(db), processor_(processor), clock_(clock), options_(std::move(options)) {
@@ -184,12 +109,18 @@ RunJob::Outcome RunJob::give_up(Run& run) {
         return std::unexpected(m.error());
       }
     }
-    if (auto failed =
-            fail_unfinished_assets(uow, run.job, run.assets, run.report.assets_failed, now);
-        !failed) {
-      return failed;
+    const AssetFailure failure{
+        .code = ErrorCode::kProcessingTimeout,
+        .message = fmt::format("Processing stopped {} times before this file was done.",
+                               run.job.attempt - 1),
+        .hint = "Try again later; if it keeps failing, export the file again and upload it in a "
+                "new session."};
+    auto failed = fail_unfinished_assets(uow, run.assets, run.job.id, failure, now);
+    if (!failed) {
+      return std::unexpected(failed.error());
     }
-    return finalize(
+    run.report.assets_failed = *failed;
+    return finish_job(
         uow, run.job, run.batch, false,
         make_error(ErrorCode::kProcessingTimeout,
                    fmt::format("job started {} times without finishing", run.job.attempt - 1)),
@@ -279,12 +210,14 @@ std::optional<RunJob::Outcome> RunJob::process_asset(Run& run, Asset& asset,
   const auto& job = run.job;
   const auto& batch = run.batch;
   if (asset.status != AssetStatus::kProcessing || asset.job_id != job.id) {
+    // Before the work, in its own transaction: the status route shows it in progress.
     auto marked = db_.transact([&](UnitOfWork& uow) {
       return uow.assets().mark_processing(asset.id, job.id, clock_.now());
     });
     if (!marked) {
       return Outcome(std::unexpected(marked.error()));
     }
+    asset = *marked;
   }
   const AssetWork work{.listing = batch.listing_id,
                        .batch = batch.id,
@@ -301,10 +234,7 @@ std::optional<RunJob::Outcome> RunJob::process_asset(Run& run, Asset& asset,
     return Outcome(std::optional(run.report));
   }
   auto recorded = db_.transact([&](UnitOfWork& uow) {
-    const auto now = clock_.now();
-    return result->ready()
-               ? uow.assets().mark_ready(asset.id, job.id, result->facts, result->renditions, now)
-               : uow.assets().mark_failed(asset.id, job.id, *result->failure, now);
+    return record_asset_outcome(uow, asset, job.id, *result, clock_.now());
   });
   if (!recorded) {
     return Outcome(std::unexpected(recorded.error()));
@@ -343,11 +273,11 @@ RunJob::Outcome RunJob::archive_and_finish(Run& run, const LeaseKeeper& lease) {
     }
     std::optional<Error> job_error;
     if (!ready) {
-      job_error = make_error(run.first_failure ? run.first_failure->code : ErrorCode::kInternal,
-                             fmt::format("{} of {} files failed", report.assets_failed,
-                                         report.assets_failed + report.assets_ready));
+      job_error = failed_assets_error(report.assets_failed,
+                                      report.assets_failed + report.assets_ready,
+                                      run.first_failure);
     }
-    return finalize(uow, run.job, run.batch, ready, std::move(job_error), now);
+    return finish_job(uow, run.job, run.batch, ready, std::move(job_error), now);
   });
   if (!finished) {
     if (finished.error().code == ErrorCode::kStaleState) {

@@ -37,6 +37,7 @@
 #include "core/model/time.hpp"
 #include "core/port/database.hpp"
 #include "core/port/media_processor.hpp"
+#include "core/service/job_outcome.hpp"
 
 namespace toq::core {
 

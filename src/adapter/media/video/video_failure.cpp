@@ -45,7 +45,16 @@ core::Error tool_failure(core::ErrorCode code, const FailureContext& context, co
     hint = kTimeoutHint;
   }
   std::string public_text = redact(text, context);
-  return core::make_error(code, std::move(text), std::move(public_text), std::string(hint));
+  auto error = core::make_error(code, std::move(text), std::move(public_text), std::string(hint));
+  core::ToolDiagnostics tool;
+  if (run.signal != 0) {
+    tool.signal = run.signal;
+  } else if (run.exit_code >= 0) {
+    tool.exit_status = run.exit_code;
+  }
+  tool.tail = redact(run.stderr_tail, context);
+  error.details = std::move(tool);
+  return error;
 }
 
 core::Error step_failure(core::ErrorCode code, const FailureContext& context, std::string_view what,

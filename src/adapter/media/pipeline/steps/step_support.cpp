@@ -1,6 +1,7 @@
 #include "adapter/media/pipeline/steps/step_support.hpp"
 
 #include <utility>
+#include <variant>
 
 namespace toq::media {
 
@@ -31,7 +32,9 @@ StepResult stop_or_fail(core::Error error) {
     return std::unexpected(std::move(error));
   }
   auto message = error.public_message.empty() ? error.message : error.public_message;
-  return asset_failure(error.code, std::move(message), std::move(error.hint));
+  auto failure = asset_failure(error.code, std::move(message), std::move(error.hint));
+  if (auto* tool = std::get_if<core::ToolDiagnostics>(&error.details)) failure.tool = *tool;
+  return failure;
 }
 
 }  // namespace toq::media

@@ -1,0 +1,92 @@
+#include "core/service/job_outcome.hpp"
+
+#include <fmt/format.h>
+
+#include "core/service/batch_event.hpp"
+
+namespace toq::core {
+namespace {
+
+constexpr std::string_view kListingAwaitingPhotos = "PENDING_PHOTO_PROCESSING";
+constexpr std::string_view kListingAwaitingOwner = "PENDING_OWNER_APPROVAL";
+
+}  // namespace
+
+bool done_by(const Asset& asset, JobId job) {
+  return asset.job_id == job &&
+         (asset.status == AssetStatus::kReady || asset.status == AssetStatus::kFailed);
+}
+
+namespace {
+
+Status ensure_processing(UnitOfWork& uow, const Asset& asset, JobId job, Timestamp now) {
+  if (asset.status == AssetStatus::kProcessing && asset.job_id == job) return {};
+  auto marked = uow.assets().mark_processing(asset.id, job, now);
+  if (!marked) return std::unexpected(marked.error());
+  return {};
+}
+
+}  // namespace
+
+Result<Asset> record_asset_outcome(UnitOfWork& uow, const Asset& asset, JobId job,
+                                   const AssetWorkResult& outcome, Timestamp now) {
+  if (auto s = ensure_processing(uow, asset, job, now); !s) return std::unexpected(s.error());
+  return outcome.ready()
+             ? uow.assets().mark_ready(asset.id, job, outcome.facts, outcome.renditions, now)
+             : uow.assets().mark_failed(asset.id, job, *outcome.failure, now);
+}
+
+Result<int> fail_unfinished_assets(UnitOfWork& uow, const std::vector<Asset>& assets, JobId job,
+                                   const AssetFailure& failure, Timestamp now) {
+  int failed = 0;
+  for (const auto& asset : assets) {
+    if (done_by(asset, job)) continue;
+    if (auto s = ensure_processing(uow, asset, job, now); !s) return std::unexpected(s.error());
+    if (auto f = uow.assets().mark_failed(asset.id, job, failure, now); !f) {
+      return std::unexpected(f.error());
+    }
+    ++failed;
+  }
+  return failed;
+}
+
+Error failed_assets_error(int failed, int total, const std::optional<AssetFailure>& first) {
+  return make_error(first ? first->code : ErrorCode::kInternal,
+                    fmt::format("{} of {} files failed", failed, total));
+}
+
+Status finish_job(UnitOfWork& uow, const Job& job, const Batch& batch, bool ready,
+                  std::optional<Error> job_error, Timestamp now) {
+  auto finished = uow.jobs().finish(job.id, ready ? JobStatus::kSucceeded : JobStatus::kFailed,
+                                    std::move(job_error), now);
+  if (!finished) {
+    return std::unexpected(finished.error());
+  }
+  auto moved = uow.batches().transition(batch.id, BatchStatus::kProcessing,
+                                        ready ? BatchStatus::kReady : BatchStatus::kFailed, now);
+  if (!moved) {
+    return std::unexpected(moved.error());
+  }
+  auto listing = uow.listings().find(batch.listing_id);
+  if (!listing) {
+    return std::unexpected(listing.error());
+  }
+  std::string listing_status = *listing ? (*listing)->status : std::string();
+  if (ready && *listing && listing_status == kListingAwaitingPhotos) {
+    auto set = uow.listings().set_status(batch.listing_id, kListingAwaitingOwner, now);
+    if (!set) {
+      return std::unexpected(set.error());
+    }
+    listing_status = std::string(kListingAwaitingOwner);
+  }
+  const auto type = ready ? kBatchReadyEvent : kBatchFailedEvent;
+  auto event = uow.outbox().add(
+      batch_event_id(job.id, ready), std::string(type),
+      batch_event_payload(type, batch.listing_id, batch.id, job.id, now, listing_status), now);
+  if (!event) {
+    return std::unexpected(event.error());
+  }
+  return {};
+}
+
+}  // namespace toq::core

@@ -1,0 +1,235 @@
+#include "core/service/record_processing_result.hpp"
+
+#include <algorithm>
+#include <map>
+
+#include <fmt/format.h>
+
+#include "core/model/object_keys.hpp"
+#include "core/service/execution_runs.hpp"
+#include "core/service/job_outcome.hpp"
+
+namespace toq::core {
+namespace {
+
+struct Look {
+  Job job;
+  Batch batch;
+  std::vector<Asset> assets;
+  bool latest = false;
+};
+
+Error job_not_found(const ProcessingReport& r) {
+  return make_error(ErrorCode::kJobNotFound,
+                    fmt::format("job {} of batch {} not found", r.job.value, r.batch.value),
+                    "No such processing job.");
+}
+
+std::string result_key_of(const Look& l, AssetId asset) {
+  return job_output_prefix(l.batch.listing_id, l.batch.id, l.job.id) +
+         fmt::format("{}/result.json", asset.value);
+}
+
+// The outcome of an asset the report leaves without a usable document.
+AssetWorkResult without_document(const ProcessingReport& report,
+                                 const ProcessingReport::Record* record, AssetId asset,
+                                 std::string_view why) {
+  const std::string error_type = record && !record->error_type.empty() ? record->error_type
+                                 : report.error && !report.error->error_type.empty()
+                                     ? report.error->error_type
+                                     : std::string("no error type");
+  ErrorCode code = ErrorCode::kInternal;
+  if (report.error) {
+    code = report.error->code;
+  } else if (error_type == "States.Timeout" || error_type == "Sandbox.Timedout") {
+    code = ErrorCode::kProcessingTimeout;
+  }
+  AssetWorkResult out;
+  out.asset = asset;
+  out.failure = AssetFailure{
+      .code = code,
+      .message = fmt::format("Processing this file stopped ({}) {}.", error_type, why),
+      .hint = code == ErrorCode::kProcessingTimeout
+                  ? "The file took too long to process: upload a shorter or smaller version."
+                  : "Try processing the batch again (retry); if it keeps failing, contact "
+                    "support with the batch id.",
+      .tool = std::nullopt};
+  out.failed_step = "result";
+  return out;
+}
+
+}  // namespace
+
+std::string_view to_string(RecordProcessingResultOutput::Outcome outcome) {
+  switch (outcome) {
+    case RecordProcessingResultOutput::Outcome::kApplied: return "applied";
+    case RecordProcessingResultOutput::Outcome::kAlreadyApplied: return "already_applied";
+    case RecordProcessingResultOutput::Outcome::kStale: return "stale";
+  }
+  return "applied";
+}
+
+Result<RecordProcessingResultOutput> RecordProcessingResult::run(const ProcessingReport& report) {
+  auto look = deps_.db.transact([&](UnitOfWork& uow) -> Result<Look> {
+    auto job = uow.jobs().find(report.job);
+    if (!job) return std::unexpected(job.error());
+    if (!*job || (*job)->batch_id != report.batch) return std::unexpected(job_not_found(report));
+    auto batch = uow.batches().find(report.batch);
+    if (!batch) return std::unexpected(batch.error());
+    if (!*batch) return std::unexpected(job_not_found(report));
+    auto assets = uow.assets().list_by_batch(report.batch);
+    if (!assets) return std::unexpected(assets.error());
+    auto latest = uow.jobs().find_latest(report.batch);
+    if (!latest) return std::unexpected(latest.error());
+    const bool is_latest = *latest && (*latest)->id == report.job;
+    return Look{**job, **batch, std::move(*assets), is_latest};
+  });
+  if (!look) return std::unexpected(look.error());
+
+  RecordProcessingResultOutput out;
+  out.job = look->job.id;
+  out.batch = look->batch.id;
+  out.batch_status = look->batch.status;
+  if (report.run != look->job.run) {
+    return fail(ErrorCode::kInvalidRequest,
+                fmt::format("job {} is run {}, the report says run {}", report.job.value,
+                            look->job.run, report.run),
+                "The report names another run of this job.");
+  }
+  if (look->job.status == JobStatus::kSucceeded || look->job.status == JobStatus::kFailed) {
+    out.outcome = RecordProcessingResultOutput::Outcome::kAlreadyApplied;
+    return out;
+  }
+  if (!look->latest) {
+    out.outcome = RecordProcessingResultOutput::Outcome::kStale;
+    return out;
+  }
+
+  std::map<AssetId, const ProcessingReport::Record*> records;
+  for (const auto& r : report.assets) {
+    const bool known = std::any_of(look->assets.begin(), look->assets.end(),
+                                   [&](const Asset& a) { return a.id == r.asset; });
+    if (!known || r.result_key != result_key_of(*look, r.asset)) {
+      return fail(ErrorCode::kInvalidRequest,
+                  fmt::format("asset {} with resultKey '{}' is not an asset of batch {} under "
+                              "job {}'s prefix",
+                              r.asset.value, r.result_key, report.batch.value, report.job.value),
+                  "An asset record names another asset or result document.");
+    }
+    records[r.asset] = &r;
+  }
+
+  // The documents first, outside the transaction: nothing is written when one cannot be read.
+  std::map<AssetId, AssetWorkResult> outcomes;
+  std::optional<AssetFailure> first_failure;
+  int failed = 0;
+  for (const auto& asset : look->assets) {
+    const auto it = records.find(asset.id);
+    const ProcessingReport::Record* record = it == records.end() ? nullptr : it->second;
+    auto doc = deps_.results.asset_result(result_key_of(*look, asset.id));
+    AssetWorkResult outcome;
+    if (!doc && doc.error().code != ErrorCode::kInvalidRequest) {
+      return std::unexpected(doc.error());
+    }
+    if (!doc) {
+      outcome = without_document(report, record, asset.id,
+                                 "and its result document is unreadable: " + doc.error().message);
+    } else if (!*doc) {
+      outcome = without_document(report, record, asset.id, "before its result was written");
+    } else if ((*doc)->job != look->job.id || (*doc)->batch != look->batch.id ||
+               (*doc)->asset != asset.id || (*doc)->run != look->job.run) {
+      outcome = without_document(report, record, asset.id,
+                                 "and its result document belongs to another run");
+    } else {
+      outcome.asset = asset.id;
+      outcome.facts = (*doc)->facts;
+      if ((*doc)->ready) {
+        outcome.renditions = (*doc)->renditions;
+        for (auto& r : outcome.renditions) {
+          r.asset_id = asset.id;
+          r.job_id = look->job.id;
+        }
+      } else {
+        outcome.failure = (*doc)->failure.value_or(
+            AssetFailure{.code = ErrorCode::kInternal,
+                         .message = "The result document says FAILED without a failure.",
+                         .hint = {},
+                         .tool = std::nullopt});
+        outcome.failed_step = (*doc)->failed_step;
+      }
+    }
+    if (!outcome.ready()) {
+      ++failed;
+      if (!first_failure) first_failure = outcome.failure;
+    }
+    outcomes.emplace(asset.id, std::move(outcome));
+  }
+  const int total = static_cast<int>(look->assets.size());
+  const bool ready = report.succeeded && failed == 0 && report.zip.has_value();
+  std::optional<Error> job_error;
+  if (!ready) {
+    if (failed > 0) {
+      job_error = failed_assets_error(failed, total, first_failure);
+    } else if (report.error) {
+      job_error = make_error(report.error->code, report.error->message);
+    } else {
+      job_error =
+          make_error(ErrorCode::kInternal, report.succeeded ? "the run succeeded without a ZIP"
+                                                            : "the run failed without saying why");
+    }
+  }
+
+  bool already = false;
+  const auto now = deps_.clock.now();
+  auto applied = deps_.db.run([&](UnitOfWork& uow) -> Status {
+    already = false;
+    auto job = uow.jobs().find(report.job);
+    if (!job) return std::unexpected(job.error());
+    if (!*job) return std::unexpected(job_not_found(report));
+    if ((*job)->status == JobStatus::kSucceeded || (*job)->status == JobStatus::kFailed) {
+      already = true;
+      return {};
+    }
+    if ((*job)->status == JobStatus::kQueued) {
+      if (auto b = begin_execution(uow, report.job, "", now + options_.report_deadline, now); !b) {
+        return b;
+      }
+      job = uow.jobs().find(report.job);
+      if (!job) return std::unexpected(job.error());
+    }
+    auto batch = uow.batches().find(report.batch);
+    if (!batch) return std::unexpected(batch.error());
+    auto assets = uow.assets().list_by_batch(report.batch);
+    if (!assets) return std::unexpected(assets.error());
+    for (const auto& asset : *assets) {
+      if (done_by(asset, report.job)) continue;
+      const auto it = outcomes.find(asset.id);
+      if (it == outcomes.end()) continue;  // an asset added meanwhile cannot happen; skip it
+      auto recorded = record_asset_outcome(uow, asset, report.job, it->second, now);
+      if (!recorded) return std::unexpected(recorded.error());
+    }
+    if (ready) {
+      if (auto r = uow.jobs().record_archive(report.job, *report.zip, now); !r) {
+        return std::unexpected(r.error());
+      }
+    }
+    return finish_job(uow, **job, **batch, ready, job_error, now);
+  });
+  if (!applied && applied.error().code != ErrorCode::kStaleState) {
+    return std::unexpected(applied.error());
+  }
+  if (!applied || already) {
+    out.outcome = RecordProcessingResultOutput::Outcome::kAlreadyApplied;
+    auto batch =
+        deps_.db.transact([&](UnitOfWork& uow) { return uow.batches().find(report.batch); });
+    if (batch && *batch) out.batch_status = (*batch)->status;
+    return out;
+  }
+  out.outcome = RecordProcessingResultOutput::Outcome::kApplied;
+  out.batch_status = ready ? BatchStatus::kReady : BatchStatus::kFailed;
+  out.assets_ready = total - failed;
+  out.assets_failed = failed;
+  return out;
+}
+
+}  // namespace toq::core
