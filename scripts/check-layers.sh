@@ -45,8 +45,10 @@ done < <(find "$root/src/support" -maxdepth 1 -name '*.[hc]pp' ! -name '*_test.c
 declare -A allowed=(
   [sqlite]="sql"        # the SQL adapters share sql/'s row mappers, errors and unit of work
   [mysql]="sql"
-  [http]="storage web"  # the HTTP server mounts the embedded store's and the web bundle's handlers
+  [http]="storage web aws"  # the HTTP server mounts the embedded store's and the web bundle's
+                            # handlers; the processing callback reads the AWS pipeline's documents
   [cli]="media"         # `toq-media process` runs the pipeline on local files
+  [lambda]="media aws"  # the Lambda/ECS tasks run the pipeline on the AWS documents
 )
 # Files allowed to include adapter/aws although their module may not, and why.
 declare -A aws_exceptions=(

@@ -24,8 +24,10 @@ int command_token(const cli::TokenOptions& options);
 // store and the JWT verifier (HS256 with auth.jwtSecret or <dataDir>/jwt.secret, RS256 with
 // auth.jwtPublicKeyFile); mounts the embedded store under /storage/ when storage.driver is local;
 // delivers the outbox's webhooks when webhooks.url is set; in the local processing mode starts
-// processing.workers `toq-media worker` children and restarts those that die. The startup log line
-// ("msg":"listening") carries the bound "port" and "url".
+// processing.workers `toq-media worker` children and restarts those that die; in the aws mode
+// relays each job's start to Step Functions (or SQS), checks overdue executions and takes the
+// pipeline's signed callback, saying at start which AWS dependency does not answer (serve_aws.hpp).
+// The startup log line ("msg":"listening") carries the bound "port" and "url".
 int command_serve(const cli::ServeOptions& options);
 // One worker of the embedded mode: claims due jobs from the database (core/service/run_job.hpp),
 // runs the media pipeline on them and records the results, until SIGTERM/SIGINT (after the
@@ -33,5 +35,15 @@ int command_serve(const cli::ServeOptions& options);
 // <dataDir>/work/worker-<pid>; with --events-fd it reports to serve (worker_events.hpp). Returns 0
 // on a clean stop, 1 when it cannot start.
 int command_worker(const cli::WorkerOptions& options);
+
+// The Lambda custom runtime for one pipeline task (docs/aws-pipeline.md): the Runtime API loop at
+// AWS_LAMBDA_RUNTIME_API (2 when it is not set); a configuration the task cannot run with is
+// posted as the init error (exit 1). Returns when the Runtime API goes away.
+int command_lambda(const cli::LambdaOptions& options);
+// One pipeline task as a process (ECS / Fargate): the payload from --input FILE or
+// TOQ_MEDIA_TASK_INPUT, the result JSON as stdout's last line; on failure the task-error JSON as
+// stderr's last line and the contract's exit status (2 Media.InputInvalid, 3 Task.InputInvalid,
+// 75 Media.Transient after two retries of its own, 1 anything else).
+int command_task(const cli::TaskOptions& options);
 
 }  // namespace toq::app

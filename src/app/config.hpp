@@ -11,8 +11,8 @@
 //   mechanically: "TOQ_MEDIA_" + path with camelCase split into words, dots as underscores, upper
 //   case ("TOQ_MEDIA_STORAGE_PUBLIC_BASE_URL"). Lists are comma-separated in variables.
 // - Unknown YAML keys and unknown TOQ_MEDIA_* variables are errors (typo protection). The only
-//   TOQ_MEDIA_* variable that is not a key is TOQ_MEDIA_CONFIG, the config file path used when no
-//   file is passed explicitly.
+//   TOQ_MEDIA_* variables that are not keys are TOQ_MEDIA_CONFIG, the config file path used when no
+//   file is passed explicitly, and TOQ_MEDIA_TASK_INPUT, the payload of `toq-media task`.
 // - Every failure is a core::Error with code kConfigInvalid; its message names the key, where the
 //   value came from (file:line:column or the variable name), the bad value and what is expected.
 //   When there are several problems all are reported, one per line, and details holds one
@@ -51,6 +51,7 @@ enum class StorageDriver : std::uint8_t { kLocal, kS3 };
 enum class ProcessingMode : std::uint8_t { kLocal, kAws };
 enum class LogLevel : std::uint8_t { kTrace, kDebug, kInfo, kWarn, kError, kCritical, kOff };
 enum class LogFormat : std::uint8_t { kJson, kText };
+enum class StartVia : std::uint8_t { kDirect, kSqs };
 
 // The spelling used in YAML and environment variables ("sqlite", "s3", "warn", "json").
 std::string_view to_string(DatabaseDriver value);
@@ -58,6 +59,7 @@ std::string_view to_string(StorageDriver value);
 std::string_view to_string(ProcessingMode value);
 std::string_view to_string(LogLevel value);
 std::string_view to_string(LogFormat value);
+std::string_view to_string(StartVia value);
 
 struct ServerConfig {
   std::string listen = "127.0.0.1:8080";   // host:port; IPv6 as [::1]:8080
@@ -158,6 +160,34 @@ struct ProcessingConfig {
   friend bool operator==(const ProcessingConfig&, const ProcessingConfig&) = default;
 };
 
+// Other endpoints for the AWS services (the offline rehearsal, a VPC endpoint); "" = AWS's.
+struct AwsEndpointsConfig {
+  std::string step_functions;
+  std::string sqs;
+  std::string secrets_manager;
+  friend bool operator==(const AwsEndpointsConfig&, const AwsEndpointsConfig&) = default;
+};
+
+// processing.mode aws (docs/aws-pipeline.md, "Configuration and secrets"). serve reads the
+// relay's and the callback's keys, the tasks (`toq-media lambda|task`) theirs.
+struct AwsConfig {
+  std::string state_machine_arn;  // required in aws mode
+  StartVia start_via = StartVia::kDirect;
+  std::string start_queue_url;  // required when start_via is sqs
+  bool relay = true;            // run the start relay in this serve
+  int max_concurrency = 10;     // the asset Map's MaxConcurrency, 1..40
+  // Declared bytes of a batch above which its ZIP is built on Fargate.
+  std::int64_t archive_lambda_max_bytes = 4 * kGiB;
+  // A job whose execution has not reported after this is checked with DescribeExecution.
+  int report_deadline_seconds = 25200;
+  std::string callback_secret;         // secret; empty: serve uses <dataDir>/pipeline.secret
+  std::string callback_secret_arn;     // the report task reads the secret there when it is empty
+  std::string callback_url;            // where the report task POSTs
+  int lambda_max_video_seconds = 300;  // longer videos go to Fargate
+  AwsEndpointsConfig endpoints;
+  friend bool operator==(const AwsConfig&, const AwsConfig&) = default;
+};
+
 struct CorsConfig {
   std::vector<std::string> allowed_origins;  // "https://app.example.com" or "*"
   friend bool operator==(const CorsConfig&, const CorsConfig&) = default;
@@ -190,6 +220,7 @@ struct Config {
   AuthConfig auth;
   UploadsConfig uploads;
   ProcessingConfig processing;
+  AwsConfig aws;
   CorsConfig cors;
   WebConfig web;
   WebhooksConfig webhooks;
@@ -236,6 +267,9 @@ class ProcessEnvironment final : public Environment {
 inline constexpr std::string_view kEnvPrefix = "TOQ_MEDIA_";
 // Path of the YAML file when load_config gets none; reserved, not a config key.
 inline constexpr std::string_view kConfigFileEnvVar = "TOQ_MEDIA_CONFIG";
+// The payload of `toq-media task` (what the state machine's ECS override sets); reserved, not a
+// config key.
+inline constexpr std::string_view kTaskInputEnvVar = "TOQ_MEDIA_TASK_INPUT";
 
 // Loads defaults, then `file` (or the file named by TOQ_MEDIA_CONFIG when `file` is empty; no
 // file at all is fine), then TOQ_MEDIA_* variables, resolves derived defaults and validates.

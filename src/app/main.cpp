@@ -31,5 +31,7 @@ int main(int argc, char** argv) {
   handlers.serve = toq::app::command_serve;
   handlers.process = process;
   handlers.worker = toq::app::command_worker;
+  handlers.lambda = toq::app::command_lambda;
+  handlers.task = toq::app::command_task;
   return toq::cli::run(argc, argv, handlers);
 }

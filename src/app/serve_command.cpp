@@ -1,5 +1,6 @@
 // `toq-media serve`: the HTTP API, the embedded store's routes, the webhook delivery and the
-// worker processes, composed (contract in commands.hpp). Each function below is one clause of
+// worker processes, or in the AWS mode the start relay and the pipeline's callback (serve_aws.hpp),
+// composed (contract in commands.hpp). Each function below is one clause of
 // that contract: configure and bind, open the adapters, mount the routes, start the background
 // work, serve until a stop signal, stop within the grace period.
 
@@ -27,6 +28,7 @@
 #include "app/config.hpp"
 #include "app/logging.hpp"
 #include "app/periodic_task.hpp"
+#include "app/serve_aws.hpp"
 #include "app/use_cases.hpp"
 #include "app/wiring.hpp"
 #include "app/worker_events.hpp"
@@ -180,13 +182,15 @@ struct Routes {
   std::unique_ptr<storage::StorageRequestHandler> storage;
 };
 
-// The API with its access log, the operational routes, the web pages, and the embedded store's
-// /storage/.
+// The API with its access log, the operational routes, the web pages, the embedded store's
+// /storage/, and in the AWS mode the pipeline's callback.
 void mount_routes(http::HttpServer& server, const Config& config, ApiUseCases& use_cases,
                   const http::auth::JwtVerifier& verifier, const ObjectStorage& storage,
-                  Routes& routes) {
+                  Routes& routes, AwsMode* aws) {
   http::ApiOptions api;
   api.services = use_cases.services();
+  // The AWS mode: the pipeline's signed callback and its readiness probe.
+  if (aws) aws->mount(api.services, {.batch_failed = [&routes] { routes.metrics.media_batch_failed(); }});
   api.verifier = &verifier;
   api.max_body_bytes = config.server.max_body_bytes;
   api.hooks.access_log = [](const http::AccessLogEntry& e) {
@@ -281,11 +285,12 @@ core::Result<std::unique_ptr<WorkerSupervisor>> make_workers(const Config& confi
 // Serves until SIGTERM or SIGINT, then stops the background work and lets requests in flight
 // finish within server.shutdownGraceSeconds.
 int serve_until_stopped(const Config& config, http::HttpServer& server, PeriodicTask* delivery,
-                        WorkerSupervisor* workers, const sigset_t& stop_signals) {
+                        WorkerSupervisor* workers, AwsMode* aws, const sigset_t& stop_signals) {
   auto port = server.start();
   if (!port) return report(port.error());
   if (workers) workers->start();
   if (delivery) delivery->start();
+  if (aws) aws->start_relay();
   const std::string listen = host_port_text(server.options().host, *port);
   log::info("listening", {{"listen", listen},
                           {"port", *port},
@@ -294,7 +299,8 @@ int serve_until_stopped(const Config& config, http::HttpServer& server, Periodic
                           {"storage_public_base_url", config.storage.public_base_url},
                           {"database", std::string{to_string(config.database.driver)}},
                           {"workers", workers ? workers->count() : 0},
-                          {"webhooks", !config.webhooks.url.empty()}});
+                          {"webhooks", !config.webhooks.url.empty()},
+                          {"processing", std::string{to_string(config.processing.mode)}}});
 
   int signal_number = 0;
   while (sigwait(&stop_signals, &signal_number) != 0) {
@@ -303,6 +309,7 @@ int serve_until_stopped(const Config& config, http::HttpServer& server, Periodic
   // A client that keeps a request open past the grace period does not hold the process.
   const auto grace = std::chrono::seconds{config.server.shutdown_grace_seconds};
   if (delivery) delivery->stop();
+  if (aws) aws->stop_relay();
   // Workers finish the file in hand within the grace period, else they are killed: their jobs
   // stay in the database and resume at the next start (the lease expires).
   if (workers) workers->stop(grace);
@@ -337,12 +344,21 @@ int command_serve(const cli::ServeOptions& options) {
   auto sender = open_webhook_sender(config);
   if (!sender) return report(sender.error());
 
-  ApiUseCases use_cases(config, **db, *storage, clock);
+  // The AWS mode: starts relayed to Step Functions (or SQS), the pipeline's signed callback.
+  std::unique_ptr<AwsMode> aws;
+  if (config.processing.mode == ProcessingMode::kAws) {
+    auto opened = AwsMode::open(config, **db, *storage->store, clock);
+    if (!opened) return report(opened.error());
+    aws = std::move(*opened);
+    aws->check_at_start(*storage->store);
+  }
+
+  ApiUseCases use_cases(config, **db, *storage, clock, aws ? &aws->processing : nullptr);
   Routes routes{.cors = http::CorsPolicy{config.cors.allowed_origins},
                 .metrics = {},
                 .web = {},
                 .storage = {}};
-  mount_routes(server, config, use_cases, *verifier, *storage, routes);
+  mount_routes(server, config, use_cases, *verifier, *storage, routes, aws.get());
 
   // Outbound webhooks, from the outbox, when a receiver is configured.
   std::optional<core::DeliverWebhooks> delivery;
@@ -354,7 +370,8 @@ int command_serve(const cli::ServeOptions& options) {
   }
   auto workers = make_workers(config, options.common, routes.metrics);
   if (!workers) return report(workers.error());
-  return serve_until_stopped(config, server, delivery_task.get(), workers->get(), stop_signals);
+  return serve_until_stopped(config, server, delivery_task.get(), workers->get(), aws.get(),
+                             stop_signals);
 }
 
 }  // namespace toq::app

@@ -19,19 +19,19 @@ core::CreateUploadBatchOptions upload_options(const Config& config) {
 }  // namespace
 
 ApiUseCases::ApiUseCases(const Config& config, core::Database& db, const ObjectStorage& storage,
-                         const core::Clock& clock)
+                         const core::Clock& clock, const core::AwsProcessing* aws)
     : db_(db),
       store_(*storage.store),
       listings_({db, clock}),
       create_batch_({db, *storage.multipart, *storage.signer, clock}, upload_options(config)),
-      complete_batch_({db, *storage.store, *storage.multipart, clock}),
+      complete_batch_({db, *storage.store, *storage.multipart, clock, aws}),
       refresh_urls_({db, *storage.store, *storage.multipart, *storage.signer, clock},
                     upload_options(config)),
       batch_status_({db}),
       download_urls_({db, *storage.signer, clock,
                       [](std::string_view name) { return storage::content_disposition(name); }},
                      {std::chrono::seconds{config.storage.url_ttl_seconds}}),
-      retry_batch_({db, clock}) {}
+      retry_batch_({db, clock, aws}) {}
 
 http::handlers::ApiServices ApiUseCases::services() {
   http::handlers::ApiServices services;
@@ -58,6 +58,21 @@ http::handlers::ApiServices ApiUseCases::services() {
   };
   return services;
 }
+
+AwsUseCases::AwsUseCases(const Config& config, core::Database& db,
+                         core::ProcessingResults& results, core::ExecutionStarter& starter,
+                         core::ExecutionStarter& step_functions, const core::Clock& clock,
+                         std::string owner)
+    : record_result({db, results, clock},
+                    {std::chrono::seconds(config.aws.report_deadline_seconds)}),
+      relay_starts(db, starter, clock,
+                   core::RelayStartOptions{
+                       .owner = std::move(owner),
+                       .claim = std::chrono::seconds(config.processing.lease_seconds),
+                       .report_deadline = std::chrono::seconds(config.aws.report_deadline_seconds)}),
+      check_overdue(db, step_functions, clock,
+                    core::OverdueOptions{.report_deadline = std::chrono::seconds(
+                                             config.aws.report_deadline_seconds)}) {}
 
 core::RunJob make_job_runner(const Config& config, core::Database& db,
                              core::MediaProcessor& processor, const core::Clock& clock,

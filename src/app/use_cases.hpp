@@ -7,15 +7,21 @@
 #include <string>
 
 #include "core/port/database.hpp"
+#include "core/port/execution_starter.hpp"
 #include "core/port/media_processor.hpp"
+#include "core/port/processing_results.hpp"
 #include "core/port/webhook_sender.hpp"
+#include "core/service/check_overdue_executions.hpp"
 #include "core/service/complete_upload_batch.hpp"
 #include "core/service/create_upload_batch.hpp"
 #include "core/service/deliver_webhooks.hpp"
 #include "core/service/get_batch_status.hpp"
+#include "core/service/execution_runs.hpp"
 #include "core/service/list_download_urls.hpp"
+#include "core/service/record_processing_result.hpp"
 #include "core/service/refresh_upload_urls.hpp"
 #include "core/service/register_listing.hpp"
+#include "core/service/relay_execution_starts.hpp"
 #include "core/service/retry_batch.hpp"
 #include "core/service/run_job.hpp"
 
@@ -26,11 +32,12 @@
 namespace toq::app {
 
 // Everything the HTTP API calls, and its readiness probes. `db`, `storage` and `clock` must
-// outlive it.
+// outlive it; so must `aws`, set in processing.mode aws (complete and retry then also write the
+// job's execution start).
 class ApiUseCases {
  public:
   ApiUseCases(const Config& config, core::Database& db, const ObjectStorage& storage,
-              const core::Clock& clock);
+              const core::Clock& clock, const core::AwsProcessing* aws = nullptr);
   ApiUseCases(const ApiUseCases&) = delete;
   ApiUseCases& operator=(const ApiUseCases&) = delete;
 
@@ -47,6 +54,22 @@ class ApiUseCases {
   core::GetBatchStatus batch_status_;
   core::ListDownloadUrls download_urls_;
   core::RetryBatch retry_batch_;
+};
+
+// The AWS mode's use cases in serve: the callback's, the start relay's (as relay `owner`, on
+// processing.leaseSeconds) and the overdue check's (on aws.reportDeadlineSeconds). Every reference
+// must outlive it.
+class AwsUseCases {
+ public:
+  AwsUseCases(const Config& config, core::Database& db, core::ProcessingResults& results,
+              core::ExecutionStarter& starter, core::ExecutionStarter& step_functions,
+              const core::Clock& clock, std::string owner);
+  AwsUseCases(const AwsUseCases&) = delete;
+  AwsUseCases& operator=(const AwsUseCases&) = delete;
+
+  core::RecordProcessingResult record_result;
+  core::RelayExecutionStarts relay_starts;
+  core::CheckOverdueExecutions check_overdue;
 };
 
 // The job runner of one worker process, on processing.leaseSeconds and processing.maxAttempts;

@@ -14,6 +14,7 @@
 #include "adapter/sqlite/sqlite_database.hpp"
 #include "adapter/storage/local_object_store.hpp"
 #include "adapter/webhook/webhook_sender.hpp"
+#include "app/aws_wiring.hpp"
 #include "app/secrets.hpp"
 #include "support/crypto/random.hpp"
 #include "support/http/curl_http_client.hpp"
@@ -45,18 +46,12 @@ core::Result<ObjectStorage> open_s3(const Config& config, const core::Clock& clo
   const auto& s3 = config.storage.s3;
   auto http = std::make_shared<support::CurlHttpClient>(support::HttpClientOptions{
       .unreachable_message = "The object store is not reachable right now."});
-  std::optional<aws::Credentials> configured;
-  if (!s3.access_key_id.empty()) {
-    configured = aws::Credentials{
-        s3.access_key_id, s3.secret_access_key,
-        s3.session_token.empty() ? std::nullopt : std::optional<std::string>(s3.session_token)};
-  }
   aws::S3StoreOptions options;
   options.bucket = s3.bucket;
   options.region = s3.region;
   options.endpoint = s3.endpoint;
   options.path_style = s3.path_style;
-  options.credentials = aws::default_credentials_chain(configured, http, clock);
+  options.credentials = aws_credentials(config, http, clock);
   options.spool_dir = config.data_dir / "spool";
   auto store = aws::S3ObjectStore::create(std::move(options), http, clock);
   if (!store) return std::unexpected(store.error());
@@ -84,15 +79,6 @@ mysql::MysqlOptions mysql_options(const Config& config) {
   options.connection.lock_wait_timeout_seconds = m.lock_wait_timeout_seconds;
   options.pool_size = m.pool_size;
   return options;
-}
-
-media::PipelineLimits pipeline_limits(const Config& config) {
-  media::PipelineLimits limits;
-  limits.photo.max_pixels = config.processing.max_pixels;
-  limits.video.max_duration = std::chrono::seconds(config.processing.max_video_seconds);
-  limits.photo_timeout = std::chrono::seconds(config.processing.asset_timeout_seconds);
-  limits.video.transcode_timeout = std::chrono::seconds(config.processing.asset_timeout_seconds);
-  return limits;
 }
 
 }  // namespace
@@ -220,6 +206,15 @@ core::Result<http::auth::JwtIssuer> make_jwt_issuer(const Config& config,
 }
 
 // ---- Processing and notifications ----
+
+media::PipelineLimits pipeline_limits(const Config& config) {
+  media::PipelineLimits limits;
+  limits.photo.max_pixels = config.processing.max_pixels;
+  limits.video.max_duration = std::chrono::seconds(config.processing.max_video_seconds);
+  limits.photo_timeout = std::chrono::seconds(config.processing.asset_timeout_seconds);
+  limits.video.transcode_timeout = std::chrono::seconds(config.processing.asset_timeout_seconds);
+  return limits;
+}
 
 std::unique_ptr<core::MediaProcessor> make_media_processor(const Config& config,
                                                            const ObjectStorage& storage,

@@ -14,6 +14,7 @@
 #include "core/port/webhook_sender.hpp"
 
 #include "adapter/http/auth/jwt_verifier.hpp"
+#include "adapter/media/pipeline/pipeline.hpp"
 #include "app/config.hpp"
 
 namespace toq::storage {
@@ -83,6 +84,10 @@ core::Result<http::auth::JwtVerifier> make_jwt_verifier(const Config& config,
 core::Result<http::auth::JwtIssuer> make_jwt_issuer(const Config& config, const core::Clock& clock);
 
 // ---- Processing and notifications ----
+
+// The media pipeline's limits from processing.* (the embedded workers and the AWS tasks run the
+// same steps with them).
+media::PipelineLimits pipeline_limits(const Config& config);
 
 // The media pipeline (both modes run it) on `storage`, with the limits of processing.*, working
 // in `work_root`.

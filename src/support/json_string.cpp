@@ -37,8 +37,12 @@ std::string quote(std::string_view text, bool short_escapes) {
 
 }  // namespace
 
-std::string json_quote(std::string_view text) { return quote(text, false); }
+std::string json_quote(std::string_view text) {
+  return quote(text, false);
+}
 
-std::string json_stringify_quote(std::string_view text) { return quote(text, true); }
+std::string json_stringify_quote(std::string_view text) {
+  return quote(text, true);
+}
 
 }  // namespace toq::support

@@ -200,4 +200,24 @@ std::shared_ptr<CredentialsProvider> default_credentials_chain(
   return std::make_shared<ChainCredentialsProvider>(std::move(providers));
 }
 
+Result<std::shared_ptr<const SigV4Signer>> SignerForCredentials::get() {
+  auto credentials = credentials_->get();
+  if (!credentials) return std::unexpected(std::move(credentials.error()));
+  const std::lock_guard lock{mutex_};
+  if (signer_) {
+    const Credentials& current = signer_->config().credentials;
+    if (current.access_key_id == credentials->access_key_id &&
+        current.secret_access_key == credentials->secret_access_key &&
+        current.session_token == credentials->session_token) {
+      return signer_;
+    }
+  }
+  signer_ = std::make_shared<const SigV4Signer>(SignerConfig{.credentials = std::move(*credentials),
+                                                             .region = region_,
+                                                             .service = service_,
+                                                             .path_rules = std::nullopt},
+                                                *clock_);
+  return signer_;
+}
+
 }  // namespace toq::aws

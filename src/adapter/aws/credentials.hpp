@@ -20,6 +20,7 @@
 #include "core/model/error.hpp"
 #include "core/model/time.hpp"
 
+#include "adapter/aws/sigv4.hpp"
 #include "adapter/aws/sigv4_canonical.hpp"
 #include "support/http/http_client.hpp"
 
@@ -117,6 +118,29 @@ class ChainCredentialsProvider final : public CredentialsProvider {
 
  private:
   std::vector<std::shared_ptr<CredentialsProvider>> providers_;
+};
+
+// The signer for a provider's current credentials, for one region and service: made on first use
+// and again whenever the provider hands out other credentials (an ECS refresh), which also drops
+// the signing-key cache; otherwise the same signer. Thread-safe.
+class SignerForCredentials {
+ public:
+  SignerForCredentials(std::shared_ptr<CredentialsProvider> credentials, std::string region,
+                       std::string service, const core::Clock& clock)
+      : credentials_(std::move(credentials)),
+        region_(std::move(region)),
+        service_(std::move(service)),
+        clock_(&clock) {}
+  // The provider's error when it has no credentials.
+  Result<std::shared_ptr<const SigV4Signer>> get();
+
+ private:
+  std::shared_ptr<CredentialsProvider> credentials_;
+  std::string region_;
+  std::string service_;
+  const core::Clock* clock_;
+  std::mutex mutex_;
+  std::shared_ptr<const SigV4Signer> signer_;
 };
 
 // static (when `configured` holds a key) -> environment -> ECS container endpoint. The HTTP client

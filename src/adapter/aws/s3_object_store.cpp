@@ -151,27 +151,11 @@ S3ObjectStore::S3ObjectStore(S3StoreOptions options, S3RequestBuilder builder,
     : options_(std::move(options)),
       builder_(std::move(builder)),
       http_(std::move(http)),
-      clock_(&clock) {}
+      clock_(&clock),
+      signer_(options_.credentials, options_.region, "s3", clock) {}
 
 Result<std::shared_ptr<const SigV4Signer>> S3ObjectStore::signer() {
-  auto credentials = options_.credentials->get();
-  if (!credentials) return std::unexpected(std::move(credentials.error()));
-  const std::lock_guard lock{signer_mutex_};
-  if (signer_) {
-    const Credentials& current = signer_->config().credentials;
-    if (current.access_key_id == credentials->access_key_id &&
-        current.secret_access_key == credentials->secret_access_key &&
-        current.session_token == credentials->session_token) {
-      return signer_;
-    }
-  }
-  // New credentials (first use, or an ECS refresh): a new signer and a fresh key cache.
-  signer_ = std::make_shared<const SigV4Signer>(SignerConfig{.credentials = std::move(*credentials),
-                                                             .region = options_.region,
-                                                             .service = "s3",
-                                                             .path_rules = std::nullopt},
-                                                *clock_);
-  return signer_;
+  return signer_.get();
 }
 
 Result<HttpResponse> S3ObjectStore::send(RequestToSign request, core::ByteSource* body,

@@ -134,8 +134,7 @@ class S3ObjectStore final : public core::ObjectStore,
   S3RequestBuilder builder_;
   std::shared_ptr<support::HttpClient> http_;
   const core::Clock* clock_;
-  std::mutex signer_mutex_;
-  std::shared_ptr<const SigV4Signer> signer_;  // for the credentials it was made with
+  SignerForCredentials signer_;
 };
 
 }  // namespace toq::aws

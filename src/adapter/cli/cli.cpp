@@ -52,6 +52,29 @@ void add_process(CLI::App& app, ProcessOptions& opts, const Handlers& handlers, 
   cmd->callback([&] { chosen = [&] { return handlers.process(opts); }; });
 }
 
+// The AWS pipeline's tasks: the Lambda custom runtime, and the same tasks as a plain process.
+void add_lambda(CLI::App& app, LambdaOptions& opts, const Handlers& handlers, Chosen& chosen) {
+  auto* cmd = app.add_subcommand(
+      "lambda", "the AWS Lambda custom runtime for one pipeline task (AWS_LAMBDA_RUNTIME_API)");
+  add_common(*cmd, opts.common);
+  cmd->add_option("TASK", opts.task, "asset, archive, report or starter")
+      ->required()
+      ->check(CLI::IsMember({"asset", "archive", "report", "starter"}));
+  cmd->callback([&] { chosen = [&] { return handlers.lambda(opts); }; });
+}
+
+void add_task(CLI::App& app, TaskOptions& opts, const Handlers& handlers, Chosen& chosen) {
+  auto* cmd = app.add_subcommand(
+      "task", "one pipeline task as a process (ECS/Fargate); input in TOQ_MEDIA_TASK_INPUT");
+  add_common(*cmd, opts.common);
+  cmd->add_option("TASK", opts.task, "asset or archive")
+      ->required()
+      ->check(CLI::IsMember({"asset", "archive"}));
+  cmd->add_option("--input", opts.input_file, "the task input (JSON) from a file")
+      ->check(CLI::ExistingFile);
+  cmd->callback([&] { chosen = [&] { return handlers.task(opts); }; });
+}
+
 // The options of every subcommand; they outlive parsing and the chosen handler's run.
 struct AllOptions {
   CommonOptions migrate;
@@ -60,6 +83,8 @@ struct AllOptions {
   ServeOptions serve;
   ProcessOptions process;
   WorkerOptions worker;
+  LambdaOptions lambda;
+  TaskOptions task;
 };
 
 void add_subcommands(CLI::App& app, AllOptions& o, const Handlers& handlers, Chosen& chosen) {
@@ -96,6 +121,8 @@ void add_subcommands(CLI::App& app, AllOptions& o, const Handlers& handlers, Cho
                     "file descriptor for event lines to the supervising serve (set by serve)");
     cmd->callback([&] { chosen = [&] { return handlers.worker(o.worker); }; });
   }
+  if (handlers.lambda) add_lambda(app, o.lambda, handlers, chosen);
+  if (handlers.task) add_task(app, o.task, handlers, chosen);
 }
 
 }  // namespace

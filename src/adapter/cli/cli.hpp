@@ -54,6 +54,20 @@ struct WorkerOptions {
   int events_fd = -1;  // --events-fd N: JSON event lines for the supervising serve (metrics)
 };
 
+// `lambda TASK`: the Lambda custom runtime (AWS_LAMBDA_RUNTIME_API) running one pipeline task.
+struct LambdaOptions {
+  CommonOptions common;
+  std::string task;  // asset | archive | report | starter
+};
+
+// `task TASK`: one pipeline task as a process (ECS/Fargate); the payload in TOQ_MEDIA_TASK_INPUT
+// or --input FILE.
+struct TaskOptions {
+  CommonOptions common;
+  std::string task;  // asset | archive
+  std::optional<std::filesystem::path> input_file;
+};
+
 // Each handler returns the process exit status. A missing handler makes its subcommand absent.
 struct Handlers {
   std::function<int()> version;
@@ -63,6 +77,8 @@ struct Handlers {
   std::function<int(const ServeOptions&)> serve;
   std::function<int(const ProcessOptions&)> process;
   std::function<int(const WorkerOptions&)> worker;
+  std::function<int(const LambdaOptions&)> lambda;
+  std::function<int(const TaskOptions&)> task;
 };
 
 // Exit status: the handler's, 2 for a usage error (CLI11's message is printed).

@@ -1,6 +1,7 @@
 #include "adapter/http/api_routes.hpp"
 
 #include <array>
+#include <span>
 #include <chrono>
 #include <exception>
 #include <memory>
@@ -8,6 +9,8 @@
 #include <utility>
 
 #include <openssl/rand.h>
+
+#include "core/model/execution_input.hpp"
 
 #include "adapter/http/error_mapper.hpp"
 #include "support/hex.hpp"
@@ -25,16 +28,29 @@ using Clock = std::chrono::steady_clock;
 // httplib handles a request (pre-routing, handler, logger) on one worker thread.
 thread_local std::optional<Clock::time_point> t_request_start;
 
-std::string new_request_id() {
+// `n` random bytes as lower-case hex. Not a secret: uniqueness is enough, so time and address
+// entropy stand in when the generator fails.
+std::string random_hex_id(std::size_t n) {
   std::array<unsigned char, 16> bytes{};
-  if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1) {
-    // Not a secret: uniqueness is enough, so fall back to time and address entropy.
+  n = std::min(n, bytes.size());
+  if (RAND_bytes(bytes.data(), static_cast<int>(n)) != 1) {
     const auto now = static_cast<std::uint64_t>(Clock::now().time_since_epoch().count());
-    for (std::size_t i = 0; i < bytes.size(); ++i) {
+    for (std::size_t i = 0; i < n; ++i) {
       bytes[i] = static_cast<unsigned char>(now >> ((i % 8) * 8));
     }
   }
-  return support::hex_lower(bytes);
+  return support::hex_lower(std::span<const unsigned char>(bytes.data(), n));
+}
+
+std::string new_request_id() {
+  return random_hex_id(16);
+}
+
+// The request's W3C trace context when it sent a valid one, else a new trace (sampled).
+std::string traceparent_of(const httplib::Request& req) {
+  const auto given = req.get_header_value("traceparent");
+  if (core::is_traceparent(given)) return given;
+  return "00-" + random_hex_id(16) + "-" + random_hex_id(8) + "-01";
 }
 
 void write_json(httplib::Response& res, int status, const nlohmann::json& body) {
@@ -117,18 +133,25 @@ struct Api {
   using Handler = std::function<handlers::HandlerResult(const handlers::ApiServices&,
                                                         const handlers::ApiRequest&)>;
 
+  // `authenticated`: the bearer JWT is required (every route but the callback, which is signed).
   void serve(const httplib::Request& req, httplib::Response& res, std::string body,
-             const Handler& handler) const {
+             const Handler& handler, bool authenticated = true) const {
     try {
-      auto caller = options.verifier->verify(req.get_header_value("Authorization"));
-      if (!caller) {
-        write_error(caller.error(), res, res, req.path);
-        return;
-      }
       handlers::ApiRequest request;
+      if (authenticated) {
+        auto caller = options.verifier->verify(req.get_header_value("Authorization"));
+        if (!caller) {
+          write_error(caller.error(), res, res, req.path);
+          return;
+        }
+        request.caller = *caller;
+      }
       request.body = std::move(body);
       if (req.matches.size() > 1) request.path_param = req.matches[1].str();
-      request.caller = *caller;
+      request.traceparent = traceparent_of(req);
+      for (const auto& [name, value] : req.headers) {
+        if (support::istarts_with(name, "webhook-")) request.headers[support::to_lower(name)] = value;
+      }
       auto result = handler(options.services, request);
       if (!result) {
         write_error(result.error(), res, res, req.path);
@@ -162,6 +185,17 @@ auto with_body(std::shared_ptr<const Api> api, Api::Handler handler) {
     std::string body;
     if (!api->read_body(req, res, reader, body)) return;
     api->serve(req, res, std::move(body), handler);
+  };
+}
+
+// A route authenticated by its own signature (the pipeline's callback), not by a JWT.
+auto signed_with_body(std::shared_ptr<const Api> api, Api::Handler handler) {
+  return [api = std::move(api), handler = std::move(handler)](
+             const httplib::Request& req, httplib::Response& res,
+             const httplib::ContentReader& reader) {
+    std::string body;
+    if (!api->read_body(req, res, reader, body)) return;
+    api->serve(req, res, std::move(body), handler, false);
   };
 }
 
@@ -302,6 +336,11 @@ void mount_api_routes(HttpServer& server, ApiOptions options) {
   routes.Post("/api/v2/listings/media/status", with_body(api, handlers::handle_get_batch_status));
   routes.Post("/api/v2/listings/media/downloads",
               with_body(api, handlers::handle_list_download_urls));
+  // Only in the AWS mode (elsewhere the path is unknown: 404).
+  if (api->options.services.record_result != nullptr) {
+    routes.Post("/api/v2/listings/media/callback",
+                signed_with_body(api, handlers::handle_processing_callback));
+  }
 
   routes.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
     const auto r = handlers::handle_healthz();

@@ -97,6 +97,7 @@ core::Result<DeliveryResult> HttpWebhookSender::deliver(const WebhookEvent& even
       {std::string{kTimestampHeader}, signed_headers->timestamp},
       {std::string{kSignatureHeader}, signed_headers->signature},
   };
+  for (const auto& header : event.extra_headers) request.headers.push_back(header);
   request.body = &body;
   request.content_length = static_cast<std::int64_t>(event.body_json.size());
   request.sink = &sink;

@@ -24,7 +24,9 @@ void Loader::apply_env(const Environment& env) {
   auto names = env.names();
   std::sort(names.begin(), names.end());
   for (const auto& name : names) {
-    if (!name.starts_with(kEnvPrefix) || name == kConfigFileEnvVar) continue;
+    if (!name.starts_with(kEnvPrefix) || name == kConfigFileEnvVar || name == kTaskInputEnvVar) {
+      continue;
+    }
     if (std::find(all_vars.begin(), all_vars.end(), name) != all_vars.end()) continue;
     auto message =
         fmt::format("{}: unknown environment variable (no configuration key maps to it)", name);

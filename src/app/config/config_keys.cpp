@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "core/model/execution_input.hpp"
 #include "core/port/object_store.hpp"
 
 #include "app/config/config_values.hpp"
@@ -35,6 +36,8 @@ constexpr std::array kStorageDrivers = {EnumName<StorageDriver>{StorageDriver::k
                                         EnumName<StorageDriver>{StorageDriver::kS3, "s3"}};
 constexpr std::array kProcessingModes = {EnumName<ProcessingMode>{ProcessingMode::kLocal, "local"},
                                          EnumName<ProcessingMode>{ProcessingMode::kAws, "aws"}};
+constexpr std::array kStartVias = {EnumName<StartVia>{StartVia::kDirect, "direct"},
+                                   EnumName<StartVia>{StartVia::kSqs, "sqs"}};
 constexpr std::array kLogLevels = {EnumName<LogLevel>{LogLevel::kTrace, "trace"},
                                    EnumName<LogLevel>{LogLevel::kDebug, "debug"},
                                    EnumName<LogLevel>{LogLevel::kInfo, "info"},
@@ -363,7 +366,7 @@ void add_auth_keys(std::vector<KeySpec>& t) {
 void add_uploads_keys(std::vector<KeySpec>& t) {
   t.push_back(int_key<std::size_t>(
       "uploads.maxFilesPerBatch", [](auto& c) -> auto& { return c.uploads.max_files_per_batch; }, 1,
-      10000, " files", "250"));
+      10000, " files", "80"));
   const std::array<std::pair<MediaGroup, std::string>, 3> group_examples = {
       std::pair{MediaGroup::kPhoto, std::string("80MiB")},
       std::pair{MediaGroup::kVideo, std::string("20GiB")},
@@ -421,6 +424,71 @@ void add_processing_keys(std::vector<KeySpec>& t) {
       "1800", " (one file's decode or transcode; then PROCESSING_TIMEOUT)"));
 }
 
+// aws.callback*: how the report task signs and sends the pipeline's callback
+void add_aws_callback_keys(std::vector<KeySpec>& t) {
+  t.push_back(secret_key(
+      "aws.callbackSecret", [](auto& c) -> auto& { return c.aws.callback_secret; },
+      "whsec_cGlwZWxpbmUtc2VjcmV0LWV4YW1wbGUtMDEyMzQ1Njc4OQ",
+      [](const std::string& v) { return v.empty() || v.starts_with("whsec_") || v.size() >= 24; },
+      "expected whsec_<base64> or at least 24 characters, or empty"));
+  t.push_back(string_key(
+      "aws.callbackSecretArn", [](auto& c) -> auto& { return c.aws.callback_secret_arn; },
+      "arn:aws:secretsmanager:sa-east-1:123456789012:secret:toq-media-callback-AbCdEf",
+      [](const std::string& v) { return v.empty() || v.starts_with("arn:"); },
+      "expected a Secrets Manager secret ARN, or empty"));
+  t.push_back(string_key(
+      "aws.callbackUrl", [](auto& c) -> auto& { return c.aws.callback_url; },
+      "https://media.toq.example/api/v2/listings/media/callback", optional_url_ok,
+      "expected an http:// or https:// URL"));
+}
+
+// aws.*: the AWS processing mode (serve's relay and callback; the tasks' own keys)
+void add_aws_keys(std::vector<KeySpec>& t) {
+  constexpr std::string_view kUrlExpected = "expected an http:// or https:// URL";
+  t.push_back(string_key(
+      "aws.stateMachineArn", [](auto& c) -> auto& { return c.aws.state_machine_arn; },
+      "arn:aws:states:sa-east-1:123456789012:stateMachine:toq-media-batch",
+      [](const std::string& v) {
+        return v.empty() ||
+               (v.starts_with("arn:") && v.find(":stateMachine:") != std::string::npos);
+      },
+      "expected a state machine ARN (arn:aws:states:<region>:<account>:stateMachine:<name>)"));
+  t.push_back(enum_key(
+      "aws.startVia", [](auto& c) -> auto& { return c.aws.start_via; }, kStartVias, "sqs"));
+  t.push_back(string_key(
+      "aws.startQueueUrl", [](auto& c) -> auto& { return c.aws.start_queue_url; },
+      "https://sqs.sa-east-1.amazonaws.com/123456789012/toq-media-start", optional_url_ok,
+      std::string(kUrlExpected)));
+  t.push_back(bool_key(
+      "aws.relay", [](auto& c) -> auto& { return c.aws.relay; }, "false"));
+  t.push_back(int_key<int>(
+      "aws.maxConcurrency", [](auto& c) -> auto& { return c.aws.max_concurrency; }, 1,
+      core::kMaxMapConcurrency, " assets at once", "12"));
+  t.push_back(bytes_key(
+      "aws.archiveLambdaMaxBytes", [](auto& c) -> auto& { return c.aws.archive_lambda_max_bytes; },
+      1, 5 * kTiB, "2GiB"));
+  t.push_back(int_key<int>(
+      "aws.reportDeadlineSeconds", [](auto& c) -> auto& { return c.aws.report_deadline_seconds; },
+      60, 7 * 86400, " seconds", "30000",
+      " (then the execution is checked with DescribeExecution)"));
+  add_aws_callback_keys(t);
+  t.push_back(int_key<int>(
+      "aws.lambdaMaxVideoSeconds", [](auto& c) -> auto& { return c.aws.lambda_max_video_seconds; },
+      1, 86400, " seconds", "240", " (longer videos run on Fargate)"));
+  t.push_back(string_key(
+      "aws.endpoints.stepFunctions",
+      [](auto& c) -> auto& { return c.aws.endpoints.step_functions; }, "http://127.0.0.1:8083",
+      optional_url_ok, std::string(kUrlExpected) + " (empty = AWS)", strip_trailing_slashes));
+  t.push_back(string_key(
+      "aws.endpoints.sqs", [](auto& c) -> auto& { return c.aws.endpoints.sqs; },
+      "http://127.0.0.1:9324", optional_url_ok, std::string(kUrlExpected) + " (empty = AWS)",
+      strip_trailing_slashes));
+  t.push_back(string_key(
+      "aws.endpoints.secretsManager",
+      [](auto& c) -> auto& { return c.aws.endpoints.secrets_manager; }, "http://127.0.0.1:4584",
+      optional_url_ok, std::string(kUrlExpected) + " (empty = AWS)", strip_trailing_slashes));
+}
+
 // cors.*
 void add_cors_keys(std::vector<KeySpec>& t) {
   t.push_back(list_key<std::vector<std::string>>(
@@ -463,7 +531,7 @@ std::vector<KeySpec> build_table() {
   std::vector<KeySpec> t;
   for (const auto add :
        {add_server_keys, add_database_keys, add_storage_keys, add_auth_keys, add_uploads_keys,
-        add_processing_keys, add_cors_keys, add_web_keys, add_webhooks_keys, add_log_keys}) {
+        add_processing_keys, add_aws_keys, add_cors_keys, add_web_keys, add_webhooks_keys, add_log_keys}) {
     add(t);
   }
   for (auto& spec : t) spec.env_var = env_var_for(spec.path);
@@ -534,6 +602,9 @@ std::string_view to_string(StorageDriver value) {
 }
 std::string_view to_string(ProcessingMode value) {
   return enum_name(detail::kProcessingModes, value);
+}
+std::string_view to_string(StartVia value) {
+  return enum_name(detail::kStartVias, value);
 }
 std::string_view to_string(LogLevel value) {
   return enum_name(detail::kLogLevels, value);

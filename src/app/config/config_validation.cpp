@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "core/model/execution_input.hpp"
 #include "core/port/object_store.hpp"
 
 namespace toq::app {
@@ -54,6 +55,26 @@ class Validator {
                               because(condition_key)));
   }
 
+  // processing.mode aws: what serve's relay and callback need.
+  void aws_checks() {
+    const auto& c = config_;
+    // The pipeline runs in AWS and reads the uploads from the bucket.
+    require(c.storage.driver == StorageDriver::kS3, "storage.driver", "processing.mode", "aws");
+    require(!c.aws.state_machine_arn.empty(), "aws.stateMachineArn", "processing.mode", "aws");
+    if (c.aws.start_via == StartVia::kSqs) {
+      require(!c.aws.start_queue_url.empty(), "aws.startQueueUrl", "aws.startVia", "sqs");
+    }
+    // The state machine's payloads fit 256 KiB for at most this many assets per execution.
+    if (c.uploads.max_files_per_batch > core::kMaxAssetsPerExecution) {
+      problems_.add("uploads.maxFilesPerBatch", "OUT_OF_RANGE",
+                    fmt::format("uploads.maxFilesPerBatch: at most {} when processing.mode is "
+                                "'aws' (the state machine's payload limit), got '{}'{}",
+                                core::kMaxAssetsPerExecution,
+                                value_text("uploads.maxFilesPerBatch"),
+                                from("uploads.maxFilesPerBatch")));
+    }
+  }
+
   void cross_checks() {
     const auto& c = config_;
     if (c.database.driver == DatabaseDriver::kMysql) {
@@ -75,10 +96,7 @@ class Validator {
       require(!c.storage.s3.bucket.empty(), "storage.s3.bucket", "storage.driver", "s3");
       require(!c.storage.s3.region.empty(), "storage.s3.region", "storage.driver", "s3");
     }
-    if (c.processing.mode == ProcessingMode::kAws) {
-      // The pipeline runs in AWS and reads the uploads from the bucket.
-      require(c.storage.driver == StorageDriver::kS3, "storage.driver", "processing.mode", "aws");
-    }
+    if (c.processing.mode == ProcessingMode::kAws) aws_checks();
     const auto& s3 = c.storage.s3;
     if (!s3.access_key_id.empty()) {
       require(!s3.secret_access_key.empty(), "storage.s3.secretAccessKey", "storage.s3.accessKeyId",

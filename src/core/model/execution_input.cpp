@@ -29,8 +29,10 @@ std::string serialize_execution_input(const ExecutionInput& in) {
         R"({{"assetId":{},"clientId":{},"mediaType":{},"rawKey":{},"bytes":{},)"
         R"("checksumSha256":{},"contentType":{},"sequence":{},"title":{},"filename":{}}})",
         a.asset.value, support::json_stringify_quote(d.client_id),
-        support::json_stringify_quote(to_string(d.media_type)), support::json_stringify_quote(a.raw_key), d.bytes,
-        support::json_stringify_quote(d.checksum_sha256), support::json_stringify_quote(d.content_type), d.sequence,
+        support::json_stringify_quote(to_string(d.media_type)),
+        support::json_stringify_quote(a.raw_key), d.bytes,
+        support::json_stringify_quote(d.checksum_sha256),
+        support::json_stringify_quote(d.content_type), d.sequence,
         support::json_stringify_quote(d.title), support::json_stringify_quote(d.filename));
   }
   out += "]}";

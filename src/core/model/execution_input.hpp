@@ -47,8 +47,9 @@ struct ExecutionInput {
 };
 
 // The exact bytes: compact JSON, keys in the order the schema's `required` lists them, integers in
-// plain decimal, strings escaped as JavaScript's JSON.stringify does (support::json_stringify_quote). Byte
-// for byte what `serializeExecutionInput` in deploy/aws/test/support/fixtures.ts produces.
+// plain decimal, strings escaped as JavaScript's JSON.stringify does
+// (support::json_stringify_quote). Byte for byte what `serializeExecutionInput` in
+// deploy/aws/test/support/fixtures.ts produces.
 std::string serialize_execution_input(const ExecutionInput& input);
 
 // "00-<32 hex>-<16 hex>-<2 hex>", lower-case (W3C Trace Context, version 00).

@@ -19,6 +19,7 @@
 #include "core/model/asset.hpp"
 #include "core/model/error.hpp"
 #include "core/model/ids.hpp"
+#include "core/model/manifest.hpp"
 #include "core/model/rendition.hpp"
 
 namespace toq::core {
@@ -30,7 +31,8 @@ struct AssetResultDocument {
   std::int32_t run = 1;
   AssetId asset;
   bool ready = false;
-  std::string runner;  // lambda | fargate | local
+  std::string runner;        // lambda | fargate | local
+  FileDeclaration declared;  // as the task was given it (the archive names entries from it)
   MediaFacts facts;
   std::vector<Rendition> renditions;    // READY
   std::optional<AssetFailure> failure;  // FAILED

@@ -18,6 +18,8 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "core/model/error.hpp"
 #include "core/model/time.hpp"
@@ -30,6 +32,8 @@ struct WebhookEvent {
   std::string type;       // "media.batch.ready" ...; for logs (the body carries it too)
   std::string body_json;  // sent and signed byte for byte
   Timestamp occurred_at{};
+  // Sent besides the signed ones (the AWS pipeline's report: traceparent, X-Amzn-Trace-Id).
+  std::vector<std::pair<std::string, std::string>> extra_headers{};
 };
 
 enum class DeliveryOutcome : std::uint8_t { kDelivered, kFailed, kEndpointGone };

@@ -2,33 +2,11 @@
 
 #include <fmt/format.h>
 
+#include "core/model/client_codes.hpp"
 #include "core/service/access_policy.hpp"
 #include "core/service/batch_lookup.hpp"
 
 namespace toq::core {
-
-namespace {
-
-// The contract's asset codes are what a client may see; anything else (a database or store code
-// that reached a job or an asset) is reported as INTERNAL_ERROR.
-ErrorCode client_code(ErrorCode code) {
-  switch (code) {
-    case ErrorCode::kUploadMissing:
-    case ErrorCode::kSizeMismatch:
-    case ErrorCode::kChecksumMismatch:
-    case ErrorCode::kUnsupportedFormat:
-    case ErrorCode::kTypeMismatch:
-    case ErrorCode::kCorruptMedia:
-    case ErrorCode::kImageTooLarge:
-    case ErrorCode::kVideoTooLong:
-    case ErrorCode::kVideoTranscodeFailed:
-    case ErrorCode::kOrientationMismatch:
-    case ErrorCode::kProcessingTimeout: return code;
-    default: return ErrorCode::kInternal;
-  }
-}
-
-}  // namespace
 
 Result<GetBatchStatusOutput> GetBatchStatus::run(const GetBatchStatusInput& input) {
   const ListingId listing_id{input.listing_identity_id};
@@ -62,13 +40,13 @@ Result<GetBatchStatusOutput> GetBatchStatus::run(const GetBatchStatusInput& inpu
 
     out.progress.total = static_cast<std::int64_t>(out.assets.size());
     for (Asset& a : out.assets) {
-      if (a.failure) a.failure->code = client_code(a.failure->code);
+      if (a.failure) a.failure->code = client_asset_code(a.failure->code);
       if (a.status == AssetStatus::kReady) ++out.progress.ready;
       if (a.status == AssetStatus::kFailed) ++out.progress.failed;
     }
     out.progress.processing = out.progress.total - out.progress.ready - out.progress.failed;
     if (out.job && out.job->status == JobStatus::kFailed) {
-      const ErrorCode code = client_code(out.job->error_code.value_or(ErrorCode::kInternal));
+      const ErrorCode code = client_asset_code(out.job->error_code.value_or(ErrorCode::kInternal));
       out.error = BatchFailure{code, make_error(code, {}).client_message()};
     }
     return out;

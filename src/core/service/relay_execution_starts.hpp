@@ -51,7 +51,7 @@ struct RelayStartOptions {
   std::chrono::milliseconds transient_cap{60000};
   std::chrono::milliseconds refused_base{30000};
   std::chrono::milliseconds refused_cap{900000};
-  std::function<double()> random;  // uniform in [0, 1); unset: a std::mt19937_64
+  std::function<double()> random = {};  // uniform in [0, 1); unset: a std::mt19937_64
 };
 
 struct RelayedStart {

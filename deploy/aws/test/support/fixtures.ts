@@ -4,6 +4,7 @@
 
 export interface DeclaredAsset {
   assetId: number;
+  clientId: string;
   mediaType: string;
   rawKey: string;
   bytes: number;
@@ -44,7 +45,7 @@ export function serializeExecutionInput(input: ExecutionInput): string {
     traceparent: input.traceparent, maxConcurrency: input.maxConcurrency,
     archiveRunner: input.archiveRunner,
     assets: input.assets.map((a) => ({
-      assetId: a.assetId, mediaType: a.mediaType, rawKey: a.rawKey, bytes: a.bytes,
+      assetId: a.assetId, clientId: a.clientId, mediaType: a.mediaType, rawKey: a.rawKey, bytes: a.bytes,
       checksumSha256: a.checksumSha256, contentType: a.contentType, sequence: a.sequence,
       title: a.title, filename: a.filename,
     })),
@@ -83,7 +84,7 @@ export function smallBatch(shape: BatchShape = { kinds: ['PHOTO_HORIZONTAL', 'VI
       sequences.set(kind, sequence);
       const [contentType, filename] = types[kind];
       return {
-        assetId: 301 + i, mediaType: kind, rawKey: rawKey(listing, batch, 301 + i),
+        assetId: 301 + i, clientId: `f-${i + 1}`, mediaType: kind, rawKey: rawKey(listing, batch, 301 + i),
         bytes: 1048576 * (i + 1), checksumSha256: kChecksum, contentType, sequence,
         title: `Cômodo ${i + 1}`, filename,
       };
@@ -98,8 +99,8 @@ export function astral(count: number, codePoint = 0x1f3e0): string {
 
 export const kMaxId = 9007199254740991;
 
-// A full batch of 100 assets at the contract's limits: every id 16 digits, 120-character titles
-// and 255-character file names made of 4-byte characters, the largest declared sizes, the longest
+// A full batch of 100 assets at the contract's limits: every id 16 digits, 64-character client
+// ids, 120-character titles and 255-character file names made of 4-byte characters, the largest declared sizes, the longest
 // content type the default config allows.
 export function worstCaseBatch(archiveRunner: 'lambda' | 'fargate' = 'lambda'): ExecutionInput {
   const listing = kMaxId;
@@ -113,7 +114,7 @@ export function worstCaseBatch(archiveRunner: 'lambda' | 'fargate' = 'lambda'): 
     assets: Array.from({ length: 100 }, (_, i) => {
       const assetId = kMaxId - 1000 + i;
       return {
-        assetId, mediaType: i % 2 === 0 ? 'PHOTO_HORIZONTAL' : 'VIDEO_HORIZONTAL',
+        assetId, clientId: astral(64, 0x1f511), mediaType: i % 2 === 0 ? 'PHOTO_HORIZONTAL' : 'VIDEO_HORIZONTAL',
         rawKey: rawKey(listing, batch, assetId), bytes: 5497558138880, checksumSha256: kChecksum,
         contentType: 'video/x-matroska', sequence: 2147483547 + i, title: astral(120),
         filename: astral(255, 0x1f4f7),

@@ -148,7 +148,7 @@ export class World {
       version: 1, jobId: input.jobId, batchId: input.batchId, listingId: input.listingId, run: input.run,
       assetId: a.assetId, status, runner, finishedAt: '2026-11-23T20:31:07Z',
       declared: {
-        mediaType: a.mediaType, sequence: a.sequence, title: a.title, filename: a.filename,
+        clientId: a.clientId, mediaType: a.mediaType, sequence: a.sequence, title: a.title, filename: a.filename,
         contentType: a.contentType, bytes: a.bytes, checksumSha256: a.checksumSha256,
       },
       facts: {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -20,6 +21,13 @@ json failure_json(const ProcessItem& item) {
           {"message", failure.message},
           {"hint", failure.hint},
           {"step", failure.step ? json(*failure.step) : json(nullptr)}};
+}
+
+// The ZIP's entry names, in archive order.
+json entry_names(const std::vector<media::ArchiveEntry>& entries) {
+  json out = json::array();
+  for (const auto& e : entries) out.push_back(e.name);
+  return out;
 }
 
 json item_json(const ProcessItem& item, const fs::path& out_dir) {
@@ -89,7 +97,7 @@ core::Status write_report(const std::vector<ProcessItem>& items,
   report["zip"] = zip ? json{{"path", zip_path.filename().string()},
                              {"bytes", zip->bytes},
                              {"sha256", zip->sha256_hex},
-                             {"entries", zip->entries}}
+                             {"entries", entry_names(zip->entries)}}
                       : json(nullptr);
   {
     std::ofstream out(out_dir / "report.json", std::ios::trunc);

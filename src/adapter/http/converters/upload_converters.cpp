@@ -143,9 +143,11 @@ core::Result<dto::CompleteUploadRequest> parse_complete_upload(const nlohmann::j
 }
 
 core::CompleteUploadBatchInput to_complete_input(const dto::CompleteUploadRequest& request,
-                                                 const core::Principal& caller) {
+                                                 const core::Principal& caller,
+                                                 std::string_view traceparent) {
   core::CompleteUploadBatchInput in;
   in.caller = caller;
+  in.traceparent = std::string(traceparent);
   in.listing_identity_id = request.listing_identity_id;
   in.batch_id = request.batch_id;
   for (const auto& f : request.files) {
@@ -228,8 +230,8 @@ core::Result<dto::RetryRequest> parse_retry(const nlohmann::json& body) {
 }
 
 core::RetryBatchInput to_retry_input(const dto::RetryRequest& request,
-                                     const core::Principal& caller) {
-  return {caller, request.listing_identity_id, request.batch_id};
+                                     const core::Principal& caller, std::string_view traceparent) {
+  return {caller, request.listing_identity_id, request.batch_id, std::string(traceparent)};
 }
 
 dto::RetryResponse to_retry_response(const core::RetryBatchOutput& output) {

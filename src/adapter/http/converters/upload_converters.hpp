@@ -24,7 +24,8 @@ nlohmann::json to_json(const core::CreateUploadBatchOutput& output);
 
 core::Result<dto::CompleteUploadRequest> parse_complete_upload(const nlohmann::json& body);
 core::CompleteUploadBatchInput to_complete_input(const dto::CompleteUploadRequest& request,
-                                                 const core::Principal& caller);
+                                                 const core::Principal& caller,
+                                                 std::string_view traceparent);
 dto::CompleteUploadResponse to_complete_response(const core::CompleteUploadBatchOutput& output);
 nlohmann::json to_json(const dto::CompleteUploadResponse& response);
 
@@ -35,7 +36,7 @@ nlohmann::json to_json(const core::RefreshUploadUrlsOutput& output);
 
 core::Result<dto::RetryRequest> parse_retry(const nlohmann::json& body);
 core::RetryBatchInput to_retry_input(const dto::RetryRequest& request,
-                                     const core::Principal& caller);
+                                     const core::Principal& caller, std::string_view traceparent);
 dto::RetryResponse to_retry_response(const core::RetryBatchOutput& output);
 nlohmann::json to_json(const dto::RetryResponse& response);
 

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -16,11 +17,19 @@
 #include "core/service/create_upload_batch.hpp"
 #include "core/service/get_batch_status.hpp"
 #include "core/service/list_download_urls.hpp"
+#include "core/service/record_processing_result.hpp"
 #include "core/service/refresh_upload_urls.hpp"
 #include "core/service/register_listing.hpp"
 #include "core/service/retry_batch.hpp"
 
 namespace toq::http::handlers {
+
+// The Standard Webhooks headers of a signed request (empty when missing).
+struct SignatureHeaders {
+  std::string id;
+  std::string timestamp;
+  std::string signature;
+};
 
 // What the handlers need, filled in by the composition root. The use cases must outlive the
 // server's serving; they are called from several threads at once (each run() is independent).
@@ -32,15 +41,28 @@ struct ApiServices {
   core::GetBatchStatus* batch_status = nullptr;
   core::ListDownloadUrls* download_urls = nullptr;
   core::RetryBatch* retry_batch = nullptr;
-  // Readiness probes (GET /readyz): ok when the dependency answers.
+  // The AWS mode's callback (null elsewhere: the route is not mounted): the use case, the check
+  // of the pipeline's signature (UNAUTHENTICATED when it fails), and a note of each outcome (logs).
+  core::RecordProcessingResult* record_result = nullptr;
+  std::function<core::Status(const SignatureHeaders&, std::string_view body)> verify_callback;
+  std::function<void(const core::RecordProcessingResultOutput&, std::string_view webhook_id)>
+      on_callback;
+  // Readiness probes (GET /readyz): ok when the dependency answers. check_pipeline is set in the
+  // AWS mode only (Step Functions or SQS).
   std::function<core::Status()> check_database;
   std::function<core::Status()> check_store;
+  std::function<core::Status()> check_pipeline;
 };
 
 struct ApiRequest {
   std::string body;        // the whole request body (already size-limited)
   std::string path_param;  // the route's one path parameter, if it has one
   core::Principal caller;  // the verified caller (routes with authentication)
+  // The request's W3C trace context (its traceparent header when valid, else a new one): carried
+  // into the AWS mode's execution input.
+  std::string traceparent;
+  // The request headers a route reads itself (the callback's webhook-*), lower-case names.
+  std::map<std::string, std::string> headers;
 };
 
 struct ApiResponse {
@@ -67,10 +89,16 @@ HandlerResult handle_get_batch_status(const ApiServices& services, const ApiRequ
 HandlerResult handle_list_download_urls(const ApiServices& services, const ApiRequest& request);
 // POST /api/v2/listings/media/uploads/retry -> 202 the new job.
 HandlerResult handle_retry_batch(const ApiServices& services, const ApiRequest& request);
+// POST /api/v2/listings/media/callback (AWS mode; signed, not JWT) -> 200 {"status": "applied" |
+// "already_applied" | "stale", "jobId", "batchId", "batchStatus"}; 401 for a bad signature or a
+// timestamp off by more than 5 minutes, 400 for a body that breaks the contract, 404 for a job that
+// does not exist.
+HandlerResult handle_processing_callback(const ApiServices& services, const ApiRequest& request);
 // GET /healthz -> 200 {"status": "ok"} while the process serves.
 ApiResponse handle_healthz();
-// GET /readyz -> 200 when the database and the store answer, else 503; `on_failure` receives
-// each failing probe's error (for the log; clients only see "unavailable").
+// GET /readyz -> 200 when the database, the store (and in the AWS mode the pipeline) answer, else
+// 503; `on_failure` receives each failing probe's error (for the log; clients only see
+// "unavailable").
 ApiResponse handle_readyz(
     const ApiServices& services,
     const std::function<void(std::string_view, const core::Error&)>& on_failure);

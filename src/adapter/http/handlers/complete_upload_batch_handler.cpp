@@ -9,7 +9,8 @@ HandlerResult handle_complete_upload_batch(const ApiServices& services, const Ap
   if (!json) return std::unexpected(json.error());
   auto dto = converters::parse_complete_upload(*json);
   if (!dto) return std::unexpected(dto.error());
-  auto done = services.complete_batch->run(converters::to_complete_input(*dto, request.caller));
+  auto done = services.complete_batch->run(
+      converters::to_complete_input(*dto, request.caller, request.traceparent));
   if (!done) return std::unexpected(done.error());
   return ApiResponse{done->created ? 202 : 200,
                      converters::to_json(converters::to_complete_response(*done))};

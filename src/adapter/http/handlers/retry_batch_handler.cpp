@@ -9,7 +9,8 @@ HandlerResult handle_retry_batch(const ApiServices& services, const ApiRequest& 
   if (!json) return std::unexpected(json.error());
   auto dto = converters::parse_retry(*json);
   if (!dto) return std::unexpected(dto.error());
-  auto retried = services.retry_batch->run(converters::to_retry_input(*dto, request.caller));
+  auto retried = services.retry_batch->run(
+      converters::to_retry_input(*dto, request.caller, request.traceparent));
   if (!retried) return std::unexpected(retried.error());
   return ApiResponse{202, converters::to_json(converters::to_retry_response(*retried))};
 }

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -36,6 +37,8 @@ struct PipelineLimits {
   std::uint64_t photo_max_memory_bytes = 3ULL << 30;
 };
 
+struct AssetRun;
+
 // What every step may use. The store holds raw uploads and receives outputs; each asset gets its
 // own work directory under work_root, removed when the asset is done.
 struct PipelineContext {
@@ -45,6 +48,10 @@ struct PipelineContext {
   PipelineLimits limits;
   // Off only where nothing was declared (`toq-media process` derives the type from the bytes).
   bool enforce_declared_orientation = true;
+  // Called once the media is probed, before anything is rendered (the Lambda's deadline plan: a
+  // video that cannot finish in time is handed to another runner before transcoding starts). An
+  // Error stops the asset as an infrastructure error would; unset: no check.
+  std::function<core::Status(const AssetRun&)> before_render = {};
 };
 
 // The state one asset accumulates through the steps.

@@ -69,6 +69,11 @@ core::Result<AssetOutcome> process_asset(const PipelineContext& context, const A
   AssetOutcome outcome;
   outcome.asset = task.asset;
   for (const auto& step : kAssetSteps) {
+    if (step.name == "render" && context.before_render) {
+      if (auto planned = context.before_render(run); !planned) {
+        return std::unexpected(planned.error());
+      }
+    }
     auto result = step.run(context, run);
     if (!result) {
       auto error = result.error();

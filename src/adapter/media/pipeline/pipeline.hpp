@@ -9,6 +9,8 @@
 // so running an asset (or the archive) again after a crash gives the same objects, and a reader
 // never sees a partial one. Inputs are raw upload keys only.
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -35,9 +37,18 @@ std::vector<std::string_view> asset_step_names();
 using ArchiveItem = core::ArchiveItem;
 using ArchiveRequest = core::ArchiveWork;
 
-// The ZIP as stored, and its entry names in order (manifesto.json last).
+// One entry of the ZIP: its name, the asset it packs (none for manifesto.json), its size and
+// SHA-256 (lower-case hex).
+struct ArchiveEntry {
+  std::string name;
+  std::optional<core::AssetId> asset;
+  std::int64_t bytes = 0;
+  std::string sha256_hex;
+};
+
+// The ZIP as stored, and its entries in order (manifesto.json last).
 struct ArchiveInfo : core::ArchiveInfo {
-  std::vector<std::string> entries;
+  std::vector<ArchiveEntry> entries;
 };
 
 // The batch's ZIP at core::archive_key(listing, batch, job): per asset the `large` JPEG of a

@@ -12,6 +12,7 @@
 #include "adapter/media/zip/entry_names.hpp"
 #include "adapter/media/zip/zip_writer.hpp"
 #include "support/base64.hpp"
+#include "support/crypto/digest.hpp"
 #include "support/hex.hpp"
 #include "support/text.hpp"
 
@@ -145,7 +146,8 @@ core::Result<ArchiveInfo> build_archive(const PipelineContext& context,
       entry["durationSeconds"] = static_cast<double>(*item->facts.duration_ms) / 1000.0;
     }
     manifest_entries.push_back(std::move(entry));
-    info.entries.push_back(planned->name);
+    info.entries.push_back(
+        ArchiveEntry{planned->name, item->asset, planned->bytes, planned->sha256_hex});
     inputs.push_back(store_input(*context.store, planned->key, planned->name, planned->bytes));
   }
   const nlohmann::json manifest = {{"listingIdentityId", request.listing.value},
@@ -159,7 +161,13 @@ core::Result<ArchiveInfo> build_archive(const PipelineContext& context,
                             .write_to = [manifest_text](core::ByteSink& sink) {
                               return sink.write(std::as_bytes(std::span(*manifest_text)));
                             }});
-  info.entries.push_back(manifest_name);
+  auto manifest_sha = support::sha256_hex(*manifest_text);
+  if (!manifest_sha) {
+    return std::unexpected(manifest_sha.error());
+  }
+  info.entries.push_back(ArchiveEntry{manifest_name, std::nullopt,
+                                      static_cast<std::int64_t>(manifest_text->size()),
+                                      std::move(*manifest_sha)});
 
   info.key = core::archive_key(request.listing, request.batch, request.job);
   auto written = write_zip(*context.store, context.multipart, info.key, inputs, ZipOptions{});

@@ -1,0 +1,191 @@
+#include "app/serve_aws.hpp"
+
+#include <iostream>
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include "adapter/aws/step_functions.hpp"
+#include "adapter/webhook/webhook_signer.hpp"
+#include "app/logging.hpp"
+#include "app/secrets.hpp"
+#include "support/crypto/random.hpp"
+
+namespace toq::app {
+namespace {
+
+// How often jobs whose execution has not reported by its deadline are looked for.
+constexpr std::chrono::seconds kOverdueCheckPeriod{60};
+
+std::string relay_owner() {
+  char host[256] = {};
+  ::gethostname(host, sizeof host - 1);
+  auto suffix = support::random_hex(4);
+  return fmt::format("{}:{}:{}", host, ::getpid(), suffix ? *suffix : std::string("0"));
+}
+
+LogFields start_fields(const core::RelayedStart& r) {
+  LogFields f{
+      {"job_id", r.row.job_id.value}, {"execution", r.row.name}, {"attempts", r.row.attempts}};
+  if (r.error) {
+    f.emplace_back("code", std::string(core::to_string(r.error->code)));
+    f.emplace_back("error", r.error->message);
+  }
+  if (r.end == core::RelayedStart::End::kRetryLater) {
+    f.emplace_back("retry_after_ms", static_cast<std::int64_t>(r.retry_after.count()));
+  }
+  return f;
+}
+
+void log_start(const core::RelayedStart& r) {
+  switch (r.end) {
+    case core::RelayedStart::End::kStarted: log::info("execution started", start_fields(r)); break;
+    case core::RelayedStart::End::kAlreadyExisted:
+      log::info("execution already existed", start_fields(r));
+      break;
+    case core::RelayedStart::End::kRetryLater:
+      log::warn("execution start failed; retrying later", start_fields(r));
+      break;
+    case core::RelayedStart::End::kTakenOver:
+      log::info("execution start taken over by another relay", start_fields(r));
+      break;
+  }
+}
+
+void log_overdue(const core::OverdueJob& o) {
+  LogFields f{{"job_id", o.job.value},
+              {"execution", o.execution},
+              {"execution_status", std::string(core::to_string(o.status))}};
+  if (o.error) f.emplace_back("error", o.error->message);
+  switch (o.end) {
+    case core::OverdueJob::End::kExtended:
+      log::info("execution still running past its deadline", f);
+      break;
+    case core::OverdueJob::End::kFailed: log::error("execution never reported; job failed", f); break;
+    case core::OverdueJob::End::kLeftAlone:
+      log::warn("overdue execution left for the next check", f);
+      break;
+  }
+}
+
+void log_round_error(const core::Error& e) {
+  log::error("execution relay round failed",
+             {{"code", std::string(core::to_string(e.code))}, {"error", e.message}});
+}
+
+}  // namespace
+
+core::Result<std::unique_ptr<AwsMode>> AwsMode::open(const Config& config, core::Database& db,
+                                                     core::ObjectStore& store,
+                                                     const core::Clock& clock) {
+  auto starters = open_execution_starters(config, clock);
+  if (!starters) return std::unexpected(starters.error());
+  std::string secret_text = config.aws.callback_secret;
+  if (secret_text.empty()) {
+    auto stored = load_or_create_secret(config.data_dir / "pipeline.secret");
+    if (!stored) return std::unexpected(stored.error());
+    secret_text = std::move(*stored);
+  }
+  auto secret = webhook::WebhookSecret::parse(secret_text);
+  if (!secret) {
+    auto e = secret.error();
+    e.message = "aws.callbackSecret: " + e.message;
+    return std::unexpected(std::move(e));
+  }
+  return std::unique_ptr<AwsMode>(
+      new AwsMode(config, db, store, clock, std::move(*starters), std::move(*secret)));
+}
+
+AwsMode::AwsMode(const Config& config, core::Database& db, core::ObjectStore& store,
+                 const core::Clock& clock, ExecutionStarters starters,
+                 webhook::WebhookSecret secret)
+    : processing(aws_processing(config)),
+      config_(config),
+      clock_(clock),
+      starters_(std::move(starters)),
+      secret_(std::move(secret)),
+      results_(store),
+      use_cases_(config, db, results_, starters_.starter(), *starters_.step_functions, clock,
+                 relay_owner()) {}
+
+void AwsMode::check_at_start(core::ObjectStore& store) {
+  auto& starter = starters_.starter();
+  auto say = [](std::string_view what, const core::Error& e) {
+    log::error("aws mode: a dependency does not answer",
+               {{"dependency", std::string(what)},
+                {"code", std::string(core::to_string(e.code))},
+                {"error", e.message},
+                {"hint", e.hint}});
+    std::cerr << fmt::format("toq-media serve: aws mode: {} does not answer: {}\n", what,
+                             e.message);
+    if (!e.hint.empty()) std::cerr << fmt::format("hint: {}\n", e.hint);
+  };
+  if (auto ok = starter.check(); !ok) {
+    say(starter.service_name(), ok.error());
+  } else {
+    log::info("aws mode: processing service answers",
+              {{"service", std::string(starter.service_name())}});
+  }
+  if (auto head = store.head("toq-media/readyz-probe"); !head) {
+    auto e = head.error();
+    if (e.hint.empty()) {
+      e.hint = "Check storage.s3.bucket, storage.s3.endpoint and the credentials.";
+    }
+    say("S3", e);
+  }
+}
+
+void AwsMode::mount(http::handlers::ApiServices& services, MetricsHooks metrics) {
+  services.record_result = &use_cases_.record_result;
+  services.verify_callback = [this](const http::handlers::SignatureHeaders& h,
+                                    std::string_view body) {
+    return webhook::verify(secret_, webhook::SignedHeaders{h.id, h.timestamp, h.signature}, body,
+                           clock_.now());
+  };
+  services.on_callback = [metrics](const core::RecordProcessingResultOutput& out,
+                                   std::string_view webhook_id) {
+    LogFields fields{{"webhook_id", std::string(webhook_id)},
+                     {"job_id", out.job.value},
+                     {"batch_id", out.batch.value},
+                     {"outcome", std::string(core::to_string(out.outcome))},
+                     {"batch_status", std::string(core::to_string(out.batch_status))}};
+    if (out.outcome == core::RecordProcessingResultOutput::Outcome::kApplied) {
+      fields.emplace_back("assets_ready", out.assets_ready);
+      fields.emplace_back("assets_failed", out.assets_failed);
+      if (out.batch_status == core::BatchStatus::kFailed && metrics.batch_failed) {
+        metrics.batch_failed();
+      }
+      log::info("processing report applied", fields);
+    } else {
+      log::info("processing report ignored", fields);
+    }
+  };
+  services.check_pipeline = [this] { return starters_.starter().check(); };
+}
+
+void AwsMode::start_relay() {
+  if (!config_.aws.relay) {
+    log::info("aws mode: the start relay is off in this serve (aws.relay false)");
+    return;
+  }
+  relay_task_ = std::make_unique<PeriodicTask>(
+      std::chrono::milliseconds(config_.processing.poll_millis), [this] {
+        auto relayed = use_cases_.relay_starts.run_once();
+        if (!relayed) return log_round_error(relayed.error());
+        for (const auto& r : *relayed) log_start(r);
+      });
+  overdue_task_ = std::make_unique<PeriodicTask>(kOverdueCheckPeriod, [this] {
+    auto checked = use_cases_.check_overdue.run_once();
+    if (!checked) return log_round_error(checked.error());
+    for (const auto& o : *checked) log_overdue(o);
+  });
+  relay_task_->start();
+  overdue_task_->start();
+}
+
+void AwsMode::stop_relay() {
+  if (relay_task_) relay_task_->stop();
+  if (overdue_task_) overdue_task_->stop();
+}
+
+}  // namespace toq::app
