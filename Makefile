@@ -2,7 +2,7 @@
 PRESET ?= ci
 JOBS ?= $(shell nproc)
 
-.PHONY: run test test-mariadb-long deps build release asan bench bench-claim lint format format-check clean
+.PHONY: run test test-mariadb-long test-aws-long deps build release asan bench bench-claim lint format format-check clean
 
 deps:
 	./scripts/install-deps.sh
@@ -14,11 +14,16 @@ build: deps
 # Tests that compare against an independent reference must not skip here: CI installs it.
 # The long MariaDB + s3rver runs of the e2e and chaos suites have their own target.
 test: build
-	TOQ_REQUIRE_BOTOCORE=1 TOQ_REQUIRE_S3RVER=1 ctest --preset $(PRESET) -j $(JOBS) -LE mariadb-long
+	TOQ_REQUIRE_BOTOCORE=1 TOQ_REQUIRE_S3RVER=1 ctest --preset $(PRESET) -j $(JOBS) -LE "mariadb-long|aws-long"
 
 # Every e2e and chaos test on MariaDB + s3rver (each test starts its own pair: scripts/services.sh).
 test-mariadb-long: build
 	TOQ_REQUIRE_S3RVER=1 ctest --preset $(PRESET) -j $(JOBS) -L mariadb-long
+
+# Every e2e and incident test through the offline rehearsal of the AWS path (MariaDB, s3rver and
+# the rehearsal's Step Functions and Lambda, started per test by scripts/services.sh).
+test-aws-long: build
+	TOQ_REQUIRE_S3RVER=1 ctest --preset $(PRESET) -j $(JOBS) -L aws-long
 
 # Builds the release binary, starts `toq-media serve` with the embedded default in ./var, registers
 # a demo listing and prints the URLs and tokens (scripts/run-demo.sh). Ctrl-C stops it cleanly.

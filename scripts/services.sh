@@ -18,9 +18,17 @@
 #            may create databases named toq_* (tests make one per test)
 #   s3       s3rver (npm, pinned in tests/s3/package-lock.json) through scripts/start-s3rver.sh,
 #            bucket `toq-test`, path-style
+#   aws      the offline rehearsal of the AWS path (deploy/aws/local, Node 22 from deploy/aws's
+#            lockfile): a Step Functions endpoint running the repository's state machine with its
+#            Lambda tasks on the real `toq-media lambda` (through a Lambda Runtime API server) and
+#            its ECS tasks as `toq-media task`, plus the SQS start queue; needs s3 started first.
+#            The executable is $TOQ_MEDIA_BINARY, else build/release's, else build/ci's.
+#            TOQ_REHEARSAL_FAST_RETRIES=1 makes every Retry interval 0 (tests).
 #
 # `. DIR/env.sh` then makes `toq-media serve` / `toq-media worker` use them (TOQ_MEDIA_DATABASE_*,
-# TOQ_MEDIA_STORAGE_*). Runs as root or as a normal user (mariadbd then runs as that user).
+# TOQ_MEDIA_STORAGE_*; with aws, TOQ_MEDIA_PROCESSING_MODE=aws, TOQ_MEDIA_AWS_* and the
+# TOQ_MEDIA_SERVER_LISTEN the rehearsal's report function calls back). Runs as root or as a
+# normal user (mariadbd then runs as that user).
 #
 # Adding a service NAME: write svc_NAME_start DIR (start it, wait until it answers, write
 # DIR/NAME/env with its `export` lines), svc_NAME_stop DIR and, when it can restart in place,
@@ -29,7 +37,7 @@
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-kServices=(mariadb s3)
+kServices=(mariadb s3 aws)
 kDefault=(mariadb s3)
 
 die() {
@@ -207,6 +215,93 @@ EOF
 svc_s3_stop() {
   [ -d "$1/s3/state" ] || return 0
   "$root/scripts/start-s3rver.sh" stop "$1/s3/state" >/dev/null 2>&1 9>&- || true
+}
+
+# ---------------------------------------------------------------- aws (the offline rehearsal)
+
+aws_binary() {
+  local b
+  for b in "${TOQ_MEDIA_BINARY:-}" "$root/build/release/src/app/toq-media" "$root/build/ci/src/app/toq-media"; do
+    [ -n "$b" ] && [ -x "$b" ] && { echo "$b"; return 0; }
+  done
+  die "no toq-media executable: build it (make build, or make run) or set TOQ_MEDIA_BINARY"
+}
+
+aws_launch() {
+  local dir="$1" d="$1/aws" node
+  node="$("$root/scripts/deploy-aws-deps.sh")" || die "cannot install deploy/aws's npm packages"
+  rm -f "$d/port"
+  : >> "$d/rehearsal.log"
+  # setsid + redirected stdio: the rehearsal outlives this script and ctest does not wait on it.
+  (
+    cd "$root/deploy/aws"
+    export REHEARSAL_DIR="$d" REHEARSAL_PORT="$(cat "$d/sfn_port")" \
+      TOQ_MEDIA_BINARY="$(cat "$d/binary")" REHEARSAL_TASK_ENV="$d/task.env" \
+      REHEARSAL_STATE_MACHINE_ARN="$(cat "$d/state_machine_arn")" \
+      REHEARSAL_ACCESS_KEY_ID=S3RVER REHEARSAL_SECRET_ACCESS_KEY=S3RVER \
+      REHEARSAL_FAST_RETRIES="${TOQ_REHEARSAL_FAST_RETRIES:-0}" \
+      REHEARSAL_CONCURRENCY="${TOQ_REHEARSAL_CONCURRENCY:-2}"
+    9>&- setsid "$node" --import tsx local/main.ts < /dev/null >> "$d/rehearsal.log" 2>&1 &
+    echo $! > "$d/pid"
+  )
+  for _ in $(seq 1 600); do
+    if [ -s "$d/port" ] && curl -fsS "http://127.0.0.1:$(cat "$d/port")/_rehearsal/state" >/dev/null 2>&1; then
+      return 0
+    fi
+    alive "$(cat "$d/pid")" || break
+    sleep 0.1
+  done
+  tail -n 30 "$d/rehearsal.log" >&2
+  die "the AWS rehearsal did not answer within 60 s (log: $d/rehearsal.log)"
+}
+
+svc_aws_start() {
+  local dir="$1" d="$1/aws"
+  [ -f "$dir/s3/env" ] || die "aws needs s3: scripts/services.sh start DIR s3 aws (or mariadb s3 aws)"
+  mkdir -p "$d/tasks"
+  aws_binary > "$d/binary"
+  [ -f "$d/sfn_port" ] || free_port > "$d/sfn_port"
+  [ -f "$d/serve_port" ] || free_port > "$d/serve_port"
+  if [ ! -f "$d/callback_secret" ]; then
+    head -c 24 /dev/urandom | base64 | tr -d '/+=' > "$d/callback_secret"
+    chmod 600 "$d/callback_secret"
+  fi
+  echo "arn:aws:states:us-east-1:123456789012:stateMachine:toq-media-batch" > "$d/state_machine_arn"
+  local port serve arn secret
+  port="$(cat "$d/sfn_port")"
+  serve="$(cat "$d/serve_port")"
+  arn="$(cat "$d/state_machine_arn")"
+  secret="rehearsal-$(cat "$d/callback_secret")"
+  # What Lambda and ECS would give the functions and tasks (the CDK app's environment).
+  {
+    cat "$dir/s3/env"
+    echo "export TOQ_MEDIA_DATA_DIR='$d/tasks'"
+    echo "export TOQ_MEDIA_AWS_CALLBACK_URL='http://127.0.0.1:$serve/api/v2/listings/media/callback'"
+    echo "export TOQ_MEDIA_AWS_CALLBACK_SECRET='$secret'"
+    echo "export TOQ_MEDIA_AWS_STATE_MACHINE_ARN='$arn'"
+    echo "export TOQ_MEDIA_AWS_ENDPOINTS_STEP_FUNCTIONS='http://127.0.0.1:$port'"
+  } > "$d/task.env"
+  chmod 600 "$d/task.env"
+  aws_launch "$dir"
+  {
+    echo "export TOQ_MEDIA_PROCESSING_MODE='aws'"
+    echo "export TOQ_MEDIA_AWS_STATE_MACHINE_ARN='$arn'"
+    echo "export TOQ_MEDIA_AWS_ENDPOINTS_STEP_FUNCTIONS='http://127.0.0.1:$port'"
+    echo "export TOQ_MEDIA_AWS_ENDPOINTS_SQS='http://127.0.0.1:$port'"
+    echo "export TOQ_MEDIA_AWS_START_QUEUE_URL='http://127.0.0.1:$port/123456789012/toq-media-start'"
+    echo "export TOQ_MEDIA_AWS_CALLBACK_SECRET='$secret'"
+    echo "export TOQ_MEDIA_SERVER_LISTEN='127.0.0.1:$serve'"
+  } > "$d/env"
+  echo "services: aws rehearsal (Step Functions, Lambda, ECS, SQS) on 127.0.0.1:$port; serve listens on 127.0.0.1:$serve" >&2
+}
+
+svc_aws_stop() {
+  stop_pid "$1/aws/pid"
+}
+
+svc_aws_restart() {
+  svc_aws_stop "$1"
+  aws_launch "$1"
 }
 
 # ---------------------------------------------------------------- dispatch

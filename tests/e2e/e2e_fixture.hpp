@@ -31,6 +31,8 @@ class ServiceTest : public ::testing::Test {
  protected:
   // Extra TOQ_MEDIA_* settings of a suite.
   virtual std::map<std::string, std::string> settings() const { return {}; }
+  // Which services serve runs on (TOQ_E2E_BACKEND by default).
+  virtual ServiceBackends::When backends() const { return ServiceBackends::When::kRequested; }
 
   void SetUp() override {
     receiver_ = std::make_unique<webhook::testing::ReceiverProcess>(kWebhookSecret,
@@ -41,11 +43,22 @@ class ServiceTest : public ::testing::Test {
         {"TOQ_MEDIA_WEBHOOKS_URL", receiver_->url("/hooks/media")},
         {"TOQ_MEDIA_WEBHOOKS_SECRET", kWebhookSecret},
     };
-    backends_ = std::make_unique<ServiceBackends>(tmp_.path() / "services", data_dir());
+    backends_ = std::make_unique<ServiceBackends>(tmp_.path() / "services", data_dir(), backends());
     for (const auto& [k, v] : backends_->env()) env[k] = v;
     for (const auto& [k, v] : settings()) env[k] = v;
+    env_ = env;
     server_ = std::make_unique<ServeProcess>(data_dir(), env);
     client_ = std::make_unique<Client>(*server_);
+  }
+
+  // serve stopped with `sig` (its exit status returned) and started again on the same data dir and
+  // settings, logging to a file of its own (so the old log's "listening" line is not taken for it).
+  int restart_server(int sig) {
+    const int status = server_->stop(sig);
+    server_ = std::make_unique<ServeProcess>(
+        data_dir(), env_, tmp_.path() / ("serve-" + std::to_string(++restarts_) + ".log"));
+    client_->rebind(*server_);
+    return status;
   }
 
   void TearDown() override {
@@ -276,6 +289,8 @@ class ServiceTest : public ::testing::Test {
   testing::TempDir tmp_{};
   std::unique_ptr<ServiceBackends> backends_;  // outlives the server, stopped before tmp_ goes
   std::unique_ptr<webhook::testing::ReceiverProcess> receiver_;
+  std::map<std::string, std::string> env_;  // serve's settings
+  int restarts_ = 0;
   std::unique_ptr<ServeProcess> server_;
   std::unique_ptr<Client> client_;
   int zip_counter_ = 0;

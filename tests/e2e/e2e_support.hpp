@@ -9,7 +9,10 @@
 // The backends: by default serve runs the embedded default (SQLite and the local store in its data
 // dir). With TOQ_E2E_BACKEND=mariadb-s3 each test's serve runs on a MariaDB server and an s3rver
 // of its own (ServiceBackends: scripts/services.sh into the test's temp dir), and the same looks
-// read that database (the mariadb CLI) and s3rver's files.
+// read that database (the mariadb CLI) and s3rver's files. TOQ_E2E_BACKEND=aws adds the offline
+// rehearsal of the AWS path (services.sh's `aws`): serve runs in processing.mode aws, relays each
+// job to the rehearsal's Step Functions, whose tasks run the real `toq-media lambda|task`, and
+// takes the signed callback.
 //
 // Contract: every helper throws std::runtime_error (with the server's answer) on an unexpected
 // answer, so a test fails with the reason instead of waiting; wait_terminal() gives up after
@@ -107,7 +110,7 @@ inline std::string run_ok(const std::string& command) {
   return r.output;
 }
 
-// The external services a data dir's serve runs on (TOQ_E2E_BACKEND=mariadb-s3).
+// The external services a data dir's serve runs on (TOQ_E2E_BACKEND=mariadb-s3 or aws).
 struct ExternalStore {
   std::map<std::string, std::string> env;  // DIR/env.sh of scripts/services.sh
   std::filesystem::path s3_bucket_dir;     // s3rver's files of bucket toq-test
@@ -120,25 +123,34 @@ inline const ExternalStore* external_for(const std::filesystem::path& data_dir) 
   const auto it = external_backends().find(std::filesystem::absolute(data_dir).string());
   return it == external_backends().end() ? nullptr : &it->second;
 }
+inline bool aws_backend_requested() {
+  const char* b = std::getenv("TOQ_E2E_BACKEND");
+  return b != nullptr && std::string(b) == "aws";
+}
 inline bool external_backend_requested() {
   const char* b = std::getenv("TOQ_E2E_BACKEND");
-  return b != nullptr && std::string(b) == "mariadb-s3";
+  return b != nullptr && (std::string(b) == "mariadb-s3" || std::string(b) == "aws");
 }
 
 // The `export NAME='value'` lines of a services.sh env file.
 inline std::map<std::string, std::string> read_env_lines(const std::filesystem::path& file);
 
 // A MariaDB + s3rver pair for one serve's data dir (started with scripts/services.sh into
-// `dir`, stopped at the end), or nothing when TOQ_E2E_BACKEND is not mariadb-s3.
+// `dir`, stopped at the end), with the AWS rehearsal when TOQ_E2E_BACKEND is aws (or `when` says
+// so), or nothing when TOQ_E2E_BACKEND names neither.
 class ServiceBackends {
  public:
-  enum class When : std::uint8_t { kRequested, kAlways };
+  enum class When : std::uint8_t { kRequested, kAlways, kWithAws };
   ServiceBackends(const std::filesystem::path& dir, const std::filesystem::path& data_dir,
                   When when = When::kRequested)
       : dir_(dir), data_dir_(std::filesystem::absolute(data_dir).string()) {
     if (when == When::kRequested && !external_backend_requested()) return;
-    run_ok(std::string("'") + TOQ_SERVICES_SCRIPT + "' start " + shell_quote(dir.string()) +
-           " mariadb s3 2>&1");
+    const bool aws =
+        when == When::kWithAws || (when == When::kRequested && aws_backend_requested());
+    // The rehearsal runs this build's toq-media, with every Retry interval 0.
+    run_ok(std::string("TOQ_MEDIA_BINARY='") + TOQ_MEDIA_BINARY +
+           "' TOQ_REHEARSAL_FAST_RETRIES=1 '" + TOQ_SERVICES_SCRIPT + "' start " +
+           shell_quote(dir.string()) + (aws ? " mariadb s3 aws" : " mariadb s3") + " 2>&1");
     started_ = true;
     ExternalStore store;
     store.env = read_env_lines(dir / "env.sh");
@@ -161,6 +173,12 @@ class ServiceBackends {
   std::map<std::string, std::string> env() const {
     const auto* e = external_for(data_dir_);
     return e ? e->env : std::map<std::string, std::string>{};
+  }
+  // The AWS rehearsal's endpoint (http://127.0.0.1:PORT), when it runs.
+  std::string rehearsal_url() const {
+    const auto e = env();
+    const auto it = e.find("TOQ_MEDIA_AWS_ENDPOINTS_STEP_FUNCTIONS");
+    return it == e.end() ? std::string() : it->second;
   }
   // `scripts/services.sh restart DIR mariadb`: the database server stopped and started again.
   void restart_database() const { services("restart", "mariadb"); }

@@ -6,6 +6,9 @@
 
 #include <chrono>
 #include <iostream>
+#include <map>
+#include <set>
+#include <string>
 
 #include <gtest/gtest.h>
 
@@ -167,12 +170,34 @@ TEST_F(EndToEnd, ReadyBatchOfRealMediaThenRetryUnderANewJob) {
         << key;
     expected_objects.insert(key);
   }
+  if (aws_backend_requested()) {
+    // The AWS pipeline also keeps each asset's result document and the archive's beside them.
+    for (const auto& a : status2.at("assets")) {
+      expected_objects.insert(prefix + "out/" + std::to_string(job2) + "/" +
+                              std::to_string(a.at("assetId").get<std::int64_t>()) + "/result.json");
+    }
+    expected_objects.insert(prefix + "out/" + std::to_string(job2) + "/archive.json");
+  }
   std::set<std::string> job2_objects;
   for (const auto& [key, sha] :
        objects_under(data_dir(), prefix + "out/" + std::to_string(job2) + "/")) {
     job2_objects.insert(key);
   }
   EXPECT_EQ(job2_objects, expected_objects);
+  if (aws_backend_requested()) {
+    // Exactly one execution per job run, named as the contract says, both finished.
+    const auto state = Client::get(backends_->rehearsal_url() + "/_rehearsal/state");
+    ASSERT_EQ(state.status, 200) << state.body;
+    std::map<std::string, std::string> executions;
+    const auto body = nlohmann::json::parse(state.body);
+    for (const auto& e : body.at("executions")) {
+      executions[e.at("name").get<std::string>()] = e.at("status").get<std::string>();
+    }
+    const std::map<std::string, std::string> expected_executions = {
+        {"job-" + std::to_string(job) + "-r1", "SUCCEEDED"},
+        {"job-" + std::to_string(job2) + "-r2", "SUCCEEDED"}};
+    EXPECT_EQ(executions, expected_executions);
+  }
   // The assets' measured facts are those of the raw uploads (an output read as input would shrink
   // them to a rendition's size).
   for (const auto& a : status2.at("assets")) {

@@ -1,6 +1,7 @@
 // The life of the real `toq-media serve` process: SIGTERM and SIGINT stop it cleanly with its
-// worker processes, and a request in flight at SIGTERM finishes first. Each test starts its own
-// server, since stopping it is what is tested.
+// worker processes, a request in flight at SIGTERM finishes first, and in processing.mode aws a
+// dependency that does not answer is reported at start. Each test starts its own server, since
+// starting and stopping it is what is tested.
 
 #include <atomic>
 #include <chrono>
@@ -114,6 +115,48 @@ TEST(ServeProcessTest, SigtermLetsAnUploadInFlightFinish) {
   EXPECT_EQ(result.status, 200) << result.body;
   EXPECT_EQ(sent, data.size());
   EXPECT_EQ(exit_status, 0) << server.log_text();
+}
+
+// processing.mode aws with nothing reachable (Step Functions and S3 refuse connections): serve
+// says at start which dependency does not answer (log line and stderr, with a hint) and keeps
+// running; /readyz is 503 with the pipeline and the store unavailable, and stays so.
+TEST(ServeProcessTest, AwsModeWithNothingReachableSaysSoAndIsNotReady) {
+  TempDir dir;
+  ServeProcess server{dir / "var",
+                      {{"TOQ_MEDIA_PROCESSING_MODE", "aws"},
+                       {"TOQ_MEDIA_AWS_STATE_MACHINE_ARN",
+                        "arn:aws:states:us-east-1:123456789012:stateMachine:toq-media-batch"},
+                       {"TOQ_MEDIA_AWS_ENDPOINTS_STEP_FUNCTIONS", "http://127.0.0.1:9"},
+                       {"TOQ_MEDIA_STORAGE_DRIVER", "s3"},
+                       {"TOQ_MEDIA_STORAGE_S3_ENDPOINT", "http://127.0.0.1:9"},
+                       {"TOQ_MEDIA_STORAGE_S3_BUCKET", "toq-test"},
+                       {"TOQ_MEDIA_STORAGE_S3_REGION", "us-east-1"},
+                       {"TOQ_MEDIA_STORAGE_S3_PATH_STYLE", "true"},
+                       {"TOQ_MEDIA_STORAGE_S3_ACCESS_KEY_ID", "AKIDEXAMPLE"},
+                       {"TOQ_MEDIA_STORAGE_S3_SECRET_ACCESS_KEY",
+                        "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"}}};
+  const auto said = server.find_log("aws mode: a dependency does not answer");
+  ASSERT_TRUE(said) << server.log_text();
+  EXPECT_EQ(said->at("dependency"), "Step Functions");
+  EXPECT_EQ(said->at("code"), "PIPELINE_UNAVAILABLE");
+  EXPECT_NE(said->at("error").get<std::string>().find("127.0.0.1:9"), std::string::npos)
+      << said->dump();
+  const auto log = server.log_text();
+  EXPECT_NE(log.find("toq-media serve: aws mode: Step Functions does not answer"),
+            std::string::npos)
+      << log;
+  EXPECT_NE(log.find("toq-media serve: aws mode: S3 does not answer"), std::string::npos) << log;
+  for (int i = 0; i < 2; ++i) {
+    HttpCall c;
+    c.url = server.base_url() + "/readyz";
+    const auto ready = recorded_http(c);
+    ASSERT_EQ(ready.status, 503) << ready.body;
+    const auto body = nlohmann::json::parse(ready.body);
+    EXPECT_EQ(body.at("checks").at("pipeline"), "unavailable") << ready.body;
+    EXPECT_EQ(body.at("checks").at("store"), "unavailable") << ready.body;
+    EXPECT_EQ(body.at("checks").at("database"), "ok");
+  }
+  EXPECT_EQ(server.stop(SIGTERM), 0);
 }
 
 }  // namespace

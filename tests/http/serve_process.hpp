@@ -1,7 +1,8 @@
 #pragma once
 // The real `toq-media serve` as a child process for HTTP tests: started on an ephemeral port
-// (--listen 127.0.0.1:0; the port is read from its "listening" log line), its JSON-lines log kept
-// in a file, stopped with a signal and its exit status returned.
+// (--listen 127.0.0.1:0; the port is read from its "listening" log line) unless `env` names
+// TOQ_MEDIA_SERVER_LISTEN (the AWS rehearsal's callback address), its JSON-lines log kept in a
+// file, stopped with a signal and its exit status returned.
 
 #include <array>
 #include <chrono>
@@ -41,8 +42,10 @@ class ServeProcess {
       std::FILE* log = std::freopen(log_.c_str(), "w", stderr);
       if (log == nullptr) _exit(127);
       for (const auto& [k, v] : env) setenv(k.c_str(), v.c_str(), 1);
+      const auto listen = env.find("TOQ_MEDIA_SERVER_LISTEN");
+      const std::string address = listen == env.end() ? "127.0.0.1:0" : listen->second;
       execl(TOQ_MEDIA_BINARY, TOQ_MEDIA_BINARY, "serve", "--data-dir", data_dir_.c_str(),
-            "--listen", "127.0.0.1:0", static_cast<char*>(nullptr));
+            "--listen", address.c_str(), static_cast<char*>(nullptr));
       _exit(127);
     }
     pid_ = pid;

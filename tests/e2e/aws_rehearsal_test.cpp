@@ -1,0 +1,231 @@
+// The AWS path's start relay against transient failures and SIGKILL, on the offline rehearsal
+// (scripts/services.sh mariadb s3 aws, whatever TOQ_E2E_BACKEND says): serve in processing.mode
+// aws relays each job run to the rehearsal's Step Functions, whose tasks run this build's
+// `toq-media lambda`, and takes the signed callback. The rehearsal's journal (starts.jsonl: every
+// StartExecution it received, with the SHA-256 of its input) and its executions are the witnesses.
+
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "core/model/time.hpp"
+
+#include "adapter/webhook/webhook_secret.hpp"
+#include "adapter/webhook/webhook_signer.hpp"
+#include "e2e/e2e_fixture.hpp"
+
+namespace toq::e2e {
+namespace {
+
+class AwsRehearsal : public ServiceTest {
+ protected:
+  // A claim lapses after 3 s, so a restarted serve takes over a killed one's starts quickly.
+  std::map<std::string, std::string> settings() const override {
+    return {{"TOQ_MEDIA_PROCESSING_LEASE_SECONDS", "3"}};
+  }
+  ServiceBackends::When backends() const override { return ServiceBackends::When::kWithAws; }
+
+  // The StartExecution calls the rehearsal received for execution `name`, in order.
+  std::vector<nlohmann::json> starts_of(const std::string& name) const {
+    std::vector<nlohmann::json> out;
+    const auto file = tmp_.path() / "services" / "aws" / "starts.jsonl";
+    if (!std::filesystem::exists(file)) return out;  // written at the first StartExecution
+    std::istringstream journal{read_file(file)};
+    for (std::string line; std::getline(journal, line);) {
+      if (line.empty()) continue;
+      auto start = nlohmann::json::parse(line);
+      if (start.at("name") == name) out.push_back(std::move(start));
+    }
+    return out;
+  }
+
+  // The rehearsal's executions named `name`.
+  int executions_named(const std::string& name) const {
+    const auto state = Client::get(backends_->rehearsal_url() + "/_rehearsal/state");
+    EXPECT_EQ(state.status, 200) << state.body;
+    int n = 0;
+    const auto body = nlohmann::json::parse(state.body);
+    for (const auto& e : body.at("executions")) {
+      if (e.at("name") == name) ++n;
+    }
+    return n;
+  }
+
+  void rehearsal(const std::string& route, const std::string& body) const {
+    HttpCall call;
+    call.method = "POST";
+    call.url = backends_->rehearsal_url() + route;
+    call.body = body;
+    ASSERT_EQ(testing::http(call).status, 200) << route;
+  }
+
+  // One photo submitted and completed; the name of its run-1 execution.
+  std::pair<std::int64_t, std::string> submit_one(std::int64_t listing, std::int64_t sequence) {
+    const auto batch = client_->submit(
+        listing, {load({"p-" + std::to_string(sequence), "photo_kleiber.jpg", "PHOTO_HORIZONTAL",
+                        "image/jpeg", "IMG_" + std::to_string(3200 + sequence) + ".jpg", "Vista",
+                        sequence})});
+    const auto jobs = jobs_of(batch);
+    EXPECT_EQ(jobs.size(), 1U) << jobs.dump();
+    return {batch, "job-" + std::to_string(jobs.at(0).at("id").get<std::int64_t>()) + "-r1"};
+  }
+};
+
+// Throttling, then a 500: the start is retried with backoff, every attempt sends the same input
+// bytes, and exactly one execution runs.
+TEST_F(AwsRehearsal, StartRetriedThroughThrottlingAndServerErrorRunsOnce) {
+  rehearsal("/_rehearsal/faults", R"({"startExecution":["throttle","error500"]})");
+  const std::int64_t listing = 31;
+  client_->register_listing(listing);
+  const auto [batch, name] = submit_one(listing, 1);
+  const auto status = client_->wait_terminal(listing, batch);
+  ASSERT_EQ(status.at("status"), "READY") << status.dump(1);
+
+  std::vector<std::string> outcomes;
+  std::set<std::string> input_hashes;
+  for (const auto& start : starts_of(name)) {
+    outcomes.push_back(start.at("outcome"));
+    input_hashes.insert(start.at("inputSha256").get<std::string>());
+  }
+  EXPECT_EQ(outcomes, (std::vector<std::string>{"throttled", "error500", "started"}));
+  EXPECT_EQ(input_hashes.size(), 1U) << "every attempt sends the same input bytes";
+  EXPECT_EQ(executions_named(name), 1);
+  EXPECT_EQ(jobs_of(batch).size(), 1U);
+}
+
+// serve SIGKILLed at each step of a start: before the call reached Step Functions (the request
+// held, no execution yet), after the execution was created but before the answer came back (the
+// row not marked), and during the backoff after a throttled attempt. serve comes back on the same
+// data; the claim lapses and the start is sent again with the same name and bytes (unless the
+// execution's report marked it first), and each job run has exactly one execution and ends READY.
+TEST_F(AwsRehearsal, RelaySigkilledAtEveryStepStartsEachRunOnce) {
+  const std::vector<std::pair<std::string, std::string>> kill_points = {
+      {"hold-before", "held-before"},
+      {"hold-after", "started+held-after"},
+      {"throttle", "throttled"}};
+  std::int64_t sequence = 0;
+  for (const auto& [fault, seen] : kill_points) {
+    SCOPED_TRACE(fault);
+    // A listing per kill point: a READY batch takes its listing out of the upload states.
+    const std::int64_t listing = 40 + ++sequence;
+    client_->register_listing(listing);
+    rehearsal("/_rehearsal/faults", R"({"startExecution":[")" + fault + R"("]})");
+    const auto [batch, name] = submit_one(listing, sequence);
+    // Wait until the relay's call reached the chosen step, then kill serve there.
+    const auto end = std::chrono::steady_clock::now() + std::chrono::seconds{60};
+    while (starts_of(name).empty() && std::chrono::steady_clock::now() < end) {
+      std::this_thread::sleep_for(std::chrono::milliseconds{20});
+    }
+    const auto before = starts_of(name);
+    ASSERT_EQ(before.size(), 1U);
+    EXPECT_EQ(before[0].at("outcome"), seen);
+    restart_server(SIGKILL);
+    rehearsal("/_rehearsal/release", "{}");
+
+    const auto status = client_->wait_terminal(listing, batch);
+    ASSERT_EQ(status.at("status"), "READY") << status.dump(1);
+    const auto starts = starts_of(name);
+    if (fault == "hold-after") {
+      // The execution ran and its report marked the start row (begin_execution): the restarted
+      // relay may find nothing left to send.
+      EXPECT_LE(starts.size(), 2U);
+    } else {
+      // No execution before the kill: the restarted relay sent the start.
+      ASSERT_EQ(starts.size(), 2U);
+      EXPECT_EQ(starts.back().at("outcome"), "started");
+    }
+    std::set<std::string> hashes;
+    for (const auto& s : starts) hashes.insert(s.at("inputSha256").get<std::string>());
+    EXPECT_EQ(hashes.size(), 1U) << "the same bytes on every attempt";
+    EXPECT_EQ(executions_named(name), 1) << "exactly one execution for " << name;
+    EXPECT_EQ(jobs_of(batch).size(), 1U);
+  }
+}
+
+// The callback route (POST /api/v2/listings/media/callback) after the pipeline reported a READY
+// batch: a forged signature, a timestamp past the 5-minute tolerance and an unknown job are
+// rejected; the same report again (a repeated delivery) is accepted as already applied. None of
+// them changes the job, the batch, the listing or the webhooks sent.
+TEST_F(AwsRehearsal, CallbackRejectsForgeriesAndAppliesAReportOnce) {
+  const std::int64_t listing = 33;
+  client_->register_listing(listing);
+  const auto [batch, name] = submit_one(listing, 1);
+  const auto status = client_->wait_terminal(listing, batch);
+  ASSERT_EQ(status.at("status"), "READY") << status.dump(1);
+  const std::int64_t job = status.at("job").at("jobId");
+  const std::int64_t asset = status.at("assets").at(0).at("assetId");
+  wait_delivery("media.batch.ready", batch, job);
+  const auto jobs_before = jobs_of(batch);
+  ASSERT_EQ(jobs_before.size(), 1U);
+  const auto& row = jobs_before[0];
+
+  // The report the pipeline sent, rebuilt from what it recorded.
+  const std::string out = batch_prefix(listing, batch) + "out/" + std::to_string(job) + "/";
+  const nlohmann::json report = {{"jobId", job},
+                                 {"batchId", batch},
+                                 {"run", 1},
+                                 {"status", "SUCCEEDED"},
+                                 {"assets",
+                                  {{{"assetId", asset},
+                                    {"status", "READY"},
+                                    {"resultKey", out + std::to_string(asset) + "/result.json"}}}},
+                                 {"zip",
+                                  {{"key", row.at("archive_key")},
+                                   {"bytes", row.at("archive_bytes")},
+                                   {"sha256", row.at("archive_sha256_hex")}}}};
+  const auto env = backends_->env();
+  const std::string url =
+      "http://" + env.at("TOQ_MEDIA_SERVER_LISTEN") + "/api/v2/listings/media/callback";
+  auto post = [&](const std::string& secret_text, core::Timestamp at, const nlohmann::json& body,
+                  const std::string& id) {
+    const auto secret = webhook::WebhookSecret::parse(secret_text);
+    EXPECT_TRUE(secret.has_value());
+    const std::string text = body.dump();
+    const auto headers = webhook::sign(*secret, id, at, text);
+    EXPECT_TRUE(headers.has_value());
+    HttpCall call;
+    call.method = "POST";
+    call.url = url;
+    call.headers = {{"Content-Type", "application/json"},
+                    {"webhook-id", headers->id},
+                    {"webhook-timestamp", headers->timestamp},
+                    {"webhook-signature", headers->signature}};
+    call.body = text;
+    return testing::http(call);
+  };
+  const std::string secret = env.at("TOQ_MEDIA_AWS_CALLBACK_SECRET");
+  const auto now = core::SystemClock{}.now();
+  const auto unchanged = [&] {
+    EXPECT_EQ(jobs_of(batch), jobs_before);
+    EXPECT_EQ(client_->status(listing, batch).at("status"), "READY");
+    EXPECT_EQ(client_->listing_status(listing), "PENDING_OWNER_APPROVAL");
+    EXPECT_EQ(deliveries("media.batch.ready", batch).size(), 1U);
+  };
+
+  const auto forged = post("forged-secret-of-at-least-24-chars", now, report, "msg_forged");
+  EXPECT_EQ(forged.status, 401) << forged.body;
+  unchanged();
+  const auto stale = post(secret, now - std::chrono::minutes(6), report, "msg_stale");
+  EXPECT_EQ(stale.status, 401) << stale.body;
+  unchanged();
+  auto unknown_report = report;
+  unknown_report["jobId"] = job + 100000;
+  const auto unknown = post(secret, now, unknown_report, "msg_unknown");
+  EXPECT_EQ(unknown.status, 404) << unknown.body;
+  unchanged();
+  const auto again = post(secret, now, report, "msg_again");
+  EXPECT_EQ(again.status, 200) << again.body;
+  EXPECT_EQ(nlohmann::json::parse(again.body).at("status"), "already_applied") << again.body;
+  unchanged();
+}
+
+}  // namespace
+}  // namespace toq::e2e
