@@ -61,7 +61,9 @@ void log_overdue(const core::OverdueJob& o) {
     case core::OverdueJob::End::kExtended:
       log::info("execution still running past its deadline", f);
       break;
-    case core::OverdueJob::End::kFailed: log::error("execution never reported; job failed", f); break;
+    case core::OverdueJob::End::kFailed:
+      log::error("execution never reported; job failed", f);
+      break;
     case core::OverdueJob::End::kLeftAlone:
       log::warn("overdue execution left for the next check", f);
       break;

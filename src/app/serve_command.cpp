@@ -190,7 +190,8 @@ void mount_routes(http::HttpServer& server, const Config& config, ApiUseCases& u
   http::ApiOptions api;
   api.services = use_cases.services();
   // The AWS mode: the pipeline's signed callback and its readiness probe.
-  if (aws) aws->mount(api.services, {.batch_failed = [&routes] { routes.metrics.media_batch_failed(); }});
+  if (aws)
+    aws->mount(api.services, {.batch_failed = [&routes] { routes.metrics.media_batch_failed(); }});
   api.verifier = &verifier;
   api.max_body_bytes = config.server.max_body_bytes;
   api.hooks.access_log = [](const http::AccessLogEntry& e) {

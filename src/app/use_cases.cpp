@@ -59,17 +59,17 @@ http::handlers::ApiServices ApiUseCases::services() {
   return services;
 }
 
-AwsUseCases::AwsUseCases(const Config& config, core::Database& db,
-                         core::ProcessingResults& results, core::ExecutionStarter& starter,
-                         core::ExecutionStarter& step_functions, const core::Clock& clock,
-                         std::string owner)
+AwsUseCases::AwsUseCases(const Config& config, core::Database& db, core::ProcessingResults& results,
+                         core::ExecutionStarter& starter, core::ExecutionStarter& step_functions,
+                         const core::Clock& clock, std::string owner)
     : record_result({db, results, clock},
                     {std::chrono::seconds(config.aws.report_deadline_seconds)}),
-      relay_starts(db, starter, clock,
-                   core::RelayStartOptions{
-                       .owner = std::move(owner),
-                       .claim = std::chrono::seconds(config.processing.lease_seconds),
-                       .report_deadline = std::chrono::seconds(config.aws.report_deadline_seconds)}),
+      relay_starts(
+          db, starter, clock,
+          core::RelayStartOptions{
+              .owner = std::move(owner),
+              .claim = std::chrono::seconds(config.processing.lease_seconds),
+              .report_deadline = std::chrono::seconds(config.aws.report_deadline_seconds)}),
       check_overdue(db, step_functions, clock,
                     core::OverdueOptions{.report_deadline = std::chrono::seconds(
                                              config.aws.report_deadline_seconds)}) {}

@@ -122,19 +122,19 @@ TEST(ServeProcessTest, SigtermLetsAnUploadInFlightFinish) {
 // running; /readyz is 503 with the pipeline and the store unavailable, and stays so.
 TEST(ServeProcessTest, AwsModeWithNothingReachableSaysSoAndIsNotReady) {
   TempDir dir;
-  ServeProcess server{dir / "var",
-                      {{"TOQ_MEDIA_PROCESSING_MODE", "aws"},
-                       {"TOQ_MEDIA_AWS_STATE_MACHINE_ARN",
-                        "arn:aws:states:us-east-1:123456789012:stateMachine:toq-media-batch"},
-                       {"TOQ_MEDIA_AWS_ENDPOINTS_STEP_FUNCTIONS", "http://127.0.0.1:9"},
-                       {"TOQ_MEDIA_STORAGE_DRIVER", "s3"},
-                       {"TOQ_MEDIA_STORAGE_S3_ENDPOINT", "http://127.0.0.1:9"},
-                       {"TOQ_MEDIA_STORAGE_S3_BUCKET", "toq-test"},
-                       {"TOQ_MEDIA_STORAGE_S3_REGION", "us-east-1"},
-                       {"TOQ_MEDIA_STORAGE_S3_PATH_STYLE", "true"},
-                       {"TOQ_MEDIA_STORAGE_S3_ACCESS_KEY_ID", "AKIDEXAMPLE"},
-                       {"TOQ_MEDIA_STORAGE_S3_SECRET_ACCESS_KEY",
-                        "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"}}};
+  ServeProcess server{
+      dir / "var",
+      {{"TOQ_MEDIA_PROCESSING_MODE", "aws"},
+       {"TOQ_MEDIA_AWS_STATE_MACHINE_ARN",
+        "arn:aws:states:us-east-1:123456789012:stateMachine:toq-media-batch"},
+       {"TOQ_MEDIA_AWS_ENDPOINTS_STEP_FUNCTIONS", "http://127.0.0.1:9"},
+       {"TOQ_MEDIA_STORAGE_DRIVER", "s3"},
+       {"TOQ_MEDIA_STORAGE_S3_ENDPOINT", "http://127.0.0.1:9"},
+       {"TOQ_MEDIA_STORAGE_S3_BUCKET", "toq-test"},
+       {"TOQ_MEDIA_STORAGE_S3_REGION", "us-east-1"},
+       {"TOQ_MEDIA_STORAGE_S3_PATH_STYLE", "true"},
+       {"TOQ_MEDIA_STORAGE_S3_ACCESS_KEY_ID", "AKIDEXAMPLE"},
+       {"TOQ_MEDIA_STORAGE_S3_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"}}};
   const auto said = server.find_log("aws mode: a dependency does not answer");
   ASSERT_TRUE(said) << server.log_text();
   EXPECT_EQ(said->at("dependency"), "Step Functions");

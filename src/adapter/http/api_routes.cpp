@@ -1,11 +1,11 @@
 #include "adapter/http/api_routes.hpp"
 
 #include <array>
-#include <span>
 #include <chrono>
 #include <exception>
 #include <memory>
 #include <optional>
+#include <span>
 #include <utility>
 
 #include <openssl/rand.h>
@@ -150,7 +150,8 @@ struct Api {
       if (req.matches.size() > 1) request.path_param = req.matches[1].str();
       request.traceparent = traceparent_of(req);
       for (const auto& [name, value] : req.headers) {
-        if (support::istarts_with(name, "webhook-")) request.headers[support::to_lower(name)] = value;
+        if (support::istarts_with(name, "webhook-"))
+          request.headers[support::to_lower(name)] = value;
       }
       auto result = handler(options.services, request);
       if (!result) {

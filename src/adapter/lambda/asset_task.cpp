@@ -1,6 +1,7 @@
 // The asset task (tasks.hpp): the contract's "Asset task" in docs/aws-pipeline.md.
 
 #include <atomic>
+#include <functional>
 #include <optional>
 
 #include <fmt/format.h>
@@ -37,6 +38,59 @@ bool too_long_for_lambda(std::chrono::milliseconds duration, std::chrono::millis
   return duration + std::chrono::seconds(60) > remaining;
 }
 
+namespace {
+
+// The Lambda's plan, decided from ffprobe's duration before anything is transcoded.
+struct Plan {
+  bool too_long = false;
+  std::int64_t duration_ms = 0;
+  std::int64_t remaining_ms = 0;
+};
+
+// The check the pipeline runs before rendering: a video that cannot finish before `deadline`
+// stops there, and `plan` says so.
+std::function<core::Status(const media::AssetRun&)> plan_check(
+    Plan& plan, std::chrono::system_clock::time_point deadline, std::chrono::seconds max_video) {
+  return [&plan, deadline, max_video](const media::AssetRun& run) -> core::Status {
+    if (!run.video || !run.facts.duration_ms) return {};
+    const auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::system_clock::now());
+    const std::chrono::milliseconds duration{*run.facts.duration_ms};
+    if (!too_long_for_lambda(duration, remaining, max_video)) return {};
+    plan = Plan{true, duration.count(), std::max<std::int64_t>(0, remaining.count())};
+    return core::fail(core::ErrorCode::kProcessingTimeout,
+                      fmt::format("the video lasts {} ms; {} ms are left before the Lambda "
+                                  "deadline and at most {} s of video run on Lambda",
+                                  duration.count(), plan.remaining_ms, max_video.count()));
+  };
+}
+
+// The pipeline's error (not a media failure: those are outcomes) as the typed task error.
+TaskFailure pipeline_failure(const core::Error& e, const Plan& plan, core::AssetId asset,
+                             const std::optional<std::string>& last_done) {
+  if (plan.too_long) {
+    return typed(kMediaTooLongForLambda,
+                 {.asset = asset,
+                  .step = "plan",
+                  .code = core::ErrorCode::kProcessingTimeout,
+                  .message = e.message,
+                  .hint = "Nothing is wrong with the file: it is processed on Fargate instead.",
+                  .duration_ms = plan.duration_ms,
+                  .remaining_ms = plan.remaining_ms});
+  }
+  const bool input_fault = e.code == core::ErrorCode::kInvalidRequest;
+  return typed(
+      input_fault ? kTaskInputInvalid : kMediaTransient,
+      {.asset = asset,
+       .step = failing_step(last_done),
+       .code = core::ErrorCode::kInternal,
+       .message = e.message,
+       .hint = input_fault ? "The payload breaks the processing contract."
+                           : "An infrastructure fault (storage, network, disk): retried."});
+}
+
+}  // namespace
+
 TaskOutcome run_asset_task(std::string_view payload, const TaskContext& context,
                            const AssetTaskDeps& deps) {
   auto input = doc::parse_asset_task_input(payload, deps.bucket);
@@ -51,30 +105,13 @@ TaskOutcome run_asset_task(std::string_view payload, const TaskContext& context,
   const auto asset = in.asset.asset;
   const std::string result_key = doc::result_key(in.run, asset);
 
-  // The Lambda's plan, decided from ffprobe's duration before anything is transcoded.
-  struct Plan {
-    bool too_long = false;
-    std::int64_t duration_ms = 0;
-    std::int64_t remaining_ms = 0;
-  } plan;
+  Plan plan;
   media::PipelineContext pipeline{.store = deps.store,
                                   .multipart = deps.multipart,
                                   .work_root = deps.work_root,
                                   .limits = deps.limits};
   if (context.deadline) {
-    pipeline.before_render = [&](const media::AssetRun& run) -> core::Status {
-      if (!run.video || !run.facts.duration_ms) return {};
-      const auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(
-          *context.deadline - std::chrono::system_clock::now());
-      const std::chrono::milliseconds duration{*run.facts.duration_ms};
-      if (!too_long_for_lambda(duration, remaining, deps.lambda_max_video)) return {};
-      plan = Plan{true, duration.count(), std::max<std::int64_t>(0, remaining.count())};
-      return core::fail(
-          core::ErrorCode::kProcessingTimeout,
-          fmt::format("the video lasts {} ms; {} ms are left before the Lambda "
-                      "deadline and at most {} s of video run on Lambda",
-                      duration.count(), plan.remaining_ms, deps.lambda_max_video.count()));
-    };
+    pipeline.before_render = plan_check(plan, *context.deadline, deps.lambda_max_video);
   }
   std::optional<std::string> last_done;
   const core::AssetWork work{.listing = in.run.listing,
@@ -86,27 +123,7 @@ TaskOutcome run_asset_task(std::string_view payload, const TaskContext& context,
   auto outcome = media::process_asset(
       pipeline, work, [&](std::string_view step) { last_done = std::string(step); });
   if (!outcome) {
-    const auto& e = outcome.error();
-    if (plan.too_long) {
-      return std::unexpected(
-          typed(kMediaTooLongForLambda,
-                {.asset = asset,
-                 .step = "plan",
-                 .code = core::ErrorCode::kProcessingTimeout,
-                 .message = e.message,
-                 .hint = "Nothing is wrong with the file: it is processed on Fargate instead.",
-                 .duration_ms = plan.duration_ms,
-                 .remaining_ms = plan.remaining_ms}));
-    }
-    const bool input_fault = e.code == core::ErrorCode::kInvalidRequest;
-    return std::unexpected(typed(
-        input_fault ? kTaskInputInvalid : kMediaTransient,
-        {.asset = asset,
-         .step = failing_step(last_done),
-         .code = core::ErrorCode::kInternal,
-         .message = e.message,
-         .hint = input_fault ? "The payload breaks the processing contract."
-                             : "An infrastructure fault (storage, network, disk): retried."}));
+    return std::unexpected(pipeline_failure(outcome.error(), plan, asset, last_done));
   }
   const auto finished = deps.clock->now();
   auto written = doc::write_document(

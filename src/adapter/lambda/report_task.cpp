@@ -25,9 +25,9 @@ TaskFailure typed(std::string_view type, std::string message, std::string hint) 
 TaskOutcome deliver(const ReportTaskDeps& deps, const std::string& webhook_id,
                     const core::ProcessingReport& report, const std::string& traceparent) {
   core::WebhookEvent event{.id = webhook_id,
-                              .type = "processing.report",
-                              .body_json = doc::callback_body(report),
-                              .occurred_at = deps.clock->now()};
+                           .type = "processing.report",
+                           .body_json = doc::callback_body(report),
+                           .occurred_at = deps.clock->now()};
   if (!traceparent.empty()) event.extra_headers.emplace_back("traceparent", traceparent);
   if (const char* trace = std::getenv("_X_AMZN_TRACE_ID"); trace != nullptr && *trace != '\0') {
     event.extra_headers.emplace_back("X-Amzn-Trace-Id", trace);

@@ -57,7 +57,7 @@ TaskOutcome run_archive_task(std::string_view payload, const TaskContext& contex
                              const ArchiveTaskDeps& deps);
 
 struct ReportTaskDeps {
-  core::ObjectStore* store = nullptr;        // archive.json
+  core::ObjectStore* store = nullptr;     // archive.json
   core::WebhookSender* sender = nullptr;  // aws.callbackUrl, signed with the pipeline secret
   // DescribeExecution's input, for an event that did not include it.
   std::function<core::Result<std::string>(std::string_view execution_arn)> execution_input;

@@ -9,10 +9,10 @@
 
 #include <fmt/format.h>
 
-#include "core/model/execution_input.hpp"
 #include "core/port/object_store.hpp"
 
 #include "app/config/config_values.hpp"
+#include "app/config/key_builders.hpp"
 #include "support/text.hpp"
 
 namespace toq::app {
@@ -23,12 +23,6 @@ namespace {
 using core::MediaGroup;
 using core::MediaType;
 
-template <class E>
-struct EnumName {
-  E value;
-  std::string_view name;
-};
-
 constexpr std::array kDatabaseDrivers = {
     EnumName<DatabaseDriver>{DatabaseDriver::kSqlite, "sqlite"},
     EnumName<DatabaseDriver>{DatabaseDriver::kMysql, "mysql"}};
@@ -36,8 +30,6 @@ constexpr std::array kStorageDrivers = {EnumName<StorageDriver>{StorageDriver::k
                                         EnumName<StorageDriver>{StorageDriver::kS3, "s3"}};
 constexpr std::array kProcessingModes = {EnumName<ProcessingMode>{ProcessingMode::kLocal, "local"},
                                          EnumName<ProcessingMode>{ProcessingMode::kAws, "aws"}};
-constexpr std::array kStartVias = {EnumName<StartVia>{StartVia::kDirect, "direct"},
-                                   EnumName<StartVia>{StartVia::kSqs, "sqs"}};
 constexpr std::array kLogLevels = {EnumName<LogLevel>{LogLevel::kTrace, "trace"},
                                    EnumName<LogLevel>{LogLevel::kDebug, "debug"},
                                    EnumName<LogLevel>{LogLevel::kInfo, "info"},
@@ -47,185 +39,6 @@ constexpr std::array kLogLevels = {EnumName<LogLevel>{LogLevel::kTrace, "trace"}
                                    EnumName<LogLevel>{LogLevel::kOff, "off"}};
 constexpr std::array kLogFormats = {EnumName<LogFormat>{LogFormat::kJson, "json"},
                                     EnumName<LogFormat>{LogFormat::kText, "text"}};
-
-template <class E, std::size_t N>
-std::string_view enum_name(const std::array<EnumName<E>, N>& names, E value) {
-  for (const auto& n : names) {
-    if (n.value == value) return n.name;
-  }
-  return "unknown";
-}
-
-// Access to a map entry from a generic accessor lambda, for const and non-const configs alike.
-template <class Map>
-auto& map_entry(Map& map, const typename std::remove_const_t<Map>::key_type& key) {
-  if constexpr (std::is_const_v<Map>) {
-    static const typename std::remove_const_t<Map>::mapped_type kEmpty{};
-    const auto it = map.find(key);
-    return it == map.end() ? kEmpty : it->second;
-  } else {
-    return map[key];
-  }
-}
-
-template <class T, class Access>
-KeySpec scalar_key(std::string path, Kind kind, Access access, std::string expected,
-                   std::string example, std::function<std::optional<T>(std::string_view)> parse,
-                   std::function<std::string(const T&)> print,
-                   std::function<bool(const T&)> check = {}) {
-  KeySpec spec;
-  spec.path = std::move(path);
-  spec.kind = kind;
-  spec.expected = std::move(expected);
-  spec.example = std::move(example);
-  spec.set = [access, parse](Config& config, const RawValue& raw) {
-    const auto* text = std::get_if<std::string>(&raw);
-    if (text == nullptr) return false;
-    auto value = parse(*text);
-    if (!value) return false;
-    access(config) = std::move(*value);
-    return true;
-  };
-  spec.get = [access, print](const Config& config) -> RawValue { return print(access(config)); };
-  spec.valid = [access, check](const Config& config) { return !check || check(access(config)); };
-  return spec;
-}
-
-template <class Access>
-KeySpec string_key(std::string path, Access access, std::string example,
-                   std::function<bool(const std::string&)> check = {},
-                   std::string expected = "expected a string",
-                   std::function<std::string(std::string_view)> normalize = {}) {
-  return scalar_key<std::string>(
-      std::move(path), Kind::kString, access, std::move(expected), std::move(example),
-      [normalize](std::string_view text) -> std::optional<std::string> {
-        return normalize ? normalize(text) : std::string(text);
-      },
-      [](const std::string& v) { return v; }, std::move(check));
-}
-
-template <class Access>
-KeySpec secret_key(std::string path, Access access, std::string example,
-                   std::function<bool(const std::string&)> check = {},
-                   std::string expected = "expected a string") {
-  auto spec = string_key(std::move(path), access, std::move(example), std::move(check),
-                         std::move(expected));
-  spec.secret = true;
-  return spec;
-}
-
-template <class Access>
-KeySpec path_key(std::string path, Access access, std::string example, bool required) {
-  return scalar_key<std::filesystem::path>(
-      std::move(path), Kind::kString, access,
-      required ? "expected a non-empty path" : "expected a path", std::move(example),
-      [](std::string_view text) -> std::optional<std::filesystem::path> {
-        return std::filesystem::path(support::trim(text));
-      },
-      [](const std::filesystem::path& p) { return p.string(); },
-      [required](const std::filesystem::path& p) { return !required || !p.empty(); });
-}
-
-template <class T, class Access>
-KeySpec int_key(std::string path, Access access, T min, T max, std::string_view unit,
-                std::string example, std::string_view note = {}) {
-  return scalar_key<T>(
-      std::move(path), Kind::kNumber, access,
-      fmt::format("expected an integer from {} to {}{}{}", min, max, unit, note),
-      std::move(example), [](std::string_view text) { return parse_integer<T>(text); },
-      [](const T& v) { return std::to_string(v); },
-      [min, max](const T& v) { return v >= min && v <= max; });
-}
-
-template <class Access>
-KeySpec bytes_key(std::string path, Access access, std::int64_t min, std::int64_t max,
-                  std::string example) {
-  auto expected = min == 1 ? fmt::format("expected a positive integer number of bytes, at most {}",
-                                         format_byte_size(max))
-                           : fmt::format("expected a number of bytes from {} to {}",
-                                         format_byte_size(min), format_byte_size(max));
-  expected += " (suffixes KiB, MiB, GiB, TiB allowed, e.g. 64MiB)";
-  return scalar_key<std::int64_t>(
-      std::move(path), Kind::kNumber, access, std::move(expected), std::move(example),
-      [](std::string_view text) { return parse_byte_size(text); },
-      [](const std::int64_t& v) { return format_byte_size(v); },
-      [min, max](const std::int64_t& v) { return v >= min && v <= max; });
-}
-
-template <class Access>
-KeySpec bool_key(std::string path, Access access, std::string example) {
-  return scalar_key<bool>(
-      std::move(path), Kind::kBool, access, "expected true or false", std::move(example),
-      [](std::string_view text) { return parse_bool(text); },
-      [](const bool& v) { return std::string(v ? "true" : "false"); });
-}
-
-template <class E, std::size_t N, class Access>
-KeySpec enum_key(std::string path, Access access, const std::array<EnumName<E>, N>& names,
-                 std::string example) {
-  std::vector<std::string> spelled;
-  for (const auto& n : names) spelled.emplace_back(n.name);
-  return scalar_key<E>(
-      std::move(path), Kind::kString, access,
-      fmt::format("expected one of: {}", join(spelled, ", ")), std::move(example),
-      [&names](std::string_view text) -> std::optional<E> {
-        auto t = support::to_lower(support::trim(text));
-        if (t == "warning") t = "warn";  // spdlog's and syslog's spelling
-        for (const auto& n : names) {
-          if (n.name == t) return n.value;
-        }
-        return std::nullopt;
-      },
-      [&names](const E& v) { return std::string(enum_name(names, v)); });
-}
-
-// A list of strings; `normalize` runs on each item and `check` on each stored item.
-template <class Container, class Access>
-KeySpec list_key(std::string path, Access access, std::string expected, std::string example,
-                 std::function<std::string(std::string_view)> normalize,
-                 std::function<bool(const std::string&)> check) {
-  KeySpec spec;
-  spec.path = std::move(path);
-  spec.kind = Kind::kList;
-  spec.expected = std::move(expected);
-  spec.example = std::move(example);
-  spec.set = [access, normalize](Config& config, const RawValue& raw) {
-    std::vector<std::string> items;
-    if (const auto* text = std::get_if<std::string>(&raw)) {
-      items = split_list(*text);
-    } else {
-      for (const auto& item : std::get<std::vector<std::string>>(raw)) {
-        if (!support::trim(item).empty()) items.emplace_back(support::trim(item));
-      }
-    }
-    Container values;
-    for (const auto& item : items) values.insert(values.end(), normalize(item));
-    access(config) = std::move(values);
-    return true;
-  };
-  spec.get = [access](const Config& config) -> RawValue {
-    const auto& values = access(config);
-    return std::vector<std::string>(values.begin(), values.end());
-  };
-  spec.valid = [access, check](const Config& config) {
-    const auto& values = access(config);
-    return std::all_of(values.begin(), values.end(), check);
-  };
-  return spec;
-}
-
-bool listen_ok(const std::string& v) {
-  return parse_host_port(v).has_value();
-}
-bool optional_url_ok(const std::string& v) {
-  return v.empty() || is_http_url(v);
-}
-
-std::string strip_trailing_slashes(std::string_view text) {
-  auto t = support::trim(text);
-  while (t.size() > 1 && t.back() == '/') t.remove_suffix(1);
-  return std::string(t);
-}
 
 // server.* and dataDir
 void add_server_keys(std::vector<KeySpec>& t) {
@@ -424,71 +237,6 @@ void add_processing_keys(std::vector<KeySpec>& t) {
       "1800", " (one file's decode or transcode; then PROCESSING_TIMEOUT)"));
 }
 
-// aws.callback*: how the report task signs and sends the pipeline's callback
-void add_aws_callback_keys(std::vector<KeySpec>& t) {
-  t.push_back(secret_key(
-      "aws.callbackSecret", [](auto& c) -> auto& { return c.aws.callback_secret; },
-      "whsec_cGlwZWxpbmUtc2VjcmV0LWV4YW1wbGUtMDEyMzQ1Njc4OQ",
-      [](const std::string& v) { return v.empty() || v.starts_with("whsec_") || v.size() >= 24; },
-      "expected whsec_<base64> or at least 24 characters, or empty"));
-  t.push_back(string_key(
-      "aws.callbackSecretArn", [](auto& c) -> auto& { return c.aws.callback_secret_arn; },
-      "arn:aws:secretsmanager:sa-east-1:123456789012:secret:toq-media-callback-AbCdEf",
-      [](const std::string& v) { return v.empty() || v.starts_with("arn:"); },
-      "expected a Secrets Manager secret ARN, or empty"));
-  t.push_back(string_key(
-      "aws.callbackUrl", [](auto& c) -> auto& { return c.aws.callback_url; },
-      "https://media.toq.example/api/v2/listings/media/callback", optional_url_ok,
-      "expected an http:// or https:// URL"));
-}
-
-// aws.*: the AWS processing mode (serve's relay and callback; the tasks' own keys)
-void add_aws_keys(std::vector<KeySpec>& t) {
-  constexpr std::string_view kUrlExpected = "expected an http:// or https:// URL";
-  t.push_back(string_key(
-      "aws.stateMachineArn", [](auto& c) -> auto& { return c.aws.state_machine_arn; },
-      "arn:aws:states:sa-east-1:123456789012:stateMachine:toq-media-batch",
-      [](const std::string& v) {
-        return v.empty() ||
-               (v.starts_with("arn:") && v.find(":stateMachine:") != std::string::npos);
-      },
-      "expected a state machine ARN (arn:aws:states:<region>:<account>:stateMachine:<name>)"));
-  t.push_back(enum_key(
-      "aws.startVia", [](auto& c) -> auto& { return c.aws.start_via; }, kStartVias, "sqs"));
-  t.push_back(string_key(
-      "aws.startQueueUrl", [](auto& c) -> auto& { return c.aws.start_queue_url; },
-      "https://sqs.sa-east-1.amazonaws.com/123456789012/toq-media-start", optional_url_ok,
-      std::string(kUrlExpected)));
-  t.push_back(bool_key(
-      "aws.relay", [](auto& c) -> auto& { return c.aws.relay; }, "false"));
-  t.push_back(int_key<int>(
-      "aws.maxConcurrency", [](auto& c) -> auto& { return c.aws.max_concurrency; }, 1,
-      core::kMaxMapConcurrency, " assets at once", "12"));
-  t.push_back(bytes_key(
-      "aws.archiveLambdaMaxBytes", [](auto& c) -> auto& { return c.aws.archive_lambda_max_bytes; },
-      1, 5 * kTiB, "2GiB"));
-  t.push_back(int_key<int>(
-      "aws.reportDeadlineSeconds", [](auto& c) -> auto& { return c.aws.report_deadline_seconds; },
-      60, 7 * 86400, " seconds", "30000",
-      " (then the execution is checked with DescribeExecution)"));
-  add_aws_callback_keys(t);
-  t.push_back(int_key<int>(
-      "aws.lambdaMaxVideoSeconds", [](auto& c) -> auto& { return c.aws.lambda_max_video_seconds; },
-      1, 86400, " seconds", "240", " (longer videos run on Fargate)"));
-  t.push_back(string_key(
-      "aws.endpoints.stepFunctions",
-      [](auto& c) -> auto& { return c.aws.endpoints.step_functions; }, "http://127.0.0.1:8083",
-      optional_url_ok, std::string(kUrlExpected) + " (empty = AWS)", strip_trailing_slashes));
-  t.push_back(string_key(
-      "aws.endpoints.sqs", [](auto& c) -> auto& { return c.aws.endpoints.sqs; },
-      "http://127.0.0.1:9324", optional_url_ok, std::string(kUrlExpected) + " (empty = AWS)",
-      strip_trailing_slashes));
-  t.push_back(string_key(
-      "aws.endpoints.secretsManager",
-      [](auto& c) -> auto& { return c.aws.endpoints.secrets_manager; }, "http://127.0.0.1:4584",
-      optional_url_ok, std::string(kUrlExpected) + " (empty = AWS)", strip_trailing_slashes));
-}
-
 // cors.*
 void add_cors_keys(std::vector<KeySpec>& t) {
   t.push_back(list_key<std::vector<std::string>>(
@@ -529,9 +277,9 @@ void add_log_keys(std::vector<KeySpec>& t) {
 std::vector<KeySpec> build_table() {
   // Keys of one section must stay together: dump_config writes them in table order.
   std::vector<KeySpec> t;
-  for (const auto add :
-       {add_server_keys, add_database_keys, add_storage_keys, add_auth_keys, add_uploads_keys,
-        add_processing_keys, add_aws_keys, add_cors_keys, add_web_keys, add_webhooks_keys, add_log_keys}) {
+  for (const auto add : {add_server_keys, add_database_keys, add_storage_keys, add_auth_keys,
+                         add_uploads_keys, add_processing_keys, add_aws_keys, add_cors_keys,
+                         add_web_keys, add_webhooks_keys, add_log_keys}) {
     add(t);
   }
   for (auto& spec : t) spec.env_var = env_var_for(spec.path);
@@ -602,9 +350,6 @@ std::string_view to_string(StorageDriver value) {
 }
 std::string_view to_string(ProcessingMode value) {
   return enum_name(detail::kProcessingModes, value);
-}
-std::string_view to_string(StartVia value) {
-  return enum_name(detail::kStartVias, value);
 }
 std::string_view to_string(LogLevel value) {
   return enum_name(detail::kLogLevels, value);

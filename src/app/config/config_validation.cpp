@@ -66,12 +66,12 @@ class Validator {
     }
     // The state machine's payloads fit 256 KiB for at most this many assets per execution.
     if (c.uploads.max_files_per_batch > core::kMaxAssetsPerExecution) {
-      problems_.add("uploads.maxFilesPerBatch", "OUT_OF_RANGE",
-                    fmt::format("uploads.maxFilesPerBatch: at most {} when processing.mode is "
-                                "'aws' (the state machine's payload limit), got '{}'{}",
-                                core::kMaxAssetsPerExecution,
-                                value_text("uploads.maxFilesPerBatch"),
-                                from("uploads.maxFilesPerBatch")));
+      problems_.add(
+          "uploads.maxFilesPerBatch", "OUT_OF_RANGE",
+          fmt::format("uploads.maxFilesPerBatch: at most {} when processing.mode is "
+                      "'aws' (the state machine's payload limit), got '{}'{}",
+                      core::kMaxAssetsPerExecution, value_text("uploads.maxFilesPerBatch"),
+                      from("uploads.maxFilesPerBatch")));
     }
   }
 

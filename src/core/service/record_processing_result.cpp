@@ -58,19 +58,8 @@ AssetWorkResult without_document(const ProcessingReport& report,
   return out;
 }
 
-}  // namespace
-
-std::string_view to_string(RecordProcessingResultOutput::Outcome outcome) {
-  switch (outcome) {
-    case RecordProcessingResultOutput::Outcome::kApplied: return "applied";
-    case RecordProcessingResultOutput::Outcome::kAlreadyApplied: return "already_applied";
-    case RecordProcessingResultOutput::Outcome::kStale: return "stale";
-  }
-  return "applied";
-}
-
-Result<RecordProcessingResultOutput> RecordProcessingResult::run(const ProcessingReport& report) {
-  auto look = deps_.db.transact([&](UnitOfWork& uow) -> Result<Look> {
+Result<Look> look_up(Database& db, const ProcessingReport& report) {
+  return db.transact([&](UnitOfWork& uow) -> Result<Look> {
     auto job = uow.jobs().find(report.job);
     if (!job) return std::unexpected(job.error());
     if (!*job || (*job)->batch_id != report.batch) return std::unexpected(job_not_found(report));
@@ -84,6 +73,116 @@ Result<RecordProcessingResultOutput> RecordProcessingResult::run(const Processin
     const bool is_latest = *latest && (*latest)->id == report.job;
     return Look{**job, **batch, std::move(*assets), is_latest};
   });
+}
+
+using Records = std::map<AssetId, const ProcessingReport::Record*>;
+
+// Clause 1: every record names an asset of the batch and its document under the job's prefix.
+Result<Records> records_of(const ProcessingReport& report, const Look& look) {
+  Records records;
+  for (const auto& r : report.assets) {
+    const bool known = std::any_of(look.assets.begin(), look.assets.end(),
+                                   [&](const Asset& a) { return a.id == r.asset; });
+    if (!known || r.result_key != result_key_of(look, r.asset)) {
+      return fail(ErrorCode::kInvalidRequest,
+                  fmt::format("asset {} with resultKey '{}' is not an asset of batch {} under "
+                              "job {}'s prefix",
+                              r.asset.value, r.result_key, report.batch.value, report.job.value),
+                  "An asset record names another asset or result document.");
+    }
+    records[r.asset] = &r;
+  }
+  return records;
+}
+
+// Clause 3: one asset's outcome from its result document (the authority), or without one.
+Result<AssetWorkResult> asset_outcome(ProcessingResults& results, const ProcessingReport& report,
+                                      const Look& look, const Asset& asset,
+                                      const ProcessingReport::Record* record) {
+  auto doc = results.asset_result(result_key_of(look, asset.id));
+  if (!doc && doc.error().code != ErrorCode::kInvalidRequest) {
+    return std::unexpected(doc.error());
+  }
+  if (!doc) {
+    return without_document(report, record, asset.id,
+                            "and its result document is unreadable: " + doc.error().message);
+  }
+  if (!*doc) return without_document(report, record, asset.id, "before its result was written");
+  const auto& d = **doc;
+  if (d.job != look.job.id || d.batch != look.batch.id || d.asset != asset.id ||
+      d.run != look.job.run) {
+    return without_document(report, record, asset.id,
+                            "and its result document belongs to another run");
+  }
+  AssetWorkResult outcome;
+  outcome.asset = asset.id;
+  outcome.facts = d.facts;
+  if (d.ready) {
+    outcome.renditions = d.renditions;
+    for (auto& r : outcome.renditions) {
+      r.asset_id = asset.id;
+      r.job_id = look.job.id;
+    }
+    return outcome;
+  }
+  outcome.failure = d.failure.value_or(
+      AssetFailure{.code = ErrorCode::kInternal,
+                   .message = "The result document says FAILED without a failure.",
+                   .hint = {},
+                   .tool = std::nullopt});
+  outcome.failed_step = d.failed_step;
+  return outcome;
+}
+
+struct Outcomes {
+  std::map<AssetId, AssetWorkResult> by_asset;
+  std::optional<AssetFailure> first_failure;
+  int failed = 0;
+};
+
+// Every asset's outcome, read before anything is written: nothing is written when one cannot be
+// read.
+Result<Outcomes> read_outcomes(ProcessingResults& results, const ProcessingReport& report,
+                               const Look& look, const Records& records) {
+  Outcomes out;
+  for (const auto& asset : look.assets) {
+    const auto it = records.find(asset.id);
+    auto outcome =
+        asset_outcome(results, report, look, asset, it == records.end() ? nullptr : it->second);
+    if (!outcome) return std::unexpected(outcome.error());
+    if (!outcome->ready()) {
+      ++out.failed;
+      if (!out.first_failure) out.first_failure = outcome->failure;
+    }
+    out.by_asset.emplace(asset.id, std::move(*outcome));
+  }
+  return out;
+}
+
+// Clause 4: the job's error when the batch is not READY.
+std::optional<Error> job_error_of(const ProcessingReport& report, const Outcomes& outcomes,
+                                  int total, bool ready) {
+  if (ready) return std::nullopt;
+  if (outcomes.failed > 0)
+    return failed_assets_error(outcomes.failed, total, outcomes.first_failure);
+  if (report.error) return make_error(report.error->code, report.error->message);
+  return make_error(ErrorCode::kInternal, report.succeeded ? "the run succeeded without a ZIP"
+                                                           : "the run failed without saying why");
+}
+
+}  // namespace
+
+std::string_view to_string(RecordProcessingResultOutput::Outcome outcome) {
+  switch (outcome) {
+    case RecordProcessingResultOutput::Outcome::kApplied: return "applied";
+    case RecordProcessingResultOutput::Outcome::kAlreadyApplied: return "already_applied";
+    case RecordProcessingResultOutput::Outcome::kStale: return "stale";
+  }
+  return "applied";
+}
+
+Result<RecordProcessingResultOutput> RecordProcessingResult::run(const ProcessingReport& report) {
+  auto look = look_up(deps_.db, report);
   if (!look) return std::unexpected(look.error());
 
   RecordProcessingResultOutput out;
@@ -104,81 +203,32 @@ Result<RecordProcessingResultOutput> RecordProcessingResult::run(const Processin
     out.outcome = RecordProcessingResultOutput::Outcome::kStale;
     return out;
   }
-
-  std::map<AssetId, const ProcessingReport::Record*> records;
-  for (const auto& r : report.assets) {
-    const bool known = std::any_of(look->assets.begin(), look->assets.end(),
-                                   [&](const Asset& a) { return a.id == r.asset; });
-    if (!known || r.result_key != result_key_of(*look, r.asset)) {
-      return fail(ErrorCode::kInvalidRequest,
-                  fmt::format("asset {} with resultKey '{}' is not an asset of batch {} under "
-                              "job {}'s prefix",
-                              r.asset.value, r.result_key, report.batch.value, report.job.value),
-                  "An asset record names another asset or result document.");
-    }
-    records[r.asset] = &r;
-  }
-
-  // The documents first, outside the transaction: nothing is written when one cannot be read.
-  std::map<AssetId, AssetWorkResult> outcomes;
-  std::optional<AssetFailure> first_failure;
-  int failed = 0;
-  for (const auto& asset : look->assets) {
-    const auto it = records.find(asset.id);
-    const ProcessingReport::Record* record = it == records.end() ? nullptr : it->second;
-    auto doc = deps_.results.asset_result(result_key_of(*look, asset.id));
-    AssetWorkResult outcome;
-    if (!doc && doc.error().code != ErrorCode::kInvalidRequest) {
-      return std::unexpected(doc.error());
-    }
-    if (!doc) {
-      outcome = without_document(report, record, asset.id,
-                                 "and its result document is unreadable: " + doc.error().message);
-    } else if (!*doc) {
-      outcome = without_document(report, record, asset.id, "before its result was written");
-    } else if ((*doc)->job != look->job.id || (*doc)->batch != look->batch.id ||
-               (*doc)->asset != asset.id || (*doc)->run != look->job.run) {
-      outcome = without_document(report, record, asset.id,
-                                 "and its result document belongs to another run");
-    } else {
-      outcome.asset = asset.id;
-      outcome.facts = (*doc)->facts;
-      if ((*doc)->ready) {
-        outcome.renditions = (*doc)->renditions;
-        for (auto& r : outcome.renditions) {
-          r.asset_id = asset.id;
-          r.job_id = look->job.id;
-        }
-      } else {
-        outcome.failure = (*doc)->failure.value_or(
-            AssetFailure{.code = ErrorCode::kInternal,
-                         .message = "The result document says FAILED without a failure.",
-                         .hint = {},
-                         .tool = std::nullopt});
-        outcome.failed_step = (*doc)->failed_step;
-      }
-    }
-    if (!outcome.ready()) {
-      ++failed;
-      if (!first_failure) first_failure = outcome.failure;
-    }
-    outcomes.emplace(asset.id, std::move(outcome));
-  }
+  auto records = records_of(report, *look);
+  if (!records) return std::unexpected(records.error());
+  auto outcomes = read_outcomes(deps_.results, report, *look, *records);
+  if (!outcomes) return std::unexpected(outcomes.error());
   const int total = static_cast<int>(look->assets.size());
-  const bool ready = report.succeeded && failed == 0 && report.zip.has_value();
-  std::optional<Error> job_error;
-  if (!ready) {
-    if (failed > 0) {
-      job_error = failed_assets_error(failed, total, first_failure);
-    } else if (report.error) {
-      job_error = make_error(report.error->code, report.error->message);
-    } else {
-      job_error =
-          make_error(ErrorCode::kInternal, report.succeeded ? "the run succeeded without a ZIP"
-                                                            : "the run failed without saying why");
-    }
+  const bool ready = report.succeeded && outcomes->failed == 0 && report.zip.has_value();
+  auto applied =
+      apply(report, outcomes->by_asset, ready, job_error_of(report, *outcomes, total, ready));
+  if (!applied) return std::unexpected(applied.error());
+  if (!*applied) {
+    out.outcome = RecordProcessingResultOutput::Outcome::kAlreadyApplied;
+    auto batch =
+        deps_.db.transact([&](UnitOfWork& uow) { return uow.batches().find(report.batch); });
+    if (batch && *batch) out.batch_status = (*batch)->status;
+    return out;
   }
+  out.outcome = RecordProcessingResultOutput::Outcome::kApplied;
+  out.batch_status = ready ? BatchStatus::kReady : BatchStatus::kFailed;
+  out.assets_ready = total - outcomes->failed;
+  out.assets_failed = outcomes->failed;
+  return out;
+}
 
+Result<bool> RecordProcessingResult::apply(const ProcessingReport& report,
+                                           const std::map<AssetId, AssetWorkResult>& outcomes,
+                                           bool ready, const std::optional<Error>& job_error) {
   bool already = false;
   const auto now = deps_.clock.now();
   auto applied = deps_.db.run([&](UnitOfWork& uow) -> Status {
@@ -215,21 +265,11 @@ Result<RecordProcessingResultOutput> RecordProcessingResult::run(const Processin
     }
     return finish_job(uow, **job, **batch, ready, job_error, now);
   });
+  // STALE_STATE: a concurrent report won the compare-and-set.
   if (!applied && applied.error().code != ErrorCode::kStaleState) {
     return std::unexpected(applied.error());
   }
-  if (!applied || already) {
-    out.outcome = RecordProcessingResultOutput::Outcome::kAlreadyApplied;
-    auto batch =
-        deps_.db.transact([&](UnitOfWork& uow) { return uow.batches().find(report.batch); });
-    if (batch && *batch) out.batch_status = (*batch)->status;
-    return out;
-  }
-  out.outcome = RecordProcessingResultOutput::Outcome::kApplied;
-  out.batch_status = ready ? BatchStatus::kReady : BatchStatus::kFailed;
-  out.assets_ready = total - failed;
-  out.assets_failed = failed;
-  return out;
+  return applied.has_value() && !already;
 }
 
 }  // namespace toq::core

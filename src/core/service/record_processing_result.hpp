@@ -26,6 +26,7 @@
 // anything is written, and the reporter retries the delivery.
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -36,6 +37,7 @@
 #include "core/model/status.hpp"
 #include "core/model/time.hpp"
 #include "core/port/database.hpp"
+#include "core/port/media_processor.hpp"
 #include "core/port/processing_results.hpp"
 
 namespace toq::core {
@@ -91,6 +93,12 @@ class RecordProcessingResult {
   Result<RecordProcessingResultOutput> run(const ProcessingReport& report);
 
  private:
+  // Clause 5: the outcomes, the archive, the job and the batch in one transaction; false when
+  // another writer had already finished the job.
+  Result<bool> apply(const ProcessingReport& report,
+                     const std::map<AssetId, AssetWorkResult>& outcomes, bool ready,
+                     const std::optional<Error>& job_error);
+
   Deps deps_;
   Options options_;
 };

@@ -22,6 +22,15 @@ Error not_retryable(BatchId batch, std::string why, std::string what = {}, std::
   return e;
 }
 
+// The refusal for a batch that is neither READY nor FAILED, naming the job that holds it.
+Error not_finished(UnitOfWork& uow, const Batch& batch) {
+  const std::string what = fmt::format("it is {}", to_string(batch.status));
+  auto active = uow.jobs().find_active(batch.id);
+  if (!active) return active.error();
+  if (*active) return not_retryable(batch.id, what, "jobId", (*active)->id.value);
+  return not_retryable(batch.id, what);
+}
+
 }  // namespace
 
 Result<RetryBatchOutput> RetryBatch::run(const RetryBatchInput& input) {
@@ -39,15 +48,7 @@ Result<RetryBatchOutput> RetryBatch::run(const RetryBatchInput& input) {
       return std::unexpected(ok.error());
     }
     if (batch->status != BatchStatus::kReady && batch->status != BatchStatus::kFailed) {
-      auto active = uow.jobs().find_active(batch_id);
-      if (!active) return std::unexpected(active.error());
-      if (*active) {
-        return std::unexpected(not_retryable(batch_id,
-                                             fmt::format("it is {}", to_string(batch->status)),
-                                             "jobId", (*active)->id.value));
-      }
-      return std::unexpected(
-          not_retryable(batch_id, fmt::format("it is {}", to_string(batch->status))));
+      return std::unexpected(not_finished(uow, *batch));
     }
     auto previous = uow.jobs().find_latest(batch_id);
     if (!previous) return std::unexpected(previous.error());

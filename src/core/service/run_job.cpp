@@ -113,8 +113,9 @@ RunJob::Outcome RunJob::give_up(Run& run) {
         .code = ErrorCode::kProcessingTimeout,
         .message = fmt::format("Processing stopped {} times before this file was done.",
                                run.job.attempt - 1),
-        .hint = "Try again later; if it keeps failing, export the file again and upload it in a "
-                "new session."};
+        .hint =
+            "Try again later; if it keeps failing, export the file again and upload it in a "
+            "new session."};
     auto failed = fail_unfinished_assets(uow, run.assets, run.job.id, failure, now);
     if (!failed) {
       return std::unexpected(failed.error());
@@ -273,9 +274,8 @@ RunJob::Outcome RunJob::archive_and_finish(Run& run, const LeaseKeeper& lease) {
     }
     std::optional<Error> job_error;
     if (!ready) {
-      job_error = failed_assets_error(report.assets_failed,
-                                      report.assets_failed + report.assets_ready,
-                                      run.first_failure);
+      job_error = failed_assets_error(
+          report.assets_failed, report.assets_failed + report.assets_ready, run.first_failure);
     }
     return finish_job(uow, run.job, run.batch, ready, std::move(job_error), now);
   });

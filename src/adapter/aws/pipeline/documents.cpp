@@ -5,80 +5,16 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "core/model/client_codes.hpp"
 #include "core/model/media_type.hpp"
 #include "core/model/object_keys.hpp"
 
+#include "adapter/aws/pipeline/json_fields.hpp"
+
 namespace toq::aws::pipeline {
+
+using namespace detail;  // NOLINT(google-build-using-namespace): this module's own helpers
+
 namespace {
-
-using core::ErrorCode;
-using json = nlohmann::json;
-using ordered = nlohmann::ordered_json;
-
-constexpr std::int64_t kMaxId = 9007199254740991;  // 2^53 - 1: a double holds it exactly
-
-// A contract violation found while reading; turned into INVALID_REQUEST at the parse function.
-struct Bad {
-  std::string what;
-};
-
-std::string dump(const ordered& j) {
-  return j.dump(-1, ' ', false, ordered::error_handler_t::replace);
-}
-
-json parse_object(std::string_view text, std::string_view what) {
-  auto j = json::parse(text, nullptr, false);
-  if (j.is_discarded()) throw Bad{fmt::format("{} is not JSON", what)};
-  if (!j.is_object()) throw Bad{fmt::format("{} is not a JSON object", what)};
-  return j;
-}
-
-const json& field(const json& o, std::string_view key, std::string_view path) {
-  if (!o.is_object()) throw Bad{fmt::format("{} is not an object", path)};
-  const auto it = o.find(key);
-  if (it == o.end()) throw Bad{fmt::format("{}.{} is missing", path, key)};
-  return *it;
-}
-
-std::int64_t integer(const json& o, std::string_view key, std::string_view path, std::int64_t min,
-                     std::int64_t max) {
-  const json& v = field(o, key, path);
-  if (!v.is_number_integer()) throw Bad{fmt::format("{}.{} is not an integer", path, key)};
-  const auto n = v.get<std::int64_t>();
-  if (n < min || n > max) {
-    throw Bad{fmt::format("{}.{} = {} is outside {}..{}", path, key, n, min, max)};
-  }
-  return n;
-}
-
-std::int64_t id(const json& o, std::string_view key, std::string_view path) {
-  return integer(o, key, path, 1, kMaxId);
-}
-
-std::string text(const json& o, std::string_view key, std::string_view path) {
-  const json& v = field(o, key, path);
-  if (!v.is_string()) throw Bad{fmt::format("{}.{} is not a string", path, key)};
-  return v.get<std::string>();
-}
-
-std::optional<std::string> optional_text(const json& o, std::string_view key) {
-  const auto it = o.find(key);
-  if (it == o.end() || it->is_null()) return std::nullopt;
-  if (!it->is_string()) throw Bad{fmt::format("{} is not a string", key)};
-  return it->get<std::string>();
-}
-
-template <class T>
-core::Result<T> guarded(std::string_view what, const std::function<T()>& read) {
-  try {
-    return read();
-  } catch (const Bad& b) {
-    return core::fail(ErrorCode::kInvalidRequest, fmt::format("{}: {}", what, b.what));
-  } catch (const json::exception& e) {
-    return core::fail(ErrorCode::kInvalidRequest, fmt::format("{}: {}", what, e.what()));
-  }
-}
 
 RunContext read_context(const json& o, std::string_view bucket, std::string_view path) {
   if (integer(o, "version", path, 0, 1000) != kContractVersion) {
@@ -107,14 +43,6 @@ RunContext read_context(const json& o, std::string_view bucket, std::string_view
   return r;
 }
 
-void put_context(ordered& j, const RunContext& r) {
-  j["version"] = kContractVersion;
-  j["jobId"] = r.job.value;
-  j["batchId"] = r.batch.value;
-  j["listingId"] = r.listing.value;
-  j["run"] = r.run;
-}
-
 core::ExecutionAsset read_asset(const json& a, const RunContext& r, std::string_view path) {
   core::ExecutionAsset out;
   out.asset = core::AssetId{id(a, "assetId", path)};
@@ -136,43 +64,6 @@ core::ExecutionAsset read_asset(const json& a, const RunContext& r, std::string_
                           out.asset.value, expected)};
   }
   return out;
-}
-
-ordered declared_json(const core::FileDeclaration& d) {
-  ordered j;
-  j["clientId"] = d.client_id;
-  j["mediaType"] = core::to_string(d.media_type);
-  j["sequence"] = d.sequence;
-  j["title"] = d.title;
-  j["filename"] = d.filename;
-  j["contentType"] = d.content_type;
-  j["bytes"] = d.bytes;
-  j["checksumSha256"] = d.checksum_sha256;
-  return j;
-}
-
-template <class T>
-ordered nullable(const std::optional<T>& v) {
-  return v ? ordered(*v) : ordered(nullptr);
-}
-
-// The contract's rotation is clockwise degrees (0, 90, 180, 270); anything else is unknown.
-ordered rotation_json(const std::optional<std::int32_t>& r) {
-  if (r && (*r == 0 || *r == 90 || *r == 180 || *r == 270)) return *r;
-  return nullptr;
-}
-
-std::string_view contract_step(std::string_view step) {
-  static constexpr std::array kSteps = {"input",  "fetch", "verify", "detect",  "probe", "plan",
-                                        "render", "store", "result", "archive", "report"};
-  for (const auto* s : kSteps) {
-    if (step == s) return s;
-  }
-  return "render";
-}
-
-std::string asset_code_text(ErrorCode code) {
-  return std::string(core::to_string(core::client_asset_code(code)));
 }
 
 }  // namespace
@@ -355,178 +246,6 @@ std::string asset_task_result(const AssetTaskInput& input) {
   j["status"] = "READY";
   j["resultKey"] = result_key(input.run, input.asset.asset);
   return dump(j);
-}
-
-std::string asset_result_document(const AssetTaskInput& input, const core::AssetWorkResult& outcome,
-                                  std::string_view runner, core::Timestamp finished_at) {
-  ordered j;
-  put_context(j, input.run);
-  j["assetId"] = input.asset.asset.value;
-  j["status"] = outcome.ready() ? "READY" : "FAILED";
-  j["runner"] = runner;
-  j["finishedAt"] = core::format_rfc3339(std::chrono::floor<std::chrono::seconds>(finished_at));
-  j["declared"] = declared_json(input.asset.declared);
-  const auto& f = outcome.facts;
-  ordered facts;
-  facts["width"] = f.width && *f.width > 0 ? ordered(*f.width) : ordered(nullptr);
-  facts["height"] = f.height && *f.height > 0 ? ordered(*f.height) : ordered(nullptr);
-  facts["durationMs"] = nullable(f.duration_ms);
-  facts["format"] = f.format ? ordered(cut_utf8(*f.format, 64)) : ordered(nullptr);
-  facts["codec"] = f.codec ? ordered(cut_utf8(*f.codec, 64)) : ordered(nullptr);
-  facts["rotation"] = rotation_json(f.rotation);
-  facts["hdr"] = f.hdr;
-  facts["hasAudio"] = f.has_audio;
-  j["facts"] = std::move(facts);
-  auto renditions = ordered::array();
-  if (outcome.ready()) {
-    for (const auto& r : outcome.renditions) {
-      ordered x;
-      x["name"] = r.name;
-      x["format"] = r.format;
-      x["width"] = r.width;
-      x["height"] = r.height;
-      x["bytes"] = r.bytes;
-      x["key"] = r.key;
-      x["sha256"] = r.sha256_hex;
-      renditions.push_back(std::move(x));
-    }
-  }
-  j["renditions"] = std::move(renditions);
-  if (outcome.failure) {
-    const auto& failure = *outcome.failure;
-    ordered x;
-    x["code"] = asset_code_text(failure.code);
-    x["message"] =
-        cut_utf8(failure.message.empty() ? std::string("(no message)") : failure.message, 2048);
-    x["hint"] = cut_utf8(failure.hint, 512);
-    x["step"] = contract_step(outcome.failed_step);
-    x["exitStatus"] = failure.tool && failure.tool->exit_status &&
-                              *failure.tool->exit_status >= 0 && *failure.tool->exit_status <= 255
-                          ? ordered(*failure.tool->exit_status)
-                          : ordered(nullptr);
-    x["signal"] = failure.tool && failure.tool->signal ? ordered(signal_name(*failure.tool->signal))
-                                                       : ordered(nullptr);
-    x["diagnosticsTail"] = failure.tool && !failure.tool->tail.empty()
-                               ? ordered(cut_utf8(failure.tool->tail, kMaxDiagnosticsChars))
-                               : ordered(nullptr);
-    j["failure"] = std::move(x);
-  }
-  return dump(j);
-}
-
-core::Result<core::AssetResultDocument> parse_asset_result_document(std::string_view text_in) {
-  return guarded<core::AssetResultDocument>("the asset result document", [&] {
-    const auto j = parse_object(text_in, "the document");
-    if (integer(j, "version", "$", 0, 1000) != kContractVersion) throw Bad{"$.version is not 1"};
-    core::AssetResultDocument d;
-    d.job = core::JobId{id(j, "jobId", "$")};
-    d.batch = core::BatchId{id(j, "batchId", "$")};
-    d.listing = core::ListingId{id(j, "listingId", "$")};
-    d.run = static_cast<std::int32_t>(integer(j, "run", "$", 1, 2147483647));
-    d.asset = core::AssetId{id(j, "assetId", "$")};
-    const auto status = text(j, "status", "$");
-    if (status != "READY" && status != "FAILED") throw Bad{"$.status is not READY or FAILED"};
-    d.ready = status == "READY";
-    d.runner = text(j, "runner", "$");
-    const auto& decl = field(j, "declared", "$");
-    d.declared.client_id = text(decl, "clientId", "$.declared");
-    const auto type = core::parse_media_type(text(decl, "mediaType", "$.declared"));
-    if (!type) throw Bad{"$.declared.mediaType is not a media type"};
-    d.declared.media_type = *type;
-    d.declared.sequence = integer(decl, "sequence", "$.declared", 1, 2147483647);
-    d.declared.title = text(decl, "title", "$.declared");
-    d.declared.filename = text(decl, "filename", "$.declared");
-    d.declared.content_type = text(decl, "contentType", "$.declared");
-    d.declared.bytes = integer(decl, "bytes", "$.declared", 1, std::int64_t{5} << 40);
-    d.declared.checksum_sha256 = text(decl, "checksumSha256", "$.declared");
-    const auto& f = field(j, "facts", "$");
-    auto opt_int = [&](const char* key) -> std::optional<std::int64_t> {
-      const auto& v = field(f, key, "$.facts");
-      if (v.is_null()) return std::nullopt;
-      if (!v.is_number_integer()) throw Bad{fmt::format("$.facts.{} is not an integer", key)};
-      return v.get<std::int64_t>();
-    };
-    if (auto w = opt_int("width")) d.facts.width = static_cast<std::int32_t>(*w);
-    if (auto h = opt_int("height")) d.facts.height = static_cast<std::int32_t>(*h);
-    d.facts.duration_ms = opt_int("durationMs");
-    if (auto r = opt_int("rotation")) d.facts.rotation = static_cast<std::int32_t>(*r);
-    d.facts.format = optional_text(f, "format");
-    d.facts.codec = optional_text(f, "codec");
-    d.facts.hdr = field(f, "hdr", "$.facts").get<bool>();
-    d.facts.has_audio = field(f, "hasAudio", "$.facts").get<bool>();
-    const auto& renditions = field(j, "renditions", "$");
-    if (!renditions.is_array()) throw Bad{"$.renditions is not an array"};
-    for (std::size_t i = 0; i < renditions.size(); ++i) {
-      const auto path = fmt::format("$.renditions[{}]", i);
-      const auto& r = renditions[i];
-      core::Rendition out;
-      out.asset_id = d.asset;
-      out.job_id = d.job;
-      out.name = text(r, "name", path);
-      out.format = text(r, "format", path);
-      out.width = static_cast<std::int32_t>(integer(r, "width", path, 1, 1 << 20));
-      out.height = static_cast<std::int32_t>(integer(r, "height", path, 1, 1 << 20));
-      out.bytes = integer(r, "bytes", path, 1, std::int64_t{5} << 40);
-      out.key = text(r, "key", path);
-      out.sha256_hex = text(r, "sha256", path);
-      const auto prefix =
-          core::job_output_prefix(d.listing, d.batch, d.job) + fmt::format("{}/", d.asset.value);
-      if (!out.key.starts_with(prefix)) {
-        throw Bad{fmt::format("{}.key '{}' is not under the asset's output prefix", path, out.key)};
-      }
-      d.renditions.push_back(std::move(out));
-    }
-    if (d.ready && d.renditions.empty()) throw Bad{"a READY document lists no rendition"};
-    if (!d.ready) {
-      const auto& x = field(j, "failure", "$");
-      const auto code = core::parse_error_code(text(x, "code", "$.failure"));
-      core::AssetFailure failure;
-      failure.code = code.value_or(ErrorCode::kInternal);
-      failure.message = text(x, "message", "$.failure");
-      failure.hint = text(x, "hint", "$.failure");
-      core::ToolDiagnostics tool;
-      if (auto e = x.find("exitStatus"); e != x.end() && e->is_number_integer()) {
-        tool.exit_status = e->get<int>();
-      }
-      tool.tail = optional_text(x, "diagnosticsTail").value_or("");
-      if (tool.exit_status || !tool.tail.empty()) failure.tool = tool;
-      d.failure = std::move(failure);
-      d.failed_step = text(x, "step", "$.failure");
-    }
-    return d;
-  });
-}
-
-std::string archive_result_document(const RunContext& run, const ArchiveDocument& zip,
-                                    const std::vector<ArchiveEntryRecord>& entries,
-                                    std::string_view runner, core::Timestamp finished_at) {
-  ordered j;
-  put_context(j, run);
-  j["key"] = zip.key;
-  j["bytes"] = zip.bytes;
-  j["sha256"] = zip.sha256_hex;
-  j["runner"] = runner;
-  j["finishedAt"] = core::format_rfc3339(std::chrono::floor<std::chrono::seconds>(finished_at));
-  auto list = ordered::array();
-  for (const auto& e : entries) {
-    ordered x;
-    x["name"] = e.name;
-    x["assetId"] = e.asset ? ordered(e.asset->value) : ordered(nullptr);
-    x["bytes"] = e.bytes;
-    x["sha256"] = e.sha256_hex;
-    list.push_back(std::move(x));
-  }
-  j["entries"] = std::move(list);
-  return dump(j);
-}
-
-core::Result<ArchiveDocument> parse_archive_result_document(std::string_view text_in) {
-  return guarded<ArchiveDocument>("the archive result document", [&] {
-    const auto j = parse_object(text_in, "the document");
-    if (integer(j, "version", "$", 0, 1000) != kContractVersion) throw Bad{"$.version is not 1"};
-    return ArchiveDocument{text(j, "key", "$"), integer(j, "bytes", "$", 22, std::int64_t{1} << 50),
-                           text(j, "sha256", "$")};
-  });
 }
 
 std::string archive_task_result(const RunContext& run, const ArchiveDocument& zip) {
