@@ -70,12 +70,12 @@ core::Result<std::unique_ptr<PipelineTasks>> PipelineTasks::create(std::string t
     if (!text) return std::unexpected(text.error());
     auto secret = webhook::WebhookSecret::parse(*text);
     if (!secret) return std::unexpected(secret.error());
-    auto sender = webhook::WebhookSender::create(
+    auto sender = webhook::HttpWebhookSender::create(
         webhook::WebhookSenderOptions{
             .url = c.aws.callback_url, .user_agent = "toq-media-report", .ca_file = {}},
         std::move(*secret));
     if (!sender) return std::unexpected(sender.error());
-    out->sender_ = std::make_unique<webhook::WebhookSender>(std::move(*sender));
+    out->sender_ = std::make_unique<webhook::HttpWebhookSender>(std::move(*sender));
   }
   if (name == "starter" || (name == "report" && !c.aws.state_machine_arn.empty())) {
     if (c.aws.state_machine_arn.empty()) {
@@ -117,6 +117,7 @@ lambda::TaskOutcome PipelineTasks::run(std::string_view payload,
   if (task_ == "report") {
     lambda::ReportTaskDeps deps{.store = storage_.store.get(),
                                 .sender = sender_.get(),
+                                .callback_url = config_.aws.callback_url,
                                 .execution_input = {},
                                 .clock = &clock_};
     if (step_functions_) {

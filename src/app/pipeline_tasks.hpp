@@ -9,6 +9,7 @@
 
 #include "core/model/error.hpp"
 #include "core/model/time.hpp"
+#include "core/port/webhook_sender.hpp"
 
 #include "adapter/lambda/runtime_loop.hpp"
 #include "adapter/media/pipeline/pipeline.hpp"
@@ -17,9 +18,6 @@
 
 namespace toq::aws {
 class StepFunctionsStarter;
-}
-namespace toq::webhook {
-class WebhookSender;
 }
 
 namespace toq::app {
@@ -45,7 +43,7 @@ class PipelineTasks {
   const core::Clock& clock_;
   ObjectStorage storage_;
   std::filesystem::path work_root_;
-  std::unique_ptr<webhook::WebhookSender> sender_;
+  std::unique_ptr<core::WebhookSender> sender_;
   std::unique_ptr<aws::StepFunctionsStarter> step_functions_;
 };
 

@@ -123,7 +123,7 @@ class RunJobTest : public ::testing::Test {
            "upload");
     }
     CompleteUploadBatch completer({*db_, *store_, *store_, clock_});
-    return must(completer.run({as(Role::kPhotographer, 7), id, created.batch_id.value, {}}),
+    return must(completer.run({as(Role::kPhotographer, 7), id, created.batch_id.value, {}, {}}),
                 "complete");
   }
 
@@ -333,7 +333,8 @@ TEST_F(RunJobTest, RetryOfAReadyBatchWritesUnderItsOwnPrefixFromRawKeysOnly) {
   for (const auto& r : first_renditions) before[r.key] = r.sha256_hex;
 
   RetryBatch retrier({*db_, clock_});
-  auto retried = must(retrier.run({as(Role::kPhotographer, 7), 33, done.batch_id.value}), "retry");
+  auto retried =
+      must(retrier.run({as(Role::kPhotographer, 7), 33, done.batch_id.value, {}}), "retry");
   for (const auto& key : retried.input_keys) {
     EXPECT_TRUE(raw_input_key(key, ListingId{33}, done.batch_id).has_value()) << key;
   }

@@ -19,7 +19,7 @@ class RetryBatchTest : public ServiceTest {
  protected:
   core::RetryBatchInput input(const core::CreateUploadBatchOutput& b,
                               core::Principal caller = photographer()) {
-    return {caller, b.listing_id.value, b.batch_id.value};
+    return {caller, b.listing_id.value, b.batch_id.value, {}};
   }
   std::vector<core::Job> jobs_of(core::BatchId batch) {
     return must(tx([&](core::UnitOfWork& u) { return u.jobs().list_by_batch(batch); }));

@@ -231,7 +231,7 @@ class ServiceTest : public ::testing::Test {
   core::CompleteUploadBatchInput complete_input(const core::CreateUploadBatchOutput& batch,
                                                 std::vector<core::CompletedFile> files,
                                                 core::Principal caller = photographer()) {
-    return {caller, batch.listing_id.value, batch.batch_id.value, std::move(files)};
+    return {caller, batch.listing_id.value, batch.batch_id.value, std::move(files), {}};
   }
 
   template <class F>

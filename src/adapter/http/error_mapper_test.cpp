@@ -24,6 +24,7 @@ constexpr Case kContract[] = {
     {ErrorCode::kForbidden, 403, "FORBIDDEN"},
     {ErrorCode::kListingNotFound, 404, "LISTING_NOT_FOUND"},
     {ErrorCode::kBatchNotFound, 404, "BATCH_NOT_FOUND"},
+    {ErrorCode::kJobNotFound, 404, "JOB_NOT_FOUND"},  // the AWS callback's unknown job
     {ErrorCode::kOpenBatchExists, 409, "OPEN_BATCH_EXISTS"},
     {ErrorCode::kListingNotReadyForUpload, 409, "LISTING_NOT_READY_FOR_UPLOAD"},
     {ErrorCode::kBatchNotPending, 409, "BATCH_NOT_PENDING"},
@@ -34,6 +35,7 @@ constexpr Case kContract[] = {
     {ErrorCode::kDatabaseBusy, 503, "DATABASE_BUSY"},
     {ErrorCode::kDatabaseUnavailable, 503, "DATABASE_UNAVAILABLE"},
     {ErrorCode::kStoreUnavailable, 503, "STORE_UNAVAILABLE"},
+    {ErrorCode::kPipelineUnavailable, 503, "PIPELINE_UNAVAILABLE"},  // the AWS mode's services
 };
 
 TEST(ErrorMapper, ContractCodesKeepTheirSpellingStatusAndPublicMessage) {

@@ -39,7 +39,7 @@ TaskOutcome deliver(const ReportTaskDeps& deps, const std::string& webhook_id,
   }
   if (result->delivered()) return doc::report_task_result(webhook_id, result->status);
   const std::string what =
-      fmt::format("POST {}: {}", deps.sender->options().url,
+      fmt::format("POST {}: {}", deps.callback_url,
                   result->status == 0 ? result->detail
                                       : fmt::format("HTTP {}: {}", result->status, result->detail));
   const bool transient = result->status == 0 || result->status == 429 || result->status >= 500;

@@ -59,6 +59,7 @@ TaskOutcome run_archive_task(std::string_view payload, const TaskContext& contex
 struct ReportTaskDeps {
   core::ObjectStore* store = nullptr;     // archive.json
   core::WebhookSender* sender = nullptr;  // aws.callbackUrl, signed with the pipeline secret
+  std::string callback_url;               // the sender's URL, for messages
   // DescribeExecution's input, for an event that did not include it.
   std::function<core::Result<std::string>(std::string_view execution_arn)> execution_input;
   const core::Clock* clock = nullptr;
