@@ -3,7 +3,9 @@
 rounds, written to RESULTS/results.md (the table docs/benchmarks.md quotes) and results.json.
 
     bench/run.py --build build/release [--suites photos,video,zip,presign] [--rounds 5]
-                 [--inputs DIR] [--results DIR] [--smoke] [--only-candidates]
+                 [--inputs DIR] [--results DIR] [--smoke] [--only-candidates] [--before BIN]
+
+Inputs default to build/bench-inputs (shared by every build type: 2 GB, made once).
 
 --smoke: tiny inputs made without network, one round, no warm-up: proves every case still runs
 (make test runs it); its numbers mean nothing.
@@ -43,6 +45,7 @@ class Context:
     rounds: int
     smoke: bool
     only_candidates: bool
+    before_toq_media: str | None = None
 
     @property
     def toq_media(self) -> str:
@@ -63,10 +66,14 @@ def main() -> int:
     p.add_argument("--smoke", action="store_true")
     p.add_argument("--only-candidates", action="store_true",
                    help="run only toq-media and the reference of each benchmark")
+    p.add_argument("--before", default=None, metavar="TOQ_MEDIA",
+                   help="an older toq-media binary measured in the same rounds (before/after)")
     args = p.parse_args()
     build = os.path.abspath(args.build)
     suffix = "smoke" if args.smoke else "full"
-    inputs = os.path.abspath(args.inputs or os.path.join(build, f"bench-inputs-{suffix}"))
+    default_inputs = (os.path.join(build, "bench-inputs-smoke") if args.smoke
+                      else os.path.join(root, "build", "bench-inputs"))
+    inputs = os.path.abspath(args.inputs or default_inputs)
     results = os.path.abspath(args.results or os.path.join(build, f"bench-results-{suffix}"))
     rounds = 1 if args.smoke else args.rounds
     if rounds < 1:
@@ -84,7 +91,8 @@ def main() -> int:
     shutil.rmtree(work, ignore_errors=True)
     os.makedirs(work)
     ctx = Context(root=root, build=build, inputs=inputs, work=work, rounds=rounds,
-                  smoke=args.smoke, only_candidates=args.only_candidates)
+                  smoke=args.smoke, only_candidates=args.only_candidates,
+                  before_toq_media=os.path.abspath(args.before) if args.before else None)
     env = harness.environment()
     env["rounds"] = rounds
     summaries = []

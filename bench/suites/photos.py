@@ -69,6 +69,11 @@ def benchmarks(ctx) -> list:
                                             "--out", toq_out, *photos],
              prepare=_fresh(toq_out), after=_quality(photos, toq_dirs, truth)),
     ]
+    if ctx.before_toq_media:
+        before_out = os.path.join(work, "before")
+        cases.append(Case("toq-media process --jobs 2 (before)",
+                          [ctx.before_toq_media, "process", "--quiet", "--jobs", "2", "--out",
+                           before_out, *photos], prepare=_fresh(before_out)))
     for mode in ("cascade", "naive"):
         out = os.path.join(work, f"sharp-{mode}")
         cases.append(Case(f"sharp {mode}", ["node", os.path.join(node, "photo_cascade.js"), mode,
