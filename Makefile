@@ -30,12 +30,14 @@ run: deps
 asan:
 	$(MAKE) test PRESET=asan
 
-# Benchmarks (bench/): each prints the code's time next to a reference's, measured in the same run.
+# Benchmarks (bench/, docs/benchmarks.md): every case next to its reference in the same rounds,
+# median of 5 by default; the table lands in build/release/bench-results-full/results.md.
+# BENCH_ARGS passes options to bench/run.py (--suites video --rounds 7, --only-candidates, ...).
+BENCH_ARGS ?=
 bench: deps
 	cmake --preset release
-	cmake --build --preset release -j $(JOBS) --target toq_photo_renditions_bench
-	./scripts/make-corpus.sh build/release/corpus
-	./build/release/bench/toq_photo_renditions_bench
+	cmake --build --preset release -j $(JOBS) --target toq-media toq_zip_bench toq_presign_bench
+	python3 bench/run.py --build build/release $(BENCH_ARGS)
 
 # Claiming under contention: 8 workers, 1,000 jobs, SQLite then MariaDB (a server of its own,
 # started and stopped with scripts/services.sh). Its figures are in README.md.

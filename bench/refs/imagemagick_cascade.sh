@@ -29,8 +29,6 @@ one() {
     -resize '320x320>' -quality 85 -write "$dir/thumbnail.jpg" -quality 80 "$dir/thumbnail.webp"
 }
 export -f one
-i=0
-for photo in "$@"; do
-  i=$((i + 1))
-  printf '%s\0%s\0' "$photo" "$out/$(printf %02d "$i")"
-done | xargs -0 -n 2 -P 2 bash -c 'one "$0" "$1"'
+# shellcheck source=each_photo.sh
+. "$(dirname "$0")/each_photo.sh"
+each_photo "$out" "$@"

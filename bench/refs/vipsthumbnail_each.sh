@@ -19,8 +19,6 @@ one() {
   done
 }
 export -f one
-i=0
-for photo in "$@"; do
-  i=$((i + 1))
-  printf '%s\0%s\0' "$photo" "$out/$(printf %02d "$i")"
-done | xargs -0 -n 2 -P 2 bash -c 'one "$0" "$1"'
+# shellcheck source=each_photo.sh
+. "$(dirname "$0")/each_photo.sh"
+each_photo "$out" "$@"

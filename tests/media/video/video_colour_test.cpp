@@ -147,63 +147,67 @@ void expect_bars_survive(const fs::path& source, const fs::path& dir) {
   }
 }
 
-const std::string kTag709 = " -color_primaries bt709 -color_trc bt709 -colorspace bt709";
+const std::string kTag709 = "-color_primaries bt709 -color_trc bt709 -colorspace bt709";
+
+// Bars turned into Y'CbCr with `matrix` ("bt601", "bt709") at `range` ("tv", "pc"), tagged with
+// `tags`, in a file of its own in `dir`.
+fs::path bars(const fs::path& dir, const std::string& name, int width, int height,
+              const std::string& matrix, const std::string& range, const std::string& tags = {}) {
+  return make_bars(dir, name, width, height,
+                   fmt::format("scale=out_color_matrix={}:out_range={},format={}", matrix, range,
+                               range == "pc" ? "yuvj420p" : "yuv420p"),
+                   tags);
+}
+
+std::string matrix_of(const fs::path& source) {
+  return source_matrix(must(probe_video(source, "mov", VideoLimits{})));
+}
 
 TEST(VideoColour, Sd601UntaggedIsConvertedToBt709) {
   const TempDir dir;
-  const auto source = make_bars(dir.path(), "sd601.mp4", 720, 480,
-                                "scale=out_color_matrix=bt601:out_range=tv,format=yuv420p");
-  ASSERT_EQ(source_matrix(must(probe_video(source, "mov", VideoLimits{}))), "smpte170m");
+  const auto source = bars(dir.path(), "sd601.mp4", 720, 480, "bt601", "tv");
+  ASSERT_EQ(matrix_of(source), "smpte170m");
   expect_bars_survive(source, dir.path());
 }
 
 TEST(VideoColour, Sd601TaggedIsConvertedToBt709) {
   const TempDir dir;
-  const auto source = make_bars(dir.path(), "sd601tagged.mp4", 720, 576,
-                                "scale=out_color_matrix=bt601:out_range=tv,format=yuv420p",
-                                "-colorspace bt470bg -color_primaries bt470bg -color_trc gamma28");
-  expect_bars_survive(source, dir.path());
+  expect_bars_survive(bars(dir.path(), "sd601tagged.mp4", 720, 576, "bt601", "tv",
+                           "-colorspace bt470bg -color_primaries bt470bg -color_trc gamma28"),
+                      dir.path());
 }
 
 TEST(VideoColour, Hd709TaggedKeepsItsColours) {
   const TempDir dir;
-  const auto source =
-      make_bars(dir.path(), "hd709.mp4", 1280, 720,
-                "scale=out_color_matrix=bt709:out_range=tv,format=yuv420p", kTag709);
-  expect_bars_survive(source, dir.path());
+  expect_bars_survive(bars(dir.path(), "hd709.mp4", 1280, 720, "bt709", "tv", kTag709), dir.path());
 }
 
 TEST(VideoColour, Hd709UntaggedIsTakenAsBt709) {
   const TempDir dir;
-  const auto source = make_bars(dir.path(), "hd709untagged.mp4", 1280, 720,
-                                "scale=out_color_matrix=bt709:out_range=tv,format=yuv420p");
-  ASSERT_EQ(source_matrix(must(probe_video(source, "mov", VideoLimits{}))), "bt709");
+  const auto source = bars(dir.path(), "hd709untagged.mp4", 1280, 720, "bt709", "tv");
+  ASSERT_EQ(matrix_of(source), "bt709");
   expect_bars_survive(source, dir.path());
 }
 
 TEST(VideoColour, Bt601AtHdTaggedIsConverted) {
   const TempDir dir;
-  const auto source =
-      make_bars(dir.path(), "hd601.mp4", 1280, 720,
-                "scale=out_color_matrix=bt601:out_range=tv,format=yuv420p",
-                "-colorspace smpte170m -color_primaries smpte170m -color_trc smpte170m");
-  expect_bars_survive(source, dir.path());
+  expect_bars_survive(bars(dir.path(), "hd601.mp4", 1280, 720, "bt601", "tv",
+                           "-colorspace smpte170m -color_primaries smpte170m -color_trc smpte170m"),
+                      dir.path());
 }
 
 TEST(VideoColour, FullRangeBt709IsMadeLimited) {
   const TempDir dir;
-  const auto source = make_bars(dir.path(), "hdfull.mp4", 1280, 720,
-                                "scale=out_color_matrix=bt709:out_range=pc,format=yuvj420p",
-                                kTag709 + " -color_range pc");
-  expect_bars_survive(source, dir.path());
+  expect_bars_survive(
+      bars(dir.path(), "hdfull.mp4", 1280, 720, "bt709", "pc", kTag709 + " -color_range pc"),
+      dir.path());
 }
 
 // The control: the same SD bars read with the wrong matrix are off by more than the tolerance,
 // so the checks above would catch a ladder that skipped the conversion.
 TEST(VideoColour, TheToleranceCatchesAMatrixMixUp) {
   const TempDir dir;
-  const auto source = make_bars(dir.path(), "sd601.mp4", 720, 480,
-                                "scale=out_color_matrix=bt601:out_range=tv,format=yuv420p");
+  const auto source = bars(dir.path(), "sd601.mp4", 720, 480, "bt601", "tv");
   EXPECT_LE(worst_error(measure_bars(source, "bt601", "tv", dir.path())), kTolerance);
   EXPECT_GT(worst_error(measure_bars(source, "bt709", "tv", dir.path())), 2 * kTolerance);
 }
