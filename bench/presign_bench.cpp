@@ -16,9 +16,9 @@
 
 #include <fmt/core.h>
 
-#include "adapter/aws/http_transport.hpp"
 #include "adapter/aws/s3_object_store.hpp"
 #include "adapter/storage/local_object_store.hpp"
+#include "support/http/curl_http_client.hpp"
 
 namespace {
 
@@ -70,7 +70,7 @@ int main(int argc, char** argv) {
       options.credentials = std::make_shared<aws::StaticCredentialsProvider>(
           aws::Credentials{"AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", {}});
       auto store =
-          aws::S3ObjectStore::create(options, std::make_shared<aws::CurlTransport>(), clock);
+          aws::S3ObjectStore::create(options, std::make_shared<support::CurlHttpClient>(), clock);
       if (!store) throw std::runtime_error(store.error().message);
       return run(**store, count);
     }

@@ -18,11 +18,11 @@
 
 #include <fmt/core.h>
 
-#include "adapter/aws/http_transport.hpp"
 #include "adapter/aws/s3_object_store.hpp"
 #include "adapter/media/pipeline/file_digest.hpp"
 #include "adapter/media/zip/zip_writer.hpp"
 #include "adapter/storage/local_object_store.hpp"
+#include "support/http/curl_http_client.hpp"
 
 namespace {
 
@@ -57,7 +57,8 @@ Store open_store(const std::string& spec, const core::Clock& clock) {
     options.path_style = true;
     options.credentials =
         std::make_shared<aws::StaticCredentialsProvider>(aws::Credentials{"S3RVER", "S3RVER", {}});
-    auto store = aws::S3ObjectStore::create(options, std::make_shared<aws::CurlTransport>(), clock);
+    auto store =
+        aws::S3ObjectStore::create(options, std::make_shared<support::CurlHttpClient>(), clock);
     if (!store) throw std::runtime_error(store.error().message);
     out.multipart = store->get();
     out.store = store->get();
