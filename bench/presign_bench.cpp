@@ -78,7 +78,7 @@ int main(int argc, char** argv) {
       storage::LocalStoreOptions options;
       options.root = std::filesystem::temp_directory_path() / "toq-presign-bench";
       options.public_base_url = "http://127.0.0.1:8080";
-      options.credentials = {"TOQBENCHKEY", "a-local-secret-for-the-bench", std::nullopt};
+      options.credentials = {"TOQBENCHKEY", "a-local-secret-for-the-bench"};
       auto store = storage::LocalObjectStore::open(options, clock);
       if (!store) throw std::runtime_error(store.error().message);
       return run(**store, count);

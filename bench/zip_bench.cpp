@@ -41,7 +41,7 @@ Store open_store(const std::string& spec, const core::Clock& clock) {
     storage::LocalStoreOptions options;
     options.root = spec.substr(6);
     options.public_base_url = "http://127.0.0.1:9";
-    options.credentials = {"TOQBENCHKEY", "a-local-secret-for-the-bench", std::nullopt};
+    options.credentials = {"TOQBENCHKEY", "a-local-secret-for-the-bench"};
     options.durable = false;  // the bench measures the writer, not fsync
     auto store = storage::LocalObjectStore::open(options, clock);
     if (!store) throw std::runtime_error(store.error().message);
