@@ -180,12 +180,64 @@ TYPED_TEST_P(BatchRepositoryConformance, ThreadsRacingForAnOpenBatchGetExactlyOn
   EXPECT_EQ(all.size(), 1u);
 }
 
+// The batch downloads serve: the newest one with a SUCCEEDED job, whatever its status now (being
+// reprocessed, or FAILED after a retry), never a soft-deleted one; and that batch's newest
+// SUCCEEDED job, which a later failed run does not displace.
+TYPED_TEST_P(BatchRepositoryConformance, LatestPublishedBatchAndItsSucceededJob) {
+  this->listing(28);
+  const core::ListingId listing{28};
+  auto published = [&] {
+    return must(
+        this->tx([&](core::UnitOfWork& u) { return u.batches().find_latest_published(listing); }));
+  };
+  auto latest_job = [&](core::BatchId b, JobStatus status) {
+    return must(this->tx([&](core::UnitOfWork& u) { return u.jobs().find_latest(b, status); }));
+  };
+  auto run_job = [&](core::BatchId b, JobStatus outcome, int t) {
+    return must(this->tx([&](core::UnitOfWork& u) -> core::Result<core::Job> {
+      auto job = u.jobs().create(b, at(t));
+      if (!job) return job;
+      if (auto r = u.jobs().start(job->id, "w", at(t + 60), at(t + 1)); !r) return r;
+      return u.jobs().finish(job->id, outcome,
+                             outcome == JobStatus::kSucceeded
+                                 ? std::nullopt
+                                 : std::optional(core::make_error(ErrorCode::kCorruptMedia, "x")),
+                             at(t + 2));
+    }));
+  };
+  auto first = this->batch(28);
+  EXPECT_FALSE(published().has_value());
+  const auto failed = run_job(first.id, JobStatus::kFailed, 10);
+  EXPECT_FALSE(published().has_value());
+  EXPECT_FALSE(latest_job(first.id, JobStatus::kSucceeded).has_value());
+  EXPECT_EQ(latest_job(first.id, JobStatus::kFailed)->id, failed.id);
+  const auto good = run_job(first.id, JobStatus::kSucceeded, 20);
+  EXPECT_EQ(published()->id, first.id);
+  run_job(first.id, JobStatus::kFailed, 30);  // a failed retry does not displace it
+  EXPECT_EQ(latest_job(first.id, JobStatus::kSucceeded)->id, good.id);
+  EXPECT_EQ(published()->id, first.id);
+
+  this->run_to(first, BatchStatus::kFailed);
+  auto second = this->batch(28);
+  EXPECT_EQ(published()->id, first.id);  // the new batch has no outputs yet
+  run_job(second.id, JobStatus::kSucceeded, 40);
+  EXPECT_EQ(published()->id, second.id);
+  this->run_to(second, BatchStatus::kReady);
+  must(this->tx([&](core::UnitOfWork& u) { return u.batches().soft_delete(second.id, at(50)); }));
+  EXPECT_EQ(published()->id, first.id);
+  this->listing(29);
+  EXPECT_FALSE(must(this->tx([&](core::UnitOfWork& u) {
+                 return u.batches().find_latest_published(core::ListingId{29});
+               })).has_value());
+}
+
 REGISTER_TYPED_TEST_SUITE_P(BatchRepositoryConformance, BatchCreateStartsPendingWithFields,
                             BatchForMissingListingIsListingNotFound,
                             SecondOpenBatchIsRejectedWithTheOpenOnesId,
                             ClosedBatchFreesTheListingAndHistoryIsKept,
                             BatchTransitionIsCompareAndSet, RetryOfClosedBatchObeysOneOpenBatch,
                             SoftDeleteOnlyClosedBatchesAndHidesThem,
-                            ThreadsRacingForAnOpenBatchGetExactlyOne);
+                            ThreadsRacingForAnOpenBatchGetExactlyOne,
+                            LatestPublishedBatchAndItsSucceededJob);
 
 }  // namespace toq::testing

@@ -27,7 +27,8 @@ int status_for(ErrorCode code) {
     case ErrorCode::kUploadIncomplete: return 422;
     case ErrorCode::kDatabaseBusy:
     case ErrorCode::kDatabaseUnavailable:
-    case ErrorCode::kStoreUnavailable: return 503;
+    case ErrorCode::kStoreUnavailable:
+    case ErrorCode::kInsufficientStorage: return 503;
     default: return 0;
   }
 }
@@ -41,7 +42,9 @@ nlohmann::json details_json(const core::ErrorDetails& details) {
           for (const auto& f : d.fields) {
             fields.push_back({{"field", f.field}, {"reason", f.reason}, {"rule", f.rule}});
           }
-          return {{"fields", std::move(fields)}};
+          nlohmann::json out = {{"fields", std::move(fields)}};
+          if (d.omitted > 0) out["omittedFields"] = d.omitted;
+          return out;
         } else if constexpr (std::is_same_v<T, core::ConflictDetails>) {
           return {{d.what, d.id}};
         } else if constexpr (std::is_same_v<T, core::UploadIncompleteDetails>) {
@@ -74,7 +77,10 @@ HttpError map_error(const core::Error& error) {
   if (auto details = details_json(error.details); !details.is_null()) {
     out.body["details"] = std::move(details);
   }
-  if (status == 503) out.retry_after_seconds = 1;
+  if (status == 503) {
+    // A full disk does not clear in a second; an operator has to act.
+    out.retry_after_seconds = error.code == ErrorCode::kInsufficientStorage ? 60 : 1;
+  }
   return out;
 }
 

@@ -34,6 +34,7 @@ constexpr Case kContract[] = {
     {ErrorCode::kDatabaseBusy, 503, "DATABASE_BUSY"},
     {ErrorCode::kDatabaseUnavailable, 503, "DATABASE_UNAVAILABLE"},
     {ErrorCode::kStoreUnavailable, 503, "STORE_UNAVAILABLE"},
+    {ErrorCode::kInsufficientStorage, 503, "INSUFFICIENT_STORAGE"},
 };
 
 TEST(ErrorMapper, ContractCodesKeepTheirSpellingStatusAndPublicMessage) {
@@ -90,6 +91,30 @@ TEST(ErrorMapper, FieldErrorsListFieldReasonAndRule) {
   EXPECT_EQ(fields[0].at("reason"), "must be at least 1");
   EXPECT_EQ(fields[0].at("rule"), "OUT_OF_RANGE");
   EXPECT_EQ(fields[1].at("field"), "files[0].clientId");
+}
+
+// A capped list says how many failures it left out, so a client knows the list is partial.
+TEST(ErrorMapper, CappedFieldErrorsCountTheOmittedOnes) {
+  core::Error e = core::make_error(ErrorCode::kInvalidManifest, "bad");
+  e.details = core::FieldErrors{{{"files", "TOO_MANY_FILES", "lists 340000 files"}}, 599};
+  const auto mapped = map_error(e);
+  EXPECT_EQ(mapped.body.at("details").at("fields").size(), 1U);
+  EXPECT_EQ(mapped.body.at("details").at("omittedFields"), 599);
+  e.details = core::FieldErrors{{{"files", "TOO_MANY_FILES", "lists 340000 files"}}, 0};
+  EXPECT_FALSE(map_error(e).body.at("details").contains("omittedFields"));
+}
+
+// A full disk is not an opaque 500: its own code, a message a person can act on, and a
+// Retry-After long enough for an operator to free space.
+TEST(ErrorMapper, InsufficientStorageIsA503WithItsCodeAndALongerRetryAfter) {
+  const auto mapped = map_error(core::make_error(ErrorCode::kInsufficientStorage,
+                                                 "write /srv/x: No space left on device", {},
+                                                 "The server's disk is full."));
+  EXPECT_EQ(mapped.status, 503);
+  EXPECT_FALSE(mapped.internal);
+  EXPECT_EQ(mapped.body.at("code"), "INSUFFICIENT_STORAGE");
+  EXPECT_EQ(mapped.body.at("message").get<std::string>().find("/srv"), std::string::npos);
+  EXPECT_EQ(mapped.retry_after_seconds, 60);
 }
 
 TEST(ErrorMapper, FileTooLargeAndUnsupportedTypeCarryFields) {

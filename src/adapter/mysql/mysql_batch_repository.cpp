@@ -74,6 +74,15 @@ Result<std::optional<Batch>> MysqlBatchRepository::find_latest(core::ListingId l
   return query_one<Batch>(*stmt, sql::map_batch<Rows>);
 }
 
+Result<std::optional<Batch>> MysqlBatchRepository::find_latest_published(core::ListingId listing) {
+  auto stmt = conn_.prepare(select_where(
+      "listing_id = ? AND deleted_at IS NULL AND id IN (SELECT batch_id FROM jobs WHERE "
+      "status = 'SUCCEEDED') ORDER BY id DESC LIMIT 1"));
+  if (!stmt) return std::unexpected(stmt.error());
+  stmt->bind(listing.value);
+  return query_one<Batch>(*stmt, sql::map_batch<Rows>);
+}
+
 Result<std::optional<Batch>> MysqlBatchRepository::find_open(core::ListingId listing) {
   auto stmt = conn_.prepare(select_where("open_listing_id = ? AND deleted_at IS NULL"));
   if (!stmt) return std::unexpected(stmt.error());

@@ -69,6 +69,15 @@ Result<std::optional<Batch>> SqliteBatchRepository::find_latest(core::ListingId 
   return query_one<Batch>(*stmt, sql::map_batch<Statement>);
 }
 
+Result<std::optional<Batch>> SqliteBatchRepository::find_latest_published(core::ListingId listing) {
+  auto stmt = conn_.prepare(select_where(
+      "listing_id = ?1 AND deleted_at IS NULL AND id IN (SELECT batch_id FROM jobs WHERE "
+      "status = 'SUCCEEDED') ORDER BY id DESC LIMIT 1"));
+  if (!stmt) return std::unexpected(stmt.error());
+  stmt->bind_all(listing.value);
+  return query_one<Batch>(*stmt, sql::map_batch<Statement>);
+}
+
 Result<std::optional<Batch>> SqliteBatchRepository::find_open(core::ListingId listing) {
   auto stmt = conn_.prepare(
       select_where("listing_id = ?1 AND status IN ('PENDING_UPLOAD', 'RECEIVED', 'PROCESSING') "

@@ -15,6 +15,7 @@ class SqliteBatchRepository final : public core::BatchRepository {
   Result<std::optional<core::Batch>> find_latest(core::ListingId listing) override;
   Result<std::optional<core::Batch>> find_latest(core::ListingId listing,
                                                  core::BatchStatus status) override;
+  Result<std::optional<core::Batch>> find_latest_published(core::ListingId listing) override;
   Result<std::optional<core::Batch>> find_open(core::ListingId listing) override;
   Result<std::vector<core::Batch>> list_by_listing(core::ListingId listing) override;
   Result<core::Batch> transition(core::BatchId id, core::BatchStatus from, core::BatchStatus to,

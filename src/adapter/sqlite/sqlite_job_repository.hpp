@@ -16,6 +16,8 @@ class SqliteJobRepository final : public core::JobRepository {
   Result<std::optional<core::Job>> find(core::JobId id) override;
   Result<std::optional<core::Job>> find_active(core::BatchId batch) override;
   Result<std::optional<core::Job>> find_latest(core::BatchId batch) override;
+  Result<std::optional<core::Job>> find_latest(core::BatchId batch,
+                                               core::JobStatus status) override;
   Result<std::vector<core::Job>> list_by_batch(core::BatchId batch) override;
   Result<core::Job> start(core::JobId id, std::string lease_owner, core::Timestamp lease_expires_at,
                           core::Timestamp now) override;

@@ -66,6 +66,8 @@ constexpr std::array kCodes = {
              "The service is temporarily unavailable; try again in a moment."},
     CodeName{ErrorCode::kSchemaTooNew, "SCHEMA_TOO_NEW", "Internal error."},
     CodeName{ErrorCode::kStorageError, "STORAGE_ERROR", "Internal error."},
+    CodeName{ErrorCode::kInsufficientStorage, "INSUFFICIENT_STORAGE",
+             "The server has no disk space left to store this; try again later."},
     CodeName{ErrorCode::kObjectNotFound, "OBJECT_NOT_FOUND", "The file was not found."},
     CodeName{ErrorCode::kUploadNotFound, "UPLOAD_NOT_FOUND",
              "The multipart upload does not exist or was already finished."},

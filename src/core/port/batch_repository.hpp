@@ -27,6 +27,9 @@ struct NewBatch {
 // - find() / find_latest() / find_open() return nullopt when nothing matches. Soft-deleted batches
 //   are never returned by find_latest() or find_open(); find() returns them with deleted_at set.
 // - find_latest(listing, status) is the newest batch (highest id) in that status.
+// - find_latest_published(listing) is the newest batch (highest id) with a SUCCEEDED job, whatever
+//   its status now: a batch being reprocessed, or whose retry failed, still has the outputs of
+//   that job to serve.
 // - transition() is a compare-and-set: it checks the state machine (INVALID_STATE_TRANSITION), then
 //   moves the batch only if it is still in `from` (STALE_STATE otherwise, BATCH_NOT_FOUND when
 //   missing). Moving into an open state obeys the one-open-batch rule (OPEN_BATCH_EXISTS).
@@ -38,6 +41,7 @@ class BatchRepository {
   virtual Result<std::optional<Batch>> find(BatchId id) = 0;
   virtual Result<std::optional<Batch>> find_latest(ListingId listing) = 0;
   virtual Result<std::optional<Batch>> find_latest(ListingId listing, BatchStatus status) = 0;
+  virtual Result<std::optional<Batch>> find_latest_published(ListingId listing) = 0;
   virtual Result<std::optional<Batch>> find_open(ListingId listing) = 0;
   virtual Result<std::vector<Batch>> list_by_listing(ListingId listing) = 0;
   virtual Result<Batch> transition(BatchId id, BatchStatus from, BatchStatus to, Timestamp now) = 0;

@@ -17,7 +17,8 @@ namespace toq::core {
 //   RUNNING job per batch" is enforced by the schema (never by a read then a write): a second one
 //   gets JOB_ALREADY_ACTIVE with ConflictDetails{"jobId", <the active job>}, whatever the
 //   interleaving of threads and processes. BATCH_NOT_FOUND when the batch does not exist.
-// - find() and find_active() return nullopt when nothing matches; find_latest() is the highest run.
+// - find() and find_active() return nullopt when nothing matches; find_latest() is the highest run
+//   (of that status, when one is given).
 // - start() moves QUEUED -> RUNNING, sets started_at = now (always), increments attempt and takes
 //   the lease (owner, expiry). finish() moves RUNNING -> SUCCEEDED | FAILED and sets completed_at;
 //   the schema refuses a finished job without started_at. requeue() moves RUNNING -> QUEUED and
@@ -48,6 +49,7 @@ class JobRepository {
   virtual Result<std::optional<Job>> find(JobId id) = 0;
   virtual Result<std::optional<Job>> find_active(BatchId batch) = 0;
   virtual Result<std::optional<Job>> find_latest(BatchId batch) = 0;
+  virtual Result<std::optional<Job>> find_latest(BatchId batch, JobStatus status) = 0;
   virtual Result<std::vector<Job>> list_by_batch(BatchId batch) = 0;
   virtual Result<Job> start(JobId id, std::string lease_owner, Timestamp lease_expires_at,
                             Timestamp now) = 0;

@@ -28,6 +28,11 @@
 
 namespace toq::core {
 
+// Ok when the caller may upload some type to this listing (its photographer, the owner of a
+// DEVELOPMENT listing, an admin); FORBIDDEN otherwise. Checked before a manifest is read, so a
+// caller with no business on the listing never makes the service validate anything.
+Status may_upload_to(const Principal& caller, const Listing& listing);
+
 // Ok, or FORBIDDEN naming the first file type the caller may not upload.
 Status authorize_upload(const Principal& caller, const Listing& listing,
                         std::span<const MediaType> types);

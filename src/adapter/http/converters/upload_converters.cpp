@@ -28,6 +28,7 @@ nlohmann::json multipart_json(const core::MultipartUpload& multipart) {
   }
   return {{"uploadId", multipart.upload_id},
           {"partSizeBytes", multipart.part_size_bytes},
+          {"partCount", multipart.part_count},
           {"parts", std::move(parts)}};
 }
 
@@ -184,6 +185,18 @@ core::Result<dto::RefreshUrlsRequest> parse_refresh_urls(const nlohmann::json& b
       }
     }
   }
+  if (const auto* numbers = reader.array(body, "partNumbers", "")) {
+    for (std::size_t i = 0; i < numbers->size(); ++i) {
+      const auto& n = (*numbers)[i];
+      if (n.is_number_integer() && n.get<std::int64_t>() >= 1 &&
+          n.get<std::int64_t>() <= core::kMaxPartNumber) {
+        out.part_numbers.push_back(n.get<std::int64_t>());
+      } else {
+        reader.add(fmt::format("partNumbers[{}]", i),
+                   fmt::format("expected a part number from 1 to {}", core::kMaxPartNumber));
+      }
+    }
+  }
   require_batch_ids(reader, ids);
   if (!reader.ok()) return std::unexpected(reader.error(core::ErrorCode::kInvalidRequest));
   out.listing_identity_id = *ids.listing;
@@ -193,7 +206,8 @@ core::Result<dto::RefreshUrlsRequest> parse_refresh_urls(const nlohmann::json& b
 
 core::RefreshUploadUrlsInput to_refresh_input(const dto::RefreshUrlsRequest& request,
                                               const core::Principal& caller) {
-  return {caller, request.listing_identity_id, request.batch_id, request.client_ids};
+  return {caller, request.listing_identity_id, request.batch_id, request.client_ids,
+          request.part_numbers};
 }
 
 nlohmann::json to_json(const core::RefreshUploadUrlsOutput& output) {

@@ -6,7 +6,8 @@
 //   reported before the use case runs.
 // - parse_complete_upload: INVALID_REQUEST with FieldErrors for wrong types or missing ids.
 // - parse_refresh_urls / parse_retry: the same (listingIdentityId and batchId required; clientIds,
-//   when present and not null, an array of strings).
+//   when present and not null, an array of strings; partNumbers, when present and not null, an
+//   array of integers 1..10000 whose other rules are the use case's).
 
 #include <nlohmann/json.hpp>
 

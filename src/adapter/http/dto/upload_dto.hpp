@@ -48,6 +48,7 @@ struct RefreshUrlsRequest {
   std::int64_t listing_identity_id = 0;
   std::int64_t batch_id = 0;
   std::optional<std::vector<std::string>> client_ids;  // absent or null: every file
+  std::vector<std::int64_t> part_numbers;              // absent or null: the first missing parts
 };
 
 struct RetryRequest {
