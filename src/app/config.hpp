@@ -131,6 +131,8 @@ struct AuthConfig {
   std::string issuer;                         // empty = `iss` not checked
   std::string audience;                       // empty = `aud` not checked
   int leeway_seconds = 60;
+  // Longest token lifetime accepted (exp - iat, or exp - now without iat).
+  std::int64_t max_token_lifetime_seconds = 86400;
   friend bool operator==(const AuthConfig&, const AuthConfig&) = default;
 };
 
@@ -185,6 +187,9 @@ struct LogConfig {
 struct Config {
   ServerConfig server;
   std::filesystem::path data_dir = "./var";
+  // Below this much free space on the data directory's file system /readyz is not ready; 0 = not
+  // checked.
+  std::int64_t data_dir_min_free_bytes = 256 * kMiB;
   DatabaseConfig database;
   StorageConfig storage;
   AuthConfig auth;

@@ -20,6 +20,7 @@
 #include "adapter/http/ops_routes.hpp"
 #include "adapter/http/storage_routes.hpp"
 #include "adapter/http/web_routes.hpp"
+#include "adapter/storage/disk_space.hpp"
 #include "adapter/storage/local_object_store.hpp"
 #include "adapter/storage/storage_request_handler.hpp"
 #include "adapter/web/static_files.hpp"
@@ -37,6 +38,8 @@ namespace {
 
 // How often the outbox is looked at for due webhooks.
 constexpr std::chrono::milliseconds kDeliveryPeriod{1000};
+// How often the local store's leftovers are looked for (LocalObjectStore::reap).
+constexpr std::chrono::milliseconds kReapPeriod{10 * 60 * 1000};
 
 int report(const core::Error& e) {
   log::error("serve failed",
@@ -180,6 +183,15 @@ struct Routes {
   std::unique_ptr<storage::StorageRequestHandler> storage;
 };
 
+// A request that failed on the server's side (a 5xx): its cause, logged with the request id the
+// client was given (the API's X-Request-Id, the store's x-amz-request-id and XML RequestId).
+void log_failure(const core::Error& e, std::string_view request_id, std::string_view what) {
+  log::error("request failed", {{"request_id", std::string{request_id}},
+                                {"route", std::string{what}},
+                                {"code", std::string{core::to_string(e.code)}},
+                                {"error", e.message}});
+}
+
 // The API with its access log, the operational routes, the web pages, and the embedded store's
 // /storage/.
 void mount_routes(http::HttpServer& server, const Config& config, ApiUseCases& use_cases,
@@ -187,6 +199,11 @@ void mount_routes(http::HttpServer& server, const Config& config, ApiUseCases& u
                   Routes& routes) {
   http::ApiOptions api;
   api.services = use_cases.services();
+  if (config.data_dir_min_free_bytes > 0) {
+    api.services.check_disk = [dir = config.data_dir, floor = config.data_dir_min_free_bytes] {
+      return storage::check_free_space(dir, floor);
+    };
+  }
   api.verifier = &verifier;
   api.max_body_bytes = config.server.max_body_bytes;
   api.hooks.access_log = [](const http::AccessLogEntry& e) {
@@ -197,13 +214,7 @@ void mount_routes(http::HttpServer& server, const Config& config, ApiUseCases& u
                           {"duration_ms", e.duration_ms},
                           {"request_id", e.request_id}});
   };
-  api.hooks.internal_error = [](const core::Error& e, std::string_view request_id,
-                                std::string_view what) {
-    log::error("request failed", {{"request_id", std::string{request_id}},
-                                  {"route", std::string{what}},
-                                  {"code", std::string{core::to_string(e.code)}},
-                                  {"error", e.message}});
-  };
+  api.hooks.internal_error = log_failure;
   api.cors = &routes.cors;
   api.metrics = &routes.metrics;
   api.route_templates = http::RouteTemplates{http::openapi_path_templates()};
@@ -214,6 +225,7 @@ void mount_routes(http::HttpServer& server, const Config& config, ApiUseCases& u
   if (storage.local) {
     storage::StorageHandlerConfig handler_config;
     handler_config.allowed_origins = config.cors.allowed_origins;
+    handler_config.report_failure = log_failure;
     routes.storage =
         std::make_unique<storage::StorageRequestHandler>(*storage.local, handler_config);
     http::mount_storage_routes(server, *routes.storage);
@@ -351,6 +363,18 @@ int command_serve(const cli::ServeOptions& options) {
     delivery.emplace(make_webhook_delivery(**db, **sender, clock));
     delivery_task =
         std::make_unique<PeriodicTask>(kDeliveryPeriod, [&delivery] { delivery->run_once(); });
+  }
+  // What crashed or abandoned uploads leave in the local store is removed while serving.
+  std::unique_ptr<PeriodicTask> reaping;
+  if (storage->local) {
+    reaping = std::make_unique<PeriodicTask>(kReapPeriod, [&storage] {
+      const auto r = storage->local->reap();
+      if (r.temp_files == 0 && r.uploads == 0) return;
+      log::info("local store reaped",
+                {{"temp_files", static_cast<std::int64_t>(r.temp_files)},
+                 {"abandoned_uploads", static_cast<std::int64_t>(r.uploads)}});
+    });
+    reaping->start();
   }
   auto workers = make_workers(config, options.common, routes.metrics);
   if (!workers) return report(workers.error());

@@ -21,8 +21,12 @@ bool is_synthetic_header(std::string_view name) {
          name == "LOCAL_PORT";
 }
 
-storage::StorageRequest to_storage_request(const httplib::Request& req) {
+storage::StorageRequest to_storage_request(const httplib::Request& req,
+                                           const httplib::Response& res) {
   storage::StorageRequest out;
+  // The id the pre-routing handler gave the request (X-Request-Id): one id in the access log,
+  // the headers and the XML error.
+  out.request_id = res.get_header_value("X-Request-Id");
   out.method = req.method;
   // The raw request target: the signature covers the path as the client encoded it, which
   // req.path (decoded) no longer shows.
@@ -128,7 +132,7 @@ void mount_storage_routes(HttpServer& server, const storage::StorageRequestHandl
     // Content-Range, the sliced stream), so the parsed ranges are dropped. The Request object is
     // httplib's own mutable one, handed to us as const.
     const_cast<httplib::Request&>(req).ranges.clear();
-    auto started = handler.begin(to_storage_request(req));
+    auto started = handler.begin(to_storage_request(req, res));
     if (auto* response = std::get_if<storage::StorageResponse>(&started)) {
       apply(std::move(*response), req, res);
     } else {
@@ -153,7 +157,7 @@ void mount_storage_routes(HttpServer& server, const storage::StorageRequestHandl
       refuse_without_body(std::move(refused), req, res, reader);
       return;
     }
-    auto started = handler.begin(to_storage_request(req));
+    auto started = handler.begin(to_storage_request(req, res));
     if (auto* response = std::get_if<storage::StorageResponse>(&started)) {
       refuse_without_body(std::move(*response), req, res, reader);
       return;
@@ -177,7 +181,7 @@ void mount_storage_routes(HttpServer& server, const storage::StorageRequestHandl
 
   server.on_expect_continue("/storage/",
                             [&handler](const httplib::Request& req, httplib::Response& res) {
-                              auto rejection = handler.precheck(to_storage_request(req));
+                              auto rejection = handler.precheck(to_storage_request(req, res));
                               if (!rejection) return 100;
                               const int status = rejection->status;
                               rejection->close_connection = true;

@@ -240,6 +240,9 @@ void add_server_keys(std::vector<KeySpec>& t) {
       1, 3600, " seconds", "60"));
   t.push_back(path_key(
       "dataDir", [](auto& c) -> auto& { return c.data_dir; }, "/srv/toq-media", true));
+  t.push_back(bytes_key(
+      "dataDirMinFreeBytes", [](auto& c) -> auto& { return c.data_dir_min_free_bytes; }, 0,
+      1024 * kGiB, "1GiB"));
 }
 
 // database.*
@@ -357,6 +360,10 @@ void add_auth_keys(std::vector<KeySpec>& t) {
   t.push_back(int_key<int>(
       "auth.leewaySeconds", [](auto& c) -> auto& { return c.auth.leeway_seconds; }, 0, 300,
       " seconds", "30"));
+  t.push_back(int_key<std::int64_t>(
+      "auth.maxTokenLifetimeSeconds",
+      [](auto& c) -> auto& { return c.auth.max_token_lifetime_seconds; }, 60, 31536000, " seconds",
+      "3600"));
 }
 
 // uploads.*: the manifest limits

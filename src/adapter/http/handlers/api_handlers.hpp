@@ -35,6 +35,8 @@ struct ApiServices {
   // Readiness probes (GET /readyz): ok when the dependency answers.
   std::function<core::Status()> check_database;
   std::function<core::Status()> check_store;
+  // Free space of the data disk; unset: not checked (no "disk" entry).
+  std::function<core::Status()> check_disk;
 };
 
 struct ApiRequest {
@@ -69,7 +71,8 @@ HandlerResult handle_list_download_urls(const ApiServices& services, const ApiRe
 HandlerResult handle_retry_batch(const ApiServices& services, const ApiRequest& request);
 // GET /healthz -> 200 {"status": "ok"} while the process serves.
 ApiResponse handle_healthz();
-// GET /readyz -> 200 when the database and the store answer, else 503; `on_failure` receives
+// GET /readyz -> 200 when the database and the store answer (and the data disk has its free-space
+// floor, when check_disk is set), else 503; `on_failure` receives
 // each failing probe's error (for the log; clients only see "unavailable").
 ApiResponse handle_readyz(
     const ApiServices& services,
