@@ -2,7 +2,7 @@
 PRESET ?= ci
 JOBS ?= $(shell nproc)
 
-.PHONY: run test test-mariadb-long deps build release asan bench bench-claim lint format format-check clean
+.PHONY: run test test-mariadb-long deps build release asan bench bench-claim fuzz lint format format-check clean
 
 deps:
 	./scripts/install-deps.sh
@@ -49,11 +49,20 @@ bench-claim: deps
 	TOQ_SERVICES_DIR=build/release/bench-services ./build/release/bench/toq_claim_bench; \
 	  status=$$?; ./scripts/services.sh stop build/release/bench-services; exit $$status
 
+# Every fuzz target of fuzz/ under libFuzzer (clang-19, ASan + UBSan, its own build dir
+# build/fuzz), FUZZ_SECONDS each on a copy of its seed corpus; prints the CPU time each ran and
+# what it found (scripts/run-fuzzers.sh). The seed corpora are replayed in `make test`.
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	cmake --preset fuzz
+	cmake --build --preset fuzz -j $(JOBS)
+	./scripts/run-fuzzers.sh build/fuzz $(FUZZ_SECONDS)
+
 lint: build
 	./scripts/lint.sh build/$(PRESET)
 
 format:
-	find src tests bench -name '*.cpp' -o -name '*.hpp' | xargs clang-format -i
+	find src tests bench fuzz -name '*.cpp' -o -name '*.hpp' | xargs clang-format -i
 
 format-check:
 	./scripts/check-format.sh
