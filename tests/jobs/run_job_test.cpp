@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -298,6 +299,55 @@ TEST_F(RunJobTest, ExpiredLeaseIsTakenOverAndAlreadyRecordedAssetsAreKept) {
   auto all = jobs(done.batch_id);
   ASSERT_EQ(all.size(), 1u);
   EXPECT_EQ(all[0].started_at, claimed.started_at) << "started_at is the first start";
+}
+
+// The clock jumps an hour forward while a worker is between two assets: its lease looks expired,
+// a second worker takes the job over and finishes it. The first then ends without recording
+// anything more (an error or a lost lease, never a second ending), and the batch is READY once:
+// every asset READY, one job SUCCEEDED, one media.batch.ready event.
+TEST_F(RunJobTest, ClockJumpingForwardMidRunHandsTheJobOverWithoutASecondEnding) {
+  auto done = submit(
+      34, {{"jpeg_baseline.jpg", "PHOTO_HORIZONTAL"}, {"jpeg_exif_gps.jpg", "PHOTO_HORIZONTAL"}});
+  std::optional<Result<std::optional<JobRunReport>>> takeover;
+  auto first = runner("w1").run_next([&](const AssetWorkResult&) {
+    if (takeover) return;
+    clock_.advance(std::chrono::hours(1));
+    takeover = runner("w2").run_next();
+  });
+  ASSERT_TRUE(takeover.has_value());
+  ASSERT_TRUE(takeover->has_value()) << takeover->error().message;
+  ASSERT_TRUE(takeover->value().has_value());
+  EXPECT_EQ(takeover->value()->end, JobRunReport::End::kSucceeded);
+  if (first) {
+    ASSERT_TRUE(first->has_value());
+    EXPECT_EQ((*first)->end, JobRunReport::End::kLeaseLost);
+  }
+  EXPECT_EQ(batch(done.batch_id).status, BatchStatus::kReady);
+  const auto all = jobs(done.batch_id);
+  ASSERT_EQ(all.size(), 1u);
+  EXPECT_EQ(all[0].status, JobStatus::kSucceeded);
+  for (const auto& a : assets(done.batch_id)) EXPECT_EQ(a.status, AssetStatus::kReady);
+  const auto events = outbox();
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].type, "media.batch.ready");
+}
+
+// The clock jumps back an hour while a job runs: the lease only looks longer; nobody else takes
+// the job and it ends normally.
+TEST_F(RunJobTest, ClockJumpingBackMidRunKeepsTheLeaseAndTheRunEndsNormally) {
+  auto done = submit(
+      35, {{"jpeg_baseline.jpg", "PHOTO_HORIZONTAL"}, {"jpeg_exif_gps.jpg", "PHOTO_HORIZONTAL"}});
+  std::optional<std::optional<JobRunReport>> other;
+  auto report = must(runner("w1").run_next([&](const AssetWorkResult&) {
+    if (other) return;
+    clock_.advance(-std::chrono::hours(1));
+    other = must(runner("w2").run_next());
+  }));
+  ASSERT_TRUE(other.has_value());
+  EXPECT_FALSE(other->has_value()) << "a job whose lease holds was taken over";
+  ASSERT_TRUE(report.has_value());
+  EXPECT_EQ(report->end, JobRunReport::End::kSucceeded);
+  EXPECT_EQ(batch(done.batch_id).status, BatchStatus::kReady);
 }
 
 TEST_F(RunJobTest, JobStartedTooOftenFailsForGood) {
