@@ -28,7 +28,8 @@ for seeds in "$root"/fuzz/corpus/*/; do
     >"$log" 2>&1
   rc=$?
   set -e
-  cpu=$(awk '{printf "%.1f", $1 + $2}' "$work/$name.time")
+  # time(1) writes "Command exited with non-zero status N" first when the fuzzer failed.
+  cpu=$(tail -1 "$work/$name.time" | awk '{printf "%.1f", $1 + $2}')
   runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
   found="nothing"
   if [[ $rc -ne 0 ]]; then
