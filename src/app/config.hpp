@@ -142,6 +142,9 @@ struct UploadsConfig {
   std::map<core::MediaGroup, std::int64_t> max_bytes = core::ManifestLimits{}.max_bytes;
   std::map<core::MediaType, std::set<std::string>> allowed_content_types =
       core::ManifestLimits::default_content_types();
+  // A batch still PENDING_UPLOAD this long after its creation is expired by serve's sweep.
+  std::int64_t expire_after_seconds = 86400;
+  int expiry_sweep_seconds = 60;  // how often each serve runs that sweep
   friend bool operator==(const UploadsConfig&, const UploadsConfig&) = default;
 };
 

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <fmt/format.h>
 #include <pthread.h>
@@ -175,6 +176,45 @@ std::unique_ptr<web::StaticFileHandler> make_web_handler(const Config& config,
   return handler;
 }
 
+// The queue and outbox gauges of /metrics, read from the database before each scrape.
+void refresh_gauges(core::GetOperationalGauges& gauges, http::Metrics& metrics) {
+  auto now = gauges.run();
+  if (!now) {
+    log::warn(
+        "metrics: the database gauges could not be read",
+        {{"code", std::string{core::to_string(now.error().code)}}, {"error", now.error().message}});
+    return;
+  }
+  metrics.set_queue_gauges({.jobs_queued = now->jobs.queued,
+                            .jobs_running = now->jobs.running,
+                            .oldest_queued_age_seconds = now->oldest_queued_age_seconds,
+                            .oldest_active_age_seconds = now->oldest_active_age_seconds,
+                            .outbox_pending = now->outbox.pending,
+                            .outbox_oldest_age_seconds = now->oldest_pending_event_age_seconds});
+}
+
+// One run of the sweep over abandoned uploads: each batch it closed is logged and counted.
+void sweep_expired_uploads(core::ExpireUploadBatches& expiry, http::Metrics& metrics) {
+  auto swept = expiry.run();
+  if (!swept) {
+    log::warn("upload expiry sweep failed",
+              {{"code", std::string{core::to_string(swept.error().code)}},
+               {"error", swept.error().message}});
+    return;
+  }
+  for (const auto id : swept->expired) {
+    log::info("upload expired", {{"event", "batch_expired"}, {"batch_id", id.value}});
+  }
+  metrics.media_batches_expired(swept->expired.size());
+  for (const auto id : swept->raw_removed) {
+    log::info("abandoned uploads removed", {{"batch_id", id.value}});
+  }
+  for (const auto& e : swept->errors) {
+    log::warn("upload expiry sweep: a batch failed",
+              {{"code", std::string{core::to_string(e.code)}}, {"error", e.message}});
+  }
+}
+
 // What the routes use while the server serves.
 struct Routes {
   http::CorsPolicy cors;
@@ -219,7 +259,9 @@ void mount_routes(http::HttpServer& server, const Config& config, ApiUseCases& u
   api.metrics = &routes.metrics;
   api.route_templates = http::RouteTemplates{http::openapi_path_templates()};
   http::mount_api_routes(server, std::move(api));
-  http::mount_ops_routes(server, routes.metrics);
+  http::mount_ops_routes(server, routes.metrics, [&use_cases, &metrics = routes.metrics] {
+    refresh_gauges(use_cases.gauges(), metrics);
+  });
   routes.web = make_web_handler(config, storage);
   http::mount_web_routes(server, *routes.web);
   if (storage.local) {
@@ -243,6 +285,8 @@ void count(http::Metrics& metrics, std::string_view line) {
     if (finished->end == "failed") metrics.media_batch_failed();
   } else if (const auto* failed = std::get_if<AssetFailed>(&*event)) {
     metrics.media_asset_failed(failed->code);
+  } else if (const auto* done = std::get_if<AssetDone>(&*event)) {
+    metrics.media_asset_processed(done->kind, done->seconds);
   }
 }
 
@@ -290,14 +334,15 @@ core::Result<std::unique_ptr<WorkerSupervisor>> make_workers(const Config& confi
                         .on_event = log_worker});
 }
 
-// Serves until SIGTERM or SIGINT, then stops the background work and lets requests in flight
-// finish within server.shutdownGraceSeconds.
-int serve_until_stopped(const Config& config, http::HttpServer& server, PeriodicTask* delivery,
-                        WorkerSupervisor* workers, const sigset_t& stop_signals) {
+// Serves until SIGTERM or SIGINT, then stops the background work (`tasks`: the webhook delivery,
+// the upload expiry) and lets requests in flight finish within server.shutdownGraceSeconds.
+int serve_until_stopped(const Config& config, http::HttpServer& server,
+                        const std::vector<PeriodicTask*>& tasks, WorkerSupervisor* workers,
+                        const sigset_t& stop_signals) {
   auto port = server.start();
   if (!port) return report(port.error());
   if (workers) workers->start();
-  if (delivery) delivery->start();
+  for (auto* task : tasks) task->start();
   const std::string listen = host_port_text(server.options().host, *port);
   log::info("listening", {{"listen", listen},
                           {"port", *port},
@@ -314,7 +359,7 @@ int serve_until_stopped(const Config& config, http::HttpServer& server, Periodic
   log::info("stopping", {{"signal", signal_number == SIGTERM ? "SIGTERM" : "SIGINT"}});
   // A client that keeps a request open past the grace period does not hold the process.
   const auto grace = std::chrono::seconds{config.server.shutdown_grace_seconds};
-  if (delivery) delivery->stop();
+  for (auto* task : tasks) task->stop();
   // Workers finish the file in hand within the grace period, else they are killed: their jobs
   // stay in the database and resume at the next start (the lease expires).
   if (workers) workers->stop(grace);
@@ -376,9 +421,16 @@ int command_serve(const cli::ServeOptions& options) {
     });
     reaping->start();
   }
+  // Abandoned uploads: every replica sweeps (the use case is safe to run concurrently).
+  auto expiry = make_upload_expiry(config, **db, *storage, clock);
+  PeriodicTask expiry_task(
+      std::chrono::seconds{config.uploads.expiry_sweep_seconds},
+      [&expiry, &metrics = routes.metrics] { sweep_expired_uploads(expiry, metrics); });
+  std::vector<PeriodicTask*> tasks = {&expiry_task};
+  if (delivery_task) tasks.push_back(delivery_task.get());
   auto workers = make_workers(config, options.common, routes.metrics);
   if (!workers) return report(workers.error());
-  return serve_until_stopped(config, server, delivery_task.get(), workers->get(), stop_signals);
+  return serve_until_stopped(config, server, tasks, workers->get(), stop_signals);
 }
 
 }  // namespace toq::app

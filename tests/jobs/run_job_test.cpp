@@ -158,8 +158,8 @@ TEST_F(RunJobTest, BatchBecomesReadyWithZipListingMovedAndEvent) {
                           {"jpeg_progressive.jpg", "PHOTO_VERTICAL"},
                           {"video_no_audio.mp4", "VIDEO_HORIZONTAL"}});
   std::vector<AssetId> recorded;
-  auto report =
-      must(runner().run_next([&](const AssetWorkResult& r) { recorded.push_back(r.asset); }));
+  auto report = must(runner().run_next(
+      [&](const Asset&, const AssetWorkResult& r) { recorded.push_back(r.asset); }));
   ASSERT_TRUE(report.has_value());
   EXPECT_EQ(report->end, JobRunReport::End::kSucceeded);
   EXPECT_EQ(report->assets_ready, 3);
@@ -289,8 +289,8 @@ TEST_F(RunJobTest, ExpiredLeaseIsTakenOverAndAlreadyRecordedAssetsAreKept) {
   EXPECT_FALSE(must(runner("w2").run_next()).has_value());
   clock_.advance(std::chrono::seconds(31));
   std::vector<AssetId> processed;
-  auto report =
-      must(runner("w2").run_next([&](const AssetWorkResult& r) { processed.push_back(r.asset); }));
+  auto report = must(runner("w2").run_next(
+      [&](const Asset&, const AssetWorkResult& r) { processed.push_back(r.asset); }));
   ASSERT_TRUE(report.has_value());
   EXPECT_EQ(report->end, JobRunReport::End::kSucceeded);
   EXPECT_EQ(report->attempt, 2);

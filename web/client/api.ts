@@ -145,4 +145,11 @@ export class MediaApi {
                                                      { body: { listingIdentityId, batchId } }));
     return r.data!;
   }
+
+  /** Gives up an upload in progress: the batch becomes FAILED and its uploads are discarded. */
+  async cancel(listingIdentityId: number, batchId: number) {
+    const r = await this.call(() => this.client.POST("/api/v2/listings/media/uploads/cancel",
+                                                     { body: { listingIdentityId, batchId } }));
+    return r.data!;
+  }
 }

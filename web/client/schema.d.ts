@@ -323,6 +323,67 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v2/listings/media/uploads/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Give up an upload in progress (a batch still PENDING_UPLOAD).
+         * @description The batch becomes FAILED with every file UPLOAD_CANCELLED, its multipart uploads are aborted and its uploaded files removed, the listing accepts a new batch, and a media.batch.failed webhook says so. Who: whoever may upload the batch's files (as for complete). Idempotent: a batch already cancelled, or expired (UPLOAD_EXPIRED, uploads.expireAfterSeconds after its creation), answers 200 the same. A batch already completed (RECEIVED, PROCESSING, READY, or FAILED after processing) is 409 BATCH_NOT_PENDING and is not changed.
+         */
+        post: operations["cancelUploadBatch"];
+        delete?: never;
+        /** CORS preflight. */
+        options: {
+            parameters: {
+                query?: never;
+                header: {
+                    Origin: string;
+                    "Access-Control-Request-Method": string;
+                    "Access-Control-Request-Headers"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Allowed origin and method. */
+                204: {
+                    headers: {
+                        "Access-Control-Allow-Origin"?: string;
+                        "Access-Control-Allow-Methods"?: string;
+                        "Access-Control-Allow-Headers"?: string;
+                        "Access-Control-Max-Age"?: number;
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Origin not in cors.allowedOrigins, or a method the API does not use. No CORS header. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "FORBIDDEN",
+                         *       "message": "This origin or method is not allowed (cors.allowedOrigins)."
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/listings/media/status": {
         parameters: {
             query?: never;
@@ -726,7 +787,7 @@ export interface components {
             hint?: string;
         };
         /** @enum {unknown} */
-        AssetErrorCode: "UPLOAD_MISSING" | "SIZE_MISMATCH" | "CHECKSUM_MISMATCH" | "UNSUPPORTED_FORMAT" | "TYPE_MISMATCH" | "CORRUPT_MEDIA" | "IMAGE_TOO_LARGE" | "VIDEO_TOO_LONG" | "VIDEO_TRANSCODE_FAILED" | "ORIENTATION_MISMATCH" | "PROCESSING_TIMEOUT" | "INTERNAL_ERROR";
+        AssetErrorCode: "UPLOAD_MISSING" | "SIZE_MISMATCH" | "CHECKSUM_MISMATCH" | "UNSUPPORTED_FORMAT" | "TYPE_MISMATCH" | "CORRUPT_MEDIA" | "IMAGE_TOO_LARGE" | "VIDEO_TOO_LONG" | "VIDEO_TRANSCODE_FAILED" | "ORIENTATION_MISMATCH" | "PROCESSING_TIMEOUT" | "UPLOAD_EXPIRED" | "UPLOAD_CANCELLED" | "INTERNAL_ERROR";
         /** @enum {unknown} */
         MediaType: "PHOTO_VERTICAL" | "PHOTO_HORIZONTAL" | "VIDEO_VERTICAL" | "VIDEO_HORIZONTAL" | "PROJECT_DOC" | "PROJECT_RENDER";
         /** @enum {unknown} */
@@ -850,6 +911,12 @@ export interface components {
         BatchRef: {
             listingIdentityId: number;
             batchId: number;
+        };
+        CancelResponse: {
+            listingIdentityId: number;
+            batchId: number;
+            /** @constant */
+            status: "FAILED";
         };
         RetryResponse: {
             batchId: number;
@@ -1516,6 +1583,51 @@ export interface operations {
                      *     }
                      */
                     "application/json": components["schemas"]["RetryResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    cancelUploadBatch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "listingIdentityId": 28,
+                 *       "batchId": 51
+                 *     }
+                 */
+                "application/json": components["schemas"]["BatchRef"];
+            };
+        };
+        responses: {
+            /** @description The batch is FAILED and its uploads are discarded (by this call or an earlier one). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "listingIdentityId": 28,
+                     *       "batchId": 51,
+                     *       "status": "FAILED"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["CancelResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];

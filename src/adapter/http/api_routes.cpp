@@ -299,6 +299,8 @@ void mount_api_routes(HttpServer& server, ApiOptions options) {
   routes.Post("/api/v2/listings/media/uploads/urls",
               with_body(api, handlers::handle_refresh_upload_urls));
   routes.Post("/api/v2/listings/media/uploads/retry", with_body(api, handlers::handle_retry_batch));
+  routes.Post("/api/v2/listings/media/uploads/cancel",
+              with_body(api, handlers::handle_cancel_upload_batch));
   routes.Post("/api/v2/listings/media/status", with_body(api, handlers::handle_get_batch_status));
   routes.Post("/api/v2/listings/media/downloads",
               with_body(api, handlers::handle_list_download_urls));

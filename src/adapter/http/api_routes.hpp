@@ -5,6 +5,7 @@
 //   POST    /api/v2/listings/media/uploads/complete   (202 created the job, 200 already done)
 //   POST    /api/v2/listings/media/uploads/urls       (200)
 //   POST    /api/v2/listings/media/uploads/retry      (202)
+//   POST    /api/v2/listings/media/uploads/cancel     (200)
 //   POST    /api/v2/listings/media/status             (200)
 //   POST    /api/v2/listings/media/downloads          (200, 204 with no body when nothing is READY)
 //   GET     /healthz, /readyz

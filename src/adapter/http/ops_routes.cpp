@@ -12,9 +12,12 @@ std::vector<std::string> openapi_path_templates() {
   return out;
 }
 
-void mount_ops_routes(HttpServer& server, const Metrics& metrics) {
+void mount_ops_routes(HttpServer& server, const Metrics& metrics,
+                      std::function<void()> before_scrape) {
   auto& routes = server.routes();
-  routes.Get("/metrics", [&metrics](const httplib::Request&, httplib::Response& res) {
+  routes.Get("/metrics", [&metrics, before_scrape = std::move(before_scrape)](
+                             const httplib::Request&, httplib::Response& res) {
+    if (before_scrape) before_scrape();
     res.set_header("Cache-Control", "no-store");
     res.set_content(metrics.expose(), "text/plain; version=0.0.4; charset=utf-8");
   });

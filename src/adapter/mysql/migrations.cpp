@@ -193,10 +193,20 @@ CREATE TABLE outbox (
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin
 )sql";
 
+// Abandoned uploads (BatchRepository::list_expired_uploads / list_raw_removal_due /
+// mark_raw_removed): when a closed batch's raw uploads were removed, and the index the expiry
+// sweep scans. One ALTER, applied whole or not at all.
+constexpr std::string_view kUploadExpiry = R"sql(
+ALTER TABLE batches
+  ADD COLUMN raw_removed_at BIGINT NULL,
+  ADD KEY batches_by_status (status, created_at, id)
+)sql";
+
 const std::vector<Migration> kMigrations = {
     {1, "initial_schema", {kListings, kBatches, kJobs, kAssets, kRenditions}},
     {2, "job_archive", {kJobArchive}},
     {3, "queue_and_outbox", {kJobAvailableAt, kOutbox}},
+    {4, "upload_expiry", {kUploadExpiry}},
 };
 
 constexpr std::string_view kBookkeeping = R"sql(

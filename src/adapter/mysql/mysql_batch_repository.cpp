@@ -139,4 +139,40 @@ Result<Batch> MysqlBatchRepository::soft_delete(core::BatchId id, core::Timestam
   return require(id);
 }
 
+Result<std::vector<Batch>> MysqlBatchRepository::list_expired_uploads(
+    core::Timestamp created_before, int limit) {
+  auto stmt = conn_.prepare(
+      select_where("status = 'PENDING_UPLOAD' AND deleted_at IS NULL AND created_at <= ? "
+                   "ORDER BY created_at, id LIMIT ?"));
+  if (!stmt) return std::unexpected(stmt.error());
+  stmt->bind_all(to_ms(created_before), std::int64_t{limit});
+  return query_all<Batch>(*stmt, sql::map_batch<Rows>);
+}
+
+Result<std::vector<Batch>> MysqlBatchRepository::list_raw_removal_due(
+    core::Timestamp abandoned_before, int limit) {
+  auto stmt = conn_.prepare(
+      select_where("status = 'FAILED' AND raw_removed_at IS NULL AND updated_at <= ? "
+                   "AND NOT EXISTS (SELECT 1 FROM jobs WHERE jobs.batch_id = batches.id) "
+                   "ORDER BY updated_at, id LIMIT ?"));
+  if (!stmt) return std::unexpected(stmt.error());
+  stmt->bind_all(to_ms(abandoned_before), std::int64_t{limit});
+  return query_all<Batch>(*stmt, sql::map_batch<Rows>);
+}
+
+Result<Batch> MysqlBatchRepository::mark_raw_removed(core::BatchId id, core::Timestamp now) {
+  auto current = require(id);
+  if (!current) return current;
+  if (core::is_open(current->status)) {
+    return std::unexpected(sql::batch_uploads_in_use(*current));
+  }
+  auto stmt = conn_.prepare(
+      "UPDATE batches SET raw_removed_at = ? WHERE id = ? AND raw_removed_at IS NULL "
+      "AND status IN ('READY', 'FAILED')");
+  if (!stmt) return std::unexpected(stmt.error());
+  stmt->bind_all(to_ms(now), id.value);
+  if (auto r = stmt->run(); !r) return std::unexpected(r.error());
+  return require(id);
+}
+
 }  // namespace toq::mysql

@@ -217,4 +217,12 @@ Result<Job> MysqlJobRepository::record_archive(core::JobId id, const core::Archi
   return updated;
 }
 
+Result<core::JobQueueStats> MysqlJobRepository::queue_stats() {
+  auto stmt = conn_.prepare(sql::kJobQueueStatsQuery);
+  if (!stmt) return std::unexpected(stmt.error());
+  auto row = query_one<core::JobQueueStats>(*stmt, sql::map_queue_stats<Rows>);
+  if (!row) return std::unexpected(row.error());
+  return row->value_or(core::JobQueueStats{});
+}
+
 }  // namespace toq::mysql

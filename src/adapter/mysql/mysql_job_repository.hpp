@@ -31,6 +31,7 @@ class MysqlJobRepository final : public core::JobRepository {
                                               core::Timestamp now) override;
   Result<core::Job> heartbeat(core::JobId id, std::string_view owner,
                               core::Timestamp lease_expires_at, core::Timestamp now) override;
+  Result<core::JobQueueStats> queue_stats() override;
   Result<core::Job> release(core::JobId id, std::string_view owner, core::Timestamp available_at,
                             std::string_view reason, core::Timestamp now) override;
 

@@ -139,10 +139,19 @@ CREATE TABLE outbox (
 CREATE INDEX outbox_due ON outbox (next_attempt_at) WHERE delivered_at IS NULL;
 )sql";
 
+// Abandoned uploads (BatchRepository::list_expired_uploads / list_raw_removal_due /
+// mark_raw_removed): when a closed batch's raw uploads were removed, and the index the expiry
+// sweep scans.
+constexpr std::string_view kUploadExpiry = R"sql(
+ALTER TABLE batches ADD COLUMN raw_removed_at INTEGER;
+CREATE INDEX batches_by_status ON batches (status, created_at, id);
+)sql";
+
 const std::vector<Migration> kMigrations = {
     {1, "initial_schema", kInitialSchema},
     {2, "job_archive", kJobArchive},
     {3, "queue_and_outbox", kQueueAndOutbox},
+    {4, "upload_expiry", kUploadExpiry},
 };
 
 constexpr std::string_view kBookkeeping = R"sql(

@@ -142,4 +142,43 @@ Result<Batch> SqliteBatchRepository::soft_delete(core::BatchId id, core::Timesta
   return **stored;
 }
 
+Result<std::vector<Batch>> SqliteBatchRepository::list_expired_uploads(
+    core::Timestamp created_before, int limit) {
+  auto stmt = conn_.prepare(
+      select_where("status = 'PENDING_UPLOAD' AND deleted_at IS NULL AND created_at <= ?1 "
+                   "ORDER BY created_at, id LIMIT ?2"));
+  if (!stmt) return std::unexpected(stmt.error());
+  stmt->bind_all(to_ms(created_before), std::int64_t{limit});
+  return query_all<Batch>(*stmt, sql::map_batch<Statement>);
+}
+
+Result<std::vector<Batch>> SqliteBatchRepository::list_raw_removal_due(
+    core::Timestamp abandoned_before, int limit) {
+  auto stmt = conn_.prepare(
+      select_where("status = 'FAILED' AND raw_removed_at IS NULL AND updated_at <= ?1 "
+                   "AND NOT EXISTS (SELECT 1 FROM jobs WHERE jobs.batch_id = batches.id) "
+                   "ORDER BY updated_at, id LIMIT ?2"));
+  if (!stmt) return std::unexpected(stmt.error());
+  stmt->bind_all(to_ms(abandoned_before), std::int64_t{limit});
+  return query_all<Batch>(*stmt, sql::map_batch<Statement>);
+}
+
+Result<Batch> SqliteBatchRepository::mark_raw_removed(core::BatchId id, core::Timestamp now) {
+  auto current = find(id);
+  if (!current) return std::unexpected(current.error());
+  if (!*current) return std::unexpected(sql::batch_not_found(id));
+  if (core::is_open((*current)->status)) {
+    return std::unexpected(sql::batch_uploads_in_use(**current));
+  }
+  auto stmt = conn_.prepare(
+      "UPDATE batches SET raw_removed_at = ?2 WHERE id = ?1 AND raw_removed_at IS NULL "
+      "AND status IN ('READY', 'FAILED')");
+  if (!stmt) return std::unexpected(stmt.error());
+  stmt->bind_all(id.value, to_ms(now));
+  if (auto r = stmt->run(); !r) return std::unexpected(r.error());
+  auto stored = find(id);
+  if (!stored) return std::unexpected(stored.error());
+  return **stored;
+}
+
 }  // namespace toq::sqlite

@@ -216,4 +216,12 @@ Result<Job> SqliteJobRepository::record_archive(core::JobId id, const core::Arch
   return updated;
 }
 
+Result<core::JobQueueStats> SqliteJobRepository::queue_stats() {
+  auto stmt = conn_.prepare(sql::kJobQueueStatsQuery);
+  if (!stmt) return std::unexpected(stmt.error());
+  auto row = query_one<core::JobQueueStats>(*stmt, sql::map_queue_stats<Statement>);
+  if (!row) return std::unexpected(row.error());
+  return row->value_or(core::JobQueueStats{});
+}
+
 }  // namespace toq::sqlite

@@ -371,6 +371,12 @@ void add_uploads_keys(std::vector<KeySpec>& t) {
   t.push_back(int_key<std::size_t>(
       "uploads.maxFilesPerBatch", [](auto& c) -> auto& { return c.uploads.max_files_per_batch; }, 1,
       10000, " files", "250"));
+  t.push_back(int_key<std::int64_t>(
+      "uploads.expireAfterSeconds", [](auto& c) -> auto& { return c.uploads.expire_after_seconds; },
+      1, 31536000, " seconds", "172800", " (a year at most)"));
+  t.push_back(int_key<int>(
+      "uploads.expirySweepSeconds", [](auto& c) -> auto& { return c.uploads.expiry_sweep_seconds; },
+      1, 86400, " seconds", "300"));
   const std::array<std::pair<MediaGroup, std::string>, 3> group_examples = {
       std::pair{MediaGroup::kPhoto, std::string("80MiB")},
       std::pair{MediaGroup::kVideo, std::string("20GiB")},

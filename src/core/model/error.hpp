@@ -50,6 +50,8 @@ enum class ErrorCode : std::uint8_t {
   kVideoTranscodeFailed,
   kOrientationMismatch,
   kProcessingTimeout,
+  kUploadExpired,    // the batch stayed PENDING_UPLOAD past uploads.expireAfterSeconds
+  kUploadCancelled,  // the photographer cancelled the batch before completing it
   // Infrastructure
   kConfigInvalid,
   kDatabaseError,

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -9,6 +10,15 @@
 #include "core/model/job.hpp"
 
 namespace toq::core {
+
+// What the queue looks like now (the operators' gauges).
+struct JobQueueStats {
+  std::int64_t queued = 0;
+  std::int64_t running = 0;
+  std::optional<Timestamp> oldest_queued_at;  // created_at of the oldest QUEUED job
+  std::optional<Timestamp> oldest_active_at;  // created_at of the oldest QUEUED or RUNNING job
+  friend bool operator==(const JobQueueStats&, const JobQueueStats&) = default;
+};
 
 // Processing jobs.
 //
@@ -42,6 +52,8 @@ namespace toq::core {
 // - release() gives a RUNNING job held by `owner` back to the queue: QUEUED, no lease, due at
 //   available_at, `reason` kept in error_message; attempt and started_at are kept. STALE_STATE /
 //   JOB_NOT_FOUND as heartbeat().
+// - queue_stats() counts the QUEUED and the RUNNING jobs and gives the creation time of the oldest
+//   QUEUED one and of the oldest QUEUED or RUNNING one (nullopt when there is none). A read only.
 class JobRepository {
  public:
   virtual ~JobRepository() = default;
@@ -63,6 +75,7 @@ class JobRepository {
                                 Timestamp now) = 0;
   virtual Result<Job> release(JobId id, std::string_view owner, Timestamp available_at,
                               std::string_view reason, Timestamp now) = 0;
+  virtual Result<JobQueueStats> queue_stats() = 0;
 };
 
 }  // namespace toq::core

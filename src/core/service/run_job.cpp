@@ -329,7 +329,7 @@ std::optional<RunJob::Outcome> RunJob::process_asset(Run& run, Asset& asset,
   if (!recorded) return lease_lost_or_error(run, recorded.error());
   asset = *recorded;
   if (on_asset) {
-    on_asset(*result);
+    on_asset(asset, *result);
   }
   return std::nullopt;
 }

@@ -64,8 +64,8 @@ struct JobRunReport {
   std::optional<Error> error;  // the infrastructure error that released the job
 };
 
-// Called as each asset's result is recorded (logs, metrics, progress).
-using AssetRecorded = std::function<void(const AssetWorkResult&)>;
+// Called as each asset's result is recorded (logs, metrics, progress), with the asset as recorded.
+using AssetRecorded = std::function<void(const Asset& asset, const AssetWorkResult& result)>;
 
 class LeaseKeeper;
 

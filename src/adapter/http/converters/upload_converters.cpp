@@ -233,12 +233,21 @@ nlohmann::json to_json(const core::RefreshUploadUrlsOutput& output) {
           {"files", std::move(files)}};
 }
 
-core::Result<dto::RetryRequest> parse_retry(const nlohmann::json& body) {
+namespace {
+
+// {"listingIdentityId", "batchId"}, both required.
+core::Result<dto::BatchRefRequest> parse_batch_ref(const nlohmann::json& body) {
   JsonReader reader;
   const BatchIds ids = read_batch_ids(reader, body);
   require_batch_ids(reader, ids);
   if (!reader.ok()) return std::unexpected(reader.error(core::ErrorCode::kInvalidRequest));
-  return dto::RetryRequest{*ids.listing, *ids.batch};
+  return dto::BatchRefRequest{*ids.listing, *ids.batch};
+}
+
+}  // namespace
+
+core::Result<dto::RetryRequest> parse_retry(const nlohmann::json& body) {
+  return parse_batch_ref(body);
 }
 
 core::RetryBatchInput to_retry_input(const dto::RetryRequest& request,
@@ -252,6 +261,25 @@ dto::RetryResponse to_retry_response(const core::RetryBatchOutput& output) {
 
 nlohmann::json to_json(const dto::RetryResponse& r) {
   return {{"batchId", r.batch_id}, {"jobId", r.job_id}, {"status", r.status}};
+}
+
+core::Result<dto::CancelRequest> parse_cancel(const nlohmann::json& body) {
+  return parse_batch_ref(body);
+}
+
+core::CancelUploadBatchInput to_cancel_input(const dto::CancelRequest& request,
+                                             const core::Principal& caller) {
+  return {caller, request.listing_identity_id, request.batch_id};
+}
+
+dto::CancelResponse to_cancel_response(const core::CancelUploadBatchOutput& output) {
+  return {output.listing_id.value, output.batch_id.value,
+          std::string{core::to_string(output.status)}};
+}
+
+nlohmann::json to_json(const dto::CancelResponse& r) {
+  return {
+      {"listingIdentityId", r.listing_identity_id}, {"batchId", r.batch_id}, {"status", r.status}};
 }
 
 }  // namespace toq::http::converters

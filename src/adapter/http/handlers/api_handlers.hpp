@@ -12,6 +12,7 @@
 
 #include "core/model/error.hpp"
 #include "core/model/principal.hpp"
+#include "core/service/cancel_upload_batch.hpp"
 #include "core/service/complete_upload_batch.hpp"
 #include "core/service/create_upload_batch.hpp"
 #include "core/service/get_batch_status.hpp"
@@ -32,6 +33,7 @@ struct ApiServices {
   core::GetBatchStatus* batch_status = nullptr;
   core::ListDownloadUrls* download_urls = nullptr;
   core::RetryBatch* retry_batch = nullptr;
+  core::CancelUploadBatch* cancel_batch = nullptr;
   // Readiness probes (GET /readyz): ok when the dependency answers.
   std::function<core::Status()> check_database;
   std::function<core::Status()> check_store;
@@ -69,6 +71,9 @@ HandlerResult handle_get_batch_status(const ApiServices& services, const ApiRequ
 HandlerResult handle_list_download_urls(const ApiServices& services, const ApiRequest& request);
 // POST /api/v2/listings/media/uploads/retry -> 202 the new job.
 HandlerResult handle_retry_batch(const ApiServices& services, const ApiRequest& request);
+// POST /api/v2/listings/media/uploads/cancel -> 200 the batch, FAILED (also when it had been
+// cancelled or had expired already).
+HandlerResult handle_cancel_upload_batch(const ApiServices& services, const ApiRequest& request);
 // GET /healthz -> 200 {"status": "ok"} while the process serves.
 ApiResponse handle_healthz();
 // GET /readyz -> 200 when the database and the store answer (and the data disk has its free-space
