@@ -53,6 +53,11 @@ TEST_F(CancelUploadBatchTest, CancelOfAnOpenBatchFailsItRemovesItsUploadsAndFree
   }
   EXPECT_FALSE(object_exists(raw(batch, "f-1")));
   EXPECT_FALSE(multipart_open(batch, "v-1"));
+  // The status route shows the code (one of the contract's asset codes, not INTERNAL_ERROR).
+  auto status = must(status_reader().run({photographer(), 28, batch.batch_id.value}));
+  EXPECT_EQ(status.batch.status, BatchStatus::kFailed);
+  EXPECT_EQ(status.progress.failed, 2);
+  for (const auto& a : status.assets) EXPECT_EQ(a.failure->code, ErrorCode::kUploadCancelled);
   auto sent = events();
   ASSERT_EQ(sent.size(), 1u);
   EXPECT_EQ(sent[0].type, "media.batch.failed");

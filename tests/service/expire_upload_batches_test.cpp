@@ -66,6 +66,10 @@ TEST_F(ExpireUploadBatchesTest, PastExpiryEndsFailedUploadExpiredUploadsGoneNewB
   EXPECT_FALSE(object_exists(raw(batch, "f-1")));
   EXPECT_FALSE(object_exists(raw(batch, "v-1")));
   EXPECT_FALSE(multipart_open(batch, "v-1"));
+  for (const auto& a :
+       must(status_reader().run({photographer(), 28, batch.batch_id.value})).assets) {
+    EXPECT_EQ(a.failure->code, ErrorCode::kUploadExpired);  // as the status route shows it
+  }
 
   auto sent = events();
   ASSERT_EQ(sent.size(), 1u);
