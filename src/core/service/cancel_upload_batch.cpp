@@ -42,9 +42,7 @@ Result<CancelUploadBatchOutput> CancelUploadBatch::run(const CancelUploadBatchIn
       Cancelled out;
       auto assets = uow.assets().list_by_batch(batch_id);
       if (!assets) return std::unexpected(assets.error());
-      std::vector<MediaType> types;
-      for (const Asset& a : *assets) types.push_back(a.declared.media_type);
-      if (auto ok = authorize_upload(input.caller, **listing, types); !ok) {
+      if (auto ok = authorize_upload(input.caller, **listing, *assets); !ok) {
         return std::unexpected(ok.error());
       }
       if (batch->status == BatchStatus::kPendingUpload) {

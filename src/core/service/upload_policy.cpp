@@ -53,6 +53,14 @@ Status authorize_upload(const Principal& caller, const Listing& listing,
   return {};
 }
 
+Status authorize_upload(const Principal& caller, const Listing& listing,
+                        const std::vector<Asset>& assets) {
+  std::vector<MediaType> types;
+  types.reserve(assets.size());
+  for (const Asset& a : assets) types.push_back(a.declared.media_type);
+  return authorize_upload(caller, listing, types);
+}
+
 Status check_listing_accepts(const Listing& listing, std::span<const MediaType> types) {
   for (MediaType type : types) {
     if (!accepts(listing, type)) {

@@ -20,7 +20,9 @@
 //   closed.
 
 #include <span>
+#include <vector>
 
+#include "core/model/asset.hpp"
 #include "core/model/error.hpp"
 #include "core/model/listing.hpp"
 #include "core/model/media_type.hpp"
@@ -36,6 +38,10 @@ Status may_upload_to(const Principal& caller, const Listing& listing);
 // Ok, or FORBIDDEN naming the first file type the caller may not upload.
 Status authorize_upload(const Principal& caller, const Listing& listing,
                         std::span<const MediaType> types);
+
+// The same for the files of an existing batch (their declared types).
+Status authorize_upload(const Principal& caller, const Listing& listing,
+                        const std::vector<Asset>& assets);
 
 // Ok, or LISTING_NOT_READY_FOR_UPLOAD naming the status and the file type it refuses.
 Status check_listing_accepts(const Listing& listing, std::span<const MediaType> types);
