@@ -309,7 +309,7 @@ TEST_F(RunJobTest, ClockJumpingForwardMidRunHandsTheJobOverWithoutASecondEnding)
   auto done = submit(
       34, {{"jpeg_baseline.jpg", "PHOTO_HORIZONTAL"}, {"jpeg_exif_gps.jpg", "PHOTO_HORIZONTAL"}});
   std::optional<Result<std::optional<JobRunReport>>> takeover;
-  auto first = runner("w1").run_next([&](const AssetWorkResult&) {
+  auto first = runner("w1").run_next([&](const Asset&, const AssetWorkResult&) {
     if (takeover) return;
     clock_.advance(std::chrono::hours(1));
     takeover = runner("w2").run_next();
@@ -338,7 +338,7 @@ TEST_F(RunJobTest, ClockJumpingBackMidRunKeepsTheLeaseAndTheRunEndsNormally) {
   auto done = submit(
       35, {{"jpeg_baseline.jpg", "PHOTO_HORIZONTAL"}, {"jpeg_exif_gps.jpg", "PHOTO_HORIZONTAL"}});
   std::optional<std::optional<JobRunReport>> other;
-  auto report = must(runner("w1").run_next([&](const AssetWorkResult&) {
+  auto report = must(runner("w1").run_next([&](const Asset&, const AssetWorkResult&) {
     if (other) return;
     clock_.advance(-std::chrono::hours(1));
     other = must(runner("w2").run_next());
