@@ -2,7 +2,7 @@
 PRESET ?= ci
 JOBS ?= $(shell nproc)
 
-.PHONY: run test test-mariadb-long deps build release asan bench bench-claim fuzz lint format format-check clean
+.PHONY: run test test-mariadb-long deps build release asan bench bench-claim bench-api fuzz lint format format-check clean
 
 deps:
 	./scripts/install-deps.sh
@@ -57,6 +57,13 @@ fuzz: deps
 	cmake --preset fuzz
 	cmake --build --preset fuzz -j $(JOBS)
 	./scripts/run-fuzzers.sh build/fuzz $(FUZZ_SECONDS)
+
+# The API under wrk on loopback: status calls over 1, 8 and 50 keep-alive connections
+# (bench/api_wrk.sh; pass binaries to it directly for a before/after in one run).
+bench-api: deps
+	cmake --preset release
+	cmake --build --preset release -j $(JOBS) --target toq-media
+	./bench/api_wrk.sh
 
 lint: build
 	./scripts/lint.sh build/$(PRESET)

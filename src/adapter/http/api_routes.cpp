@@ -277,6 +277,20 @@ void install_request_hooks(httplib::Server& routes, const std::shared_ptr<const 
           write_json(res, e.status, e.body);
           return httplib::Server::HandlerResponse::Handled;
         }
+        // An empty 400 is cpp-httplib's own: the header section could not be read (a header
+        // line over its 8 KiB limit, typically an oversized bearer token). Every API route needs
+        // a token, so without a readable Authorization header the request is unauthenticated.
+        if (res.status == 400 && res.body.empty() && !req.path.starts_with("/storage/")) {
+          HttpError e = malformed_request("a header line is longer than 8192 bytes");
+          if (req.path.starts_with("/api/") && !req.has_header("Authorization")) {
+            e = map_error(core::make_error(core::ErrorCode::kUnauthenticated,
+                                           "the Authorization header could not be read",
+                                           std::string{auth::kPublicMessage}));
+            res.set_header("WWW-Authenticate", "Bearer");
+          }
+          write_json(res, e.status, e.body);
+          return httplib::Server::HandlerResponse::Handled;
+        }
         return httplib::Server::HandlerResponse::Unhandled;
       }});
 }

@@ -21,7 +21,9 @@
 //   the limit: a body of unknown length is then read and dropped for up to 8 MiB more, so the
 //   client is not reset before it reads the 413, and cut off beyond that).
 // - "Authorization: Bearer <JWT>" is verified with the JwtVerifier; failures are 401
-//   UNAUTHENTICATED. Authorization (403) is the use cases'.
+//   UNAUTHENTICATED, also for a token too long for the connection layer's header limit.
+//   Authorization (403) is the use cases'.
+// - A request whose header section cannot be read gets 400 INVALID_REQUEST as JSON.
 // - Every error is answered through error_mapper's map_error; internal ones (500) reach
 //   hooks.internal_error with the full core::Error, clients see a generic message.
 // - Unknown paths outside /storage/ get 404 NOT_FOUND as JSON.

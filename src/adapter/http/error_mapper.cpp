@@ -100,4 +100,12 @@ HttpError route_not_found() {
   return out;
 }
 
+HttpError malformed_request(std::string_view what) {
+  HttpError out;
+  out.status = 400;
+  out.body = {{"code", "INVALID_REQUEST"},
+              {"message", fmt::format("The request is not valid HTTP/1.1: {}.", what)}};
+  return out;
+}
+
 }  // namespace toq::http

@@ -23,6 +23,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
@@ -45,5 +46,9 @@ HttpError payload_too_large(std::int64_t limit_bytes);
 
 // 404 NOT_FOUND for a path no route serves.
 HttpError route_not_found();
+
+// 400 INVALID_REQUEST from the connection layer (no route saw the request): the request line or
+// headers are not valid HTTP/1.1 (`what` says which part).
+HttpError malformed_request(std::string_view what);
 
 }  // namespace toq::http
