@@ -71,7 +71,8 @@ http::ServerOptions server_options(const std::string& host, int port, const Conf
       .host = host,
       .port = port,
       .read_timeout = std::chrono::seconds{config.server.read_timeout_seconds},
-      .write_timeout = std::chrono::seconds{config.server.read_timeout_seconds}};
+      .write_timeout = std::chrono::seconds{config.server.read_timeout_seconds},
+      .header_timeout = std::chrono::seconds{config.server.read_timeout_seconds}};
 }
 
 // Signals are taken by sigwait(); blocked before any thread starts, so every thread inherits the

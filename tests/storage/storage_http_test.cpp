@@ -1,4 +1,4 @@
-// The embedded store over real HTTP: the server (cpp-httplib) runs in-process on an ephemeral
+// The embedded store over real HTTP: the server (http_server.hpp) runs in-process on an ephemeral
 // port with the storage routes mounted, and libcurl plays the browser with presigned URLs from the
 // store's UrlSigner. Every refusal must carry S3's status and error code and leave nothing stored
 // (no object, no temp file); the right request must succeed.
@@ -535,8 +535,11 @@ TEST_F(StorageHttp, OtherMethodsAreMethodNotAllowed) {
 
 TEST(HttpServer, EphemeralPortServesAndStopsCleanly) {
   http::HttpServer server{http::ServerOptions{}};
-  server.routes().Get("/ping", [](const httplib::Request&, httplib::Response& res) {
-    res.set_content("pong", "text/plain");
+  server.routes().add("GET", "/ping", [](const http::Request&) -> http::Plan {
+    http::Response res;
+    res.headers = {{"Content-Type", "text/plain"}};
+    res.body = "pong";
+    return res;
   });
   const int port = must(server.start(), "start");
   EXPECT_GT(port, 0);

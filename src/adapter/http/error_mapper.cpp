@@ -108,4 +108,25 @@ HttpError malformed_request(std::string_view what) {
   return out;
 }
 
+HttpError headers_too_large(std::size_t limit_bytes) {
+  HttpError out;
+  out.status = 431;
+  out.body = {
+      {"code", "HEADERS_TOO_LARGE"},
+      {"message", fmt::format("The request headers are larger than {} bytes.", limit_bytes)},
+      {"details", {{"maxHeaderBytes", limit_bytes}}}};
+  return out;
+}
+
+HttpError server_busy(std::string_view what) {
+  HttpError out;
+  out.status = 503;
+  out.body = {{"code", "SERVER_BUSY"},
+              {"message", fmt::format("The server holds too many connections ({}); try again "
+                                      "shortly.",
+                                      what)}};
+  out.retry_after_seconds = 1;
+  return out;
+}
+
 }  // namespace toq::http

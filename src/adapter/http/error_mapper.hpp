@@ -47,8 +47,12 @@ HttpError payload_too_large(std::int64_t limit_bytes);
 // 404 NOT_FOUND for a path no route serves.
 HttpError route_not_found();
 
-// 400 INVALID_REQUEST from the connection layer (no route saw the request): the request line or
-// headers are not valid HTTP/1.1 (`what` says which part).
+// The connection layer's own answers (no route saw the request):
+// 400 INVALID_REQUEST: the request line or headers are not HTTP/1.1 (`what` says which part).
 HttpError malformed_request(std::string_view what);
+// 431 HEADERS_TOO_LARGE: the header section is above server.maxHeaderBytes.
+HttpError headers_too_large(std::size_t limit_bytes);
+// 503 SERVER_BUSY with Retry-After: the connection caps are reached (`what`: which cap).
+HttpError server_busy(std::string_view what);
 
 }  // namespace toq::http
