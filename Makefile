@@ -2,7 +2,7 @@
 PRESET ?= ci
 JOBS ?= $(shell nproc)
 
-.PHONY: run test test-mariadb-long deps build release asan bench bench-claim bench-api fuzz lint format format-check clean
+.PHONY: run test test-mariadb-long load-test deps build release asan bench bench-claim bench-api fuzz lint format format-check clean
 
 deps:
 	./scripts/install-deps.sh
@@ -19,6 +19,12 @@ test: build
 # Every e2e and chaos test on MariaDB + s3rver (each test starts its own pair: scripts/services.sh).
 test-mariadb-long: build
 	TOQ_REQUIRE_S3RVER=1 ctest --preset $(PRESET) -j $(JOBS) -L mariadb-long
+
+# Slow and hostile clients, full form (issue 12): 1,000 idle or dribbling connections and 200
+# uploads at 40 KB/s against `toq-media serve` on loopback, /healthz and a status call probed
+# throughout; prints connections, uploads, requests, errors, p50/p99 and peak RSS as JSON.
+load-test: build
+	/usr/bin/python3 tests/load/connection_load.py build/$(PRESET)/src/app/toq-media
 
 # Builds the release binary, starts `toq-media serve` with the embedded default in ./var, registers
 # a demo listing and prints the URLs and tokens (scripts/run-demo.sh). Ctrl-C stops it cleanly.

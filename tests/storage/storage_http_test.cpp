@@ -3,6 +3,8 @@
 // store's UrlSigner. Every refusal must carry S3's status and error code and leave nothing stored
 // (no object, no temp file); the right request must succeed.
 
+#include <chrono>
+#include <memory>
 #include <string>
 #include <thread>
 
@@ -18,6 +20,7 @@
 #include "adapter/storage/content_disposition.hpp"
 #include "adapter/storage/storage_request_handler.hpp"
 #include "conformance/object_store_conformance.hpp"
+#include "http/http_client.hpp"
 #include "storage/http_client.hpp"
 #include "storage/storage_test_support.hpp"
 #include "support/result_matchers.hpp"
@@ -551,6 +554,37 @@ TEST(HttpServer, EphemeralPortServesAndStopsCleanly) {
   server.stop();  // idempotent
   r = http({.url = "http://127.0.0.1:" + std::to_string(port) + "/ping", .timeout_seconds = 5});
   EXPECT_EQ(r.code, CURLE_COULDNT_CONNECT);
+}
+
+// Past a connection cap the server answers 503 SERVER_BUSY (JSON, Retry-After) and closes; a
+// closed connection gives its slot back.
+TEST(HttpServer, ConnectionCapsAnswer503AndFreeTheirSlots) {
+  http::HttpServer server{
+      http::ServerOptions{.max_connections = 3, .max_connections_per_client = 2}};
+  server.routes().add("GET", "/ping", [](const http::Request&) -> http::Plan {
+    http::Response res;
+    res.body = "pong";
+    return res;
+  });
+  const int port = must(server.start(), "start");
+  const std::string url = "http://127.0.0.1:" + std::to_string(port) + "/ping";
+  auto held = std::make_unique<RawConnection>(port);
+  RawConnection second{port};
+  ASSERT_TRUE(held->send("GET /ping HTTP/1.1\r\nHost: x\r\n\r\n"));
+  ASSERT_NE(held->read_until("pong").find("pong"), std::string::npos);
+  ASSERT_TRUE(second.send("GET /ping HTTP/1.1\r\nHost: x\r\n\r\n"));
+  ASSERT_NE(second.read_until("pong").find("pong"), std::string::npos);
+  // Two from 127.0.0.1 are open: a third from the same address is refused.
+  auto refused = http({.url = url, .timeout_seconds = 5});
+  EXPECT_EQ(refused.status, 503) << refused.body;
+  EXPECT_NE(refused.body.find("\"SERVER_BUSY\""), std::string::npos) << refused.body;
+  EXPECT_EQ(refused.header("retry-after"), "1");
+  EXPECT_EQ(server.open_connections(), 2U);
+  held.reset();  // closes: its slot is free again
+  for (int i = 0; i < 100 && server.open_connections() > 1; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds{20});
+  }
+  EXPECT_EQ(http({.url = url, .timeout_seconds = 5}).body, "pong");
 }
 
 TEST(HttpServer, BusyPortIsAnError) {

@@ -151,5 +151,20 @@ TEST(ErrorMapper, PayloadTooLargeAndNotFound) {
   EXPECT_EQ(route_not_found().status, 404);
 }
 
+TEST(ErrorMapper, ConnectionLayerAnswers) {
+  const HttpError bad = malformed_request("bad method");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(bad.body.at("code"), "INVALID_REQUEST");
+  EXPECT_NE(bad.body.at("message").get<std::string>().find("bad method"), std::string::npos);
+  const HttpError big = headers_too_large(65536);
+  EXPECT_EQ(big.status, 431);
+  EXPECT_EQ(big.body.at("code"), "HEADERS_TOO_LARGE");
+  EXPECT_EQ(big.body.at("details").at("maxHeaderBytes"), 65536);
+  const HttpError busy = server_busy("from one address");
+  EXPECT_EQ(busy.status, 503);
+  EXPECT_EQ(busy.body.at("code"), "SERVER_BUSY");
+  EXPECT_EQ(busy.retry_after_seconds, 1);
+}
+
 }  // namespace
 }  // namespace toq::http
