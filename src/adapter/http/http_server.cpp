@@ -39,6 +39,9 @@ constexpr auto kTuple = asio::experimental::as_tuple(asio::use_awaitable);
 
 // One piece of a request body, read from the socket and handed to a consumer.
 constexpr std::size_t kPieceBytes = 64 * 1024;
+// A body that is only drained (refused) is read in smaller pieces: a crowd of dribbling refused
+// clients must not hold a body-sized buffer each.
+constexpr std::size_t kDrainPieceBytes = 4 * 1024;
 // Closing: how long, and how much, of what the client still sends is read and dropped.
 constexpr std::chrono::seconds kLinger{2};
 constexpr std::size_t kMaxLingerBytes = 4 * 1024 * 1024;
@@ -214,7 +217,7 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
   awaitable<void> stream_body();
   // Reads the next piece of the body into piece_: its size (0 only at the end of the body), or
   // nullopt when the client closed or stalled past the read deadline.
-  awaitable<std::optional<std::size_t>> next_piece();
+  awaitable<std::optional<std::size_t>> next_piece(std::size_t piece_bytes = kPieceBytes);
   awaitable<bool> send_continue();
   awaitable<bool> write(bool keep_alive);
   bool expects_continue() const {
@@ -234,6 +237,7 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
   std::optional<Plan> plan_;
   std::unique_ptr<BodyConsumer> consumer_;
   std::unique_ptr<char[]> piece_;  // allocated for a body only, freed after the exchange
+  std::size_t piece_bytes_ = 0;
   bool busy_ = false;
   bool continue_sent_ = false;
 };
@@ -394,23 +398,25 @@ awaitable<void> HttpServer::Impl::Session::answer() {
   }
   std::int64_t dropped = 0;
   while (!parser_->is_done() && dropped <= limit) {
-    const auto got = co_await next_piece();
+    const auto got = co_await next_piece(kDrainPieceBytes);
     if (!got) break;
     dropped += static_cast<std::int64_t>(*got);
   }
   if (!parser_->is_done()) response_.close = true;
 }
 
-awaitable<std::optional<std::size_t>> HttpServer::Impl::Session::next_piece() {
-  if (!piece_) {
-    piece_ = std::make_unique<char[]>(kPieceBytes);
+awaitable<std::optional<std::size_t>> HttpServer::Impl::Session::next_piece(
+    std::size_t piece_bytes) {
+  if (!piece_ || piece_bytes_ < piece_bytes) {
+    piece_ = std::make_unique<char[]>(piece_bytes);
+    piece_bytes_ = piece_bytes;
     // Beast reads as much as the buffer has room for (at least 512 bytes): room for a piece.
-    buffer_.reserve(kPieceBytes);
+    buffer_.reserve(piece_bytes);
   }
   while (!parser_->is_done()) {
     auto& body = parser_->get().body();
     body.data = piece_.get();
-    body.size = kPieceBytes;
+    body.size = piece_bytes_;
     // The body deadline cancels the read but keeps the socket open (a tcp_stream deadline would
     // close it), so the client still gets the answer to an incomplete body.
     stream_.expires_never();
@@ -425,7 +431,7 @@ awaitable<std::optional<std::size_t>> HttpServer::Impl::Session::next_piece() {
     read_timer_.cancel();
     if (ec == bhttp::error::need_buffer) ec = {};
     if (ec) co_return std::nullopt;
-    const std::size_t got = kPieceBytes - parser_->get().body().size;
+    const std::size_t got = piece_bytes_ - parser_->get().body().size;
     if (got > 0) co_return got;
   }
   co_return 0;
