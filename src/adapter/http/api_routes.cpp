@@ -149,9 +149,12 @@ bool is_sane_request_id(std::string_view id) {
   return true;
 }
 
-void mount_api_routes(HttpServer& server, ApiOptions options) {
-  // Lives as long as the routes and hooks, i.e. the server.
-  auto api = std::make_shared<const Api>(Api{std::move(options)});
+namespace {
+
+// What runs around every request: request id and CORS preflights before routing, CORS headers
+// and the request id on every answer, metrics and the access log once it is written, the JSON 404,
+// the answer to oversized headers.
+void install_request_hooks(HttpServer& server, const std::shared_ptr<const Api>& api) {
   auto& hooks = server.hooks();
 
   hooks.before = [api](Request& req) -> std::optional<Response> {
@@ -218,6 +221,14 @@ void mount_api_routes(HttpServer& server, ApiOptions options) {
                                                      "the header section is over the limit",
                                                      std::string{auth::kPublicMessage})));
   };
+}
+
+}  // namespace
+
+void mount_api_routes(HttpServer& server, ApiOptions options) {
+  // Lives as long as the routes and hooks, i.e. the server.
+  auto api = std::make_shared<const Api>(Api{std::move(options)});
+  install_request_hooks(server, api);
 
   auto& routes = server.routes();
   const std::string listing = "/api/v2/internal/listings/{listingIdentityId}";
