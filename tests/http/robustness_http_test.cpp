@@ -164,7 +164,7 @@ TEST_F(RobustnessHttpTest, SlowHeadersAreDroppedWhileOthersAreServed) {
 TEST_F(RobustnessHttpTest, TenDribblingConnectionsLeaveTheServiceAnswering) {
   std::vector<std::unique_ptr<RawConnection>> dribblers;
   for (int i = 0; i < 10; ++i) {
-    dribblers.push_back(std::make_unique<RawConnection>(server_->port()));
+    dribblers.push_back(std::make_unique<RawConnection>(server().port()));
     ASSERT_TRUE(dribblers.back()->send(
         head("POST", "/api/v2/listings/media/status", "Content-Length: 100000\r\n") + "{"));
   }
@@ -174,7 +174,7 @@ TEST_F(RobustnessHttpTest, TenDribblingConnectionsLeaveTheServiceAnswering) {
   // And an upload-sized crowd: fifty more, half without a token (answered 401, their bodies
   // drained), half with one (bodies being read).
   for (int i = 0; i < 50; ++i) {
-    dribblers.push_back(std::make_unique<RawConnection>(server_->port()));
+    dribblers.push_back(std::make_unique<RawConnection>(server().port()));
     const std::string request =
         i % 2 == 0 ? "POST /api/v2/listings/media/status HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                      "Content-Length: 100000\r\n\r\n{"

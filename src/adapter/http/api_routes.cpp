@@ -1,7 +1,6 @@
 #include "adapter/http/api_routes.hpp"
 
 #include <array>
-#include <cctype>
 #include <chrono>
 #include <exception>
 #include <memory>
@@ -12,6 +11,8 @@
 
 #include "adapter/http/error_mapper.hpp"
 #include "adapter/http/json_response.hpp"
+#include "support/hex.hpp"
+#include "support/text.hpp"
 
 namespace toq::http {
 namespace {
@@ -28,14 +29,7 @@ std::string new_request_id() {
       bytes[i] = static_cast<unsigned char>(now >> ((i % 8) * 8));
     }
   }
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (const unsigned char b : bytes) {
-    out.push_back(kHex[b >> 4]);
-    out.push_back(kHex[b & 0xf]);
-  }
-  return out;
+  return support::hex_lower(bytes);
 }
 
 struct Api {
@@ -122,8 +116,7 @@ std::string redact_query(std::string_view query) {
     const auto item = query.substr(0, amp);
     const auto eq = item.find('=');
     const auto name = item.substr(0, eq);
-    std::string lower{name};
-    for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    const std::string lower = support::to_lower(name);
     if (!out.empty()) out += '&';
     if (eq != std::string_view::npos &&
         (lower == "x-amz-signature" || lower == "x-amz-credential" ||
