@@ -19,7 +19,7 @@ void mount_ops_routes(HttpServer& server, const Metrics& metrics,
   // API pool, never on an I/O thread.
   routes.add("GET", "/metrics",
              [&metrics, before_scrape = std::move(before_scrape)](const Request&) -> Plan {
-               return Run{.pool = Pool::kApi, .handle = [&metrics, &before_scrape](const Request&) {
+               return Run{.pool = Pool::kApi, .handle = [&metrics, before_scrape](const Request&) {
                             if (before_scrape) before_scrape();
                             Response out;
                             out.headers = {
