@@ -2,7 +2,7 @@
 PRESET ?= ci
 JOBS ?= $(shell nproc)
 
-.PHONY: run test test-mariadb-long test-aws-long deps build release asan bench bench-claim lint format format-check clean
+.PHONY: run test test-mariadb-long test-aws-long load-test deps build release asan bench bench-claim bench-api fuzz lint format format-check clean
 
 deps:
 	./scripts/install-deps.sh
@@ -25,6 +25,12 @@ test-mariadb-long: build
 test-aws-long: build
 	TOQ_REQUIRE_S3RVER=1 ctest --preset $(PRESET) -j $(JOBS) -L aws-long
 
+# Slow and hostile clients, full form (issue 12): 1,000 idle or dribbling connections and 200
+# uploads at 40 KB/s against `toq-media serve` on loopback, /healthz and a status call probed
+# throughout; prints connections, uploads, requests, errors, p50/p99 and peak RSS as JSON.
+load-test: build
+	/usr/bin/python3 tests/load/connection_load.py build/$(PRESET)/src/app/toq-media
+
 # Builds the release binary, starts `toq-media serve` with the embedded default in ./var, registers
 # a demo listing and prints the URLs and tokens (scripts/run-demo.sh). Ctrl-C stops it cleanly.
 run: deps
@@ -35,12 +41,14 @@ run: deps
 asan:
 	$(MAKE) test PRESET=asan
 
-# Benchmarks (bench/): each prints the code's time next to a reference's, measured in the same run.
+# Benchmarks (bench/, docs/benchmarks.md): every case next to its reference in the same rounds,
+# median of 5 by default; the table lands in build/release/bench-results-full/results.md.
+# BENCH_ARGS passes options to bench/run.py (--suites video --rounds 7, --only-candidates, ...).
+BENCH_ARGS ?=
 bench: deps
 	cmake --preset release
-	cmake --build --preset release -j $(JOBS) --target toq_photo_renditions_bench
-	./scripts/make-corpus.sh build/release/corpus
-	./build/release/bench/toq_photo_renditions_bench
+	cmake --build --preset release -j $(JOBS) --target toq-media toq_zip_bench toq_presign_bench
+	python3 bench/run.py --build build/release $(BENCH_ARGS)
 
 # Claiming under contention: 8 workers, 1,000 jobs, SQLite then MariaDB (a server of its own,
 # started and stopped with scripts/services.sh). Its figures are in README.md.
@@ -52,11 +60,27 @@ bench-claim: deps
 	TOQ_SERVICES_DIR=build/release/bench-services ./build/release/bench/toq_claim_bench; \
 	  status=$$?; ./scripts/services.sh stop build/release/bench-services; exit $$status
 
+# Every fuzz target of fuzz/ under libFuzzer (clang-19, ASan + UBSan, its own build dir
+# build/fuzz), FUZZ_SECONDS each on a copy of its seed corpus; prints the CPU time each ran and
+# what it found (scripts/run-fuzzers.sh). The seed corpora are replayed in `make test`.
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	cmake --preset fuzz
+	cmake --build --preset fuzz -j $(JOBS)
+	./scripts/run-fuzzers.sh build/fuzz $(FUZZ_SECONDS)
+
+# The API under wrk on loopback: status calls over 1, 8 and 50 keep-alive connections
+# (bench/api_wrk.sh; pass binaries to it directly for a before/after in one run).
+bench-api: deps
+	cmake --preset release
+	cmake --build --preset release -j $(JOBS) --target toq-media
+	./bench/api_wrk.sh
+
 lint: build
 	./scripts/lint.sh build/$(PRESET)
 
 format:
-	find src tests bench -name '*.cpp' -o -name '*.hpp' | xargs clang-format -i
+	find src tests bench fuzz -name '*.cpp' -o -name '*.hpp' | xargs clang-format -i
 
 format-check:
 	./scripts/check-format.sh

@@ -6,6 +6,11 @@ target_compile_options(toq_flags INTERFACE
 if(TOQ_WERROR)
   target_compile_options(toq_flags INTERFACE -Werror)
 endif()
+if(TOQ_FUZZ)
+  target_compile_options(toq_flags INTERFACE -fsanitize=fuzzer-no-link,address,undefined
+                                             -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+  target_link_options(toq_flags INTERFACE -fsanitize=address,undefined)
+endif()
 if(TOQ_SANITIZE)
   target_compile_options(toq_flags INTERFACE -fsanitize=address,undefined -fno-omit-frame-pointer
                                              -fno-sanitize-recover=undefined)

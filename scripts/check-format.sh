@@ -3,6 +3,6 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
-mapfile -t files < <(find src tests bench -name '*.cpp' -o -name '*.hpp' 2>/dev/null | sort)
+mapfile -t files < <(find src tests bench fuzz -name '*.cpp' -o -name '*.hpp' 2>/dev/null | sort)
 clang-format --dry-run -Werror "${files[@]}"
 echo "format: ${#files[@]} files ok"

@@ -85,6 +85,13 @@ int command_token(const cli::TokenOptions& options) {
                                    fmt::format("unknown role '{}'", options.role), {},
                                    "Use photographer, owner, admin, client or service."));
   }
+  if (options.ttl_seconds > config->auth.max_token_lifetime_seconds) {
+    // Still printed (a token for another deployment's bound), but not silently useless here.
+    std::cerr << fmt::format(
+        "warning: --ttl {} is above auth.maxTokenLifetimeSeconds ({}): this deployment's serve "
+        "refuses the token\n",
+        options.ttl_seconds, config->auth.max_token_lifetime_seconds);
+  }
   const core::SystemClock clock;
   auto issuer = make_jwt_issuer(*config, clock);
   if (!issuer) return report(issuer.error());

@@ -133,6 +133,8 @@ struct AuthConfig {
   std::string issuer;                         // empty = `iss` not checked
   std::string audience;                       // empty = `aud` not checked
   int leeway_seconds = 60;
+  // Longest token lifetime accepted (exp - iat, or exp - now without iat).
+  std::int64_t max_token_lifetime_seconds = 86400;
   friend bool operator==(const AuthConfig&, const AuthConfig&) = default;
 };
 
@@ -142,6 +144,9 @@ struct UploadsConfig {
   std::map<core::MediaGroup, std::int64_t> max_bytes = core::ManifestLimits{}.max_bytes;
   std::map<core::MediaType, std::set<std::string>> allowed_content_types =
       core::ManifestLimits::default_content_types();
+  // A batch still PENDING_UPLOAD this long after its creation is expired by serve's sweep.
+  std::int64_t expire_after_seconds = 86400;
+  int expiry_sweep_seconds = 60;  // how often each serve runs that sweep
   friend bool operator==(const UploadsConfig&, const UploadsConfig&) = default;
 };
 
@@ -215,6 +220,9 @@ struct LogConfig {
 struct Config {
   ServerConfig server;
   std::filesystem::path data_dir = "./var";
+  // Below this much free space on the data directory's file system /readyz is not ready; 0 = not
+  // checked.
+  std::int64_t data_dir_min_free_bytes = 256 * kMiB;
   DatabaseConfig database;
   StorageConfig storage;
   AuthConfig auth;

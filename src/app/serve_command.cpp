@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <fmt/format.h>
 #include <pthread.h>
@@ -21,6 +22,7 @@
 #include "adapter/http/ops_routes.hpp"
 #include "adapter/http/storage_routes.hpp"
 #include "adapter/http/web_routes.hpp"
+#include "adapter/storage/disk_space.hpp"
 #include "adapter/storage/local_object_store.hpp"
 #include "adapter/storage/storage_request_handler.hpp"
 #include "adapter/web/static_files.hpp"
@@ -39,6 +41,8 @@ namespace {
 
 // How often the outbox is looked at for due webhooks.
 constexpr std::chrono::milliseconds kDeliveryPeriod{1000};
+// How often the local store's leftovers are looked for (LocalObjectStore::reap).
+constexpr std::chrono::milliseconds kReapPeriod{10 * 60 * 1000};
 
 int report(const core::Error& e) {
   log::error("serve failed",
@@ -69,7 +73,8 @@ http::ServerOptions server_options(const std::string& host, int port, const Conf
       .host = host,
       .port = port,
       .read_timeout = std::chrono::seconds{config.server.read_timeout_seconds},
-      .write_timeout = std::chrono::seconds{config.server.read_timeout_seconds}};
+      .write_timeout = std::chrono::seconds{config.server.read_timeout_seconds},
+      .header_timeout = std::chrono::seconds{config.server.read_timeout_seconds}};
 }
 
 // Signals are taken by sigwait(); blocked before any thread starts, so every thread inherits the
@@ -174,6 +179,45 @@ std::unique_ptr<web::StaticFileHandler> make_web_handler(const Config& config,
   return handler;
 }
 
+// The queue and outbox gauges of /metrics, read from the database before each scrape.
+void refresh_gauges(core::GetOperationalGauges& gauges, http::Metrics& metrics) {
+  auto now = gauges.run();
+  if (!now) {
+    log::warn(
+        "metrics: the database gauges could not be read",
+        {{"code", std::string{core::to_string(now.error().code)}}, {"error", now.error().message}});
+    return;
+  }
+  metrics.set_queue_gauges({.jobs_queued = now->jobs.queued,
+                            .jobs_running = now->jobs.running,
+                            .oldest_queued_age_seconds = now->oldest_queued_age_seconds,
+                            .oldest_active_age_seconds = now->oldest_active_age_seconds,
+                            .outbox_pending = now->outbox.pending,
+                            .outbox_oldest_age_seconds = now->oldest_pending_event_age_seconds});
+}
+
+// One run of the sweep over abandoned uploads: each batch it closed is logged and counted.
+void sweep_expired_uploads(core::ExpireUploadBatches& expiry, http::Metrics& metrics) {
+  auto swept = expiry.run();
+  if (!swept) {
+    log::warn("upload expiry sweep failed",
+              {{"code", std::string{core::to_string(swept.error().code)}},
+               {"error", swept.error().message}});
+    return;
+  }
+  for (const auto id : swept->expired) {
+    log::info("upload expired", {{"event", "batch_expired"}, {"batch_id", id.value}});
+  }
+  metrics.media_batches_expired(swept->expired.size());
+  for (const auto id : swept->raw_removed) {
+    log::info("abandoned uploads removed", {{"batch_id", id.value}});
+  }
+  for (const auto& e : swept->errors) {
+    log::warn("upload expiry sweep: a batch failed",
+              {{"code", std::string{core::to_string(e.code)}}, {"error", e.message}});
+  }
+}
+
 // What the routes use while the server serves.
 struct Routes {
   http::CorsPolicy cors;
@@ -181,6 +225,15 @@ struct Routes {
   std::unique_ptr<web::StaticFileHandler> web;
   std::unique_ptr<storage::StorageRequestHandler> storage;
 };
+
+// A request that failed on the server's side (a 5xx): its cause, logged with the request id the
+// client was given (the API's X-Request-Id, the store's x-amz-request-id and XML RequestId).
+void log_failure(const core::Error& e, std::string_view request_id, std::string_view what) {
+  log::error("request failed", {{"request_id", std::string{request_id}},
+                                {"route", std::string{what}},
+                                {"code", std::string{core::to_string(e.code)}},
+                                {"error", e.message}});
+}
 
 // The API with its access log, the operational routes, the web pages, the embedded store's
 // /storage/, and in the AWS mode the pipeline's callback.
@@ -192,6 +245,11 @@ void mount_routes(http::HttpServer& server, const Config& config, ApiUseCases& u
   // The AWS mode: the pipeline's signed callback and its readiness probe.
   if (aws)
     aws->mount(api.services, {.batch_failed = [&routes] { routes.metrics.media_batch_failed(); }});
+  if (config.data_dir_min_free_bytes > 0) {
+    api.services.check_disk = [dir = config.data_dir, floor = config.data_dir_min_free_bytes] {
+      return storage::check_free_space(dir, floor);
+    };
+  }
   api.verifier = &verifier;
   api.max_body_bytes = config.server.max_body_bytes;
   api.hooks.access_log = [](const http::AccessLogEntry& e) {
@@ -202,23 +260,20 @@ void mount_routes(http::HttpServer& server, const Config& config, ApiUseCases& u
                           {"duration_ms", e.duration_ms},
                           {"request_id", e.request_id}});
   };
-  api.hooks.internal_error = [](const core::Error& e, std::string_view request_id,
-                                std::string_view what) {
-    log::error("request failed", {{"request_id", std::string{request_id}},
-                                  {"route", std::string{what}},
-                                  {"code", std::string{core::to_string(e.code)}},
-                                  {"error", e.message}});
-  };
+  api.hooks.internal_error = log_failure;
   api.cors = &routes.cors;
   api.metrics = &routes.metrics;
   api.route_templates = http::RouteTemplates{http::openapi_path_templates()};
   http::mount_api_routes(server, std::move(api));
-  http::mount_ops_routes(server, routes.metrics);
+  http::mount_ops_routes(server, routes.metrics, [&use_cases, &metrics = routes.metrics] {
+    refresh_gauges(use_cases.gauges(), metrics);
+  });
   routes.web = make_web_handler(config, storage);
   http::mount_web_routes(server, *routes.web);
   if (storage.local) {
     storage::StorageHandlerConfig handler_config;
     handler_config.allowed_origins = config.cors.allowed_origins;
+    handler_config.report_failure = log_failure;
     routes.storage =
         std::make_unique<storage::StorageRequestHandler>(*storage.local, handler_config);
     http::mount_storage_routes(server, *routes.storage);
@@ -236,6 +291,8 @@ void count(http::Metrics& metrics, std::string_view line) {
     if (finished->end == "failed") metrics.media_batch_failed();
   } else if (const auto* failed = std::get_if<AssetFailed>(&*event)) {
     metrics.media_asset_failed(failed->code);
+  } else if (const auto* done = std::get_if<AssetDone>(&*event)) {
+    metrics.media_asset_processed(done->kind, done->seconds);
   }
 }
 
@@ -283,14 +340,16 @@ core::Result<std::unique_ptr<WorkerSupervisor>> make_workers(const Config& confi
                         .on_event = log_worker});
 }
 
-// Serves until SIGTERM or SIGINT, then stops the background work and lets requests in flight
-// finish within server.shutdownGraceSeconds.
-int serve_until_stopped(const Config& config, http::HttpServer& server, PeriodicTask* delivery,
-                        WorkerSupervisor* workers, AwsMode* aws, const sigset_t& stop_signals) {
+// Serves until SIGTERM or SIGINT, then stops the background work (`tasks`: the webhook delivery,
+// the upload expiry; in the AWS mode the relay) and lets requests in flight finish within
+// server.shutdownGraceSeconds.
+int serve_until_stopped(const Config& config, http::HttpServer& server,
+                        const std::vector<PeriodicTask*>& tasks, WorkerSupervisor* workers,
+                        AwsMode* aws, const sigset_t& stop_signals) {
   auto port = server.start();
   if (!port) return report(port.error());
   if (workers) workers->start();
-  if (delivery) delivery->start();
+  for (auto* task : tasks) task->start();
   if (aws) aws->start_relay();
   const std::string listen = host_port_text(server.options().host, *port);
   log::info("listening", {{"listen", listen},
@@ -309,7 +368,7 @@ int serve_until_stopped(const Config& config, http::HttpServer& server, Periodic
   log::info("stopping", {{"signal", signal_number == SIGTERM ? "SIGTERM" : "SIGINT"}});
   // A client that keeps a request open past the grace period does not hold the process.
   const auto grace = std::chrono::seconds{config.server.shutdown_grace_seconds};
-  if (delivery) delivery->stop();
+  for (auto* task : tasks) task->stop();
   if (aws) aws->stop_relay();
   // Workers finish the file in hand within the grace period, else they are killed: their jobs
   // stay in the database and resume at the next start (the lease expires).
@@ -369,10 +428,28 @@ int command_serve(const cli::ServeOptions& options) {
     delivery_task =
         std::make_unique<PeriodicTask>(kDeliveryPeriod, [&delivery] { delivery->run_once(); });
   }
+  // What crashed or abandoned uploads leave in the local store is removed while serving.
+  std::unique_ptr<PeriodicTask> reaping;
+  if (storage->local) {
+    reaping = std::make_unique<PeriodicTask>(kReapPeriod, [&storage] {
+      const auto r = storage->local->reap();
+      if (r.temp_files == 0 && r.uploads == 0) return;
+      log::info("local store reaped",
+                {{"temp_files", static_cast<std::int64_t>(r.temp_files)},
+                 {"abandoned_uploads", static_cast<std::int64_t>(r.uploads)}});
+    });
+    reaping->start();
+  }
+  // Abandoned uploads: every replica sweeps (the use case is safe to run concurrently).
+  auto expiry = make_upload_expiry(config, **db, *storage, clock);
+  PeriodicTask expiry_task(
+      std::chrono::seconds{config.uploads.expiry_sweep_seconds},
+      [&expiry, &metrics = routes.metrics] { sweep_expired_uploads(expiry, metrics); });
+  std::vector<PeriodicTask*> tasks = {&expiry_task};
+  if (delivery_task) tasks.push_back(delivery_task.get());
   auto workers = make_workers(config, options.common, routes.metrics);
   if (!workers) return report(workers.error());
-  return serve_until_stopped(config, server, delivery_task.get(), workers->get(), aws.get(),
-                             stop_signals);
+  return serve_until_stopped(config, server, tasks, workers->get(), aws.get(), stop_signals);
 }
 
 }  // namespace toq::app

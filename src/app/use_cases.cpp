@@ -31,7 +31,9 @@ ApiUseCases::ApiUseCases(const Config& config, core::Database& db, const ObjectS
       download_urls_({db, *storage.signer, clock,
                       [](std::string_view name) { return storage::content_disposition(name); }},
                      {std::chrono::seconds{config.storage.url_ttl_seconds}}),
-      retry_batch_({db, clock, aws}) {}
+      retry_batch_({db, clock, aws}),
+      cancel_batch_({db, *storage.store, *storage.multipart, clock}),
+      gauges_({db, clock}) {}
 
 http::handlers::ApiServices ApiUseCases::services() {
   http::handlers::ApiServices services;
@@ -42,6 +44,7 @@ http::handlers::ApiServices ApiUseCases::services() {
   services.batch_status = &batch_status_;
   services.download_urls = &download_urls_;
   services.retry_batch = &retry_batch_;
+  services.cancel_batch = &cancel_batch_;
   core::Database& database = db_;
   services.check_database = [&database]() -> core::Status {
     return database.run([](core::UnitOfWork& uow) -> core::Status {
@@ -86,6 +89,15 @@ core::RunJob make_job_runner(const Config& config, core::Database& db,
                           .backoff = {},  // RunJob's default: 10 s doubling to 5 min
                           .on_claimed = std::move(on_claimed),
                       });
+}
+
+core::ExpireUploadBatches make_upload_expiry(const Config& config, core::Database& db,
+                                             const ObjectStorage& storage,
+                                             const core::Clock& clock) {
+  return core::ExpireUploadBatches(
+      {db, *storage.store, *storage.multipart, clock},
+      {.expire_after = std::chrono::seconds{config.uploads.expire_after_seconds},
+       .url_ttl = std::chrono::seconds{config.storage.url_ttl_seconds}});
 }
 
 core::DeliverWebhooks make_webhook_delivery(core::Database& db, core::WebhookSender& sender,

@@ -11,12 +11,15 @@
 #include "core/port/media_processor.hpp"
 #include "core/port/processing_results.hpp"
 #include "core/port/webhook_sender.hpp"
+#include "core/service/cancel_upload_batch.hpp"
 #include "core/service/check_overdue_executions.hpp"
 #include "core/service/complete_upload_batch.hpp"
 #include "core/service/create_upload_batch.hpp"
 #include "core/service/deliver_webhooks.hpp"
 #include "core/service/execution_runs.hpp"
+#include "core/service/expire_upload_batches.hpp"
 #include "core/service/get_batch_status.hpp"
+#include "core/service/get_operational_gauges.hpp"
 #include "core/service/list_download_urls.hpp"
 #include "core/service/record_processing_result.hpp"
 #include "core/service/refresh_upload_urls.hpp"
@@ -43,6 +46,8 @@ class ApiUseCases {
 
   // The handlers' view: the use cases, and probes that ask the database and the store.
   http::handlers::ApiServices services();
+  // What /metrics reads from the database at each scrape.
+  core::GetOperationalGauges& gauges() { return gauges_; }
 
  private:
   core::Database& db_;
@@ -54,6 +59,8 @@ class ApiUseCases {
   core::GetBatchStatus batch_status_;
   core::ListDownloadUrls download_urls_;
   core::RetryBatch retry_batch_;
+  core::CancelUploadBatch cancel_batch_;
+  core::GetOperationalGauges gauges_;
 };
 
 // The AWS mode's use cases in serve: the callback's, the start relay's (as relay `owner`, on
@@ -78,6 +85,12 @@ core::RunJob make_job_runner(const Config& config, core::Database& db,
                              core::MediaProcessor& processor, const core::Clock& clock,
                              std::string worker_id,
                              std::function<void(const core::Job&)> on_claimed);
+
+// The sweep over abandoned uploads, on uploads.expireAfterSeconds; storage.urlTtlSeconds is how
+// long an upload URL handed out may still work.
+core::ExpireUploadBatches make_upload_expiry(const Config& config, core::Database& db,
+                                             const ObjectStorage& storage,
+                                             const core::Clock& clock);
 
 // The delivery of the outbox's webhooks through `sender`, logging what happens to each event.
 core::DeliverWebhooks make_webhook_delivery(core::Database& db, core::WebhookSender& sender,

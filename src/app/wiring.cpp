@@ -177,6 +177,7 @@ core::Result<http::auth::JwtVerifier> make_jwt_verifier(const Config& config,
   jwt.issuer = config.auth.issuer;
   jwt.audience = config.auth.audience;
   jwt.leeway = std::chrono::seconds{config.auth.leeway_seconds};
+  jwt.max_lifetime = std::chrono::seconds{config.auth.max_token_lifetime_seconds};
   if (!config.auth.jwt_public_key_file.empty()) {
     std::ifstream in{config.auth.jwt_public_key_file, std::ios::binary};
     if (!in) {

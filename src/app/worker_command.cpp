@@ -128,8 +128,13 @@ core::Result<Worker> start_worker(const cli::WorkerOptions& options, const core:
   return worker;
 }
 
-// One asset's result: logged, and a failure counted by serve.
-void on_asset(const Worker& worker, const EventPipe& events, const core::AssetWorkResult& r) {
+// One asset's result: logged, its time and a failure counted by serve. `since` is when the work
+// on it began (the claim, or the previous asset's end).
+void on_asset(const Worker& worker, const EventPipe& events, const core::Asset& asset,
+              const core::AssetWorkResult& r, std::chrono::steady_clock::time_point since) {
+  events.send(
+      AssetDone{std::string(core::to_string(core::group_of(asset.declared.media_type))),
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count()});
   LogFields fields{{"worker", worker.id},
                    {"asset_id", r.asset.value},
                    {"status", r.ready() ? "READY" : "FAILED"},
@@ -172,15 +177,20 @@ int command_worker(const cli::WorkerOptions& options) {
   auto worker = start_worker(options, clock);
   if (!worker) return report(worker.error());
   const EventPipe events(options.events_fd);
-  core::RunJob runner =
-      make_job_runner(worker->config, *worker->db, *worker->processor, clock, worker->id,
-                      [&](const core::Job&) { events.send(JobStarted{}); });
+  auto asset_since = std::chrono::steady_clock::now();
+  core::RunJob runner = make_job_runner(worker->config, *worker->db, *worker->processor, clock,
+                                        worker->id, [&](const core::Job&) {
+                                          asset_since = std::chrono::steady_clock::now();
+                                          events.send(JobStarted{});
+                                        });
   log::info("worker started", {{"worker", worker->id}, {"once", options.once}});
   const auto poll = std::chrono::milliseconds(worker->config.processing.poll_millis);
   while (!g_stop.load()) {
     const auto started = std::chrono::steady_clock::now();
-    auto ran =
-        runner.run_next([&](const core::AssetWorkResult& r) { on_asset(*worker, events, r); });
+    auto ran = runner.run_next([&](const core::Asset& asset, const core::AssetWorkResult& r) {
+      on_asset(*worker, events, asset, r, asset_since);
+      asset_since = std::chrono::steady_clock::now();
+    });
     if (!ran) {
       log::error("job run failed", {{"worker", worker->id},
                                     {"code", std::string(core::to_string(ran.error().code))},

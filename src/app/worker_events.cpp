@@ -9,6 +9,7 @@ namespace {
 constexpr const char* kJobStarted = "job_started";
 constexpr const char* kJobFinished = "job_finished";
 constexpr const char* kAssetFailed = "asset_failed";
+constexpr const char* kAssetDone = "asset_done";
 
 template <class... F>
 struct Overloaded : F... {
@@ -29,6 +30,9 @@ std::string encode_event(const JobEvent& event) {
           [](const AssetFailed& e) {
             return nlohmann::json{{"event", kAssetFailed}, {"code", e.code}};
           },
+          [](const AssetDone& e) {
+            return nlohmann::json{{"event", kAssetDone}, {"kind", e.kind}, {"seconds", e.seconds}};
+          },
       },
       event);
   return line.dump() + "\n";
@@ -44,6 +48,10 @@ std::optional<JobEvent> decode_event(std::string_view line) {
       return JobFinished{.end = json.value("end", ""), .seconds = json.value("seconds", 0.0)};
     }
     if (what == kAssetFailed) return AssetFailed{.code = json.value("code", "INTERNAL_ERROR")};
+    if (what == kAssetDone) {
+      return AssetDone{.kind = json.value("kind", "unknown"),
+                       .seconds = json.value("seconds", 0.0)};
+    }
   } catch (const nlohmann::json::exception&) {
     // A field of the wrong type: not an event line of this protocol.
   }

@@ -9,8 +9,9 @@ namespace toq::app {
 namespace {
 
 TEST(WorkerEvents, EveryEventSurvivesTheRoundTrip) {
-  for (const JobEvent& event : {JobEvent{JobStarted{}}, JobEvent{JobFinished{"failed", 12.5}},
-                                JobEvent{AssetFailed{"CORRUPT_MEDIA"}}}) {
+  for (const JobEvent& event :
+       {JobEvent{JobStarted{}}, JobEvent{JobFinished{"failed", 12.5}},
+        JobEvent{AssetFailed{"CORRUPT_MEDIA"}}, JobEvent{AssetDone{"video", 41.25}}}) {
     const std::string line = encode_event(event);
     ASSERT_TRUE(line.ends_with("\n"));
     EXPECT_EQ(line.find('\n'), line.size() - 1) << "one event, one line";
@@ -25,6 +26,8 @@ TEST(WorkerEvents, TheWireIsTheDocumentedJson) {
             (nlohmann::json{{"event", "job_finished"}, {"end", "succeeded"}, {"seconds", 2}}));
   EXPECT_EQ(nlohmann::json::parse(encode_event(JobStarted{})),
             (nlohmann::json{{"event", "job_started"}}));
+  EXPECT_EQ(nlohmann::json::parse(encode_event(AssetDone{"photo", 1.5})),
+            (nlohmann::json{{"event", "asset_done"}, {"kind", "photo"}, {"seconds", 1.5}}));
 }
 
 TEST(WorkerEvents, AnythingElseIsIgnoredAndMissingFieldsHaveDefaults) {
@@ -35,6 +38,7 @@ TEST(WorkerEvents, AnythingElseIsIgnoredAndMissingFieldsHaveDefaults) {
   EXPECT_FALSE(decode_event(R"({"event":42})"));
   EXPECT_FALSE(decode_event(R"({"event":"job_finished","seconds":"soon"})"));
   EXPECT_EQ(decode_event(R"({"event":"asset_failed"})"), JobEvent{AssetFailed{"INTERNAL_ERROR"}});
+  EXPECT_EQ(decode_event(R"({"event":"asset_done"})"), (JobEvent{AssetDone{"unknown", 0}}));
   EXPECT_EQ(decode_event(R"({"event":"job_finished","end":"released"})"),
             (JobEvent{JobFinished{"released", 0}}));
 }

@@ -302,6 +302,44 @@ TEST_F(JwtVerifierTest, RejectsATokenWithoutTheBearerScheme) {
   EXPECT_TRUE(rejects("Token " + token));
 }
 
+// One spelling per user: "0071" is not user 71.
+TEST_F(JwtVerifierTest, SubMustBeCanonicalDecimal) {
+  auto token_for = [](const char* sub) {
+    return bearer(hand_token(hs256_header(), std::string(R"({"sub":)") + sub +
+                                                 R"(,"role":"admin","exp":)" +
+                                                 std::to_string(kNow + 300) + "}"));
+  };
+  EXPECT_EQ(must(verifier_.verify(token_for(R"("71")"))).user.value, 71);
+  for (const char* sub : {R"("0071")", R"("07")", R"("00")"}) {
+    EXPECT_TRUE(rejected(verifier_.verify(token_for(sub)), token_for(sub), "sub")) << sub;
+  }
+}
+
+// A token minted to live for years is refused, whether it says when it was issued or not.
+TEST_F(JwtVerifierTest, TokenLifetimeIsBounded) {
+  auto cfg = hs256_config();
+  cfg.max_lifetime = seconds{3600};
+  const auto verifier = must(JwtVerifier::create(cfg, clock_));
+  const auto iat = [](std::int64_t t) { return R"(,"iat":)" + std::to_string(t); };
+  // exp - iat within the bound: accepted, even late in its life.
+  auto ok = hand_token(hs256_header(), claims(kNow + 60, iat(kNow - 3540)));
+  EXPECT_TRUE(verifier.verify(bearer(ok)).has_value());
+  auto ok_no_iat = hand_token(hs256_header(), claims(kNow + 3600));
+  EXPECT_TRUE(verifier.verify(bearer(ok_no_iat)).has_value());
+  for (const auto& token :
+       {hand_token(hs256_header(), claims(kNow + 60, iat(kNow - 3541))),
+        hand_token(hs256_header(), claims(kNow + 10LL * 365 * 86400, iat(kNow))),
+        hand_token(hs256_header(), claims(kNow + 3600 + 61)),
+        hand_token(hs256_header(), claims(253402300799))}) {
+    EXPECT_TRUE(rejected(verifier.verify(bearer(token)), token, "lifetime"));
+  }
+  // The default bound is a day.
+  auto year = hand_token(hs256_header(), claims(kNow + 365 * 86400, iat(kNow)));
+  EXPECT_TRUE(rejected(verifier_.verify(bearer(year)), year, "lifetime"));
+  cfg.max_lifetime = seconds{0};
+  EXPECT_TRUE(fails_with(JwtVerifier::create(cfg, clock_), ErrorCode::kConfigInvalid));
+}
+
 TEST_F(JwtVerifierTest, RejectsUnknownRolesAndNonDigitSubjects) {
   for (const char* role : {R"("wizard")", R"("Admin")", R"("")", "1", "null", R"(["admin"])"}) {
     const std::string payload = std::string(R"({"sub":"7","role":)") + role + R"(,"exp":)" +

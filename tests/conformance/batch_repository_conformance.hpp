@@ -28,6 +28,7 @@ TYPED_TEST_P(BatchRepositoryConformance, BatchCreateStartsPendingWithFields) {
   EXPECT_EQ(b.created_at, at(1));
   EXPECT_EQ(b.expires_at, at(3600));
   EXPECT_FALSE(b.deleted_at.has_value());
+  EXPECT_FALSE(b.raw_removed_at.has_value());
 }
 
 TYPED_TEST_P(BatchRepositoryConformance, BatchForMissingListingIsListingNotFound) {
@@ -180,12 +181,153 @@ TYPED_TEST_P(BatchRepositoryConformance, ThreadsRacingForAnOpenBatchGetExactlyOn
   EXPECT_EQ(all.size(), 1u);
 }
 
+// The batch downloads serve: the newest one with a SUCCEEDED job, whatever its status now (being
+// reprocessed, or FAILED after a retry), never a soft-deleted one; and that batch's newest
+// SUCCEEDED job, which a later failed run does not displace.
+TYPED_TEST_P(BatchRepositoryConformance, LatestPublishedBatchAndItsSucceededJob) {
+  this->listing(28);
+  const core::ListingId listing{28};
+  auto published = [&] {
+    return must(
+        this->tx([&](core::UnitOfWork& u) { return u.batches().find_latest_published(listing); }));
+  };
+  auto latest_job = [&](core::BatchId b, JobStatus status) {
+    return must(this->tx([&](core::UnitOfWork& u) { return u.jobs().find_latest(b, status); }));
+  };
+  auto run_job = [&](core::BatchId b, JobStatus outcome, int t) {
+    return must(this->tx([&](core::UnitOfWork& u) -> core::Result<core::Job> {
+      auto job = u.jobs().create(b, at(t));
+      if (!job) return job;
+      if (auto r = u.jobs().start(job->id, "w", at(t + 60), at(t + 1)); !r) return r;
+      return u.jobs().finish(job->id, outcome,
+                             outcome == JobStatus::kSucceeded
+                                 ? std::nullopt
+                                 : std::optional(core::make_error(ErrorCode::kCorruptMedia, "x")),
+                             at(t + 2));
+    }));
+  };
+  auto first = this->batch(28);
+  EXPECT_FALSE(published().has_value());
+  const auto failed = run_job(first.id, JobStatus::kFailed, 10);
+  EXPECT_FALSE(published().has_value());
+  EXPECT_FALSE(latest_job(first.id, JobStatus::kSucceeded).has_value());
+  EXPECT_EQ(latest_job(first.id, JobStatus::kFailed)->id, failed.id);
+  const auto good = run_job(first.id, JobStatus::kSucceeded, 20);
+  EXPECT_EQ(published()->id, first.id);
+  run_job(first.id, JobStatus::kFailed, 30);  // a failed retry does not displace it
+  EXPECT_EQ(latest_job(first.id, JobStatus::kSucceeded)->id, good.id);
+  EXPECT_EQ(published()->id, first.id);
+
+  this->run_to(first, BatchStatus::kFailed);
+  auto second = this->batch(28);
+  EXPECT_EQ(published()->id, first.id);  // the new batch has no outputs yet
+  run_job(second.id, JobStatus::kSucceeded, 40);
+  EXPECT_EQ(published()->id, second.id);
+  this->run_to(second, BatchStatus::kReady);
+  must(this->tx([&](core::UnitOfWork& u) { return u.batches().soft_delete(second.id, at(50)); }));
+  EXPECT_EQ(published()->id, first.id);
+  this->listing(29);
+  EXPECT_FALSE(must(this->tx([&](core::UnitOfWork& u) {
+                 return u.batches().find_latest_published(core::ListingId{29});
+               })).has_value());
+}
+
+TYPED_TEST_P(BatchRepositoryConformance, ExpiredUploadsArePendingBatchesCreatedByTheCutoff) {
+  auto create_at = [&](std::int64_t listing, int second) {
+    this->listing(listing);
+    return must(this->tx([&](core::UnitOfWork& u) {
+      return u.batches().create({core::ListingId{listing}, "", core::UserId{7}, at(9999)},
+                                at(second));
+    }));
+  };
+  auto newest = create_at(30, 10);
+  auto oldest = create_at(28, 1);
+  auto middle = create_at(29, 5);
+  auto received = create_at(31, 2);  // completed: not an abandoned upload
+  must(this->tx([&](core::UnitOfWork& u) {
+    return u.batches().transition(received.id, BatchStatus::kPendingUpload, BatchStatus::kReceived,
+                                  at(3));
+  }));
+  auto failed = create_at(32, 2);  // already closed
+  must(this->tx([&](core::UnitOfWork& u) {
+    return u.batches().transition(failed.id, BatchStatus::kPendingUpload, BatchStatus::kFailed,
+                                  at(3));
+  }));
+  auto due = must(
+      this->tx([&](core::UnitOfWork& u) { return u.batches().list_expired_uploads(at(5), 10); }));
+  ASSERT_EQ(due.size(), 2u);
+  EXPECT_EQ(due[0].id, oldest.id);
+  EXPECT_EQ(due[1].id, middle.id);
+  EXPECT_EQ(due[0].status, BatchStatus::kPendingUpload);
+  auto first = must(
+      this->tx([&](core::UnitOfWork& u) { return u.batches().list_expired_uploads(at(5), 1); }));
+  ASSERT_EQ(first.size(), 1u);
+  EXPECT_EQ(first[0].id, oldest.id);
+  auto none = must(
+      this->tx([&](core::UnitOfWork& u) { return u.batches().list_expired_uploads(at(0), 10); }));
+  EXPECT_TRUE(none.empty());
+  auto all = must(
+      this->tx([&](core::UnitOfWork& u) { return u.batches().list_expired_uploads(at(60), 10); }));
+  ASSERT_EQ(all.size(), 3u);
+  EXPECT_EQ(all[2].id, newest.id);
+}
+
+TYPED_TEST_P(BatchRepositoryConformance, RawRemovalDueListsAbandonedBatchesAndMarkIsIdempotent) {
+  for (std::int64_t id : {28, 29, 30, 31}) this->listing(id);
+  auto abandon = [&](const core::Batch& b, int second) {
+    return must(this->tx([&](core::UnitOfWork& u) {
+      return u.batches().transition(b.id, BatchStatus::kPendingUpload, BatchStatus::kFailed,
+                                    at(second));
+    }));
+  };
+  auto early = abandon(this->batch(28), 2);
+  auto processed = this->batch(29);
+  this->run_to(processed, BatchStatus::kFailed);  // FAILED after a job: its uploads are kept
+  auto open = this->batch(30);
+  auto late = abandon(this->batch(31), 50);
+
+  auto due = must(
+      this->tx([&](core::UnitOfWork& u) { return u.batches().list_raw_removal_due(at(10), 10); }));
+  ASSERT_EQ(due.size(), 1u);
+  EXPECT_EQ(due[0].id, early.id);
+  due = must(
+      this->tx([&](core::UnitOfWork& u) { return u.batches().list_raw_removal_due(at(60), 10); }));
+  ASSERT_EQ(due.size(), 2u);
+  EXPECT_EQ(due[0].id, early.id);
+  EXPECT_EQ(due[1].id, late.id);
+
+  auto marked = must(this->tx(
+      [&](core::UnitOfWork& u) { return u.batches().mark_raw_removed(early.id, at(20)); }));
+  EXPECT_EQ(marked.raw_removed_at, at(20));
+  EXPECT_EQ(marked.status, BatchStatus::kFailed);
+  auto again = must(this->tx(
+      [&](core::UnitOfWork& u) { return u.batches().mark_raw_removed(early.id, at(30)); }));
+  EXPECT_EQ(again.raw_removed_at, at(20));
+  due = must(
+      this->tx([&](core::UnitOfWork& u) { return u.batches().list_raw_removal_due(at(60), 10); }));
+  ASSERT_EQ(due.size(), 1u);
+  EXPECT_EQ(due[0].id, late.id);
+
+  EXPECT_TRUE(fails_with(
+      this->tx([&](core::UnitOfWork& u) { return u.batches().mark_raw_removed(open.id, at(20)); }),
+      ErrorCode::kConflict));
+  auto still_open = must(this->tx([&](core::UnitOfWork& u) { return u.batches().find(open.id); }));
+  EXPECT_FALSE(still_open->raw_removed_at.has_value());
+  EXPECT_TRUE(fails_with(this->tx([&](core::UnitOfWork& u) {
+    return u.batches().mark_raw_removed(core::BatchId{987654}, at(20));
+  }),
+                         ErrorCode::kBatchNotFound));
+}
+
 REGISTER_TYPED_TEST_SUITE_P(BatchRepositoryConformance, BatchCreateStartsPendingWithFields,
                             BatchForMissingListingIsListingNotFound,
                             SecondOpenBatchIsRejectedWithTheOpenOnesId,
                             ClosedBatchFreesTheListingAndHistoryIsKept,
                             BatchTransitionIsCompareAndSet, RetryOfClosedBatchObeysOneOpenBatch,
                             SoftDeleteOnlyClosedBatchesAndHidesThem,
-                            ThreadsRacingForAnOpenBatchGetExactlyOne);
+                            ThreadsRacingForAnOpenBatchGetExactlyOne,
+                            LatestPublishedBatchAndItsSucceededJob,
+                            ExpiredUploadsArePendingBatchesCreatedByTheCutoff,
+                            RawRemovalDueListsAbandonedBatchesAndMarkIsIdempotent);
 
 }  // namespace toq::testing

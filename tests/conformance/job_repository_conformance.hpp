@@ -335,10 +335,37 @@ TYPED_TEST_P(JobRepositoryConformance, LeaseExpiredRunningJobsAreListedNotChange
   EXPECT_EQ(after[0].id, j1.id);
 }
 
+TYPED_TEST_P(JobRepositoryConformance, QueueStatsCountQueuedAndRunningWithTheOldest) {
+  auto empty = must(this->tx([&](core::UnitOfWork& u) { return u.jobs().queue_stats(); }));
+  EXPECT_EQ(empty, core::JobQueueStats{});
+  for (std::int64_t id : {28, 29, 30, 31}) this->listing(id);
+  auto b1 = this->batch(28);
+  auto b2 = this->batch(29);
+  auto b3 = this->batch(30);
+  auto b4 = this->batch(31);
+  this->run_to(b4, BatchStatus::kReady);  // a finished job counts for nothing
+  must(this->tx([&](core::UnitOfWork& u) { return u.jobs().create(b1.id, at(5)); }));
+  must(this->tx([&](core::UnitOfWork& u) { return u.jobs().create(b2.id, at(7)); }));
+  must(this->tx([&](core::UnitOfWork& u) { return u.jobs().create(b3.id, at(9)); }));
+  auto stats = must(this->tx([&](core::UnitOfWork& u) { return u.jobs().queue_stats(); }));
+  EXPECT_EQ(stats.queued, 3);
+  EXPECT_EQ(stats.running, 0);
+  EXPECT_EQ(stats.oldest_queued_at, at(5));
+  EXPECT_EQ(stats.oldest_active_at, at(5));
+  // The oldest is claimed: it counts as running, and the oldest queued is the next one.
+  must(this->tx([&](core::UnitOfWork& u) { return u.jobs().claim_next("w1", at(70), at(10)); }));
+  stats = must(this->tx([&](core::UnitOfWork& u) { return u.jobs().queue_stats(); }));
+  EXPECT_EQ(stats.queued, 2);
+  EXPECT_EQ(stats.running, 1);
+  EXPECT_EQ(stats.oldest_queued_at, at(7));
+  EXPECT_EQ(stats.oldest_active_at, at(5));
+}
+
 REGISTER_TYPED_TEST_SUITE_P(
     JobRepositoryConformance, JobLifecycleAlwaysHasStartTime, OneActiveJobPerBatchAndRunsCount,
     JobArchiveIsRecordedWhileRunningAndIdempotently, ThreadsRacingForAJobGetExactlyOne,
     ClaimTakesTheOldestDueJobAndSetsStartAndLease, ExpiredLeaseIsReclaimedAndKeepsTheFirstStart,
-    ReleasedJobWaitsForItsAvailableTime, LeaseExpiredRunningJobsAreListedNotChanged);
+    ReleasedJobWaitsForItsAvailableTime, LeaseExpiredRunningJobsAreListedNotChanged,
+    QueueStatsCountQueuedAndRunningWithTheOldest);
 
 }  // namespace toq::testing

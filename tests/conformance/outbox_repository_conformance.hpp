@@ -54,6 +54,32 @@ TYPED_TEST_P(OutboxRepositoryConformance, OutboxDeliversOnceAndReschedules) {
   EXPECT_EQ(missing.error().code, ErrorCode::kInvalidRequest);
 }
 
-REGISTER_TYPED_TEST_SUITE_P(OutboxRepositoryConformance, OutboxDeliversOnceAndReschedules);
+TYPED_TEST_P(OutboxRepositoryConformance, PendingStatsCountUndeliveredEventsWithTheOldest) {
+  auto empty = must(this->tx([&](core::UnitOfWork& u) { return u.outbox().pending_stats(); }));
+  EXPECT_EQ(empty, core::OutboxStats{});
+  auto e1 = must(this->tx([&](core::UnitOfWork& u) {
+    return u.outbox().add("msg_1", "media.batch.ready", "{}", at(10));
+  }));
+  must(this->tx([&](core::UnitOfWork& u) {
+    return u.outbox().add("msg_2", "media.batch.ready", "{}", at(20));
+  }));
+  auto e3 = must(this->tx([&](core::UnitOfWork& u) {
+    return u.outbox().add("msg_3", "media.batch.failed", "{}", at(30));
+  }));
+  // Rescheduled into the future: not due, still pending.
+  must(this->tx([&](core::UnitOfWork& u) {
+    return u.outbox().reschedule(e3.id, at(500), "status 500", at(31));
+  }));
+  auto stats = must(this->tx([&](core::UnitOfWork& u) { return u.outbox().pending_stats(); }));
+  EXPECT_EQ(stats.pending, 3);
+  EXPECT_EQ(stats.oldest_pending_at, at(10));
+  must(this->tx([&](core::UnitOfWork& u) { return u.outbox().mark_delivered(e1.id, at(40)); }));
+  stats = must(this->tx([&](core::UnitOfWork& u) { return u.outbox().pending_stats(); }));
+  EXPECT_EQ(stats.pending, 2);
+  EXPECT_EQ(stats.oldest_pending_at, at(20));
+}
+
+REGISTER_TYPED_TEST_SUITE_P(OutboxRepositoryConformance, OutboxDeliversOnceAndReschedules,
+                            PendingStatsCountUndeliveredEventsWithTheOldest);
 
 }  // namespace toq::testing

@@ -8,7 +8,9 @@
 #include <iostream>
 #include <map>
 #include <set>
+#include <sstream>
 #include <string>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -284,6 +286,74 @@ TEST_F(EndToEnd, FailedBatchReportsTheAssetCodeAndLeavesTheListing) {
   }
   EXPECT_TRUE(wait_delivery("media.batch.failed", batch, job2).at("_verified").get<bool>());
   EXPECT_EQ(client_->listing_status(listing), "PENDING_PHOTO_PROCESSING");
+}
+
+// The worker -> serve events and the database gauges behind /metrics: one batch (a good photo and
+// a damaged one) moves every counter and histogram it should, and the gauges return to an idle
+// queue and an empty outbox once it is done and its webhook delivered.
+class MetricsEndToEnd : public ServiceTest {
+ protected:
+  std::string scrape() const {
+    HttpCall c;
+    c.method = "GET";
+    c.url = server_->base_url() + "/metrics";
+    const auto r = testing::http(c);
+    EXPECT_EQ(r.status, 200);
+    return r.body;
+  }
+  // A sample's value ("name" or "name{labels}"), 0 when absent.
+  static double sample(const std::string& text, const std::string& series) {
+    std::istringstream lines{text};
+    std::string line;
+    while (std::getline(lines, line)) {
+      if (line.starts_with(series + " ")) return std::stod(line.substr(series.size() + 1));
+    }
+    return 0;
+  }
+};
+
+TEST_F(MetricsEndToEnd, OneBatchMovesEveryCounterAndHistogram) {
+  const std::string before = scrape();
+  const std::int64_t listing = 33;
+  client_->register_listing(listing);
+  const std::vector<InputFile> inputs = {
+      load({"p-1", "jpeg_truncated.jpg", "PHOTO_HORIZONTAL", "image/jpeg", "IMG_1.jpg", "Sala", 1}),
+      load(
+          {"p-2", "jpeg_baseline.jpg", "PHOTO_HORIZONTAL", "image/jpeg", "IMG_2.jpg", "Quarto", 2}),
+  };
+  const std::int64_t batch = client_->submit(listing, inputs);
+  const auto status = client_->wait_terminal(listing, batch);
+  ASSERT_EQ(status.at("status"), "FAILED") << status.dump(1);
+  wait_delivery("media.batch.failed", batch, status.at("job").at("jobId"));
+
+  // The relay marks the event delivered right after the receiver's 2xx: wait for that.
+  std::string after = scrape();
+  const auto end = std::chrono::steady_clock::now() + std::chrono::seconds{30};
+  while (sample(after, "media_outbox_pending") != 0 && std::chrono::steady_clock::now() < end) {
+    std::this_thread::sleep_for(std::chrono::milliseconds{200});
+    after = scrape();
+  }
+  auto delta = [&](const std::string& series) {
+    return sample(after, series) - sample(before, series);
+  };
+  EXPECT_EQ(delta("media_batches_created_total"), 1) << after;
+  EXPECT_EQ(delta("media_batches_failed_total"), 1) << after;
+  EXPECT_EQ(delta("media_assets_failed_total{code=\"CORRUPT_MEDIA\"}"), 1) << after;
+  EXPECT_EQ(delta("media_processing_duration_seconds_count"), 1) << after;
+  EXPECT_GT(delta("media_processing_duration_seconds_sum"), 0) << after;
+  EXPECT_EQ(delta("media_processing_duration_seconds_bucket{le=\"+Inf\"}"), 1) << after;
+  EXPECT_EQ(delta("media_asset_processing_duration_seconds_count{kind=\"photo\"}"), 2) << after;
+  EXPECT_GT(delta("media_asset_processing_duration_seconds_sum{kind=\"photo\"}"), 0) << after;
+  EXPECT_EQ(sample(after, "media_processing_inflight_jobs"), 0) << after;
+  EXPECT_EQ(sample(after, "media_jobs_queued"), 0) << after;
+  EXPECT_EQ(sample(after, "media_jobs_running"), 0) << after;
+  EXPECT_EQ(sample(after, "media_jobs_oldest_active_age_seconds"), 0) << after;
+  EXPECT_EQ(sample(after, "media_outbox_pending"), 0) << after;
+  EXPECT_EQ(sample(after, "media_outbox_oldest_pending_age_seconds"), 0) << after;
+  EXPECT_GT(delta("http_requests_total{method=\"POST\",route=\"/api/v2/listings/media/uploads\","
+                  "status=\"201\"}"),
+            0)
+      << after;
 }
 
 }  // namespace

@@ -9,8 +9,8 @@
 //   LISTING_NOT_READY_FOR_UPLOAD unless the listing is PENDING_PHOTO_PROCESSING;
 //   create (PROJECT_DOC, DEVELOPMENT): the listing's owner and admin, in any live status;
 //   a missing listing is 404 LISTING_NOT_FOUND for every authenticated caller;
-// - urls and complete: the same "who" as create; the listing's status is not re-checked once the
-//   batch exists; a missing listing (hence batch) is 404 BATCH_NOT_FOUND;
+// - urls, complete and cancel: the same "who" as create; the listing's status is not re-checked
+//   once the batch exists; a missing listing (hence batch) is 404 BATCH_NOT_FOUND;
 // - status: the listing's photographer, the listing's owner, admin, service;
 // - downloads: the listing's owner and photographer, admin; client only when PUBLISHED; not
 //   service;
@@ -47,6 +47,7 @@ enum class Route {
   kCreate,
   kUrls,
   kComplete,
+  kCancel,
   kStatus,
   kDownloads,
   kRetry
@@ -122,6 +123,14 @@ constexpr Row kMatrix[] = {
   {Route::kComplete,    PUB,     D,     {403, 403, 202, 403, 202, 403, 403, 401}},
   {Route::kComplete,    MISSING, R,     {404, 404, 404, 404, 404, 404, 404, 401}},
 
+  {Route::kCancel,      PPP,     R,     {200, 403, 403, 403, 200, 403, 403, 401}},
+  {Route::kCancel,      POA,     R,     {200, 403, 403, 403, 200, 403, 403, 401}},
+  {Route::kCancel,      PUB,     R,     {200, 403, 403, 403, 200, 403, 403, 401}},
+  {Route::kCancel,      PPP,     D,     {403, 403, 200, 403, 200, 403, 403, 401}},
+  {Route::kCancel,      POA,     D,     {403, 403, 200, 403, 200, 403, 403, 401}},
+  {Route::kCancel,      PUB,     D,     {403, 403, 200, 403, 200, 403, 403, 401}},
+  {Route::kCancel,      MISSING, R,     {404, 404, 404, 404, 404, 404, 404, 401}},
+
   {Route::kStatus,      PPP,     R,     {200, 403, 200, 403, 200, 403, 200, 401}},
   {Route::kStatus,      POA,     R,     {200, 403, 200, 403, 200, 403, 200, 401}},
   {Route::kStatus,      PUB,     R,     {200, 403, 200, 403, 200, 403, 200, 401}},
@@ -155,6 +164,7 @@ const char* name(Route r) {
     case Route::kCreate: return "uploads";
     case Route::kUrls: return "uploads/urls";
     case Route::kComplete: return "uploads/complete";
+    case Route::kCancel: return "uploads/cancel";
     case Route::kStatus: return "status";
     case Route::kDownloads: return "downloads";
     case Route::kRetry: return "uploads/retry";
@@ -179,7 +189,8 @@ std::string expected_code(Route route, int status) {
     case 403: return "FORBIDDEN";
     case 409: return "LISTING_NOT_READY_FOR_UPLOAD";
     case 404:
-      return route == Route::kUrls || route == Route::kComplete || route == Route::kRetry
+      return route == Route::kUrls || route == Route::kComplete || route == Route::kCancel ||
+                     route == Route::kRetry
                  ? "BATCH_NOT_FOUND"
                  : "LISTING_NOT_FOUND";
     default: return {};
@@ -253,7 +264,8 @@ class AuthorizationMatrixTest : public ServedSuite<AuthorizationMatrixTest> {
         if (!missing) api().register_listing(listing, kind, final_status);
         return api().create(listing, files, token);
       case Route::kUrls:
-      case Route::kComplete: {
+      case Route::kComplete:
+      case Route::kCancel: {
         std::int64_t batch = kNoBatch;
         if (!missing) {
           open_listing();
@@ -265,6 +277,10 @@ class AuthorizationMatrixTest : public ServedSuite<AuthorizationMatrixTest> {
         }
         if (row.route == Route::kUrls) {
           return api().post("/api/v2/listings/media/uploads/urls",
+                            {{"listingIdentityId", listing}, {"batchId", batch}}, token);
+        }
+        if (row.route == Route::kCancel) {
+          return api().post("/api/v2/listings/media/uploads/cancel",
                             {{"listingIdentityId", listing}, {"batchId", batch}}, token);
         }
         return api().complete(listing, batch, token);

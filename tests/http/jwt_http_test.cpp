@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 #include <openssl/evp.h>
@@ -137,6 +138,12 @@ TEST_F(JwtHttpTest, AttacksAreRejectedWith401) {
   };
   for (const auto& [what, token] : attacks) {
     expect_rejected(what, token);
+  }
+  // Oversized tokens: just past the verifier's 8 KiB limit, and past the server's header limit
+  // (64 KiB): each is a 401 JSON answer, never an empty 400, a 431 or a reset.
+  for (const std::size_t size :
+       {8UL * 1024 + 1, 9UL * 1024, 16UL * 1024, 60UL * 1024, 100UL * 1024}) {
+    expect_rejected(fmt::format("a {}-byte token", size), std::string(size, 'a'));
   }
   // The server kept serving throughout.
   EXPECT_EQ(get_listing(signed_token(kHs256, claims())).status, 404);

@@ -27,7 +27,7 @@ set_tests_properties(toq_openapi_responses_detects_mismatches PROPERTIES
 # The suites that drive the real server through recorded_http(); a name whose binary does not
 # exist is skipped.
 set(TOQ_HTTP_RECORDING_SUITES toq_http_api_test toq_http_ops_test toq_http_robustness_test
-    toq_authorization_matrix_test)
+    toq_authorization_matrix_test toq_upload_expiry_http_test)
 # Discovered gtest names exist only at test time: a CTest include file, run after every other one
 # of this directory (deferred to its end), marks the tests of each suite.
 file(WRITE ${CMAKE_CURRENT_BINARY_DIR}/toq_http_record_tests.cmake

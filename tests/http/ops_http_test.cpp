@@ -3,7 +3,11 @@
 
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
+#include <regex>
+#include <set>
+#include <sstream>
 #include <string>
 #include <thread>
 
@@ -68,8 +72,8 @@ TEST_F(OpsHttpTest, EveryApiRouteAnswersPreflights) {
   for (const char* path :
        {"/api/v2/internal/listings/28", "/api/v2/listings/media/uploads",
         "/api/v2/listings/media/uploads/urls", "/api/v2/listings/media/uploads/complete",
-        "/api/v2/listings/media/uploads/retry", "/api/v2/listings/media/status",
-        "/api/v2/listings/media/downloads"}) {
+        "/api/v2/listings/media/uploads/retry", "/api/v2/listings/media/uploads/cancel",
+        "/api/v2/listings/media/status", "/api/v2/listings/media/downloads"}) {
     const auto ok = call(server(), "OPTIONS", path,
                          {{"Origin", kAllowed}, {"Access-Control-Request-Method", "POST"}});
     EXPECT_EQ(ok.status, 204) << path;
@@ -180,9 +184,14 @@ TEST_F(OpsHttpTest, MetricsUseRouteTemplatesAndPassPromtool) {
   // Bounded cardinality: no raw path becomes a label value.
   EXPECT_EQ(text.find("900001"), std::string::npos);
   EXPECT_EQ(text.find("/no/such/route"), std::string::npos);
-  for (const char* family : {"http_request_duration_seconds_bucket", "media_batches_created_total",
-                             "media_batches_failed_total", "media_processing_duration_seconds",
-                             "media_processing_inflight_jobs", "media_assets_failed_total"}) {
+  for (const char* family :
+       {"http_request_duration_seconds_bucket", "media_batches_created_total",
+        "media_batches_failed_total", "media_batches_expired_total",
+        "media_processing_duration_seconds", "media_asset_processing_duration_seconds",
+        "media_processing_inflight_jobs", "media_assets_failed_total", "media_jobs_queued",
+        "media_jobs_running", "media_jobs_oldest_queued_age_seconds",
+        "media_jobs_oldest_active_age_seconds", "media_outbox_pending",
+        "media_outbox_oldest_pending_age_seconds"}) {
     EXPECT_NE(text.find(family), std::string::npos) << family;
   }
 
@@ -192,6 +201,42 @@ TEST_F(OpsHttpTest, MetricsUseRouteTemplatesAndPassPromtool) {
   const auto check = run_capture(std::string{TOQ_PROMTOOL} + " check metrics < " + file.string(),
                                  Stderr::kCapture);
   EXPECT_EQ(check.status, 0) << check.output << "\n" << text;
+}
+
+// deploy/observability: every metric the alert rules and the dashboard name is one the real
+// /metrics exposes (a renamed metric would leave an alert that never fires).
+TEST_F(OpsHttpTest, EveryMetricTheAlertsAndTheDashboardNameIsExposed) {
+  const auto r = call(server(), "GET", "/metrics");
+  ASSERT_EQ(r.status, 200);
+  std::set<std::string> families;
+  {
+    std::istringstream lines{r.body};
+    std::string line;
+    while (std::getline(lines, line)) {
+      if (line.starts_with("# TYPE ")) families.insert(line.substr(7, line.find(' ', 7) - 7));
+    }
+  }
+  const std::regex metric{R"(\b(?:media|http)_[a-z_]*[a-z])"};  // not "media_jobs_*"
+  int named = 0;
+  for (const char* file : {"alerts.yml", "alerts_test.yml", "dashboard.json"}) {
+    std::ifstream in{std::filesystem::path{TOQ_OBSERVABILITY_DIR} / file};
+    ASSERT_TRUE(in) << file;
+    std::stringstream text;
+    text << in.rdbuf();
+    const std::string content = text.str();
+    for (auto it = std::sregex_iterator(content.begin(), content.end(), metric);
+         it != std::sregex_iterator(); ++it) {
+      std::string name = it->str();
+      for (const char* suffix : {"_bucket", "_sum", "_count"}) {
+        if (name.ends_with(suffix) && !families.contains(name)) {
+          name.resize(name.size() - std::string_view{suffix}.size());
+        }
+      }
+      ++named;
+      EXPECT_TRUE(families.contains(name)) << file << " names " << it->str();
+    }
+  }
+  EXPECT_GT(named, 20);
 }
 
 // ---- OpenAPI ----

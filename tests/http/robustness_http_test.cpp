@@ -5,6 +5,7 @@
 // their 200.
 
 #include <atomic>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
@@ -138,7 +139,7 @@ TEST_F(RobustnessHttpTest, StalledBodyIsDroppedAtTheReadTimeoutWhileOthersAreSer
       attacker.send(head("PUT", "/api/v2/internal/listings/79", "Content-Length: 1000\r\n")));
   ASSERT_TRUE(attacker.send(R"({"ownerId": 11, )"));  // then nothing
   expect_serving();
-  // cpp-httplib's read times out (server.readTimeoutSeconds = 2); the request is answered 400
+  // The body read times out (server.readTimeoutSeconds = 2); the request is answered 400
   // "body incomplete" if the socket can still take it, and the connection is closed.
   EXPECT_TRUE(attacker.read_to_close()) << attacker.received();
   if (!attacker.received().empty()) {
@@ -153,8 +154,34 @@ TEST_F(RobustnessHttpTest, SlowHeadersAreDroppedWhileOthersAreServed) {
   ASSERT_TRUE(attacker.send("GET /api/v2/internal/listings/77 HTTP/1.1\r\nHost: 127"));
   expect_serving();
   EXPECT_TRUE(attacker.read_to_close()) << attacker.received();
-  // httplib closes without an answer when the request line and headers never complete.
+  // The server closes without an answer when the request line and headers never complete.
   EXPECT_EQ(attacker.received().find("200 OK"), std::string::npos);
+}
+
+// The issue's reproduction: ten connections declare a 100,000-byte status body and send it one
+// byte at a time. With a thread per connection they held every worker and /healthz went unanswered
+// for 40-60 s; now each costs a buffer, and the others are served at once.
+TEST_F(RobustnessHttpTest, TenDribblingConnectionsLeaveTheServiceAnswering) {
+  std::vector<std::unique_ptr<RawConnection>> dribblers;
+  for (int i = 0; i < 10; ++i) {
+    dribblers.push_back(std::make_unique<RawConnection>(server().port()));
+    ASSERT_TRUE(dribblers.back()->send(
+        head("POST", "/api/v2/listings/media/status", "Content-Length: 100000\r\n") + "{"));
+  }
+  expect_serving();
+  for (auto& d : dribblers) ASSERT_TRUE(d->send(" "));
+  expect_serving();
+  // And an upload-sized crowd: fifty more, half without a token (answered 401, their bodies
+  // drained), half with one (bodies being read).
+  for (int i = 0; i < 50; ++i) {
+    dribblers.push_back(std::make_unique<RawConnection>(server().port()));
+    const std::string request =
+        i % 2 == 0 ? "POST /api/v2/listings/media/status HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                     "Content-Length: 100000\r\n\r\n{"
+                   : head("POST", "/api/v2/listings/media/status", "Content-Length: 100000\r\n");
+    ASSERT_TRUE(dribblers.back()->send(request));
+  }
+  expect_serving();
 }
 
 TEST_F(RobustnessHttpTest, MalformedJsonIsACleanClientError) {

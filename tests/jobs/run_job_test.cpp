@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -157,8 +158,8 @@ TEST_F(RunJobTest, BatchBecomesReadyWithZipListingMovedAndEvent) {
                           {"jpeg_progressive.jpg", "PHOTO_VERTICAL"},
                           {"video_no_audio.mp4", "VIDEO_HORIZONTAL"}});
   std::vector<AssetId> recorded;
-  auto report =
-      must(runner().run_next([&](const AssetWorkResult& r) { recorded.push_back(r.asset); }));
+  auto report = must(runner().run_next(
+      [&](const Asset&, const AssetWorkResult& r) { recorded.push_back(r.asset); }));
   ASSERT_TRUE(report.has_value());
   EXPECT_EQ(report->end, JobRunReport::End::kSucceeded);
   EXPECT_EQ(report->assets_ready, 3);
@@ -288,8 +289,8 @@ TEST_F(RunJobTest, ExpiredLeaseIsTakenOverAndAlreadyRecordedAssetsAreKept) {
   EXPECT_FALSE(must(runner("w2").run_next()).has_value());
   clock_.advance(std::chrono::seconds(31));
   std::vector<AssetId> processed;
-  auto report =
-      must(runner("w2").run_next([&](const AssetWorkResult& r) { processed.push_back(r.asset); }));
+  auto report = must(runner("w2").run_next(
+      [&](const Asset&, const AssetWorkResult& r) { processed.push_back(r.asset); }));
   ASSERT_TRUE(report.has_value());
   EXPECT_EQ(report->end, JobRunReport::End::kSucceeded);
   EXPECT_EQ(report->attempt, 2);
@@ -298,6 +299,55 @@ TEST_F(RunJobTest, ExpiredLeaseIsTakenOverAndAlreadyRecordedAssetsAreKept) {
   auto all = jobs(done.batch_id);
   ASSERT_EQ(all.size(), 1u);
   EXPECT_EQ(all[0].started_at, claimed.started_at) << "started_at is the first start";
+}
+
+// The clock jumps an hour forward while a worker is between two assets: its lease looks expired,
+// a second worker takes the job over and finishes it. The first then ends without recording
+// anything more (an error or a lost lease, never a second ending), and the batch is READY once:
+// every asset READY, one job SUCCEEDED, one media.batch.ready event.
+TEST_F(RunJobTest, ClockJumpingForwardMidRunHandsTheJobOverWithoutASecondEnding) {
+  auto done = submit(
+      34, {{"jpeg_baseline.jpg", "PHOTO_HORIZONTAL"}, {"jpeg_exif_gps.jpg", "PHOTO_HORIZONTAL"}});
+  std::optional<Result<std::optional<JobRunReport>>> takeover;
+  auto first = runner("w1").run_next([&](const Asset&, const AssetWorkResult&) {
+    if (takeover) return;
+    clock_.advance(std::chrono::hours(1));
+    takeover = runner("w2").run_next();
+  });
+  ASSERT_TRUE(takeover.has_value());
+  ASSERT_TRUE(takeover->has_value()) << takeover->error().message;
+  ASSERT_TRUE(takeover->value().has_value());
+  EXPECT_EQ(takeover->value()->end, JobRunReport::End::kSucceeded);
+  if (first) {
+    ASSERT_TRUE(first->has_value());
+    EXPECT_EQ((*first)->end, JobRunReport::End::kLeaseLost);
+  }
+  EXPECT_EQ(batch(done.batch_id).status, BatchStatus::kReady);
+  const auto all = jobs(done.batch_id);
+  ASSERT_EQ(all.size(), 1u);
+  EXPECT_EQ(all[0].status, JobStatus::kSucceeded);
+  for (const auto& a : assets(done.batch_id)) EXPECT_EQ(a.status, AssetStatus::kReady);
+  const auto events = outbox();
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].type, "media.batch.ready");
+}
+
+// The clock jumps back an hour while a job runs: the lease only looks longer; nobody else takes
+// the job and it ends normally.
+TEST_F(RunJobTest, ClockJumpingBackMidRunKeepsTheLeaseAndTheRunEndsNormally) {
+  auto done = submit(
+      35, {{"jpeg_baseline.jpg", "PHOTO_HORIZONTAL"}, {"jpeg_exif_gps.jpg", "PHOTO_HORIZONTAL"}});
+  std::optional<std::optional<JobRunReport>> other;
+  auto report = must(runner("w1").run_next([&](const Asset&, const AssetWorkResult&) {
+    if (other) return;
+    clock_.advance(-std::chrono::hours(1));
+    other = must(runner("w2").run_next());
+  }));
+  ASSERT_TRUE(other.has_value());
+  EXPECT_FALSE(other->has_value()) << "a job whose lease holds was taken over";
+  ASSERT_TRUE(report.has_value());
+  EXPECT_EQ(report->end, JobRunReport::End::kSucceeded);
+  EXPECT_EQ(batch(done.batch_id).status, BatchStatus::kReady);
 }
 
 TEST_F(RunJobTest, JobStartedTooOftenFailsForGood) {

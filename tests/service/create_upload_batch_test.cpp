@@ -4,6 +4,8 @@
 #include <fstream>
 #include <optional>
 
+#include <fmt/format.h>
+
 #include "service/service_fixture.hpp"
 
 namespace toq::testing {
@@ -74,11 +76,11 @@ TEST_F(CreateUploadBatchTest, PartSizeGrowsToStayWithinTenThousandParts) {
   EXPECT_LE((200 * 1024 * kMiB + 21 * kMiB - 1) / (21 * kMiB), core::kMaxPartNumber);
 }
 
-TEST_F(CreateUploadBatchTest, InvalidManifestListsTheFieldsAndComesFirst) {
-  // No listing 404 exists: the manifest is judged before the listing is looked up.
+TEST_F(CreateUploadBatchTest, InvalidManifestListsTheFields) {
+  listing(28);
   auto a = file("f-1", "PHOTO_HORIZONTAL", 10, 1);
   auto b = file("f-1", "PHOTO_HORIZONTAL", 10, 2);
-  auto r = creator().run({photographer(), manifest(404, {a, b})});
+  auto r = creator().run({photographer(), manifest(28, {a, b})});
   ASSERT_TRUE(fails_with(r, ErrorCode::kInvalidManifest));
   const auto* fields = std::get_if<core::FieldErrors>(&r.error().details);
   ASSERT_NE(fields, nullptr);
@@ -87,6 +89,75 @@ TEST_F(CreateUploadBatchTest, InvalidManifestListsTheFieldsAndComesFirst) {
 
   EXPECT_TRUE(
       fails_with(creator().run({photographer(), manifest(28, {})}), ErrorCode::kInvalidManifest));
+}
+
+// A caller with no business on the listing never makes the service validate a manifest: the
+// listing lookup and the permission come first, so a stranger's 340,000-entry manifest costs one
+// lookup.
+TEST_F(CreateUploadBatchTest, ListingAndCallerAreCheckedBeforeTheManifest) {
+  listing(28);
+  core::ManifestInput junk;
+  junk.files.resize(100);
+  junk.files_sent = 340000;
+
+  junk.listing_identity_id = 999999;
+  EXPECT_TRUE(fails_with(creator().run({photographer(), junk}), ErrorCode::kListingNotFound));
+
+  junk.listing_identity_id = 28;
+  for (const auto& stranger : {as(Role::kClient, 500), as(Role::kPhotographer, 8),
+                               as(Role::kOwner, kOwner), as(Role::kService, 1)}) {
+    auto r = creator().run({stranger, junk});
+    ASSERT_TRUE(fails_with(r, ErrorCode::kForbidden));
+    EXPECT_TRUE(std::holds_alternative<std::monostate>(r.error().details));
+  }
+
+  // Without a listing id there is nothing to look up: the answer names that one field.
+  junk.listing_identity_id.reset();
+  auto r = creator().run({photographer(), junk});
+  ASSERT_TRUE(fails_with(r, ErrorCode::kInvalidManifest));
+  const auto* fields = std::get_if<core::FieldErrors>(&r.error().details);
+  ASSERT_NE(fields, nullptr);
+  ASSERT_EQ(fields->fields.size(), 1U);
+  EXPECT_EQ(fields->fields[0].field, "listingIdentityId");
+
+  // The listing's own photographer gets the bounded validation.
+  junk.listing_identity_id = 28;
+  r = creator().run({photographer(), junk});
+  ASSERT_TRUE(fails_with(r, ErrorCode::kInvalidManifest));
+  fields = std::get_if<core::FieldErrors>(&r.error().details);
+  ASSERT_NE(fields, nullptr);
+  EXPECT_EQ(fields->fields.size(), core::FieldErrors::kMaxFieldErrors);
+  EXPECT_EQ(fields->fields[0].rule, "TOO_MANY_FILES");
+  EXPECT_GT(fields->omitted, 0U);
+}
+
+// The probe's 100 x 10 GiB videos made 64,000 part URLs in one answer. The answer now carries
+// each file's part count and URLs for its first parts only: kPartUrlsPerFile per file,
+// kMaxPartUrlsPerAnswer in all (files past the budget get none and ask /uploads/urls).
+TEST_F(CreateUploadBatchTest, PartUrlsAreBoundedPerFileAndPerAnswer) {
+  listing(28);
+  constexpr int kFiles = 30;  // 30 x 8 = 240 URLs wanted, more than the answer's 200
+  constexpr int kParts = 20;  // each file: 20 parts of 64 KiB
+  std::vector<core::FileDeclarationInput> files;
+  for (int i = 1; i <= kFiles; ++i) {
+    files.push_back(file(fmt::format("v-{}", i), "VIDEO_HORIZONTAL", kParts * kPartSize, i));
+  }
+  auto out = must(creator().run({photographer(), manifest(28, files)}));
+  ASSERT_EQ(out.files.size(), static_cast<std::size_t>(kFiles));
+  std::size_t urls = 0;
+  for (std::size_t i = 0; i < out.files.size(); ++i) {
+    const auto& mp = out.files[i].multipart;
+    ASSERT_TRUE(mp.has_value());
+    EXPECT_EQ(mp->part_count, kParts);
+    EXPECT_EQ(mp->part_size_bytes, kPartSize);
+    const std::size_t expected = i < 25 ? core::kPartUrlsPerFile : 0;  // 25 x 8 = 200
+    ASSERT_EQ(mp->parts.size(), expected) << "file " << i;
+    for (std::size_t k = 0; k < mp->parts.size(); ++k) {
+      EXPECT_EQ(mp->parts[k].part_number, static_cast<int>(k) + 1);
+    }
+    urls += mp->parts.size();
+  }
+  EXPECT_EQ(urls, core::kMaxPartUrlsPerAnswer);
 }
 
 TEST_F(CreateUploadBatchTest, FileTooLargeAndUnsupportedMediaType) {

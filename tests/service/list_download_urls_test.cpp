@@ -143,6 +143,70 @@ TEST_F(ListDownloadUrlsTest, DefaultIsTheLatestReadyBatchAndAnOlderOneCanBeNamed
   EXPECT_EQ(must(downloads().run(input(28, first.batch_id.value)))->batch_id, first.batch_id);
 }
 
+// The job whose outputs an answer hands out, read from the ZIP's key (.../out/{jobId}/archive.zip).
+std::string served_job(const core::ListDownloadUrlsOutput& out) {
+  const auto at = out.zip.url.find("/out/");
+  if (at == std::string::npos) return {};
+  return out.zip.url.substr(at + 5, out.zip.url.find('/', at + 5) - at - 5);
+}
+
+// A retry of a READY batch of a PUBLISHED listing: clients keep getting the last READY outputs
+// while it runs, the new run's once it is READY, and a failed retry leaves the outputs it had.
+TEST_F(ListDownloadUrlsTest, ReprocessingKeepsServingTheLastReadyOutputs) {
+  listing(28);
+  auto batch = processed_mixed(28);
+  listing(28, "RESIDENTIAL", "PUBLISHED");
+  const auto client = as(Role::kClient, 500);
+  auto before = must(downloads().run(input(28, std::nullopt, client)));
+  ASSERT_TRUE(before.has_value());
+  const std::string first_job = served_job(*before);
+  ASSERT_FALSE(first_job.empty()) << before->zip.url;
+
+  const core::RetryBatchInput retry{as(Role::kAdmin, 1), 28, batch.batch_id.value, {}};
+  auto second = must(core::RetryBatch({*db_, clock_}).run(retry));
+  for (const auto& caller : {client, as(Role::kOwner, kOwner)}) {
+    auto during = must(downloads().run(input(28, std::nullopt, caller)));
+    ASSERT_TRUE(during.has_value()) << "204 while the batch is reprocessed";
+    EXPECT_EQ(during->batch_id, batch.batch_id);
+    EXPECT_EQ(served_job(*during), first_job);
+    ASSERT_EQ(during->assets.size(), 2U);
+    for (const auto& a : during->assets) {
+      for (const auto& v : a.variants) {
+        if (v.name == "original") continue;
+        EXPECT_NE(v.url.find("/out/" + first_job + "/"), std::string::npos) << v.url;
+      }
+    }
+  }
+  must(run_job_stand_in(*db_, batch.batch_id, clock_.now()));
+  auto after = must(downloads().run(input(28, std::nullopt, client)));
+  ASSERT_TRUE(after.has_value());
+  EXPECT_EQ(served_job(*after), std::to_string(second.job_id.value));
+
+  // A failed retry: the batch is FAILED, the outputs of the run that succeeded stay served.
+  must(core::RetryBatch({*db_, clock_}).run(retry));
+  must(run_job_stand_in(*db_, batch.batch_id, clock_.now(), {.failed_client_ids = {"f-1"}}));
+  auto failed = must(downloads().run(input(28, std::nullopt, client)));
+  ASSERT_TRUE(failed.has_value());
+  EXPECT_EQ(served_job(*failed), std::to_string(second.job_id.value));
+  EXPECT_EQ(failed->assets.size(), 2U);
+}
+
+// A client sees only the listing's current batch: an older batch id is not found for it, while
+// the people who made the media can still name it.
+TEST_F(ListDownloadUrlsTest, ClientSeesOnlyTheCurrentBatch) {
+  listing(28);
+  auto first = processed_mixed(28);
+  auto second = processed_mixed(28);
+  listing(28, "RESIDENTIAL", "PUBLISHED");
+  const auto client = as(Role::kClient, 500);
+  EXPECT_EQ(must(downloads().run(input(28, std::nullopt, client)))->batch_id, second.batch_id);
+  EXPECT_EQ(must(downloads().run(input(28, second.batch_id.value, client)))->batch_id,
+            second.batch_id);
+  EXPECT_TRUE(fails_with(downloads().run(input(28, first.batch_id.value, client)),
+                         ErrorCode::kBatchNotFound));
+  EXPECT_EQ(must(downloads().run(input(28, first.batch_id.value)))->batch_id, first.batch_id);
+}
+
 TEST_F(ListDownloadUrlsTest, AssetsOrderedByGroupThenSequence) {
   listing(30, "DEVELOPMENT");
   auto batch = must(creator().run(
@@ -196,6 +260,23 @@ TEST(DownloadFileName, FriendlyAndSafe) {
   f.filename = "a\\b\x01.jpg";
   EXPECT_EQ(core::download_file_name(f, "original", "jpeg"), "a_b_.jpg");
   EXPECT_EQ(core::archive_file_name(core::ListingId{28}), "imovel-28-midias.zip");
+}
+
+// The download's friendly name (and so Content-Disposition filename*) goes through the sanitiser
+// the ZIP's entry names use: a right-to-left override or a zero-width character in a title or an
+// uploaded file name never reaches the browser.
+TEST(DownloadFileName, StripsBidiOverridesAndZeroWidthCharacters) {
+  core::FileDeclaration f;
+  f.filename = "foto\u202Egpj.exe";
+  f.title = "Sala\u200B de\u2060 estar \u202Egpj.exe";
+  f.sequence = 1;
+  const auto large = core::download_file_name(f, "large", "jpeg");
+  EXPECT_EQ(large, "01 - Sala de estar gpj.exe - large.jpg");
+  EXPECT_EQ(core::download_file_name(f, "original", "jpeg"), "fotogpj.exe");
+  const auto disposition = storage::content_disposition(large);
+  for (const char* hidden : {"%E2%80%AE", "%E2%80%8B", "%E2%81%A0"}) {
+    EXPECT_EQ(disposition.find(hidden), std::string::npos) << disposition;
+  }
 }
 
 }  // namespace

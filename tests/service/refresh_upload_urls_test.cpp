@@ -17,7 +17,7 @@ class RefreshUploadUrlsTest : public ServiceTest {
  protected:
   core::RefreshUploadUrlsInput input(const core::CreateUploadBatchOutput& b,
                                      core::Principal caller = photographer()) {
-    return {caller, b.listing_id.value, b.batch_id.value, std::nullopt};
+    return {caller, b.listing_id.value, b.batch_id.value, std::nullopt, {}};
   }
   static const core::RefreshedFile& find_file(const core::RefreshUploadUrlsOutput& out,
                                               const std::string& client_id) {
@@ -207,6 +207,71 @@ TEST_F(RefreshUploadUrlsTest, RefusalsInTheContractsOrder) {
   // A stranger still gets FORBIDDEN first, not the batch's state.
   EXPECT_TRUE(
       fails_with(refresher().run(input(batch, as(Role::kPhotographer, 8))), ErrorCode::kForbidden));
+}
+
+// A file with more parts than an answer carries: the client asks for the URLs of the parts it is
+// about to send (part_numbers) and gets exactly those; uploading every part that way completes.
+TEST_F(RefreshUploadUrlsTest, PartNumbersGiveExactlyThoseUrlsAndTheUploadCompletes) {
+  listing(28);
+  constexpr int kParts = 20;
+  auto batch = must(creator().run(
+      {photographer(),
+       manifest(28, {file("v-1", "VIDEO_VERTICAL", kParts * kPartSize - 5 * kKiB, 1)})}));
+  ASSERT_TRUE(batch.files[0].multipart.has_value());
+  ASSERT_EQ(batch.files[0].multipart->part_count, kParts);
+  ASSERT_EQ(batch.files[0].multipart->parts.size(), core::kPartUrlsPerFile);
+
+  const auto& bytes = contents_.at("v-1");
+  const std::span<const std::byte> all(bytes);
+  const std::string key = core::raw_key(batch.listing_id, batch.batch_id, batch.files[0].asset_id);
+  const std::string upload_id = batch.files[0].multipart->upload_id;
+  std::vector<core::CompletedPart> parts;
+  for (int first = 1; first <= kParts; first += 7) {
+    auto in = input(batch);
+    in.client_ids = std::vector<std::string>{"v-1"};
+    for (int n = std::min(first + 6, kParts); n >= first; --n) in.part_numbers.push_back(n);
+    in.part_numbers.push_back(first);  // a repeat gets one URL
+    auto out = must(refresher().run(in));
+    ASSERT_EQ(out.files.size(), 1u);
+    const auto& mp = out.files[0].multipart;
+    ASSERT_TRUE(mp.has_value());
+    EXPECT_EQ(mp->part_count, kParts);
+    const int expected = std::min(first + 6, kParts) - first + 1;
+    ASSERT_EQ(mp->parts.size(), static_cast<std::size_t>(expected));
+    for (int k = 0; k < expected; ++k) {
+      const auto& p = mp->parts[static_cast<std::size_t>(k)];
+      EXPECT_EQ(p.part_number, first + k);  // ascending, whatever order they were asked in
+      EXPECT_EQ(p.bytes, p.part_number == kParts ? kPartSize - 5 * kKiB : kPartSize);
+      SpanSource src(all.subspan(static_cast<std::size_t>((p.part_number - 1) * kPartSize),
+                                 static_cast<std::size_t>(p.bytes)));
+      parts.push_back(
+          {p.part_number,
+           must(store_->upload_part(key, upload_id, p.part_number, src, p.bytes)).etag});
+    }
+  }
+  EXPECT_TRUE(must(completer().run(complete_input(batch, {{"v-1", parts}}))).created);
+}
+
+TEST_F(RefreshUploadUrlsTest, PartNumbersOutsideThePlanOrWithoutOneMultipartFileAreRefused) {
+  listing(28);
+  auto batch = create_mixed(28);  // f-1 single PUT, v-1 4 parts
+  const auto refused = [&](std::optional<std::vector<std::string>> ids,
+                           std::vector<std::int64_t> numbers, const std::string& field) {
+    auto in = input(batch);
+    in.client_ids = std::move(ids);
+    in.part_numbers = std::move(numbers);
+    auto r = refresher().run(in);
+    if (!fails_with(r, ErrorCode::kInvalidRequest)) return false;
+    const auto* d = std::get_if<core::FieldErrors>(&r.error().details);
+    return d != nullptr && d->fields.size() == 1 && d->fields[0].field == field;
+  };
+  EXPECT_TRUE(refused(std::nullopt, {1}, "partNumbers"));
+  EXPECT_TRUE(refused(std::vector<std::string>{"v-1", "f-1"}, {1}, "partNumbers"));
+  EXPECT_TRUE(refused(std::vector<std::string>{"f-1"}, {1}, "partNumbers"));
+  EXPECT_TRUE(refused(std::vector<std::string>{"v-1"}, {2, 5}, "partNumbers[1]"));
+  EXPECT_TRUE(refused(std::vector<std::string>{"v-1"}, {0}, "partNumbers[0]"));
+  std::vector<std::int64_t> many(core::kMaxPartNumbersPerRequest + 1, 1);
+  EXPECT_TRUE(refused(std::vector<std::string>{"v-1"}, many, "partNumbers"));
 }
 
 TEST_F(RefreshUploadUrlsTest, OwnerRefreshesProjectFilesOfADevelopment) {

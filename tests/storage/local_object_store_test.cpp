@@ -286,16 +286,8 @@ TEST(ContentDisposition, FallbackAndExtendedName) {
 
 class Handler : public LocalStore {
  protected:
-  storage::StorageRequest request_for(const core::PresignedRequest& r) {
-    storage::StorageRequest req;
-    req.method = r.method;
-    const auto path_start = r.url.find("/storage/");
-    const auto q = r.url.find('?');
-    req.raw_path = r.url.substr(path_start, q - path_start);
-    req.raw_query = r.url.substr(q + 1);
-    req.headers = {{"Host", "media.example:8080"}};
-    for (const auto& h : r.headers) req.headers.push_back(h);
-    return req;
+  static storage::StorageRequest request_for(const core::PresignedRequest& r) {
+    return storage_request_for(r.method, r.url, r.headers, "media.example:8080");
   }
   storage::StorageRequestHandler handler_{*store_, {}};
 };

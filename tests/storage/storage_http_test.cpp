@@ -1,8 +1,10 @@
-// The embedded store over real HTTP: the server (cpp-httplib) runs in-process on an ephemeral
+// The embedded store over real HTTP: the server (http_server.hpp) runs in-process on an ephemeral
 // port with the storage routes mounted, and libcurl plays the browser with presigned URLs from the
 // store's UrlSigner. Every refusal must carry S3's status and error code and leave nothing stored
 // (no object, no temp file); the right request must succeed.
 
+#include <chrono>
+#include <memory>
 #include <string>
 #include <thread>
 
@@ -18,6 +20,7 @@
 #include "adapter/storage/content_disposition.hpp"
 #include "adapter/storage/storage_request_handler.hpp"
 #include "conformance/object_store_conformance.hpp"
+#include "http/http_client.hpp"
 #include "storage/http_client.hpp"
 #include "storage/storage_test_support.hpp"
 #include "support/result_matchers.hpp"
@@ -416,8 +419,8 @@ TEST_F(StorageHttpReads, UnsatisfiableRangeIs416AndOddRangesAreIgnored) {
   auto r = get_range("bytes=100000-");
   expect_s3_error(r, 416, "InvalidRange");
   EXPECT_EQ(r.header("content-range"), "bytes */100000");
-  // Several ranges: S3 serves the whole object. (A malformed Range header is answered 416 by
-  // cpp-httplib before routing; the handler itself ignores it, see Handler.OddRangesAreIgnored.)
+  // Several ranges: S3 serves the whole object. (A malformed Range header is ignored by the
+  // handler, as by S3, see Handler.OddRangesAreIgnored.)
   r = get_range("bytes=0-1,5-6");
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(r.body.size(), data_.size());
@@ -535,8 +538,11 @@ TEST_F(StorageHttp, OtherMethodsAreMethodNotAllowed) {
 
 TEST(HttpServer, EphemeralPortServesAndStopsCleanly) {
   http::HttpServer server{http::ServerOptions{}};
-  server.routes().Get("/ping", [](const httplib::Request&, httplib::Response& res) {
-    res.set_content("pong", "text/plain");
+  server.routes().add("GET", "/ping", [](const http::Request&) -> http::Plan {
+    http::Response res;
+    res.headers = {{"Content-Type", "text/plain"}};
+    res.body = "pong";
+    return res;
   });
   const int port = must(server.start(), "start");
   EXPECT_GT(port, 0);
@@ -548,6 +554,37 @@ TEST(HttpServer, EphemeralPortServesAndStopsCleanly) {
   server.stop();  // idempotent
   r = http({.url = "http://127.0.0.1:" + std::to_string(port) + "/ping", .timeout_seconds = 5});
   EXPECT_EQ(r.code, CURLE_COULDNT_CONNECT);
+}
+
+// Past a connection cap the server answers 503 SERVER_BUSY (JSON, Retry-After) and closes; a
+// closed connection gives its slot back.
+TEST(HttpServer, ConnectionCapsAnswer503AndFreeTheirSlots) {
+  http::HttpServer server{
+      http::ServerOptions{.max_connections = 3, .max_connections_per_client = 2}};
+  server.routes().add("GET", "/ping", [](const http::Request&) -> http::Plan {
+    http::Response res;
+    res.body = "pong";
+    return res;
+  });
+  const int port = must(server.start(), "start");
+  const std::string url = "http://127.0.0.1:" + std::to_string(port) + "/ping";
+  auto held = std::make_unique<RawConnection>(port);
+  RawConnection second{port};
+  ASSERT_TRUE(held->send("GET /ping HTTP/1.1\r\nHost: x\r\n\r\n"));
+  ASSERT_NE(held->read_until("pong").find("pong"), std::string::npos);
+  ASSERT_TRUE(second.send("GET /ping HTTP/1.1\r\nHost: x\r\n\r\n"));
+  ASSERT_NE(second.read_until("pong").find("pong"), std::string::npos);
+  // Two from 127.0.0.1 are open: a third from the same address is refused.
+  auto refused = http({.url = url, .timeout_seconds = 5});
+  EXPECT_EQ(refused.status, 503) << refused.body;
+  EXPECT_NE(refused.body.find("\"SERVER_BUSY\""), std::string::npos) << refused.body;
+  EXPECT_EQ(refused.header("retry-after"), "1");
+  EXPECT_EQ(server.open_connections(), 2U);
+  held.reset();  // closes: its slot is free again
+  for (int i = 0; i < 100 && server.open_connections() > 1; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds{20});
+  }
+  EXPECT_EQ(http({.url = url, .timeout_seconds = 5}).body, "pong");
 }
 
 TEST(HttpServer, BusyPortIsAnError) {

@@ -105,10 +105,15 @@ export class MediaApi {
     return r.data!;
   }
 
-  /** Where an unfinished upload stands, with fresh URLs (all files, or `clientIds`). */
+  /** Where an unfinished upload stands, with fresh URLs (all files, or `clientIds`); with
+   *  `partNumbers` (one multipart file in `clientIds`), the URLs of those parts. */
   async refreshUrls(listingIdentityId: number, batchId: number, clientIds?: string[],
-                    signal?: AbortSignal): Promise<RefreshUrlsResponse> {
-    const body = clientIds ? { listingIdentityId, batchId, clientIds } : { listingIdentityId, batchId };
+                    signal?: AbortSignal, partNumbers?: number[]): Promise<RefreshUrlsResponse> {
+    const body = {
+      listingIdentityId, batchId,
+      ...(clientIds ? { clientIds } : {}),
+      ...(partNumbers && partNumbers.length > 0 ? { partNumbers } : {}),
+    };
     const r = await this.call(() => this.client.POST("/api/v2/listings/media/uploads/urls",
                                                      { body, ...(signal ? { signal } : {}) }));
     return r.data!;
@@ -137,6 +142,13 @@ export class MediaApi {
 
   async retry(listingIdentityId: number, batchId: number) {
     const r = await this.call(() => this.client.POST("/api/v2/listings/media/uploads/retry",
+                                                     { body: { listingIdentityId, batchId } }));
+    return r.data!;
+  }
+
+  /** Gives up an upload in progress: the batch becomes FAILED and its uploads are discarded. */
+  async cancel(listingIdentityId: number, batchId: number) {
+    const r = await this.call(() => this.client.POST("/api/v2/listings/media/uploads/cancel",
                                                      { body: { listingIdentityId, batchId } }));
     return r.data!;
   }

@@ -85,8 +85,13 @@ export interface paths {
          * Create a batch and get upload instructions.
          * @description The listing's photographer (photo and video types) while the listing is
          *     PENDING_PHOTO_PROCESSING; the owner for PROJECT_DOC / PROJECT_RENDER on a DEVELOPMENT
-         *     listing; admin. A file above storage.multipartThresholdBytes gets `multipart` instead of
-         *     `upload`. Manifest errors list every failing field at once; the code is FILE_TOO_LARGE (413)
+         *     listing; admin. The listing and the caller are checked before the manifest is read
+         *     (LISTING_NOT_FOUND, FORBIDDEN), so a stranger's manifest is never validated. A file above
+         *     storage.multipartThresholdBytes gets `multipart` instead of `upload`, with its `partCount`
+         *     and URLs for its first parts only (at most 8 per file and 200 in the answer); the client
+         *     asks /uploads/urls for the parts it is about to send. Manifest errors list the failing
+         *     fields at once (at most 100, `details.omittedFields` counts the rest; a manifest with more
+         *     files than allowed is checked only up to the limit); the code is FILE_TOO_LARGE (413)
          *     when every failure is a size limit, UNSUPPORTED_MEDIA_TYPE (415) when every failure is a
          *     content type, INVALID_MANIFEST (400) otherwise.
          */
@@ -149,7 +154,7 @@ export interface paths {
         put?: never;
         /**
          * Where an unfinished upload stands, with fresh URLs.
-         * @description For a batch still PENDING_UPLOAD (after URLs expired, a network failure or a page reload). Single PUT files tell `uploaded`; multipart files list `uploadedParts` and carry URLs only for the parts still missing.
+         * @description For a batch still PENDING_UPLOAD (after URLs expired, a network failure or a page reload), and for the part URLs of a multipart file as the client needs them. Single PUT files tell `uploaded`; multipart files list `uploadedParts` (at most 10000 in the answer; a file past that lists none, ask for it alone) and carry URLs for `partNumbers` when given (at most 100, with exactly one clientId), else for the first parts still missing (at most 8 per file, 200 in the answer).
          */
         post: operations["refreshUploadUrls"];
         delete?: never;
@@ -271,6 +276,67 @@ export interface paths {
         put?: never;
         /** Reprocess a FAILED or READY batch from its raw uploads. */
         post: operations["retryBatch"];
+        delete?: never;
+        /** CORS preflight. */
+        options: {
+            parameters: {
+                query?: never;
+                header: {
+                    Origin: string;
+                    "Access-Control-Request-Method": string;
+                    "Access-Control-Request-Headers"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Allowed origin and method. */
+                204: {
+                    headers: {
+                        "Access-Control-Allow-Origin"?: string;
+                        "Access-Control-Allow-Methods"?: string;
+                        "Access-Control-Allow-Headers"?: string;
+                        "Access-Control-Max-Age"?: number;
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Origin not in cors.allowedOrigins, or a method the API does not use. No CORS header. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "FORBIDDEN",
+                         *       "message": "This origin or method is not allowed (cors.allowedOrigins)."
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/listings/media/uploads/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Give up an upload in progress (a batch still PENDING_UPLOAD).
+         * @description The batch becomes FAILED with every file UPLOAD_CANCELLED, its multipart uploads are aborted and its uploaded files removed, the listing accepts a new batch, and a media.batch.failed webhook says so. Who: whoever may upload the batch's files (as for complete). Idempotent: a batch already cancelled, or expired (UPLOAD_EXPIRED, uploads.expireAfterSeconds after its creation), answers 200 the same. A batch already completed (RECEIVED, PROCESSING, READY, or FAILED after processing) is 409 BATCH_NOT_PENDING and is not changed.
+         */
+        post: operations["cancelUploadBatch"];
         delete?: never;
         /** CORS preflight. */
         options: {
@@ -485,7 +551,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The database and the object store are reachable. */
+        /** The database and the object store are reachable, and the data disk has room. */
         get: operations["readyz"];
         put?: never;
         post?: never;
@@ -626,7 +692,7 @@ export interface paths {
         get: operations["storageGet"];
         /**
          * Embedded store only - presigned SigV4 PUT of an object or a multipart part.
-         * @description S3-compatible; authorized by the URL's signature (not a JWT). Errors are S3's XML error document. See docs/storage.md.
+         * @description S3-compatible; authorized by the URL's signature (not a JWT). Errors are S3's XML error document, whose RequestId is the x-amz-request-id and X-Request-Id of the answer and the request_id of the service's log. See docs/storage.md.
          */
         put: operations["storagePut"];
         post?: never;
@@ -684,6 +750,8 @@ export interface components {
             code?: "INVALID_REQUEST" | "INVALID_MANIFEST" | "FILE_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE";
             details?: {
                 fields: components["schemas"]["FieldError"][];
+                /** @description Failures found beyond the 100 listed. */
+                omittedFields?: number;
             };
         };
         ConflictError: components["schemas"]["Error"] & {
@@ -719,7 +787,7 @@ export interface components {
             hint?: string;
         };
         /** @enum {unknown} */
-        AssetErrorCode: "UPLOAD_MISSING" | "SIZE_MISMATCH" | "CHECKSUM_MISMATCH" | "UNSUPPORTED_FORMAT" | "TYPE_MISMATCH" | "CORRUPT_MEDIA" | "IMAGE_TOO_LARGE" | "VIDEO_TOO_LONG" | "VIDEO_TRANSCODE_FAILED" | "ORIENTATION_MISMATCH" | "PROCESSING_TIMEOUT" | "INTERNAL_ERROR";
+        AssetErrorCode: "UPLOAD_MISSING" | "SIZE_MISMATCH" | "CHECKSUM_MISMATCH" | "UNSUPPORTED_FORMAT" | "TYPE_MISMATCH" | "CORRUPT_MEDIA" | "IMAGE_TOO_LARGE" | "VIDEO_TOO_LONG" | "VIDEO_TRANSCODE_FAILED" | "ORIENTATION_MISMATCH" | "PROCESSING_TIMEOUT" | "UPLOAD_EXPIRED" | "UPLOAD_CANCELLED" | "INTERNAL_ERROR";
         /** @enum {unknown} */
         MediaType: "PHOTO_VERTICAL" | "PHOTO_HORIZONTAL" | "VIDEO_VERTICAL" | "VIDEO_HORIZONTAL" | "PROJECT_DOC" | "PROJECT_RENDER";
         /** @enum {unknown} */
@@ -754,7 +822,7 @@ export interface components {
             /** @description Base64 SHA-256 of the bytes. */
             checksumSha256: string;
             title?: string;
-            /** @description Unique per mediaType in the batch. */
+            /** @description Unique per mediaType in the batch; 1 to 2147483647 (it names the file in the ZIP). */
             sequence: number;
         };
         CreateBatchRequest: {
@@ -785,7 +853,9 @@ export interface components {
         MultipartUpload: {
             uploadId: string;
             partSizeBytes: number;
-            /** @description The parts to send, each with its URL (uploads/urls: only the parts still missing). */
+            /** @description Parts of the whole file: partSizeBytes each, the last one smaller. */
+            partCount: number;
+            /** @description URLs for some parts, ascending: the first missing ones (at most 8 per file, 200 in an answer), or exactly the partNumbers asked for on uploads/urls. Ask uploads/urls for the others as you send them. */
             parts: components["schemas"]["PartUrl"][];
         };
         FileInstructions: {
@@ -810,6 +880,8 @@ export interface components {
             listingIdentityId: number;
             batchId: number;
             clientIds?: string[];
+            /** @description The parts of the one multipart file named in clientIds the client is about to send: their URLs come back in multipart.parts. */
+            partNumbers?: number[];
         };
         RefreshUrlsResponse: {
             batchId: number;
@@ -839,6 +911,12 @@ export interface components {
         BatchRef: {
             listingIdentityId: number;
             batchId: number;
+        };
+        CancelResponse: {
+            listingIdentityId: number;
+            batchId: number;
+            /** @constant */
+            status: "FAILED";
         };
         RetryResponse: {
             batchId: number;
@@ -1107,7 +1185,7 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
-        /** @description Database busy or store unreachable (transient); Retry-After says when to try again. */
+        /** @description Database busy, store unreachable (transient), or INSUFFICIENT_STORAGE (the server's disk is full; Retry-After 60); Retry-After says when to try again. */
         ServiceUnavailable: {
             headers: {
                 "Retry-After"?: number;
@@ -1309,6 +1387,9 @@ export interface operations {
                  *       "batchId": 51,
                  *       "clientIds": [
                  *         "v-1"
+                 *       ],
+                 *       "partNumbers": [
+                 *         2
                  *       ]
                  *     }
                  */
@@ -1336,6 +1417,7 @@ export interface operations {
                      *           "multipart": {
                      *             "uploadId": "2~abc",
                      *             "partSizeBytes": 16777216,
+                     *             "partCount": 2,
                      *             "parts": [
                      *               {
                      *                 "partNumber": 2,
@@ -1501,6 +1583,51 @@ export interface operations {
                      *     }
                      */
                     "application/json": components["schemas"]["RetryResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    cancelUploadBatch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "listingIdentityId": 28,
+                 *       "batchId": 51
+                 *     }
+                 */
+                "application/json": components["schemas"]["BatchRef"];
+            };
+        };
+        responses: {
+            /** @description The batch is FAILED and its uploads are discarded (by this call or an earlier one). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "listingIdentityId": 28,
+                     *       "batchId": 51,
+                     *       "status": "FAILED"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["CancelResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -1788,14 +1915,15 @@ export interface operations {
                      *       "status": "ready",
                      *       "checks": {
                      *         "database": "ok",
-                     *         "store": "ok"
+                     *         "store": "ok",
+                     *         "disk": "ok"
                      *       }
                      *     }
                      */
                     "application/json": components["schemas"]["Readiness"];
                 };
             };
-            /** @description A dependency is unreachable (the log says why). The body is the readiness report, not an Error, so probes read the same shape either way. */
+            /** @description A dependency is unreachable, or the data directory's disk has less free space than dataDirMinFreeBytes (checks.disk; the log says why). The body is the readiness report, not an Error, so probes read the same shape either way. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2052,6 +2180,16 @@ export interface operations {
             413: components["responses"]["S3Error"];
             500: components["responses"]["S3Error"];
             501: components["responses"]["S3Error"];
+            /** @description InsufficientStorage - the server's disk is full; nothing was stored. The XML has a Hint; Retry-After says when to try again. */
+            503: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/xml": string;
+                };
+            };
         };
     };
 }

@@ -1,5 +1,7 @@
 // Uploads one file of a batch to the presigned URLs the service issued: a single PUT, or a
-// multipart upload with parallel parts. Each request is retried on its own (network errors,
+// multipart upload with parallel parts. The service hands out URLs for a file's first parts only;
+// the others are asked for (/uploads/urls with partNumbers) a page at a time, just before they are
+// sent, so no answer grows with the file. Each request is retried on its own (network errors,
 // 408/429/5xx: exponential backoff with jitter; 403, an expired or refused URL: fresh URLs
 // through /uploads/urls). Resuming is the same call with the instructions /uploads/urls returns
 // after a reload: parts the store already holds are not sent again.
@@ -26,8 +28,9 @@ export interface FileUploadOptions {
   clientId: string;
   /** From the create answer or from /uploads/urls. */
   instructions: FileInstructions;
-  /** Fresh instructions for this file (/uploads/urls with its clientId). */
-  refresh: (signal?: AbortSignal) => Promise<FileInstructions>;
+  /** Fresh instructions for this file (/uploads/urls with its clientId), with the URLs of
+   *  `partNumbers` when given (at most kPartUrlsPerRequest). */
+  refresh: (signal?: AbortSignal, partNumbers?: number[]) => Promise<FileInstructions>;
   transport?: PutTransport;
   /** Parts of one file in flight at once. */
   partConcurrency?: number;
@@ -81,6 +84,9 @@ export function planParts(size: number, partSize: number): { partNumber: number;
 
 const kTransient = (status: number) => status === 0 || status === 408 || status === 429 || status >= 500;
 
+/** Part URLs asked for at once: the part about to be sent and the next ones in line. */
+export const kPartUrlsPerRequest = 16;
+
 class Restart {
   constructor(readonly instructions: FileInstructions) {}
 }
@@ -111,16 +117,27 @@ async function uploadOnce(options: FileUploadOptions, start: FileInstructions): 
     return { clientId: options.clientId };
   }
 
-  // One refresh at a time for the whole file: parallel parts that all see an expired URL wait
-  // for the same answer.
+  // Part URLs known so far (from the instructions and every refresh since).
+  const urls = new Map<number, string>();
+  const remember = (instructions: FileInstructions) => {
+    for (const p of instructions.multipart?.parts ?? []) urls.set(p.partNumber, p.url);
+  };
+  remember(current);
+  // One refresh at a time for the whole file: parallel parts that all need URLs wait for the same
+  // answer (and ask again when it did not bring theirs).
   let refreshing: Promise<FileInstructions> | null = null;
-  const refresh = async (): Promise<FileInstructions> => {
-    refreshing ??= options.refresh(options.signal).finally(() => {
+  const refresh = async (partNumbers?: number[]): Promise<FileInstructions> => {
+    refreshing ??= options.refresh(options.signal, partNumbers).finally(() => {
       refreshing = null;
     });
     current = await refreshing;
+    remember(current);
     return current;
   };
+  const replaced = (fresh: FileInstructions) =>
+    fresh.uploaded === true ||
+    (fresh.multipart !== undefined && start.multipart !== undefined &&
+     fresh.multipart.uploadId !== start.multipart.uploadId);
 
   // Sends with retries; "done" when a refresh shows the store already has what was being sent.
   const send = async (partNumber: number | null, put: () => Promise<PutResult>,
@@ -144,11 +161,10 @@ async function uploadOnce(options: FileUploadOptions, start: FileInstructions): 
                           delayMs, refreshed: expired });
       if (delayMs > 0) await sleep(delayMs, options.signal);
       if (expired) {
-        const fresh = await refresh();
-        if (fresh.multipart && start.multipart && fresh.multipart.uploadId !== start.multipart.uploadId) {
-          throw new Restart(fresh);
-        }
+        urls.clear();  // signed together, expired together
+        const fresh = await refresh(partNumber === null ? undefined : [partNumber]);
         if (alreadyStored(fresh)) return "done";
+        if (fresh.multipart && replaced(fresh)) throw new Restart(fresh);
       }
     }
   };
@@ -169,14 +185,15 @@ async function uploadOnce(options: FileUploadOptions, start: FileInstructions): 
   const multipart = current.multipart;
   if (!multipart) throw new UploadError("The instructions carry neither upload nor multipart.", 0, null, null);
   const plan = planParts(total, multipart.partSizeBytes);
-  const toSend = new Set(multipart.parts.map((p) => p.partNumber));
+  const sizeOf = (n: number) => plan[n - 1]!.end - plan[n - 1]!.start;
+  // A part the store holds with the planned size is done; one of another size is sent again.
+  const storedAsPlanned = (fresh: FileInstructions, n: number) =>
+    (fresh.uploadedParts ?? []).some((p) => p.partNumber === n && p.bytes === sizeOf(n));
   const done = new Map<number, string>();
   for (const p of current.uploadedParts ?? []) {
-    if (!toSend.has(p.partNumber)) done.set(p.partNumber, p.etag);
+    if (p.partNumber <= plan.length && storedAsPlanned(current, p.partNumber)) done.set(p.partNumber, p.etag);
   }
-  for (const p of plan) if (!done.has(p.partNumber)) toSend.add(p.partNumber);
 
-  const sizeOf = (n: number) => plan[n - 1]!.end - plan[n - 1]!.start;
   let storedBytes = 0;
   for (const n of done.keys()) storedBytes += sizeOf(n);
   const inFlight = new Map<number, number>();
@@ -187,30 +204,34 @@ async function uploadOnce(options: FileUploadOptions, start: FileInstructions): 
   };
   report();
 
-  const queue = [...toSend].sort((a, b) => a - b);
-  const urlOf = (n: number): string => {
-    const part = current.multipart?.parts.find((p) => p.partNumber === n);
-    if (!part) throw new UploadError(`The service gave no URL for part ${n}.`, 0, null, n);
-    return part.url;
+  const queue = plan.map((p) => p.partNumber).filter((n) => !done.has(n));
+  // The URL of part n: known, or asked for with the next parts in line.
+  const urlOf = async (n: number): Promise<string> => {
+    for (let asked = 0; !urls.has(n); asked++) {
+      if (asked >= 3) throw new UploadError(`The service gave no URL for part ${n}.`, 0, null, n);
+      const wanted = [n, ...queue.filter((m) => !urls.has(m))].slice(0, kPartUrlsPerRequest);
+      const fresh = await refresh(wanted);
+      if (replaced(fresh)) throw new Restart(fresh);
+    }
+    return urls.get(n)!;
   };
   const worker = async () => {
     for (let n = queue.shift(); n !== undefined; n = queue.shift()) {
       const partNumber = n;
       const range = plan[partNumber - 1]!;
       const body = options.file.slice(range.start, range.end);
-      const outcome = await send(partNumber, () => {
+      const outcome = await send(partNumber, async () => {
+        const url = await urlOf(partNumber);
         inFlight.set(partNumber, 0);
         return transport({
-          url: urlOf(partNumber), headers: {}, body,
+          url, headers: {}, body,
           ...(options.signal ? { signal: options.signal } : {}),
           onProgress: (loaded) => {
             inFlight.set(partNumber, loaded);
             report();
           },
         });
-      }, (fresh) => fresh.uploaded === true ||
-          ((fresh.uploadedParts ?? []).some((p) => p.partNumber === partNumber) &&
-           !(fresh.multipart?.parts ?? []).some((p) => p.partNumber === partNumber)));
+      }, (fresh) => fresh.uploaded === true || storedAsPlanned(fresh, partNumber));
       inFlight.delete(partNumber);
       let etag: string | null;
       if (outcome === "done") {

@@ -1,5 +1,6 @@
 #include "adapter/http/api_routes.hpp"
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <exception>
@@ -13,6 +14,7 @@
 #include "core/model/execution_input.hpp"
 
 #include "adapter/http/error_mapper.hpp"
+#include "adapter/http/json_response.hpp"
 #include "support/hex.hpp"
 #include "support/text.hpp"
 
@@ -21,20 +23,14 @@ namespace {
 
 constexpr const char* kRequestIdHeader = "X-Request-Id";
 constexpr std::size_t kMaxRequestIdChars = 128;
-// Refused bodies up to this size are drained (see read_body).
-constexpr std::size_t kMaxDrainBytes = 8UL * 1024 * 1024;
-
-using Clock = std::chrono::steady_clock;
-// httplib handles a request (pre-routing, handler, logger) on one worker thread.
-thread_local std::optional<Clock::time_point> t_request_start;
-
-// `n` random bytes as lower-case hex. Not a secret: uniqueness is enough, so time and address
-// entropy stand in when the generator fails.
+// `n` random bytes (at most 16) as lower-case hex. Not a secret: uniqueness is enough, so time and
+// address entropy stand in when the generator fails.
 std::string random_hex_id(std::size_t n) {
   std::array<unsigned char, 16> bytes{};
   n = std::min(n, bytes.size());
   if (RAND_bytes(bytes.data(), static_cast<int>(n)) != 1) {
-    const auto now = static_cast<std::uint64_t>(Clock::now().time_since_epoch().count());
+    const auto now =
+        static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
     for (std::size_t i = 0; i < n; ++i) {
       bytes[i] = static_cast<unsigned char>(now >> ((i % 8) * 8));
     }
@@ -47,163 +43,105 @@ std::string new_request_id() {
 }
 
 // The request's W3C trace context when it sent a valid one, else a new trace (sampled).
-std::string traceparent_of(const httplib::Request& req) {
-  const auto given = req.get_header_value("traceparent");
-  if (core::is_traceparent(given)) return given;
+std::string traceparent_of(const Request& req) {
+  const auto given = req.header("traceparent");
+  if (core::is_traceparent(given)) return std::string{given};
   return "00-" + random_hex_id(16) + "-" + random_hex_id(8) + "-01";
-}
-
-void write_json(httplib::Response& res, int status, const nlohmann::json& body) {
-  res.status = status;
-  res.set_header("Cache-Control", "no-store");
-  res.set_content(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
-                  "application/json");
 }
 
 struct Api {
   ApiOptions options;
 
-  std::string request_id(const httplib::Response& res) const {
-    return res.get_header_value(kRequestIdHeader);
-  }
-
-  void write_error(const core::Error& error, const httplib::Response& res_in,
-                   httplib::Response& res, std::string_view what) const {
+  Response error(const core::Error& error, const Request& req, std::string_view what) const {
     const HttpError mapped = map_error(error);
     if ((mapped.internal || mapped.status == 503) && options.hooks.internal_error) {
-      options.hooks.internal_error(error, request_id(res_in), what);
+      options.hooks.internal_error(error, req.request_id, what);
     }
-    if (mapped.status == 401) res.set_header("WWW-Authenticate", "Bearer");
-    if (mapped.retry_after_seconds > 0) {
-      res.set_header("Retry-After", std::to_string(mapped.retry_after_seconds));
-    }
-    write_json(res, mapped.status, mapped.body);
-  }
-
-  // Reads the body within the limit; false when refused (the 413 is written).
-  bool read_body(const httplib::Request& req, httplib::Response& res,
-                 const httplib::ContentReader& reader, std::string& body) const {
-    const auto limit = static_cast<std::size_t>(options.max_body_bytes);
-    const auto declared = req.get_header_value("Content-Length");
-    if (!declared.empty() &&
-        (declared.size() > 18 || declared.find_first_not_of("0123456789") != std::string::npos ||
-         std::stoull(declared) > limit)) {
-      // A body of moderate size is read and dropped so the client is not reset while it still
-      // sends; a larger one is left unread and the connection closed.
-      const bool drainable = declared.size() <= 18 &&
-                             declared.find_first_not_of("0123456789") == std::string::npos &&
-                             std::stoull(declared) <= kMaxDrainBytes;
-      const bool drained = drainable && reader([](const char*, std::size_t) { return true; });
-      const HttpError e = payload_too_large(options.max_body_bytes);
-      if (!drained) res.set_header("Connection", "close");
-      write_json(res, e.status, e.body);
-      return false;
-    }
-    bool too_large = false;
-    std::size_t dropped = 0;
-    const bool complete = reader([&](const char* data, std::size_t n) {
-      if (too_large || body.size() + n > limit) {
-        // A body of unknown length (chunked) past the limit: keep reading and dropping up to
-        // kMaxDrainBytes, so the client is not reset while still sending (a reset can destroy
-        // the 413 before the client reads it); past that, stop and close.
-        if (!too_large) body.clear();
-        too_large = true;
-        dropped += n;
-        return dropped <= kMaxDrainBytes;
-      }
-      body.append(data, n);
-      return true;
-    });
-    if (too_large) {
-      const HttpError e = payload_too_large(options.max_body_bytes);
-      if (!complete) res.set_header("Connection", "close");
-      write_json(res, e.status, e.body);
-      return false;
-    }
-    if (!complete) {
-      res.set_header("Connection", "close");
-      write_error(core::make_error(core::ErrorCode::kInvalidRequest, "request body incomplete",
-                                   "The request body was not received completely."),
-                  res, res, "body");
-      return false;
-    }
-    return true;
+    return error_response(mapped);
   }
 
   using Handler = std::function<handlers::HandlerResult(const handlers::ApiServices&,
                                                         const handlers::ApiRequest&)>;
 
-  // `authenticated`: the bearer JWT is required (every route but the callback, which is signed).
-  void serve(const httplib::Request& req, httplib::Response& res, std::string body,
-             const Handler& handler, bool authenticated = true) const {
+  // Runs on the API pool, after the token was verified (the callback's `caller` is empty: its
+  // handler checks the pipeline's signature instead).
+  Response serve(const Request& req, std::string body, const core::Principal& caller,
+                 const Handler& handler) const {
     try {
       handlers::ApiRequest request;
-      if (authenticated) {
-        auto caller = options.verifier->verify(req.get_header_value("Authorization"));
-        if (!caller) {
-          write_error(caller.error(), res, res, req.path);
-          return;
-        }
-        request.caller = *caller;
-      }
       request.body = std::move(body);
-      if (req.matches.size() > 1) request.path_param = req.matches[1].str();
+      if (!req.params.empty()) request.path_param = req.params.front();
+      request.caller = caller;
       request.traceparent = traceparent_of(req);
       for (const auto& [name, value] : req.headers) {
-        if (support::istarts_with(name, "webhook-"))
+        if (support::istarts_with(name, "webhook-")) {
           request.headers[support::to_lower(name)] = value;
+        }
       }
       auto result = handler(options.services, request);
-      if (!result) {
-        write_error(result.error(), res, res, req.path);
-        return;
-      }
+      if (!result) return error(result.error(), req, req.path);
       if (result->status == 204) {
-        res.status = 204;  // no body, no Content-Type
-        res.set_header("Cache-Control", "no-store");
-        return;
+        Response out;  // no body, no Content-Type
+        out.status = 204;
+        out.headers = {{"Cache-Control", "no-store"}};
+        return out;
       }
-      write_json(res, result->status, result->body);
+      return json_response(result->status, result->body);
     } catch (const std::exception& e) {
-      write_error(core::make_error(core::ErrorCode::kInternal,
-                                   std::string{"unexpected exception in a handler: "} + e.what()),
-                  res, res, req.path);
+      return error(core::make_error(core::ErrorCode::kInternal,
+                                    std::string{"unexpected exception in a handler: "} + e.what()),
+                   req, req.path);
     }
   }
 };
 
-// The route lambdas share the Api (it lives as long as the server's routes).
 // The preflight outside /storage/ (the store answers its own).
-bool is_preflight(const httplib::Request& req) {
+bool is_preflight(const Request& req) {
   return req.method == "OPTIONS" && !req.path.starts_with("/storage/") &&
          req.has_header("Origin") && req.has_header("Access-Control-Request-Method");
 }
 
-auto with_body(std::shared_ptr<const Api> api, Api::Handler handler) {
-  return [api = std::move(api), handler = std::move(handler)](
-             const httplib::Request& req, httplib::Response& res,
-             const httplib::ContentReader& reader) {
-    std::string body;
-    if (!api->read_body(req, res, reader, body)) return;
-    api->serve(req, res, std::move(body), handler);
-  };
+// Reads the body (up to the API's limit), then runs the handler on the API pool.
+ReadBody read_then_serve(std::shared_ptr<const Api> api, Api::Handler handler,
+                         core::Principal caller) {
+  const auto limit = api->options.max_body_bytes;
+  return ReadBody{.max_bytes = limit,
+                  .pool = Pool::kApi,
+                  .handle =
+                      [api = std::move(api), handler = std::move(handler),
+                       principal = std::move(caller)](const Request& r, std::string body) {
+                        return api->serve(r, std::move(body), principal, handler);
+                      },
+                  .too_large = [limit] { return error_response(payload_too_large(limit)); },
+                  .incomplete =
+                      [] {
+                        return error_response(map_error(core::make_error(
+                            core::ErrorCode::kInvalidRequest, "request body incomplete",
+                            "The request body was not received completely.")));
+                      }};
 }
 
-// A route authenticated by its own signature (the pipeline's callback), not by a JWT.
-auto signed_with_body(std::shared_ptr<const Api> api, Api::Handler handler) {
-  return [api = std::move(api), handler = std::move(handler)](
-             const httplib::Request& req, httplib::Response& res,
-             const httplib::ContentReader& reader) {
-    std::string body;
-    if (!api->read_body(req, res, reader, body)) return;
-    api->serve(req, res, std::move(body), handler, false);
-  };
+// An API route: the token is verified from the headers, before any byte of the body is read.
+Route api_route(std::shared_ptr<const Api> api, Api::Handler handler, bool with_body) {
+  return
+      [api = std::move(api), handler = std::move(handler), with_body](const Request& req) -> Plan {
+        auto caller = api->options.verifier->verify(req.header("Authorization"));
+        if (!caller) return api->error(caller.error(), req, req.path);
+        if (!with_body) {
+          return Run{.pool = Pool::kApi,
+                     .handle = [api, handler, principal = *caller](const Request& r) {
+                       return api->serve(r, {}, principal, handler);
+                     }};
+        }
+        return read_then_serve(api, handler, *caller);
+      };
 }
 
-auto without_body(std::shared_ptr<const Api> api, Api::Handler handler) {
-  return [api = std::move(api), handler = std::move(handler)](const httplib::Request& req,
-                                                              httplib::Response& res) {
-    api->serve(req, res, {}, handler);
+// A route authenticated by its own signature (the pipeline's callback), not by a JWT: the
+// signature covers the raw body, so the handler checks it once the body is read.
+Route signed_route(std::shared_ptr<const Api> api, Api::Handler handler) {
+  return [api = std::move(api), handler = std::move(handler)](const Request&) -> Plan {
+    return read_then_serve(api, handler, core::Principal{});
   };
 }
 
@@ -246,42 +184,42 @@ bool is_sane_request_id(std::string_view id) {
 namespace {
 
 // What runs around every request: request id and CORS preflights before routing, CORS headers
-// after it, metrics and the access log once the response is written, the JSON 404.
-void install_request_hooks(httplib::Server& routes, const std::shared_ptr<const Api>& api) {
-  routes.set_pre_routing_handler([api](const httplib::Request& req, httplib::Response& res) {
-    t_request_start = Clock::now();
-    const auto given = req.get_header_value(kRequestIdHeader);
-    res.set_header(kRequestIdHeader, is_sane_request_id(given) ? given : new_request_id());
-    if (is_preflight(req) && api->options.cors != nullptr) {
-      const auto answer = api->options.cors->preflight(
-          req.get_header_value("Origin"), req.get_header_value("Access-Control-Request-Method"),
-          req.get_header_value("Access-Control-Request-Headers"));
-      for (const auto& [name, value] : answer.headers) res.set_header(name, value);
-      if (answer.status == 204) {
-        res.status = 204;
-      } else {
-        write_json(res, answer.status,
-                   {{"code", "FORBIDDEN"},
-                    {"message", "This origin or method is not allowed (cors.allowedOrigins)."}});
-      }
-      return httplib::Server::HandlerResponse::Handled;
+// and the request id on every answer, metrics and the access log once it is written, the JSON 404,
+// the answer to oversized headers.
+void install_request_hooks(HttpServer& server, const std::shared_ptr<const Api>& api) {
+  auto& hooks = server.hooks();
+
+  hooks.before = [api](Request& req) -> std::optional<Response> {
+    const auto given = req.header(kRequestIdHeader);
+    req.request_id = is_sane_request_id(given) ? std::string{given} : new_request_id();
+    if (!is_preflight(req) || api->options.cors == nullptr) return std::nullopt;
+    const auto answer = api->options.cors->preflight(
+        std::string{req.header("Origin")}, std::string{req.header("Access-Control-Request-Method")},
+        std::string{req.header("Access-Control-Request-Headers")});
+    Response out;
+    if (answer.status == 204) {
+      out.status = 204;
+    } else {
+      out = json_response(
+          answer.status,
+          {{"code", "FORBIDDEN"},
+           {"message", "This origin or method is not allowed (cors.allowedOrigins)."}});
     }
-    return httplib::Server::HandlerResponse::Unhandled;
-  });
-  // Runs for every response just before it is written, error responses included.
-  routes.set_post_routing_handler([api](const httplib::Request& req, httplib::Response& res) {
+    for (const auto& [name, value] : answer.headers) out.set_header(name, value);
+    return out;
+  };
+  // Every response just before it is written, error responses included.
+  hooks.decorate = [api](const Request& req, Response& res) {
+    if (!req.request_id.empty()) res.set_header(kRequestIdHeader, req.request_id);
     if (api->options.cors == nullptr || is_preflight(req)) return;
     for (const auto& [name, value] :
-         api->options.cors->response_headers(req.get_header_value("Origin"))) {
+         api->options.cors->response_headers(std::string{req.header("Origin")})) {
       res.set_header(name, value);
     }
-  });
-  routes.set_logger([api](const httplib::Request& req, const httplib::Response& res) {
-    const auto start = t_request_start;
-    t_request_start.reset();
+  };
+  hooks.done = [api](const Request& req, const Response& res, std::chrono::nanoseconds elapsed) {
+    const double seconds = std::chrono::duration<double>(elapsed).count();
     if (api->options.metrics != nullptr) {
-      const double seconds =
-          start ? std::chrono::duration<double>(Clock::now() - *start).count() : 0.0;
       api->options.metrics->http_request(req.method.empty() ? "UNKNOWN" : req.method,
                                          api->options.route_templates.match(req.path), res.status,
                                          seconds);
@@ -295,67 +233,70 @@ void install_request_hooks(httplib::Server& routes, const std::shared_ptr<const 
     AccessLogEntry entry;
     entry.method = req.method;
     entry.path = req.path;
-    if (const auto q = req.target.find('?'); q != std::string::npos) {
-      entry.query = redact_query(std::string_view{req.target}.substr(q + 1));
-    }
+    entry.query = redact_query(req.query);
     entry.status = res.status;
-    if (start) {
-      entry.duration_ms = std::chrono::duration<double, std::milli>(Clock::now() - *start).count();
-    }
-    entry.request_id = res.get_header_value(kRequestIdHeader);
+    entry.duration_ms = seconds * 1000.0;
+    entry.request_id = req.request_id;
     api->options.hooks.access_log(entry);
-  });
-  routes.set_error_handler(
-      httplib::Server::HandlerWithResponse{[](const httplib::Request& req, httplib::Response& res) {
-        if (res.status == 404 && res.body.empty() && !req.path.starts_with("/storage/")) {
-          const HttpError e = route_not_found();
-          write_json(res, e.status, e.body);
-          return httplib::Server::HandlerResponse::Handled;
-        }
-        return httplib::Server::HandlerResponse::Unhandled;
-      }});
+  };
+  hooks.not_found = [](const Request& req) {
+    Response out;
+    out.status = 404;
+    if (!req.path.starts_with("/storage/")) out = error_response(route_not_found());
+    return out;
+  };
+
+  // The token of a request whose headers are too large cannot be read: every API route needs one.
+  hooks.headers_too_large = [limit = server.options().max_header_bytes](const Request& req) {
+    if (!req.path.starts_with("/api/")) return error_response(headers_too_large(limit));
+    return error_response(map_error(core::make_error(core::ErrorCode::kUnauthenticated,
+                                                     "the header section is over the limit",
+                                                     std::string{auth::kPublicMessage})));
+  };
 }
 
 }  // namespace
 
 void mount_api_routes(HttpServer& server, ApiOptions options) {
-  // Lives as long as the route lambdas, i.e. the server.
+  // Lives as long as the routes and hooks, i.e. the server.
   auto api = std::make_shared<const Api>(Api{std::move(options)});
-  auto& routes = server.routes();
-  install_request_hooks(routes, api);
+  install_request_hooks(server, api);
 
-  const std::string listing = R"(/api/v2/internal/listings/([^/]+))";
-  routes.Put(listing, with_body(api, handlers::handle_put_listing));
-  routes.Get(listing, without_body(api, handlers::handle_get_listing));
-  routes.Post("/api/v2/listings/media/uploads",
-              with_body(api, handlers::handle_create_upload_batch));
-  routes.Post("/api/v2/listings/media/uploads/complete",
-              with_body(api, handlers::handle_complete_upload_batch));
-  routes.Post("/api/v2/listings/media/uploads/urls",
-              with_body(api, handlers::handle_refresh_upload_urls));
-  routes.Post("/api/v2/listings/media/uploads/retry", with_body(api, handlers::handle_retry_batch));
-  routes.Post("/api/v2/listings/media/status", with_body(api, handlers::handle_get_batch_status));
-  routes.Post("/api/v2/listings/media/downloads",
-              with_body(api, handlers::handle_list_download_urls));
+  auto& routes = server.routes();
+  const std::string listing = "/api/v2/internal/listings/{listingIdentityId}";
+  routes.add("PUT", listing, api_route(api, handlers::handle_put_listing, true));
+  routes.add("GET", listing, api_route(api, handlers::handle_get_listing, false));
+  const std::pair<const char*, Api::Handler> posts[] = {
+      {"/api/v2/listings/media/uploads", handlers::handle_create_upload_batch},
+      {"/api/v2/listings/media/uploads/complete", handlers::handle_complete_upload_batch},
+      {"/api/v2/listings/media/uploads/urls", handlers::handle_refresh_upload_urls},
+      {"/api/v2/listings/media/uploads/retry", handlers::handle_retry_batch},
+      {"/api/v2/listings/media/uploads/cancel", handlers::handle_cancel_upload_batch},
+      {"/api/v2/listings/media/status", handlers::handle_get_batch_status},
+      {"/api/v2/listings/media/downloads", handlers::handle_list_download_urls},
+  };
+  for (const auto& [path, handler] : posts) routes.add("POST", path, api_route(api, handler, true));
   // Only in the AWS mode (elsewhere the path is unknown: 404).
   if (api->options.services.record_result != nullptr) {
-    routes.Post("/api/v2/listings/media/callback",
-                signed_with_body(api, handlers::handle_processing_callback));
+    routes.add("POST", "/api/v2/listings/media/callback",
+               signed_route(api, handlers::handle_processing_callback));
   }
 
-  routes.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
+  routes.add("GET", "/healthz", [](const Request&) -> Plan {
     const auto r = handlers::handle_healthz();
-    write_json(res, r.status, r.body);
+    return json_response(r.status, r.body);
   });
-  routes.Get("/readyz", [api](const httplib::Request&, httplib::Response& res) {
-    const std::string id = res.get_header_value(kRequestIdHeader);
-    const auto r = handlers::handle_readyz(api->options.services, [&](std::string_view what,
-                                                                      const core::Error& error) {
-      if (api->options.hooks.internal_error) {
-        api->options.hooks.internal_error(error, id, std::string{"readyz "} + std::string{what});
-      }
-    });
-    write_json(res, r.status, r.body);
+  routes.add("GET", "/readyz", [api](const Request&) -> Plan {
+    return Run{.pool = Pool::kApi, .handle = [api](const Request& req) {
+                 const auto r = handlers::handle_readyz(
+                     api->options.services, [&](std::string_view what, const core::Error& error) {
+                       if (api->options.hooks.internal_error) {
+                         api->options.hooks.internal_error(
+                             error, req.request_id, std::string{"readyz "} + std::string{what});
+                       }
+                     });
+                 return json_response(r.status, r.body);
+               }};
   });
 }
 

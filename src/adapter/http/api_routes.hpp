@@ -5,6 +5,7 @@
 //   POST    /api/v2/listings/media/uploads/complete   (202 created the job, 200 already done)
 //   POST    /api/v2/listings/media/uploads/urls       (200)
 //   POST    /api/v2/listings/media/uploads/retry      (202)
+//   POST    /api/v2/listings/media/uploads/cancel     (200)
 //   POST    /api/v2/listings/media/status             (200)
 //   POST    /api/v2/listings/media/downloads          (200, 204 with no body when nothing is READY)
 //   GET     /healthz, /readyz
@@ -15,12 +16,16 @@
 // - One access-log entry per request (method, path, status, duration_ms, request_id) goes to
 //   hooks.access_log after the response is written.
 // For /api/ routes:
-// - A request body above max_body_bytes is refused with 413 PAYLOAD_TOO_LARGE (by its declared
-//   Content-Length before reading it, and the connection is closed; or once the bytes read pass
-//   the limit: a body of unknown length is then read and dropped for up to 8 MiB more, so the
-//   client is not reset before it reads the 413, and cut off beyond that).
-// - "Authorization: Bearer <JWT>" is verified with the JwtVerifier; failures are 401
-//   UNAUTHENTICATED. Authorization (403) is the use cases'.
+// - "Authorization: Bearer <JWT>" is verified with the JwtVerifier from the headers, before any
+//   byte of the body is read; failures are 401 UNAUTHENTICATED (a token of any length up to the
+//   server's header limit; a header section over that limit is a 401 as well, since its token
+//   cannot be read). Authorization (403) is the use cases'.
+// - A request body above max_body_bytes is refused with 413 PAYLOAD_TOO_LARGE: by its declared
+//   Content-Length before reading it (the body is drained when it is at most the server's drain
+//   limit, 8 MiB by default, else the connection is closed); or, for a body of unknown length, once
+//   the bytes read pass the limit (read and dropped up to the drain limit, so the client is not
+//   reset before it reads the 413, and cut off beyond that).
+// - The use cases run on the server's API pool (http_server.hpp), never on its I/O threads.
 // - Every error is answered through error_mapper's map_error; internal ones (500) reach
 //   hooks.internal_error with the full core::Error, clients see a generic message.
 // - Unknown paths outside /storage/ get 404 NOT_FOUND as JSON.
@@ -70,8 +75,8 @@ struct ApiOptions {
   RouteTemplates route_templates;
 };
 
-// Register before server.start(). Installs the server's pre-routing handler, logger and error
-// handler (request id, access log, JSON 404), so call it once per server.
+// Register before server.start(). Installs the server's hooks (request id, CORS, access log and
+// metrics, JSON 404, oversized headers), so call it once per server.
 void mount_api_routes(HttpServer& server, ApiOptions options);
 
 // The query string with the values of the SigV4 credentials (X-Amz-Signature, X-Amz-Credential,

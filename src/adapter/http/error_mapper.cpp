@@ -29,7 +29,8 @@ int status_for(ErrorCode code) {
     case ErrorCode::kDatabaseBusy:
     case ErrorCode::kDatabaseUnavailable:
     case ErrorCode::kStoreUnavailable:
-    case ErrorCode::kPipelineUnavailable: return 503;
+    case ErrorCode::kPipelineUnavailable:
+    case ErrorCode::kInsufficientStorage: return 503;
     default: return 0;
   }
 }
@@ -43,7 +44,9 @@ nlohmann::json details_json(const core::ErrorDetails& details) {
           for (const auto& f : d.fields) {
             fields.push_back({{"field", f.field}, {"reason", f.reason}, {"rule", f.rule}});
           }
-          return {{"fields", std::move(fields)}};
+          nlohmann::json out = {{"fields", std::move(fields)}};
+          if (d.omitted > 0) out["omittedFields"] = d.omitted;
+          return out;
         } else if constexpr (std::is_same_v<T, core::ConflictDetails>) {
           return {{d.what, d.id}};
         } else if constexpr (std::is_same_v<T, core::UploadIncompleteDetails>) {
@@ -76,7 +79,10 @@ HttpError map_error(const core::Error& error) {
   if (auto details = details_json(error.details); !details.is_null()) {
     out.body["details"] = std::move(details);
   }
-  if (status == 503) out.retry_after_seconds = 1;
+  if (status == 503) {
+    // A full disk does not clear in a second; an operator has to act.
+    out.retry_after_seconds = error.code == ErrorCode::kInsufficientStorage ? 60 : 1;
+  }
   return out;
 }
 
@@ -93,6 +99,35 @@ HttpError route_not_found() {
   HttpError out;
   out.status = 404;
   out.body = {{"code", "NOT_FOUND"}, {"message", "No such route."}};
+  return out;
+}
+
+HttpError malformed_request(std::string_view what) {
+  HttpError out;
+  out.status = 400;
+  out.body = {{"code", "INVALID_REQUEST"},
+              {"message", fmt::format("The request is not valid HTTP/1.1: {}.", what)}};
+  return out;
+}
+
+HttpError headers_too_large(std::size_t limit_bytes) {
+  HttpError out;
+  out.status = 431;
+  out.body = {
+      {"code", "HEADERS_TOO_LARGE"},
+      {"message", fmt::format("The request headers are larger than {} bytes.", limit_bytes)},
+      {"details", {{"maxHeaderBytes", limit_bytes}}}};
+  return out;
+}
+
+HttpError server_busy(std::string_view what) {
+  HttpError out;
+  out.status = 503;
+  out.body = {{"code", "SERVER_BUSY"},
+              {"message", fmt::format("The server holds too many connections ({}); try again "
+                                      "shortly.",
+                                      what)}};
+  out.retry_after_seconds = 1;
   return out;
 }
 

@@ -8,18 +8,22 @@
 //   OPEN_BATCH_EXISTS / LISTING_NOT_READY_FOR_UPLOAD / BATCH_NOT_PENDING / BATCH_NOT_RETRYABLE 409,
 //   FILE_TOO_LARGE 413, UNSUPPORTED_MEDIA_TYPE 415, UPLOAD_INCOMPLETE 422; their message is
 //   Error::client_message() (the public text, or the code's generic one).
-// - Transient infrastructure codes DATABASE_BUSY and STORE_UNAVAILABLE are 503 with their own code
-//   and client_message(), and `retry_after_seconds` is set.
+// - Transient infrastructure codes DATABASE_BUSY, DATABASE_UNAVAILABLE and STORE_UNAVAILABLE are
+//   503 with their own code and client_message(), and `retry_after_seconds` is set (1).
+// - INSUFFICIENT_STORAGE (the disk is full) is 503 with its code and message, Retry-After 60
+//   (api_routes logs the cause of every 503 with the request id).
 // - Every other code (database errors, store errors, state-machine invariants, INTERNAL ...) is
 //   500 INTERNAL_ERROR with a generic message, never Error::message nor public_message, and
 //   `internal` is true so the caller logs the real error.
-// - details: FieldErrors -> {"fields": [{"field", "reason", "rule"}]}; ConflictDetails ->
+// - details: FieldErrors -> {"fields": [{"field", "reason", "rule"}], "omittedFields"?: n} (n > 0:
+//   that many more failures were found than listed); ConflictDetails ->
 //   {"<what>": id} (OPEN_BATCH_EXISTS: {"batchId": 51}); UploadIncompleteDetails ->
 //   {"missing": [clientId...], "mismatched": [{"clientId", "reason"}]}; no details -> absent.
 //   Details are never written on a 500.
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
@@ -42,5 +46,13 @@ HttpError payload_too_large(std::int64_t limit_bytes);
 
 // 404 NOT_FOUND for a path no route serves.
 HttpError route_not_found();
+
+// The connection layer's own answers (no route saw the request):
+// 400 INVALID_REQUEST: the request line or headers are not HTTP/1.1 (`what` says which part).
+HttpError malformed_request(std::string_view what);
+// 431 HEADERS_TOO_LARGE: the header section is above server.maxHeaderBytes.
+HttpError headers_too_large(std::size_t limit_bytes);
+// 503 SERVER_BUSY with Retry-After: the connection caps are reached (`what`: which cap).
+HttpError server_busy(std::string_view what);
 
 }  // namespace toq::http

@@ -36,6 +36,7 @@ constexpr Case kContract[] = {
     {ErrorCode::kDatabaseUnavailable, 503, "DATABASE_UNAVAILABLE"},
     {ErrorCode::kStoreUnavailable, 503, "STORE_UNAVAILABLE"},
     {ErrorCode::kPipelineUnavailable, 503, "PIPELINE_UNAVAILABLE"},  // the AWS mode's services
+    {ErrorCode::kInsufficientStorage, 503, "INSUFFICIENT_STORAGE"},
 };
 
 TEST(ErrorMapper, ContractCodesKeepTheirSpellingStatusAndPublicMessage) {
@@ -94,6 +95,30 @@ TEST(ErrorMapper, FieldErrorsListFieldReasonAndRule) {
   EXPECT_EQ(fields[1].at("field"), "files[0].clientId");
 }
 
+// A capped list says how many failures it left out, so a client knows the list is partial.
+TEST(ErrorMapper, CappedFieldErrorsCountTheOmittedOnes) {
+  core::Error e = core::make_error(ErrorCode::kInvalidManifest, "bad");
+  e.details = core::FieldErrors{{{"files", "TOO_MANY_FILES", "lists 340000 files"}}, 599};
+  const auto mapped = map_error(e);
+  EXPECT_EQ(mapped.body.at("details").at("fields").size(), 1U);
+  EXPECT_EQ(mapped.body.at("details").at("omittedFields"), 599);
+  e.details = core::FieldErrors{{{"files", "TOO_MANY_FILES", "lists 340000 files"}}, 0};
+  EXPECT_FALSE(map_error(e).body.at("details").contains("omittedFields"));
+}
+
+// A full disk is not an opaque 500: its own code, a message a person can act on, and a
+// Retry-After long enough for an operator to free space.
+TEST(ErrorMapper, InsufficientStorageIsA503WithItsCodeAndALongerRetryAfter) {
+  const auto mapped = map_error(core::make_error(ErrorCode::kInsufficientStorage,
+                                                 "write /srv/x: No space left on device", {},
+                                                 "The server's disk is full."));
+  EXPECT_EQ(mapped.status, 503);
+  EXPECT_FALSE(mapped.internal);
+  EXPECT_EQ(mapped.body.at("code"), "INSUFFICIENT_STORAGE");
+  EXPECT_EQ(mapped.body.at("message").get<std::string>().find("/srv"), std::string::npos);
+  EXPECT_EQ(mapped.retry_after_seconds, 60);
+}
+
 TEST(ErrorMapper, FileTooLargeAndUnsupportedTypeCarryFields) {
   for (auto code : {ErrorCode::kFileTooLarge, ErrorCode::kUnsupportedMediaType}) {
     core::Error e = core::make_error(code, "x");
@@ -126,6 +151,21 @@ TEST(ErrorMapper, PayloadTooLargeAndNotFound) {
   EXPECT_EQ(big.body.at("code"), "PAYLOAD_TOO_LARGE");
   EXPECT_EQ(big.body.at("details").at("maxBodyBytes"), 1024);
   EXPECT_EQ(route_not_found().status, 404);
+}
+
+TEST(ErrorMapper, ConnectionLayerAnswers) {
+  const HttpError bad = malformed_request("bad method");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(bad.body.at("code"), "INVALID_REQUEST");
+  EXPECT_NE(bad.body.at("message").get<std::string>().find("bad method"), std::string::npos);
+  const HttpError big = headers_too_large(65536);
+  EXPECT_EQ(big.status, 431);
+  EXPECT_EQ(big.body.at("code"), "HEADERS_TOO_LARGE");
+  EXPECT_EQ(big.body.at("details").at("maxHeaderBytes"), 65536);
+  const HttpError busy = server_busy("from one address");
+  EXPECT_EQ(busy.status, 503);
+  EXPECT_EQ(busy.body.at("code"), "SERVER_BUSY");
+  EXPECT_EQ(busy.retry_after_seconds, 1);
 }
 
 }  // namespace

@@ -1,110 +1,238 @@
 #include "adapter/http/http_server.hpp"
 
+#include <exception>
+#include <future>
+#include <memory>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
 #include <fmt/format.h>
-#include <sys/socket.h>
+
+#include "adapter/http/error_mapper.hpp"
+#include "adapter/http/json_response.hpp"
+#include "adapter/http/server/connection.hpp"
+#include "adapter/http/server/server_state.hpp"
 
 namespace toq::http {
+namespace {
 
-HttpServer::HttpServer(ServerOptions options) : options_(std::move(options)) {
-  const std::size_t threads = options_.threads == 0 ? 1 : options_.threads;
-  server_.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
-  server_.set_read_timeout(options_.read_timeout);
-  server_.set_write_timeout(options_.write_timeout);
-  server_.set_keep_alive_timeout(static_cast<time_t>(options_.keep_alive_timeout.count()));
-  // httplib's default also sets SO_REUSEPORT, which lets a second server bind the same port and
-  // silently take half the connections. SO_REUSEADDR alone allows a quick restart.
-  server_.set_socket_options([](socket_t sock) {
-    int yes = 1;
-    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
-  });
-  server_.set_expect_100_continue_handler(
-      [this](const httplib::Request& req, httplib::Response& res) {
-        for (const auto& [prefix, hook] : expect_hooks_) {
-          if (req.path.starts_with(prefix)) return hook(req, res);
-        }
-        return 100;
-      });
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+using asio::awaitable;
+using detail::kTuple;
+using Clock = std::chrono::steady_clock;
+
+std::string peer_address(const tcp::socket& socket) {
+  boost::system::error_code ec;
+  const auto endpoint = socket.remote_endpoint(ec);
+  if (ec) return {};
+  auto address = endpoint.address();
+  if (address.is_v6() && address.to_v6().is_v4_mapped()) {
+    address = asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6());
+  }
+  return address.to_string();
 }
+
+}  // namespace
+
+struct HttpServer::Impl : detail::ServerState {
+  using ServerState::ServerState;
+
+  std::vector<std::thread> io_threads;
+  int port = 0;
+  bool bound = false;
+  bool started = false;
+
+  awaitable<void> accept_loop();
+  awaitable<void> refuse(tcp::socket socket, ConnectionLimits::Refusal refusal);
+  core::Result<int> bind_locked();
+  bool shutdown(std::chrono::milliseconds grace);
+};
+
+awaitable<void> HttpServer::Impl::refuse(tcp::socket socket, ConnectionLimits::Refusal refusal) {
+  beast::tcp_stream stream{std::move(socket)};
+  const Response busy = error_response(
+      server_busy(refusal == ConnectionLimits::Refusal::kTotal ? "in total" : "from one address"));
+  bhttp::response<bhttp::string_body> out;
+  out.version(11);
+  out.result(static_cast<unsigned>(busy.status));
+  for (const auto& [name, value] : busy.headers) out.insert(name, value);
+  out.set(bhttp::field::connection, "close");
+  out.body() = busy.body;
+  out.prepare_payload();
+  stream.expires_after(options.write_timeout);
+  co_await bhttp::async_write(stream, out, kTuple);
+  boost::system::error_code ignored;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+}
+
+awaitable<void> HttpServer::Impl::accept_loop() {
+  while (!stopping) {
+    auto [ec, accepted] = co_await acceptor.async_accept(asio::make_strand(io), kTuple);
+    if (ec) {
+      if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
+      // Out of descriptors or a connection reset before accept: keep serving the others.
+      asio::steady_timer pause{io, std::chrono::milliseconds{50}};
+      co_await pause.async_wait(kTuple);
+      continue;
+    }
+    tcp::socket socket{std::move(accepted)};  // keeps its strand as the executor
+    boost::system::error_code ignored;
+    socket.set_option(tcp::no_delay{true}, ignored);
+    std::string client = peer_address(socket);
+    ConnectionLimits::Refusal refusal{};
+    auto slot = limits.acquire(client, refusal);
+    const auto executor = socket.get_executor();
+    if (!slot) {
+      asio::co_spawn(executor, refuse(std::move(socket), refusal), asio::detached);
+      continue;
+    }
+    auto session = std::make_shared<detail::Connection>(*this, std::move(socket), std::move(slot),
+                                                        std::move(client));
+    {
+      std::lock_guard lock{mutex};
+      sessions.insert(session.get());
+    }
+    asio::co_spawn(executor, session->run(), [this, session](std::exception_ptr) {
+      std::lock_guard lock{mutex};
+      sessions.erase(session.get());
+      sessions_cv.notify_all();
+    });
+  }
+}
+
+core::Result<int> HttpServer::Impl::bind_locked() {
+  if (bound) return port;
+  boost::system::error_code ec;
+  const auto address = asio::ip::make_address(options.host, ec);
+  if (!ec) {
+    const tcp::endpoint endpoint{address, static_cast<unsigned short>(options.port)};
+    acceptor.open(endpoint.protocol(), ec);
+    // SO_REUSEADDR alone allows a quick restart; never SO_REUSEPORT, which would let a second
+    // server bind the same port and silently take half the connections.
+    if (!ec) acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
+    // Accepted sockets inherit it; set again on each for clarity (a response is one write, and
+    // Nagle would hold its last segment until the client's delayed ACK: ~40 ms per request).
+    if (!ec) acceptor.set_option(tcp::no_delay(true), ec);
+    if (!ec) acceptor.bind(endpoint, ec);
+    if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  }
+  if (ec) {
+    if (acceptor.is_open()) acceptor.close();
+    return core::fail(
+        core::ErrorCode::kInternal,
+        fmt::format("cannot listen on {}:{}: {}", options.host, options.port, ec.message()),
+        "The server cannot listen on the configured address.");
+  }
+  port = acceptor.local_endpoint().port();
+  bound = true;
+  return port;
+}
+
+bool HttpServer::Impl::shutdown(std::chrono::milliseconds grace) {
+  stopping = true;
+  // Closed on its strand, and waited for: no connection is accepted once this returns.
+  std::promise<void> closed;
+  asio::post(acceptor.get_executor(), [this, &closed] {
+    boost::system::error_code ignored;
+    acceptor.close(ignored);
+    closed.set_value();
+  });
+  closed.get_future().wait();
+  const auto deadline = Clock::now() + grace;
+  std::unique_lock lock{mutex};
+  for (auto* session : sessions) session->close_if_idle();
+  const bool in_time = sessions_cv.wait_until(lock, deadline, [this] { return sessions.empty(); });
+  if (!in_time) {
+    for (auto* session : sessions) session->close_now();
+    // A connection waiting for a worker ends when the worker's call returns.
+    sessions_cv.wait_for(lock, std::chrono::seconds{2}, [this] { return sessions.empty(); });
+  }
+  const bool ended = sessions.empty();
+  lock.unlock();
+  if (!ended || blocking_calls > 0) return false;
+  io.stop();
+  for (auto& thread : io_threads) thread.join();
+  io_threads.clear();
+  api_pool.join();
+  storage_pool.join();
+  return in_time;
+}
+
+HttpServer::HttpServer(ServerOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
 
 HttpServer::~HttpServer() {
   stop();
 }
 
-void HttpServer::on_expect_continue(std::string path_prefix, ExpectHook hook) {
-  expect_hooks_.emplace_back(std::move(path_prefix), std::move(hook));
+Router& HttpServer::routes() {
+  return impl_->router;
+}
+ServerHooks& HttpServer::hooks() {
+  return impl_->hooks;
+}
+int HttpServer::port() const {
+  return impl_->port;
+}
+const ServerOptions& HttpServer::options() const {
+  return impl_->options;
+}
+std::size_t HttpServer::open_connections() const {
+  return impl_->limits.open();
 }
 
 core::Result<int> HttpServer::bind() {
-  std::lock_guard lock{mutex_};
-  return bind_locked();
-}
-
-core::Result<int> HttpServer::bind_locked() {
-  if (bound_) return port_;
-  int port = options_.port;
-  if (port == 0) {
-    port = server_.bind_to_any_port(options_.host);
-  } else if (!server_.bind_to_port(options_.host, port)) {
-    port = -1;
-  }
-  if (port <= 0) {
-    return core::fail(core::ErrorCode::kInternal,
-                      fmt::format("cannot listen on {}:{}", options_.host, options_.port),
-                      "The server cannot listen on the configured address.");
-  }
-  port_ = port;
-  bound_ = true;
-  return port_;
+  std::lock_guard lock{impl_->mutex};
+  return impl_->bind_locked();
 }
 
 core::Result<int> HttpServer::start() {
-  std::lock_guard lock{mutex_};
-  if (started_) {
+  auto& s = *impl_;
+  std::lock_guard lock{s.mutex};
+  if (s.started) {
     return core::fail(core::ErrorCode::kInvalidRequest, "the server is already started");
   }
-  if (auto bound = bind_locked(); !bound) return bound;
-  started_ = true;
-  serving_done_ = false;
-  thread_ = std::thread([this] {
-    server_.listen_after_bind();
-    std::lock_guard done{done_mutex_};
-    serving_done_ = true;
-    done_cv_.notify_all();
-  });
-  // httplib's stop() is a no-op until the accept loop runs, so wait for it: a stop() right after
-  // start() must not leave the thread blocked in accept().
-  while (!server_.is_running() && !serving_done_) {
-    std::this_thread::sleep_for(std::chrono::milliseconds{1});
+  if (auto bound = s.bind_locked(); !bound) return bound;
+  s.started = true;
+  asio::co_spawn(s.acceptor.get_executor(), s.accept_loop(), asio::detached);
+  for (std::size_t i = 0; i < std::max<std::size_t>(1, s.options.io_threads); ++i) {
+    s.io_threads.emplace_back([&s] { s.io.run(); });
   }
-  return port_;
+  return s.port;
 }
 
 bool HttpServer::stop_within(std::chrono::milliseconds grace) {
-  std::lock_guard lock{mutex_};
-  if (!started_ || abandoned_) return !abandoned_;
-  // httplib's stop() closes the listening socket at once; the serving thread then waits for the
-  // worker threads, i.e. for the requests in flight, and ends.
-  server_.stop();
-  std::unique_lock done{done_mutex_};
-  if (!done_cv_.wait_for(done, grace, [this] { return serving_done_.load(); })) {
-    thread_.detach();
-    abandoned_ = true;
+  if (!impl_) return false;
+  {
+    std::lock_guard lock{impl_->mutex};
+    if (!impl_->started) {
+      if (impl_->bound) impl_->acceptor.close();
+      impl_->bound = false;
+      return true;
+    }
+  }
+  if (impl_->stopping) return true;
+  const bool clean = impl_->shutdown(grace);
+  if (!impl_->io_threads.empty()) {
+    // A worker still runs a blocking call that uses the connections: leave everything running.
+    for (auto& thread : impl_->io_threads) thread.detach();
+    impl_.release();  // NOLINT(bugprone-unused-return-value): intentionally leaked, see above
     return false;
   }
-  done.unlock();
-  if (thread_.joinable()) thread_.join();
-  started_ = false;
-  bound_ = false;
-  return true;
+  std::lock_guard lock{impl_->mutex};
+  impl_->started = false;
+  impl_->bound = false;
+  return clean;
 }
 
 void HttpServer::stop() {
-  std::lock_guard lock{mutex_};
-  if (!started_ || abandoned_) return;
-  server_.stop();
-  if (thread_.joinable()) thread_.join();
-  started_ = false;
-  bound_ = false;  // the listening socket is closed
+  if (!impl_) return;
+  stop_within(impl_->options.read_timeout + impl_->options.write_timeout);
 }
 
 }  // namespace toq::http

@@ -82,6 +82,11 @@ void Metrics::media_batch_failed() {
   ++batches_failed_;
 }
 
+void Metrics::media_batches_expired(std::uint64_t n) {
+  std::lock_guard lock{mutex_};
+  batches_expired_ += n;
+}
+
 void Metrics::media_asset_failed(std::string_view code) {
   std::lock_guard lock{mutex_};
   ++assets_failed_[std::string{code}];
@@ -98,6 +103,19 @@ void Metrics::media_job_finished(double duration_seconds) {
   observe(processing_.buckets, kProcessingBuckets, duration_seconds);
   ++processing_.count;
   processing_.sum += duration_seconds;
+}
+
+void Metrics::media_asset_processed(std::string_view kind, double duration_seconds) {
+  std::lock_guard lock{mutex_};
+  auto& h = asset_processing_[std::string{kind}];
+  observe(h.buckets, kAssetBuckets, duration_seconds);
+  ++h.count;
+  h.sum += duration_seconds;
+}
+
+void Metrics::set_queue_gauges(const QueueGauges& gauges) {
+  std::lock_guard lock{mutex_};
+  queue_ = gauges;
 }
 
 std::string Metrics::expose() const {
@@ -122,6 +140,9 @@ std::string Metrics::expose() const {
   out += fmt::format("media_batches_created_total {}\n", batches_created_);
   header(out, "media_batches_failed_total", "counter", "Batches whose processing ended FAILED.");
   out += fmt::format("media_batches_failed_total {}\n", batches_failed_);
+  header(out, "media_batches_expired_total", "counter",
+         "Upload batches left PENDING_UPLOAD past uploads.expireAfterSeconds and closed.");
+  out += fmt::format("media_batches_expired_total {}\n", batches_expired_);
   header(out, "media_assets_failed_total", "counter", "Assets that failed, by error code.");
   for (const auto& [code, n] : assets_failed_) {
     out +=
@@ -133,6 +154,32 @@ std::string Metrics::expose() const {
          "Wall time of finished processing jobs.");
   histogram_lines(out, "media_processing_duration_seconds", "", kProcessingBuckets,
                   processing_.buckets, processing_.count, processing_.sum);
+  header(out, "media_asset_processing_duration_seconds", "histogram",
+         "Time to process one asset and record its result, by kind (photo, video, project).");
+  for (const auto& [kind, h] : asset_processing_) {
+    histogram_lines(out, "media_asset_processing_duration_seconds",
+                    fmt::format("kind=\"{}\"", escape_label_value(kind)), kAssetBuckets, h.buckets,
+                    h.count, h.sum);
+  }
+  const auto gauge = [&out](std::string_view name, std::string_view help, double value) {
+    header(out, name, "gauge", help);
+    out += fmt::format("{} {}\n", name, number(value));
+  };
+  gauge("media_jobs_queued", "Processing jobs waiting (QUEUED), from the database.",
+        static_cast<double>(queue_.jobs_queued));
+  gauge("media_jobs_running", "Processing jobs RUNNING, from the database.",
+        static_cast<double>(queue_.jobs_running));
+  gauge("media_jobs_oldest_queued_age_seconds",
+        "Age of the oldest QUEUED job (since its creation); 0 when none.",
+        queue_.oldest_queued_age_seconds);
+  gauge("media_jobs_oldest_active_age_seconds",
+        "Age of the oldest QUEUED or RUNNING job (since its creation); 0 when none.",
+        queue_.oldest_active_age_seconds);
+  gauge("media_outbox_pending", "Webhook events not delivered yet.",
+        static_cast<double>(queue_.outbox_pending));
+  gauge("media_outbox_oldest_pending_age_seconds",
+        "Age of the oldest undelivered webhook event; 0 when none.",
+        queue_.outbox_oldest_age_seconds);
   return out;
 }
 

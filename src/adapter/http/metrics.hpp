@@ -30,6 +30,18 @@ class Metrics {
                                                           0.5,   1,    2.5,   5,    10};
   static constexpr std::array<double, 10> kProcessingBuckets = {1,   5,   15,  30,   60,
                                                                 120, 300, 600, 1800, 3600};
+  static constexpr std::array<double, 11> kAssetBuckets = {0.25, 0.5, 1,   2.5, 5,  10,
+                                                           30,   60,  120, 300, 900};
+
+  // What the database says now, refreshed before each scrape (the same in every replica).
+  struct QueueGauges {
+    std::int64_t jobs_queued = 0;
+    std::int64_t jobs_running = 0;
+    double oldest_queued_age_seconds = 0;  // 0 when nothing is queued
+    double oldest_active_age_seconds = 0;  // oldest QUEUED or RUNNING job; 0 when none
+    std::int64_t outbox_pending = 0;
+    double outbox_oldest_age_seconds = 0;  // 0 when nothing is pending
+  };
 
   // HTTP: one finished request (called once per response written).
   void http_request(std::string_view method, std::string_view route, int status,
@@ -38,9 +50,13 @@ class Metrics {
   // Media processing.
   void media_batch_created();
   void media_batch_failed();
+  void media_batches_expired(std::uint64_t n);  // abandoned uploads the expiry sweep closed
   void media_asset_failed(std::string_view code);
   void media_job_started();                          // inflight + 1
   void media_job_finished(double duration_seconds);  // inflight - 1, duration observed
+  // One asset done; `kind` is photo | video | project (the media group).
+  void media_asset_processed(std::string_view kind, double duration_seconds);
+  void set_queue_gauges(const QueueGauges& gauges);
 
   // The exposition text (Content-Type: text/plain; version=0.0.4).
   std::string expose() const;
@@ -57,9 +73,12 @@ class Metrics {
   std::map<std::array<std::string, 2>, Histogram> http_durations_;     // method, route
   std::uint64_t batches_created_ = 0;
   std::uint64_t batches_failed_ = 0;
+  std::uint64_t batches_expired_ = 0;
   std::map<std::string, std::uint64_t> assets_failed_;
   std::int64_t inflight_ = 0;
   Histogram processing_;
+  std::map<std::string, Histogram> asset_processing_;  // by kind
+  QueueGauges queue_;
 };
 
 // `value` as a Prometheus label value between double quotes: \ -> \\, " -> \", newline -> \n.

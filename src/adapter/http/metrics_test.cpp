@@ -68,6 +68,9 @@ TEST(MetricsExpose, MediaCountersAndInflightGauge) {
   m.media_batch_created();
   m.media_batch_created();
   m.media_batch_failed();
+  EXPECT_NE(m.expose().find("media_batches_expired_total 0\n"), std::string::npos);
+  m.media_batches_expired(2);
+  m.media_batches_expired(1);
   m.media_asset_failed("CORRUPT_MEDIA");
   m.media_asset_failed("CORRUPT_MEDIA");
   m.media_job_started();
@@ -76,6 +79,7 @@ TEST(MetricsExpose, MediaCountersAndInflightGauge) {
   const std::string text = m.expose();
   EXPECT_NE(text.find("media_batches_created_total 2\n"), std::string::npos);
   EXPECT_NE(text.find("media_batches_failed_total 1\n"), std::string::npos);
+  EXPECT_NE(text.find("media_batches_expired_total 3\n"), std::string::npos);
   EXPECT_NE(text.find("media_assets_failed_total{code=\"CORRUPT_MEDIA\"} 2\n"), std::string::npos);
   EXPECT_NE(text.find("media_processing_inflight_jobs 1\n"), std::string::npos);
   EXPECT_NE(text.find("media_processing_duration_seconds_bucket{le=\"30\"} 0\n"),

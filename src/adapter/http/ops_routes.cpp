@@ -12,15 +12,28 @@ std::vector<std::string> openapi_path_templates() {
   return out;
 }
 
-void mount_ops_routes(HttpServer& server, const Metrics& metrics) {
+void mount_ops_routes(HttpServer& server, const Metrics& metrics,
+                      std::function<void()> before_scrape) {
   auto& routes = server.routes();
-  routes.Get("/metrics", [&metrics](const httplib::Request&, httplib::Response& res) {
-    res.set_header("Cache-Control", "no-store");
-    res.set_content(metrics.expose(), "text/plain; version=0.0.4; charset=utf-8");
-  });
-  routes.Get("/openapi.json", [](const httplib::Request&, httplib::Response& res) {
-    const auto doc = openapi_document_json();
-    res.set_content(doc.data(), doc.size(), "application/json");
+  // The scrape refreshes the gauges read from the database first: that blocks, so it runs on the
+  // API pool, never on an I/O thread.
+  routes.add("GET", "/metrics",
+             [&metrics, before_scrape = std::move(before_scrape)](const Request&) -> Plan {
+               return Run{.pool = Pool::kApi, .handle = [&metrics, before_scrape](const Request&) {
+                            if (before_scrape) before_scrape();
+                            Response out;
+                            out.headers = {
+                                {"Content-Type", "text/plain; version=0.0.4; charset=utf-8"},
+                                {"Cache-Control", "no-store"}};
+                            out.body = metrics.expose();
+                            return out;
+                          }};
+             });
+  routes.add("GET", "/openapi.json", [](const Request&) -> Plan {
+    Response out;
+    out.headers = {{"Content-Type", "application/json"}};
+    out.body = std::string{openapi_document_json()};
+    return out;
   });
 }
 

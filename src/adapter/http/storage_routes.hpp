@@ -1,8 +1,8 @@
 #pragma once
 // Mounts the embedded store's request handler (adapter/storage) on an HttpServer under
-// /storage/...: request bodies stream into the handler as they arrive (httplib ContentReader),
-// GET bodies stream out of the object file (content provider), and "Expect: 100-continue" uploads
-// are authorized before their body is sent.
+// /storage/...: a PUT is authorized from its headers, then its body streams into the handler as it
+// arrives (StreamBody, on the storage pool); GET bodies stream out of the object file; a refused
+// "Expect: 100-continue" upload is never sent.
 
 #include "adapter/http/http_server.hpp"
 #include "adapter/storage/storage_request_handler.hpp"

@@ -5,35 +5,28 @@
 namespace toq::http {
 
 void mount_web_routes(HttpServer& server, const web::StaticFileHandler& handler) {
-  const auto serve = [&handler](const httplib::Request& req, httplib::Response& res) {
-    auto answer =
-        handler.handle(web::StaticRequest{.method = req.method,
-                                          .path = req.path,
-                                          .if_none_match = req.get_header_value("If-None-Match")});
-    res.status = answer.status;
-    std::string content_type;
-    for (auto& [name, value] : answer.headers) {
-      // httplib frames the body itself (Content-Length, and compression when the client asks).
-      if (name == "Content-Length") continue;
-      if (name == "Content-Type") {
-        content_type = value;
-        continue;
-      }
-      res.set_header(name, value);
-    }
-    if (req.method == "HEAD" || answer.status == 304) {
-      // httplib routes HEAD to the GET handler and drops the body; the type still describes it.
-      if (!content_type.empty()) res.set_header("Content-Type", content_type);
-      if (req.method == "HEAD" && answer.status == 200) {
-        res.set_header("Content-Length", std::string{answer.header("Content-Length")});
-      }
-      return;
-    }
-    res.set_content(std::move(answer.body), content_type);
+  // The files are read on the storage pool. The handler's headers describe the body (for HEAD and
+  // 304, the file), Content-Length included.
+  const Route serve = [&handler](const Request&) -> Plan {
+    return Run{.pool = Pool::kStorage, .handle = [&handler](const Request& req) {
+                 auto answer = handler.handle(
+                     web::StaticRequest{.method = req.method,
+                                        .path = req.path,
+                                        .if_none_match = std::string{req.header("If-None-Match")}});
+                 Response out;
+                 out.status = answer.status;
+                 out.headers = std::move(answer.headers);
+                 out.body = std::move(answer.body);
+                 if (answer.status == 304) {
+                   std::erase_if(out.headers,
+                                 [](const auto& h) { return h.first == "Content-Length"; });
+                 }
+                 return out;
+               }};
   };
   auto& routes = server.routes();
-  routes.Get(R"(/ui(/[^?]*)?)", serve);
-  routes.Get(R"(/docs(/[^?]*)?)", serve);
+  for (const char* pattern : {"/ui", "/ui/*", "/docs", "/docs/*"})
+    routes.add("GET", pattern, serve);
 }
 
 }  // namespace toq::http

@@ -193,7 +193,7 @@ CREATE TABLE outbox (
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin
 )sql";
 
-// The AWS mode's start outbox (the SQLite schema's version 4). input is MEDIUMTEXT: a full batch's
+// The AWS mode's start outbox (the SQLite schema's version 5). input is MEDIUMTEXT: a full batch's
 // execution input is about 210 KB, past TEXT's 64 KiB.
 constexpr std::string_view kExecutionStarts = R"sql(
 CREATE TABLE execution_starts (
@@ -219,11 +219,21 @@ CREATE TABLE execution_starts (
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin
 )sql";
 
+// Abandoned uploads (BatchRepository::list_expired_uploads / list_raw_removal_due /
+// mark_raw_removed): when a closed batch's raw uploads were removed, and the index the expiry
+// sweep scans. One ALTER, applied whole or not at all.
+constexpr std::string_view kUploadExpiry = R"sql(
+ALTER TABLE batches
+  ADD COLUMN raw_removed_at BIGINT NULL,
+  ADD KEY batches_by_status (status, created_at, id)
+)sql";
+
 const std::vector<Migration> kMigrations = {
     {1, "initial_schema", {kListings, kBatches, kJobs, kAssets, kRenditions}},
     {2, "job_archive", {kJobArchive}},
     {3, "queue_and_outbox", {kJobAvailableAt, kOutbox}},
-    {4, "execution_starts", {kExecutionStarts}},
+    {4, "upload_expiry", {kUploadExpiry}},
+    {5, "execution_starts", {kExecutionStarts}},
 };
 
 constexpr std::string_view kBookkeeping = R"sql(

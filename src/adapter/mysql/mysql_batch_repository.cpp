@@ -74,6 +74,15 @@ Result<std::optional<Batch>> MysqlBatchRepository::find_latest(core::ListingId l
   return query_one<Batch>(*stmt, sql::map_batch<Rows>);
 }
 
+Result<std::optional<Batch>> MysqlBatchRepository::find_latest_published(core::ListingId listing) {
+  auto stmt = conn_.prepare(select_where(
+      "listing_id = ? AND deleted_at IS NULL AND id IN (SELECT batch_id FROM jobs WHERE "
+      "status = 'SUCCEEDED') ORDER BY id DESC LIMIT 1"));
+  if (!stmt) return std::unexpected(stmt.error());
+  stmt->bind(listing.value);
+  return query_one<Batch>(*stmt, sql::map_batch<Rows>);
+}
+
 Result<std::optional<Batch>> MysqlBatchRepository::find_open(core::ListingId listing) {
   auto stmt = conn_.prepare(select_where("open_listing_id = ? AND deleted_at IS NULL"));
   if (!stmt) return std::unexpected(stmt.error());
@@ -126,6 +135,42 @@ Result<Batch> MysqlBatchRepository::soft_delete(core::BatchId id, core::Timestam
       "AND status IN ('READY', 'FAILED')");
   if (!stmt) return std::unexpected(stmt.error());
   stmt->bind_all(to_ms(now), to_ms(now), id.value);
+  if (auto r = stmt->run(); !r) return std::unexpected(r.error());
+  return require(id);
+}
+
+Result<std::vector<Batch>> MysqlBatchRepository::list_expired_uploads(
+    core::Timestamp created_before, int limit) {
+  auto stmt = conn_.prepare(
+      select_where("status = 'PENDING_UPLOAD' AND deleted_at IS NULL AND created_at <= ? "
+                   "ORDER BY created_at, id LIMIT ?"));
+  if (!stmt) return std::unexpected(stmt.error());
+  stmt->bind_all(to_ms(created_before), std::int64_t{limit});
+  return query_all<Batch>(*stmt, sql::map_batch<Rows>);
+}
+
+Result<std::vector<Batch>> MysqlBatchRepository::list_raw_removal_due(
+    core::Timestamp abandoned_before, int limit) {
+  auto stmt = conn_.prepare(
+      select_where("status = 'FAILED' AND raw_removed_at IS NULL AND updated_at <= ? "
+                   "AND NOT EXISTS (SELECT 1 FROM jobs WHERE jobs.batch_id = batches.id) "
+                   "ORDER BY updated_at, id LIMIT ?"));
+  if (!stmt) return std::unexpected(stmt.error());
+  stmt->bind_all(to_ms(abandoned_before), std::int64_t{limit});
+  return query_all<Batch>(*stmt, sql::map_batch<Rows>);
+}
+
+Result<Batch> MysqlBatchRepository::mark_raw_removed(core::BatchId id, core::Timestamp now) {
+  auto current = require(id);
+  if (!current) return current;
+  if (core::is_open(current->status)) {
+    return std::unexpected(sql::batch_uploads_in_use(*current));
+  }
+  auto stmt = conn_.prepare(
+      "UPDATE batches SET raw_removed_at = ? WHERE id = ? AND raw_removed_at IS NULL "
+      "AND status IN ('READY', 'FAILED')");
+  if (!stmt) return std::unexpected(stmt.error());
+  stmt->bind_all(to_ms(now), id.value);
   if (auto r = stmt->run(); !r) return std::unexpected(r.error());
   return require(id);
 }

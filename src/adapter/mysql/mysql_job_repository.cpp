@@ -63,6 +63,14 @@ Result<std::optional<Job>> MysqlJobRepository::find_latest(core::BatchId batch) 
   return query_one<Job>(*stmt, sql::map_job<Rows>);
 }
 
+Result<std::optional<Job>> MysqlJobRepository::find_latest(core::BatchId batch,
+                                                           core::JobStatus status) {
+  auto stmt = conn_.prepare(select_where("batch_id = ? AND status = ? ORDER BY run DESC LIMIT 1"));
+  if (!stmt) return std::unexpected(stmt.error());
+  stmt->bind_all(batch.value, core::to_string(status));
+  return query_one<Job>(*stmt, sql::map_job<Rows>);
+}
+
 Result<std::vector<Job>> MysqlJobRepository::list_by_batch(core::BatchId batch) {
   auto stmt = conn_.prepare(select_where("batch_id = ? ORDER BY run"));
   if (!stmt) return std::unexpected(stmt.error());
@@ -217,6 +225,14 @@ Result<Job> MysqlJobRepository::record_archive(core::JobId id, const core::Archi
   if (!updated) return updated;
   if (*matched == 0) return std::unexpected(sql::archive_not_running(*updated));
   return updated;
+}
+
+Result<core::JobQueueStats> MysqlJobRepository::queue_stats() {
+  auto stmt = conn_.prepare(sql::kJobQueueStatsQuery);
+  if (!stmt) return std::unexpected(stmt.error());
+  auto row = query_one<core::JobQueueStats>(*stmt, sql::map_queue_stats<Rows>);
+  if (!row) return std::unexpected(row.error());
+  return row->value_or(core::JobQueueStats{});
 }
 
 }  // namespace toq::mysql

@@ -68,4 +68,12 @@ Result<OutboxEvent> MysqlOutboxRepository::reschedule(std::int64_t id,
   return require(id);
 }
 
+Result<core::OutboxStats> MysqlOutboxRepository::pending_stats() {
+  auto stmt = conn_.prepare(sql::kOutboxStatsQuery);
+  if (!stmt) return std::unexpected(stmt.error());
+  auto row = query_one<core::OutboxStats>(*stmt, sql::map_outbox_stats<Rows>);
+  if (!row) return std::unexpected(row.error());
+  return row->value_or(core::OutboxStats{});
+}
+
 }  // namespace toq::mysql

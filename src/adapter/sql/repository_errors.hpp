@@ -93,6 +93,12 @@ inline core::Error batch_open_not_deletable(const core::Batch& b) {
       fmt::format("batch {} is {} and cannot be deleted", b.id.value, core::to_string(b.status)),
       "An upload batch in progress cannot be deleted.");
 }
+inline core::Error batch_uploads_in_use(const core::Batch& b) {
+  return core::make_error(core::ErrorCode::kConflict,
+                          fmt::format("batch {} is {}: its raw uploads are still in use",
+                                      b.id.value, core::to_string(b.status)),
+                          "An upload batch in progress keeps its uploads.");
+}
 
 inline core::Error job_stale(core::JobId id, core::JobStatus current, core::JobStatus expected) {
   return core::make_error(core::ErrorCode::kStaleState,

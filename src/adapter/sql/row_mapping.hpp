@@ -17,6 +17,8 @@
 #include "core/model/outbox.hpp"
 #include "core/model/rendition.hpp"
 #include "core/model/time.hpp"
+#include "core/port/job_repository.hpp"
+#include "core/port/outbox_repository.hpp"
 
 namespace toq::sql {
 
@@ -46,7 +48,7 @@ inline constexpr std::string_view kListingColumns =
     "id, owner_id, photographer_id, kind, status, updated_at";
 inline constexpr std::string_view kBatchColumns =
     "id, listing_id, reference, status, created_by, created_at, updated_at, expires_at, "
-    "deleted_at";
+    "deleted_at, raw_removed_at";
 inline constexpr std::string_view kAssetColumns =
     "id, batch_id, client_id, media_type, filename, content_type, bytes, checksum_sha256, title, "
     "sequence, status, multipart_upload_id, width, height, duration_ms, format, codec, rotation, "
@@ -62,6 +64,15 @@ inline constexpr std::string_view kOutboxColumns =
 inline constexpr std::string_view kExecutionStartColumns =
     "id, job_id, name, input, created_at, next_attempt_at, attempts, claimed_by, "
     "claim_expires_at, started_at, execution_arn, last_error";
+
+// One row, the same SQL in both dialects (COUNT is an integer in both; SUM is DECIMAL in MySQL).
+inline constexpr std::string_view kJobQueueStatsQuery =
+    "SELECT COUNT(CASE WHEN status = 'QUEUED' THEN 1 END), "
+    "COUNT(CASE WHEN status = 'RUNNING' THEN 1 END), "
+    "MIN(CASE WHEN status = 'QUEUED' THEN created_at END), MIN(created_at) "
+    "FROM jobs WHERE status IN ('QUEUED', 'RUNNING')";
+inline constexpr std::string_view kOutboxStatsQuery =
+    "SELECT COUNT(*), MIN(created_at) FROM outbox WHERE delivered_at IS NULL";
 
 template <class Row>
 core::Listing map_listing(const Row& r) {
@@ -87,6 +98,7 @@ core::Batch map_batch(const Row& r) {
   b.updated_at = from_ms(r.int64(6));
   b.expires_at = from_ms(r.int64(7));
   b.deleted_at = opt_time(r, 8);
+  b.raw_removed_at = opt_time(r, 9);
   return b;
 }
 
@@ -192,6 +204,24 @@ core::ExecutionStart map_execution_start(const Row& r) {
   s.started_at = opt_time(r, 9);
   s.execution_arn = r.text(10);
   s.last_error = r.text(11);
+  return s;
+}
+
+template <class Row>
+core::JobQueueStats map_queue_stats(const Row& r) {
+  core::JobQueueStats s;
+  s.queued = r.int64(0);
+  s.running = r.int64(1);
+  s.oldest_queued_at = opt_time(r, 2);
+  s.oldest_active_at = opt_time(r, 3);
+  return s;
+}
+
+template <class Row>
+core::OutboxStats map_outbox_stats(const Row& r) {
+  core::OutboxStats s;
+  s.pending = r.int64(0);
+  s.oldest_pending_at = opt_time(r, 1);
   return s;
 }
 

@@ -1,17 +1,46 @@
 #include "adapter/sqlite/connection.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <thread>
 #include <utility>
 
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace toq::sqlite {
 
 using core::ErrorCode;
 
+namespace {
+
+// The database holds every listing's and user's ids: no other local user reads it.
+Status restrict_to_owner(const std::filesystem::path& path) {
+  if (path.empty() || path == ":memory:") return {};
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd >= 0) ::close(fd);
+  for (const char* suffix : {"", "-wal", "-shm"}) {
+    const std::filesystem::path file = path.string() + suffix;
+    struct stat st {};
+    if (::stat(file.c_str(), &st) != 0 || (st.st_mode & 0077U) == 0) continue;
+    if (::chmod(file.c_str(), S_IRUSR | S_IWUSR) != 0) {
+      return core::fail(
+          ErrorCode::kDatabaseError,
+          fmt::format("cannot make {} private (0600): {}", file.string(), std::strerror(errno)), {},
+          "Run toq-media as the owner of its data directory.");
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
 Result<std::unique_ptr<Connection>> Connection::open(const ConnectionOptions& options) {
+  if (auto ok = restrict_to_owner(options.path); !ok) return std::unexpected(ok.error());
   sqlite3* raw = nullptr;
   const int rc =
       sqlite3_open_v2(options.path.c_str(), &raw,
@@ -89,13 +118,20 @@ int Connection::extended_errcode() const {
 
 Error Connection::error(std::string_view what, int rc) const {
   const int primary = rc & 0xff;
-  const auto code = (primary == SQLITE_BUSY || primary == SQLITE_LOCKED)
-                        ? ErrorCode::kDatabaseBusy
-                        : ErrorCode::kDatabaseError;
+  ErrorCode code = ErrorCode::kDatabaseError;
+  std::string hint;
+  if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED) {
+    code = ErrorCode::kDatabaseBusy;
+    hint = "Try again in a moment.";
+  } else if (primary == SQLITE_FULL) {
+    // The disk holding the database is full: the same answer as a full object store.
+    code = ErrorCode::kInsufficientStorage;
+    hint = "The server's disk is full. Try again later; the operator has been told.";
+  }
   return core::make_error(
       code,
       fmt::format("SQLite {} failed ({}): {}", what, sqlite3_errstr(rc), sqlite3_errmsg(db_.get())),
-      {}, code == ErrorCode::kDatabaseBusy ? "Try again in a moment." : "");
+      {}, std::move(hint));
 }
 
 Statement::~Statement() {

@@ -31,7 +31,10 @@ class Statement;
 class Connection {
  public:
   // Opens (creating if needed) the database file, with WAL, synchronous=FULL, foreign keys on and
-  // the busy timeout set. DATABASE_ERROR when the file cannot be opened.
+  // the busy timeout set. The file and its -wal and -shm are the owner's alone (0600): a new file
+  // is created so, SQLite gives its -wal and -shm the database file's mode, and a file an older
+  // toq-media left readable to others is narrowed. DATABASE_ERROR when the file cannot be opened
+  // or its mode set.
   static Result<std::unique_ptr<Connection>> open(const ConnectionOptions& options);
 
   Connection(const Connection&) = delete;

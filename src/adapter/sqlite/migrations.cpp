@@ -160,11 +160,18 @@ CREATE TABLE execution_starts (
 CREATE INDEX execution_starts_due ON execution_starts (next_attempt_at) WHERE started_at IS NULL;
 )sql";
 
+// Abandoned uploads (BatchRepository::list_expired_uploads / list_raw_removal_due /
+// mark_raw_removed): when a closed batch's raw uploads were removed, and the index the expiry
+// sweep scans.
+constexpr std::string_view kUploadExpiry = R"sql(
+ALTER TABLE batches ADD COLUMN raw_removed_at INTEGER;
+CREATE INDEX batches_by_status ON batches (status, created_at, id);
+)sql";
+
 const std::vector<Migration> kMigrations = {
-    {1, "initial_schema", kInitialSchema},
-    {2, "job_archive", kJobArchive},
-    {3, "queue_and_outbox", kQueueAndOutbox},
-    {4, "execution_starts", kExecutionStarts},
+    {1, "initial_schema", kInitialSchema},     {2, "job_archive", kJobArchive},
+    {3, "queue_and_outbox", kQueueAndOutbox},  {4, "upload_expiry", kUploadExpiry},
+    {5, "execution_starts", kExecutionStarts},
 };
 
 constexpr std::string_view kBookkeeping = R"sql(

@@ -69,6 +69,15 @@ Result<std::optional<Batch>> SqliteBatchRepository::find_latest(core::ListingId 
   return query_one<Batch>(*stmt, sql::map_batch<Statement>);
 }
 
+Result<std::optional<Batch>> SqliteBatchRepository::find_latest_published(core::ListingId listing) {
+  auto stmt = conn_.prepare(select_where(
+      "listing_id = ?1 AND deleted_at IS NULL AND id IN (SELECT batch_id FROM jobs WHERE "
+      "status = 'SUCCEEDED') ORDER BY id DESC LIMIT 1"));
+  if (!stmt) return std::unexpected(stmt.error());
+  stmt->bind_all(listing.value);
+  return query_one<Batch>(*stmt, sql::map_batch<Statement>);
+}
+
 Result<std::optional<Batch>> SqliteBatchRepository::find_open(core::ListingId listing) {
   auto stmt = conn_.prepare(
       select_where("listing_id = ?1 AND status IN ('PENDING_UPLOAD', 'RECEIVED', 'PROCESSING') "
@@ -124,6 +133,45 @@ Result<Batch> SqliteBatchRepository::soft_delete(core::BatchId id, core::Timesta
   if ((*current)->deleted_at) return **current;  // idempotent
   auto stmt = conn_.prepare(
       "UPDATE batches SET deleted_at = ?2, updated_at = ?2 WHERE id = ?1 AND deleted_at IS NULL "
+      "AND status IN ('READY', 'FAILED')");
+  if (!stmt) return std::unexpected(stmt.error());
+  stmt->bind_all(id.value, to_ms(now));
+  if (auto r = stmt->run(); !r) return std::unexpected(r.error());
+  auto stored = find(id);
+  if (!stored) return std::unexpected(stored.error());
+  return **stored;
+}
+
+Result<std::vector<Batch>> SqliteBatchRepository::list_expired_uploads(
+    core::Timestamp created_before, int limit) {
+  auto stmt = conn_.prepare(
+      select_where("status = 'PENDING_UPLOAD' AND deleted_at IS NULL AND created_at <= ?1 "
+                   "ORDER BY created_at, id LIMIT ?2"));
+  if (!stmt) return std::unexpected(stmt.error());
+  stmt->bind_all(to_ms(created_before), std::int64_t{limit});
+  return query_all<Batch>(*stmt, sql::map_batch<Statement>);
+}
+
+Result<std::vector<Batch>> SqliteBatchRepository::list_raw_removal_due(
+    core::Timestamp abandoned_before, int limit) {
+  auto stmt = conn_.prepare(
+      select_where("status = 'FAILED' AND raw_removed_at IS NULL AND updated_at <= ?1 "
+                   "AND NOT EXISTS (SELECT 1 FROM jobs WHERE jobs.batch_id = batches.id) "
+                   "ORDER BY updated_at, id LIMIT ?2"));
+  if (!stmt) return std::unexpected(stmt.error());
+  stmt->bind_all(to_ms(abandoned_before), std::int64_t{limit});
+  return query_all<Batch>(*stmt, sql::map_batch<Statement>);
+}
+
+Result<Batch> SqliteBatchRepository::mark_raw_removed(core::BatchId id, core::Timestamp now) {
+  auto current = find(id);
+  if (!current) return std::unexpected(current.error());
+  if (!*current) return std::unexpected(sql::batch_not_found(id));
+  if (core::is_open((*current)->status)) {
+    return std::unexpected(sql::batch_uploads_in_use(**current));
+  }
+  auto stmt = conn_.prepare(
+      "UPDATE batches SET raw_removed_at = ?2 WHERE id = ?1 AND raw_removed_at IS NULL "
       "AND status IN ('READY', 'FAILED')");
   if (!stmt) return std::unexpected(stmt.error());
   stmt->bind_all(id.value, to_ms(now));

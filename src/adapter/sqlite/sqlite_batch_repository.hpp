@@ -15,11 +15,17 @@ class SqliteBatchRepository final : public core::BatchRepository {
   Result<std::optional<core::Batch>> find_latest(core::ListingId listing) override;
   Result<std::optional<core::Batch>> find_latest(core::ListingId listing,
                                                  core::BatchStatus status) override;
+  Result<std::optional<core::Batch>> find_latest_published(core::ListingId listing) override;
   Result<std::optional<core::Batch>> find_open(core::ListingId listing) override;
   Result<std::vector<core::Batch>> list_by_listing(core::ListingId listing) override;
   Result<core::Batch> transition(core::BatchId id, core::BatchStatus from, core::BatchStatus to,
                                  core::Timestamp now) override;
   Result<core::Batch> soft_delete(core::BatchId id, core::Timestamp now) override;
+  Result<std::vector<core::Batch>> list_expired_uploads(core::Timestamp created_before,
+                                                        int limit) override;
+  Result<std::vector<core::Batch>> list_raw_removal_due(core::Timestamp abandoned_before,
+                                                        int limit) override;
+  Result<core::Batch> mark_raw_removed(core::BatchId id, core::Timestamp now) override;
 
  private:
   core::Error open_batch_conflict(core::ListingId listing, core::Error cause);

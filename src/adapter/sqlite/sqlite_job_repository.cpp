@@ -66,6 +66,15 @@ Result<std::optional<Job>> SqliteJobRepository::find_latest(core::BatchId batch)
   return query_one<Job>(*stmt, sql::map_job<Statement>);
 }
 
+Result<std::optional<Job>> SqliteJobRepository::find_latest(core::BatchId batch,
+                                                            core::JobStatus status) {
+  auto stmt =
+      conn_.prepare(select_where("batch_id = ?1 AND status = ?2 ORDER BY run DESC LIMIT 1"));
+  if (!stmt) return std::unexpected(stmt.error());
+  stmt->bind_all(batch.value, core::to_string(status));
+  return query_one<Job>(*stmt, sql::map_job<Statement>);
+}
+
 Result<std::vector<Job>> SqliteJobRepository::list_by_batch(core::BatchId batch) {
   auto stmt = conn_.prepare(select_where("batch_id = ?1 ORDER BY run"));
   if (!stmt) return std::unexpected(stmt.error());
@@ -214,6 +223,14 @@ Result<Job> SqliteJobRepository::record_archive(core::JobId id, const core::Arch
   if (!updated) return updated;
   if (changed == 0) return std::unexpected(sql::archive_not_running(*updated));
   return updated;
+}
+
+Result<core::JobQueueStats> SqliteJobRepository::queue_stats() {
+  auto stmt = conn_.prepare(sql::kJobQueueStatsQuery);
+  if (!stmt) return std::unexpected(stmt.error());
+  auto row = query_one<core::JobQueueStats>(*stmt, sql::map_queue_stats<Statement>);
+  if (!row) return std::unexpected(row.error());
+  return row->value_or(core::JobQueueStats{});
 }
 
 }  // namespace toq::sqlite

@@ -16,6 +16,8 @@ class SqliteJobRepository final : public core::JobRepository {
   Result<std::optional<core::Job>> find(core::JobId id) override;
   Result<std::optional<core::Job>> find_active(core::BatchId batch) override;
   Result<std::optional<core::Job>> find_latest(core::BatchId batch) override;
+  Result<std::optional<core::Job>> find_latest(core::BatchId batch,
+                                               core::JobStatus status) override;
   Result<std::vector<core::Job>> list_by_batch(core::BatchId batch) override;
   Result<core::Job> start(core::JobId id, std::string lease_owner, core::Timestamp lease_expires_at,
                           core::Timestamp now) override;
@@ -29,6 +31,7 @@ class SqliteJobRepository final : public core::JobRepository {
                                               core::Timestamp now) override;
   Result<core::Job> heartbeat(core::JobId id, std::string_view owner,
                               core::Timestamp lease_expires_at, core::Timestamp now) override;
+  Result<core::JobQueueStats> queue_stats() override;
   Result<core::Job> release(core::JobId id, std::string_view owner, core::Timestamp available_at,
                             std::string_view reason, core::Timestamp now) override;
   Result<std::vector<core::Job>> list_lease_expired(core::Timestamp now, int limit) override;

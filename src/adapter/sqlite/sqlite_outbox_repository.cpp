@@ -69,4 +69,12 @@ Result<OutboxEvent> SqliteOutboxRepository::reschedule(std::int64_t id,
   return require(id);
 }
 
+Result<core::OutboxStats> SqliteOutboxRepository::pending_stats() {
+  auto stmt = conn_.prepare(sql::kOutboxStatsQuery);
+  if (!stmt) return std::unexpected(stmt.error());
+  auto row = query_one<core::OutboxStats>(*stmt, sql::map_outbox_stats<Statement>);
+  if (!row) return std::unexpected(row.error());
+  return row->value_or(core::OutboxStats{});
+}
+
 }  // namespace toq::sqlite

@@ -16,6 +16,7 @@ class SqliteOutboxRepository final : public core::OutboxRepository {
   Result<core::OutboxEvent> mark_delivered(std::int64_t id, core::Timestamp now) override;
   Result<core::OutboxEvent> reschedule(std::int64_t id, core::Timestamp next_attempt_at,
                                        std::string last_error, core::Timestamp now) override;
+  Result<core::OutboxStats> pending_stats() override;
 
  private:
   Result<core::OutboxEvent> require(std::int64_t id);

@@ -1,5 +1,6 @@
 #include "adapter/storage/file_io.hpp"
 
+#include <cerrno>
 #include <cstring>
 
 #include <fcntl.h>
@@ -9,8 +10,13 @@
 namespace toq::storage {
 
 core::Error io_error(std::string_view what, const std::filesystem::path& path, int err) {
-  return core::make_error(core::ErrorCode::kStorageError,
-                          fmt::format("{} {}: {}", what, path.string(), std::strerror(err)));
+  auto message = fmt::format("{} {}: {}", what, path.string(), std::strerror(err));
+  if (err == ENOSPC || err == EDQUOT) {
+    return core::make_error(core::ErrorCode::kInsufficientStorage, std::move(message), {},
+                            "The server's disk is full. Try again later; the operator has been "
+                            "told (the service log names this request).");
+  }
+  return core::make_error(core::ErrorCode::kStorageError, std::move(message));
 }
 
 Result<support::UniqueFd> open_file(const std::filesystem::path& path, int flags, unsigned mode,

@@ -22,8 +22,6 @@ namespace {
 using core::ErrorCode;
 namespace fs = std::filesystem;
 
-constexpr auto kStaleTempAge = std::chrono::hours{24};
-
 // public_base_url: scheme://authority, an optional trailing '/', nothing else.
 Result<BaseUrl> parse_base_url(std::string_view text) {
   const auto invalid = [&](std::string_view why) {
@@ -100,24 +98,35 @@ Result<std::unique_ptr<LocalObjectStore>> LocalObjectStore::open(LocalStoreOptio
                           fmt::format("cannot create {}: {}", dir.string(), ec.message()));
       }
     }
-    store->remove_stale_temps();
+    (void)store->reap();
     return store;
   });
 }
 
-void LocalObjectStore::remove_stale_temps() const {
-  // Temp files of live writers (other processes share the root) are young; a day-old one was
-  // left by a crash.
-  std::error_code ec;
+ReapReport LocalObjectStore::reap() const {
+  ReapReport report;
   const auto now = fs::file_time_type::clock::now();
+  const auto older_than = [&](const fs::directory_entry& entry, std::chrono::seconds age) {
+    std::error_code ec;
+    const auto written = entry.last_write_time(ec);
+    return !ec && now - written > age;
+  };
+  std::error_code ec;
   for (fs::directory_iterator it{tmp_dir_, ec}, end; !ec && it != end; it.increment(ec)) {
-    std::error_code time_ec;
-    const auto written = it->last_write_time(time_ec);
-    if (!time_ec && now - written > kStaleTempAge) {
-      std::error_code rm_ec;
-      fs::remove_all(it->path(), rm_ec);
-    }
+    if (!older_than(*it, options_.stale_temp_age)) continue;
+    std::error_code rm_ec;
+    if (fs::remove_all(it->path(), rm_ec) > 0 && !rm_ec) ++report.temp_files;
   }
+  for (fs::directory_iterator it{uploads_dir_, ec}, end; !ec && it != end; it.increment(ec)) {
+    std::error_code type_ec;
+    if (!it->is_directory(type_ec) || !older_than(*it, options_.abandoned_upload_age)) continue;
+    const std::string id = it->path().filename().string();
+    if (!is_valid_upload_id(id)) continue;
+    discard_upload_dir(id, "abandoned");
+    std::error_code exists_ec;
+    if (!fs::exists(it->path(), exists_ec)) ++report.uploads;
+  }
+  return report;
 }
 
 fs::path LocalObjectStore::object_path(std::string_view key) const {

@@ -15,7 +15,8 @@
 //
 // Durability and atomicity: every write goes to a new file in .tmp, is fsynced, renamed over its
 // final name and the directory is fsynced; a crash leaves the old object or the new one, never a
-// mix, and at worst an orphan in .tmp (removed on open once older than a day). Readers open one
+// mix, and at worst an orphan in .tmp (reap() removes it once untouched for stale_temp_age, at
+// open and every 10 minutes while `serve` runs). Readers open one
 // file and read header and bytes from that same inode, so a concurrent overwrite never shows them
 // a mix either.
 //
@@ -70,13 +71,24 @@ struct LocalStoreOptions {
   std::size_t buffer_size = static_cast<std::size_t>(kMiB);
   // fsync files and directories on commit. Only tests of something else turn it off.
   bool durable = true;
+  // reap(): a temp file untouched this long was left by a crashed writer (a live one writes at
+  // least every read timeout, seconds); a multipart upload untouched this long is abandoned (S3's
+  // AbortIncompleteMultipartUpload lifecycle rule does the same in production).
+  std::chrono::seconds stale_temp_age{3600};
+  std::chrono::seconds abandoned_upload_age{7 * 24 * 3600};
+};
+
+// What one reap() removed.
+struct ReapReport {
+  std::size_t temp_files = 0;
+  std::size_t uploads = 0;
 };
 
 class LocalObjectStore final : public core::ObjectStore,
                                public core::MultipartStore,
                                public core::UrlSigner {
  public:
-  // Creates the root and its subdirectories when missing and removes day-old temp files.
+  // Creates the root and its subdirectories when missing and reaps (reap()).
   // CONFIG_INVALID for a bad public_base_url or empty credentials, STORAGE_ERROR when the root
   // cannot be created. The clock must outlive the store.
   static Result<std::unique_ptr<LocalObjectStore>> open(LocalStoreOptions options,
@@ -128,6 +140,14 @@ class LocalObjectStore final : public core::ObjectStore,
       std::optional<std::int64_t> content_length,
       std::optional<std::string> checksum_sha256 = std::nullopt) const;
 
+  // Removes what crashed or abandoned writers left: temp files (a PUT, a part, a multipart
+  // complete) whose last write is older than stale_temp_age, and multipart uploads whose
+  // directory last changed (created, a part added) longer than abandoned_upload_age ago. Ages are
+  // the file system's modification times against its own clock. Safe beside live writers and
+  // other processes sharing the root; failures to remove one entry are skipped (the next reap
+  // tries again).
+  ReapReport reap() const;
+
   // The request handler checks presigned requests with this.
   const StoreSigV4& sigv4() const { return *sigv4_; }
   const core::Clock& clock() const { return *clock_; }
@@ -162,7 +182,6 @@ class LocalObjectStore final : public core::ObjectStore,
   void discard_upload_dir(std::string_view upload_id, std::string_view why) const;
   // The URL a presigned request for `key` points at, relative to the public base URL.
   UrlToSign route(std::string method, std::string_view key, std::chrono::seconds expires) const;
-  void remove_stale_temps() const;
 
   LocalStoreOptions options_;
   const core::Clock* clock_;

@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "adapter/storage/byte_range.hpp"
 #include "adapter/storage/storage_request_handler.hpp"
 #include "support/http_syntax.hpp"
 #include "support/text.hpp"
@@ -19,42 +20,6 @@ namespace toq::storage {
 using core::ErrorCode;
 
 namespace {
-
-enum class RangeKind : unsigned char { kNone, kSatisfiable, kUnsatisfiable };
-struct RangeSpec {
-  RangeKind kind = RangeKind::kNone;
-  std::int64_t first = 0;
-  std::int64_t last = 0;
-};
-
-// One "bytes=" range against an object of `size` bytes. Malformed and multi-range headers are
-// ignored (the whole object is served), as S3 does.
-RangeSpec parse_range(std::string_view header, std::int64_t size) {
-  header = support::trim_ows(header);
-  if (!header.starts_with("bytes=")) return {};
-  const std::string_view spec = support::trim_ows(header.substr(6));
-  if (spec.find(',') != std::string_view::npos) return {};
-  const auto dash = spec.find('-');
-  if (dash == std::string_view::npos) return {};
-  const auto first_text = support::trim_ows(spec.substr(0, dash));
-  const auto last_text = support::trim_ows(spec.substr(dash + 1));
-  if (first_text.empty()) {  // suffix: the last N bytes
-    const auto n = support::parse_decimal<std::int64_t>(last_text);
-    if (!n) return {};
-    if (*n == 0 || size == 0) return {RangeKind::kUnsatisfiable};
-    return {RangeKind::kSatisfiable, std::max<std::int64_t>(0, size - *n), size - 1};
-  }
-  const auto first = support::parse_decimal<std::int64_t>(first_text);
-  if (!first) return {};
-  std::int64_t last = size - 1;
-  if (!last_text.empty()) {
-    const auto l = support::parse_decimal<std::int64_t>(last_text);
-    if (!l || *l < *first) return {};
-    last = std::min(*l, size - 1);
-  }
-  if (*first >= size) return {RangeKind::kUnsatisfiable};
-  return {RangeKind::kSatisfiable, *first, last};
-}
 
 // True when any entity tag of an If-Match / If-None-Match list matches `etag` ("*" matches all).
 bool etag_list_matches(std::string_view list, std::string_view etag) {
@@ -106,7 +71,6 @@ StorageResponse StorageRequestHandler::read_object(const StorageRequest& request
   const core::ObjectInfo& info = object->info();
 
   StorageResponse response;
-  response.headers.emplace_back("x-amz-request-id", new_request_id());
   response.headers.emplace_back("ETag", info.etag);
   response.headers.emplace_back("Last-Modified", support::format_http_date(info.last_modified));
   response.headers.emplace_back("Accept-Ranges", "bytes");

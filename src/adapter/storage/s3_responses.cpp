@@ -1,6 +1,11 @@
 #include "adapter/storage/s3_responses.hpp"
 
+#include <algorithm>
+
+#include <fmt/format.h>
+
 #include "support/crypto/random.hpp"
+#include "support/text.hpp"
 #include "support/xml_escape.hpp"
 
 namespace toq::storage {
@@ -37,14 +42,29 @@ std::string new_request_id() {
 StorageResponse error_response(const S3Error& error, bool with_body) {
   StorageResponse response;
   response.status = error.status;
-  const std::string request_id = new_request_id();
-  response.headers.emplace_back("x-amz-request-id", request_id);
-  if (with_body) {
-    response.body = s3_error_xml(error.code, error.message, error.extra, request_id);
+  response.pending_error_code = error.code;
+  response.pending_error_message = error.message;
+  response.pending_error_extra = error.extra;
+  response.error_body = with_body;
+  return response;
+}
+
+std::string request_id_of(const StorageRequest& request) {
+  return request.request_id.empty() ? new_request_id() : request.request_id;
+}
+
+void stamp_request_id(StorageResponse& response, std::string_view request_id) {
+  std::erase_if(response.headers,
+                [](const auto& h) { return support::iequals(h.first, "x-amz-request-id"); });
+  response.headers.emplace_back("x-amz-request-id", std::string{request_id});
+  if (!response.pending_error_code) return;
+  if (response.error_body) {
+    response.body = s3_error_xml(*response.pending_error_code, response.pending_error_message,
+                                 response.pending_error_extra, request_id);
     response.headers.emplace_back("Content-Type", "application/xml");
   }
   response.headers.emplace_back("Content-Length", std::to_string(response.body.size()));
-  return response;
+  response.pending_error_code.reset();
 }
 
 S3Error internal_s3_error() {
@@ -55,7 +75,8 @@ StorageResponse internal_error(bool with_body) {
   return error_response(internal_s3_error(), with_body);
 }
 
-StorageResponse write_error(const core::Error& error, std::string_view key) {
+StorageResponse write_error(const core::Error& error, std::string_view key,
+                            std::string_view request_id, const FailureReporter& report) {
   switch (error.code) {
     case core::ErrorCode::kChecksumMismatch:
       return error_response(
@@ -67,8 +88,18 @@ StorageResponse write_error(const core::Error& error, std::string_view key) {
     case core::ErrorCode::kInvalidRequest:
       return error_response(
           {400, "InvalidArgument", error.client_message(), {{"Key", std::string{key}}}});
-    default: return internal_error();
+    default: break;
   }
+  if (report) report(error, request_id, fmt::format("PUT {:.300}", key));
+  if (error.code == core::ErrorCode::kInsufficientStorage) {
+    auto response = error_response({kInsufficientStorageStatus,
+                                    std::string{kInsufficientStorageCode},
+                                    error.client_message(),
+                                    {{"Key", std::string{key}}, {"Hint", error.hint}}});
+    response.headers.emplace_back("Retry-After", std::to_string(kInsufficientStorageRetrySeconds));
+    return response;
+  }
+  return internal_error();
 }
 
 }  // namespace toq::storage

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -21,6 +22,9 @@ struct StorageRequest {
   std::string raw_path;     // "/storage/listings/28/..." still percent-encoded, as received
   std::string raw_query;    // after '?', still percent-encoded
   support::Params headers;  // as received, any case; must include Host
+  // The id the server gave this request (its X-Request-Id, in the access log): the answer's
+  // x-amz-request-id and the RequestId of its XML error. Empty: the handler makes one.
+  std::string request_id;
 };
 
 struct StorageResponse {
@@ -35,6 +39,12 @@ struct StorageResponse {
   std::int64_t stream_length = 0;
   // The request body was not read; the connection must not be reused for another request.
   bool close_connection = false;
+  // An S3 error to render (stamp_request_id, s3_responses.hpp): its XML body is written with the
+  // request's id when the handler hands the response out.
+  std::optional<std::string> pending_error_code;
+  std::string pending_error_message;
+  support::Params pending_error_extra;
+  bool error_body = true;  // false for HEAD: no XML body
 
   // The first value of a header (any case), or "" when absent.
   std::string_view header(std::string_view name) const;

@@ -73,7 +73,6 @@ StorageResponse StorageRequestHandler::preflight(const StorageRequest& request) 
   StorageResponse response;
   response.status = 200;
   response.headers = {
-      {"x-amz-request-id", new_request_id()},
       {"Access-Control-Allow-Origin", std::string{*origin}},
       {"Access-Control-Allow-Methods", std::string{kAllowedMethods}},
       {"Access-Control-Expose-Headers", std::string{kExposeHeaders}},
@@ -88,7 +87,8 @@ StorageResponse StorageRequestHandler::preflight(const StorageRequest& request) 
 }
 
 StorageRequestHandler::Started StorageRequestHandler::start_upload(const StorageRequest& request,
-                                                                   const Authorized& auth) const {
+                                                                   const Authorized& auth,
+                                                                   const std::string& id) const {
   Result<std::unique_ptr<PendingWrite>> pending =
       auth.part_number
           ? store_->begin_part(auth.key, auth.upload_id, *auth.part_number, auth.content_length,
@@ -96,7 +96,7 @@ StorageRequestHandler::Started StorageRequestHandler::start_upload(const Storage
           : store_->begin_put(auth.key, core::PutOptions{auth.content_type, auth.content_length,
                                                          auth.checksum_sha256});
   if (!pending) {
-    auto response = write_error(pending.error(), auth.key);
+    auto response = write_error(pending.error(), auth.key, id, config_.report_failure);
     response.close_connection = true;
     add_cors(request, response);
     return response;
@@ -104,10 +104,18 @@ StorageRequestHandler::Started StorageRequestHandler::start_upload(const Storage
   StorageResponse cors;
   add_cors(request, cors);
   return make_upload_body(std::move(*pending), auth.content_length, auth.key, auth.checksum_sha256,
-                          std::move(cors.headers));
+                          std::move(cors.headers), id, config_.report_failure);
 }
 
 StorageRequestHandler::Started StorageRequestHandler::begin(const StorageRequest& request) const {
+  const std::string id = request_id_of(request);
+  auto started = begin_unstamped(request, id);
+  if (auto* response = std::get_if<StorageResponse>(&started)) stamp_request_id(*response, id);
+  return started;
+}
+
+StorageRequestHandler::Started StorageRequestHandler::begin_unstamped(const StorageRequest& request,
+                                                                      const std::string& id) const {
   try {
     if (request.method == "OPTIONS") return preflight(request);
     auto authorized = authorize(request);
@@ -117,7 +125,7 @@ StorageRequestHandler::Started StorageRequestHandler::begin(const StorageRequest
       return std::move(*rejection);
     }
     const auto& auth = std::get<Authorized>(authorized);
-    if (request.method == "PUT") return start_upload(request, auth);
+    if (request.method == "PUT") return start_upload(request, auth, id);
     auto response = read_object(request, auth);
     add_cors(request, response);
     return response;
@@ -129,6 +137,13 @@ StorageRequestHandler::Started StorageRequestHandler::begin(const StorageRequest
 }
 
 std::optional<StorageResponse> StorageRequestHandler::precheck(
+    const StorageRequest& request) const {
+  auto rejection = precheck_unstamped(request);
+  if (rejection) stamp_request_id(*rejection, request_id_of(request));
+  return rejection;
+}
+
+std::optional<StorageResponse> StorageRequestHandler::precheck_unstamped(
     const StorageRequest& request) const {
   try {
     if (request.method == "OPTIONS") return std::nullopt;

@@ -17,8 +17,11 @@
 //   411 MissingContentLength    PUT without Content-Length (chunked uploads are refused)
 //   400 EntityTooLarge          PUT of more than 5 GiB
 //   404 NoSuchKey / NoSuchUpload, 416 InvalidRange, 405 MethodNotAllowed, 501 NotImplemented
+//   503 InsufficientStorage     the store's disk is full (ENOSPC, EDQUOT): Retry-After, a Hint
 // A PUT body streams into a temp file while it is hashed; the file is renamed into place only
-// when length and checksum match, and removed otherwise.
+// when length and checksum match, and removed otherwise. Every answer carries the request's id
+// (StorageRequest::request_id) as x-amz-request-id and, for an error, as the XML RequestId; the
+// cause of every 5xx goes to StorageHandlerConfig::report_failure with that id.
 //
 // CORS: with an Origin from the allowed list, responses carry Access-Control-Allow-Origin and
 // expose ETag (browsers need part ETags); OPTIONS preflights are answered for GET, HEAD and PUT.
@@ -49,6 +52,8 @@ struct StorageHandlerConfig {
   std::vector<std::string> allowed_origins;
   std::chrono::seconds max_clock_skew{900};
   std::chrono::seconds cors_max_age{3000};
+  // Told the cause of every 5xx answer (a full disk, an I/O error), with the request's id.
+  FailureReporter report_failure;
 };
 
 class StorageRequestHandler {
@@ -90,9 +95,12 @@ class StorageRequestHandler {
   std::optional<S3Error> check_subresources(const StorageRequest& request, Authorized& auth) const;
   std::optional<S3Error> check_upload_headers(const StorageRequest& request,
                                               Authorized& auth) const;
+  Started begin_unstamped(const StorageRequest& request, const std::string& id) const;
+  std::optional<StorageResponse> precheck_unstamped(const StorageRequest& request) const;
   StorageResponse preflight(const StorageRequest& request) const;
   StorageResponse read_object(const StorageRequest& request, const Authorized& auth) const;
-  Started start_upload(const StorageRequest& request, const Authorized& auth) const;
+  Started start_upload(const StorageRequest& request, const Authorized& auth,
+                       const std::string& id) const;
   void add_cors(const StorageRequest& request, StorageResponse& response) const;
   bool origin_allowed(std::string_view origin) const;
 

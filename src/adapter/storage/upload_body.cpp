@@ -12,12 +12,15 @@ namespace {
 class PendingUpload final : public UploadBody {
  public:
   PendingUpload(std::unique_ptr<PendingWrite> pending, std::int64_t declared, std::string key,
-                std::optional<std::string> checksum, support::Params cors)
+                std::optional<std::string> checksum, support::Params cors, std::string request_id,
+                FailureReporter report)
       : pending_(std::move(pending)),
         declared_(declared),
         key_(std::move(key)),
         checksum_(std::move(checksum)),
-        cors_(std::move(cors)) {}
+        cors_(std::move(cors)),
+        request_id_(std::move(request_id)),
+        report_(std::move(report)) {}
 
   bool write(std::span<const std::byte> data) override {
     if (failure_) return false;
@@ -29,7 +32,7 @@ class PendingUpload final : public UploadBody {
       }
       received_ += static_cast<std::int64_t>(data.size());
       if (auto st = pending_->write(data); !st) {
-        fail(write_error(st.error(), key_));
+        fail(write_error(st.error(), key_, request_id_, report_));
         return false;
       }
       return true;
@@ -42,6 +45,7 @@ class PendingUpload final : public UploadBody {
   StorageResponse finish(bool complete) override {
     StorageResponse response = finish_inner(complete);
     for (const auto& header : cors_) response.headers.push_back(header);
+    stamp_request_id(response, request_id_);
     return response;
   }
 
@@ -60,10 +64,9 @@ class PendingUpload final : public UploadBody {
       }
       auto info = pending_->commit();
       pending_.reset();
-      if (!info) return write_error(info.error(), key_);
+      if (!info) return write_error(info.error(), key_, request_id_, report_);
       StorageResponse response;
       response.status = 200;
-      response.headers.emplace_back("x-amz-request-id", new_request_id());
       response.headers.emplace_back("ETag", info->etag);
       if (checksum_) response.headers.emplace_back("x-amz-checksum-sha256", *checksum_);
       response.headers.emplace_back("Content-Length", "0");
@@ -85,6 +88,8 @@ class PendingUpload final : public UploadBody {
   std::string key_;
   std::optional<std::string> checksum_;
   support::Params cors_;
+  std::string request_id_;
+  FailureReporter report_;
   std::optional<StorageResponse> failure_;
 };
 
@@ -93,9 +98,11 @@ class PendingUpload final : public UploadBody {
 std::unique_ptr<UploadBody> make_upload_body(std::unique_ptr<PendingWrite> pending,
                                              std::int64_t declared, std::string key,
                                              std::optional<std::string> checksum,
-                                             support::Params cors) {
+                                             support::Params cors, std::string request_id,
+                                             FailureReporter report) {
   return std::make_unique<PendingUpload>(std::move(pending), declared, std::move(key),
-                                         std::move(checksum), std::move(cors));
+                                         std::move(checksum), std::move(cors),
+                                         std::move(request_id), std::move(report));
 }
 
 }  // namespace toq::storage

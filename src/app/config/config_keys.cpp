@@ -56,6 +56,9 @@ void add_server_keys(std::vector<KeySpec>& t) {
       1, 3600, " seconds", "60"));
   t.push_back(path_key(
       "dataDir", [](auto& c) -> auto& { return c.data_dir; }, "/srv/toq-media", true));
+  t.push_back(bytes_key(
+      "dataDirMinFreeBytes", [](auto& c) -> auto& { return c.data_dir_min_free_bytes; }, 0,
+      1024 * kGiB, "1GiB"));
 }
 
 // database.*
@@ -173,6 +176,10 @@ void add_auth_keys(std::vector<KeySpec>& t) {
   t.push_back(int_key<int>(
       "auth.leewaySeconds", [](auto& c) -> auto& { return c.auth.leeway_seconds; }, 0, 300,
       " seconds", "30"));
+  t.push_back(int_key<std::int64_t>(
+      "auth.maxTokenLifetimeSeconds",
+      [](auto& c) -> auto& { return c.auth.max_token_lifetime_seconds; }, 60, 31536000, " seconds",
+      "3600"));
 }
 
 // uploads.*: the manifest limits
@@ -180,6 +187,12 @@ void add_uploads_keys(std::vector<KeySpec>& t) {
   t.push_back(int_key<std::size_t>(
       "uploads.maxFilesPerBatch", [](auto& c) -> auto& { return c.uploads.max_files_per_batch; }, 1,
       10000, " files", "80"));
+  t.push_back(int_key<std::int64_t>(
+      "uploads.expireAfterSeconds", [](auto& c) -> auto& { return c.uploads.expire_after_seconds; },
+      1, 31536000, " seconds", "172800", " (a year at most)"));
+  t.push_back(int_key<int>(
+      "uploads.expirySweepSeconds", [](auto& c) -> auto& { return c.uploads.expiry_sweep_seconds; },
+      1, 86400, " seconds", "300"));
   const std::array<std::pair<MediaGroup, std::string>, 3> group_examples = {
       std::pair{MediaGroup::kPhoto, std::string("80MiB")},
       std::pair{MediaGroup::kVideo, std::string("20GiB")},

@@ -50,6 +50,8 @@ TEST(ConfigDefaults, NoFileNoEnvironmentGivesTheEmbeddedDefaults) {
   EXPECT_EQ(c.uploads.max_bytes.at(core::MediaGroup::kVideo), 10 * kGiB);
   EXPECT_EQ(c.uploads.max_bytes.at(core::MediaGroup::kProject), 60 * kMiB);
   EXPECT_EQ(c.uploads.allowed_content_types, core::ManifestLimits::default_content_types());
+  EXPECT_EQ(c.uploads.expire_after_seconds, 86400);
+  EXPECT_EQ(c.uploads.expiry_sweep_seconds, 60);
   EXPECT_EQ(c.processing.mode, ProcessingMode::kLocal);
   EXPECT_EQ(c.processing.workers, 0);
   EXPECT_TRUE(c.cors.allowed_origins.empty());
@@ -72,6 +74,18 @@ TEST(ConfigDefaults, ManifestLimitsCarryTheConfiguredValues) {
             std::set<std::string>{"application/pdf"});
   // What config does not own keeps the core's contract values.
   EXPECT_EQ(limits.max_title_chars, core::ManifestLimits{}.max_title_chars);
+}
+
+TEST(ConfigUploads, ExpiryComesFromTheEnvironmentWithinItsRange) {
+  auto config = from_env({{"TOQ_MEDIA_UPLOADS_EXPIRE_AFTER_SECONDS", "7200"},
+                          {"TOQ_MEDIA_UPLOADS_EXPIRY_SWEEP_SECONDS", "5"}});
+  ASSERT_TRUE(config) << config.error().message;
+  EXPECT_EQ(config->uploads.expire_after_seconds, 7200);
+  EXPECT_EQ(config->uploads.expiry_sweep_seconds, 5);
+  auto zero = from_env({{"TOQ_MEDIA_UPLOADS_EXPIRE_AFTER_SECONDS", "0"}});
+  ASSERT_FALSE(zero);
+  EXPECT_NE(zero.error().message.find("uploads.expireAfterSeconds"), std::string::npos)
+      << zero.error().message;
 }
 
 TEST(ConfigSources, YamlFileValuesAreApplied) {

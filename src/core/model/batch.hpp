@@ -20,6 +20,8 @@ struct Batch {
   Timestamp updated_at{};
   Timestamp expires_at{};               // when the upload URLs handed out at creation expire
   std::optional<Timestamp> deleted_at;  // soft delete keeps history
+  // When the raw uploads (objects and multipart uploads) of this closed batch were removed.
+  std::optional<Timestamp> raw_removed_at;
   friend bool operator==(const Batch&, const Batch&) = default;
 };
 

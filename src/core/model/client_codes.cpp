@@ -14,7 +14,9 @@ ErrorCode client_asset_code(ErrorCode code) {
     case ErrorCode::kVideoTooLong:
     case ErrorCode::kVideoTranscodeFailed:
     case ErrorCode::kOrientationMismatch:
-    case ErrorCode::kProcessingTimeout: return code;
+    case ErrorCode::kProcessingTimeout:
+    case ErrorCode::kUploadExpired:
+    case ErrorCode::kUploadCancelled: return code;
     default: return ErrorCode::kInternal;
   }
 }

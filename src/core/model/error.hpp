@@ -3,6 +3,7 @@
 // adapters turn library exceptions and C error codes into it where they happen, and a single
 // mapper in the HTTP adapter turns it into a status and a JSON body.
 
+#include <cstddef>
 #include <cstdint>
 #include <expected>
 #include <optional>
@@ -49,6 +50,8 @@ enum class ErrorCode : std::uint8_t {
   kVideoTranscodeFailed,
   kOrientationMismatch,
   kProcessingTimeout,
+  kUploadExpired,    // the batch stayed PENDING_UPLOAD past uploads.expireAfterSeconds
+  kUploadCancelled,  // the photographer cancelled the batch before completing it
   // Infrastructure
   kConfigInvalid,
   kDatabaseError,
@@ -56,6 +59,7 @@ enum class ErrorCode : std::uint8_t {
   kDatabaseUnavailable,  // transient: the database server cannot be reached or was lost
   kSchemaTooNew,         // the database was migrated by a newer toq-media
   kStorageError,
+  kInsufficientStorage,  // the disk (or quota) holding the store or the database is full
   // Object store (S3's own codes in parentheses)
   kObjectNotFound,  // (NoSuchKey)
   kUploadNotFound,  // (NoSuchUpload) the multipart upload id is unknown, completed or aborted
@@ -82,8 +86,12 @@ struct FieldError {
   friend bool operator==(const FieldError&, const FieldError&) = default;
 };
 
+// At most kMaxFieldErrors are listed; `omitted` counts the failures found beyond them, so an
+// answer stays small however bad the request.
 struct FieldErrors {
+  static constexpr std::size_t kMaxFieldErrors = 100;
   std::vector<FieldError> fields;
+  std::size_t omitted = 0;
 };
 
 // OPEN_BATCH_EXISTS, JOB_ALREADY_ACTIVE: the id of the row that won.

@@ -75,6 +75,8 @@ TEST(ErrorCode, ContractSpellings) {
   EXPECT_EQ(to_string(ErrorCode::kVideoTranscodeFailed), "VIDEO_TRANSCODE_FAILED");
   EXPECT_EQ(to_string(ErrorCode::kOrientationMismatch), "ORIENTATION_MISMATCH");
   EXPECT_EQ(to_string(ErrorCode::kProcessingTimeout), "PROCESSING_TIMEOUT");
+  EXPECT_EQ(to_string(ErrorCode::kUploadExpired), "UPLOAD_EXPIRED");
+  EXPECT_EQ(to_string(ErrorCode::kUploadCancelled), "UPLOAD_CANCELLED");
   EXPECT_EQ(to_string(ErrorCode::kInternal), "INTERNAL_ERROR");
 }
 

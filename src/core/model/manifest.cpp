@@ -14,7 +14,8 @@ namespace toq::core {
 namespace {
 
 constexpr std::int64_t kGiB = 1024 * ManifestLimits::kMiB;
-// The log message lists at most this many failures; details always holds all of them.
+// The log message lists at most this many failures; details lists up to
+// FieldErrors::kMaxFieldErrors.
 constexpr std::size_t kMaxFailuresInMessage = 10;
 
 // What a single pass over a UTF-8 string learns: whether it decodes, how many code points it has
@@ -117,6 +118,10 @@ class Checker {
   explicit Checker(const ManifestLimits& limits) : limits_(limits) {}
 
   void add(std::string field, const char* rule, std::string reason) {
+    if (errors_.size() >= FieldErrors::kMaxFieldErrors) {
+      ++omitted_;
+      return;
+    }
     errors_.push_back(FieldError{std::move(field), rule, std::move(reason)});
   }
 
@@ -231,8 +236,8 @@ class Checker {
                       std::optional<MediaType> media_type, FileDeclaration& out) {
     if (!in.sequence) {
       add(field, rule::kRequired, "is required");
-    } else if (*in.sequence < 1) {
-      add(field, rule::kOutOfRange, "must be at least 1");
+    } else if (*in.sequence < 1 || *in.sequence > kMaxSequence) {
+      add(field, rule::kOutOfRange, fmt::format("must be 1 to {}", kMaxSequence));
     } else {
       out.sequence = *in.sequence;
       if (media_type) {
@@ -246,7 +251,7 @@ class Checker {
     }
   }
 
-  std::vector<FieldError> take_errors() { return std::move(errors_); }
+  FieldErrors take_errors() { return FieldErrors{std::move(errors_), omitted_}; }
   [[nodiscard]] bool ok() const { return errors_.empty(); }
 
  private:
@@ -271,28 +276,33 @@ class Checker {
 
   const ManifestLimits& limits_;
   std::vector<FieldError> errors_;
+  std::size_t omitted_ = 0;
   // First index of each clientId and of each (mediaType, sequence): DUPLICATE names it.
   std::map<std::string, std::size_t, std::less<>> client_ids_;
   std::map<std::pair<MediaType, std::int64_t>, std::size_t> sequences_;
 };
 
-std::string summarise(const std::vector<FieldError>& errors) {
-  std::string out =
-      fmt::format("{} problem{} in the manifest: ", errors.size(), errors.size() == 1 ? "" : "s");
+std::string summarise(const FieldErrors& failures) {
+  const auto& errors = failures.fields;
+  const auto n = errors.size() + failures.omitted;
+  std::string out = fmt::format("{} problem{} in the manifest: ", n, n == 1 ? "" : "s");
   const auto shown = std::min(errors.size(), kMaxFailuresInMessage);
   for (std::size_t k = 0; k < shown; ++k) {
     if (k > 0) out += "; ";
     out += fmt::format("{}: {}", errors[k].field, errors[k].reason);
   }
-  if (errors.size() > shown) out += fmt::format("; and {} more", errors.size() - shown);
+  if (n > shown) out += fmt::format("; and {} more", n - shown);
   return out;
 }
 
-Error make_manifest_error(std::vector<FieldError> errors) {
+Error make_manifest_error(FieldErrors failures) {
+  const auto& errors = failures.fields;
+  // The omitted failures are of unknown rules: only a complete list decides a narrower code.
   const auto all_are = [&](std::string_view r) {
-    return std::ranges::all_of(errors, [&](const FieldError& e) { return e.rule == r; });
+    return failures.omitted == 0 &&
+           std::ranges::all_of(errors, [&](const FieldError& e) { return e.rule == r; });
   };
-  const auto n = errors.size();
+  const auto n = errors.size() + failures.omitted;
   ErrorCode code = ErrorCode::kInvalidManifest;
   std::string public_message;
   if (all_are(rule::kFileTooLarge)) {
@@ -307,9 +317,9 @@ Error make_manifest_error(std::vector<FieldError> errors) {
     public_message = n == 1 ? "The file manifest has 1 problem."
                             : fmt::format("The file manifest has {} problems.", n);
   }
-  auto error = make_error(code, summarise(errors), std::move(public_message),
+  auto error = make_error(code, summarise(failures), std::move(public_message),
                           "Fix the fields listed in the details and send the manifest again.");
-  error.details = FieldErrors{std::move(errors)};
+  error.details = std::move(failures);
   return error;
 }
 
@@ -359,16 +369,20 @@ Result<Manifest> validate_manifest(const ManifestInput& input, const ManifestLim
     manifest.batch_reference = *input.batch_reference;
   }
 
-  if (input.files.empty()) {
+  const std::size_t sent = std::max(input.files_sent.value_or(0), input.files.size());
+  if (sent == 0) {
     c.add("files", rule::kNoFiles, "must list at least one file");
-  } else if (input.files.size() > limits.max_files_per_batch) {
+  } else if (sent > limits.max_files_per_batch) {
     c.add("files", rule::kTooManyFiles,
-          fmt::format("lists {} files; at most {} are allowed in one batch", input.files.size(),
+          fmt::format("lists {} files; at most {} are allowed in one batch", sent,
                       limits.max_files_per_batch));
   }
 
-  manifest.files.reserve(input.files.size());
-  for (std::size_t i = 0; i < input.files.size(); ++i) {
+  // Files past the limit are not checked: the answer and the work stay bounded by the limit,
+  // not by what the client sent.
+  const std::size_t checked = std::min(input.files.size(), limits.max_files_per_batch);
+  manifest.files.reserve(checked);
+  for (std::size_t i = 0; i < checked; ++i) {
     manifest.files.push_back(c.check_file(i, input.files[i]));
   }
 

@@ -1,8 +1,9 @@
 #pragma once
 // The manifest rules of the HTTP contract as pure functions. A manifest is what the photographer's
-// page declares when it creates a batch; every rule failure is reported with the exact JSON path of
-// the offending field ("files[3].sequence"), all of them at once, so the page can mark every bad
-// row in one round trip.
+// page declares when it creates a batch; rule failures are reported with the exact JSON path of
+// the offending field ("files[3].sequence"), many at once, so the page can mark every bad row in
+// one round trip. The work and the answer are bounded: files past the file limit are not checked,
+// and at most FieldErrors::kMaxFieldErrors failures are listed (the rest are counted).
 
 #include <cstdint>
 #include <map>
@@ -33,6 +34,9 @@ struct ManifestInput {
   std::optional<std::int64_t> listing_identity_id;
   std::optional<std::string> batch_reference;
   std::vector<FileDeclarationInput> files;
+  // The length of the files array as sent, when the reader kept only its first entries (a
+  // request listing far more files than allowed is not materialised); nullopt: files.size().
+  std::optional<std::size_t> files_sent;
 };
 
 // One declared file after validation: every field present and within its rules.
@@ -44,7 +48,7 @@ struct FileDeclaration {
   std::int64_t bytes = 0;
   std::string checksum_sha256;  // base64, exactly as declared
   std::string title;            // may be empty
-  std::int64_t sequence = 0;
+  std::int64_t sequence = 0;    // 1..kMaxSequence
   friend bool operator==(const FileDeclaration&, const FileDeclaration&) = default;
 };
 
@@ -53,6 +57,9 @@ struct Manifest {
   std::string batch_reference;
   std::vector<FileDeclaration> files;
 };
+
+// The largest sequence: ZIP entry names and every consumer of the contract hold it in 32 bits.
+inline constexpr std::int64_t kMaxSequence = 2147483647;
 
 // Limits come from config; the defaults are the contract's.
 struct ManifestLimits {
@@ -91,9 +98,11 @@ inline constexpr const char* kBadChecksum = "BAD_CHECKSUM";
 }  // namespace rule
 
 // Validates every rule and returns the normalised manifest, or an Error whose details are
-// FieldErrors listing every failure in field order. The error code is FILE_TOO_LARGE when every
-// failure is a size limit, UNSUPPORTED_MEDIA_TYPE when every failure is a content type that is not
-// allowed, and INVALID_MANIFEST otherwise.
+// FieldErrors listing the failures in field order (at most FieldErrors::kMaxFieldErrors, the
+// rest counted in `omitted`). A manifest with more files than max_files_per_batch fails
+// TOO_MANY_FILES and only its first max_files_per_batch files are checked. The error code is
+// FILE_TOO_LARGE when every failure is a size limit, UNSUPPORTED_MEDIA_TYPE when every failure is a
+// content type that is not allowed, and INVALID_MANIFEST otherwise.
 Result<Manifest> validate_manifest(const ManifestInput& input, const ManifestLimits& limits);
 
 // True when `text` is standard base64 (with padding) of exactly 32 bytes.

@@ -335,6 +335,17 @@ TEST(ValidateManifest, SequenceIsRequired) {
   EXPECT_TRUE(fails_once(validate(in), "files[0].sequence", rule::kRequired));
 }
 
+// ZIP entry names and 32-bit consumers hold a sequence: 4294967297 must not become 1.
+TEST(ValidateManifest, SequenceFitsIn31Bits) {
+  auto in = valid_input();
+  in.files[0].sequence = kMaxSequence;
+  EXPECT_TRUE(validate(in).has_value());
+  for (std::int64_t s : {kMaxSequence + 1, std::int64_t{4294967297}}) {
+    in.files[0].sequence = s;
+    EXPECT_TRUE(fails_once(validate(in), "files[0].sequence", rule::kOutOfRange)) << s;
+  }
+}
+
 TEST(ValidateManifest, SequenceMustBePositive) {
   for (std::int64_t s : {std::int64_t{0}, std::int64_t{-3}}) {
     auto in = valid_input();

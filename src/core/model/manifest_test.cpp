@@ -145,15 +145,56 @@ TEST(ValidateManifest, FileCountLimitComesFromLimits) {
   EXPECT_TRUE(fails_once(validate_manifest(valid_input(3), limits), "files", rule::kTooManyFiles));
 }
 
-TEST(ValidateManifest, TooManyFilesStillReportsEachBadFile) {
+// The files within the limit are still checked; those past it are not (the work is bounded by
+// the limit, not by what was sent).
+TEST(ValidateManifest, TooManyFilesChecksOnlyTheFilesWithinTheLimit) {
   auto in = valid_input(101);
+  in.files[99].bytes = 0;
   in.files[100].bytes = 0;
   const auto errors = failures(validate(in));
   ASSERT_EQ(errors.size(), 2U) << describe(errors);
   EXPECT_EQ(errors[0].field, "files");
   EXPECT_EQ(errors[0].rule, rule::kTooManyFiles);
-  EXPECT_EQ(errors[1].field, "files[100].bytes");
+  EXPECT_EQ(errors[1].field, "files[99].bytes");
   EXPECT_EQ(errors[1].rule, rule::kOutOfRange);
+}
+
+// The probe's manifest: 340,000 empty entries. Once the reader kept only the first entries it
+// says how many were sent; the answer names that count and lists at most kMaxFieldErrors
+// failures, counting the rest.
+TEST(ValidateManifest, HugeManifestGivesABoundedAnswer) {
+  ManifestInput in;
+  in.listing_identity_id = 999999;
+  in.files.resize(100);
+  in.files_sent = 340000;
+  const auto r = validate(in);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code, ErrorCode::kInvalidManifest);
+  const auto* fe = std::get_if<FieldErrors>(&r.error().details);
+  ASSERT_NE(fe, nullptr);
+  ASSERT_EQ(fe->fields.size(), FieldErrors::kMaxFieldErrors);
+  EXPECT_EQ(fe->fields[0].field, "files");
+  EXPECT_EQ(fe->fields[0].rule, rule::kTooManyFiles);
+  EXPECT_NE(fe->fields[0].reason.find("340000"), std::string::npos) << fe->fields[0].reason;
+  // 100 checked files, 7 REQUIRED fields each (all but title), plus TOO_MANY_FILES.
+  EXPECT_EQ(fe->fields.size() + fe->omitted, 1U + 100U * 7U);
+  EXPECT_LT(r.error().message.size(), 2000U);
+}
+
+TEST(ValidateManifest, CappedFailuresNeverNarrowTheCode) {
+  auto in = valid_input(100);
+  for (auto& f : in.files) {
+    f.bytes = 61 * kMiB;
+  }
+  in.files[99].sequence = 1;  // DUPLICATE of files[0]: the 101st failure, past the cap
+  const auto r = validate(in);
+  ASSERT_FALSE(r.has_value());
+  const auto* fe = std::get_if<FieldErrors>(&r.error().details);
+  ASSERT_NE(fe, nullptr);
+  EXPECT_EQ(fe->fields.size(), FieldErrors::kMaxFieldErrors);
+  EXPECT_EQ(fe->omitted, 1U);
+  // Every listed failure is a size, but an omitted one is not: FILE_TOO_LARGE would mislead.
+  EXPECT_EQ(r.error().code, ErrorCode::kInvalidManifest);
 }
 
 // ---- several failures at once ----

@@ -27,10 +27,22 @@ struct NewBatch {
 // - find() / find_latest() / find_open() return nullopt when nothing matches. Soft-deleted batches
 //   are never returned by find_latest() or find_open(); find() returns them with deleted_at set.
 // - find_latest(listing, status) is the newest batch (highest id) in that status.
+// - find_latest_published(listing) is the newest batch (highest id) with a SUCCEEDED job, whatever
+//   its status now: a batch being reprocessed, or whose retry failed, still has the outputs of
+//   that job to serve.
 // - transition() is a compare-and-set: it checks the state machine (INVALID_STATE_TRANSITION), then
 //   moves the batch only if it is still in `from` (STALE_STATE otherwise, BATCH_NOT_FOUND when
 //   missing). Moving into an open state obeys the one-open-batch rule (OPEN_BATCH_EXISTS).
 // - soft_delete() marks a closed batch deleted (CONFLICT for an open one).
+// - list_expired_uploads(created_before, limit): up to `limit` PENDING_UPLOAD batches, not deleted,
+//   created at or before `created_before`, oldest (created_at, then id) first. A read only: the
+//   caller moves each with transition(), which decides any race.
+// - list_raw_removal_due(abandoned_before, limit): up to `limit` FAILED batches that never had a
+//   job (abandoned during upload: expired, cancelled, or refused by the store at creation), whose
+//   raw uploads are not marked removed (raw_removed_at null) and whose last change (updated_at) is
+//   at or before `abandoned_before`, oldest first. Deleted batches are included.
+// - mark_raw_removed() sets raw_removed_at (idempotent: a time already set is kept) and returns the
+//   batch; BATCH_NOT_FOUND when missing, CONFLICT for an open batch (its uploads are in use).
 class BatchRepository {
  public:
   virtual ~BatchRepository() = default;
@@ -38,10 +50,15 @@ class BatchRepository {
   virtual Result<std::optional<Batch>> find(BatchId id) = 0;
   virtual Result<std::optional<Batch>> find_latest(ListingId listing) = 0;
   virtual Result<std::optional<Batch>> find_latest(ListingId listing, BatchStatus status) = 0;
+  virtual Result<std::optional<Batch>> find_latest_published(ListingId listing) = 0;
   virtual Result<std::optional<Batch>> find_open(ListingId listing) = 0;
   virtual Result<std::vector<Batch>> list_by_listing(ListingId listing) = 0;
   virtual Result<Batch> transition(BatchId id, BatchStatus from, BatchStatus to, Timestamp now) = 0;
   virtual Result<Batch> soft_delete(BatchId id, Timestamp now) = 0;
+  virtual Result<std::vector<Batch>> list_expired_uploads(Timestamp created_before, int limit) = 0;
+  virtual Result<std::vector<Batch>> list_raw_removal_due(Timestamp abandoned_before,
+                                                          int limit) = 0;
+  virtual Result<Batch> mark_raw_removed(BatchId id, Timestamp now) = 0;
 };
 
 }  // namespace toq::core

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -10,6 +11,15 @@
 
 namespace toq::core {
 
+// What the queue looks like now (the operators' gauges).
+struct JobQueueStats {
+  std::int64_t queued = 0;
+  std::int64_t running = 0;
+  std::optional<Timestamp> oldest_queued_at;  // created_at of the oldest QUEUED job
+  std::optional<Timestamp> oldest_active_at;  // created_at of the oldest QUEUED or RUNNING job
+  friend bool operator==(const JobQueueStats&, const JobQueueStats&) = default;
+};
+
 // Processing jobs.
 //
 // Contract (every adapter, checked by the conformance suite):
@@ -17,7 +27,8 @@ namespace toq::core {
 //   RUNNING job per batch" is enforced by the schema (never by a read then a write): a second one
 //   gets JOB_ALREADY_ACTIVE with ConflictDetails{"jobId", <the active job>}, whatever the
 //   interleaving of threads and processes. BATCH_NOT_FOUND when the batch does not exist.
-// - find() and find_active() return nullopt when nothing matches; find_latest() is the highest run.
+// - find() and find_active() return nullopt when nothing matches; find_latest() is the highest run
+//   (of that status, when one is given).
 // - start() moves QUEUED -> RUNNING, sets started_at = now (always), increments attempt and takes
 //   the lease (owner, expiry). finish() moves RUNNING -> SUCCEEDED | FAILED and sets completed_at;
 //   the schema refuses a finished job without started_at. requeue() moves RUNNING -> QUEUED and
@@ -44,6 +55,8 @@ namespace toq::core {
 // - list_lease_expired() lists up to `limit` RUNNING jobs whose lease expired (lease_expires_at <
 //   now), oldest lease first, without changing them (the AWS mode's overdue check: the lease of a
 //   job running on Step Functions is its report deadline).
+// - queue_stats() counts the QUEUED and the RUNNING jobs and gives the creation time of the oldest
+//   QUEUED one and of the oldest QUEUED or RUNNING one (nullopt when there is none). A read only.
 class JobRepository {
  public:
   virtual ~JobRepository() = default;
@@ -51,6 +64,7 @@ class JobRepository {
   virtual Result<std::optional<Job>> find(JobId id) = 0;
   virtual Result<std::optional<Job>> find_active(BatchId batch) = 0;
   virtual Result<std::optional<Job>> find_latest(BatchId batch) = 0;
+  virtual Result<std::optional<Job>> find_latest(BatchId batch, JobStatus status) = 0;
   virtual Result<std::vector<Job>> list_by_batch(BatchId batch) = 0;
   virtual Result<Job> start(JobId id, std::string lease_owner, Timestamp lease_expires_at,
                             Timestamp now) = 0;
@@ -65,6 +79,7 @@ class JobRepository {
   virtual Result<Job> release(JobId id, std::string_view owner, Timestamp available_at,
                               std::string_view reason, Timestamp now) = 0;
   virtual Result<std::vector<Job>> list_lease_expired(Timestamp now, int limit) = 0;
+  virtual Result<JobQueueStats> queue_stats() = 0;
 };
 
 }  // namespace toq::core

@@ -13,6 +13,13 @@
 
 namespace toq::core {
 
+// The undelivered events now (the operators' gauges).
+struct OutboxStats {
+  std::int64_t pending = 0;                    // events not delivered yet
+  std::optional<Timestamp> oldest_pending_at;  // created_at of the oldest of them
+  friend bool operator==(const OutboxStats&, const OutboxStats&) = default;
+};
+
 // Contract (every adapter, checked by tests/conformance/outbox_repository_conformance.hpp):
 // - add() stores a new undelivered event due now; CONFLICT when event_id exists already (an event
 //   is announced once).
@@ -20,6 +27,8 @@ namespace toq::core {
 // - mark_delivered() sets delivered_at (idempotent: a delivered event stays as it was).
 // - reschedule() counts a failed attempt: attempts + 1, next_attempt_at, last_error; a delivered
 //   event is left as it was. Both return the event; INVALID_REQUEST when no event has that id.
+// - pending_stats() counts the undelivered events (due or not) and gives the oldest one's
+//   created_at (nullopt when none). A read only.
 class OutboxRepository {
  public:
   virtual ~OutboxRepository() = default;
@@ -29,6 +38,7 @@ class OutboxRepository {
   virtual Result<OutboxEvent> mark_delivered(std::int64_t id, Timestamp now) = 0;
   virtual Result<OutboxEvent> reschedule(std::int64_t id, Timestamp next_attempt_at,
                                          std::string last_error, Timestamp now) = 0;
+  virtual Result<OutboxStats> pending_stats() = 0;
 };
 
 }  // namespace toq::core

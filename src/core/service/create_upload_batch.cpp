@@ -56,10 +56,12 @@ Result<SingleUpload> single_upload(UrlSigner& signer, const std::string& key,
   return SingleUpload{signed_put->method, signed_put->url, std::move(signed_put->headers)};
 }
 
-// Starts the multipart upload and presigns each of its parts.
+// Starts the multipart upload and presigns its first parts: at most kPartUrlsPerFile, and no
+// more than `url_budget` (what is left of the answer's kMaxPartUrlsPerAnswer), which it lowers.
 Result<MultipartUpload> multipart_upload(const CreateUploadBatch::Deps& deps,
                                          const std::string& key, const FileDeclaration& file,
-                                         const CreateUploadBatchOptions& options) {
+                                         const CreateUploadBatchOptions& options,
+                                         std::size_t& url_budget) {
   PutOptions put;
   put.content_type = file.content_type;
   put.checksum_sha256 = file.checksum_sha256;
@@ -68,8 +70,12 @@ Result<MultipartUpload> multipart_upload(const CreateUploadBatch::Deps& deps,
   MultipartUpload mp;
   mp.upload_id = *upload_id;
   mp.part_size_bytes = part_size_for(file.bytes, options.part_size_bytes);
-  int number = 1;
-  for (std::int64_t offset = 0; offset < file.bytes; offset += mp.part_size_bytes, ++number) {
+  mp.part_count = part_count_for(file.bytes, mp.part_size_bytes);
+  const std::size_t urls =
+      std::min({kPartUrlsPerFile, url_budget, static_cast<std::size_t>(mp.part_count)});
+  url_budget -= urls;
+  for (int number = 1; number <= static_cast<int>(urls); ++number) {
+    const std::int64_t offset = (number - 1) * mp.part_size_bytes;
     const std::int64_t bytes = std::min(mp.part_size_bytes, file.bytes - offset);
     auto part = deps.signer.presign_upload_part(
         key, PresignPart{mp.upload_id, number, bytes, options.url_ttl});
@@ -85,6 +91,7 @@ Status add_upload_instructions(const CreateUploadBatch::Deps& deps,
                                const CreateUploadBatchOptions& options, const Opened& opened,
                                Timestamp now, CreateUploadBatchOutput& out) {
   std::vector<std::pair<AssetId, std::string>> upload_ids;
+  std::size_t url_budget = kMaxPartUrlsPerAnswer;
   for (const Asset& asset : opened.assets) {
     const FileDeclaration& file = asset.declared;
     const std::string key = raw_key(opened.batch.listing_id, opened.batch.id, asset.id);
@@ -96,7 +103,7 @@ Status add_upload_instructions(const CreateUploadBatch::Deps& deps,
       if (!single) return std::unexpected(single.error());
       item.upload = std::move(*single);
     } else {
-      auto mp = multipart_upload(deps, key, file, options);
+      auto mp = multipart_upload(deps, key, file, options, url_budget);
       if (!mp) return std::unexpected(mp.error());
       upload_ids.emplace_back(asset.id, mp->upload_id);
       item.multipart = std::move(*mp);
@@ -125,7 +132,35 @@ std::int64_t part_size_for(std::int64_t bytes, std::int64_t preferred) {
   return size;
 }
 
+// Step 1 of the contract: the listing exists and the caller may upload to it at all.
+Status CreateUploadBatch::admit(const Principal& caller, std::optional<std::int64_t> listing) {
+  if (!listing || *listing < 1) {
+    auto error = make_error(ErrorCode::kInvalidManifest, "listingIdentityId missing or below 1",
+                            "The manifest has 1 problem.",
+                            "Fix the fields listed in the details and send the manifest again.");
+    error.details =
+        FieldErrors{{FieldError{"listingIdentityId", listing ? rule::kOutOfRange : rule::kRequired,
+                                listing ? "must be at least 1" : "is required"}}};
+    return std::unexpected(std::move(error));
+  }
+  const ListingId id{*listing};
+  auto found = deps_.db.transact([&](UnitOfWork& uow) { return uow.listings().find(id); });
+  if (!found) return std::unexpected(found.error());
+  if (!*found) {
+    return fail(ErrorCode::kListingNotFound, fmt::format("listing {} not found", id.value),
+                "The listing does not exist.");
+  }
+  return may_upload_to(caller, **found);
+}
+
+int part_count_for(std::int64_t bytes, std::int64_t part_size) {
+  return static_cast<int>(std::max<std::int64_t>(1, (bytes + part_size - 1) / part_size));
+}
+
 Result<CreateUploadBatchOutput> CreateUploadBatch::run(const CreateUploadBatchInput& input) {
+  if (auto ok = admit(input.caller, input.manifest.listing_identity_id); !ok) {
+    return std::unexpected(ok.error());
+  }
   auto manifest = validate_manifest(input.manifest, options_.limits);
   if (!manifest) return std::unexpected(manifest.error());
   const Timestamp now = deps_.clock.now();

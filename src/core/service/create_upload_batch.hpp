@@ -2,23 +2,31 @@
 // Use case: open an upload batch for a listing and hand out the upload instructions.
 // POST /api/v2/listings/media/uploads.
 //
-// Contract, checked in this order:
-// 1. The manifest is valid (validate_manifest): INVALID_MANIFEST, FILE_TOO_LARGE or
-//    UNSUPPORTED_MEDIA_TYPE with FieldErrors naming every bad field.
-// 2. The listing exists (LISTING_NOT_FOUND), the caller may upload every declared type
-//    (FORBIDDEN) and the listing accepts them now (LISTING_NOT_READY_FOR_UPLOAD): see
-//    upload_policy.hpp for the exact rules.
-// 3. The listing has no open batch: OPEN_BATCH_EXISTS with ConflictDetails{"batchId", open one},
+// Contract, checked in this order (the cheap checks that need no trust first, so a stranger's
+// manifest costs one lookup, never a validation):
+// 1. listingIdentityId is present and >= 1 (INVALID_MANIFEST naming it), the listing exists
+//    (LISTING_NOT_FOUND) and the caller may upload to it at all (FORBIDDEN): may_upload_to in
+//    upload_policy.hpp.
+// 2. The manifest is valid (validate_manifest): INVALID_MANIFEST, FILE_TOO_LARGE or
+//    UNSUPPORTED_MEDIA_TYPE with FieldErrors naming the bad fields.
+// 3. The caller may upload every declared type (FORBIDDEN) and the listing accepts them now
+//    (LISTING_NOT_READY_FOR_UPLOAD): see upload_policy.hpp for the exact rules.
+// 4. The listing has no open batch: OPEN_BATCH_EXISTS with ConflictDetails{"batchId", open one},
 //    decided by the repository (the schema), so two concurrent creates cannot both win.
-// Steps 2 and 3 and the inserts of the batch and its assets run in ONE transaction.
+// Steps 3 and 4 and the inserts of the batch and its assets run in ONE transaction (the listing
+// is read again there).
 //
 // Then, outside any transaction (a store call must never hold a database transaction open), each
 // file gets its instructions at raw_key(listing, batch, asset):
 // - bytes <= multipart_threshold_bytes: a presigned PUT signing Content-Type, Content-Length and
 //   x-amz-checksum-sha256, so the store refuses any other body;
 // - larger: create_multipart (with the declared checksum of the whole object), the upload id
-//   recorded on the asset, and a presigned URL for every part: parts of part_size_bytes, the last
-//   one smaller; when that would need more than 10000 parts the part size grows to fit.
+//   recorded on the asset, its part count (parts of part_size_bytes, the last one smaller; when
+//   that would need more than 10000 parts the part size grows to fit) and presigned URLs for its
+//   first parts only: at most kPartUrlsPerFile per file and kMaxPartUrlsPerAnswer in the whole
+//   answer, in file order (a file past that budget gets none). The client asks for the URLs of
+//   the parts it is about to send through /uploads/urls (refresh_upload_urls.hpp), so an answer
+//   stays small whatever was declared: 100 x 10 GiB is 64,000 parts, not 64,000 URLs.
 // Every URL and the batch expire at now + url_ttl.
 //
 // Failure and crash story: if a store call fails, the batch is moved PENDING_UPLOAD -> FAILED
@@ -65,8 +73,13 @@ struct PartUpload {
 struct MultipartUpload {
   std::string upload_id;
   std::int64_t part_size_bytes = 0;
-  std::vector<PartUpload> parts;
+  int part_count = 0;             // parts of the whole file
+  std::vector<PartUpload> parts;  // URLs for some of them (see the header), ascending
 };
+
+// How many part URLs an answer hands out when the client did not name the parts it wants.
+inline constexpr std::size_t kPartUrlsPerFile = 8;
+inline constexpr std::size_t kMaxPartUrlsPerAnswer = 200;
 
 struct FileUploadInstructions {
   std::string client_id;
@@ -103,8 +116,11 @@ class CreateUploadBatch {
       : deps_(deps), options_(std::move(options)) {}
 
   Result<CreateUploadBatchOutput> run(const CreateUploadBatchInput& input);
+  [[nodiscard]] const CreateUploadBatchOptions& options() const { return options_; }
 
  private:
+  Status admit(const Principal& caller, std::optional<std::int64_t> listing);
+
   Deps deps_;
   CreateUploadBatchOptions options_;
 };
@@ -112,5 +128,7 @@ class CreateUploadBatch {
 // The part size used for an object of `bytes`: `preferred`, grown (to a whole MiB) when the
 // object would otherwise need more than kMaxPartNumber parts.
 std::int64_t part_size_for(std::int64_t bytes, std::int64_t preferred);
+// The number of parts of an object of `bytes` cut in parts of `part_size` (at least 1).
+int part_count_for(std::int64_t bytes, std::int64_t part_size);
 
 }  // namespace toq::core

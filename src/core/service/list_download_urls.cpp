@@ -12,21 +12,13 @@
 #include "core/service/access_policy.hpp"
 #include "core/service/batch_lookup.hpp"
 
+#include "support/file_name.hpp"
+
 namespace toq::core {
 
 namespace {
 
 constexpr std::string_view kOriginal = "original";
-
-std::string sanitized(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (const char c : text) {
-    const auto u = static_cast<unsigned char>(c);
-    out.push_back(c == '/' || c == '\\' || u < 0x20 || u == 0x7f ? '_' : c);
-  }
-  return out;
-}
 
 // "image/jpeg" -> "jpeg"; "application/pdf" -> "pdf".
 std::string subtype_of(std::string_view content_type) {
@@ -45,8 +37,27 @@ Error inconsistent(std::string message) {
   return make_error(ErrorCode::kInternal, std::move(message));
 }
 
-// The READY batch the input asks for (or the listing's latest), its succeeded job and its READY
-// assets with their renditions; nullopt when there is none.
+// The batch to serve: the one asked for, else the listing's current one, the newest with
+// published outputs (a SUCCEEDED job). A client sees only the current batch, so a superseded
+// batch id answers as if it did not exist. nullopt: nothing to serve.
+Result<std::optional<Batch>> batch_to_serve(UnitOfWork& uow, const ListDownloadUrlsInput& input,
+                                            ListingId listing_id) {
+  auto published = uow.batches().find_latest_published(listing_id);
+  if (!published) return std::unexpected(published.error());
+  if (!input.batch_id) return std::move(*published);
+  auto batch = require_listing_batch(uow, listing_id, BatchId{*input.batch_id});
+  if (!batch) return std::unexpected(batch.error());
+  if (input.caller.role == Role::kClient && (!*published || (*published)->id != batch->id)) {
+    return std::unexpected(batch_not_found(listing_id, batch->id));
+  }
+  return std::optional<Batch>{std::move(*batch)};
+}
+
+// The batch to serve, the outputs of its newest SUCCEEDED job (while a retry runs, and after a
+// retry failed, they are still the ones to serve; the new run's replace them in the transaction
+// that makes its job SUCCEEDED) and every asset with that job's renditions (the job made each
+// READY, even when a newer run has since marked it PROCESSING or FAILED); nullopt when there is
+// nothing to serve.
 Result<std::optional<Found>> find_downloadable(UnitOfWork& uow, const ListDownloadUrlsInput& input,
                                                ListingId listing_id) {
   auto listing = require_listing(uow, listing_id);
@@ -54,35 +65,23 @@ Result<std::optional<Found>> find_downloadable(UnitOfWork& uow, const ListDownlo
   if (auto ok = authorize_download(input.caller, *listing); !ok) {
     return std::unexpected(ok.error());
   }
+  auto batch = batch_to_serve(uow, input, listing_id);
+  if (!batch) return std::unexpected(batch.error());
+  if (!*batch) return std::optional<Found>{};
   Found f;
-  if (input.batch_id) {
-    auto batch = require_listing_batch(uow, listing_id, BatchId{*input.batch_id});
-    if (!batch) return std::unexpected(batch.error());
-    if (batch->status != BatchStatus::kReady) return std::optional<Found>{};
-    f.batch = std::move(*batch);
-  } else {
-    auto latest = uow.batches().find_latest(listing_id, BatchStatus::kReady);
-    if (!latest) return std::unexpected(latest.error());
-    if (!*latest) return std::optional<Found>{};
-    f.batch = std::move(**latest);
-  }
-  auto job = uow.jobs().find_latest(f.batch.id);
+  f.batch = std::move(**batch);
+  auto job = uow.jobs().find_latest(f.batch.id, JobStatus::kSucceeded);
   if (!job) return std::unexpected(job.error());
-  if (!*job || (*job)->status != JobStatus::kSucceeded) {
-    return std::unexpected(
-        inconsistent(fmt::format("READY batch {} of listing {} has no succeeded current job",
-                                 f.batch.id.value, listing_id.value)));
-  }
+  if (!*job) return std::optional<Found>{};
   if (!(*job)->archive) {
     return std::unexpected(
-        inconsistent(fmt::format("READY batch {} of listing {}: job {} recorded no archive",
+        inconsistent(fmt::format("batch {} of listing {}: succeeded job {} recorded no archive",
                                  f.batch.id.value, listing_id.value, (*job)->id.value)));
   }
   f.job = std::move(**job);
   auto assets = uow.assets().list_by_batch(f.batch.id);
   if (!assets) return std::unexpected(assets.error());
   for (Asset& a : *assets) {
-    if (a.status != AssetStatus::kReady) continue;
     auto renditions = uow.assets().renditions(a.id, f.job.id);
     if (!renditions) return std::unexpected(renditions.error());
     f.assets.emplace_back(std::move(a), std::move(*renditions));
@@ -148,7 +147,7 @@ Result<DownloadAsset> download_asset(const Signer& sign, const Batch& batch, con
 
 std::string download_file_name(const FileDeclaration& file, std::string_view variant,
                                std::string_view format) {
-  if (variant == kOriginal) return sanitized(file.filename);
+  if (variant == kOriginal) return support::sanitize_file_name(file.filename);
   std::string_view base = file.title;
   if (base.empty()) {
     base = file.filename;
@@ -157,7 +156,8 @@ std::string download_file_name(const FileDeclaration& file, std::string_view var
     }
   }
   const std::string_view ext = format == "jpeg" ? std::string_view{"jpg"} : format;
-  return sanitized(fmt::format("{:02d} - {} - {}.{}", file.sequence, base, variant, ext));
+  return support::sanitize_file_name(
+      fmt::format("{:02d} - {} - {}.{}", file.sequence, base, variant, ext));
 }
 
 std::string archive_file_name(ListingId listing) {

@@ -7,19 +7,25 @@
 // 2. The caller may download (FORBIDDEN): the listing's owner or photographer, admin; a client
 //    only while the listing is PUBLISHED (access_policy.hpp).
 // 3. The batch: batch_id when given (BATCH_NOT_FOUND when missing, soft-deleted or another
-//    listing's), else the listing's latest READY batch. nullopt (the handler answers 204, no body)
-//    when there is no READY batch, or the batch given is not READY: nothing is downloadable.
-// 4. The batch's current job (its latest) must have SUCCEEDED and hold an archive; a READY batch
-//    without them is an inconsistency of this service, reported as INTERNAL (500, logged), never
-//    as an answer without a ZIP.
-// The answer: every READY asset, ordered by media group (photos, videos, project) then sequence
-// (then id); each with the renditions that job recorded for it (AssetRepository::renditions(asset,
-// job)), in recording order, then `original` (the raw upload, content type's subtype as format,
-// the measured width/height, the declared size) for owner, photographer and admin only. Every URL
-// is a presigned GET valid for url_ttl, whose response-content-disposition is `attachment` with a
-// friendly file name (download_file_name below), formatted by deps.content_disposition.
-// The ZIP: {url, bytes, sha256 (hex), filename "imovel-<listing>-midias.zip"}.
-// URLs are signed outside the transaction; a signer error is returned as it is.
+//    listing's; for a client also when it is not the listing's current batch, below), else the
+//    listing's current batch: the newest one with a SUCCEEDED job
+//    (BatchRepository::find_latest_published). nullopt (the handler answers 204, no body) when
+//    there is none, or the batch given never succeeded: nothing is downloadable.
+// 4. The outputs served are those of the batch's newest SUCCEEDED job, whatever the batch's
+//    status now: while a READY batch is reprocessed the last READY outputs stay downloadable until
+//    the new run succeeds (its job becomes SUCCEEDED in the transaction that makes the batch
+//    READY: the switch is atomic), and a failed retry leaves them. A SUCCEEDED job without an
+//    archive is an inconsistency of this service, reported as INTERNAL (500, logged), never as an
+//    answer without a ZIP.
+// The answer: every asset of the batch (that job made each READY), ordered by media group (photos,
+// videos, project) then sequence (then id); each with the renditions that job recorded for it
+// (AssetRepository::renditions(asset, job)), in recording order, then `original` (the raw upload,
+// content type's subtype as format, the measured width/height, the declared size) for owner,
+// photographer and admin only. Every URL is a presigned GET valid for url_ttl, whose
+// response-content-disposition is `attachment` with a friendly file name (download_file_name
+// below), formatted by deps.content_disposition. The ZIP: {url, bytes, sha256 (hex), filename
+// "imovel-<listing>-midias.zip"}. URLs are signed outside the transaction; a signer error is
+// returned as it is.
 
 #include <chrono>
 #include <cstdint>
@@ -108,8 +114,10 @@ class ListDownloadUrls {
 
 // The friendly name a download is saved as: "NN - <title, or the upload's name without its
 // extension> - <variant>.<ext>" (NN the two-digit sequence, ext "jpg" for jpeg, else the format),
-// e.g. "01 - Sala de estar - large.jpg"; the original keeps the uploaded file name. '/', '\' and
-// control characters become '_' (the disposition formatter handles quotes and non-ASCII).
+// e.g. "01 - Sala de estar - large.jpg"; the original keeps the uploaded file name. Either goes
+// through support::sanitize_file_name, the sanitiser the ZIP's entry names use: bidi overrides
+// and zero-width characters removed, '/', '\', control and Windows-forbidden characters -> '_',
+// bounded length (the disposition formatter then handles non-ASCII).
 std::string download_file_name(const FileDeclaration& file, std::string_view variant,
                                std::string_view format);
 

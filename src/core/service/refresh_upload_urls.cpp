@@ -29,6 +29,13 @@ Result<bool> holds_object(ObjectStore& store, const std::string& key, const Asse
   return !(*info)->checksum_sha256 || *(*info)->checksum_sha256 == asset.declared.checksum_sha256;
 }
 
+Error invalid_parts(std::string field, std::string reason) {
+  Error error = make_error(ErrorCode::kInvalidRequest, fmt::format("{}: {}", field, reason),
+                           fmt::format("{}: {}", field, reason));
+  error.details = FieldErrors{{FieldError{std::move(field), "OUT_OF_RANGE", std::move(reason)}}};
+  return error;
+}
+
 // The batch, its listing and assets, if the caller may upload to it and it still accepts
 // uploads.
 Result<Snapshot> load(UnitOfWork& uow, const RefreshUploadUrlsInput& input) {
@@ -110,11 +117,76 @@ Result<RefreshedFile> single_put(const Deps& deps, const CreateUploadBatchOption
   return item;
 }
 
-// A file uploaded in parts: the parts stored so far, and URLs for the others. An upload that is
-// gone is looked for as a completed object, else started anew (its id added to `new_upload_ids`
-// for the caller to record).
+// What is left of an answer's bounds (refresh_upload_urls.hpp) as the files are added.
+struct AnswerBudget {
+  std::size_t part_urls = kMaxPartUrlsPerAnswer;
+  std::size_t listed_parts = kMaxUploadedPartsPerAnswer;
+};
+
+// The parts the store holds for a recorded upload. An upload that is gone is looked for as a
+// completed object (`uploaded`), else `start_new` is set.
+Status stored_parts(const Deps& deps, const std::string& key, const Asset& asset,
+                    const std::string& upload_id, std::map<int, StoredPart>& stored,
+                    RefreshedFile& item, bool& start_new) {
+  auto parts = deps.multipart.list_parts(key, upload_id);
+  if (parts) {
+    for (const PartInfo& p : *parts)
+      stored[p.part_number] = StoredPart{p.part_number, p.etag, p.size};
+    return {};
+  }
+  if (parts.error().code != ErrorCode::kUploadNotFound) return std::unexpected(parts.error());
+  // Completed by an earlier complete call (the object exists), or aborted / expired.
+  auto held = holds_object(deps.store, key, asset);
+  if (!held) return std::unexpected(held.error());
+  item.uploaded = *held;
+  start_new = !*held;
+  return {};
+}
+
+// Fresh part URLs: exactly `wanted` when the client named parts, else the first planned parts
+// that are missing or of another size, at most kPartUrlsPerFile and what the answer has left.
+Status sign_parts(const Deps& deps, const CreateUploadBatchOptions& options, const std::string& key,
+                  std::int64_t file_bytes, const std::map<int, StoredPart>& stored,
+                  std::vector<std::int64_t> wanted, AnswerBudget& budget, MultipartUpload& mp) {
+  const auto bytes_of = [&](std::int64_t number) {
+    return std::min(mp.part_size_bytes, file_bytes - (number - 1) * mp.part_size_bytes);
+  };
+  const auto sign = [&](std::int64_t number) -> Status {
+    auto part = deps.signer.presign_upload_part(
+        key,
+        PresignPart{mp.upload_id, static_cast<int>(number), bytes_of(number), options.url_ttl});
+    if (!part) return std::unexpected(part.error());
+    mp.parts.push_back(PartUpload{static_cast<int>(number), part->url, bytes_of(number)});
+    return {};
+  };
+  if (!wanted.empty()) {
+    // check_part_numbers bounded them; ascending, each once.
+    std::ranges::sort(wanted);
+    const auto [first, last] = std::ranges::unique(wanted);
+    wanted.erase(first, last);
+    for (const std::int64_t number : wanted) {
+      if (auto ok = sign(number); !ok) return ok;
+    }
+    return {};
+  }
+  const std::size_t urls = std::min(kPartUrlsPerFile, budget.part_urls);
+  for (std::int64_t number = 1; number <= mp.part_count && mp.parts.size() < urls; ++number) {
+    if (auto it = stored.find(static_cast<int>(number));
+        it != stored.end() && it->second.bytes == bytes_of(number)) {
+      continue;
+    }
+    if (auto ok = sign(number); !ok) return ok;
+  }
+  budget.part_urls -= mp.parts.size();
+  return {};
+}
+
+// A file uploaded in parts: the parts stored so far (within the answer's budget), and URLs for
+// others. An upload that is gone is looked for as a completed object, else started anew (its id
+// added to `new_upload_ids` for the caller to record).
 Result<RefreshedFile> multipart(const Deps& deps, const CreateUploadBatchOptions& options,
                                 const std::string& key, const Asset& asset,
+                                const std::vector<std::int64_t>& wanted, AnswerBudget& budget,
                                 std::vector<std::pair<AssetId, std::string>>& new_upload_ids) {
   const FileDeclaration& file = asset.declared;
   RefreshedFile item;
@@ -122,23 +194,13 @@ Result<RefreshedFile> multipart(const Deps& deps, const CreateUploadBatchOptions
   item.asset_id = asset.id;
   MultipartUpload mp;
   mp.part_size_bytes = part_size_for(file.bytes, options.part_size_bytes);
+  mp.part_count = part_count_for(file.bytes, mp.part_size_bytes);
   std::map<int, StoredPart> stored;
   bool start_new = !asset.multipart_upload_id.has_value();
   if (asset.multipart_upload_id) {
     mp.upload_id = *asset.multipart_upload_id;
-    auto parts = deps.multipart.list_parts(key, mp.upload_id);
-    if (parts) {
-      for (const PartInfo& p : *parts) {
-        stored[p.part_number] = StoredPart{p.part_number, p.etag, p.size};
-      }
-    } else if (parts.error().code == ErrorCode::kUploadNotFound) {
-      // Completed by an earlier complete call (the object exists), or aborted / expired.
-      auto held = holds_object(deps.store, key, asset);
-      if (!held) return std::unexpected(held.error());
-      item.uploaded = *held;
-      start_new = !*held;
-    } else {
-      return std::unexpected(parts.error());
+    if (auto ok = stored_parts(deps, key, asset, mp.upload_id, stored, item, start_new); !ok) {
+      return std::unexpected(ok.error());
     }
   }
   if (start_new) {
@@ -150,18 +212,15 @@ Result<RefreshedFile> multipart(const Deps& deps, const CreateUploadBatchOptions
     mp.upload_id = *upload_id;
     new_upload_ids.emplace_back(asset.id, *upload_id);
   }
-  for (const auto& [number, part] : stored) item.uploaded_parts.push_back(part);
+  if (stored.size() <= budget.listed_parts) {
+    budget.listed_parts -= stored.size();
+    for (const auto& [number, part] : stored) item.uploaded_parts.push_back(part);
+  } else {
+    budget.listed_parts = 0;
+  }
   if (!item.uploaded) {
-    int number = 1;
-    for (std::int64_t offset = 0; offset < file.bytes; offset += mp.part_size_bytes, ++number) {
-      const std::int64_t bytes = std::min(mp.part_size_bytes, file.bytes - offset);
-      if (auto it = stored.find(number); it != stored.end() && it->second.bytes == bytes) {
-        continue;
-      }
-      auto part = deps.signer.presign_upload_part(
-          key, PresignPart{mp.upload_id, number, bytes, options.url_ttl});
-      if (!part) return std::unexpected(part.error());
-      mp.parts.push_back(PartUpload{number, part->url, bytes});
+    if (auto ok = sign_parts(deps, options, key, file.bytes, stored, wanted, budget, mp); !ok) {
+      return std::unexpected(ok.error());
     }
   }
   item.multipart = std::move(mp);
@@ -170,6 +229,36 @@ Result<RefreshedFile> multipart(const Deps& deps, const CreateUploadBatchOptions
 
 }  // namespace
 
+Status RefreshUploadUrls::check_part_numbers(const RefreshUploadUrlsInput& input,
+                                             const std::vector<const Asset*>& selected) const {
+  if (input.part_numbers.empty()) return {};
+  if (input.part_numbers.size() > kMaxPartNumbersPerRequest) {
+    return std::unexpected(invalid_parts(
+        "partNumbers", fmt::format("lists {} parts; ask for at most {} at a time",
+                                   input.part_numbers.size(), kMaxPartNumbersPerRequest)));
+  }
+  if (!input.client_ids || selected.size() != 1) {
+    return std::unexpected(
+        invalid_parts("partNumbers", "needs clientIds naming exactly one multipart file"));
+  }
+  const FileDeclaration& file = selected.front()->declared;
+  const bool multipart = selected.front()->multipart_upload_id.has_value() ||
+                         file.bytes > options_.multipart_threshold_bytes;
+  if (!multipart) {
+    return std::unexpected(invalid_parts(
+        "partNumbers", fmt::format("'{}' is uploaded in one PUT, not in parts", file.client_id)));
+  }
+  const int count = part_count_for(file.bytes, part_size_for(file.bytes, options_.part_size_bytes));
+  for (std::size_t i = 0; i < input.part_numbers.size(); ++i) {
+    const std::int64_t n = input.part_numbers[i];
+    if (n < 1 || n > count) {
+      return std::unexpected(
+          invalid_parts(fmt::format("partNumbers[{}]", i), fmt::format("must be 1 to {}", count)));
+    }
+  }
+  return {};
+}
+
 Result<RefreshUploadUrlsOutput> RefreshUploadUrls::run(const RefreshUploadUrlsInput& input) {
   const ListingId listing_id{input.listing_identity_id};
   const BatchId batch_id{input.batch_id};
@@ -177,6 +266,7 @@ Result<RefreshUploadUrlsOutput> RefreshUploadUrls::run(const RefreshUploadUrlsIn
   if (!snap) return std::unexpected(snap.error());
   auto selected = select_assets(*snap, input);
   if (!selected) return std::unexpected(selected.error());
+  if (auto ok = check_part_numbers(input, *selected); !ok) return std::unexpected(ok.error());
 
   const Timestamp now = deps_.clock.now();
   RefreshUploadUrlsOutput out;
@@ -186,11 +276,13 @@ Result<RefreshUploadUrlsOutput> RefreshUploadUrls::run(const RefreshUploadUrlsIn
   out.expires_at = now + std::chrono::duration_cast<std::chrono::milliseconds>(options_.url_ttl);
 
   std::vector<std::pair<AssetId, std::string>> new_upload_ids;
+  AnswerBudget budget;
   for (const Asset* asset : *selected) {
     const std::string key = raw_key(listing_id, batch_id, asset->id);
     const bool in_parts = asset->multipart_upload_id.has_value() ||
                           asset->declared.bytes > options_.multipart_threshold_bytes;
-    auto item = in_parts ? multipart(deps_, options_, key, *asset, new_upload_ids)
+    auto item = in_parts ? multipart(deps_, options_, key, *asset, input.part_numbers, budget,
+                                     new_upload_ids)
                          : single_put(deps_, options_, key, *asset);
     if (!item) return std::unexpected(item.error());
     out.files.push_back(std::move(*item));

@@ -12,14 +12,22 @@
 // 4. client_ids, when given, may only name the batch's files (INVALID_REQUEST with a FieldError
 //    "clientIds[i]" per unknown one); the answer then holds only those files, in asset order.
 //    Absent: every file of the batch.
+// 5. part_numbers, when not empty, are the parts the client is about to send: at most
+//    kMaxPartNumbersPerRequest of them, with client_ids naming exactly one multipart file, each
+//    within 1..its part count (INVALID_REQUEST with a FieldError "partNumbers" or
+//    "partNumbers[i]" otherwise).
 //
 // Then, outside any transaction, per file (at raw_key(listing, batch, asset)):
 // - single PUT (no multipart upload recorded and bytes <= multipart_threshold_bytes): a fresh
 //   presigned PUT signed exactly as create signs it, and `uploaded` = the store holds the object
 //   with the declared size (and the declared checksum, when the store reports one).
-// - multipart: list_parts() of the recorded upload. `uploaded_parts` is what the store holds;
-//   `multipart.parts` has a fresh URL for each planned part that is missing or whose stored size
-//   differs from the plan (re-uploading a part replaces it). The plan is create's:
+// - multipart: list_parts() of the recorded upload. `uploaded_parts` is what the store holds (at
+//   most kMaxUploadedPartsPerAnswer in the whole answer, in file order: a file past that budget
+//   lists none, and a client asking for it alone gets all of its at most 10,000); `part_count`
+//   is the plan's. `multipart.parts` has fresh URLs: for exactly part_numbers when given,
+//   otherwise for the first planned parts that are missing or whose stored size differs from the
+//   plan (re-uploading a part replaces it), at most kPartUrlsPerFile per file and
+//   kMaxPartUrlsPerAnswer in the answer, as create hands them out. The plan is create's:
 //   part_size_for(bytes, part_size_bytes) with the same options, so the parts line up.
 //   `uploaded` is true when the object itself already exists with the declared size: an earlier
 //   complete call assembled it (then the store no longer knows the upload id and nothing is left
@@ -35,6 +43,7 @@
 #include <string>
 #include <vector>
 
+#include "core/model/asset.hpp"
 #include "core/model/error.hpp"
 #include "core/model/ids.hpp"
 #include "core/model/principal.hpp"
@@ -51,7 +60,11 @@ struct RefreshUploadUrlsInput {
   std::int64_t listing_identity_id = 0;
   std::int64_t batch_id = 0;
   std::optional<std::vector<std::string>> client_ids;  // nullopt: every file
+  std::vector<std::int64_t> part_numbers;              // empty: the first missing parts
 };
+
+inline constexpr std::size_t kMaxPartNumbersPerRequest = 100;
+inline constexpr std::size_t kMaxUploadedPartsPerAnswer = 10000;
 
 struct StoredPart {
   int part_number = 0;
@@ -93,6 +106,9 @@ class RefreshUploadUrls {
   Result<RefreshUploadUrlsOutput> run(const RefreshUploadUrlsInput& input);
 
  private:
+  Status check_part_numbers(const RefreshUploadUrlsInput& input,
+                            const std::vector<const Asset*>& selected) const;
+
   Deps deps_;
   CreateUploadBatchOptions options_;
 };

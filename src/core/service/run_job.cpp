@@ -19,6 +19,7 @@ struct RunJob::Run {
   JobRunReport report;
   std::vector<ArchiveItem> archive_items;  // the READY assets, for the ZIP
   std::optional<AssetFailure> first_failure;
+  bool lease_gone = false;  // a fenced write found the lease held by another worker
 };
 
 RunJob::RunJob(Database& db, MediaProcessor& processor, const Clock& clock, RunJobOptions options)
@@ -204,6 +205,28 @@ std::optional<RunJob::Outcome> RunJob::process_assets(Run& run, const LeaseKeepe
   return std::nullopt;
 }
 
+// An asset write in one transaction with a heartbeat (a compare-and-set on the job RUNNING and
+// held by this worker): a worker whose lease another one took over (a stall, the clock jumping
+// forward) records nothing more, even before its lease keeper notices.
+Result<Asset> RunJob::fenced(Run& run,
+                             const std::function<Result<Asset>(UnitOfWork&, Timestamp)>& write) {
+  return db_.transact([&](UnitOfWork& uow) -> Result<Asset> {
+    const auto now = clock_.now();
+    auto held = uow.jobs().heartbeat(run.job.id, options_.worker_id, now + options_.lease, now);
+    if (!held) {
+      run.lease_gone = held.error().code == ErrorCode::kStaleState;
+      return std::unexpected(held.error());
+    }
+    return write(uow, now);
+  });
+}
+
+std::optional<RunJob::Outcome> RunJob::lease_lost_or_error(Run& run, const Error& error) {
+  if (!run.lease_gone) return Outcome(std::unexpected(error));
+  run.report.end = JobRunReport::End::kLeaseLost;
+  return Outcome(std::optional(run.report));
+}
+
 // One asset through the processor, its result recorded in its own transaction.
 std::optional<RunJob::Outcome> RunJob::process_asset(Run& run, Asset& asset,
                                                      const LeaseKeeper& lease,
@@ -211,13 +234,11 @@ std::optional<RunJob::Outcome> RunJob::process_asset(Run& run, Asset& asset,
   const auto& job = run.job;
   const auto& batch = run.batch;
   if (asset.status != AssetStatus::kProcessing || asset.job_id != job.id) {
-    // Before the work, in its own transaction: the status route shows it in progress.
-    auto marked = db_.transact([&](UnitOfWork& uow) {
-      return uow.assets().mark_processing(asset.id, job.id, clock_.now());
+    // Before the work, fenced by the lease: the status route shows it in progress.
+    auto marked = fenced(run, [&](UnitOfWork& uow, Timestamp now) {
+      return uow.assets().mark_processing(asset.id, job.id, now);
     });
-    if (!marked) {
-      return Outcome(std::unexpected(marked.error()));
-    }
+    if (!marked) return lease_lost_or_error(run, marked.error());
     asset = *marked;
   }
   const AssetWork work{.listing = batch.listing_id,
@@ -234,15 +255,13 @@ std::optional<RunJob::Outcome> RunJob::process_asset(Run& run, Asset& asset,
     run.report.end = JobRunReport::End::kLeaseLost;
     return Outcome(std::optional(run.report));
   }
-  auto recorded = db_.transact([&](UnitOfWork& uow) {
-    return record_asset_outcome(uow, asset, job.id, *result, clock_.now());
+  auto recorded = fenced(run, [&](UnitOfWork& uow, Timestamp now) {
+    return record_asset_outcome(uow, asset, job.id, *result, now);
   });
-  if (!recorded) {
-    return Outcome(std::unexpected(recorded.error()));
-  }
+  if (!recorded) return lease_lost_or_error(run, recorded.error());
   asset = *recorded;
   if (on_asset) {
-    on_asset(*result);
+    on_asset(asset, *result);
   }
   return std::nullopt;
 }

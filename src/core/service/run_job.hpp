@@ -14,8 +14,10 @@
 //    it finishes (so the status route shows progress): READY with facts and renditions, or FAILED
 //    with the asset's code, message and hint. An asset this job already recorded is skipped (a
 //    reclaimed job resumes where the dead worker stopped).
-// 4. The lease is extended every lease/3 while the job runs; a lost lease (another worker reclaimed
-//    it) stops this run without recording more.
+// 4. The lease is extended every lease/3 while the job runs, and every asset write (PROCESSING,
+//    READY, FAILED) is made in one transaction with a heartbeat, so it happens only while this
+//    worker still holds the lease. A lost lease (another worker reclaimed it: a stall, the clock
+//    jumping forward) stops this run without recording more (End::kLeaseLost).
 // 5. An infrastructure error from the processor (store unreachable, disk full) releases the job
 //    back to QUEUED, due after options.backoff(attempt): transient faults are retried.
 // 6. When every asset is done: all READY -> the ZIP is built and recorded on the job, then ONE
@@ -63,8 +65,8 @@ struct JobRunReport {
   std::optional<Error> error;  // the infrastructure error that released the job
 };
 
-// Called as each asset's result is recorded (logs, metrics, progress).
-using AssetRecorded = std::function<void(const AssetWorkResult&)>;
+// Called as each asset's result is recorded (logs, metrics, progress), with the asset as recorded.
+using AssetRecorded = std::function<void(const Asset& asset, const AssetWorkResult& result)>;
 
 class LeaseKeeper;
 
@@ -89,6 +91,9 @@ class RunJob {
                                        const AssetRecorded& on_asset);
   Outcome archive_and_finish(Run& run, const LeaseKeeper& lease);  // 6
   Outcome release(Run& run, Error error);                          // 5
+  Result<Asset> fenced(Run& run,
+                       const std::function<Result<Asset>(UnitOfWork&, Timestamp)>& write);  // 4
+  std::optional<Outcome> lease_lost_or_error(Run& run, const Error& error);                 // 4
 
   Database& db_;
   MediaProcessor& processor_;

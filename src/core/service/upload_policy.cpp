@@ -30,6 +30,16 @@ bool accepts(const Listing& listing, MediaType type) {
 
 }  // namespace
 
+Status may_upload_to(const Principal& caller, const Listing& listing) {
+  for (MediaType type : kAllMediaTypes) {
+    if (may_upload(caller, listing, type)) return {};
+  }
+  return fail(
+      ErrorCode::kForbidden,
+      fmt::format("user {} may not upload to listing {}", caller.user.value, listing.id.value),
+      "You are not allowed to upload files to this listing.");
+}
+
 Status authorize_upload(const Principal& caller, const Listing& listing,
                         std::span<const MediaType> types) {
   for (MediaType type : types) {
@@ -41,6 +51,14 @@ Status authorize_upload(const Principal& caller, const Listing& listing,
     }
   }
   return {};
+}
+
+Status authorize_upload(const Principal& caller, const Listing& listing,
+                        const std::vector<Asset>& assets) {
+  std::vector<MediaType> types;
+  types.reserve(assets.size());
+  for (const Asset& a : assets) types.push_back(a.declared.media_type);
+  return authorize_upload(caller, listing, types);
 }
 
 Status check_listing_accepts(const Listing& listing, std::span<const MediaType> types) {

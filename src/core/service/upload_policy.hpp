@@ -20,7 +20,9 @@
 //   closed.
 
 #include <span>
+#include <vector>
 
+#include "core/model/asset.hpp"
 #include "core/model/error.hpp"
 #include "core/model/listing.hpp"
 #include "core/model/media_type.hpp"
@@ -28,9 +30,18 @@
 
 namespace toq::core {
 
+// Ok when the caller may upload some type to this listing (its photographer, the owner of a
+// DEVELOPMENT listing, an admin); FORBIDDEN otherwise. Checked before a manifest is read, so a
+// caller with no business on the listing never makes the service validate anything.
+Status may_upload_to(const Principal& caller, const Listing& listing);
+
 // Ok, or FORBIDDEN naming the first file type the caller may not upload.
 Status authorize_upload(const Principal& caller, const Listing& listing,
                         std::span<const MediaType> types);
+
+// The same for the files of an existing batch (their declared types).
+Status authorize_upload(const Principal& caller, const Listing& listing,
+                        const std::vector<Asset>& assets);
 
 // Ok, or LISTING_NOT_READY_FOR_UPLOAD naming the status and the file type it refuses.
 Status check_listing_accepts(const Listing& listing, std::span<const MediaType> types);

@@ -33,6 +33,28 @@ TEST(Crypto, KnownAnswers) {
   EXPECT_EQ(hex_lower(*mac), "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
 }
 
+// hmac_sha256 keeps a context per thread and restarts it without re-keying when the key repeats:
+// RFC 4231's test cases 1 and 2 interleaved, each repeated, must give their published MACs.
+TEST(Crypto, HmacWithRepeatedAndAlternatingKeys) {
+  const std::string jefe = "Jefe";
+  const std::vector<unsigned char> key20(20, 0x0b);
+  const auto jefe_mac = [&] {
+    return hex_lower(
+        hmac_sha256(std::span{reinterpret_cast<const unsigned char*>(jefe.data()), jefe.size()},
+                    "what do ya want for nothing?")
+            .value());
+  };
+  const auto case1_mac = [&] { return hex_lower(hmac_sha256(key20, "Hi There").value()); };
+  const std::string kJefe = "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843";
+  const std::string kCase1 = "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7";
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(jefe_mac(), kJefe);
+    EXPECT_EQ(jefe_mac(), kJefe);
+    EXPECT_EQ(case1_mac(), kCase1);
+    EXPECT_EQ(case1_mac(), kCase1);
+  }
+}
+
 TEST(Crypto, IncrementalHashEqualsOneShot) {
   auto hasher = Sha256::create();
   ASSERT_TRUE(hasher.has_value());

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <array>
+#include <memory>
+#include <string>
 #include <utility>
 
 #include <openssl/err.h>
@@ -73,19 +75,48 @@ core::Status EvpDigest::finish_into(std::span<unsigned char> out) {
 
 namespace {
 
-// The digest of `data` in one go.
-template <class Hash, class Digest>
-core::Result<Digest> one_shot(std::string_view data) {
-  auto hash = Hash::create();
-  if (!hash) return std::unexpected(std::move(hash.error()));
-  if (auto st = hash->update(data); !st) return std::unexpected(std::move(st.error()));
-  return hash->finish();
+struct MdFree {
+  void operator()(EVP_MD* md) const noexcept { EVP_MD_free(md); }
+};
+struct MdCtxFree {
+  void operator()(EVP_MD_CTX* ctx) const noexcept { EVP_MD_CTX_free(ctx); }
+};
+
+// Fetched once: EVP_sha256() is fetched again by every EVP_DigestInit_ex (OpenSSL 3's implicit
+// fetch, under a lock), which cost more than hashing a presigned URL's canonical request. A
+// fetched EVP_MD is immutable and may be shared by threads.
+const EVP_MD* sha256_algorithm() {
+  static const std::unique_ptr<EVP_MD, MdFree> kSha256{EVP_MD_fetch(nullptr, "SHA256", nullptr)};
+  return kSha256.get();
+}
+const EVP_MD* md5_algorithm() {
+  static const std::unique_ptr<EVP_MD, MdFree> kMd5{EVP_MD_fetch(nullptr, "MD5", nullptr)};
+  return kMd5.get();
+}
+
+// The digest of `data` in one go, on a context kept per thread (no allocation per call).
+template <class Digest>
+core::Result<Digest> one_shot(const EVP_MD* md, std::string_view name, std::string_view data) {
+  thread_local const std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx{EVP_MD_CTX_new()};
+  Digest out{};
+  unsigned int length = 0;
+  if (!ctx || md == nullptr || EVP_DigestInit_ex2(ctx.get(), md, nullptr) != 1 ||
+      EVP_DigestUpdate(ctx.get(), data.data(), data.size()) != 1 ||
+      EVP_DigestFinal_ex(ctx.get(), out.data(), &length) != 1) {
+    return core::fail(core::ErrorCode::kInternal,
+                      detail::openssl_error(std::string{name} + " failed"));
+  }
+  if (length != out.size()) {
+    return core::fail(core::ErrorCode::kInternal,
+                      std::string{name} + " gave a digest of unexpected length");
+  }
+  return out;
 }
 
 }  // namespace
 
 core::Result<Sha256> Sha256::create() {
-  auto ctx = start(EVP_sha256(), "SHA-256");
+  auto ctx = start(sha256_algorithm(), "SHA-256");
   if (!ctx) return std::unexpected(std::move(ctx.error()));
   return Sha256{"SHA-256", std::move(*ctx)};
 }
@@ -97,7 +128,7 @@ core::Result<Sha256Digest> Sha256::finish() {
 }
 
 core::Result<Md5> Md5::create() {
-  auto ctx = start(EVP_md5(), "MD5");
+  auto ctx = start(md5_algorithm(), "MD5");
   if (!ctx) return std::unexpected(std::move(ctx.error()));
   return Md5{"MD5", std::move(*ctx)};
 }
@@ -109,7 +140,7 @@ core::Result<Md5Digest> Md5::finish() {
 }
 
 core::Result<Sha256Digest> sha256(std::string_view data) {
-  return one_shot<Sha256, Sha256Digest>(data);
+  return one_shot<Sha256Digest>(sha256_algorithm(), "SHA-256", data);
 }
 
 core::Result<std::string> sha256_hex(std::string_view data) {
@@ -119,7 +150,7 @@ core::Result<std::string> sha256_hex(std::string_view data) {
 }
 
 core::Result<Md5Digest> md5(std::string_view data) {
-  return one_shot<Md5, Md5Digest>(data);
+  return one_shot<Md5Digest>(md5_algorithm(), "MD5", data);
 }
 
 }  // namespace toq::support

@@ -134,6 +134,33 @@ describe("uploads through a flaky network", { skip }, () => {
     assert.equal(done.created, true);
   });
 
+  test("a file with more parts than an answer carries asks for its part URLs as it goes", async () => {
+    await server.registerListing(31);
+    const api = new MediaApi({ baseUrl: server.base, token: server.photographer });
+    const bytes = random(9 * 5 * MiB + 1);  // 10 parts of 5 MiB, the last of 1 byte
+    const created = await api.createBatch({ listingIdentityId: 31, files: [await manifestFile("v-9", bytes)] });
+    const instructions = created.files[0]!;
+    assert.equal(instructions.multipart?.partCount, 10);
+    assert.deepEqual(instructions.multipart?.parts.map((p) => p.partNumber), [1, 2, 3, 4, 5, 6, 7, 8]);
+    const asked: (number[] | undefined)[] = [];
+    const result = await uploadFile({
+      file: new Blob([bytes]), clientId: "v-9", instructions, transport: fetchTransport(), partConcurrency: 2,
+      refresh: async (signal, partNumbers) => {
+        asked.push(partNumbers);
+        const fresh = (await api.refreshUrls(31, created.batchId, ["v-9"], signal, partNumbers)).files[0]!;
+        assert.deepEqual(fresh.multipart?.parts.map((p) => p.partNumber), partNumbers);
+        return fresh;
+      },
+    });
+    assert.deepEqual(result.parts?.map((p) => p.partNumber), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    // Only the URLs the create answer did not carry were asked for, by part number.
+    assert.deepEqual([...new Set(asked.flatMap((a) => a ?? []))].sort((a, b) => a - b), [9, 10]);
+    assert.ok(asked.every((a) => a !== undefined && a.length <= 16), JSON.stringify(asked));
+    const done = await api.complete({ listingIdentityId: 31, batchId: created.batchId,
+                                      files: [{ clientId: "v-9", parts: result.parts! }] });
+    assert.equal(done.created, true);
+  });
+
   test("a refusal that is neither transient nor an expiry fails at once with S3's code", async () => {
     await server.registerListing(30);
     const api = new MediaApi({ baseUrl: server.base, token: server.photographer });

@@ -365,7 +365,8 @@ async function uploadRows(targets: Row[], instructions: Map<string, FileInstruct
           file: row.file!, clientId: row.clientId, instructions: given,
           // Single PUTs through Uppy's S3 plugin; multipart parts with the client's own transport.
           transport: given.upload ? uppyPutTransport : xhrTransport,
-          refresh: async (s) => (await api.refreshUrls(listing!, batchId!, [row.clientId], s)).files[0]!,
+          refresh: async (s, parts) =>
+            (await api.refreshUrls(listing!, batchId!, [row.clientId], s, parts)).files[0]!,
           signal,
           onProgress: (sent) => {
             row.sent = sent;

@@ -112,7 +112,8 @@ std::optional<std::int64_t> numeric_date(const Json& value) {
 std::optional<core::UserId> parse_sub(const Json& value) {
   if (!value.is_string()) return std::nullopt;
   const auto& s = value.get_ref<const std::string&>();
-  if (s.empty() || s.size() > kMaxSubDigits) return std::nullopt;
+  // One spelling per user: "0071" is not 71 (a leading zero is refused, "0" is not > 0 anyway).
+  if (s.empty() || s.size() > kMaxSubDigits || s.front() == '0') return std::nullopt;
   std::int64_t id = 0;
   for (char c : s) {
     if (c < '0' || c > '9') return std::nullopt;
@@ -160,6 +161,11 @@ core::Result<JwtVerifier> JwtVerifier::create(JwtVerifierConfig config, const co
   auto key_ok = config.algorithm == JwtAlgorithm::kHs256 ? check_hmac_key(config.key)
                                                          : check_rsa_public_key(config.key);
   if (!key_ok) return std::unexpected(std::move(key_ok.error()));
+  if (config.max_lifetime <= std::chrono::seconds{0}) {
+    return core::fail(
+        ErrorCode::kConfigInvalid,
+        fmt::format("JWT max lifetime {} s is not positive", config.max_lifetime.count()));
+  }
   if (config.leeway < std::chrono::seconds{0} || config.leeway > std::chrono::hours{1}) {
     return core::fail(ErrorCode::kConfigInvalid,
                       fmt::format("JWT leeway {} s is outside 0..3600", config.leeway.count()));
@@ -220,19 +226,26 @@ std::optional<std::string> header_problem(std::string_view encoded, JwtAlgorithm
   return std::nullopt;
 }
 
-// exp required, nbf and iat when present, all within the leeway of `now`.
-std::optional<std::string> time_problem(const Json& claims, std::int64_t now, std::int64_t leeway) {
+// exp required, nbf and iat when present, all within the leeway of `now`; the lifetime (exp - iat,
+// or exp - now without iat) at most max_lifetime.
+std::optional<std::string> time_problem(const Json& claims, std::int64_t now, std::int64_t leeway,
+                                        std::int64_t max_lifetime) {
   const auto exp_it = claims.find("exp");
   if (exp_it == claims.end()) return "token has no exp";
   const auto exp = numeric_date(*exp_it);
   if (!exp) return "token exp is not a numeric date";
   if (now >= *exp + leeway) return "token expired";
+  std::optional<std::int64_t> issued_at;
   for (const char* name : {"nbf", "iat"}) {
     const auto it = claims.find(name);
     if (it == claims.end()) continue;
     const auto when = numeric_date(*it);
     if (!when) return fmt::format("token {} is not a numeric date", name);
     if (*when > now + leeway) return fmt::format("token {} is in the future", name);
+    if (std::string_view{name} == "iat") issued_at = when;
+  }
+  if (issued_at ? *exp - *issued_at > max_lifetime : *exp - now > max_lifetime + leeway) {
+    return fmt::format("token lifetime is above the {} s accepted", max_lifetime);
   }
   return std::nullopt;
 }
@@ -298,7 +311,8 @@ core::Result<core::Principal> JwtVerifier::verify_token(std::string_view token) 
   if (!grants) return reject("token has no claims");
   const Json claims = Json::parse(grants.get(), nullptr, false);
   if (claims.is_discarded() || !claims.is_object()) return reject("token claims are not an object");
-  if (auto why = time_problem(claims, epoch_seconds(clock_->now()), config_.leeway.count())) {
+  if (auto why = time_problem(claims, epoch_seconds(clock_->now()), config_.leeway.count(),
+                              config_.max_lifetime.count())) {
     return reject(*why);
   }
   if (auto why = audience_problem(claims, config_)) return reject(*why);

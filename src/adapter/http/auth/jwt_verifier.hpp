@@ -14,10 +14,12 @@
 //   before any decoding.
 // - Claims, read only from a token whose signature verified: `exp` required and numeric, the
 //   token is expired when now >= exp + leeway; `nbf` and `iat` optional, numeric when present,
-//   rejected when later than now + leeway; `sub` a string of 1..18 ASCII digits with a value > 0
-//   (the UserId); `role` one of core::Role's spellings; `iss` equal to the configured issuer when
-//   one is configured (missing = rejected); `aud` equal to, or an array containing, the configured
-//   audience when one is configured.
+//   rejected when later than now + leeway; the token's lifetime is at most max_lifetime: exp - iat
+//   when `iat` is present, else exp - now (then with the leeway), so a stolen token cannot be one
+//   minted for years; `sub` the canonical decimal spelling of a UserId > 0 (1..18 ASCII digits,
+//   no leading zero: "0071" is refused, so one user has one spelling); `role` one of core::Role's
+//   spellings; `iss` equal to the configured issuer when one is configured (missing = rejected);
+//   `aud` equal to, or an array containing, the configured audience when one is configured.
 // - Every failure is ErrorCode::kUnauthenticated with the public message kPublicMessage and an
 //   internal message saying what was wrong. Neither ever contains the token or any of its claims'
 //   values, so logs stay free of credentials.
@@ -49,12 +51,13 @@ struct JwtVerifierConfig {
   std::string issuer;    // empty = `iss` not checked
   std::string audience;  // empty = `aud` not checked
   std::chrono::seconds leeway{60};
+  std::chrono::seconds max_lifetime{86400};
 };
 
 class JwtVerifier {
  public:
   // CONFIG_INVALID when the HS256 key is shorter than 32 bytes, the RS256 key is not an RSA public
-  // key in PEM, or the leeway is negative or over an hour.
+  // key in PEM, the leeway is negative or over an hour, or max_lifetime is not positive.
   static core::Result<JwtVerifier> create(JwtVerifierConfig config, const core::Clock& clock);
 
   // See the contract above: "Bearer <jwt>" -> the principal, or UNAUTHENTICATED.

@@ -28,6 +28,7 @@ nlohmann::json multipart_json(const core::MultipartUpload& multipart) {
   }
   return {{"uploadId", multipart.upload_id},
           {"partSizeBytes", multipart.part_size_bytes},
+          {"partCount", multipart.part_count},
           {"parts", std::move(parts)}};
 }
 
@@ -186,6 +187,18 @@ core::Result<dto::RefreshUrlsRequest> parse_refresh_urls(const nlohmann::json& b
       }
     }
   }
+  if (const auto* numbers = reader.array(body, "partNumbers", "")) {
+    for (std::size_t i = 0; i < numbers->size(); ++i) {
+      const auto& n = (*numbers)[i];
+      if (n.is_number_integer() && n.get<std::int64_t>() >= 1 &&
+          n.get<std::int64_t>() <= core::kMaxPartNumber) {
+        out.part_numbers.push_back(n.get<std::int64_t>());
+      } else {
+        reader.add(fmt::format("partNumbers[{}]", i),
+                   fmt::format("expected a part number from 1 to {}", core::kMaxPartNumber));
+      }
+    }
+  }
   require_batch_ids(reader, ids);
   if (!reader.ok()) return std::unexpected(reader.error(core::ErrorCode::kInvalidRequest));
   out.listing_identity_id = *ids.listing;
@@ -195,7 +208,8 @@ core::Result<dto::RefreshUrlsRequest> parse_refresh_urls(const nlohmann::json& b
 
 core::RefreshUploadUrlsInput to_refresh_input(const dto::RefreshUrlsRequest& request,
                                               const core::Principal& caller) {
-  return {caller, request.listing_identity_id, request.batch_id, request.client_ids};
+  return {caller, request.listing_identity_id, request.batch_id, request.client_ids,
+          request.part_numbers};
 }
 
 nlohmann::json to_json(const core::RefreshUploadUrlsOutput& output) {
@@ -221,12 +235,21 @@ nlohmann::json to_json(const core::RefreshUploadUrlsOutput& output) {
           {"files", std::move(files)}};
 }
 
-core::Result<dto::RetryRequest> parse_retry(const nlohmann::json& body) {
+namespace {
+
+// {"listingIdentityId", "batchId"}, both required.
+core::Result<dto::BatchRefRequest> parse_batch_ref(const nlohmann::json& body) {
   JsonReader reader;
   const BatchIds ids = read_batch_ids(reader, body);
   require_batch_ids(reader, ids);
   if (!reader.ok()) return std::unexpected(reader.error(core::ErrorCode::kInvalidRequest));
-  return dto::RetryRequest{*ids.listing, *ids.batch};
+  return dto::BatchRefRequest{*ids.listing, *ids.batch};
+}
+
+}  // namespace
+
+core::Result<dto::RetryRequest> parse_retry(const nlohmann::json& body) {
+  return parse_batch_ref(body);
 }
 
 core::RetryBatchInput to_retry_input(const dto::RetryRequest& request,
@@ -240,6 +263,25 @@ dto::RetryResponse to_retry_response(const core::RetryBatchOutput& output) {
 
 nlohmann::json to_json(const dto::RetryResponse& r) {
   return {{"batchId", r.batch_id}, {"jobId", r.job_id}, {"status", r.status}};
+}
+
+core::Result<dto::CancelRequest> parse_cancel(const nlohmann::json& body) {
+  return parse_batch_ref(body);
+}
+
+core::CancelUploadBatchInput to_cancel_input(const dto::CancelRequest& request,
+                                             const core::Principal& caller) {
+  return {caller, request.listing_identity_id, request.batch_id};
+}
+
+dto::CancelResponse to_cancel_response(const core::CancelUploadBatchOutput& output) {
+  return {output.listing_id.value, output.batch_id.value,
+          std::string{core::to_string(output.status)}};
+}
+
+nlohmann::json to_json(const dto::CancelResponse& r) {
+  return {
+      {"listingIdentityId", r.listing_identity_id}, {"batchId", r.batch_id}, {"status", r.status}};
 }
 
 }  // namespace toq::http::converters

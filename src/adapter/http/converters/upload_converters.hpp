@@ -5,11 +5,13 @@
 //   is INVALID_MANIFEST with a FieldError at its path ("files[2].bytes": "expected an integer"),
 //   reported before the use case runs.
 // - parse_complete_upload: INVALID_REQUEST with FieldErrors for wrong types or missing ids.
-// - parse_refresh_urls / parse_retry: the same (listingIdentityId and batchId required; clientIds,
-//   when present and not null, an array of strings).
+// - parse_refresh_urls / parse_retry / parse_cancel: the same (listingIdentityId and batchId
+//   required; clientIds, when present and not null, an array of strings; partNumbers, when present
+//   and not null, an array of integers 1..10000 whose other rules are the use case's).
 
 #include <nlohmann/json.hpp>
 
+#include "core/service/cancel_upload_batch.hpp"
 #include "core/service/complete_upload_batch.hpp"
 #include "core/service/create_upload_batch.hpp"
 #include "core/service/refresh_upload_urls.hpp"
@@ -39,5 +41,11 @@ core::RetryBatchInput to_retry_input(const dto::RetryRequest& request,
                                      const core::Principal& caller, std::string_view traceparent);
 dto::RetryResponse to_retry_response(const core::RetryBatchOutput& output);
 nlohmann::json to_json(const dto::RetryResponse& response);
+
+core::Result<dto::CancelRequest> parse_cancel(const nlohmann::json& body);
+core::CancelUploadBatchInput to_cancel_input(const dto::CancelRequest& request,
+                                             const core::Principal& caller);
+dto::CancelResponse to_cancel_response(const core::CancelUploadBatchOutput& output);
+nlohmann::json to_json(const dto::CancelResponse& response);
 
 }  // namespace toq::http::converters

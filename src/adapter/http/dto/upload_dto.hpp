@@ -9,6 +9,7 @@
 // - POST /api/v2/listings/media/uploads/urls: RefreshUrlsRequest; the 200 body is written from
 //   core::RefreshUploadUrlsOutput (create's `files` shape plus `uploaded` / `uploadedParts`).
 // - POST /api/v2/listings/media/uploads/retry: RetryRequest; the answer is RetryResponse.
+// - POST /api/v2/listings/media/uploads/cancel: CancelRequest; the answer is CancelResponse.
 
 #include <cstdint>
 #include <optional>
@@ -48,16 +49,26 @@ struct RefreshUrlsRequest {
   std::int64_t listing_identity_id = 0;
   std::int64_t batch_id = 0;
   std::optional<std::vector<std::string>> client_ids;  // absent or null: every file
+  std::vector<std::int64_t> part_numbers;              // absent or null: the first missing parts
 };
 
-struct RetryRequest {
+// {"listingIdentityId", "batchId"}: the request of the routes that act on one batch.
+struct BatchRefRequest {
   std::int64_t listing_identity_id = 0;
   std::int64_t batch_id = 0;
 };
+using RetryRequest = BatchRefRequest;
+using CancelRequest = BatchRefRequest;
 
 struct RetryResponse {
   std::int64_t batch_id = 0;
   std::int64_t job_id = 0;
+  std::string status;
+};
+
+struct CancelResponse {
+  std::int64_t listing_identity_id = 0;
+  std::int64_t batch_id = 0;
   std::string status;
 };
 

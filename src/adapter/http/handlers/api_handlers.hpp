@@ -13,6 +13,7 @@
 
 #include "core/model/error.hpp"
 #include "core/model/principal.hpp"
+#include "core/service/cancel_upload_batch.hpp"
 #include "core/service/complete_upload_batch.hpp"
 #include "core/service/create_upload_batch.hpp"
 #include "core/service/get_batch_status.hpp"
@@ -41,6 +42,7 @@ struct ApiServices {
   core::GetBatchStatus* batch_status = nullptr;
   core::ListDownloadUrls* download_urls = nullptr;
   core::RetryBatch* retry_batch = nullptr;
+  core::CancelUploadBatch* cancel_batch = nullptr;
   // The AWS mode's callback (null elsewhere: the route is not mounted): the use case, the check
   // of the pipeline's signature (UNAUTHENTICATED when it fails), and a note of each outcome (logs).
   core::RecordProcessingResult* record_result = nullptr;
@@ -52,6 +54,8 @@ struct ApiServices {
   std::function<core::Status()> check_database;
   std::function<core::Status()> check_store;
   std::function<core::Status()> check_pipeline;
+  // Free space of the data disk; unset: not checked (no "disk" entry).
+  std::function<core::Status()> check_disk;
 };
 
 struct ApiRequest {
@@ -89,6 +93,9 @@ HandlerResult handle_get_batch_status(const ApiServices& services, const ApiRequ
 HandlerResult handle_list_download_urls(const ApiServices& services, const ApiRequest& request);
 // POST /api/v2/listings/media/uploads/retry -> 202 the new job.
 HandlerResult handle_retry_batch(const ApiServices& services, const ApiRequest& request);
+// POST /api/v2/listings/media/uploads/cancel -> 200 the batch, FAILED (also when it had been
+// cancelled or had expired already).
+HandlerResult handle_cancel_upload_batch(const ApiServices& services, const ApiRequest& request);
 // POST /api/v2/listings/media/callback (AWS mode; signed, not JWT) -> 200 {"status": "applied" |
 // "already_applied" | "stale", "jobId", "batchId", "batchStatus"}; 401 for a bad signature or a
 // timestamp off by more than 5 minutes, 400 for a body that breaks the contract, 404 for a job that
@@ -96,9 +103,9 @@ HandlerResult handle_retry_batch(const ApiServices& services, const ApiRequest& 
 HandlerResult handle_processing_callback(const ApiServices& services, const ApiRequest& request);
 // GET /healthz -> 200 {"status": "ok"} while the process serves.
 ApiResponse handle_healthz();
-// GET /readyz -> 200 when the database, the store (and in the AWS mode the pipeline) answer, else
-// 503; `on_failure` receives each failing probe's error (for the log; clients only see
-// "unavailable").
+// GET /readyz -> 200 when the database, the store (in the AWS mode the pipeline, and the data disk
+// its free-space floor when check_disk is set) answer, else 503; `on_failure` receives each
+// failing probe's error (for the log; clients only see "unavailable").
 ApiResponse handle_readyz(
     const ApiServices& services,
     const std::function<void(std::string_view, const core::Error&)>& on_failure);

@@ -5,10 +5,17 @@
 namespace toq::http::handlers {
 
 HandlerResult handle_create_upload_batch(const ApiServices& services, const ApiRequest& request) {
-  auto json = converters::parse_json_object(request.body);
-  if (!json) return std::unexpected(json.error());
-  auto manifest = converters::parse_create_upload(*json);
+  // Files past the batch limit are counted, never built: a manifest listing thousands of files
+  // costs what one listing the limit does.
+  const std::size_t max_files = services.create_batch->options().limits.max_files_per_batch;
+  auto body = converters::parse_json_body(request.body, {.max_array_items = max_files});
+  if (!body) return std::unexpected(body.error());
+  if (auto ok = converters::reject_truncated(*body, max_files, "files"); !ok) {
+    return std::unexpected(ok.error());
+  }
+  auto manifest = converters::parse_create_upload(body->value);
   if (!manifest) return std::unexpected(manifest.error());
+  manifest->files_sent = body->sent_length("files");
   auto created = services.create_batch->run({request.caller, std::move(*manifest)});
   if (!created) return std::unexpected(created.error());
   return ApiResponse{201, converters::to_json(*created)};

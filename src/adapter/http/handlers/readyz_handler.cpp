@@ -21,6 +21,7 @@ ApiResponse handle_readyz(
   probe("database", services.check_database);
   probe("store", services.check_store);
   if (services.check_pipeline) probe("pipeline", services.check_pipeline);
+  if (services.check_disk) probe("disk", services.check_disk);
   return ApiResponse{ready ? 200 : 503,
                      {{"status", ready ? "ready" : "unavailable"}, {"checks", std::move(checks)}}};
 }

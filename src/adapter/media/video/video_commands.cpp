@@ -40,23 +40,82 @@ std::string zscale_matrix(std::string_view m) {
   return "2020_ncl";
 }
 
-// Source colour -> 8-bit SDR BT.709 yuv420p at `size`. HDR goes through linear light and a
-// tone map (zscale + tonemap); SDR is only scaled and converted to the BT.709 matrix.
-std::string colour_and_scale(const VideoProbe& probe, FrameSize size) {
-  if (probe.hdr) {
-    return fmt::format(
-        "zscale=w={}:h={}:filter=bicubic:tin={}:pin={}:min={}:rin={}:t=linear:npl=100,"
-        "format=gbrpf32le,zscale=p=709,tonemap=tonemap=hable:desat=0,"
-        "zscale=t=709:m=709:r=limited,format=yuv420p,setsar=1",
-        size.width, size.height, probe.color_transfer, zscale_primaries(probe.color_primaries),
-        zscale_matrix(probe.color_space), probe.color_range == "pc" ? "full" : "limited");
-  }
+// The colorspace filter's name for an SDR source matrix it converts from directly in Y'CbCr;
+// empty for the rare ones it does not know (zscale converts those).
+std::string_view colorspace_matrix(std::string_view m) {
+  if (m == "bt470bg" || m == "smpte170m" || m == "fcc" || m == "smpte240m") return m;
+  if (m == "bt2020nc") return "bt2020ncl";
+  return {};
+}
+
+std::string zscale_sdr_matrix(std::string_view m) {
+  if (m == "bt2020c") return "2020_cl";
+  if (m == "ycgco") return "ycgco";
+  return "170m";
+}
+
+std::string hdr_colour_and_scale(const VideoProbe& probe, FrameSize size) {
   return fmt::format(
-      "scale=w={}:h={}:flags=bicubic:out_color_matrix=bt709:out_range=tv,format=yuv420p,setsar=1",
-      size.width, size.height);
+      "zscale=w={}:h={}:filter=bicubic:tin={}:pin={}:min={}:rin={}:t=linear:npl=100,"
+      "format=gbrpf32le,zscale=p=709,tonemap=tonemap=hable:desat=0,"
+      "zscale=t=709:m=709:r=limited,format=yuv420p,setsar=1",
+      size.width, size.height, probe.color_transfer, zscale_primaries(probe.color_primaries),
+      zscale_matrix(probe.color_space), probe.color_range == "pc" ? "full" : "limited");
+}
+
+// Source colour -> 8-bit SDR BT.709 limited-range yuv420p at `size`, converting only what differs
+// (README.md, "Colour"; the numbers in docs/benchmarks.md):
+// - HDR: linear light and a tone map (zscale + tonemap).
+// - SDR whose matrix is BT.709 (tagged, or untagged HD): only scaled. libswscale keeps the
+//   source's Y'CbCr as it is, the cheapest and sharpest path.
+// - SDR with another matrix (BT.601 SD, tagged or untagged): scaled first, then the colorspace
+//   filter changes the matrix at the output size, directly in Y'CbCr (primaries and transfer are
+//   taken as BT.709's, as players do). Not libswscale: given different in and out matrices it
+//   converts yuv -> 16-bit RGB -> yuv at the *source* size (a quarter more CPU on a 4K clip)
+//   and loses the fine chroma on the way (SSIM in RGB 0.92 against 0.96 on the 4K clip, 0.66
+//   against 0.97 on the noisy SD one).
+// - Full range (yuvj, some phones): made limited by the scale.
+// - RGB frames (ProRes 4444, lossless captures): one RGB -> BT.709 Y'CbCr conversion.
+std::string colour_and_scale(const VideoProbe& probe, FrameSize size) {
+  if (probe.hdr) return hdr_colour_and_scale(probe, size);
+  const std::string matrix = source_matrix(probe);
+  const bool full_range = probe.color_range == "pc" || probe.pix_fmt.starts_with("yuvj");
+  const std::string_view pix_fmt = probe.pix_fmt;
+  const bool rgb = matrix == "gbr" || pix_fmt.starts_with("gbr") ||
+                   pix_fmt.find("rgb") != std::string_view::npos ||
+                   pix_fmt.find("bgr") != std::string_view::npos;
+  if (rgb) {
+    return fmt::format(
+        "scale=w={}:h={}:flags=bicubic:out_color_matrix=bt709:out_range=tv,format=yuv420p,"
+        "setsar=1",
+        size.width, size.height);
+  }
+  if (matrix != "bt709" && colorspace_matrix(matrix).empty()) {
+    return fmt::format(
+        "zscale=w={}:h={}:filter=bicubic:min={}:rin={}:m=709:r=limited,format=yuv420p,setsar=1",
+        size.width, size.height, zscale_sdr_matrix(matrix), full_range ? "full" : "limited");
+  }
+  std::string graph = fmt::format("scale=w={}:h={}:flags=bicubic{},format=yuv420p", size.width,
+                                  size.height, full_range ? ":in_range=pc:out_range=tv" : "");
+  if (matrix != "bt709") {
+    graph += fmt::format(
+        ",colorspace=ispace={}:space=bt709:iprimaries=bt709:primaries=bt709:itrc=bt709:trc=bt709:"
+        "irange=tv:range=tv:format=yuv420p",
+        colorspace_matrix(matrix));
+  }
+  return graph + ",setsar=1";
 }
 
 }  // namespace
+
+std::string source_matrix(const VideoProbe& probe) {
+  const std::string& m = probe.color_space;
+  if (!m.empty() && m != "unknown" && m != "reserved") return m;
+  // Untagged: what players assume (mpv, browsers): BT.709 from 1280 wide or more than 576 lines
+  // on, BT.601 below (SD). The stored frame decides, before any rotation.
+  const bool hd = probe.coded_width >= 1280 || probe.coded_height > 576;
+  return hd ? "bt709" : "smpte170m";
+}
 
 bool is_allowed_demuxer(std::string_view demuxer) {
   return std::find(kDemuxers.begin(), kDemuxers.end(), demuxer) != kDemuxers.end();
@@ -160,6 +219,9 @@ std::vector<std::string> poster_command(const std::filesystem::path& input,
   } else {
     filter += ",thumbnail=60";
   }
+  // JPEG is JFIF: BT.601 full range, whatever a video player would assume. Converted after the
+  // pick, so only the chosen frame pays for it.
+  filter += ",zscale=min=709:rin=limited:m=170m:r=full,format=yuvj420p";
   argv.insert(argv.end(), {"-map", fmt::format("0:{}", probe.video_stream_index), "-vf", filter,
                            "-frames:v", "1", "-an", "-sn", "-dn", "-map_metadata", "-1", "-q:v",
                            "2", "-f", "mjpeg", file_url(output)});

@@ -27,6 +27,12 @@ bool is_allowed_demuxer(std::string_view demuxer);
 // Video codecs accepted from those containers.
 bool is_allowed_video_codec(std::string_view codec);
 
+// The Y'CbCr matrix a source is decoded with, in ffprobe's names ("bt709", "smpte170m",
+// "bt470bg", "bt2020nc", ...): its tag when it has one; untagged, "bt709" for HD (1280 wide or
+// more than 576 lines, as stored) and "smpte170m" (BT.601) for SD, as players assume. The outputs
+// are converted only when this is not "bt709".
+std::string source_matrix(const VideoProbe& probe);
+
 std::vector<std::string> probe_command(const std::filesystem::path& input,
                                        std::string_view demuxer);
 
@@ -35,9 +41,10 @@ struct RenditionTarget {
   std::filesystem::path path;  // where ffmpeg writes it (a temporary name inside out_dir)
 };
 
-// One decode of the source: colour converted (HDR tone-mapped to SDR BT.709) and scaled once to the
-// largest target, split, the smaller targets scaled from that; H.264 (libx264 yuv420p) + AAC when
-// the source has audio, constant frame rate, tagged BT.709, `+faststart`, no source metadata.
+// One decode of the source: colour converted where it differs from SDR BT.709 (HDR tone-mapped,
+// another matrix converted, full range made limited) and scaled once to the largest target, split,
+// the smaller targets scaled from that; H.264 (libx264 yuv420p) + AAC when the source has audio,
+// constant frame rate, tagged BT.709, `+faststart`, no source metadata.
 std::vector<std::string> transcode_command(const std::filesystem::path& input,
                                            std::string_view demuxer, const VideoProbe& probe,
                                            std::span<const RenditionTarget> targets,
@@ -50,7 +57,8 @@ enum class PosterPick {
 inline constexpr int kPosterMinLuma = 40;  // of 16..235 (8-bit limited range)
 inline constexpr std::chrono::seconds kPosterScan{20};
 
-// One JPEG frame of the source's first kPosterScan seconds at `size`, in SDR BT.709.
+// One JPEG frame of the source's first kPosterScan seconds at `size`, SDR, in JFIF's colours
+// (BT.601 full range) like every JPEG decoder expects.
 std::vector<std::string> poster_command(const std::filesystem::path& input,
                                         std::string_view demuxer, const VideoProbe& probe,
                                         FrameSize size, PosterPick pick,

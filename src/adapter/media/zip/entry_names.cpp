@@ -8,87 +8,15 @@
 
 #include <fmt/core.h>
 
+#include "support/file_name.hpp"
 #include "support/text.hpp"
 
 namespace toq::media {
 namespace {
 
-constexpr char32_t kInvalid = 0xFFFFFFFF;
-
-// One decoded code point and how many bytes it took; kInvalid (1 byte) for anything that is not
-// well-formed UTF-8 (RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF).
-struct CodePoint {
-  char32_t value = kInvalid;
-  std::size_t length = 1;
-};
-
-CodePoint decode(std::string_view s, std::size_t i) {
-  const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
-  const unsigned char b0 = byte(i);
-  if (b0 < 0x80) return {b0, 1};
-  std::size_t length = 0;
-  char32_t cp = 0;
-  char32_t min = 0;
-  if (b0 >= 0xC2 && b0 <= 0xDF) {
-    length = 2;
-    cp = b0 & 0x1FU;
-    min = 0x80;
-  } else if (b0 >= 0xE0 && b0 <= 0xEF) {
-    length = 3;
-    cp = b0 & 0x0FU;
-    min = 0x800;
-  } else if (b0 >= 0xF0 && b0 <= 0xF4) {
-    length = 4;
-    cp = b0 & 0x07U;
-    min = 0x10000;
-  } else {
-    return {};
-  }
-  if (i + length > s.size()) return {};
-  for (std::size_t k = 1; k < length; ++k) {
-    const unsigned char b = byte(i + k);
-    if ((b & 0xC0U) != 0x80U) return {};
-    cp = (cp << 6U) | (b & 0x3FU);
-  }
-  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF) || cp == 0xFFFE || cp == 0xFFFF) {
-    return {};
-  }
-  return {cp, length};
-}
-
-void append_utf8(std::string& out, char32_t cp) {
-  const auto put = [&](std::uint32_t v) { out.push_back(static_cast<char>(v)); };
-  const auto c = static_cast<std::uint32_t>(cp);
-  if (c < 0x80) {
-    put(c);
-  } else if (c < 0x800) {
-    put(0xC0U | (c >> 6U));
-    put(0x80U | (c & 0x3FU));
-  } else if (c < 0x10000) {
-    put(0xE0U | (c >> 12U));
-    put(0x80U | ((c >> 6U) & 0x3FU));
-    put(0x80U | (c & 0x3FU));
-  } else {
-    put(0xF0U | (c >> 18U));
-    put(0x80U | ((c >> 12U) & 0x3FU));
-    put(0x80U | ((c >> 6U) & 0x3FU));
-    put(0x80U | (c & 0x3FU));
-  }
-}
-
-bool is_control(char32_t cp) {
-  return cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp <= 0x9F);
-}
-
-// Invisible characters that change how a name is displayed (bidi) or hide in it (zero width).
-bool is_format(char32_t cp) {
-  return cp == 0x061C || (cp >= 0x200B && cp <= 0x200F) || (cp >= 0x2028 && cp <= 0x202E) ||
-         (cp >= 0x2060 && cp <= 0x2064) || (cp >= 0x2066 && cp <= 0x2069) || cp == 0xFEFF;
-}
-
-bool is_windows_forbidden(char32_t cp) {
-  return cp == '<' || cp == '>' || cp == ':' || cp == '"' || cp == '|' || cp == '?' || cp == '*';
-}
+using support::kInvalidCodePoint;
+using support::utf8_append;
+using support::utf8_decode;
 
 bool is_unicode_space(char32_t cp) {
   return cp == 0x00A0 || (cp >= 0x2000 && cp <= 0x200A) || cp == 0x202F || cp == 0x205F ||
@@ -138,75 +66,6 @@ std::string_view fold_latin(char32_t cp) {
   return {};
 }
 
-bool is_windows_device(std::string_view segment) {
-  std::string_view base = segment.substr(0, segment.find('.'));
-  while (!base.empty() && base.back() == ' ') base.remove_suffix(1);
-  static constexpr std::array<std::string_view, 6> kNames = {"CON", "PRN",    "AUX",
-                                                             "NUL", "CONIN$", "CONOUT$"};
-  for (const auto n : kNames) {
-    if (support::iequals(base, n)) return true;
-  }
-  if (base.size() == 4 &&
-      (support::iequals(base.substr(0, 3), "COM") || support::iequals(base.substr(0, 3), "LPT"))) {
-    return base[3] >= '1' && base[3] <= '9';
-  }
-  return false;
-}
-
-// ".jpg" of "foto.jpg": from the last dot, when it is not the first byte and at most 16 bytes
-// long (a longer tail is part of the name, not an extension).
-std::size_t extension_start(std::string_view file) {
-  const auto dot = file.rfind('.');
-  if (dot == std::string_view::npos || dot == 0 || file.size() - dot > 16) return file.size();
-  return dot;
-}
-
-// The longest prefix of `s` of at most `max` bytes that ends on a code point boundary.
-std::string_view cut_utf8(std::string_view s, std::size_t max) {
-  if (s.size() <= max) return s;
-  std::size_t end = max;
-  while (end > 0 && (static_cast<unsigned char>(s[end]) & 0xC0U) == 0x80U) --end;
-  return s.substr(0, end);
-}
-
-void strip_trailing_dots_and_spaces(std::string& s) {
-  while (!s.empty() && (s.back() == '.' || s.back() == ' ')) s.pop_back();
-}
-
-// `stem` cut so that stem + tail fits in kMaxEntrySegmentBytes, without trailing dots or spaces.
-std::string bounded(std::string_view stem, std::string_view tail) {
-  const std::size_t room =
-      kMaxEntrySegmentBytes > tail.size() ? kMaxEntrySegmentBytes - tail.size() : 1;
-  std::string out{cut_utf8(stem, room)};
-  strip_trailing_dots_and_spaces(out);
-  if (out.empty()) out = "_";
-  return out + std::string{tail};
-}
-
-std::optional<std::string> sanitize_segment(std::string_view raw) {
-  std::string out;
-  out.reserve(raw.size());
-  for (std::size_t i = 0; i < raw.size();) {
-    const auto cp = decode(raw, i);
-    i += cp.length;
-    if (cp.value == kInvalid || is_control(cp.value) || is_windows_forbidden(cp.value)) {
-      out.push_back('_');
-    } else if (!is_format(cp.value)) {
-      append_utf8(out, cp.value);
-    }
-  }
-  const auto first = out.find_first_not_of(' ');
-  out.erase(0, first == std::string::npos ? out.size() : first);
-  strip_trailing_dots_and_spaces(out);
-  if (out.empty()) return std::nullopt;  // also "." and ".."
-  if (is_windows_device(out)) out.insert(0, "_");
-  if (out.size() > kMaxEntrySegmentBytes) {
-    const std::size_t ext = extension_start(out);
-    out = bounded(std::string_view{out}.substr(0, ext), std::string_view{out}.substr(ext));
-  }
-  return out;
-}
-
 bool is_media_extension(std::string_view ext) {
   static constexpr std::array<std::string_view, 18> kKnown = {
       "jpg", "jpeg", "png", "heic", "heif", "webp", "tif", "tiff", "gif",
@@ -230,14 +89,14 @@ std::string sanitize_entry_name(std::string_view name) {
     // safe even for invalid input.
     const auto end = name.find_first_of("/\\", start);
     const auto raw = name.substr(start, end == std::string_view::npos ? name.npos : end - start);
-    if (auto segment = sanitize_segment(raw)) {
+    if (auto segment = support::clean_file_name(raw)) {
       if (!out.empty()) out.push_back('/');
       out += *segment;
     }
     if (end == std::string_view::npos) break;
     start = end + 1;
   }
-  return out.empty() ? std::string{kFallbackEntryName} : out;
+  return out.empty() ? std::string{support::kFallbackFileName} : out;
 }
 
 std::string entry_name(std::string_view group, int sequence, std::string_view title_or_filename,
@@ -255,16 +114,16 @@ std::string entry_name(std::string_view group, int sequence, std::string_view ti
     if (!slug.empty() && slug.back() != '-') slug.push_back('-');
   };
   for (std::size_t i = 0; i < title.size();) {
-    const auto cp = decode(title, i);
+    const auto cp = utf8_decode(title, i);
     i += cp.length;
     const char32_t c = cp.value;
-    if (c == kInvalid || is_format(c)) continue;
+    if (c == kInvalidCodePoint || support::is_invisible_format(c)) continue;
     if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z')) {
       slug.push_back(static_cast<char>(to_lower(c)));
-    } else if (c < 0x80 || is_control(c) || is_unicode_space(c)) {
+    } else if (c < 0x80 || support::is_control_character(c) || is_unicode_space(c)) {
       separator();
     } else {
-      append_utf8(slug, to_lower(c));
+      utf8_append(slug, to_lower(c));
     }
   }
   while (!slug.empty() && slug.back() == '-') slug.pop_back();
@@ -286,9 +145,9 @@ std::string entry_name_fold(std::string_view name) {
   std::string out;
   out.reserve(name.size());
   for (std::size_t i = 0; i < name.size();) {
-    const auto cp = decode(name, i);
+    const auto cp = utf8_decode(name, i);
     i += cp.length;
-    if (cp.value == kInvalid) {
+    if (cp.value == kInvalidCodePoint) {
       out.push_back('_');
       continue;
     }
@@ -297,7 +156,7 @@ std::string entry_name_fold(std::string_view name) {
     if (const auto base = fold_latin(lower); !base.empty()) {
       out += base;
     } else if (lower >= 0x80) {
-      append_utf8(out, lower);
+      utf8_append(out, lower);
     } else {
       out.push_back(static_cast<char>(lower));
     }
@@ -310,10 +169,10 @@ std::string EntryNamer::unique(std::string name) {
   const auto slash = name.rfind('/');
   const std::string dir = slash == std::string::npos ? std::string{} : name.substr(0, slash + 1);
   const std::string_view file = std::string_view{name}.substr(dir.size());
-  const std::size_t ext = extension_start(file);
+  const std::size_t ext = support::file_extension_start(file);
   for (int n = 2;; ++n) {
     const std::string tail = fmt::format("-{}{}", n, file.substr(ext));
-    std::string candidate = dir + bounded(file.substr(0, ext), tail);
+    std::string candidate = dir + support::fit_file_name(file.substr(0, ext), tail);
     if (taken_.insert(entry_name_fold(candidate)).second) return candidate;
   }
 }

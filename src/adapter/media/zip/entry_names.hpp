@@ -10,28 +10,22 @@
 #include <string_view>
 #include <unordered_set>
 
+#include "support/file_name.hpp"
+
 namespace toq::media {
 
-// Longest file name (one path segment) in bytes; Windows and most file systems allow 255 UTF-16
-// units or bytes, and 120 leaves room for the folder and an extraction directory.
-inline constexpr std::size_t kMaxEntrySegmentBytes = 120;
+// Longest file name (one path segment) in bytes (support/file_name.hpp).
+inline constexpr std::size_t kMaxEntrySegmentBytes = support::kMaxFileNameBytes;
 // What an entry name becomes when nothing of it survives sanitising.
-inline constexpr std::string_view kFallbackEntryName = "unnamed";
+inline constexpr std::string_view kFallbackEntryName = support::kFallbackFileName;
 
 // Makes `name` a safe relative path for a ZIP entry. Treated as a path: '/' and '\' separate
 // segments; empty, "." and ".." segments and a leading drive letter ("C:") are dropped, so the
-// result is never absolute and never climbs ("../../etc/passwd" -> "etc/passwd"). Per segment:
-// - invalid UTF-8 (stray bytes, overlong forms, surrogates, > U+10FFFF, U+FFFE/U+FFFF) -> '_';
-// - control characters (C0, DEL, C1) and the characters Windows forbids (< > : " | ? *) -> '_';
-// - invisible format characters are removed: bidi marks and overrides (U+200E/F, U+202A-202E,
-//   U+2066-2069, U+061C), zero-width characters (U+200B-200D, U+2060-2064), U+2028/2029 and the
-//   BOM (U+FEFF), so "a\u202Egpj.exe" cannot show as "aexe.jpg";
-// - leading spaces and trailing dots and spaces are removed (Windows drops them silently);
-// - a Windows device name (CON, PRN, AUX, NUL, COM1-9, LPT1-9, any case, with or without an
-//   extension) gets a '_' prefix: "CON.jpg" -> "_CON.jpg";
-// - longer than kMaxEntrySegmentBytes: the stem is cut on a UTF-8 boundary, the extension kept.
-// Accented letters and every other printable character are kept as they are. Never empty: a name
-// with nothing left is kFallbackEntryName. Idempotent: sanitize(sanitize(x)) == sanitize(x).
+// result is never absolute and never climbs ("../../etc/passwd" -> "etc/passwd"). Each segment is
+// cleaned by support::clean_file_name, the one sanitiser download names go through too (invalid
+// UTF-8, control and Windows-forbidden characters -> '_'; bidi overrides and zero-width
+// characters removed; Windows device names prefixed; trailing dots and spaces dropped; bounded
+// length). Never empty: a name with nothing left is kFallbackEntryName. Idempotent.
 std::string sanitize_entry_name(std::string_view name);
 
 // "fotos/07-sala-de-estar.jpg": group, the sequence with at least two digits, a slug of the title

@@ -1,0 +1,16 @@
+#pragma once
+// JSON answers as the API writes them: Content-Type application/json, Cache-Control no-store, the
+// body dumped with invalid UTF-8 replaced; errors from error_mapper's HttpError (401 adds
+// WWW-Authenticate: Bearer, a retry delay adds Retry-After).
+
+#include <nlohmann/json.hpp>
+
+#include "adapter/http/error_mapper.hpp"
+#include "adapter/http/server/exchange.hpp"
+
+namespace toq::http {
+
+Response json_response(int status, const nlohmann::json& body);
+Response error_response(const HttpError& error);
+
+}  // namespace toq::http

@@ -1,0 +1,131 @@
+#pragma once
+// What a route sees of one HTTP exchange, independent of the connection layer (no Asio, no Beast):
+// the request as its headers arrived, the response it gives, and the plan it chooses for the body.
+//
+// A route runs on an I/O thread as soon as the request's headers are complete, before any byte of
+// the body is read, and must not block: it inspects the headers (authentication, declared length,
+// presigned signature) and returns a Plan. Whatever blocks (a database, a file) is in a function
+// the Plan names, which the server runs on one of its bounded worker pools; while it runs, the
+// connection reads nothing more from its client.
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "core/port/object_store.hpp"
+
+#include "support/uri.hpp"
+
+namespace toq::http {
+
+using Headers = support::Params;
+
+struct Request {
+  std::string method;          // as sent: "GET", "PUT", ...
+  std::string target;          // the request-target as sent ("/storage/a%20b?X-Amz-...")
+  std::string path;            // the target's path, percent-decoded
+  std::string query;           // the target's query after '?', still encoded
+  Headers headers;             // as sent, names in their case, in order
+  std::string client_address;  // the peer's IP address
+  std::string request_id;      // set by ServerHooks::before, for the routes and the log
+  // The body's framing: a declared Content-Length, or chunked (length unknown), or neither (none).
+  std::optional<std::int64_t> content_length;
+  bool chunked = false;
+  // The values of the matched pattern's {name} segments, in order (percent-decoded).
+  std::vector<std::string> params;
+
+  // The first value of a header (any case), "" when absent.
+  std::string_view header(std::string_view name) const;
+  bool has_header(std::string_view name) const;
+  bool has_body() const { return chunked || content_length.value_or(0) > 0; }
+};
+
+struct Response {
+  int status = 200;
+  // Sent as given. Content-Length is added for `body` (or taken from `stream_length`) unless the
+  // route set it (a HEAD answer describing the body it would have).
+  Headers headers;
+  std::string body;
+  // A body written into the sink on the request's worker pool: exactly `stream_length` bytes,
+  // in pieces, each sent before write() returns (constant memory; the write deadline applies).
+  std::function<core::Status(core::ByteSink&)> stream;
+  std::int64_t stream_length = 0;
+  // Close the connection after this response (the request body may be left unread).
+  bool close = false;
+
+  std::string_view header(std::string_view name) const;
+  // Replaces every header of that name (any case).
+  void set_header(std::string_view name, std::string value);
+};
+
+// Consumes a streamed request body on a worker pool, one piece at a time, never two at once.
+class BodyConsumer {
+ public:
+  virtual ~BodyConsumer() = default;
+  // false: stop reading; finish() holds the answer.
+  virtual bool write(std::span<const std::byte> data) = 0;
+  // The end: `complete` is false when the client stopped before the whole body arrived (closed,
+  // or too slow: see the server's deadlines).
+  virtual Response finish(bool complete) = 0;
+};
+
+// Which bounded worker pool runs a plan's blocking part: the use cases (database) and the store's
+// file I/O have their own, so a burst of one never queues the other.
+enum class Pool : unsigned char { kApi, kStorage };
+
+// Answer without looking at the body: a Response. The body, if any, is drained (up to the
+// server's drain limit) or the connection closed; "Expect: 100-continue" is never confirmed.
+using Answer = Response;
+
+// Run `handle` on `pool`; no body expected (one sent anyway is drained like Answer's).
+struct Run {
+  Pool pool = Pool::kApi;
+  std::function<Response(const Request&)> handle;
+};
+
+// Read the whole body into memory (at most `max_bytes`), then run `handle` on `pool`.
+struct ReadBody {
+  std::int64_t max_bytes = 0;
+  Pool pool = Pool::kApi;
+  std::function<Response(const Request&, std::string body)> handle;
+  // The answer to a body over max_bytes (declared, or counted while reading a chunked one).
+  std::function<Response()> too_large;
+  // The answer when the client stops before the end of the body (the connection then closes).
+  std::function<Response()> incomplete;
+};
+
+// Open a consumer on `pool` (it may refuse with a Response, the body unread), then stream the
+// body into it piece by piece on the same pool.
+struct StreamBody {
+  Pool pool = Pool::kStorage;
+  std::function<std::variant<Response, std::unique_ptr<BodyConsumer>>(const Request&)> open;
+};
+
+using Plan = std::variant<Answer, Run, ReadBody, StreamBody>;
+
+// A route: called on an I/O thread with the request's headers; must not block.
+using Route = std::function<Plan(const Request&)>;
+
+// Hooks around every exchange (all optional; called on I/O threads; must not block).
+struct ServerHooks {
+  // Before routing: may answer at once (a CORS preflight); may set request.request_id.
+  std::function<std::optional<Response>(Request& request)> before;
+  // Every response, just before it is written (CORS headers).
+  std::function<void(const Request&, Response&)> decorate;
+  // After the response was written (or the connection failed while writing): access log, metrics.
+  std::function<void(const Request&, const Response&, std::chrono::nanoseconds elapsed)> done;
+  // No route matches the path and method.
+  std::function<Response(const Request&)> not_found;
+  // The header section is over the server's limit: only the request line is known (method,
+  // target, path; no headers). Default: 431 HEADERS_TOO_LARGE. The connection then closes.
+  std::function<Response(const Request&)> headers_too_large;
+};
+
+}  // namespace toq::http
