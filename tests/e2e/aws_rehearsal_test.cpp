@@ -150,6 +150,59 @@ TEST_F(AwsRehearsal, RelaySigkilledAtEveryStepStartsEachRunOnce) {
   }
 }
 
+// Two serve replicas on one database relaying at once. The first start call is held inside the
+// rehearsal (before it reaches Step Functions) until the relay's claim lapses: the other replica
+// claims the row and sends the same start; when the held call is let go its relay finds the row
+// taken over. Two more batches are relayed by whichever replica claims them first. Every job run
+// has exactly one execution and ends READY.
+TEST_F(AwsRehearsal, TwoReplicasRelayingAtOnceStartEachRunOnce) {
+  auto env = env_;
+  env["TOQ_MEDIA_SERVER_LISTEN"] = "127.0.0.1:0";  // the first replica holds the callback's port
+  ServeProcess replica(data_dir(), env, tmp_.path() / "serve-replica.log");
+  rehearsal("/_rehearsal/faults", R"({"startExecution":["hold-before"]})");
+  std::vector<std::pair<std::int64_t, std::string>> runs;
+  std::vector<std::int64_t> listings;
+  for (std::int64_t sequence = 1; sequence <= 3; ++sequence) {
+    const std::int64_t listing = 60 + sequence;
+    client_->register_listing(listing);
+    listings.push_back(listing);
+    runs.push_back(submit_one(listing, sequence));
+  }
+  // The held call, then the same start from the replica that claimed the row after the lapse.
+  std::string held;
+  const auto end = std::chrono::steady_clock::now() + std::chrono::seconds{60};
+  while (std::chrono::steady_clock::now() < end) {
+    for (const auto& [batch, name] : runs) {
+      const auto starts = starts_of(name);
+      if (!starts.empty() && starts[0].at("outcome") == "held-before" && starts.size() >= 2) {
+        held = name;
+      }
+    }
+    if (!held.empty()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds{50});
+  }
+  ASSERT_FALSE(held.empty()) << "no replica took over the held start";
+  rehearsal("/_rehearsal/release", "{}");
+
+  for (std::size_t i = 0; i < runs.size(); ++i) {
+    const auto& [batch, name] = runs[i];
+    SCOPED_TRACE(name);
+    const auto status = client_->wait_terminal(listings[i], batch);
+    ASSERT_EQ(status.at("status"), "READY") << status.dump(1);
+    EXPECT_EQ(executions_named(name), 1) << "exactly one execution for " << name;
+    EXPECT_EQ(jobs_of(batch).size(), 1U);
+    int started = 0;
+    std::set<std::string> hashes;
+    for (const auto& start : starts_of(name)) {
+      if (start.at("outcome") == "started") ++started;
+      hashes.insert(start.at("inputSha256").get<std::string>());
+    }
+    EXPECT_EQ(started, 1) << "one StartExecution created the execution";
+    EXPECT_EQ(hashes.size(), 1U) << "the same bytes from both replicas";
+  }
+  EXPECT_EQ(replica.stop(SIGTERM), 0);
+}
+
 // The callback route (POST /api/v2/listings/media/callback) after the pipeline reported a READY
 // batch: a forged signature, a timestamp past the 5-minute tolerance and an unknown job are
 // rejected; the same report again (a repeated delivery) is accepted as already applied. None of
