@@ -19,6 +19,7 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "core/model/execution.hpp"
@@ -43,6 +44,7 @@ class FakeStepFunctions final : public core::ExecutionStarter {
   };
 
   core::Result<core::StartResult> start(const core::StartRequest& request) override {
+    std::this_thread::sleep_for(latency_);  // a call takes time: relays overlap
     std::scoped_lock lock(mutex_);
     start_inputs_[std::string(request.name)].emplace_back(request.input);
     if (auto e = next_failure()) return std::unexpected(*e);
@@ -71,6 +73,7 @@ class FakeStepFunctions final : public core::ExecutionStarter {
   core::Status check() override { return {}; }
   std::string_view service_name() const override { return "Step Functions"; }
 
+  void set_latency(std::chrono::milliseconds latency) { latency_ = latency; }
   void fail_next(core::Error error) {
     std::scoped_lock lock(mutex_);
     failures_.push_back(std::move(error));
@@ -127,6 +130,7 @@ class FakeStepFunctions final : public core::ExecutionStarter {
   std::map<std::string, std::vector<std::string>> start_inputs_;
   std::deque<core::Error> failures_;
   int describes_ = 0;
+  std::chrono::milliseconds latency_{0};
 };
 
 class AwsServiceTest : public ServiceTest {

@@ -168,14 +168,15 @@ TEST_F(RecordProcessingResultTest, AReportOfAnOlderRunAfterARetryChangesNothing)
   EXPECT_NE(out->outcome, Outcome::kApplied);
   EXPECT_EQ(out->batch_status, BatchStatus::kProcessing);
   EXPECT_EQ(world(b.id), before);
-  // The same report claiming to be the new job's: another run of it, refused.
-  auto misnamed = late;
-  misnamed.job = retried.job_id;
+  // The new job's report saying it is run 1: another run of that job, refused.
+  const auto fresh = failed_run(retried.job_id);
+  auto misnamed = fresh;
+  misnamed.run = 1;
   EXPECT_TRUE(fails_with(recorder().run(misnamed), ErrorCode::kInvalidRequest));
   EXPECT_EQ(world(b.id), before);
 
   // Run 2's own report is applied.
-  auto current = must(recorder().run(failed_run(retried.job_id)));
+  auto current = must(recorder().run(fresh));
   EXPECT_EQ(current.outcome, Outcome::kApplied);
   EXPECT_EQ(job(retried.job_id).status, JobStatus::kFailed);
   EXPECT_EQ(job(b.job).error_code, ErrorCode::kProcessingTimeout);  // run 1 as the check left it

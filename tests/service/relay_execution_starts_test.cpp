@@ -145,6 +145,7 @@ TEST_F(RelayExecutionStartsTest, TwoRelaysAtOnceStartEachExecutionOnce) {
   auto b_options = relay_options("relay-b");
   a_options.batch = 2;
   b_options.batch = 2;
+  sfn.set_latency(std::chrono::milliseconds{25});
   auto a = relay(sfn, a_options);
   auto b = relay(sfn, b_options);
   std::barrier go(2);
