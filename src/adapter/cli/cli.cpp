@@ -42,9 +42,11 @@ void add_token(CLI::App& app, TokenOptions& opts, const Handlers& handlers, Chos
 void add_process(CLI::App& app, ProcessOptions& opts, const Handlers& handlers, Chosen& chosen) {
   auto* cmd = app.add_subcommand(
       "process", "run the media pipeline on local files: renditions, ZIP and report.json in --out");
-  cmd->add_option("PATH", opts.inputs, "photo, video or PDF files")
+  cmd->add_option("PATH", opts.inputs,
+                  "photo, video or PDF files, or folders (searched recursively, hidden entries "
+                  "skipped, in byte order of their relative paths)")
       ->required()
-      ->check(CLI::ExistingFile);
+      ->check(CLI::ExistingPath);
   cmd->add_option("--out", opts.out_dir, "output directory (created)")->required();
   cmd->add_option("--jobs", opts.jobs, "files processed at once (default: one per core)")
       ->check(CLI::Range(1, 64));

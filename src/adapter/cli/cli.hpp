@@ -41,7 +41,7 @@ struct ServeOptions {
 
 // `process`: the media pipeline on local files, without a server or a database.
 struct ProcessOptions {
-  std::vector<std::filesystem::path> inputs;  // PATH... (files; at least one)
+  std::vector<std::filesystem::path> inputs;  // PATH... (files or folders; at least one)
   std::filesystem::path out_dir;              // --out DIR (required): renditions, ZIP, report.json
   int jobs = 0;                               // --jobs N (1..64; 0 = one per core)
   bool quiet = false;                         // --quiet: no progress display

@@ -10,9 +10,11 @@
 #include <vector>
 
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include "core/model/object_keys.hpp"
 
+#include "adapter/cli/process/input_files.hpp"
 #include "adapter/cli/process/process_item.hpp"
 #include "adapter/cli/process/process_report.hpp"
 #include "adapter/cli/process/progress_display.hpp"
@@ -133,13 +135,14 @@ core::Status prepare(const Workspace& ws) {
 }
 
 // Every input becomes a raw upload, declared exactly as it is (size and SHA-256 measured).
-core::Result<std::vector<ProcessItem>> ingest(const std::vector<fs::path>& inputs,
+core::Result<std::vector<ProcessItem>> ingest(const std::vector<InputFile>& inputs,
                                               core::ObjectStore& store) {
   std::vector<ProcessItem> items;
   for (std::size_t i = 0; i < inputs.size(); ++i) {
     ProcessItem item;
     item.index = static_cast<int>(i + 1);
-    item.path = inputs[i];
+    item.path = inputs[i].path;
+    item.name = inputs[i].name;
     auto digest = media::sha256_of_file(item.path);
     if (!digest) return std::unexpected(digest.error());
     const core::AssetId asset{item.index};
@@ -253,12 +256,14 @@ core::Result<Exported> export_results(const media::PipelineContext& context,
 }  // namespace
 
 int run_process(const ProcessOptions& options, const OpenScratchStore& open_store) {
+  auto inputs = expand_inputs(options.inputs);
+  if (!inputs) return fail_setup(inputs.error());
   const auto out_dir = fs::absolute(options.out_dir);
   const Workspace ws{out_dir, out_dir / ".store", out_dir / ".work"};
   if (auto ready = prepare(ws); !ready) return fail_setup(ready.error());
   auto store = open_store(ws.store_root);
   if (!store) return fail_setup(store.error());
-  auto items = ingest(options.inputs, *store->store);
+  auto items = ingest(*inputs, *store->store);
   if (!items) return fail_setup(items.error());
 
   const media::PipelineContext context{.store = store->store.get(),
@@ -269,7 +274,7 @@ int run_process(const ProcessOptions& options, const OpenScratchStore& open_stor
   const int jobs = options.jobs > 0
                        ? options.jobs
                        : static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
-  ProgressDisplay progress(items->size(), !options.quiet);
+  ProgressDisplay progress(items->size(), !options.quiet, ::isatty(STDERR_FILENO) == 1);
   process_all(context, *items, jobs, progress);
 
   const auto zip_path = out_dir / "midias.zip";

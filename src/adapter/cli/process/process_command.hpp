@@ -1,5 +1,6 @@
 #pragma once
-// `toq-media process PATH... --out DIR [--jobs N] [--quiet]`: the media pipeline on local files.
+// `toq-media process PATH... --out DIR [--jobs N] [--quiet]`: the media pipeline on local files
+// and folders (input_files.hpp: recursive, hidden entries skipped, a stable order).
 // Each file goes into a scratch object store under <out>/.store as a raw upload, through every
 // step the workers run (so what it shows is what the service does), and its renditions are
 // copied to <out>/renditions/NN-<name>/; the ZIP of the files that succeeded goes to

@@ -18,6 +18,7 @@ namespace toq::cli {
 struct ProcessItem {
   int index = 0;  // 1-based, the input's position
   std::filesystem::path path;
+  std::string name;  // as shown: the file name, or "<folder>/<relative path>" (input_files.hpp)
   core::FileDeclaration declared;
   media::AssetTask task;
   std::optional<media::AssetOutcome> outcome;

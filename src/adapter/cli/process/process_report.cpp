@@ -31,11 +31,9 @@ json entry_names(const std::vector<media::ArchiveEntry>& entries) {
 }
 
 json item_json(const ProcessItem& item, const fs::path& out_dir) {
-  json j = {{"input", item.path.string()},
-            {"sequence", item.index},
-            {"mediaType", displayed_type(item)},
-            {"bytes", item.declared.bytes},
-            {"status", succeeded(item) ? "READY" : "FAILED"},
+  json j = {{"input", item.path.string()},  {"name", item.name},
+            {"sequence", item.index},       {"mediaType", displayed_type(item)},
+            {"bytes", item.declared.bytes}, {"status", succeeded(item) ? "READY" : "FAILED"},
             {"seconds", item.seconds}};
   if (item.outcome) {
     const auto& f = item.outcome->facts;
@@ -114,8 +112,7 @@ void print_summary(const std::vector<ProcessItem>& items,
                    const fs::path& out_dir) {
   std::size_t name_width = 4;
   for (const auto& item : items) {
-    name_width =
-        std::max(name_width, std::min<std::size_t>(40, item.path.filename().string().size()));
+    name_width = std::max(name_width, std::min<std::size_t>(40, item.name.size()));
   }
   fmt::print("{:>3}  {:<{}}  {:<6}  {:<16}  {:>11}  {:>9}  {}\n", "#", "file", name_width, "result",
              "type", "size", "outputs", "detail");
@@ -135,7 +132,7 @@ void print_summary(const std::vector<ProcessItem>& items,
       const auto failure = failure_of(item);
       detail = fmt::format("{}: {}", failure.code, failure.message);
     }
-    auto name = item.path.filename().string();
+    auto name = item.name;
     if (name.size() > name_width) {
       name = name.substr(0, name_width - 1) + "~";
     }
