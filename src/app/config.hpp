@@ -150,6 +150,17 @@ struct UploadsConfig {
   friend bool operator==(const UploadsConfig&, const UploadsConfig&) = default;
 };
 
+// What serve's housekeeping sweep keeps, and for how long (core::SweepHousekeeping); 0 = kept
+// for good where allowed.
+struct HousekeepingConfig {
+  std::int64_t delete_grace_seconds = 7 * 86400;  // a deleted batch's objects, after deleted_at
+  std::int64_t ready_raw_retention_seconds = 90 * 86400;  // raw uploads of processed batches
+  std::int64_t outbox_retention_seconds = 30 * 86400;     // delivered webhook events
+  std::int64_t job_retention_seconds = 180 * 86400;       // superseded jobs and their outputs
+  int sweep_seconds = 300;                                // how often each serve sweeps
+  friend bool operator==(const HousekeepingConfig&, const HousekeepingConfig&) = default;
+};
+
 struct ProcessingConfig {
   ProcessingMode mode = ProcessingMode::kLocal;
   int workers = 0;  // local mode worker processes; 0 = one per CPU core
@@ -227,6 +238,7 @@ struct Config {
   StorageConfig storage;
   AuthConfig auth;
   UploadsConfig uploads;
+  HousekeepingConfig housekeeping;
   ProcessingConfig processing;
   AwsConfig aws;
   CorsConfig cors;

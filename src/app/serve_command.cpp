@@ -218,6 +218,36 @@ void sweep_expired_uploads(core::ExpireUploadBatches& expiry, http::Metrics& met
   }
 }
 
+// One run of the housekeeping sweep: what it removed is logged.
+void sweep_housekeeping(core::SweepHousekeeping& housekeeping) {
+  auto swept = housekeeping.run();
+  if (!swept) {
+    log::warn("housekeeping sweep failed",
+              {{"code", std::string{core::to_string(swept.error().code)}},
+               {"error", swept.error().message}});
+    return;
+  }
+  for (const auto id : swept->purged) {
+    log::info("deleted batch's objects removed",
+              {{"event", "batch_purged"}, {"batch_id", id.value}});
+  }
+  for (const auto id : swept->raw_removed) {
+    log::info("raw uploads removed (retention)",
+              {{"event", "raw_removed"}, {"batch_id", id.value}});
+  }
+  for (const auto id : swept->jobs_pruned) {
+    log::info("superseded job removed (retention)",
+              {{"event", "job_pruned"}, {"job_id", id.value}});
+  }
+  if (swept->outbox_pruned > 0) {
+    log::info("delivered webhook events removed (retention)", {{"count", swept->outbox_pruned}});
+  }
+  for (const auto& e : swept->errors) {
+    log::warn("housekeeping sweep: an item failed",
+              {{"code", std::string{core::to_string(e.code)}}, {"error", e.message}});
+  }
+}
+
 // What the routes use while the server serves.
 struct Routes {
   http::CorsPolicy cors;
@@ -445,7 +475,11 @@ int command_serve(const cli::ServeOptions& options) {
   PeriodicTask expiry_task(
       std::chrono::seconds{config.uploads.expiry_sweep_seconds},
       [&expiry, &metrics = routes.metrics] { sweep_expired_uploads(expiry, metrics); });
-  std::vector<PeriodicTask*> tasks = {&expiry_task};
+  // Housekeeping (deleted batches, retention): every replica sweeps, safely at once.
+  auto housekeeping = make_housekeeping(config, **db, *storage, clock);
+  PeriodicTask housekeeping_task(std::chrono::seconds{config.housekeeping.sweep_seconds},
+                                 [&housekeeping] { sweep_housekeeping(housekeeping); });
+  std::vector<PeriodicTask*> tasks = {&expiry_task, &housekeeping_task};
   if (delivery_task) tasks.push_back(delivery_task.get());
   auto workers = make_workers(config, options.common, routes.metrics);
   if (!workers) return report(workers.error());

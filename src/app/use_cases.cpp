@@ -33,6 +33,9 @@ ApiUseCases::ApiUseCases(const Config& config, core::Database& db, const ObjectS
                      {std::chrono::seconds{config.storage.url_ttl_seconds}}),
       retry_batch_({db, clock, aws}),
       cancel_batch_({db, *storage.store, *storage.multipart, clock}),
+      batch_history_({db}),
+      delete_batch_({db, clock}),
+      reprocess_batch_(retry_batch_),
       gauges_({db, clock}) {}
 
 http::handlers::ApiServices ApiUseCases::services() {
@@ -45,6 +48,9 @@ http::handlers::ApiServices ApiUseCases::services() {
   services.download_urls = &download_urls_;
   services.retry_batch = &retry_batch_;
   services.cancel_batch = &cancel_batch_;
+  services.batch_history = &batch_history_;
+  services.delete_batch = &delete_batch_;
+  services.reprocess_batch = &reprocess_batch_;
   core::Database& database = db_;
   services.check_database = [&database]() -> core::Status {
     return database.run([](core::UnitOfWork& uow) -> core::Status {
@@ -98,6 +104,17 @@ core::ExpireUploadBatches make_upload_expiry(const Config& config, core::Databas
       {db, *storage.store, *storage.multipart, clock},
       {.expire_after = std::chrono::seconds{config.uploads.expire_after_seconds},
        .url_ttl = std::chrono::seconds{config.storage.url_ttl_seconds}});
+}
+
+core::SweepHousekeeping make_housekeeping(const Config& config, core::Database& db,
+                                          const ObjectStorage& storage, const core::Clock& clock) {
+  const auto& h = config.housekeeping;
+  return core::SweepHousekeeping(
+      {db, *storage.store, clock},
+      {.delete_grace = std::chrono::seconds{h.delete_grace_seconds},
+       .ready_raw_retention = std::chrono::seconds{h.ready_raw_retention_seconds},
+       .outbox_retention = std::chrono::seconds{h.outbox_retention_seconds},
+       .job_retention = std::chrono::seconds{h.job_retention_seconds}});
 }
 
 core::DeliverWebhooks make_webhook_delivery(core::Database& db, core::WebhookSender& sender,

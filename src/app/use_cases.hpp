@@ -15,18 +15,22 @@
 #include "core/service/check_overdue_executions.hpp"
 #include "core/service/complete_upload_batch.hpp"
 #include "core/service/create_upload_batch.hpp"
+#include "core/service/delete_batch.hpp"
 #include "core/service/deliver_webhooks.hpp"
 #include "core/service/execution_runs.hpp"
 #include "core/service/expire_upload_batches.hpp"
 #include "core/service/get_batch_status.hpp"
 #include "core/service/get_operational_gauges.hpp"
+#include "core/service/list_batch_history.hpp"
 #include "core/service/list_download_urls.hpp"
 #include "core/service/record_processing_result.hpp"
 #include "core/service/refresh_upload_urls.hpp"
 #include "core/service/register_listing.hpp"
 #include "core/service/relay_execution_starts.hpp"
+#include "core/service/reprocess_batch.hpp"
 #include "core/service/retry_batch.hpp"
 #include "core/service/run_job.hpp"
+#include "core/service/sweep_housekeeping.hpp"
 
 #include "adapter/http/handlers/api_handlers.hpp"
 #include "app/config.hpp"
@@ -60,6 +64,9 @@ class ApiUseCases {
   core::ListDownloadUrls download_urls_;
   core::RetryBatch retry_batch_;
   core::CancelUploadBatch cancel_batch_;
+  core::ListBatchHistory batch_history_;
+  core::DeleteBatch delete_batch_;
+  core::ReprocessBatch reprocess_batch_;
   core::GetOperationalGauges gauges_;
 };
 
@@ -91,6 +98,11 @@ core::RunJob make_job_runner(const Config& config, core::Database& db,
 core::ExpireUploadBatches make_upload_expiry(const Config& config, core::Database& db,
                                              const ObjectStorage& storage,
                                              const core::Clock& clock);
+
+// The housekeeping sweep on housekeeping.* (deleted batches' objects, raw retention, outbox and
+// job history).
+core::SweepHousekeeping make_housekeeping(const Config& config, core::Database& db,
+                                          const ObjectStorage& storage, const core::Clock& clock);
 
 // The delivery of the outbox's webhooks through `sender`, logging what happens to each event.
 core::DeliverWebhooks make_webhook_delivery(core::Database& db, core::WebhookSender& sender,

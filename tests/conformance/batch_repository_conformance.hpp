@@ -319,6 +319,117 @@ TYPED_TEST_P(BatchRepositoryConformance, RawRemovalDueListsAbandonedBatchesAndMa
                          ErrorCode::kBatchNotFound));
 }
 
+TYPED_TEST_P(BatchRepositoryConformance, HistoryPageIsNewestFirstWithDeletedAndACursor) {
+  this->listing(28);
+  this->listing(29);
+  std::vector<core::Batch> made;
+  for (int i = 0; i < 3; ++i) {
+    made.push_back(this->batch(28));
+    this->run_to(made.back(), BatchStatus::kReady);
+  }
+  auto other = this->batch(29);
+  must(this->tx([&](core::UnitOfWork& u) { return u.batches().soft_delete(made[1].id, at(9)); }));
+  auto page = [&](std::optional<core::BatchId> before, int limit) {
+    return must(this->tx([&](core::UnitOfWork& u) {
+      return u.batches().list_page(core::ListingId{28}, before, limit);
+    }));
+  };
+  auto first = page(std::nullopt, 2);
+  ASSERT_EQ(first.size(), 2u);
+  EXPECT_EQ(first[0].id, made[2].id);
+  EXPECT_EQ(first[1].id, made[1].id);
+  EXPECT_EQ(first[1].deleted_at, at(9));  // deleted batches stay in the history
+  auto second = page(first[1].id, 2);
+  ASSERT_EQ(second.size(), 1u);
+  EXPECT_EQ(second[0].id, made[0].id);
+  EXPECT_TRUE(page(made[0].id, 2).empty());
+  for (const auto& b : page(std::nullopt, 10)) EXPECT_NE(b.id, other.id);
+}
+
+TYPED_TEST_P(BatchRepositoryConformance, PurgeDueListsDeletedBatchesAndTheMarkIsCompareAndSet) {
+  for (std::int64_t id : {28, 29, 30}) this->listing(id);
+  auto early = this->batch(28);
+  auto late = this->batch(29);
+  auto kept = this->batch(30);
+  for (const auto& b : {early, late, kept}) this->run_to(b, BatchStatus::kReady);
+  must(this->tx([&](core::UnitOfWork& u) { return u.batches().soft_delete(early.id, at(10)); }));
+  must(this->tx([&](core::UnitOfWork& u) { return u.batches().soft_delete(late.id, at(30)); }));
+  auto due = [&](int second) {
+    return must(
+        this->tx([&](core::UnitOfWork& u) { return u.batches().list_purge_due(at(second), 10); }));
+  };
+  ASSERT_EQ(due(20).size(), 1u);
+  EXPECT_EQ(due(20)[0].id, early.id);
+  ASSERT_EQ(due(40).size(), 2u);
+  EXPECT_EQ(due(40)[1].id, late.id);
+
+  auto marked = must(this->tx(
+      [&](core::UnitOfWork& u) { return u.batches().mark_objects_removed(early.id, at(50)); }));
+  EXPECT_EQ(marked.objects_removed_at, at(50));
+  EXPECT_TRUE(fails_with(this->tx([&](core::UnitOfWork& u) {
+    return u.batches().mark_objects_removed(early.id, at(51));
+  }),
+                         ErrorCode::kStaleState));
+  EXPECT_TRUE(fails_with(this->tx([&](core::UnitOfWork& u) {
+    return u.batches().mark_objects_removed(kept.id, at(51));
+  }),
+                         ErrorCode::kConflict));
+  EXPECT_TRUE(fails_with(this->tx([&](core::UnitOfWork& u) {
+    return u.batches().mark_objects_removed(core::BatchId{987654}, at(51));
+  }),
+                         ErrorCode::kBatchNotFound));
+  ASSERT_EQ(due(40).size(), 1u);
+  EXPECT_EQ(due(40)[0].id, late.id);
+
+  // Threads racing to mark one batch: exactly one wins.
+  constexpr int kThreads = 4;
+  std::atomic<int> won{0};
+  std::atomic<int> lost{0};
+  std::barrier start(kThreads);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&] {
+      start.arrive_and_wait();
+      auto r = this->tx(
+          [&](core::UnitOfWork& u) { return u.batches().mark_objects_removed(late.id, at(60)); });
+      if (r) {
+        ++won;
+      } else if (r.error().code == ErrorCode::kStaleState) {
+        ++lost;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(won.load(), 1);
+  EXPECT_EQ(lost.load(), kThreads - 1);
+  EXPECT_TRUE(due(100).empty());
+}
+
+TYPED_TEST_P(BatchRepositoryConformance, RawRetentionDueListsSettledBatchesWithASucceededJob) {
+  for (std::int64_t id : {28, 29, 30, 31, 32}) this->listing(id);
+  auto ready = this->batch(28);
+  auto failed = this->batch(29);
+  auto deleted = this->batch(30);
+  auto removed = this->batch(31);
+  auto open = this->batch(32);
+  this->run_to(ready, BatchStatus::kReady);  // updated at(4)
+  this->run_to(failed, BatchStatus::kFailed);
+  this->run_to(deleted, BatchStatus::kReady);
+  this->run_to(removed, BatchStatus::kReady);
+  must(this->tx([&](core::UnitOfWork& u) { return u.batches().soft_delete(deleted.id, at(4)); }));
+  must(this->tx(
+      [&](core::UnitOfWork& u) { return u.batches().mark_raw_removed(removed.id, at(4)); }));
+  auto due = [&](int second) {
+    return must(this->tx(
+        [&](core::UnitOfWork& u) { return u.batches().list_raw_retention_due(at(second), 10); }));
+  };
+  EXPECT_TRUE(due(3).empty());
+  auto settled = due(10);
+  ASSERT_EQ(settled.size(), 1u);
+  EXPECT_EQ(settled[0].id, ready.id);
+  EXPECT_NE(open.id, ready.id);
+}
+
 REGISTER_TYPED_TEST_SUITE_P(BatchRepositoryConformance, BatchCreateStartsPendingWithFields,
                             BatchForMissingListingIsListingNotFound,
                             SecondOpenBatchIsRejectedWithTheOpenOnesId,
@@ -328,6 +439,9 @@ REGISTER_TYPED_TEST_SUITE_P(BatchRepositoryConformance, BatchCreateStartsPending
                             ThreadsRacingForAnOpenBatchGetExactlyOne,
                             LatestPublishedBatchAndItsSucceededJob,
                             ExpiredUploadsArePendingBatchesCreatedByTheCutoff,
-                            RawRemovalDueListsAbandonedBatchesAndMarkIsIdempotent);
+                            RawRemovalDueListsAbandonedBatchesAndMarkIsIdempotent,
+                            HistoryPageIsNewestFirstWithDeletedAndACursor,
+                            PurgeDueListsDeletedBatchesAndTheMarkIsCompareAndSet,
+                            RawRetentionDueListsSettledBatchesWithASucceededJob);
 
 }  // namespace toq::testing

@@ -361,11 +361,65 @@ TYPED_TEST_P(JobRepositoryConformance, QueueStatsCountQueuedAndRunningWithTheOld
   EXPECT_EQ(stats.oldest_active_at, at(5));
 }
 
+TYPED_TEST_P(JobRepositoryConformance, PrunableJobsAreFinishedRunsTheirBatchNoLongerServes) {
+  this->listing(28);
+  auto b = this->batch(28);
+  // Runs 1 SUCCEEDED, 2 FAILED, 3 SUCCEEDED (served), 4 FAILED (the latest), each finished at
+  // at(10 * run).
+  std::vector<core::Job> runs;
+  runs.push_back(this->run_to(b, BatchStatus::kReady));
+  BatchStatus current = BatchStatus::kReady;
+  for (int run = 2; run <= 4; ++run) {
+    const bool ok = run == 3;
+    const BatchStatus end = ok ? BatchStatus::kReady : BatchStatus::kFailed;
+    runs.push_back(must(this->tx([&](core::UnitOfWork& u) -> core::Result<core::Job> {
+      if (auto r = u.batches().transition(b.id, current, BatchStatus::kProcessing, at(10 * run));
+          !r)
+        return std::unexpected(r.error());
+      auto job = u.jobs().create(b.id, at(10 * run));
+      if (!job) return job;
+      if (auto r = u.jobs().start(job->id, "w1", at(10 * run + 60), at(10 * run)); !r) return r;
+      auto fin = u.jobs().finish(job->id, ok ? JobStatus::kSucceeded : JobStatus::kFailed,
+                                 core::make_error(ErrorCode::kCorruptMedia, "bad"), at(10 * run));
+      if (!fin) return fin;
+      if (auto r = u.batches().transition(b.id, BatchStatus::kProcessing, end, at(10 * run)); !r)
+        return std::unexpected(r.error());
+      return fin;
+    })));
+    current = end;
+  }
+  auto prunable = [&](int second) {
+    return must(
+        this->tx([&](core::UnitOfWork& u) { return u.jobs().list_prunable(at(second), 10); }));
+  };
+  EXPECT_TRUE(prunable(3).empty());
+  auto due = prunable(100);
+  ASSERT_EQ(due.size(), 2u);
+  EXPECT_EQ(due[0].id, runs[0].id);  // completed at(4)
+  EXPECT_EQ(due[1].id, runs[1].id);  // completed at(20)
+  ASSERT_EQ(prunable(10).size(), 1u);
+
+  EXPECT_TRUE(
+      must(this->tx([&](core::UnitOfWork& u) { return u.jobs().remove_prunable(runs[0].id); })));
+  EXPECT_FALSE(
+      must(this->tx([&](core::UnitOfWork& u) { return u.jobs().remove_prunable(runs[0].id); })));
+  for (const auto& served : {runs[2], runs[3]}) {
+    EXPECT_TRUE(fails_with(
+        this->tx([&](core::UnitOfWork& u) { return u.jobs().remove_prunable(served.id); }),
+        ErrorCode::kConflict));
+  }
+  auto left = must(this->tx([&](core::UnitOfWork& u) { return u.jobs().list_by_batch(b.id); }));
+  ASSERT_EQ(left.size(), 3u);
+  EXPECT_EQ(left[0].id, runs[1].id);
+  ASSERT_EQ(prunable(100).size(), 1u);
+}
+
 REGISTER_TYPED_TEST_SUITE_P(
     JobRepositoryConformance, JobLifecycleAlwaysHasStartTime, OneActiveJobPerBatchAndRunsCount,
     JobArchiveIsRecordedWhileRunningAndIdempotently, ThreadsRacingForAJobGetExactlyOne,
     ClaimTakesTheOldestDueJobAndSetsStartAndLease, ExpiredLeaseIsReclaimedAndKeepsTheFirstStart,
     ReleasedJobWaitsForItsAvailableTime, LeaseExpiredRunningJobsAreListedNotChanged,
-    QueueStatsCountQueuedAndRunningWithTheOldest);
+    QueueStatsCountQueuedAndRunningWithTheOldest,
+    PrunableJobsAreFinishedRunsTheirBatchNoLongerServes);
 
 }  // namespace toq::testing

@@ -79,7 +79,44 @@ TYPED_TEST_P(OutboxRepositoryConformance, PendingStatsCountUndeliveredEventsWith
   EXPECT_EQ(stats.oldest_pending_at, at(20));
 }
 
+TYPED_TEST_P(OutboxRepositoryConformance, PruneDeletesDeliveredEventsPastTheCutoffOnly) {
+  auto add = [&](const char* id, int second) {
+    return must(this->tx([&](core::UnitOfWork& u) {
+      return u.outbox().add(id, "media.batch.ready", "{}", at(second));
+    }));
+  };
+  auto deliver = [&](const core::OutboxEvent& e, int second) {
+    must(
+        this->tx([&](core::UnitOfWork& u) { return u.outbox().mark_delivered(e.id, at(second)); }));
+  };
+  auto prune = [&](int second, int limit) {
+    return must(this->tx(
+        [&](core::UnitOfWork& u) { return u.outbox().prune_delivered(at(second), limit); }));
+  };
+  auto e1 = add("e1", 1);
+  auto e2 = add("e2", 1);
+  add("e3", 1);  // never delivered
+  deliver(e1, 5);
+  deliver(e2, 20);
+  EXPECT_EQ(prune(4, 10), 0);
+  EXPECT_EQ(prune(10, 10), 1);
+  EXPECT_EQ(prune(30, 10), 1);
+  EXPECT_EQ(prune(1000, 10), 0);
+  auto stats = must(this->tx([&](core::UnitOfWork& u) { return u.outbox().pending_stats(); }));
+  EXPECT_EQ(stats.pending, 1);
+  auto due = must(this->tx([&](core::UnitOfWork& u) { return u.outbox().due(at(1000), 10); }));
+  ASSERT_EQ(due.size(), 1u);
+  EXPECT_EQ(due[0].event_id, "e3");
+  // The limit bounds one call.
+  deliver(add("e4", 40), 41);
+  deliver(add("e5", 40), 42);
+  EXPECT_EQ(prune(50, 1), 1);
+  EXPECT_EQ(prune(50, 1), 1);
+  EXPECT_EQ(prune(50, 1), 0);
+}
+
 REGISTER_TYPED_TEST_SUITE_P(OutboxRepositoryConformance, OutboxDeliversOnceAndReschedules,
-                            PendingStatsCountUndeliveredEventsWithTheOldest);
+                            PendingStatsCountUndeliveredEventsWithTheOldest,
+                            PruneDeletesDeliveredEventsPastTheCutoffOnly);
 
 }  // namespace toq::testing

@@ -14,7 +14,9 @@
 // - status: the listing's photographer, the listing's owner, admin, service;
 // - downloads: the listing's owner and photographer, admin; client only when PUBLISHED; not
 //   service;
-// - retry: the listing's photographer, the listing's owner, admin, service.
+// - retry: the listing's photographer, the listing's owner, admin, service;
+// - the admin routes (batch history, delete, reprocess): admin only, 403 for every other role
+//   before anything is looked up (so a missing listing or batch is 404 for admin only).
 // "Another photographer" / "another owner" hold the same role with another user id.
 //
 // Every cell gets its own listing (and batch) so no cell depends on another. Batches the routes
@@ -50,7 +52,10 @@ enum class Route {
   kCancel,
   kStatus,
   kDownloads,
-  kRetry
+  kRetry,
+  kHistory,
+  kDelete,
+  kReprocess
 };
 enum class State { kPendingPhoto, kPendingOwnerApproval, kPublished, kMissing };
 enum class Kind { kResidential, kDevelopment };
@@ -154,6 +159,13 @@ constexpr Row kMatrix[] = {
   {Route::kRetry,       POA,     D,     {202, 403, 202, 403, 202, 403, 202, 401}},
   {Route::kRetry,       PUB,     D,     {202, 403, 202, 403, 202, 403, 202, 401}},
   {Route::kRetry,       MISSING, R,     {404, 404, 404, 404, 404, 404, 404, 401}},
+
+  {Route::kHistory,     PPP,     R,     {403, 403, 403, 403, 200, 403, 403, 401}},
+  {Route::kHistory,     MISSING, R,     {403, 403, 403, 403, 404, 403, 403, 401}},
+  {Route::kDelete,      POA,     R,     {403, 403, 403, 403, 200, 403, 403, 401}},
+  {Route::kDelete,      MISSING, R,     {403, 403, 403, 403, 404, 403, 403, 401}},
+  {Route::kReprocess,   POA,     R,     {403, 403, 403, 403, 202, 403, 403, 401}},
+  {Route::kReprocess,   MISSING, R,     {403, 403, 403, 403, 404, 403, 403, 401}},
 };
 // clang-format on
 
@@ -168,6 +180,9 @@ const char* name(Route r) {
     case Route::kStatus: return "status";
     case Route::kDownloads: return "downloads";
     case Route::kRetry: return "uploads/retry";
+    case Route::kHistory: return "admin batches";
+    case Route::kDelete: return "admin batches/delete";
+    case Route::kReprocess: return "admin batches/reprocess";
   }
   return "?";
 }
@@ -190,7 +205,7 @@ std::string expected_code(Route route, int status) {
     case 409: return "LISTING_NOT_READY_FOR_UPLOAD";
     case 404:
       return route == Route::kUrls || route == Route::kComplete || route == Route::kCancel ||
-                     route == Route::kRetry
+                     route == Route::kRetry || route == Route::kDelete || route == Route::kReprocess
                  ? "BATCH_NOT_FOUND"
                  : "LISTING_NOT_FOUND";
     default: return {};
@@ -287,14 +302,19 @@ class AuthorizationMatrixTest : public ServedSuite<AuthorizationMatrixTest> {
       }
       case Route::kStatus:
       case Route::kDownloads:
-      case Route::kRetry: {
+      case Route::kRetry:
+      case Route::kHistory:
+      case Route::kDelete:
+      case Route::kReprocess: {
         std::int64_t batch = kNoBatch;
         if (!missing) {
           open_listing();
           batch = api().completed_batch(listing, files, uploader(row.kind));
-          // READY for downloads, FAILED for retry and status.
+          // READY for downloads and delete, FAILED for the others.
           StandInOptions outcome;
-          if (row.route != Route::kDownloads) outcome.failed_client_ids = {files[0].client_id};
+          if (row.route != Route::kDownloads && row.route != Route::kDelete) {
+            outcome.failed_client_ids = {files[0].client_id};
+          }
           api().process(batch, outcome);
           settle();
         }
@@ -304,6 +324,16 @@ class AuthorizationMatrixTest : public ServedSuite<AuthorizationMatrixTest> {
         }
         if (row.route == Route::kDownloads) {
           return api().post("/api/v2/listings/media/downloads", query, token);
+        }
+        const json ref = {{"listingIdentityId", listing}, {"batchId", batch}};
+        if (row.route == Route::kHistory) {
+          return api().post("/api/v2/admin/listings/media/batches", query, token);
+        }
+        if (row.route == Route::kDelete) {
+          return api().post("/api/v2/admin/listings/media/batches/delete", ref, token);
+        }
+        if (row.route == Route::kReprocess) {
+          return api().post("/api/v2/admin/listings/media/batches/reprocess", ref, token);
         }
         return api().post("/api/v2/listings/media/uploads/retry",
                           {{"listingIdentityId", listing}, {"batchId", batch}}, token);

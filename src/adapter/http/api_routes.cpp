@@ -274,6 +274,9 @@ void mount_api_routes(HttpServer& server, ApiOptions options) {
       {"/api/v2/listings/media/uploads/cancel", handlers::handle_cancel_upload_batch},
       {"/api/v2/listings/media/status", handlers::handle_get_batch_status},
       {"/api/v2/listings/media/downloads", handlers::handle_list_download_urls},
+      {"/api/v2/admin/listings/media/batches", handlers::handle_list_batch_history},
+      {"/api/v2/admin/listings/media/batches/delete", handlers::handle_delete_batch},
+      {"/api/v2/admin/listings/media/batches/reprocess", handlers::handle_reprocess_batch},
   };
   for (const auto& [path, handler] : posts) routes.add("POST", path, api_route(api, handler, true));
   // Only in the AWS mode (elsewhere the path is unknown: 404).

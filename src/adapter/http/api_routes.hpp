@@ -8,6 +8,9 @@
 //   POST    /api/v2/listings/media/uploads/cancel     (200)
 //   POST    /api/v2/listings/media/status             (200)
 //   POST    /api/v2/listings/media/downloads          (200, 204 with no body when nothing is READY)
+//   POST    /api/v2/admin/listings/media/batches            (200; admin only, as the next two)
+//   POST    /api/v2/admin/listings/media/batches/delete     (200)
+//   POST    /api/v2/admin/listings/media/batches/reprocess  (202)
 //   GET     /healthz, /readyz
 //
 // Contract, for every request the server handles (also /storage/ and unknown paths):

@@ -22,7 +22,8 @@ int status_for(ErrorCode code) {
     case ErrorCode::kOpenBatchExists:
     case ErrorCode::kListingNotReadyForUpload:
     case ErrorCode::kBatchNotPending:
-    case ErrorCode::kBatchNotRetryable: return 409;
+    case ErrorCode::kBatchNotRetryable:
+    case ErrorCode::kBatchNotDeletable: return 409;
     case ErrorCode::kFileTooLarge: return 413;
     case ErrorCode::kUnsupportedMediaType: return 415;
     case ErrorCode::kUploadIncomplete: return 422;

@@ -29,6 +29,7 @@ constexpr Case kContract[] = {
     {ErrorCode::kListingNotReadyForUpload, 409, "LISTING_NOT_READY_FOR_UPLOAD"},
     {ErrorCode::kBatchNotPending, 409, "BATCH_NOT_PENDING"},
     {ErrorCode::kBatchNotRetryable, 409, "BATCH_NOT_RETRYABLE"},
+    {ErrorCode::kBatchNotDeletable, 409, "BATCH_NOT_DELETABLE"},
     {ErrorCode::kFileTooLarge, 413, "FILE_TOO_LARGE"},
     {ErrorCode::kUnsupportedMediaType, 415, "UNSUPPORTED_MEDIA_TYPE"},
     {ErrorCode::kUploadIncomplete, 422, "UPLOAD_INCOMPLETE"},

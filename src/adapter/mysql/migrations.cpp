@@ -228,12 +228,25 @@ ALTER TABLE batches
   ADD KEY batches_by_status (status, created_at, id)
 )sql";
 
+// Batch history and housekeeping (BatchRepository::list_purge_due / mark_objects_removed,
+// OutboxRepository::prune_delivered): when a deleted batch's objects were removed, and the
+// indexes the housekeeping sweep scans. One ALTER per table, each applied whole or not at all.
+constexpr std::string_view kBatchObjectsRemoved = R"sql(
+ALTER TABLE batches
+  ADD COLUMN objects_removed_at BIGINT NULL,
+  ADD KEY batches_by_deleted (deleted_at, id)
+)sql";
+constexpr std::string_view kOutboxDelivered = R"sql(
+ALTER TABLE outbox ADD KEY outbox_delivered (delivered_at, id)
+)sql";
+
 const std::vector<Migration> kMigrations = {
     {1, "initial_schema", {kListings, kBatches, kJobs, kAssets, kRenditions}},
     {2, "job_archive", {kJobArchive}},
     {3, "queue_and_outbox", {kJobAvailableAt, kOutbox}},
     {4, "upload_expiry", {kUploadExpiry}},
     {5, "execution_starts", {kExecutionStarts}},
+    {6, "housekeeping", {kBatchObjectsRemoved, kOutboxDelivered}},
 };
 
 constexpr std::string_view kBookkeeping = R"sql(

@@ -123,20 +123,33 @@ Result<Batch> MysqlBatchRepository::transition(core::BatchId id, BatchStatus fro
   return current;
 }
 
-Result<Batch> MysqlBatchRepository::soft_delete(core::BatchId id, core::Timestamp now) {
+Result<sql::Stamped> MysqlBatchRepository::stamp_closed(core::BatchId id, std::string_view column,
+                                                        bool touch, const sql::StampRefusal& refuse,
+                                                        core::Timestamp now) {
   auto current = require(id);
-  if (!current) return current;
-  if (core::is_open(current->status)) {
-    return std::unexpected(sql::batch_open_not_deletable(*current));
-  }
-  if (current->deleted_at) return current;  // idempotent
-  auto stmt = conn_.prepare(
-      "UPDATE batches SET deleted_at = ?, updated_at = ? WHERE id = ? AND deleted_at IS NULL "
-      "AND status IN ('READY', 'FAILED')");
+  if (!current) return std::unexpected(current.error());
+  if (auto refused = refuse(*current)) return std::unexpected(std::move(*refused));
+  auto stmt = conn_.prepare(fmt::format(
+      "UPDATE batches SET {0} = ?{1} WHERE id = ? AND {0} IS NULL AND status IN ('READY', "
+      "'FAILED')",
+      column, touch ? ", updated_at = ?" : ""));
   if (!stmt) return std::unexpected(stmt.error());
-  stmt->bind_all(to_ms(now), to_ms(now), id.value);
-  if (auto r = stmt->run(); !r) return std::unexpected(r.error());
-  return require(id);
+  if (touch) {
+    stmt->bind_all(to_ms(now), to_ms(now), id.value);
+  } else {
+    stmt->bind_all(to_ms(now), id.value);
+  }
+  auto matched = stmt->run();
+  if (!matched) return std::unexpected(matched.error());
+  auto stored = require(id);
+  if (!stored) return std::unexpected(stored.error());
+  return sql::Stamped{std::move(*stored), *matched > 0};
+}
+
+Result<Batch> MysqlBatchRepository::soft_delete(core::BatchId id, core::Timestamp now) {
+  auto stamped = stamp_closed(id, "deleted_at", true, sql::refuse_open_delete, now);
+  if (!stamped) return std::unexpected(stamped.error());
+  return std::move(stamped->batch);
 }
 
 Result<std::vector<Batch>> MysqlBatchRepository::list_expired_uploads(
@@ -161,18 +174,46 @@ Result<std::vector<Batch>> MysqlBatchRepository::list_raw_removal_due(
 }
 
 Result<Batch> MysqlBatchRepository::mark_raw_removed(core::BatchId id, core::Timestamp now) {
-  auto current = require(id);
-  if (!current) return current;
-  if (core::is_open(current->status)) {
-    return std::unexpected(sql::batch_uploads_in_use(*current));
-  }
-  auto stmt = conn_.prepare(
-      "UPDATE batches SET raw_removed_at = ? WHERE id = ? AND raw_removed_at IS NULL "
-      "AND status IN ('READY', 'FAILED')");
+  auto stamped = stamp_closed(id, "raw_removed_at", false, sql::refuse_open_raw_removal, now);
+  if (!stamped) return std::unexpected(stamped.error());
+  return std::move(stamped->batch);
+}
+
+Result<std::vector<Batch>> MysqlBatchRepository::list_page(core::ListingId listing,
+                                                           std::optional<core::BatchId> before,
+                                                           int limit) {
+  auto stmt = conn_.prepare(select_where("listing_id = ? AND id < ? ORDER BY id DESC LIMIT ?"));
   if (!stmt) return std::unexpected(stmt.error());
-  stmt->bind_all(to_ms(now), id.value);
-  if (auto r = stmt->run(); !r) return std::unexpected(r.error());
-  return require(id);
+  stmt->bind_all(listing.value, before ? before->value : sql::kNoBatchAbove, std::int64_t{limit});
+  return query_all<Batch>(*stmt, sql::map_batch<Rows>);
+}
+
+Result<std::vector<Batch>> MysqlBatchRepository::list_purge_due(core::Timestamp deleted_before,
+                                                                int limit) {
+  auto stmt = conn_.prepare(
+      select_where("deleted_at IS NOT NULL AND deleted_at <= ? AND objects_removed_at IS NULL "
+                   "ORDER BY deleted_at, id LIMIT ?"));
+  if (!stmt) return std::unexpected(stmt.error());
+  stmt->bind_all(to_ms(deleted_before), std::int64_t{limit});
+  return query_all<Batch>(*stmt, sql::map_batch<Rows>);
+}
+
+Result<Batch> MysqlBatchRepository::mark_objects_removed(core::BatchId id, core::Timestamp now) {
+  auto stamped = stamp_closed(id, "objects_removed_at", false, sql::refuse_not_deleted, now);
+  if (!stamped) return std::unexpected(stamped.error());
+  if (!stamped->changed) return std::unexpected(sql::objects_already_removed(stamped->batch));
+  return std::move(stamped->batch);
+}
+
+Result<std::vector<Batch>> MysqlBatchRepository::list_raw_retention_due(
+    core::Timestamp settled_before, int limit) {
+  auto stmt = conn_.prepare(select_where(
+      "status IN ('READY', 'FAILED') AND deleted_at IS NULL AND raw_removed_at IS NULL AND "
+      "updated_at <= ? AND EXISTS (SELECT 1 FROM jobs WHERE jobs.batch_id = batches.id AND "
+      "jobs.status = 'SUCCEEDED') ORDER BY updated_at, id LIMIT ?"));
+  if (!stmt) return std::unexpected(stmt.error());
+  stmt->bind_all(to_ms(settled_before), std::int64_t{limit});
+  return query_all<Batch>(*stmt, sql::map_batch<Rows>);
 }
 
 }  // namespace toq::mysql

@@ -3,6 +3,7 @@
 #include "core/port/batch_repository.hpp"
 
 #include "adapter/mysql/connection.hpp"
+#include "adapter/sql/repository_errors.hpp"
 
 namespace toq::mysql {
 
@@ -26,8 +27,21 @@ class MysqlBatchRepository final : public core::BatchRepository {
   Result<std::vector<core::Batch>> list_raw_removal_due(core::Timestamp abandoned_before,
                                                         int limit) override;
   Result<core::Batch> mark_raw_removed(core::BatchId id, core::Timestamp now) override;
+  Result<std::vector<core::Batch>> list_page(core::ListingId listing,
+                                             std::optional<core::BatchId> before,
+                                             int limit) override;
+  Result<std::vector<core::Batch>> list_purge_due(core::Timestamp deleted_before,
+                                                  int limit) override;
+  Result<core::Batch> mark_objects_removed(core::BatchId id, core::Timestamp now) override;
+  Result<std::vector<core::Batch>> list_raw_retention_due(core::Timestamp settled_before,
+                                                          int limit) override;
 
  private:
+  // Sets `column` (and updated_at when `touch`) to `now` on a closed batch where it is still
+  // null, unless `refuse` objects to the batch as found; the batch as stored afterwards, and
+  // whether this call set it.
+  Result<sql::Stamped> stamp_closed(core::BatchId id, std::string_view column, bool touch,
+                                    const sql::StampRefusal& refuse, core::Timestamp now);
   core::Error open_batch_conflict(core::ListingId listing, core::Error cause);
   Result<core::Batch> require(core::BatchId id);
   Connection& conn_;

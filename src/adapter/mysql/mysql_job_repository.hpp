@@ -32,6 +32,8 @@ class MysqlJobRepository final : public core::JobRepository {
   Result<core::Job> heartbeat(core::JobId id, std::string_view owner,
                               core::Timestamp lease_expires_at, core::Timestamp now) override;
   Result<core::JobQueueStats> queue_stats() override;
+  Result<std::vector<core::Job>> list_prunable(core::Timestamp finished_before, int limit) override;
+  Result<bool> remove_prunable(core::JobId id) override;
   Result<core::Job> release(core::JobId id, std::string_view owner, core::Timestamp available_at,
                             std::string_view reason, core::Timestamp now) override;
   Result<std::vector<core::Job>> list_lease_expired(core::Timestamp now, int limit) override;

@@ -76,4 +76,16 @@ Result<core::OutboxStats> MysqlOutboxRepository::pending_stats() {
   return row->value_or(core::OutboxStats{});
 }
 
+Result<std::int64_t> MysqlOutboxRepository::prune_delivered(core::Timestamp delivered_before,
+                                                            int limit) {
+  auto stmt = conn_.prepare(
+      "DELETE FROM outbox WHERE delivered_at IS NOT NULL AND delivered_at <= ? "
+      "ORDER BY delivered_at, id LIMIT ?");
+  if (!stmt) return std::unexpected(stmt.error());
+  stmt->bind_all(to_ms(delivered_before), std::int64_t{limit});
+  auto deleted = stmt->run();
+  if (!deleted) return std::unexpected(deleted.error());
+  return static_cast<std::int64_t>(*deleted);
+}
+
 }  // namespace toq::mysql

@@ -99,6 +99,39 @@ inline core::Error batch_uploads_in_use(const core::Batch& b) {
                                       b.id.value, core::to_string(b.status)),
                           "An upload batch in progress keeps its uploads.");
 }
+inline core::Error objects_already_removed(const core::Batch& b) {
+  return core::make_error(
+      core::ErrorCode::kStaleState,
+      fmt::format("the objects of batch {} are already marked removed", b.id.value));
+}
+
+// What the adapters' one "set a time column once on a closed batch" helper returns and checks
+// (soft_delete, mark_raw_removed, mark_objects_removed).
+struct Stamped {
+  core::Batch batch;     // as stored after the call
+  bool changed = false;  // this call set the column
+};
+using StampRefusal = std::optional<core::Error> (*)(const core::Batch&);
+inline std::optional<core::Error> refuse_open_delete(const core::Batch& b) {
+  if (core::is_open(b.status)) return batch_open_not_deletable(b);
+  return std::nullopt;
+}
+inline std::optional<core::Error> refuse_open_raw_removal(const core::Batch& b) {
+  if (core::is_open(b.status)) return batch_uploads_in_use(b);
+  return std::nullopt;
+}
+inline std::optional<core::Error> refuse_not_deleted(const core::Batch& b) {
+  if (b.deleted_at) return std::nullopt;
+  return core::make_error(core::ErrorCode::kConflict,
+                          fmt::format("batch {} is not deleted: its objects stay", b.id.value));
+}
+// list_page's bound when no cursor is given: above every id.
+inline constexpr std::int64_t kNoBatchAbove = INT64_MAX;
+
+inline core::Error job_still_served(core::JobId id) {
+  return core::make_error(core::ErrorCode::kConflict,
+                          fmt::format("job {} is still served by its batch", id.value));
+}
 
 inline core::Error job_stale(core::JobId id, core::JobStatus current, core::JobStatus expected) {
   return core::make_error(core::ErrorCode::kStaleState,

@@ -48,7 +48,7 @@ inline constexpr std::string_view kListingColumns =
     "id, owner_id, photographer_id, kind, status, updated_at";
 inline constexpr std::string_view kBatchColumns =
     "id, listing_id, reference, status, created_by, created_at, updated_at, expires_at, "
-    "deleted_at, raw_removed_at";
+    "deleted_at, raw_removed_at, objects_removed_at";
 inline constexpr std::string_view kAssetColumns =
     "id, batch_id, client_id, media_type, filename, content_type, bytes, checksum_sha256, title, "
     "sequence, status, multipart_upload_id, width, height, duration_ms, format, codec, rotation, "
@@ -59,6 +59,13 @@ inline constexpr std::string_view kJobColumns =
     "id, batch_id, run, attempt, status, created_at, started_at, completed_at, lease_owner, "
     "lease_expires_at, error_code, error_message, archive_key, archive_bytes, archive_sha256_hex, "
     "available_at";
+// JobRepository::list_prunable's "no longer served", on the outer table `jobs` (no placeholders).
+inline constexpr std::string_view kJobSupersededCondition =
+    "jobs.status IN ('SUCCEEDED', 'FAILED') "
+    "AND EXISTS (SELECT 1 FROM jobs k WHERE k.batch_id = jobs.batch_id AND k.run > jobs.run) "
+    "AND (jobs.status = 'FAILED' OR EXISTS (SELECT 1 FROM jobs k WHERE k.batch_id = jobs.batch_id "
+    "AND k.status = 'SUCCEEDED' AND k.run > jobs.run)) "
+    "AND NOT EXISTS (SELECT 1 FROM assets a WHERE a.job_id = jobs.id)";
 inline constexpr std::string_view kOutboxColumns =
     "id, event_id, type, payload, created_at, next_attempt_at, attempts, delivered_at, last_error";
 inline constexpr std::string_view kExecutionStartColumns =
@@ -99,6 +106,7 @@ core::Batch map_batch(const Row& r) {
   b.expires_at = from_ms(r.int64(7));
   b.deleted_at = opt_time(r, 8);
   b.raw_removed_at = opt_time(r, 9);
+  b.objects_removed_at = opt_time(r, 10);
   return b;
 }
 

@@ -168,10 +168,19 @@ ALTER TABLE batches ADD COLUMN raw_removed_at INTEGER;
 CREATE INDEX batches_by_status ON batches (status, created_at, id);
 )sql";
 
+// Batch history and housekeeping (BatchRepository::list_purge_due / mark_objects_removed,
+// OutboxRepository::prune_delivered): when a deleted batch's objects were removed, and the
+// indexes the housekeeping sweep scans.
+constexpr std::string_view kHousekeeping = R"sql(
+ALTER TABLE batches ADD COLUMN objects_removed_at INTEGER;
+CREATE INDEX batches_deleted ON batches (deleted_at, id) WHERE deleted_at IS NOT NULL;
+CREATE INDEX outbox_delivered ON outbox (delivered_at, id) WHERE delivered_at IS NOT NULL;
+)sql";
+
 const std::vector<Migration> kMigrations = {
     {1, "initial_schema", kInitialSchema},     {2, "job_archive", kJobArchive},
     {3, "queue_and_outbox", kQueueAndOutbox},  {4, "upload_expiry", kUploadExpiry},
-    {5, "execution_starts", kExecutionStarts},
+    {5, "execution_starts", kExecutionStarts}, {6, "housekeeping", kHousekeeping},
 };
 
 constexpr std::string_view kBookkeeping = R"sql(

@@ -123,23 +123,32 @@ Result<Batch> SqliteBatchRepository::transition(core::BatchId id, BatchStatus fr
   return **current;
 }
 
-Result<Batch> SqliteBatchRepository::soft_delete(core::BatchId id, core::Timestamp now) {
+Result<sql::Stamped> SqliteBatchRepository::stamp_closed(core::BatchId id, std::string_view column,
+                                                         bool touch,
+                                                         const sql::StampRefusal& refuse,
+                                                         core::Timestamp now) {
   auto current = find(id);
   if (!current) return std::unexpected(current.error());
   if (!*current) return std::unexpected(sql::batch_not_found(id));
-  if (core::is_open((*current)->status)) {
-    return std::unexpected(sql::batch_open_not_deletable(**current));
-  }
-  if ((*current)->deleted_at) return **current;  // idempotent
-  auto stmt = conn_.prepare(
-      "UPDATE batches SET deleted_at = ?2, updated_at = ?2 WHERE id = ?1 AND deleted_at IS NULL "
-      "AND status IN ('READY', 'FAILED')");
+  if (auto refused = refuse(**current)) return std::unexpected(std::move(*refused));
+  auto stmt = conn_.prepare(fmt::format(
+      "UPDATE batches SET {0} = ?2{1} WHERE id = ?1 AND {0} IS NULL AND status IN ('READY', "
+      "'FAILED')",
+      column, touch ? ", updated_at = ?2" : ""));
   if (!stmt) return std::unexpected(stmt.error());
   stmt->bind_all(id.value, to_ms(now));
   if (auto r = stmt->run(); !r) return std::unexpected(r.error());
+  const bool changed = conn_.changes() > 0;
   auto stored = find(id);
   if (!stored) return std::unexpected(stored.error());
-  return **stored;
+  if (!*stored) return std::unexpected(sql::batch_not_found(id));
+  return sql::Stamped{std::move(**stored), changed};
+}
+
+Result<Batch> SqliteBatchRepository::soft_delete(core::BatchId id, core::Timestamp now) {
+  auto stamped = stamp_closed(id, "deleted_at", true, sql::refuse_open_delete, now);
+  if (!stamped) return std::unexpected(stamped.error());
+  return std::move(stamped->batch);
 }
 
 Result<std::vector<Batch>> SqliteBatchRepository::list_expired_uploads(
@@ -164,21 +173,46 @@ Result<std::vector<Batch>> SqliteBatchRepository::list_raw_removal_due(
 }
 
 Result<Batch> SqliteBatchRepository::mark_raw_removed(core::BatchId id, core::Timestamp now) {
-  auto current = find(id);
-  if (!current) return std::unexpected(current.error());
-  if (!*current) return std::unexpected(sql::batch_not_found(id));
-  if (core::is_open((*current)->status)) {
-    return std::unexpected(sql::batch_uploads_in_use(**current));
-  }
-  auto stmt = conn_.prepare(
-      "UPDATE batches SET raw_removed_at = ?2 WHERE id = ?1 AND raw_removed_at IS NULL "
-      "AND status IN ('READY', 'FAILED')");
+  auto stamped = stamp_closed(id, "raw_removed_at", false, sql::refuse_open_raw_removal, now);
+  if (!stamped) return std::unexpected(stamped.error());
+  return std::move(stamped->batch);
+}
+
+Result<std::vector<Batch>> SqliteBatchRepository::list_page(core::ListingId listing,
+                                                            std::optional<core::BatchId> before,
+                                                            int limit) {
+  auto stmt = conn_.prepare(select_where("listing_id = ?1 AND id < ?2 ORDER BY id DESC LIMIT ?3"));
   if (!stmt) return std::unexpected(stmt.error());
-  stmt->bind_all(id.value, to_ms(now));
-  if (auto r = stmt->run(); !r) return std::unexpected(r.error());
-  auto stored = find(id);
-  if (!stored) return std::unexpected(stored.error());
-  return **stored;
+  stmt->bind_all(listing.value, before ? before->value : sql::kNoBatchAbove, std::int64_t{limit});
+  return query_all<Batch>(*stmt, sql::map_batch<Statement>);
+}
+
+Result<std::vector<Batch>> SqliteBatchRepository::list_purge_due(core::Timestamp deleted_before,
+                                                                 int limit) {
+  auto stmt = conn_.prepare(
+      select_where("deleted_at IS NOT NULL AND deleted_at <= ?1 AND objects_removed_at IS NULL "
+                   "ORDER BY deleted_at, id LIMIT ?2"));
+  if (!stmt) return std::unexpected(stmt.error());
+  stmt->bind_all(to_ms(deleted_before), std::int64_t{limit});
+  return query_all<Batch>(*stmt, sql::map_batch<Statement>);
+}
+
+Result<Batch> SqliteBatchRepository::mark_objects_removed(core::BatchId id, core::Timestamp now) {
+  auto stamped = stamp_closed(id, "objects_removed_at", false, sql::refuse_not_deleted, now);
+  if (!stamped) return std::unexpected(stamped.error());
+  if (!stamped->changed) return std::unexpected(sql::objects_already_removed(stamped->batch));
+  return std::move(stamped->batch);
+}
+
+Result<std::vector<Batch>> SqliteBatchRepository::list_raw_retention_due(
+    core::Timestamp settled_before, int limit) {
+  auto stmt = conn_.prepare(select_where(
+      "status IN ('READY', 'FAILED') AND deleted_at IS NULL AND raw_removed_at IS NULL AND "
+      "updated_at <= ?1 AND EXISTS (SELECT 1 FROM jobs WHERE jobs.batch_id = batches.id AND "
+      "jobs.status = 'SUCCEEDED') ORDER BY updated_at, id LIMIT ?2"));
+  if (!stmt) return std::unexpected(stmt.error());
+  stmt->bind_all(to_ms(settled_before), std::int64_t{limit});
+  return query_all<Batch>(*stmt, sql::map_batch<Statement>);
 }
 
 }  // namespace toq::sqlite

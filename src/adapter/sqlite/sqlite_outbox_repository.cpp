@@ -77,4 +77,16 @@ Result<core::OutboxStats> SqliteOutboxRepository::pending_stats() {
   return row->value_or(core::OutboxStats{});
 }
 
+Result<std::int64_t> SqliteOutboxRepository::prune_delivered(core::Timestamp delivered_before,
+                                                             int limit) {
+  // SQLite's DELETE has no LIMIT unless compiled with it: the ids come from a subquery.
+  auto stmt = conn_.prepare(
+      "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE delivered_at IS NOT NULL AND "
+      "delivered_at <= ?1 ORDER BY delivered_at, id LIMIT ?2)");
+  if (!stmt) return std::unexpected(stmt.error());
+  stmt->bind_all(to_ms(delivered_before), std::int64_t{limit});
+  if (auto r = stmt->run(); !r) return std::unexpected(r.error());
+  return std::int64_t{conn_.changes()};
+}
+
 }  // namespace toq::sqlite

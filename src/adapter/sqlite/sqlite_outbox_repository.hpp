@@ -17,6 +17,7 @@ class SqliteOutboxRepository final : public core::OutboxRepository {
   Result<core::OutboxEvent> reschedule(std::int64_t id, core::Timestamp next_attempt_at,
                                        std::string last_error, core::Timestamp now) override;
   Result<core::OutboxStats> pending_stats() override;
+  Result<std::int64_t> prune_delivered(core::Timestamp delivered_before, int limit) override;
 
  private:
   Result<core::OutboxEvent> require(std::int64_t id);

@@ -218,6 +218,29 @@ void add_uploads_keys(std::vector<KeySpec>& t) {
   }
 }
 
+// housekeeping.*
+void add_housekeeping_keys(std::vector<KeySpec>& t) {
+  t.push_back(int_key<std::int64_t>(
+      "housekeeping.deleteGraceSeconds",
+      [](auto& c) -> auto& { return c.housekeeping.delete_grace_seconds; }, 0, 31536000, " seconds",
+      "86400", " (a year at most)"));
+  t.push_back(int_key<std::int64_t>(
+      "housekeeping.readyRawRetentionSeconds",
+      [](auto& c) -> auto& { return c.housekeeping.ready_raw_retention_seconds; }, 0, 315360000,
+      " seconds", "2592000", " (0 = kept for good)"));
+  t.push_back(int_key<std::int64_t>(
+      "housekeeping.outboxRetentionSeconds",
+      [](auto& c) -> auto& { return c.housekeeping.outbox_retention_seconds; }, 0, 315360000,
+      " seconds", "604800", " (0 = kept for good)"));
+  t.push_back(int_key<std::int64_t>(
+      "housekeeping.jobRetentionSeconds",
+      [](auto& c) -> auto& { return c.housekeeping.job_retention_seconds; }, 0, 315360000,
+      " seconds", "7776000", " (0 = kept for good)"));
+  t.push_back(int_key<int>(
+      "housekeeping.sweepSeconds", [](auto& c) -> auto& { return c.housekeeping.sweep_seconds; }, 1,
+      86400, " seconds", "600"));
+}
+
 // processing.*
 void add_processing_keys(std::vector<KeySpec>& t) {
   t.push_back(enum_key(
@@ -291,8 +314,8 @@ std::vector<KeySpec> build_table() {
   // Keys of one section must stay together: dump_config writes them in table order.
   std::vector<KeySpec> t;
   for (const auto add : {add_server_keys, add_database_keys, add_storage_keys, add_auth_keys,
-                         add_uploads_keys, add_processing_keys, add_aws_keys, add_cors_keys,
-                         add_web_keys, add_webhooks_keys, add_log_keys}) {
+                         add_uploads_keys, add_housekeeping_keys, add_processing_keys, add_aws_keys,
+                         add_cors_keys, add_web_keys, add_webhooks_keys, add_log_keys}) {
     add(t);
   }
   for (auto& spec : t) spec.env_var = env_var_for(spec.path);

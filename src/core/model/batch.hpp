@@ -22,6 +22,8 @@ struct Batch {
   std::optional<Timestamp> deleted_at;  // soft delete keeps history
   // When the raw uploads (objects and multipart uploads) of this closed batch were removed.
   std::optional<Timestamp> raw_removed_at;
+  // When every object of this deleted batch (raw uploads, renditions, ZIPs) was removed.
+  std::optional<Timestamp> objects_removed_at;
   friend bool operator==(const Batch&, const Batch&) = default;
 };
 

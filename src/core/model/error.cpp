@@ -31,6 +31,8 @@ constexpr std::array kCodes = {
     CodeName{ErrorCode::kBatchNotFound, "BATCH_NOT_FOUND", "Batch not found."},
     CodeName{ErrorCode::kBatchNotRetryable, "BATCH_NOT_RETRYABLE",
              "Only a READY or FAILED batch can be processed again."},
+    CodeName{ErrorCode::kBatchNotDeletable, "BATCH_NOT_DELETABLE",
+             "Only a READY or FAILED batch can be deleted."},
     CodeName{ErrorCode::kInvalidRequest, "INVALID_REQUEST", "The request is not valid."},
     CodeName{ErrorCode::kInvalidStateTransition, "INVALID_STATE_TRANSITION",
              "This change of state is not allowed."},

@@ -30,6 +30,7 @@ enum class ErrorCode : std::uint8_t {
   kUploadIncomplete,
   kBatchNotFound,
   kBatchNotRetryable,
+  kBatchNotDeletable,  // an open batch (uploading, RECEIVED, PROCESSING) cannot be deleted
   kInvalidRequest,
   // Domain invariants
   kInvalidStateTransition,  // the state machine forbids this move

@@ -63,6 +63,7 @@ TEST(ErrorCode, ContractSpellings) {
   EXPECT_EQ(to_string(ErrorCode::kUploadIncomplete), "UPLOAD_INCOMPLETE");
   EXPECT_EQ(to_string(ErrorCode::kBatchNotFound), "BATCH_NOT_FOUND");
   EXPECT_EQ(to_string(ErrorCode::kBatchNotRetryable), "BATCH_NOT_RETRYABLE");
+  EXPECT_EQ(to_string(ErrorCode::kBatchNotDeletable), "BATCH_NOT_DELETABLE");
   // Asset error codes of the contract.
   EXPECT_EQ(to_string(ErrorCode::kUploadMissing), "UPLOAD_MISSING");
   EXPECT_EQ(to_string(ErrorCode::kSizeMismatch), "SIZE_MISMATCH");

@@ -43,6 +43,20 @@ struct NewBatch {
 //   at or before `abandoned_before`, oldest first. Deleted batches are included.
 // - mark_raw_removed() sets raw_removed_at (idempotent: a time already set is kept) and returns the
 //   batch; BATCH_NOT_FOUND when missing, CONFLICT for an open batch (its uploads are in use).
+// History and housekeeping:
+// - list_page(listing, before, limit): up to `limit` batches of the listing, deleted ones
+//   included, newest first (id descending), only ids below `before` when given. Stable: a page
+//   never repeats or skips a batch that existed when the first page was read.
+// - list_purge_due(deleted_before, limit): up to `limit` batches deleted at or before
+//   `deleted_before` whose objects are not marked removed (objects_removed_at null), oldest
+//   deletion first.
+// - mark_objects_removed() sets objects_removed_at on a deleted batch. A compare-and-set: of
+//   racing callers exactly one succeeds, the others get STALE_STATE; CONFLICT for a batch that is
+//   not deleted, BATCH_NOT_FOUND when missing.
+// - list_raw_retention_due(settled_before, limit): up to `limit` batches, not deleted, READY or
+//   FAILED, that have a SUCCEEDED job (their outputs do not need the raw uploads any more), whose
+//   raw uploads are not marked removed and whose last change (updated_at) is at or before
+//   `settled_before`, oldest first.
 class BatchRepository {
  public:
   virtual ~BatchRepository() = default;
@@ -59,6 +73,12 @@ class BatchRepository {
   virtual Result<std::vector<Batch>> list_raw_removal_due(Timestamp abandoned_before,
                                                           int limit) = 0;
   virtual Result<Batch> mark_raw_removed(BatchId id, Timestamp now) = 0;
+  virtual Result<std::vector<Batch>> list_page(ListingId listing, std::optional<BatchId> before,
+                                               int limit) = 0;
+  virtual Result<std::vector<Batch>> list_purge_due(Timestamp deleted_before, int limit) = 0;
+  virtual Result<Batch> mark_objects_removed(BatchId id, Timestamp now) = 0;
+  virtual Result<std::vector<Batch>> list_raw_retention_due(Timestamp settled_before,
+                                                            int limit) = 0;
 };
 
 }  // namespace toq::core

@@ -57,6 +57,13 @@ struct JobQueueStats {
 //   job running on Step Functions is its report deadline).
 // - queue_stats() counts the QUEUED and the RUNNING jobs and gives the creation time of the oldest
 //   QUEUED one and of the oldest QUEUED or RUNNING one (nullopt when there is none). A read only.
+// History retention:
+// - list_prunable(finished_before, limit): up to `limit` jobs its batch no longer serves, finished
+//   (completed_at) at or before `finished_before`, oldest first. A job is no longer served when it
+//   is finished, a later run of its batch exists, it is FAILED or a later run SUCCEEDED, and no
+//   asset records it as its job. Once true this stays true (only later runs are created).
+// - remove_prunable(id) deletes such a job with its rendition rows: true when this call deleted
+//   it, false when it is gone already; CONFLICT when the job is still served.
 class JobRepository {
  public:
   virtual ~JobRepository() = default;
@@ -80,6 +87,8 @@ class JobRepository {
                               std::string_view reason, Timestamp now) = 0;
   virtual Result<std::vector<Job>> list_lease_expired(Timestamp now, int limit) = 0;
   virtual Result<JobQueueStats> queue_stats() = 0;
+  virtual Result<std::vector<Job>> list_prunable(Timestamp finished_before, int limit) = 0;
+  virtual Result<bool> remove_prunable(JobId id) = 0;
 };
 
 }  // namespace toq::core

@@ -27,6 +27,9 @@ struct OutboxStats {
 // - mark_delivered() sets delivered_at (idempotent: a delivered event stays as it was).
 // - reschedule() counts a failed attempt: attempts + 1, next_attempt_at, last_error; a delivered
 //   event is left as it was. Both return the event; INVALID_REQUEST when no event has that id.
+// - prune_delivered(delivered_before, limit) deletes up to `limit` delivered events whose
+//   delivered_at is at or before `delivered_before` (oldest first) and returns how many it
+//   deleted; undelivered events are never deleted.
 // - pending_stats() counts the undelivered events (due or not) and gives the oldest one's
 //   created_at (nullopt when none). A read only.
 class OutboxRepository {
@@ -39,6 +42,7 @@ class OutboxRepository {
   virtual Result<OutboxEvent> reschedule(std::int64_t id, Timestamp next_attempt_at,
                                          std::string last_error, Timestamp now) = 0;
   virtual Result<OutboxStats> pending_stats() = 0;
+  virtual Result<std::int64_t> prune_delivered(Timestamp delivered_before, int limit) = 0;
 };
 
 }  // namespace toq::core

@@ -48,6 +48,13 @@ Status authorize_download(const Principal& caller, const Listing& listing) {
   return forbidden(caller, listing, "download the media of");
 }
 
+Status authorize_admin(const Principal& caller, std::string_view action) {
+  if (caller.role == Role::kAdmin) return {};
+  return fail(ErrorCode::kForbidden,
+              fmt::format("{} {} may not {}", to_string(caller.role), caller.user.value, action),
+              "Only an administrator may do this.");
+}
+
 bool may_download_originals(const Principal& caller) {
   return caller.role == Role::kAdmin || caller.role == Role::kOwner ||
          caller.role == Role::kPhotographer;

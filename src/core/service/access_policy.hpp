@@ -9,6 +9,9 @@
 //   listing's status is PUBLISHED. Service does not download (it has no use for media bytes).
 // - originals (the raw uploads) are listed for owner, photographer and admin, never for a client.
 // The listing's status matters only for clients: the people who made the media keep seeing it.
+// - admin (batch history, delete, reprocess through the admin routes): role admin only.
+
+#include <string_view>
 
 #include "core/model/error.hpp"
 #include "core/model/listing.hpp"
@@ -20,5 +23,7 @@ Status authorize_view(const Principal& caller, const Listing& listing);
 Status authorize_retry(const Principal& caller, const Listing& listing);
 Status authorize_download(const Principal& caller, const Listing& listing);
 bool may_download_originals(const Principal& caller);
+// Batch history, deletion and reprocessing through the admin routes: role admin only.
+Status authorize_admin(const Principal& caller, std::string_view action);
 
 }  // namespace toq::core

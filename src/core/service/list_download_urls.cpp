@@ -131,7 +131,10 @@ Result<DownloadAsset> download_asset(const Signer& sign, const Batch& batch, con
     item.variants.push_back(
         DownloadVariant{r.name, r.format, r.width, r.height, r.bytes, std::move(*url)});
   }
-  if (originals) {
+  // The retention removes the raw uploads of photos and videos, never of project files.
+  const bool raw_kept =
+      !batch.raw_removed_at || group_of(asset.declared.media_type) == MediaGroup::kProject;
+  if (originals && raw_kept) {
     const std::string format = subtype_of(asset.declared.content_type);
     auto url = sign(raw_key(batch.listing_id, batch.id, asset.id),
                     download_file_name(asset.declared, kOriginal, format));

@@ -21,11 +21,12 @@
 // videos, project) then sequence (then id); each with the renditions that job recorded for it
 // (AssetRepository::renditions(asset, job)), in recording order, then `original` (the raw upload,
 // content type's subtype as format, the measured width/height, the declared size) for owner,
-// photographer and admin only. Every URL is a presigned GET valid for url_ttl, whose
-// response-content-disposition is `attachment` with a friendly file name (download_file_name
-// below), formatted by deps.content_disposition. The ZIP: {url, bytes, sha256 (hex), filename
-// "imovel-<listing>-midias.zip"}. URLs are signed outside the transaction; a signer error is
-// returned as it is.
+// photographer and admin only, and for a photo or video only while the batch keeps its raw uploads
+// (the housekeeping retention removes them, raw_removed_at). Every URL is a presigned GET valid for
+// url_ttl, whose response-content-disposition is `attachment` with a friendly file name
+// (download_file_name below), formatted by deps.content_disposition. The ZIP: {url, bytes, sha256
+// (hex), filename "imovel-<listing>-midias.zip"}. URLs are signed outside the transaction; a signer
+// error is returned as it is.
 
 #include <chrono>
 #include <cstdint>

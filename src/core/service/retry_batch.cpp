@@ -31,6 +31,15 @@ Error not_finished(UnitOfWork& uow, const Batch& batch) {
   return not_retryable(batch.id, what);
 }
 
+Error raw_removed(BatchId batch) {
+  return make_error(ErrorCode::kBatchNotRetryable,
+                    fmt::format("batch {} cannot be retried: its raw uploads were removed "
+                                "(housekeeping.readyRawRetentionSeconds)",
+                                batch.value),
+                    "The original files of this batch are no longer kept.",
+                    "Upload the files again in a new batch.");
+}
+
 }  // namespace
 
 Result<RetryBatchOutput> RetryBatch::run(const RetryBatchInput& input) {
@@ -56,6 +65,8 @@ Result<RetryBatchOutput> RetryBatch::run(const RetryBatchInput& input) {
       return std::unexpected(not_retryable(batch_id, "its upload was never completed"));
     }
 
+    if (batch->raw_removed_at) return std::unexpected(raw_removed(batch_id));
+
     auto moved = uow.batches().transition(batch_id, batch->status, BatchStatus::kProcessing, now);
     if (!moved) {
       const Error& e = moved.error();
@@ -66,6 +77,9 @@ Result<RetryBatchOutput> RetryBatch::run(const RetryBatchInput& input) {
       }
       return std::unexpected(e);
     }
+    // The retention sweep marks raw_removed_at by a compare-and-set on a closed batch; read
+    // again after ours, so a mark that committed first is seen here.
+    if (moved->raw_removed_at) return std::unexpected(raw_removed(batch_id));
     auto job = uow.jobs().create(batch_id, now);
     if (!job) return std::unexpected(job.error());
     auto assets = uow.assets().list_by_batch(batch_id);

@@ -10,6 +10,8 @@
 // 3. The batch is READY or FAILED and has had a job (a batch abandoned during upload has no raw
 //    uploads to reprocess): BATCH_NOT_RETRYABLE otherwise. When a job is active the error carries
 //    ConflictDetails{"jobId", <that job>}.
+// 3b. Its raw uploads are still kept (raw_removed_at null: the retention sweep did not remove
+//    them): BATCH_NOT_RETRYABLE otherwise, checked again after the compare-and-set below.
 // 4. Batch READY | FAILED -> PROCESSING (compare-and-set, first), a new job (run = previous run +
 //    1, jobs().create), and every asset -> PROCESSING for that job (mark_processing: a previous
 //    failure is cleared, the measured facts stay until the new run records its own; the old

@@ -1,5 +1,6 @@
 #include "adapter/http/converters/media_query_converters.hpp"
 
+#include <algorithm>
 #include <optional>
 
 #include "core/model/media_type.hpp"
@@ -20,6 +21,22 @@ nlohmann::json or_null(const std::optional<T>& value) {
 nlohmann::json time_or_null(const std::optional<core::Timestamp>& t) {
   if (!t) return nullptr;
   return core::format_rfc3339(*t);
+}
+
+nlohmann::json history_job_json(const core::Job& job) {
+  nlohmann::json error = nullptr;
+  if (job.error_code) {
+    error = {{"code", core::to_string(*job.error_code)}, {"message", job.error_message}};
+  }
+  return {{"jobId", job.id.value},
+          {"run", job.run},
+          {"status", core::to_string(job.status)},
+          {"attempt", job.attempt},
+          {"createdAt", core::format_rfc3339(job.created_at)},
+          {"startedAt", time_or_null(job.started_at)},
+          {"completedAt", time_or_null(job.completed_at)},
+          {"zip", job.archive.has_value()},
+          {"error", std::move(error)}};
 }
 
 nlohmann::json job_json(const std::optional<core::Job>& job) {
@@ -125,6 +142,72 @@ nlohmann::json to_json(const core::ListDownloadUrlsOutput& output) {
             {"filename", output.zip.filename},
             {"sha256", output.zip.sha256_hex}}},
           {"assets", std::move(assets)}};
+}
+
+core::Result<dto::HistoryRequest> parse_history(const nlohmann::json& body) {
+  JsonReader reader;
+  dto::HistoryRequest out;
+  const auto listing = reader.integer(body, "listingIdentityId", "");
+  out.cursor = reader.integer(body, "cursor", "");
+  out.limit = reader.integer(body, "limit", "");
+  if (reader.ok() && !listing) reader.add("listingIdentityId", "is required", "REQUIRED");
+  if (!reader.ok()) return std::unexpected(reader.error(core::ErrorCode::kInvalidRequest));
+  out.listing_identity_id = *listing;
+  return out;
+}
+
+core::ListBatchHistoryInput to_history_input(const dto::HistoryRequest& request,
+                                             const core::Principal& caller) {
+  core::ListBatchHistoryInput in;
+  in.caller = caller;
+  in.listing_identity_id = request.listing_identity_id;
+  in.before = request.cursor;
+  if (request.limit) {
+    // Out-of-range values stay out of range (the use case refuses them), never wrap into it.
+    in.limit = static_cast<int>(
+        std::clamp<std::int64_t>(*request.limit, -1, core::kMaxHistoryPageSize + 1));
+  }
+  return in;
+}
+
+nlohmann::json to_json(const core::ListBatchHistoryOutput& output) {
+  auto batches = nlohmann::json::array();
+  for (const auto& entry : output.batches) {
+    const core::Batch& b = entry.batch;
+    auto jobs = nlohmann::json::array();
+    for (const auto& job : entry.jobs) jobs.push_back(history_job_json(job));
+    nlohmann::json assets = nlohmann::json::object();
+    std::int64_t total = 0;
+    for (const auto& [status, count] : entry.assets) {
+      assets[std::string{core::to_string(status)}] = count;
+      total += count;
+    }
+    assets["total"] = total;
+    batches.push_back({{"batchId", b.id.value},
+                       {"reference", b.reference},
+                       {"status", core::to_string(b.status)},
+                       {"createdBy", b.created_by.value},
+                       {"createdAt", core::format_rfc3339(b.created_at)},
+                       {"updatedAt", core::format_rfc3339(b.updated_at)},
+                       {"deleted", b.deleted_at.has_value()},
+                       {"deletedAt", time_or_null(b.deleted_at)},
+                       {"rawRemovedAt", time_or_null(b.raw_removed_at)},
+                       {"objectsRemovedAt", time_or_null(b.objects_removed_at)},
+                       {"assets", std::move(assets)},
+                       {"jobs", std::move(jobs)}});
+  }
+  nlohmann::json next = nullptr;
+  if (output.next_before) next = output.next_before->value;
+  return {{"listingIdentityId", output.listing_id.value},
+          {"batches", std::move(batches)},
+          {"nextCursor", std::move(next)}};
+}
+
+nlohmann::json to_json(const core::Batch& deleted) {
+  return {{"listingIdentityId", deleted.listing_id.value},
+          {"batchId", deleted.id.value},
+          {"status", core::to_string(deleted.status)},
+          {"deletedAt", time_or_null(deleted.deleted_at)}};
 }
 
 }  // namespace toq::http::converters

@@ -6,10 +6,16 @@
 //   (job before complete, width/height/durationSeconds before processing, error when none);
 //   durationSeconds is the measured duration in seconds (milliseconds as a fraction).
 // - to_json(ListDownloadUrlsOutput): the contract's downloads body; zip.sha256 is hex.
+// Admin routes:
+// - parse_history: {"listingIdentityId" (required), "cursor"?, "limit"? (integers or null)};
+//   INVALID_REQUEST as parse_batch_query. to_json(ListBatchHistoryOutput): the history page.
+// - to_json(Batch): a deleted batch's answer (listingIdentityId, batchId, status, deletedAt).
 
 #include <nlohmann/json.hpp>
 
+#include "core/service/delete_batch.hpp"
 #include "core/service/get_batch_status.hpp"
+#include "core/service/list_batch_history.hpp"
 #include "core/service/list_download_urls.hpp"
 
 #include "adapter/http/dto/media_query_dto.hpp"
@@ -25,5 +31,11 @@ nlohmann::json to_json(const core::GetBatchStatusOutput& output);
 core::ListDownloadUrlsInput to_downloads_input(const dto::BatchQueryRequest& request,
                                                const core::Principal& caller);
 nlohmann::json to_json(const core::ListDownloadUrlsOutput& output);
+
+core::Result<dto::HistoryRequest> parse_history(const nlohmann::json& body);
+core::ListBatchHistoryInput to_history_input(const dto::HistoryRequest& request,
+                                             const core::Principal& caller);
+nlohmann::json to_json(const core::ListBatchHistoryOutput& output);
+nlohmann::json to_json(const core::Batch& deleted);
 
 }  // namespace toq::http::converters

@@ -235,9 +235,6 @@ nlohmann::json to_json(const core::RefreshUploadUrlsOutput& output) {
           {"files", std::move(files)}};
 }
 
-namespace {
-
-// {"listingIdentityId", "batchId"}, both required.
 core::Result<dto::BatchRefRequest> parse_batch_ref(const nlohmann::json& body) {
   JsonReader reader;
   const BatchIds ids = read_batch_ids(reader, body);
@@ -245,8 +242,6 @@ core::Result<dto::BatchRefRequest> parse_batch_ref(const nlohmann::json& body) {
   if (!reader.ok()) return std::unexpected(reader.error(core::ErrorCode::kInvalidRequest));
   return dto::BatchRefRequest{*ids.listing, *ids.batch};
 }
-
-}  // namespace
 
 core::Result<dto::RetryRequest> parse_retry(const nlohmann::json& body) {
   return parse_batch_ref(body);

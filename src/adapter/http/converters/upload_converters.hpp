@@ -36,6 +36,9 @@ core::RefreshUploadUrlsInput to_refresh_input(const dto::RefreshUrlsRequest& req
                                               const core::Principal& caller);
 nlohmann::json to_json(const core::RefreshUploadUrlsOutput& output);
 
+// {"listingIdentityId", "batchId"}, both required (retry, cancel, the admin delete and reprocess).
+core::Result<dto::BatchRefRequest> parse_batch_ref(const nlohmann::json& body);
+
 core::Result<dto::RetryRequest> parse_retry(const nlohmann::json& body);
 core::RetryBatchInput to_retry_input(const dto::RetryRequest& request,
                                      const core::Principal& caller, std::string_view traceparent);

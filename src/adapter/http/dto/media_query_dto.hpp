@@ -10,6 +10,14 @@
 
 namespace toq::http::dto {
 
+// POST /api/v2/admin/listings/media/batches: {"listingIdentityId": 28, "cursor"?: 51,
+// "limit"?: 20}.
+struct HistoryRequest {
+  std::int64_t listing_identity_id = 0;
+  std::optional<std::int64_t> cursor;  // the previous page's nextCursor
+  std::optional<std::int64_t> limit;
+};
+
 struct BatchQueryRequest {
   std::int64_t listing_identity_id = 0;
   std::optional<std::int64_t> batch_id;  // absent or null: the route's default batch

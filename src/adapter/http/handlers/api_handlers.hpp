@@ -16,11 +16,14 @@
 #include "core/service/cancel_upload_batch.hpp"
 #include "core/service/complete_upload_batch.hpp"
 #include "core/service/create_upload_batch.hpp"
+#include "core/service/delete_batch.hpp"
 #include "core/service/get_batch_status.hpp"
+#include "core/service/list_batch_history.hpp"
 #include "core/service/list_download_urls.hpp"
 #include "core/service/record_processing_result.hpp"
 #include "core/service/refresh_upload_urls.hpp"
 #include "core/service/register_listing.hpp"
+#include "core/service/reprocess_batch.hpp"
 #include "core/service/retry_batch.hpp"
 
 namespace toq::http::handlers {
@@ -43,6 +46,9 @@ struct ApiServices {
   core::ListDownloadUrls* download_urls = nullptr;
   core::RetryBatch* retry_batch = nullptr;
   core::CancelUploadBatch* cancel_batch = nullptr;
+  core::ListBatchHistory* batch_history = nullptr;
+  core::DeleteBatch* delete_batch = nullptr;
+  core::ReprocessBatch* reprocess_batch = nullptr;
   // The AWS mode's callback (null elsewhere: the route is not mounted): the use case, the check
   // of the pipeline's signature (UNAUTHENTICATED when it fails), and a note of each outcome (logs).
   core::RecordProcessingResult* record_result = nullptr;
@@ -101,6 +107,13 @@ HandlerResult handle_cancel_upload_batch(const ApiServices& services, const ApiR
 // timestamp off by more than 5 minutes, 400 for a body that breaks the contract, 404 for a job that
 // does not exist.
 HandlerResult handle_processing_callback(const ApiServices& services, const ApiRequest& request);
+// POST /api/v2/admin/listings/media/batches -> 200 a page of the listing's batch history.
+HandlerResult handle_list_batch_history(const ApiServices& services, const ApiRequest& request);
+// POST /api/v2/admin/listings/media/batches/delete -> 200 the batch, deleted (also when it was
+// deleted already).
+HandlerResult handle_delete_batch(const ApiServices& services, const ApiRequest& request);
+// POST /api/v2/admin/listings/media/batches/reprocess -> 202 the new job (as retry).
+HandlerResult handle_reprocess_batch(const ApiServices& services, const ApiRequest& request);
 // GET /healthz -> 200 {"status": "ok"} while the process serves.
 ApiResponse handle_healthz();
 // GET /readyz -> 200 when the database, the store (in the AWS mode the pipeline, and the data disk
