@@ -503,6 +503,189 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v2/admin/listings/media/batches": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A listing's batches with their jobs and outcomes, newest first, paged (admin only).
+         * @description Deleted batches are included (deleted true, deletedAt). Pages are bounded by limit (1..100, default 20); pass the answer's nextCursor as cursor for the next page (null on the last). The order is the batch id descending, so a batch created meanwhile never shifts a page.
+         */
+        post: operations["listBatchHistory"];
+        delete?: never;
+        /** CORS preflight. */
+        options: {
+            parameters: {
+                query?: never;
+                header: {
+                    Origin: string;
+                    "Access-Control-Request-Method": string;
+                    "Access-Control-Request-Headers"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Allowed origin and method. */
+                204: {
+                    headers: {
+                        "Access-Control-Allow-Origin"?: string;
+                        "Access-Control-Allow-Methods"?: string;
+                        "Access-Control-Allow-Headers"?: string;
+                        "Access-Control-Max-Age"?: number;
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Origin not in cors.allowedOrigins, or a method the API does not use. No CORS header. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "FORBIDDEN",
+                         *       "message": "This origin or method is not allowed (cors.allowedOrigins)."
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/admin/listings/media/batches/delete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Soft-delete a READY or FAILED batch (admin only).
+         * @description The batch is hidden from status, downloads and retry from now on and stays in the history; its objects (raw uploads, renditions, ZIPs) are removed housekeeping.deleteGraceSeconds later. Idempotent (an already deleted batch answers the same). A batch still uploading, RECEIVED or PROCESSING is 409 BATCH_NOT_DELETABLE and is not changed.
+         */
+        post: operations["deleteBatch"];
+        delete?: never;
+        /** CORS preflight. */
+        options: {
+            parameters: {
+                query?: never;
+                header: {
+                    Origin: string;
+                    "Access-Control-Request-Method": string;
+                    "Access-Control-Request-Headers"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Allowed origin and method. */
+                204: {
+                    headers: {
+                        "Access-Control-Allow-Origin"?: string;
+                        "Access-Control-Allow-Methods"?: string;
+                        "Access-Control-Allow-Headers"?: string;
+                        "Access-Control-Max-Age"?: number;
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Origin not in cors.allowedOrigins, or a method the API does not use. No CORS header. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "FORBIDDEN",
+                         *       "message": "This origin or method is not allowed (cors.allowedOrigins)."
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/admin/listings/media/batches/reprocess": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reprocess any READY or FAILED batch of a listing with a new job (admin only).
+         * @description The same rules and answers as uploads/retry: a new run from the raw uploads; 409 BATCH_NOT_RETRYABLE for an open batch, one abandoned during upload, or one whose raw uploads the retention removed (housekeeping.readyRawRetentionSeconds).
+         */
+        post: operations["reprocessBatch"];
+        delete?: never;
+        /** CORS preflight. */
+        options: {
+            parameters: {
+                query?: never;
+                header: {
+                    Origin: string;
+                    "Access-Control-Request-Method": string;
+                    "Access-Control-Request-Headers"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Allowed origin and method. */
+                204: {
+                    headers: {
+                        "Access-Control-Allow-Origin"?: string;
+                        "Access-Control-Allow-Methods"?: string;
+                        "Access-Control-Allow-Headers"?: string;
+                        "Access-Control-Max-Age"?: number;
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Origin not in cors.allowedOrigins, or a method the API does not use. No CORS header. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "FORBIDDEN",
+                         *       "message": "This origin or method is not allowed (cors.allowedOrigins)."
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/listings/media/callback": {
         parameters: {
             query?: never;
@@ -756,7 +939,7 @@ export interface components {
         };
         ConflictError: components["schemas"]["Error"] & {
             /** @enum {unknown} */
-            code?: "LISTING_NOT_READY_FOR_UPLOAD" | "OPEN_BATCH_EXISTS" | "BATCH_NOT_PENDING" | "BATCH_NOT_RETRYABLE";
+            code?: "LISTING_NOT_READY_FOR_UPLOAD" | "OPEN_BATCH_EXISTS" | "BATCH_NOT_PENDING" | "BATCH_NOT_RETRYABLE" | "BATCH_NOT_DELETABLE";
             details?: {
                 batchId?: number;
                 jobId?: number;
@@ -923,6 +1106,71 @@ export interface components {
             jobId: number;
             /** @constant */
             status: "PROCESSING";
+        };
+        HistoryRequest: {
+            listingIdentityId: number;
+            /** @description The previous page's nextCursor; absent: the newest batches. */
+            cursor?: number | null;
+            /** @description Batches per page, default 20. */
+            limit?: number | null;
+        };
+        HistoryResponse: {
+            listingIdentityId: number;
+            nextCursor: number | null;
+            batches: {
+                batchId: number;
+                reference?: string;
+                status: components["schemas"]["BatchStatusCode"];
+                createdBy?: number;
+                /** Format: date-time */
+                createdAt: string;
+                /** Format: date-time */
+                updatedAt: string;
+                deleted: boolean;
+                /** Format: date-time */
+                deletedAt: string | null;
+                /**
+                 * Format: date-time
+                 * @description When the retention removed the raw uploads.
+                 */
+                rawRemovedAt?: string | null;
+                /**
+                 * Format: date-time
+                 * @description When a deleted batch's objects were removed.
+                 */
+                objectsRemovedAt?: string | null;
+                /** @description How many assets are in each status (PENDING_UPLOAD, UPLOADED, PROCESSING, READY, FAILED; absent = 0), and total. */
+                assets: {
+                    [key: string]: number;
+                };
+                jobs: {
+                    jobId: number;
+                    run: number;
+                    /** @enum {unknown} */
+                    status: "QUEUED" | "RUNNING" | "SUCCEEDED" | "FAILED";
+                    attempt: number;
+                    /** Format: date-time */
+                    createdAt: string;
+                    /** Format: date-time */
+                    startedAt?: string | null;
+                    /** Format: date-time */
+                    completedAt?: string | null;
+                    /** @description The job recorded its ZIP. */
+                    zip?: boolean;
+                    error?: null | {
+                        code?: string;
+                        message?: string;
+                    };
+                }[];
+            }[];
+        };
+        DeletedBatch: {
+            listingIdentityId: number;
+            batchId: number;
+            /** @enum {unknown} */
+            status: "READY" | "FAILED";
+            /** Format: date-time */
+            deletedAt: string;
         };
         StatusRequest: {
             listingIdentityId: number;
@@ -1803,6 +2051,134 @@ export interface operations {
             401: components["responses"]["Unauthenticated"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listBatchHistory: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "listingIdentityId": 28,
+                 *       "limit": 20
+                 *     }
+                 */
+                "application/json": components["schemas"]["HistoryRequest"];
+            };
+        };
+        responses: {
+            /** @description One page of the history. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HistoryResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    deleteBatch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "listingIdentityId": 28,
+                 *       "batchId": 51
+                 *     }
+                 */
+                "application/json": components["schemas"]["BatchRef"];
+            };
+        };
+        responses: {
+            /** @description The batch is deleted (by this call or an earlier one). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "listingIdentityId": 28,
+                     *       "batchId": 51,
+                     *       "status": "READY",
+                     *       "deletedAt": "2026-12-07T03:10:00Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["DeletedBatch"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    reprocessBatch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "listingIdentityId": 28,
+                 *       "batchId": 51
+                 *     }
+                 */
+                "application/json": components["schemas"]["BatchRef"];
+            };
+        };
+        responses: {
+            /** @description A new job was created. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "batchId": 51,
+                     *       "jobId": 79,
+                     *       "status": "PROCESSING"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["RetryResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
