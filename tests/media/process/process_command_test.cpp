@@ -119,7 +119,7 @@ TEST(ProcessCommand, FoldersAreSearchedRecursivelyHiddenSkippedInByteOrder) {
   EXPECT_EQ(report["files"][1]["status"], "FAILED");
   EXPECT_EQ(report["files"][1]["error"]["code"], "UNSUPPORTED_FORMAT");
   EXPECT_FALSE(report["files"][1]["error"]["hint"].get<std::string>().empty());
-  for (int i : {0, 2, 3, 4, 5}) EXPECT_EQ(report["files"][i]["status"], "READY") << i;
+  for (std::size_t i : {0U, 2U, 3U, 4U, 5U}) EXPECT_EQ(report["files"][i]["status"], "READY") << i;
   // The unsupported file is named in the progress lines and the summary with its code.
   EXPECT_NE(run.output.find("FAILED sessao/Z/notes.txt: UNSUPPORTED_FORMAT"), std::string::npos)
       << run.output;
