@@ -1,8 +1,8 @@
-// Abandoned uploads on the real `toq-media serve`: POST /uploads/cancel over HTTP, and the expiry
-// sweep of two serve processes racing on one data dir (shared SQLite database and local store):
-// every abandoned batch ends FAILED / UPLOAD_EXPIRED exactly once, with one webhook event, its
-// objects and multipart uploads gone and the listing free; RECEIVED and PROCESSING batches are
-// left alone.
+// Abandoned uploads and housekeeping on the real `toq-media serve`: POST /uploads/cancel over
+// HTTP, and the sweeps of two serve processes racing on one data dir (shared SQLite database and
+// local store): every abandoned batch ends FAILED / UPLOAD_EXPIRED exactly once, with one webhook
+// event, its objects and multipart uploads gone and the listing free, RECEIVED and PROCESSING
+// batches left alone; every batch an admin deleted loses its objects once, purged by one of them.
 
 #include <filesystem>
 #include <mutex>
@@ -163,6 +163,28 @@ TEST(UploadCancelHttp, CancelOfAnOpenBatchFailsItDiscardsItsUploadsAndFreesTheLi
   EXPECT_EQ(server.stop(), 0) << server.log_text();
 }
 
+// Two serves on <dir>/var (logs a.log and b.log), started together so their first sweeps (at start,
+// then every period) run at the same time; what failed to start, if anything.
+std::string start_together(const std::filesystem::path& dir,
+                           const std::map<std::string, std::string>& env,
+                           std::optional<ServeProcess>& a, std::optional<ServeProcess>& b) {
+  std::string errors;
+  std::mutex mutex;
+  auto start = [&](std::optional<ServeProcess>& slot, const char* log) {
+    try {
+      slot.emplace(dir / "var", env, dir / log);
+    } catch (const std::exception& e) {
+      std::lock_guard lock(mutex);
+      errors += e.what();
+    }
+  };
+  {
+    std::jthread start_a([&] { start(a, "a.log"); });
+    std::jthread start_b([&] { start(b, "b.log"); });
+  }
+  return errors;
+}
+
 // Two replicas on one database and store, both sweeping every second with a 1 s expiry. The
 // batches were made beforehand by a server with the default (a day), so the race is between the
 // two sweeps only.
@@ -200,23 +222,9 @@ TEST(UploadExpiryHttp, TwoServesRacingTheSweepExpireEachAbandonedBatchOnce) {
   auto fast = kSmallParts;
   fast["TOQ_MEDIA_UPLOADS_EXPIRE_AFTER_SECONDS"] = "1";
   fast["TOQ_MEDIA_UPLOADS_EXPIRY_SWEEP_SECONDS"] = "1";
-  // Started together, so their first sweeps (at start, then every second) run at the same time.
   std::optional<ServeProcess> a_started;
   std::optional<ServeProcess> b_started;
-  std::string start_errors;
-  std::mutex start_mutex;
-  auto start = [&](std::optional<ServeProcess>& slot, const char* log) {
-    try {
-      slot.emplace(dir / "var", fast, dir / log);
-    } catch (const std::exception& e) {
-      std::lock_guard lock(start_mutex);
-      start_errors += e.what();
-    }
-  };
-  {
-    std::jthread start_a([&] { start(a_started, "a.log"); });
-    std::jthread start_b([&] { start(b_started, "b.log"); });
-  }
+  const std::string start_errors = start_together(dir.path(), fast, a_started, b_started);
   ASSERT_TRUE(a_started && b_started) << start_errors;
   ServeProcess& a = *a_started;
   ServeProcess& b = *b_started;
@@ -293,6 +301,74 @@ TEST(UploadExpiryHttp, TwoServesRacingTheSweepExpireEachAbandonedBatchOnce) {
       EXPECT_TRUE(asset.at("error").is_null()) << st.dump();
     }
   }
+  EXPECT_EQ(a.stop(), 0) << a.log_text();
+  EXPECT_EQ(b.stop(), 0) << b.log_text();
+}
+
+// Housekeeping with two replicas sweeping every second and no grace: each batch an admin deleted
+// loses its objects, and is purged (logged) by exactly one of them.
+TEST(HousekeepingHttp, TwoServesRacingTheSweepPurgeEachDeletedBatchOnce) {
+  TempDir dir;
+  constexpr int kDeleted = 6;
+  std::vector<std::int64_t> batches;
+  std::vector<std::filesystem::path> raw_files;
+  {
+    ServeProcess maker(dir / "var", kSmallParts);
+    MediaApi api(maker);
+    const auto& photographer = api.token(7, "photographer");
+    const auto& admin = api.token(1, "admin");
+    const std::vector<UploadFile> photo = {{"f-1", "PHOTO_HORIZONTAL", test_bytes(2500, 'h'), 1}};
+    for (int i = 0; i < kDeleted; ++i) {
+      const std::int64_t listing = 500 + i;
+      api.register_listing(listing, "RESIDENTIAL", "PENDING_PHOTO_PROCESSING");
+      const std::int64_t batch = api.completed_batch(listing, photo, photographer);
+      api.process(batch);
+      auto deleted = api.post("/api/v2/admin/listings/media/batches/delete",
+                              {{"listingIdentityId", listing}, {"batchId", batch}}, admin);
+      ASSERT_EQ(deleted.raw.status, 200) << deleted.raw.body;
+      for (const auto& a : must(api.database().transact([&](core::UnitOfWork& u) {
+             return u.assets().list_by_batch(core::BatchId{batch});
+           }))) {
+        raw_files.push_back(object_file(maker, listing, batch, a.id.value));
+        EXPECT_TRUE(std::filesystem::exists(raw_files.back())) << raw_files.back();
+      }
+      batches.push_back(batch);
+    }
+    ASSERT_EQ(maker.stop(), 0) << maker.log_text();
+  }
+
+  auto fast = kSmallParts;
+  fast["TOQ_MEDIA_HOUSEKEEPING_DELETE_GRACE_SECONDS"] = "0";
+  fast["TOQ_MEDIA_HOUSEKEEPING_SWEEP_SECONDS"] = "1";
+  std::optional<ServeProcess> a_started;
+  std::optional<ServeProcess> b_started;
+  const std::string start_errors = start_together(dir.path(), fast, a_started, b_started);
+  ASSERT_TRUE(a_started && b_started) << start_errors;
+  ServeProcess& a = *a_started;
+  ServeProcess& b = *b_started;
+  MediaApi api(a);
+  auto all_purged = [&] {
+    for (const auto id : batches) {
+      auto row = must(api.database().transact(
+          [&](core::UnitOfWork& u) { return u.batches().find(core::BatchId{id}); }));
+      if (!row || !row->objects_removed_at) return false;
+    }
+    return true;
+  };
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (!all_purged() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));  // both sweep at least twice more
+  ASSERT_TRUE(all_purged());
+  constexpr const char* kPurged = "deleted batch's objects removed";
+  RecordProperty("purged_by_a", count_log(a, kPurged));
+  RecordProperty("purged_by_b", count_log(b, kPurged));
+  EXPECT_EQ(count_log(a, kPurged) + count_log(b, kPurged), kDeleted)
+      << a.log_text() << b.log_text();
+  EXPECT_EQ(count_log(a, "housekeeping sweep: an item failed"), 0) << a.log_text();
+  EXPECT_EQ(count_log(b, "housekeeping sweep: an item failed"), 0) << b.log_text();
+  for (const auto& file : raw_files) EXPECT_FALSE(std::filesystem::exists(file)) << file;
   EXPECT_EQ(a.stop(), 0) << a.log_text();
   EXPECT_EQ(b.stop(), 0) << b.log_text();
 }
