@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "adapter/mysql/sql_util.hpp"
+#include "adapter/sql/job_pruning.hpp"
 
 namespace toq::mysql {
 
@@ -237,10 +238,7 @@ Result<core::JobQueueStats> MysqlJobRepository::queue_stats() {
 
 Result<std::vector<Job>> MysqlJobRepository::list_prunable(core::Timestamp finished_before,
                                                            int limit) {
-  auto stmt = conn_.prepare(
-      select_where(fmt::format("{} AND jobs.completed_at <= ? ORDER BY jobs.completed_at, "
-                               "jobs.id LIMIT ?",
-                               sql::kJobSupersededCondition)));
+  auto stmt = conn_.prepare(sql::prunable_jobs_query());
   if (!stmt) return std::unexpected(stmt.error());
   stmt->bind_all(to_ms(finished_before), std::int64_t{limit});
   return query_all<Job>(*stmt, sql::map_job<Rows>);
@@ -250,23 +248,11 @@ Result<bool> MysqlJobRepository::remove_prunable(core::JobId id) {
   auto found = find(id);
   if (!found) return std::unexpected(found.error());
   if (!*found) return false;
-  // "No longer served" never becomes false again, so it is checked once, then the rows go
-  // (MySQL cannot name the table it deletes from in a subquery).
-  auto check = conn_.prepare(fmt::format("SELECT COUNT(*) FROM jobs WHERE jobs.id = ? AND {}",
-                                         sql::kJobSupersededCondition));
-  if (!check) return std::unexpected(check.error());
-  check->bind_all(id.value);
-  auto superseded = query_one<std::int64_t>(*check, [](const auto& r) { return r.int64(0); });
-  if (!superseded) return std::unexpected(superseded.error());
-  if (superseded->value_or(0) == 0) return std::unexpected(sql::job_still_served(id));
-  for (const std::string_view table : {"renditions", "jobs"}) {
-    auto del = conn_.prepare(
-        fmt::format("DELETE FROM {} WHERE {} = ?", table, table == "jobs" ? "id" : "job_id"));
-    if (!del) return std::unexpected(del.error());
-    del->bind_all(id.value);
-    if (auto r = del->run(); !r) return std::unexpected(r.error());
-  }
-  return true;
+  return sql::remove_prunable_job(conn_, id, [](Statement& check) -> Result<std::int64_t> {
+    auto n = query_one<std::int64_t>(check, [](const Rows& r) { return r.int64(0); });
+    if (!n) return std::unexpected(n.error());
+    return n->value_or(0);
+  });
 }
 
 }  // namespace toq::mysql
