@@ -1,7 +1,7 @@
 #pragma once
 // JobRepository::list_prunable / remove_prunable, shared by the SQL adapters (both accept "?"
 // placeholders). "No longer served" never becomes false again (only later runs are created), so
-// remove_prunable checks it once and then deletes the job's rendition rows and the job: MySQL
+// remove_prunable checks it once and then deletes the rows that name the job, then the job: MySQL
 // cannot name the table it deletes from in a subquery, so there is no single conditional DELETE.
 
 #include <array>
@@ -38,8 +38,11 @@ core::Result<bool> remove_prunable_job(Connection& conn, core::JobId id, Count&&
   auto superseded = count(*check);
   if (!superseded) return std::unexpected(superseded.error());
   if (*superseded == 0) return std::unexpected(job_still_served(id));
-  constexpr std::array<std::string_view, 2> kDeletes = {"DELETE FROM renditions WHERE job_id = ?",
-                                                        "DELETE FROM jobs WHERE id = ?"};
+  // The job's rows in the tables that name it: its renditions and, in the AWS mode, its execution
+  // start (long started or given up: the job is finished).
+  constexpr std::array<std::string_view, 3> kDeletes = {
+      "DELETE FROM renditions WHERE job_id = ?", "DELETE FROM execution_starts WHERE job_id = ?",
+      "DELETE FROM jobs WHERE id = ?"};
   for (const std::string_view sql : kDeletes) {
     auto del = conn.prepare(sql);
     if (!del) return std::unexpected(del.error());

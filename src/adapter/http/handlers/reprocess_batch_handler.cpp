@@ -9,7 +9,8 @@ HandlerResult handle_reprocess_batch(const ApiServices& services, const ApiReque
   if (!json) return std::unexpected(json.error());
   auto dto = converters::parse_retry(*json);
   if (!dto) return std::unexpected(dto.error());
-  auto started = services.reprocess_batch->run(converters::to_retry_input(*dto, request.caller));
+  auto started = services.reprocess_batch->run(
+      converters::to_retry_input(*dto, request.caller, request.traceparent));
   if (!started) return std::unexpected(started.error());
   return ApiResponse{202, converters::to_json(converters::to_retry_response(*started))};
 }
