@@ -137,7 +137,8 @@ TEST_F(BatchHistoryTest, OnlyAnAdminListsDeletesOrReprocesses) {
     const auto who = as(role, role == Role::kOwner ? kOwner : kPhotographer);
     EXPECT_TRUE(fails_with(history().run({who, 28, std::nullopt, 10}), ErrorCode::kForbidden));
     EXPECT_TRUE(fails_with(deleter().run({who, 28, batch.batch_id.value}), ErrorCode::kForbidden));
-    EXPECT_TRUE(fails_with(reprocess.run({who, 28, batch.batch_id.value}), ErrorCode::kForbidden));
+    EXPECT_TRUE(
+        fails_with(reprocess.run({who, 28, batch.batch_id.value, {}}), ErrorCode::kForbidden));
   }
   const auto row = batch_row(batch.batch_id);
   EXPECT_FALSE(row.deleted_at.has_value());
@@ -164,7 +165,7 @@ TEST_F(BatchHistoryTest, DeletedBatchIsHiddenFromStatusDownloadsAndRetry) {
   auto current = must(downloads().run({photographer(), 28, std::nullopt}));
   ASSERT_TRUE(current.has_value());
   EXPECT_EQ(current->batch_id, older.batch_id);
-  EXPECT_TRUE(fails_with(retrier().run({photographer(), 28, latest.batch_id.value}),
+  EXPECT_TRUE(fails_with(retrier().run({photographer(), 28, latest.batch_id.value, {}}),
                          ErrorCode::kBatchNotFound));
   // A batch of another listing is not found through this one.
   listing(29);
@@ -201,21 +202,21 @@ TEST_F(BatchHistoryTest, ReprocessOfReadyAndFailedBatchesStartsANewRun) {
   core::RetryBatch retry = retrier();
   core::ReprocessBatch reprocess(retry);
   auto ready = processed_mixed(28);
-  auto first = must(reprocess.run({admin(), 28, ready.batch_id.value}));
+  auto first = must(reprocess.run({admin(), 28, ready.batch_id.value, {}}));
   EXPECT_EQ(first.run, 2);
   EXPECT_EQ(first.status, BatchStatus::kProcessing);
   must(run_job_stand_in(*db_, ready.batch_id, clock_.now()));
   EXPECT_EQ(batch_row(ready.batch_id).status, BatchStatus::kReady);
   // While it runs, a second reprocess is refused like a retry.
-  auto again = must(reprocess.run({admin(), 28, ready.batch_id.value}));
+  auto again = must(reprocess.run({admin(), 28, ready.batch_id.value, {}}));
   EXPECT_EQ(again.run, 3);
-  EXPECT_TRUE(fails_with(reprocess.run({admin(), 28, ready.batch_id.value}),
+  EXPECT_TRUE(fails_with(reprocess.run({admin(), 28, ready.batch_id.value, {}}),
                          ErrorCode::kBatchNotRetryable));
   must(run_job_stand_in(*db_, ready.batch_id, clock_.now()));
 
   auto failed = processed_mixed(28, {.failed_client_ids = {"v-1"}});
   ASSERT_EQ(batch_row(failed.batch_id).status, BatchStatus::kFailed);
-  auto rerun = must(reprocess.run({admin(), 28, failed.batch_id.value}));
+  auto rerun = must(reprocess.run({admin(), 28, failed.batch_id.value, {}}));
   EXPECT_EQ(rerun.run, 2);
   must(run_job_stand_in(*db_, failed.batch_id, clock_.now()));
   EXPECT_EQ(batch_row(failed.batch_id).status, BatchStatus::kReady);
@@ -275,7 +276,7 @@ TEST_F(BatchHistoryTest, RetentionPrunesDeliveredOutboxSupersededJobsAndRawWhile
   listing(28);
   listing(29);
   auto batch = processed_mixed(28);
-  must(retrier().run({photographer(), 28, batch.batch_id.value}));
+  must(retrier().run({photographer(), 28, batch.batch_id.value, {}}));
   must(run_job_stand_in(*db_, batch.batch_id, clock_.now()));
   const auto jobs = jobs_of(batch.batch_id);
   ASSERT_EQ(jobs.size(), 2u);
@@ -329,7 +330,7 @@ TEST_F(BatchHistoryTest, RetentionPrunesDeliveredOutboxSupersededJobsAndRawWhile
   bool original = false;
   for (const auto& v : kept->assets.at(0).variants) original = original || v.name == "original";
   EXPECT_TRUE(original);
-  auto refused = retrier().run({photographer(), 28, batch.batch_id.value});
+  auto refused = retrier().run({photographer(), 28, batch.batch_id.value, {}});
   ASSERT_TRUE(fails_with(refused, ErrorCode::kBatchNotRetryable));
   EXPECT_FALSE(refused.error().hint.empty());
 
