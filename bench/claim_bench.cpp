@@ -63,7 +63,7 @@ void seed(core::Database& db, int jobs) {
         if (!l) return std::unexpected(l.error());
         auto b = u.batches().create({id, "", core::UserId{1}, now}, now);
         if (!b) return std::unexpected(b.error());
-        auto j = u.jobs().create(b->id, now);
+        auto j = u.jobs().create(b->id, now, "");
         if (!j) return std::unexpected(j.error());
       }
       return {};

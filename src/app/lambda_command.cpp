@@ -7,6 +7,7 @@
 #include <iostream>
 #include <sstream>
 #include <thread>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -16,6 +17,7 @@
 #include "app/config.hpp"
 #include "app/logging.hpp"
 #include "app/pipeline_tasks.hpp"
+#include "support/trace_context.hpp"
 
 namespace toq::app {
 namespace {
@@ -35,6 +37,31 @@ lambda::TaskFailure init_failure(const core::Error& e) {
                                .code = core::ErrorCode::kInternal,
                                .message = fmt::format("{}: {}", core::to_string(e.code), e.message),
                                .hint = e.hint})};
+}
+
+// The trace and the ids a task's input names (the contract's common fields, and the asset task's
+// asset), for every line logged about the invocation: one grep finds the run, as in the embedded
+// mode.
+LogFields task_fields(std::string_view payload) {
+  LogFields out;
+  const auto in = nlohmann::json::parse(payload, nullptr, false);
+  if (!in.is_object()) return out;
+  const auto traceparent = in.find("traceparent");
+  if (traceparent != in.end() && traceparent->is_string() &&
+      support::is_traceparent(traceparent->get<std::string>())) {
+    out.emplace_back("traceparent", *traceparent);
+  }
+  for (const auto& [key, name] : {std::pair{"listingId", "listing_id"},
+                                  std::pair{"batchId", "batch_id"}, std::pair{"jobId", "job_id"}}) {
+    const auto id = in.find(key);
+    if (id != in.end() && id->is_number_integer()) out.emplace_back(name, *id);
+  }
+  const auto asset = in.find("asset");
+  if (asset != in.end() && asset->is_object() && asset->contains("assetId") &&
+      (*asset)["assetId"].is_number_integer()) {
+    out.emplace_back("asset_id", (*asset)["assetId"]);
+  }
+  return out;
 }
 
 // The errorType of a failed outcome, or "" for success (logs).
@@ -64,6 +91,7 @@ int command_lambda(const cli::LambdaOptions& options) {
     tasks = std::move(*created);
     log::info("lambda runtime ready", {{"task", options.task}});
     return [&](std::string_view payload, const lambda::TaskContext& context) {
+      const LogContext ids(task_fields(payload));
       return tasks->run(payload, context);
     };
   };
@@ -74,6 +102,7 @@ int command_lambda(const cli::LambdaOptions& options) {
                      {"request_id", r.invocation->request_id},
                      {"trace_id", std::string(trace == nullptr ? "" : trace)},
                      {"duration_ms", static_cast<std::int64_t>(r.duration.count())}};
+    for (auto& field : task_fields(r.invocation->payload)) fields.push_back(std::move(field));
     if (*r.outcome) {
       log::info("invocation succeeded", fields);
     } else {
@@ -125,6 +154,7 @@ int command_task(const cli::TaskOptions& options) {
     return 1;
   }
   init_logging(config->log);
+  const LogContext ids(task_fields(payload));
   const core::SystemClock clock;
   auto tasks = PipelineTasks::create(options.task, std::move(*config), clock);
   if (!tasks) {

@@ -205,8 +205,10 @@ void sweep_expired_uploads(core::ExpireUploadBatches& expiry, http::Metrics& met
                {"error", swept.error().message}});
     return;
   }
-  for (const auto id : swept->expired) {
-    log::info("upload expired", {{"event", "batch_expired"}, {"batch_id", id.value}});
+  for (std::size_t i = 0; i < swept->expired.size(); ++i) {
+    log::info("upload expired", {{"event", "batch_expired"},
+                                 {"batch_id", swept->expired[i].value},
+                                 {"traceparent", swept->expired_traces[i]}});
   }
   metrics.media_batches_expired(swept->expired.size());
   for (const auto id : swept->raw_removed) {
@@ -258,11 +260,14 @@ struct Routes {
 
 // A request that failed on the server's side (a 5xx): its cause, logged with the request id the
 // client was given (the API's X-Request-Id, the store's x-amz-request-id and XML RequestId).
-void log_failure(const core::Error& e, std::string_view request_id, std::string_view what) {
-  log::error("request failed", {{"request_id", std::string{request_id}},
-                                {"route", std::string{what}},
-                                {"code", std::string{core::to_string(e.code)}},
-                                {"error", e.message}});
+void log_failure(const core::Error& e, std::string_view request_id, std::string_view what,
+                 std::string_view traceparent = {}) {
+  LogFields fields{{"request_id", std::string{request_id}},
+                   {"route", std::string{what}},
+                   {"code", std::string{core::to_string(e.code)}},
+                   {"error", e.message}};
+  if (!traceparent.empty()) fields.emplace_back("traceparent", std::string{traceparent});
+  log::error("request failed", fields);
 }
 
 // The API with its access log, the operational routes, the web pages, the embedded store's
@@ -283,14 +288,20 @@ void mount_routes(http::HttpServer& server, const Config& config, ApiUseCases& u
   api.verifier = &verifier;
   api.max_body_bytes = config.server.max_body_bytes;
   api.hooks.access_log = [](const http::AccessLogEntry& e) {
-    log::info("request", {{"method", e.method},
-                          {"path", e.path},
-                          {"query", e.query},
-                          {"status", e.status},
-                          {"duration_ms", e.duration_ms},
-                          {"request_id", e.request_id}});
+    LogFields fields{{"method", e.method},
+                     {"path", e.path},
+                     {"query", e.query},
+                     {"status", e.status},
+                     {"duration_ms", e.duration_ms},
+                     {"request_id", e.request_id},
+                     {"traceparent", e.traceparent}};
+    for (const auto& [name, value] : e.ids) fields.emplace_back(name, value);
+    log::info("request", fields);
   };
-  api.hooks.internal_error = log_failure;
+  api.hooks.internal_error = [](const core::Error& e, const http::Request& req,
+                                std::string_view what) {
+    log_failure(e, req.request_id, what, req.traceparent);
+  };
   api.cors = &routes.cors;
   api.metrics = &routes.metrics;
   api.route_templates = http::RouteTemplates{http::openapi_path_templates()};
@@ -303,7 +314,8 @@ void mount_routes(http::HttpServer& server, const Config& config, ApiUseCases& u
   if (storage.local) {
     storage::StorageHandlerConfig handler_config;
     handler_config.allowed_origins = config.cors.allowed_origins;
-    handler_config.report_failure = log_failure;
+    handler_config.report_failure = [](const core::Error& e, std::string_view request_id,
+                                       std::string_view what) { log_failure(e, request_id, what); };
     routes.storage =
         std::make_unique<storage::StorageRequestHandler>(*storage.local, handler_config);
     http::mount_storage_routes(server, *routes.storage);

@@ -121,13 +121,24 @@ core::DeliverWebhooks make_webhook_delivery(core::Database& db, core::WebhookSen
                                             const core::Clock& clock) {
   return core::DeliverWebhooks(
       db, sender, clock,
-      core::DeliverWebhooksOptions{
-          .log = [](std::string_view what, const core::OutboxEvent& e, std::string_view detail) {
-            log::info(what, {{"event_id", e.event_id},
-                             {"type", e.type},
-                             {"attempts", e.attempts},
-                             {"detail", std::string(detail)}});
-          }});
+      core::DeliverWebhooksOptions{.log = [](std::string_view what, const core::OutboxEvent& e,
+                                             std::string_view detail) {
+        LogFields fields{{"event_id", e.event_id},
+                         {"type", e.type},
+                         {"attempts", e.attempts},
+                         {"detail", std::string(detail)},
+                         {"traceparent", e.traceparent}};
+        // The ids the payload names (api-contract.md "Webhooks out"), for the grep.
+        const auto payload = nlohmann::json::parse(e.payload, nullptr, false);
+        for (const auto& [key, name] :
+             {std::pair{"listingIdentityId", "listing_id"}, std::pair{"batchId", "batch_id"},
+              std::pair{"jobId", "job_id"}}) {
+          if (payload.is_object() && payload.contains(key) && payload[key].is_number_integer()) {
+            fields.emplace_back(name, payload[key]);
+          }
+        }
+        log::info(what, fields);
+      }});
 }
 
 }  // namespace toq::app

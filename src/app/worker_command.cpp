@@ -128,17 +128,34 @@ core::Result<Worker> start_worker(const cli::WorkerOptions& options, const core:
   return worker;
 }
 
+// The fields of every line about the job in hand: its ids and its trace (the traceparent of the
+// request that created it), so one grep follows an upload from the browser to the ZIP.
+LogFields job_fields(const Worker& worker, const core::Job& job) {
+  return {{"worker", worker.id},
+          {"job_id", job.id.value},
+          {"batch_id", job.batch_id.value},
+          {"traceparent", job.traceparent}};
+}
+
+// A job claimed: logged before any work.
+void on_claimed(const core::Job& job, const LogFields& fields) {
+  LogFields line = fields;
+  line.emplace_back("attempt", job.attempt);
+  line.emplace_back("run", job.run);
+  log::info("job claimed", line);
+}
+
 // One asset's result: logged, its time and a failure counted by serve. `since` is when the work
 // on it began (the claim, or the previous asset's end).
-void on_asset(const Worker& worker, const EventPipe& events, const core::Asset& asset,
+void on_asset(const LogFields& job, const EventPipe& events, const core::Asset& asset,
               const core::AssetWorkResult& r, std::chrono::steady_clock::time_point since) {
   events.send(
       AssetDone{std::string(core::to_string(core::group_of(asset.declared.media_type))),
                 std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count()});
-  LogFields fields{{"worker", worker.id},
-                   {"asset_id", r.asset.value},
-                   {"status", r.ready() ? "READY" : "FAILED"},
-                   {"renditions", static_cast<std::int64_t>(r.renditions.size())}};
+  LogFields fields = job;
+  fields.insert(fields.end(), {{"asset_id", r.asset.value},
+                               {"status", r.ready() ? "READY" : "FAILED"},
+                               {"renditions", static_cast<std::int64_t>(r.renditions.size())}});
   if (r.failure) {
     events.send(AssetFailed{std::string(core::to_string(r.failure->code))});
     fields.emplace_back("code", std::string(core::to_string(r.failure->code)));
@@ -148,21 +165,29 @@ void on_asset(const Worker& worker, const EventPipe& events, const core::Asset& 
   log::info("asset processed", fields);
 }
 
-// One job's end: logged, and counted by serve.
+// One job's end: its ZIP and its end logged, and counted by serve.
 void on_job_end(const Worker& worker, const EventPipe& events, const core::JobRunReport& r,
                 std::chrono::steady_clock::time_point started) {
   const auto took = std::chrono::steady_clock::now() - started;
   events.send(
       JobFinished{std::string(end_name(r.end)), std::chrono::duration<double>(took).count()});
-  LogFields fields{{"worker", worker.id},
-                   {"job_id", r.job.value},
-                   {"batch_id", r.batch.value},
-                   {"listing_id", r.listing.value},
-                   {"attempt", r.attempt},
-                   {"end", std::string(end_name(r.end))},
-                   {"assets_ready", r.assets_ready},
-                   {"assets_failed", r.assets_failed},
-                   {"duration_ms", std::chrono::duration<double, std::milli>(took).count()}};
+  const LogFields ids{{"worker", worker.id},
+                      {"job_id", r.job.value},
+                      {"batch_id", r.batch.value},
+                      {"listing_id", r.listing.value},
+                      {"traceparent", r.traceparent}};
+  if (r.archive) {
+    LogFields zip = ids;
+    zip.insert(zip.end(), {{"key", r.archive->key}, {"bytes", r.archive->bytes}});
+    log::info("archive stored", zip);
+  }
+  LogFields fields = ids;
+  fields.insert(fields.end(),
+                {{"attempt", r.attempt},
+                 {"end", std::string(end_name(r.end))},
+                 {"assets_ready", r.assets_ready},
+                 {"assets_failed", r.assets_failed},
+                 {"duration_ms", std::chrono::duration<double, std::milli>(took).count()}});
   if (r.error) {
     fields.emplace_back("code", std::string(core::to_string(r.error->code)));
     fields.emplace_back("error", r.error->message);
@@ -178,9 +203,12 @@ int command_worker(const cli::WorkerOptions& options) {
   if (!worker) return report(worker.error());
   const EventPipe events(options.events_fd);
   auto asset_since = std::chrono::steady_clock::now();
+  LogFields current;  // job_fields of the job in hand
   core::RunJob runner = make_job_runner(worker->config, *worker->db, *worker->processor, clock,
-                                        worker->id, [&](const core::Job&) {
+                                        worker->id, [&](const core::Job& job) {
                                           asset_since = std::chrono::steady_clock::now();
+                                          current = job_fields(*worker, job);
+                                          on_claimed(job, current);
                                           events.send(JobStarted{});
                                         });
   log::info("worker started", {{"worker", worker->id}, {"once", options.once}});
@@ -188,7 +216,7 @@ int command_worker(const cli::WorkerOptions& options) {
   while (!g_stop.load()) {
     const auto started = std::chrono::steady_clock::now();
     auto ran = runner.run_next([&](const core::Asset& asset, const core::AssetWorkResult& r) {
-      on_asset(*worker, events, asset, r, asset_since);
+      on_asset(current, events, asset, r, asset_since);
       asset_since = std::chrono::steady_clock::now();
     });
     if (!ran) {

@@ -63,7 +63,7 @@ TYPED_TEST_P(AssetRepositoryConformance, AssetLifecycleRecordsFactsRenditionsAnd
   auto assets = must(this->tx([&](core::UnitOfWork& u) {
     return u.assets().add(b.id, {photo("f-1", 1), photo("f-2", 2)}, at(2));
   }));
-  auto job = must(this->tx([&](core::UnitOfWork& u) { return u.jobs().create(b.id, at(3)); }));
+  auto job = must(this->tx([&](core::UnitOfWork& u) { return u.jobs().create(b.id, at(3), ""); }));
   const auto a1 = assets[0].id;
   const auto a2 = assets[1].id;
   must(this->tx([&](core::UnitOfWork& u) -> core::Result<core::Asset> {
@@ -126,7 +126,8 @@ TYPED_TEST_P(AssetRepositoryConformance, AssetLifecycleRecordsFactsRenditionsAnd
     return u.jobs().finish(job.id, JobStatus::kFailed,
                            core::make_error(ErrorCode::kCorruptMedia, "x"), at(9));
   }));
-  auto retry = must(this->tx([&](core::UnitOfWork& u) { return u.jobs().create(b.id, at(10)); }));
+  auto retry =
+      must(this->tx([&](core::UnitOfWork& u) { return u.jobs().create(b.id, at(10), ""); }));
   auto back = must(this->tx(
       [&](core::UnitOfWork& u) { return u.assets().mark_processing(a2, retry.id, at(11)); }));
   EXPECT_EQ(back.status, AssetStatus::kProcessing);
@@ -152,7 +153,7 @@ TYPED_TEST_P(AssetRepositoryConformance, AssetIllegalMovesAreRejected) {
     return u.assets().transition(a.id, AssetStatus::kUploaded, AssetStatus::kProcessing, at(3));
   }),
                          ErrorCode::kInvalidRequest));
-  auto job = must(this->tx([&](core::UnitOfWork& u) { return u.jobs().create(b.id, at(3)); }));
+  auto job = must(this->tx([&](core::UnitOfWork& u) { return u.jobs().create(b.id, at(3), ""); }));
   EXPECT_TRUE(fails_with(this->tx([&](core::UnitOfWork& u) {
     return u.assets().mark_processing(a.id, job.id, at(3));  // PENDING_UPLOAD -> PROCESSING
   }),

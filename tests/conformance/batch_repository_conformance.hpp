@@ -196,7 +196,7 @@ TYPED_TEST_P(BatchRepositoryConformance, LatestPublishedBatchAndItsSucceededJob)
   };
   auto run_job = [&](core::BatchId b, JobStatus outcome, int t) {
     return must(this->tx([&](core::UnitOfWork& u) -> core::Result<core::Job> {
-      auto job = u.jobs().create(b, at(t));
+      auto job = u.jobs().create(b, at(t), "");
       if (!job) return job;
       if (auto r = u.jobs().start(job->id, "w", at(t + 60), at(t + 1)); !r) return r;
       return u.jobs().finish(job->id, outcome,

@@ -18,7 +18,7 @@ class ExecutionStartRepositoryConformance : public RepositoryFixture<Factory> {
   core::Job job_for(std::int64_t listing_id) {
     this->listing(listing_id);
     auto b = this->batch(listing_id);
-    return must(this->tx([&](core::UnitOfWork& u) { return u.jobs().create(b.id, at(2)); }));
+    return must(this->tx([&](core::UnitOfWork& u) { return u.jobs().create(b.id, at(2), ""); }));
   }
 };
 

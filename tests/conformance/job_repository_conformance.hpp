@@ -19,7 +19,7 @@ TYPED_TEST_SUITE_P(JobRepositoryConformance);
 TYPED_TEST_P(JobRepositoryConformance, JobLifecycleAlwaysHasStartTime) {
   this->listing(28);
   auto b = this->batch(28);
-  auto job = must(this->tx([&](core::UnitOfWork& u) { return u.jobs().create(b.id, at(2)); }));
+  auto job = must(this->tx([&](core::UnitOfWork& u) { return u.jobs().create(b.id, at(2), ""); }));
   EXPECT_EQ(job.status, JobStatus::kQueued);
   EXPECT_EQ(job.run, 1);
   EXPECT_EQ(job.attempt, 0);
@@ -70,8 +70,9 @@ TYPED_TEST_P(JobRepositoryConformance, JobLifecycleAlwaysHasStartTime) {
 TYPED_TEST_P(JobRepositoryConformance, OneActiveJobPerBatchAndRunsCount) {
   this->listing(28);
   auto b = this->batch(28);
-  auto first = must(this->tx([&](core::UnitOfWork& u) { return u.jobs().create(b.id, at(2)); }));
-  auto second = this->tx([&](core::UnitOfWork& u) { return u.jobs().create(b.id, at(3)); });
+  auto first =
+      must(this->tx([&](core::UnitOfWork& u) { return u.jobs().create(b.id, at(2), ""); }));
+  auto second = this->tx([&](core::UnitOfWork& u) { return u.jobs().create(b.id, at(3), ""); });
   ASSERT_TRUE(fails_with(second, ErrorCode::kJobAlreadyActive));
   const auto* d = std::get_if<core::ConflictDetails>(&second.error().details);
   ASSERT_NE(d, nullptr);
@@ -79,7 +80,7 @@ TYPED_TEST_P(JobRepositoryConformance, OneActiveJobPerBatchAndRunsCount) {
   EXPECT_EQ(d->id, first.id.value);
   must(this->tx([&](core::UnitOfWork& u) { return u.jobs().start(first.id, "w", at(60), at(4)); }));
   EXPECT_TRUE(
-      fails_with(this->tx([&](core::UnitOfWork& u) { return u.jobs().create(b.id, at(5)); }),
+      fails_with(this->tx([&](core::UnitOfWork& u) { return u.jobs().create(b.id, at(5), ""); }),
                  ErrorCode::kJobAlreadyActive));
   auto failed = must(this->tx([&](core::UnitOfWork& u) {
     return u.jobs().finish(first.id, JobStatus::kFailed,
@@ -87,7 +88,8 @@ TYPED_TEST_P(JobRepositoryConformance, OneActiveJobPerBatchAndRunsCount) {
   }));
   EXPECT_EQ(failed.error_code, ErrorCode::kProcessingTimeout);
   EXPECT_EQ(failed.error_message, "slow");
-  auto retry = must(this->tx([&](core::UnitOfWork& u) { return u.jobs().create(b.id, at(7)); }));
+  auto retry =
+      must(this->tx([&](core::UnitOfWork& u) { return u.jobs().create(b.id, at(7), ""); }));
   EXPECT_EQ(retry.run, 2);
   auto active = must(this->tx([&](core::UnitOfWork& u) { return u.jobs().find_active(b.id); }));
   EXPECT_EQ(active->id, retry.id);
@@ -97,7 +99,7 @@ TYPED_TEST_P(JobRepositoryConformance, OneActiveJobPerBatchAndRunsCount) {
   ASSERT_EQ(all.size(), 2u);
   EXPECT_EQ(all[0].id, first.id);
   EXPECT_TRUE(fails_with(
-      this->tx([&](core::UnitOfWork& u) { return u.jobs().create(core::BatchId{999}, at(7)); }),
+      this->tx([&](core::UnitOfWork& u) { return u.jobs().create(core::BatchId{999}, at(7), ""); }),
       ErrorCode::kBatchNotFound));
   auto none =
       must(this->tx([&](core::UnitOfWork& u) { return u.jobs().find(core::JobId{99999}); }));
@@ -107,7 +109,7 @@ TYPED_TEST_P(JobRepositoryConformance, OneActiveJobPerBatchAndRunsCount) {
 TYPED_TEST_P(JobRepositoryConformance, JobArchiveIsRecordedWhileRunningAndIdempotently) {
   this->listing(28);
   auto b = this->batch(28);
-  auto job = must(this->tx([&](core::UnitOfWork& u) { return u.jobs().create(b.id, at(2)); }));
+  auto job = must(this->tx([&](core::UnitOfWork& u) { return u.jobs().create(b.id, at(2), ""); }));
   EXPECT_FALSE(job.archive.has_value());
   const core::ArchiveInfo zip{core::archive_key(core::ListingId{28}, b.id, job.id), 734003200,
                               std::string(64, 'a')};
@@ -158,7 +160,8 @@ TYPED_TEST_P(JobRepositoryConformance, JobArchiveIsRecordedWhileRunningAndIdempo
   EXPECT_EQ(listed[0].archive, zip);
 
   // A finished job without an archive never gets one.
-  auto retry = must(this->tx([&](core::UnitOfWork& u) { return u.jobs().create(b.id, at(11)); }));
+  auto retry =
+      must(this->tx([&](core::UnitOfWork& u) { return u.jobs().create(b.id, at(11), ""); }));
   must(
       this->tx([&](core::UnitOfWork& u) { return u.jobs().start(retry.id, "w", at(70), at(12)); }));
   must(this->tx([&](core::UnitOfWork& u) {
@@ -183,7 +186,7 @@ TYPED_TEST_P(JobRepositoryConformance, ThreadsRacingForAJobGetExactlyOne) {
       start.arrive_and_wait();
       for (;;) {  // DATABASE_BUSY means nothing was written: retrying is the caller's right
         results[static_cast<std::size_t>(i)] =
-            this->tx([&](core::UnitOfWork& u) { return u.jobs().create(b.id, at(2)); });
+            this->tx([&](core::UnitOfWork& u) { return u.jobs().create(b.id, at(2), ""); });
         if (results[static_cast<std::size_t>(i)] ||
             results[static_cast<std::size_t>(i)].error().code != ErrorCode::kDatabaseBusy)
           break;
@@ -214,8 +217,8 @@ TYPED_TEST_P(JobRepositoryConformance, ClaimTakesTheOldestDueJobAndSetsStartAndL
   this->listing(29);
   auto b1 = this->batch(28);
   auto b2 = this->batch(29);
-  auto j1 = must(this->tx([&](core::UnitOfWork& u) { return u.jobs().create(b1.id, at(5)); }));
-  auto j2 = must(this->tx([&](core::UnitOfWork& u) { return u.jobs().create(b2.id, at(6)); }));
+  auto j1 = must(this->tx([&](core::UnitOfWork& u) { return u.jobs().create(b1.id, at(5), ""); }));
+  auto j2 = must(this->tx([&](core::UnitOfWork& u) { return u.jobs().create(b2.id, at(6), ""); }));
   auto first = must(
       this->tx([&](core::UnitOfWork& u) { return u.jobs().claim_next("w1", at(70), at(10)); }));
   ASSERT_TRUE(first.has_value());
@@ -237,7 +240,7 @@ TYPED_TEST_P(JobRepositoryConformance, ClaimTakesTheOldestDueJobAndSetsStartAndL
 TYPED_TEST_P(JobRepositoryConformance, ExpiredLeaseIsReclaimedAndKeepsTheFirstStart) {
   this->listing(28);
   auto b = this->batch(28);
-  must(this->tx([&](core::UnitOfWork& u) { return u.jobs().create(b.id, at(5)); }));
+  must(this->tx([&](core::UnitOfWork& u) { return u.jobs().create(b.id, at(5), ""); }));
   auto held = must(
       this->tx([&](core::UnitOfWork& u) { return u.jobs().claim_next("dead", at(20), at(10)); }));
   ASSERT_TRUE(held.has_value());
@@ -271,7 +274,7 @@ TYPED_TEST_P(JobRepositoryConformance, ExpiredLeaseIsReclaimedAndKeepsTheFirstSt
 TYPED_TEST_P(JobRepositoryConformance, ReleasedJobWaitsForItsAvailableTime) {
   this->listing(28);
   auto b = this->batch(28);
-  must(this->tx([&](core::UnitOfWork& u) { return u.jobs().create(b.id, at(5)); }));
+  must(this->tx([&](core::UnitOfWork& u) { return u.jobs().create(b.id, at(5), ""); }));
   auto held = must(
       this->tx([&](core::UnitOfWork& u) { return u.jobs().claim_next("w1", at(60), at(10)); }));
   ASSERT_TRUE(held.has_value());
@@ -303,7 +306,7 @@ TYPED_TEST_P(JobRepositoryConformance, LeaseExpiredRunningJobsAreListedNotChange
     this->listing(listing);
     auto b = this->batch(listing);
     jobs.push_back(
-        must(this->tx([&](core::UnitOfWork& u) { return u.jobs().create(b.id, at(2)); })));
+        must(this->tx([&](core::UnitOfWork& u) { return u.jobs().create(b.id, at(2), ""); })));
   }
   const auto& j1 = jobs[0];
   const auto& j2 = jobs[1];
@@ -344,9 +347,9 @@ TYPED_TEST_P(JobRepositoryConformance, QueueStatsCountQueuedAndRunningWithTheOld
   auto b3 = this->batch(30);
   auto b4 = this->batch(31);
   this->run_to(b4, BatchStatus::kReady);  // a finished job counts for nothing
-  must(this->tx([&](core::UnitOfWork& u) { return u.jobs().create(b1.id, at(5)); }));
-  must(this->tx([&](core::UnitOfWork& u) { return u.jobs().create(b2.id, at(7)); }));
-  must(this->tx([&](core::UnitOfWork& u) { return u.jobs().create(b3.id, at(9)); }));
+  must(this->tx([&](core::UnitOfWork& u) { return u.jobs().create(b1.id, at(5), ""); }));
+  must(this->tx([&](core::UnitOfWork& u) { return u.jobs().create(b2.id, at(7), ""); }));
+  must(this->tx([&](core::UnitOfWork& u) { return u.jobs().create(b3.id, at(9), ""); }));
   auto stats = must(this->tx([&](core::UnitOfWork& u) { return u.jobs().queue_stats(); }));
   EXPECT_EQ(stats.queued, 3);
   EXPECT_EQ(stats.running, 0);
@@ -376,7 +379,7 @@ TYPED_TEST_P(JobRepositoryConformance, PrunableJobsAreFinishedRunsTheirBatchNoLo
       if (auto r = u.batches().transition(b.id, current, BatchStatus::kProcessing, at(10 * run));
           !r)
         return std::unexpected(r.error());
-      auto job = u.jobs().create(b.id, at(10 * run));
+      auto job = u.jobs().create(b.id, at(10 * run), "");
       if (!job) return job;
       if (auto r = u.jobs().start(job->id, "w1", at(10 * run + 60), at(10 * run)); !r) return r;
       auto fin = u.jobs().finish(job->id, ok ? JobStatus::kSucceeded : JobStatus::kFailed,
@@ -414,12 +417,71 @@ TYPED_TEST_P(JobRepositoryConformance, PrunableJobsAreFinishedRunsTheirBatchNoLo
   ASSERT_EQ(prunable(100).size(), 1u);
 }
 
+// The W3C traceparent of the request that created a job, the outbox event and the asset failure
+// it leads to: stored and read back as given; anything else than a version-00 traceparent or ""
+// is refused.
+TYPED_TEST_P(JobRepositoryConformance, TraceparentIsStoredWithTheJobItsEventsAndFailures) {
+  const std::string trace = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+  this->listing(28);
+  auto b = this->batch(28);
+  for (const std::string bad : {"00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01",
+                                "00-00000000000000000000000000000000-00f067aa0ba902b7-01",
+                                "cc-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-x", "x"}) {
+    EXPECT_TRUE(
+        fails_with(this->tx([&](core::UnitOfWork& u) { return u.jobs().create(b.id, at(2), bad); }),
+                   ErrorCode::kInvalidRequest))
+        << bad;
+    EXPECT_TRUE(fails_with(this->tx([&](core::UnitOfWork& u) {
+      return u.outbox().add("msg_bad", "media.batch.ready", "{}", bad, at(2));
+    }),
+                           ErrorCode::kInvalidRequest))
+        << bad;
+  }
+  auto a = must(this->tx(
+      [&](core::UnitOfWork& u) { return u.assets().add(b.id, {photo("f-1", 1)}, at(2)); }))[0];
+  auto job =
+      must(this->tx([&](core::UnitOfWork& u) { return u.jobs().create(b.id, at(2), trace); }));
+  EXPECT_EQ(job.traceparent, trace);
+  auto found = must(this->tx([&](core::UnitOfWork& u) { return u.jobs().find(job.id); }));
+  ASSERT_TRUE(found.has_value());
+  EXPECT_EQ(found->traceparent, trace);
+  auto claimed =
+      must(this->tx([&](core::UnitOfWork& u) { return u.jobs().claim_next("w1", at(60), at(3)); }));
+  ASSERT_TRUE(claimed.has_value());
+  EXPECT_EQ(claimed->traceparent, trace) << "the worker reads it from its claim";
+
+  must(this->tx([&](core::UnitOfWork& u) {
+    return u.assets().transition(a.id, AssetStatus::kPendingUpload, AssetStatus::kUploaded, at(3));
+  }));
+  must(this->tx(
+      [&](core::UnitOfWork& u) { return u.assets().mark_processing(a.id, job.id, at(3)); }));
+  auto failed = must(this->tx([&](core::UnitOfWork& u) {
+    return u.assets().mark_failed(a.id, job.id,
+                                  {.code = ErrorCode::kCorruptMedia,
+                                   .message = "cannot decode",
+                                   .hint = "Export it again",
+                                   .traceparent = trace},
+                                  at(4));
+  }));
+  ASSERT_TRUE(failed.failure.has_value());
+  EXPECT_EQ(failed.failure->traceparent, trace);
+
+  auto event = must(this->tx([&](core::UnitOfWork& u) {
+    return u.outbox().add("msg_job1_failed", "media.batch.failed", "{}", trace, at(5));
+  }));
+  EXPECT_EQ(event.traceparent, trace);
+  auto due = must(this->tx([&](core::UnitOfWork& u) { return u.outbox().due(at(5), 10); }));
+  ASSERT_EQ(due.size(), 1U);
+  EXPECT_EQ(due[0].traceparent, trace);
+}
+
 REGISTER_TYPED_TEST_SUITE_P(
     JobRepositoryConformance, JobLifecycleAlwaysHasStartTime, OneActiveJobPerBatchAndRunsCount,
     JobArchiveIsRecordedWhileRunningAndIdempotently, ThreadsRacingForAJobGetExactlyOne,
     ClaimTakesTheOldestDueJobAndSetsStartAndLease, ExpiredLeaseIsReclaimedAndKeepsTheFirstStart,
     ReleasedJobWaitsForItsAvailableTime, LeaseExpiredRunningJobsAreListedNotChanged,
     QueueStatsCountQueuedAndRunningWithTheOldest,
-    PrunableJobsAreFinishedRunsTheirBatchNoLongerServes);
+    PrunableJobsAreFinishedRunsTheirBatchNoLongerServes,
+    TraceparentIsStoredWithTheJobItsEventsAndFailures);
 
 }  // namespace toq::testing

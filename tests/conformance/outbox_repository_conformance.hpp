@@ -14,18 +14,18 @@ TYPED_TEST_SUITE_P(OutboxRepositoryConformance);
 
 TYPED_TEST_P(OutboxRepositoryConformance, OutboxDeliversOnceAndReschedules) {
   auto e1 = must(this->tx([&](core::UnitOfWork& u) {
-    return u.outbox().add("msg_job1_ready", "media.batch.ready", R"({"a":1})", at(10));
+    return u.outbox().add("msg_job1_ready", "media.batch.ready", R"({"a":1})", "", at(10));
   }));
   EXPECT_EQ(e1.attempts, 0);
   EXPECT_EQ(e1.next_attempt_at, at(10));
   EXPECT_FALSE(e1.delivered_at.has_value());
   auto dup = this->tx([&](core::UnitOfWork& u) {
-    return u.outbox().add("msg_job1_ready", "media.batch.ready", "{}", at(11));
+    return u.outbox().add("msg_job1_ready", "media.batch.ready", "{}", "", at(11));
   });
   ASSERT_FALSE(dup.has_value());
   EXPECT_EQ(dup.error().code, ErrorCode::kConflict);
   auto e2 = must(this->tx([&](core::UnitOfWork& u) {
-    return u.outbox().add("msg_job2_failed", "media.batch.failed", "{}", at(12));
+    return u.outbox().add("msg_job2_failed", "media.batch.failed", "{}", "", at(12));
   }));
   auto due = must(this->tx([&](core::UnitOfWork& u) { return u.outbox().due(at(12), 10); }));
   ASSERT_EQ(due.size(), 2u);
@@ -58,13 +58,13 @@ TYPED_TEST_P(OutboxRepositoryConformance, PendingStatsCountUndeliveredEventsWith
   auto empty = must(this->tx([&](core::UnitOfWork& u) { return u.outbox().pending_stats(); }));
   EXPECT_EQ(empty, core::OutboxStats{});
   auto e1 = must(this->tx([&](core::UnitOfWork& u) {
-    return u.outbox().add("msg_1", "media.batch.ready", "{}", at(10));
+    return u.outbox().add("msg_1", "media.batch.ready", "{}", "", at(10));
   }));
   must(this->tx([&](core::UnitOfWork& u) {
-    return u.outbox().add("msg_2", "media.batch.ready", "{}", at(20));
+    return u.outbox().add("msg_2", "media.batch.ready", "{}", "", at(20));
   }));
   auto e3 = must(this->tx([&](core::UnitOfWork& u) {
-    return u.outbox().add("msg_3", "media.batch.failed", "{}", at(30));
+    return u.outbox().add("msg_3", "media.batch.failed", "{}", "", at(30));
   }));
   // Rescheduled into the future: not due, still pending.
   must(this->tx([&](core::UnitOfWork& u) {
@@ -82,7 +82,7 @@ TYPED_TEST_P(OutboxRepositoryConformance, PendingStatsCountUndeliveredEventsWith
 TYPED_TEST_P(OutboxRepositoryConformance, PruneDeletesDeliveredEventsPastTheCutoffOnly) {
   auto add = [&](const char* id, int second) {
     return must(this->tx([&](core::UnitOfWork& u) {
-      return u.outbox().add(id, "media.batch.ready", "{}", at(second));
+      return u.outbox().add(id, "media.batch.ready", "{}", "", at(second));
     }));
   };
   auto deliver = [&](const core::OutboxEvent& e, int second) {

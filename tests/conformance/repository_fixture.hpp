@@ -80,7 +80,7 @@ class RepositoryFixture : public ::testing::Test {
                         !r)
                       return std::unexpected(r.error());
                   }
-                  auto job = u.jobs().create(b.id, at(2));
+                  auto job = u.jobs().create(b.id, at(2), "");
                   if (!job) return job;
                   if (auto r = u.jobs().start(job->id, "w1", at(60), at(3)); !r) return r;
                   const auto outcome =

@@ -91,6 +91,7 @@ class ServiceTest : public ::testing::Test {
         continue;
       }
       body["_verified"] = r.value("verified", false);
+      body["_traceparent"] = r.contains("traceparent") ? r["traceparent"] : nlohmann::json();
       body["_reason"] = r.value("reason", "");
       out.push_back(std::move(body));
     }
@@ -112,7 +113,7 @@ class ServiceTest : public ::testing::Test {
   nlohmann::json jobs_of(std::int64_t batch) const {
     return sql(data_dir(),
                "SELECT id, run, attempt, status, created_at, started_at, completed_at, "
-               "archive_key, archive_bytes, archive_sha256_hex, error_code "
+               "archive_key, archive_bytes, archive_sha256_hex, error_code, traceparent "
                "FROM jobs WHERE batch_id = " +
                    std::to_string(batch) + " ORDER BY run");
   }

@@ -378,9 +378,15 @@ class Client {
 
   // POST uploads; the 201 body.
   nlohmann::json create(std::int64_t listing, const std::vector<InputFile>& files) {
-    auto r = api_->post("/api/v2/listings/media/uploads", manifest(listing, files), photographer());
+    return create_call(listing, files).body;
+  }
+  // POST uploads with extra request headers; the 201 answer.
+  testing::ApiReply create_call(std::int64_t listing, const std::vector<InputFile>& files,
+                                std::vector<std::pair<std::string, std::string>> headers = {}) {
+    auto r = api_->post("/api/v2/listings/media/uploads", manifest(listing, files), photographer(),
+                        std::move(headers));
     if (r.raw.status != 201) throw std::runtime_error("create batch: " + r.raw.body);
-    return r.body;
+    return r;
   }
 
   // Uploads every file of a create answer as a browser would: one PUT with exactly the given
@@ -419,8 +425,9 @@ class Client {
   }
 
   testing::ApiReply complete(std::int64_t listing, std::int64_t batch,
-                             nlohmann::json files = nlohmann::json::array()) {
-    return api_->complete(listing, batch, photographer(), std::move(files));
+                             nlohmann::json files = nlohmann::json::array(),
+                             std::vector<std::pair<std::string, std::string>> headers = {}) {
+    return api_->complete(listing, batch, photographer(), std::move(files), std::move(headers));
   }
 
   // create + upload + complete (202); the batch id.

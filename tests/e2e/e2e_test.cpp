@@ -262,6 +262,16 @@ TEST_F(EndToEnd, FailedBatchReportsTheAssetCodeAndLeavesTheListing) {
   EXPECT_FALSE(jobs[0].at("started_at").is_null());
   EXPECT_FALSE(jobs[0].at("completed_at").is_null());
   EXPECT_TRUE(jobs[0].at("archive_key").is_null()) << "no ZIP for a FAILED batch";
+  // No traceparent was sent: the complete call's generated one is the job's, the libvips
+  // failure record's and the webhook's.
+  const std::string trace = jobs[0].at("traceparent");
+  EXPECT_EQ(trace.size(), 55U) << trace;
+  const auto failures =
+      sql(data_dir(), "SELECT client_id, error_traceparent FROM assets WHERE batch_id = " +
+                          std::to_string(batch) + " AND status = 'FAILED'");
+  ASSERT_EQ(failures.size(), 1U);
+  EXPECT_EQ(failures[0].at("error_traceparent"), trace);
+  EXPECT_EQ(failed.at("_traceparent"), trace);
 
   // A FAILED batch can be retried: a new job (run 2) under its own prefix, from the raw uploads;
   // the damaged file fails the same way again, and the first job's outputs stay as they were.
@@ -286,6 +296,86 @@ TEST_F(EndToEnd, FailedBatchReportsTheAssetCodeAndLeavesTheListing) {
   }
   EXPECT_TRUE(wait_delivery("media.batch.failed", batch, job2).at("_verified").get<bool>());
   EXPECT_EQ(client_->listing_status(listing), "PENDING_PHOTO_PROCESSING");
+}
+
+// One W3C traceparent, sent by the photographer's page on create and complete, followed through
+// the service: echoed by both calls, stored with the job, on the worker process's lines (its
+// claim, every asset, the ZIP) and on the signed webhook's traceparent header; one grep of the
+// log (serve and its workers write to the same stderr) finds every stage.
+TEST_F(EndToEnd, OneTraceparentFollowsAnUploadFromCreateToTheWebhook) {
+  if (aws_backend_requested()) {
+    GTEST_SKIP() << "the embedded worker's lines; the Lambda's are checked by deploy/aws's "
+                    "lambda-runtime.test.ts";
+  }
+  const std::string trace = "00-5e0f1c2d3b4a69788796a5b4c3d2e1f0-7a6b5c4d3e2f1a0b-01";
+  const std::vector<std::pair<std::string, std::string>> headers = {{"traceparent", trace}};
+  const std::int64_t listing = 31;
+  client_->register_listing(listing);
+  const std::vector<InputFile> inputs = {
+      load({"p-1", "jpeg_baseline.jpg", "PHOTO_HORIZONTAL", "image/jpeg", "IMG_2908.jpg", "Sala",
+            1}),
+      load({"v-1", "video_h264_aac.mp4", "VIDEO_HORIZONTAL", "video/mp4", "tour.mp4", "Tour", 1}),
+  };
+  const auto created = client_->create_call(listing, inputs, headers);
+  EXPECT_EQ(created.raw.header("traceparent"), trace);
+  const std::int64_t batch = created.body.at("batchId");
+  const auto parts = Client::upload(created.body, inputs);
+  const auto done = client_->complete(listing, batch, parts, headers);
+  ASSERT_EQ(done.raw.status, 202) << done.raw.body;
+  EXPECT_EQ(done.raw.header("traceparent"), trace);
+  const std::int64_t job = done.body.at("jobId");
+
+  const auto status = client_->wait_terminal(listing, batch);
+  ASSERT_EQ(status.at("status"), "READY") << status.dump(1);
+  const auto ready = wait_delivery("media.batch.ready", batch, job);
+  EXPECT_TRUE(ready.at("_verified").get<bool>()) << ready.dump();
+  EXPECT_EQ(ready.at("_traceparent"), trace) << "the webhook's traceparent header";
+  const auto jobs = jobs_of(batch);
+  ASSERT_EQ(jobs.size(), 1U);
+  EXPECT_EQ(jobs[0].at("traceparent"), trace) << "stored with the job";
+
+  // The webhook's own log line is written after the receiver answered: wait for it.
+  const std::string grep = "grep -F " + shell_quote(trace) + " " + shell_quote(server_->log_path());
+  std::vector<nlohmann::json> lines;
+  for (int i = 0; i < 100; ++i) {
+    lines.clear();
+    std::istringstream out{run_ok(grep + " || true")};
+    for (std::string line; std::getline(out, line);) {
+      lines.push_back(nlohmann::json::parse(line));
+    }
+    const bool webhook_logged = std::any_of(lines.begin(), lines.end(), [](const auto& l) {
+      return l.value("msg", "") == "webhook delivered";
+    });
+    if (webhook_logged) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds{100});
+  }
+  const auto stage = [&](const std::string& msg, const std::string& field = {},
+                         const nlohmann::json& value = {}) {
+    return std::count_if(lines.begin(), lines.end(), [&](const nlohmann::json& l) {
+      if (l.value("msg", "") != msg) return false;
+      if (l.at("traceparent") != trace) return false;
+      return field.empty() || (l.contains(field) && l.at(field) == value);
+    });
+  };
+  std::ostringstream all;
+  for (const auto& l : lines) all << l.dump() << "\n";
+  EXPECT_EQ(stage("request", "path", "/api/v2/listings/media/uploads"), 1) << all.str();
+  EXPECT_EQ(stage("request", "batch_id", batch), 2) << "create and complete\n" << all.str();
+  EXPECT_EQ(stage("request", "job_id", job), 1) << "complete\n" << all.str();
+  EXPECT_EQ(stage("job claimed", "job_id", job), 1) << all.str();
+  for (const auto& a : status.at("assets")) {
+    EXPECT_EQ(stage("asset processed", "asset_id", a.at("assetId")), 1) << a.at("clientId") << "\n"
+                                                                        << all.str();
+  }
+  EXPECT_EQ(stage("archive stored", "job_id", job), 1) << all.str();
+  EXPECT_EQ(stage("job run ended", "job_id", job), 1) << all.str();
+  EXPECT_EQ(stage("webhook delivered", "batch_id", batch), 1) << all.str();
+  // The worker's lines come from another process than serve's request lines.
+  const auto claimed = std::find_if(lines.begin(), lines.end(), [](const nlohmann::json& l) {
+    return l.value("msg", "") == "job claimed";
+  });
+  ASSERT_NE(claimed, lines.end());
+  EXPECT_TRUE(claimed->contains("worker")) << claimed->dump();
 }
 
 // The worker -> serve events and the database gauges behind /metrics: one batch (a good photo and

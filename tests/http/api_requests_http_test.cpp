@@ -47,6 +47,53 @@ TEST_F(ApiRequestsHttpTest, RequestIdIsEchoedOrGeneratedAndLogged) {
   EXPECT_TRUE(line->at("duration_ms").is_number());
 }
 
+// W3C traceparent: a valid one is echoed and logged as sent, a future version in its version-00
+// form; an absent or invalid one is replaced by a new trace, echoed and logged too.
+TEST_F(ApiRequestsHttpTest, TraceparentIsEchoedGeneratedOrReplacedAndLogged) {
+  const std::string valid = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+  auto echoed = call("GET", "/healthz", std::nullopt, "",
+                     {{"traceparent", valid}, {"X-Request-Id", "trace-echo"}});
+  EXPECT_EQ(echoed.raw.header("traceparent"), valid);
+  auto line = server().find_log("request", "request_id", "trace-echo");
+  ASSERT_TRUE(line) << server().log_text();
+  EXPECT_EQ(line->at("traceparent"), valid);
+
+  auto future =
+      call("GET", "/healthz", std::nullopt, "",
+           {{"traceparent", "cc-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-ext"}});
+  EXPECT_EQ(future.raw.header("traceparent"), valid);
+
+  const auto is_new_trace = [](const std::string& header) {
+    return header.size() == 55 && header.starts_with("00-") && header.ends_with("-01") &&
+           header.find_first_not_of("0123456789abcdef-") == std::string::npos &&
+           header.substr(3, 32) != "00000000000000000000000000000000" &&
+           header.substr(3, 32) != "4bf92f3577b34da6a3ce929d0e0e4736";
+  };
+  auto absent = call("GET", "/healthz", std::nullopt, "", {{"X-Request-Id", "trace-absent"}});
+  const std::string generated = absent.raw.header("traceparent");
+  EXPECT_TRUE(is_new_trace(generated)) << generated;
+  line = server().find_log("request", "request_id", "trace-absent");
+  ASSERT_TRUE(line) << server().log_text();
+  EXPECT_EQ(line->at("traceparent"), generated);
+  auto again = call("GET", "/healthz", std::nullopt, "");
+  EXPECT_NE(again.raw.header("traceparent"), generated) << "a new trace per request";
+
+  for (const std::string bad :
+       {"00-00000000000000000000000000000000-00f067aa0ba902b7-01",
+        "00-4BF92F3577B34DA6A3CE929D0E0E4736-00F067AA0BA902B7-01",
+        "ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+        "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-x", "garbage"}) {
+    auto replaced = call("GET", "/healthz", std::nullopt, "", {{"traceparent", bad}});
+    EXPECT_TRUE(is_new_trace(replaced.raw.header("traceparent")))
+        << bad << " -> " << replaced.raw.header("traceparent");
+  }
+  // Error answers carry it too.
+  auto error =
+      call("GET", "/api/v2/internal/listings/1", std::nullopt, "", {{"traceparent", valid}});
+  EXPECT_EQ(error.raw.status, 401);
+  EXPECT_EQ(error.raw.header("traceparent"), valid);
+}
+
 TEST_F(ApiRequestsHttpTest, MalformedJsonWrongShapesAndHugeBodies) {
   for (const std::string body : {"{", "[]", "{\"listingIdentityId\": 1,}", "null"}) {
     auto r = call("POST", "/api/v2/listings/media/uploads", body, photographer_token());

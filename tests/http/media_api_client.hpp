@@ -73,10 +73,12 @@ class MediaApi {
   }
 
   ApiReply call(const std::string& method, const std::string& path,
-                const std::optional<nlohmann::json>& body, const std::string& bearer) const {
+                const std::optional<nlohmann::json>& body, const std::string& bearer,
+                std::vector<std::pair<std::string, std::string>> headers = {}) const {
     HttpCall c;
     c.method = method;
     c.url = server_.base_url() + path;
+    c.headers = std::move(headers);
     if (body) {
       c.body = body->dump();
       c.headers.emplace_back("Content-Type", "application/json");
@@ -88,8 +90,9 @@ class MediaApi {
     return r;
   }
 
-  ApiReply post(const std::string& path, const nlohmann::json& body, const std::string& bearer) {
-    return call("POST", path, body, bearer);
+  ApiReply post(const std::string& path, const nlohmann::json& body, const std::string& bearer,
+                std::vector<std::pair<std::string, std::string>> headers = {}) {
+    return call("POST", path, body, bearer, std::move(headers));
   }
 
   // PUT /api/v2/internal/listings/{id} as the platform (role service); throws unless 200.
@@ -165,10 +168,11 @@ class MediaApi {
   }
 
   ApiReply complete(std::int64_t listing, std::int64_t batch, const std::string& bearer,
-                    nlohmann::json files = nlohmann::json::array()) {
+                    nlohmann::json files = nlohmann::json::array(),
+                    std::vector<std::pair<std::string, std::string>> headers = {}) {
     return post("/api/v2/listings/media/uploads/complete",
                 {{"listingIdentityId", listing}, {"batchId", batch}, {"files", std::move(files)}},
-                bearer);
+                bearer, std::move(headers));
   }
 
   // create + upload + complete with `bearer`; the batch id. Throws on any unexpected answer.

@@ -100,7 +100,7 @@ TEST_F(OpsHttpTest, ActualResponsesCarryCorsHeadersForAllowedOriginsOnly) {
       call(server(), "GET", "/api/v2/internal/listings/424242", {{"Origin", kAllowed}, auth()});
   EXPECT_EQ(found.status, 404);
   EXPECT_EQ(found.header("access-control-allow-origin"), kAllowed);
-  EXPECT_EQ(found.header("access-control-expose-headers"), "ETag, X-Request-Id");
+  EXPECT_EQ(found.header("access-control-expose-headers"), "ETag, X-Request-Id, traceparent");
   EXPECT_EQ(found.header("vary"), "Origin");
   const auto unauth = call(server(), "GET", "/api/v2/internal/listings/1", {{"Origin", kAllowed}});
   EXPECT_EQ(unauth.status, 401);

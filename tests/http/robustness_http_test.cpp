@@ -184,6 +184,23 @@ TEST_F(RobustnessHttpTest, TenDribblingConnectionsLeaveTheServiceAnswering) {
   expect_serving();
 }
 
+// The connection layer's own answer to a header section over the limit (431) still names the
+// request: its X-Request-Id and traceparent when they came before the limit.
+TEST_F(RobustnessHttpTest, HeadersTooLargeAnswerCarriesRequestIdAndTraceparent) {
+  const std::string trace = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+  HttpCall c;
+  c.method = "GET";
+  c.url = server().base_url() + "/healthz";
+  c.headers = {{"X-Request-Id", "too-large-1"},
+               {"traceparent", trace},
+               {"X-Filler", std::string(70 * 1024, 'a')}};
+  const auto r = http(c);
+  EXPECT_EQ(r.status, 431) << r.body;
+  EXPECT_EQ(r.header("x-request-id"), "too-large-1");
+  EXPECT_EQ(r.header("traceparent"), trace);
+  EXPECT_EQ(http({.url = server().base_url() + "/healthz"}).status, 200);
+}
+
 TEST_F(RobustnessHttpTest, MalformedJsonIsACleanClientError) {
   const std::vector<std::pair<std::string, std::string>> bodies = {
       {"syntax", R"({"ownerId": 11,, "kind": })"},

@@ -128,6 +128,8 @@ class ServeProcess {
   std::string base_url() const { return "http://127.0.0.1:" + std::to_string(port_); }
   int port() const { return port_; }
   const std::filesystem::path& data_dir() const { return data_dir_; }
+  // Where its stderr (and its workers') goes.
+  const std::string& log_path() const { return log_; }
 
   std::string log_text() const {
     std::ifstream in{log_};

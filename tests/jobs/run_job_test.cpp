@@ -86,8 +86,10 @@ class RunJobTest : public ::testing::Test {
                                 .on_claimed = {}});
   }
 
-  // Registers listing `id`, declares the files, uploads their bytes and completes: a QUEUED job.
-  CompleteUploadBatchOutput submit(std::int64_t id, const std::vector<CorpusFile>& files) {
+  // Registers listing `id`, declares the files, uploads their bytes and completes (with the
+  // request's `traceparent`): a QUEUED job.
+  CompleteUploadBatchOutput submit(std::int64_t id, const std::vector<CorpusFile>& files,
+                                   const std::string& traceparent = "") {
     RegisterListing registrar({*db_, clock_});
     must(registrar.upsert(
              {as(Role::kService, 1), id, 11, 7, "RESIDENTIAL", "PENDING_PHOTO_PROCESSING"}),
@@ -124,8 +126,9 @@ class RunJobTest : public ::testing::Test {
            "upload");
     }
     CompleteUploadBatch completer({*db_, *store_, *store_, clock_});
-    return must(completer.run({as(Role::kPhotographer, 7), id, created.batch_id.value, {}, {}}),
-                "complete");
+    return must(
+        completer.run({as(Role::kPhotographer, 7), id, created.batch_id.value, {}, traceparent}),
+        "complete");
   }
 
   Batch batch(BatchId id) {
@@ -173,6 +176,7 @@ TEST_F(RunJobTest, BatchBecomesReadyWithZipListingMovedAndEvent) {
   ASSERT_TRUE(job.started_at.has_value());
   ASSERT_TRUE(job.completed_at.has_value());
   ASSERT_TRUE(job.archive.has_value()) << "a READY batch always has its ZIP";
+  EXPECT_EQ(report->archive, job.archive) << "the report names the ZIP it recorded (the log)";
   EXPECT_EQ(job.archive->key, archive_key(ListingId{28}, done.batch_id, job.id));
   auto zip = must(store_->head(job.archive->key));
   ASSERT_TRUE(zip.has_value());
@@ -202,11 +206,20 @@ TEST_F(RunJobTest, BatchBecomesReadyWithZipListingMovedAndEvent) {
   EXPECT_FALSE(must(runner().run_next()).has_value());
 }
 
+// Also: the complete call's traceparent is the job's, the run's report's (the worker's log), the
+// libvips failure record's and the webhook event's.
 TEST_F(RunJobTest, OneBadFileFailsTheBatchWithItsCodeAndLeavesTheListing) {
+  const std::string trace = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
   auto done = submit(
-      29, {{"jpeg_baseline.jpg", "PHOTO_HORIZONTAL"}, {"jpeg_truncated.jpg", "PHOTO_HORIZONTAL"}});
-  auto report = must(runner().run_next());
+      29, {{"jpeg_baseline.jpg", "PHOTO_HORIZONTAL"}, {"jpeg_truncated.jpg", "PHOTO_HORIZONTAL"}},
+      trace);
+  std::string recorded_trace;
+  auto report = must(runner().run_next([&](const Asset&, const AssetWorkResult& r) {
+    if (r.failure) recorded_trace = r.failure->traceparent;
+  }));
   ASSERT_TRUE(report.has_value());
+  EXPECT_EQ(report->traceparent, trace);
+  EXPECT_EQ(recorded_trace, trace);
   EXPECT_EQ(report->end, JobRunReport::End::kFailed);
   EXPECT_EQ(report->assets_ready, 1);
   EXPECT_EQ(report->assets_failed, 1);
@@ -216,12 +229,14 @@ TEST_F(RunJobTest, OneBadFileFailsTheBatchWithItsCodeAndLeavesTheListing) {
   EXPECT_TRUE(job.started_at.has_value());
   EXPECT_EQ(job.error_code, ErrorCode::kCorruptMedia);
   EXPECT_FALSE(job.archive.has_value());
+  EXPECT_EQ(job.traceparent, trace);
   for (const auto& a : assets(done.batch_id)) {
     if (a.declared.client_id == "jpeg_truncated.jpg") {
       ASSERT_EQ(a.status, AssetStatus::kFailed);
       ASSERT_TRUE(a.failure.has_value());
       EXPECT_EQ(a.failure->code, ErrorCode::kCorruptMedia);
       EXPECT_FALSE(a.failure->hint.empty());
+      EXPECT_EQ(a.failure->traceparent, trace) << "the failure record names the run's trace";
     } else {
       EXPECT_EQ(a.status, AssetStatus::kReady);
     }
@@ -230,6 +245,7 @@ TEST_F(RunJobTest, OneBadFileFailsTheBatchWithItsCodeAndLeavesTheListing) {
   auto events = outbox();
   ASSERT_EQ(events.size(), 1u);
   EXPECT_EQ(events[0].type, "media.batch.failed");
+  EXPECT_EQ(events[0].traceparent, trace);
 }
 
 TEST_F(RunJobTest, TransientFaultReleasesWithBackoffThenSucceeds) {

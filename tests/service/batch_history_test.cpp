@@ -287,7 +287,7 @@ TEST_F(BatchHistoryTest, RetentionPrunesDeliveredOutboxSupersededJobsAndRawWhile
   // Webhook events: two delivered now, one never delivered.
   for (const char* id : {"evt-1", "evt-2", "evt-3"}) {
     auto added = must(tx([&](core::UnitOfWork& u) {
-      return u.outbox().add(id, "media.batch.ready", "{}", clock_.now());
+      return u.outbox().add(id, "media.batch.ready", "{}", "", clock_.now());
     }));
     if (std::string{id} != "evt-3") {
       must(tx(

@@ -36,7 +36,10 @@ TEST_F(CancelUploadBatchTest, CancelOfAnOpenBatchFailsItRemovesItsUploadsAndFree
   auto batch = create_mixed(28);
   upload_half(batch);
   clock_.advance(std::chrono::minutes(3));
-  auto out = must(canceller().run(input(batch)));
+  const std::string trace = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+  auto in = input(batch);
+  in.traceparent = trace;
+  auto out = must(canceller().run(in));
   EXPECT_TRUE(out.cancelled);
   EXPECT_EQ(out.batch_id, batch.batch_id);
   EXPECT_EQ(out.listing_id.value, 28);
@@ -50,7 +53,10 @@ TEST_F(CancelUploadBatchTest, CancelOfAnOpenBatchFailsItRemovesItsUploadsAndFree
     EXPECT_EQ(a.failure->code, ErrorCode::kUploadCancelled);
     EXPECT_FALSE(a.failure->message.empty());
     EXPECT_FALSE(a.failure->hint.empty());
+    EXPECT_EQ(a.failure->traceparent, trace) << "the cancel call's trace";
   }
+  ASSERT_EQ(events().size(), 1U);
+  EXPECT_EQ(events()[0].traceparent, trace) << "the webhook's traceparent";
   EXPECT_FALSE(object_exists(raw(batch, "f-1")));
   EXPECT_FALSE(multipart_open(batch, "v-1"));
   // The status route shows the code (one of the contract's asset codes, not INTERNAL_ERROR).
@@ -82,14 +88,19 @@ TEST_F(CancelUploadBatchTest, CancelIsIdempotentAlsoAfterAnExpiry) {
   // Expired by the sweep first: cancel answers the same, and the assets keep UPLOAD_EXPIRED.
   auto old = create_mixed(29);
   clock_.advance(std::chrono::hours(25));
-  ASSERT_EQ(
-      must(core::ExpireUploadBatches({*db_, *store_, *store_, clock_}, {}).run()).expired.size(),
-      1u);
+  const auto swept = must(core::ExpireUploadBatches({*db_, *store_, *store_, clock_}, {}).run());
+  ASSERT_EQ(swept.expired.size(), 1u);
+  // No request caused the expiry: it starts a new trace, the failures' and the webhook's.
+  ASSERT_EQ(swept.expired_traces.size(), 1u);
+  const std::string expiry_trace = swept.expired_traces[0];
+  EXPECT_EQ(expiry_trace.size(), 55u) << expiry_trace;
+  EXPECT_EQ(events().back().traceparent, expiry_trace);
   auto late = must(canceller().run(input(old)));
   EXPECT_FALSE(late.cancelled);
   EXPECT_EQ(late.status, BatchStatus::kFailed);
   for (const auto& a : assets_of(old.batch_id)) {
     EXPECT_EQ(a.failure->code, ErrorCode::kUploadExpired);
+    EXPECT_EQ(a.failure->traceparent, expiry_trace);
   }
   EXPECT_EQ(events().size(), 2u);
 }

@@ -5,7 +5,10 @@
 #include <set>
 #include <thread>
 
+#include "core/service/execution_runs.hpp"
+
 #include "service/service_fixture.hpp"
+#include "support/trace_context.hpp"
 
 namespace toq::testing {
 namespace {
@@ -59,6 +62,39 @@ TEST_F(CompleteUploadBatchTest, CompletesMultipartVerifiesAndCreatesOneJob) {
   auto info = must(store_->head(out.input_keys[1]));
   ASSERT_TRUE(info.has_value());
   EXPECT_EQ(info->size, 200 * kKiB);
+}
+
+// The trace of the complete call is stored with the job, and in the AWS mode the job's start row
+// carries the job's stored traceparent in the execution input (what Step Functions, its Lambdas and
+// the report's webhook see); without one, the job gets a new trace.
+TEST_F(CompleteUploadBatchTest, TheJobAndItsExecutionInputCarryTheCallsTraceparent) {
+  const std::string trace = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+  const core::AwsProcessing aws{.bucket = "toq-test"};
+  core::CompleteUploadBatch aws_completer({*db_, *store_, *store_, clock_, &aws});
+  listing(28);
+  auto batch = create_mixed(28);
+  auto parts = upload(batch);
+  auto in = complete_input(batch, parts);
+  in.traceparent = trace;
+  auto out = must(aws_completer.run(in));
+  const auto job = jobs_of(batch.batch_id).at(0);
+  EXPECT_EQ(job.traceparent, trace);
+  auto start = must(tx([&](core::UnitOfWork& u) { return u.starts().find_by_job(out.job_id); }));
+  ASSERT_TRUE(start.has_value());
+  EXPECT_EQ(core::traceparent_of(start->input), job.traceparent);
+  EXPECT_NE(start->input.find(R"("traceparent":")" + trace + "\""), std::string::npos)
+      << start->input;
+
+  listing(29);
+  auto untraced = create_mixed(29);
+  auto untraced_parts = upload(untraced);
+  auto bare = must(aws_completer.run(complete_input(untraced, untraced_parts)));
+  const auto made = jobs_of(untraced.batch_id).at(0).traceparent;
+  EXPECT_TRUE(support::is_traceparent(made)) << made;
+  auto made_start =
+      must(tx([&](core::UnitOfWork& u) { return u.starts().find_by_job(bare.job_id); }));
+  ASSERT_TRUE(made_start.has_value());
+  EXPECT_EQ(core::traceparent_of(made_start->input), made);
 }
 
 TEST_F(CompleteUploadBatchTest, AgainIsIdempotentAndReportsTheCurrentStatus) {

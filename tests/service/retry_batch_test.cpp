@@ -34,7 +34,9 @@ TEST_F(RetryBatchTest, FailedBatchGetsANewJobAndEveryAssetIsReprocessed) {
   auto batch = processed_mixed(28, {.failed_client_ids = {"v-1"}});
   const auto first = jobs_of(batch.batch_id).at(0);
   clock_.advance(std::chrono::minutes{5});
-  auto out = must(retrier().run(input(batch)));
+  auto in = input(batch);
+  in.traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+  auto out = must(retrier().run(in));
   EXPECT_EQ(out.batch_id, batch.batch_id);
   EXPECT_NE(out.job_id, first.id);
   EXPECT_EQ(out.run, 2);
@@ -48,6 +50,7 @@ TEST_F(RetryBatchTest, FailedBatchGetsANewJobAndEveryAssetIsReprocessed) {
   EXPECT_EQ(jobs[1].id, out.job_id);
   EXPECT_EQ(jobs[1].status, JobStatus::kQueued);
   EXPECT_EQ(jobs[1].created_at, clock_.now());
+  EXPECT_EQ(jobs[1].traceparent, in.traceparent) << "the retry call's trace";
   auto assets =
       must(tx([&](core::UnitOfWork& u) { return u.assets().list_by_batch(batch.batch_id); }));
   for (const auto& a : assets) {

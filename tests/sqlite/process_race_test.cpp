@@ -85,7 +85,7 @@ TEST(ProcessRace, ExactlyOneProcessCreatesTheJob) {
     }));
     auto codes = race(kProcesses, [&] {
       return classify(path, ErrorCode::kJobAlreadyActive,
-                      [&](core::UnitOfWork& u) { return u.jobs().create(batch.id, t0()); });
+                      [&](core::UnitOfWork& u) { return u.jobs().create(batch.id, t0(), ""); });
     });
     EXPECT_EQ(std::count(codes.begin(), codes.end(), kWon), 1) << "round " << round;
     EXPECT_EQ(std::count(codes.begin(), codes.end(), kConflict), kProcesses - 1)

@@ -566,6 +566,16 @@ TEST(HttpServer, ConnectionCapsAnswer503AndFreeTheirSlots) {
     res.body = "pong";
     return res;
   });
+  // The refusal is answered before any request is read: it still gets the hooks' request id and
+  // trace headers.
+  server.hooks().identify = [](http::Request& req) {
+    req.request_id = "busy-id";
+    req.traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+  };
+  server.hooks().decorate = [](const http::Request& req, http::Response& res) {
+    res.set_header("X-Request-Id", req.request_id);
+    res.set_header("traceparent", req.traceparent);
+  };
   const int port = must(server.start(), "start");
   const std::string url = "http://127.0.0.1:" + std::to_string(port) + "/ping";
   auto held = std::make_unique<RawConnection>(port);
@@ -579,6 +589,9 @@ TEST(HttpServer, ConnectionCapsAnswer503AndFreeTheirSlots) {
   EXPECT_EQ(refused.status, 503) << refused.body;
   EXPECT_NE(refused.body.find("\"SERVER_BUSY\""), std::string::npos) << refused.body;
   EXPECT_EQ(refused.header("retry-after"), "1");
+  EXPECT_EQ(refused.header("x-request-id"), "busy-id");
+  EXPECT_EQ(refused.header("traceparent"),
+            "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
   EXPECT_EQ(server.open_connections(), 2U);
   held.reset();  // closes: its slot is free again
   for (int i = 0; i < 100 && server.open_connections() > 1; ++i) {

@@ -44,7 +44,7 @@ class DeliverWebhooksTest : public ::testing::Test {
         std::chrono::system_clock::now());
   }
 
-  std::int64_t add_event(const std::string& id) {
+  std::int64_t add_event(const std::string& id, const std::string& traceparent = "") {
     const auto now = clock_.now();
     return must(db_->transact([&](core::UnitOfWork& uow) {
              return uow.outbox().add(
@@ -52,7 +52,7 @@ class DeliverWebhooksTest : public ::testing::Test {
                  core::batch_event_payload(core::kBatchReadyEvent, core::ListingId{901},
                                            core::BatchId{42}, core::JobId{7}, now,
                                            "PENDING_OWNER_APPROVAL"),
-                 now);
+                 traceparent, now);
            }))
         .id;
   }
@@ -92,6 +92,19 @@ TEST_F(DeliverWebhooksTest, TwoHundredDeliversTheEventOnce) {
   clock_.advance(hours(1));
   EXPECT_EQ(deliver_to(receiver_.url("/status/200")), 0);
   EXPECT_EQ(receiver_.requests().size(), 1U) << "never sent again";
+}
+
+TEST_F(DeliverWebhooksTest, TheEventsTraceparentIsSentAsAHeader) {
+  const std::string trace = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+  add_event("msg_job9_ready", trace);
+  add_event("msg_job10_ready");
+  EXPECT_EQ(deliver_to(receiver_.url("/status/200")), 2);
+  const auto sent = receiver_.requests();
+  ASSERT_EQ(sent.size(), 2U);
+  EXPECT_EQ(sent[0].at("id"), "msg_job9_ready");
+  EXPECT_EQ(sent[0].at("traceparent"), trace);
+  EXPECT_TRUE(sent[0].at("verified").get<bool>()) << "the header is outside the signature";
+  EXPECT_TRUE(sent[1].at("traceparent").is_null()) << "an event without a trace sends none";
 }
 
 TEST_F(DeliverWebhooksTest, GoneParksTheEventForADay) {

@@ -74,6 +74,7 @@ class Handler(BaseHTTPRequestHandler):
             "id": self.headers.get("webhook-id"),
             "timestamp": self.headers.get("webhook-timestamp"),
             "signature": self.headers.get("webhook-signature"),
+            "traceparent": self.headers.get("traceparent"),
             "transfer_encoding": self.headers.get("Transfer-Encoding"),
             "body_b64": base64.b64encode(body).decode(),
             "verified": verified,

@@ -97,7 +97,7 @@ after(async () => {
   }
 });
 
-test('success: the asset task returns the compact result; the trace id reaches _X_AMZN_TRACE_ID', async () => {
+test('success: the asset task returns the compact result; the trace id reaches _X_AMZN_TRACE_ID; the log names the traceparent and the ids', async () => {
   const fn = makeFunction('asset', s3Env);
   const traceId = 'Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1';
   const result = await fn.invoke(await assetInput(301, 'jpeg_baseline.jpg', 'PHOTO_HORIZONTAL', 'image/jpeg'), { traceId });
@@ -108,6 +108,14 @@ test('success: the asset task returns the compact result; the trace id reaches _
   assert.equal((await stored.json() as any).status, 'READY');
   const logged = fs.readFileSync(path.join(dir, 'asset.log'), 'utf8').split('\n').filter((l) => l.includes('invocation succeeded'));
   assert.ok(logged.some((l) => JSON.parse(l).trace_id === traceId), `no invocation log line with the trace id: ${logged.join('\n')}`);
+  // The execution input's W3C traceparent and the ids are on the invocation's line, so one grep
+  // follows a batch from the API through the Lambdas.
+  const input = await assetInput(301, 'jpeg_baseline.jpg', 'PHOTO_HORIZONTAL', 'image/jpeg');
+  const named = logged.map((l) => JSON.parse(l)).filter((l) => l.traceparent === input.traceparent);
+  assert.equal(named.length, 1, `no invocation log line with the traceparent: ${logged.join('\n')}`);
+  assert.equal(named[0].job_id, 77);
+  assert.equal(named[0].batch_id, 51);
+  assert.equal(named[0].asset_id, 301);
   // The environment is reused: a second invocation runs in the same process.
   const second = await fn.invoke(await assetInput(305, 'photo_bridge.jpg', 'PHOTO_HORIZONTAL', 'image/jpeg'));
   assert.equal((second as any).status, 'READY');

@@ -5,6 +5,8 @@
 
 #include "core/model/execution_input.hpp"
 
+#include "support/trace_context.hpp"
+
 namespace toq::aws {
 namespace {
 
@@ -39,13 +41,11 @@ core::ExecutionStatus parse_status(std::string_view s) {
 }  // namespace
 
 std::string xray_trace_header(std::string_view traceparent) {
-  if (!core::is_traceparent(traceparent)) return {};
-  const auto trace = traceparent.substr(3, 32);
-  const auto parent = traceparent.substr(36, 16);
-  const auto flags = traceparent.substr(53, 2);
-  const bool sampled = (std::stoi(std::string(flags), nullptr, 16) & 1) != 0;
+  const auto context = support::parse_traceparent(traceparent);
+  if (!context) return {};
+  const std::string_view trace = context->trace_id;
   return fmt::format("Root=1-{}-{};Parent={};Sampled={}", trace.substr(0, 8), trace.substr(8),
-                     parent, sampled ? 1 : 0);
+                     context->parent_id, (context->flags & 0x01U) != 0 ? 1 : 0);
 }
 
 std::string start_message_body(std::string_view name, std::string_view input) {

@@ -11,42 +11,44 @@
 
 #include <openssl/rand.h>
 
-#include "core/model/execution_input.hpp"
-
 #include "adapter/http/error_mapper.hpp"
 #include "adapter/http/json_response.hpp"
 #include "support/hex.hpp"
 #include "support/text.hpp"
+#include "support/trace_context.hpp"
 
 namespace toq::http {
 namespace {
 
 constexpr const char* kRequestIdHeader = "X-Request-Id";
+constexpr const char* kTraceparentHeader = "traceparent";
 constexpr std::size_t kMaxRequestIdChars = 128;
-// `n` random bytes (at most 16) as lower-case hex. Not a secret: uniqueness is enough, so time and
-// address entropy stand in when the generator fails.
-std::string random_hex_id(std::size_t n) {
+std::string new_request_id() {
   std::array<unsigned char, 16> bytes{};
-  n = std::min(n, bytes.size());
-  if (RAND_bytes(bytes.data(), static_cast<int>(n)) != 1) {
+  if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1) {
+    // Not a secret: uniqueness is enough, so fall back to time and address entropy.
     const auto now =
         static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
-    for (std::size_t i = 0; i < n; ++i) {
+    for (std::size_t i = 0; i < bytes.size(); ++i) {
       bytes[i] = static_cast<unsigned char>(now >> ((i % 8) * 8));
     }
   }
-  return support::hex_lower(std::span<const unsigned char>(bytes.data(), n));
+  return support::hex_lower(bytes);
 }
 
-std::string new_request_id() {
-  return random_hex_id(16);
-}
-
-// The request's W3C trace context when it sent a valid one, else a new trace (sampled).
-std::string traceparent_of(const Request& req) {
-  const auto given = req.header("traceparent");
-  if (core::is_traceparent(given)) return std::string{given};
-  return "00-" + random_hex_id(16) + "-" + random_hex_id(8) + "-01";
+// The ids a request body or an answer names, under the log's names (first one wins).
+void add_log_ids(const nlohmann::json& body,
+                 std::vector<std::pair<std::string, std::int64_t>>& ids) {
+  static constexpr std::pair<const char*, const char*> kNames[] = {
+      {"listingIdentityId", "listing_id"}, {"batchId", "batch_id"}, {"jobId", "job_id"}};
+  if (!body.is_object()) return;
+  for (const auto& [json_name, log_name] : kNames) {
+    const auto it = body.find(json_name);
+    if (it == body.end() || !it->is_number_integer()) continue;
+    const bool known =
+        std::ranges::any_of(ids, [&](const auto& id) { return id.first == log_name; });
+    if (!known) ids.emplace_back(log_name, it->get<std::int64_t>());
+  }
 }
 
 struct Api {
@@ -55,7 +57,7 @@ struct Api {
   Response error(const core::Error& error, const Request& req, std::string_view what) const {
     const HttpError mapped = map_error(error);
     if ((mapped.internal || mapped.status == 503) && options.hooks.internal_error) {
-      options.hooks.internal_error(error, req.request_id, what);
+      options.hooks.internal_error(error, req, what);
     }
     return error_response(mapped);
   }
@@ -72,21 +74,30 @@ struct Api {
       request.body = std::move(body);
       if (!req.params.empty()) request.path_param = req.params.front();
       request.caller = caller;
-      request.traceparent = traceparent_of(req);
+      request.traceparent = req.traceparent;
       for (const auto& [name, value] : req.headers) {
         if (support::istarts_with(name, "webhook-")) {
           request.headers[support::to_lower(name)] = value;
         }
       }
       auto result = handler(options.services, request);
-      if (!result) return error(result.error(), req, req.path);
-      if (result->status == 204) {
-        Response out;  // no body, no Content-Type
-        out.status = 204;
-        out.headers = {{"Cache-Control", "no-store"}};
+      std::vector<std::pair<std::string, std::int64_t>> ids;
+      add_log_ids(nlohmann::json::parse(request.body, nullptr, false), ids);
+      if (!result) {
+        auto out = error(result.error(), req, req.path);
+        out.log_ids = std::move(ids);
         return out;
       }
-      return json_response(result->status, result->body);
+      add_log_ids(result->body, ids);
+      Response out;
+      if (result->status == 204) {
+        out.status = 204;  // no body, no Content-Type
+        out.headers = {{"Cache-Control", "no-store"}};
+      } else {
+        out = json_response(result->status, result->body);
+      }
+      out.log_ids = std::move(ids);
+      return out;
     } catch (const std::exception& e) {
       return error(core::make_error(core::ErrorCode::kInternal,
                                     std::string{"unexpected exception in a handler: "} + e.what()),
@@ -189,9 +200,12 @@ namespace {
 void install_request_hooks(HttpServer& server, const std::shared_ptr<const Api>& api) {
   auto& hooks = server.hooks();
 
-  hooks.before = [api](Request& req) -> std::optional<Response> {
+  hooks.identify = [](Request& req) {
     const auto given = req.header(kRequestIdHeader);
     req.request_id = is_sane_request_id(given) ? std::string{given} : new_request_id();
+    req.traceparent = support::traceparent_for(req.header(kTraceparentHeader));
+  };
+  hooks.before = [api](Request& req) -> std::optional<Response> {
     if (!is_preflight(req) || api->options.cors == nullptr) return std::nullopt;
     const auto answer = api->options.cors->preflight(
         std::string{req.header("Origin")}, std::string{req.header("Access-Control-Request-Method")},
@@ -211,6 +225,7 @@ void install_request_hooks(HttpServer& server, const std::shared_ptr<const Api>&
   // Every response just before it is written, error responses included.
   hooks.decorate = [api](const Request& req, Response& res) {
     if (!req.request_id.empty()) res.set_header(kRequestIdHeader, req.request_id);
+    if (!req.traceparent.empty()) res.set_header(kTraceparentHeader, req.traceparent);
     if (api->options.cors == nullptr || is_preflight(req)) return;
     for (const auto& [name, value] :
          api->options.cors->response_headers(std::string{req.header("Origin")})) {
@@ -237,6 +252,8 @@ void install_request_hooks(HttpServer& server, const std::shared_ptr<const Api>&
     entry.status = res.status;
     entry.duration_ms = seconds * 1000.0;
     entry.request_id = req.request_id;
+    entry.traceparent = req.traceparent;
+    entry.ids = res.log_ids;
     api->options.hooks.access_log(entry);
   };
   hooks.not_found = [](const Request& req) {
@@ -295,7 +312,7 @@ void mount_api_routes(HttpServer& server, ApiOptions options) {
                      api->options.services, [&](std::string_view what, const core::Error& error) {
                        if (api->options.hooks.internal_error) {
                          api->options.hooks.internal_error(
-                             error, req.request_id, std::string{"readyz "} + std::string{what});
+                             error, req, std::string{"readyz "} + std::string{what});
                        }
                      });
                  return json_response(r.status, r.body);

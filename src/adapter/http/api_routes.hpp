@@ -16,7 +16,13 @@
 // Contract, for every request the server handles (also /storage/ and unknown paths):
 // - The response carries X-Request-Id: the client's own when it is sane (1..128 characters of
 //   A-Z a-z 0-9 . _ : -), else 32 random hex characters.
-// - One access-log entry per request (method, path, status, duration_ms, request_id) goes to
+// - The response carries traceparent (W3C Trace Context): the request's own when valid (a future
+//   version's in its version-00 form), else a new trace; the routes carry the same value on
+//   (ApiRequest::traceparent: the job, its worker, its webhooks).
+// - The connection layer's own answers (431, 400 malformed, 503 over the connection caps) carry
+//   both headers too.
+// - One access-log entry per request (method, path, status, duration_ms, request_id,
+//   traceparent, and the listing, batch and job ids the request and its answer name) goes to
 //   hooks.access_log after the response is written.
 // For /api/ routes:
 // - "Authorization: Bearer <JWT>" is verified with the JwtVerifier from the headers, before any
@@ -39,6 +45,8 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "adapter/http/auth/jwt_verifier.hpp"
 #include "adapter/http/cors.hpp"
@@ -55,14 +63,17 @@ struct AccessLogEntry {
   int status = 0;
   double duration_ms = 0;
   std::string request_id;
+  std::string traceparent{};
+  // The ids the request and its answer name ({"listing_id", 28}, {"batch_id", 51}, {"job_id", 77}).
+  std::vector<std::pair<std::string, std::int64_t>> ids{};
 };
 
 // Logging is the composition root's (adapters do not include app/): it supplies these.
 struct ApiHooks {
   std::function<void(const AccessLogEntry&)> access_log;
-  // A failure the client saw as 500/503, or a failing readiness probe: the real error.
-  std::function<void(const core::Error&, std::string_view request_id, std::string_view what)>
-      internal_error;
+  // A failure the client saw as 500/503, or a failing readiness probe: the real error, with the
+  // request (its request_id and traceparent name it in the log).
+  std::function<void(const core::Error&, const Request&, std::string_view what)> internal_error;
 };
 
 struct ApiOptions {

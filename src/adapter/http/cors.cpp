@@ -9,7 +9,7 @@ namespace toq::http {
 namespace {
 
 constexpr std::string_view kAllowMethods = "GET, POST, PUT, OPTIONS";
-constexpr std::string_view kExposeHeaders = "ETag, X-Request-Id";
+constexpr std::string_view kExposeHeaders = "ETag, X-Request-Id, traceparent";
 constexpr std::string_view kMethods[] = {"GET", "POST", "PUT", "HEAD"};
 
 }  // namespace
@@ -30,7 +30,7 @@ bool CorsPolicy::origin_allowed(std::string_view origin) const {
 
 bool CorsPolicy::header_allowed(std::string_view name) {
   const std::string n = support::to_lower(support::trim_ows(name));
-  return n == "authorization" || n == "content-type" || n == "x-request-id" ||
+  return n == "authorization" || n == "content-type" || n == "x-request-id" || n == "traceparent" ||
          n.starts_with("x-amz-");
 }
 

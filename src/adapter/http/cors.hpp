@@ -7,10 +7,12 @@
 //   "Vary: Origin".
 // - A preflight (OPTIONS with Origin and Access-Control-Request-Method) from an allowed origin
 //   gets 204 with Allow-Origin, Allow-Methods, Allow-Headers (the requested headers that are
-//   allowed: Authorization, Content-Type, X-Request-Id, x-amz-checksum-sha256 and any x-amz-*),
-//   Max-Age. From any other origin it gets 403 and no CORS header, so the browser fails it.
+//   allowed: Authorization, Content-Type, X-Request-Id, traceparent, x-amz-checksum-sha256 and any
+//   x-amz-*), Max-Age. From any other origin it gets 403 and no CORS header, so the browser fails
+//   it.
 // - An actual response to an allowed origin carries Allow-Origin and
-//   "Access-Control-Expose-Headers: ETag, X-Request-Id"; to any other origin, no CORS header.
+//   "Access-Control-Expose-Headers: ETag, X-Request-Id, traceparent"; to any other origin, no CORS
+//   header.
 // No Origin header: not a CORS request, nothing is added.
 
 #include <chrono>

@@ -23,7 +23,7 @@ TEST(CorsPolicyTest, ExactOriginsAreEchoedWithCredentials) {
   const auto h = cors.response_headers("https://app.toq.example");
   EXPECT_EQ(header(h, "Access-Control-Allow-Origin"), "https://app.toq.example");
   EXPECT_EQ(header(h, "Access-Control-Allow-Credentials"), "true");
-  EXPECT_EQ(header(h, "Access-Control-Expose-Headers"), "ETag, X-Request-Id");
+  EXPECT_EQ(header(h, "Access-Control-Expose-Headers"), "ETag, X-Request-Id, traceparent");
   EXPECT_EQ(header(h, "Vary"), "Origin");
 }
 
@@ -54,10 +54,10 @@ TEST(CorsPolicyTest, PreflightAllowsTheKnownHeadersOnly) {
   const CorsPolicy cors{{"https://app.toq.example"}};
   const auto p = cors.preflight("https://app.toq.example", "POST",
                                 "Authorization, Content-Type, x-amz-checksum-sha256, "
-                                "X-Amz-Meta-Foo, X-Custom");
+                                "X-Amz-Meta-Foo, X-Custom, traceparent");
   EXPECT_EQ(p.status, 204);
   EXPECT_EQ(header(p.headers, "Access-Control-Allow-Headers"),
-            "authorization, content-type, x-amz-checksum-sha256, x-amz-meta-foo");
+            "authorization, content-type, x-amz-checksum-sha256, x-amz-meta-foo, traceparent");
   EXPECT_EQ(header(p.headers, "Access-Control-Allow-Methods"), "GET, POST, PUT, OPTIONS");
   EXPECT_FALSE(header(p.headers, "Access-Control-Max-Age").empty());
 }

@@ -56,8 +56,12 @@ struct HttpServer::Impl : detail::ServerState {
 
 awaitable<void> HttpServer::Impl::refuse(tcp::socket socket, ConnectionLimits::Refusal refusal) {
   beast::tcp_stream stream{std::move(socket)};
-  const Response busy = error_response(
+  Response busy = error_response(
       server_busy(refusal == ConnectionLimits::Refusal::kTotal ? "in total" : "from one address"));
+  // No request was read: a new request id and trace, so the answer can still be quoted.
+  Request none;
+  if (hooks.identify) hooks.identify(none);
+  if (hooks.decorate) hooks.decorate(none, busy);
   bhttp::response<bhttp::string_body> out;
   out.version(11);
   out.result(static_cast<unsigned>(busy.status));

@@ -240,6 +240,18 @@ constexpr std::string_view kOutboxDelivered = R"sql(
 ALTER TABLE outbox ADD KEY outbox_delivered (delivered_at, id)
 )sql";
 
+// W3C trace context (support/trace_context.hpp): the traceparent of the request that created a
+// job, of the delivery of an outbox event, and of the run that failed an asset.
+constexpr std::string_view kTraceContext = R"sql(
+ALTER TABLE jobs ADD COLUMN traceparent VARCHAR(55) NOT NULL DEFAULT ''
+)sql";
+constexpr std::string_view kOutboxTraceContext = R"sql(
+ALTER TABLE outbox ADD COLUMN traceparent VARCHAR(55) NOT NULL DEFAULT ''
+)sql";
+constexpr std::string_view kAssetTraceContext = R"sql(
+ALTER TABLE assets ADD COLUMN error_traceparent VARCHAR(55) NULL
+)sql";
+
 const std::vector<Migration> kMigrations = {
     {1, "initial_schema", {kListings, kBatches, kJobs, kAssets, kRenditions}},
     {2, "job_archive", {kJobArchive}},
@@ -247,6 +259,7 @@ const std::vector<Migration> kMigrations = {
     {4, "upload_expiry", {kUploadExpiry}},
     {5, "execution_starts", {kExecutionStarts}},
     {6, "housekeeping", {kBatchObjectsRemoved, kOutboxDelivered}},
+    {7, "trace_context", {kTraceContext, kOutboxTraceContext, kAssetTraceContext}},
 };
 
 constexpr std::string_view kBookkeeping = R"sql(

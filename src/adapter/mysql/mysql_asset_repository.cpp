@@ -84,7 +84,7 @@ Result<Asset> MysqlAssetRepository::transition(core::AssetId id, AssetStatus fro
   if (sql::moves_with_data(to)) return std::unexpected(sql::asset_move_needs_data(id, to));
   auto stmt = conn_.prepare(
       "UPDATE assets SET status = ?, updated_at = ?, error_code = NULL, error_message = NULL, "
-      "error_hint = NULL WHERE id = ? AND status = ?");
+      "error_hint = NULL, error_traceparent = NULL WHERE id = ? AND status = ?");
   if (!stmt) return std::unexpected(stmt.error());
   stmt->bind_all(core::to_string(to), to_ms(now), id.value, core::to_string(from));
   auto matched = stmt->run();
@@ -106,7 +106,8 @@ Result<Asset> MysqlAssetRepository::mark_processing(core::AssetId id, core::JobI
   }
   auto stmt = conn_.prepare(
       "UPDATE assets SET status = 'PROCESSING', job_id = ?, updated_at = ?, error_code = NULL, "
-      "error_message = NULL, error_hint = NULL WHERE id = ? AND status = ?");
+      "error_message = NULL, error_hint = NULL, error_traceparent = NULL WHERE id = ? AND status = "
+      "?");
   if (!stmt) return std::unexpected(stmt.error());
   stmt->bind_all(job.value, to_ms(now), id.value, core::to_string(current->status));
   auto matched = stmt->run();
@@ -180,10 +181,11 @@ Result<Asset> MysqlAssetRepository::mark_failed(core::AssetId id, std::optional<
   if (job) job_value = job->value;
   auto stmt = conn_.prepare(
       "UPDATE assets SET status = 'FAILED', error_code = ?, error_message = ?, error_hint = ?, "
-      "job_id = COALESCE(?, job_id), updated_at = ? WHERE id = ? AND status = ?");
+      "job_id = COALESCE(?, job_id), updated_at = ?, error_traceparent = ? "
+      "WHERE id = ? AND status = ?");
   if (!stmt) return std::unexpected(stmt.error());
   stmt->bind_all(core::to_string(failure.code), failure.message, failure.hint, job_value,
-                 to_ms(now), id.value, core::to_string(current->status));
+                 to_ms(now), failure.traceparent, id.value, core::to_string(current->status));
   auto matched = stmt->run();
   if (!matched) return std::unexpected(matched.error());
   if (*matched == 0) return std::unexpected(sql::asset_stale(*current, "its previous state"));

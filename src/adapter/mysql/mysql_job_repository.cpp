@@ -23,14 +23,18 @@ Result<Job> MysqlJobRepository::require(core::JobId id) {
   return **j;
 }
 
-Result<Job> MysqlJobRepository::create(core::BatchId batch, core::Timestamp now) {
+Result<Job> MysqlJobRepository::create(core::BatchId batch, core::Timestamp now,
+                                       std::string_view traceparent) {
+  if (auto valid = sql::check_traceparent(traceparent); !valid) {
+    return std::unexpected(valid.error());
+  }
   // A plain INSERT: the unique index on the generated column active_batch_id decides any race.
   auto stmt = conn_.prepare(
-      "INSERT INTO jobs (batch_id, run, status, created_at, error_message) "
-      "SELECT ?, n.next_run, 'QUEUED', ?, '' FROM "
+      "INSERT INTO jobs (batch_id, run, status, created_at, error_message, traceparent) "
+      "SELECT ?, n.next_run, 'QUEUED', ?, '', ? FROM "
       "(SELECT COALESCE(MAX(run), 0) + 1 AS next_run FROM jobs WHERE batch_id = ?) AS n");
   if (!stmt) return std::unexpected(stmt.error());
-  stmt->bind_all(batch.value, to_ms(now), batch.value);
+  stmt->bind_all(batch.value, to_ms(now), std::string(traceparent), batch.value);
   if (auto r = stmt->run(); !r) {
     const auto kind = conn_.last_error_kind();
     if (kind == ErrorKind::kForeignKey) return std::unexpected(sql::batch_not_found(batch));

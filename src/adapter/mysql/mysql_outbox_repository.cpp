@@ -20,12 +20,16 @@ Result<OutboxEvent> MysqlOutboxRepository::require(std::int64_t id) {
 }
 
 Result<OutboxEvent> MysqlOutboxRepository::add(std::string event_id, std::string type,
-                                               std::string payload, core::Timestamp now) {
+                                               std::string payload, std::string traceparent,
+                                               core::Timestamp now) {
+  if (auto valid = sql::check_traceparent(traceparent); !valid) {
+    return std::unexpected(valid.error());
+  }
   auto stmt = conn_.prepare(
-      "INSERT INTO outbox (event_id, type, payload, created_at, next_attempt_at, last_error) "
-      "VALUES (?, ?, ?, ?, ?, '')");
+      "INSERT INTO outbox (event_id, type, payload, created_at, next_attempt_at, last_error, "
+      "traceparent) VALUES (?, ?, ?, ?, ?, '', ?)");
   if (!stmt) return std::unexpected(stmt.error());
-  stmt->bind_all(event_id, type, payload, to_ms(now), to_ms(now));
+  stmt->bind_all(event_id, type, payload, to_ms(now), to_ms(now), traceparent);
   if (auto r = stmt->run(); !r) {
     if (conn_.last_error_kind() == ErrorKind::kDuplicateKey) {
       return core::fail(ErrorCode::kConflict,

@@ -11,7 +11,7 @@ class MysqlOutboxRepository final : public core::OutboxRepository {
  public:
   explicit MysqlOutboxRepository(Connection& conn) : conn_(conn) {}
   Result<core::OutboxEvent> add(std::string event_id, std::string type, std::string payload,
-                                core::Timestamp now) override;
+                                std::string traceparent, core::Timestamp now) override;
   Result<std::vector<core::OutboxEvent>> due(core::Timestamp now, int limit) override;
   Result<core::OutboxEvent> mark_delivered(std::int64_t id, core::Timestamp now) override;
   Result<core::OutboxEvent> reschedule(std::int64_t id, core::Timestamp next_attempt_at,

@@ -19,7 +19,17 @@
 #include "core/model/rendition.hpp"
 #include "core/model/status.hpp"
 
+#include "support/trace_context.hpp"
+
 namespace toq::sql {
+
+// A traceparent a row may hold: "" (none) or a version-00 traceparent.
+inline core::Status check_traceparent(std::string_view traceparent) {
+  if (traceparent.empty() || support::is_traceparent(traceparent)) return {};
+  return core::fail(core::ErrorCode::kInvalidRequest,
+                    fmt::format("'{}' is not a W3C traceparent", traceparent),
+                    "Pass a version-00 traceparent (00-<32 hex>-<16 hex>-<2 hex>) or none.");
+}
 
 inline core::Error batch_not_found(core::BatchId id) {
   return core::make_error(core::ErrorCode::kBatchNotFound,

@@ -52,13 +52,14 @@ inline constexpr std::string_view kBatchColumns =
 inline constexpr std::string_view kAssetColumns =
     "id, batch_id, client_id, media_type, filename, content_type, bytes, checksum_sha256, title, "
     "sequence, status, multipart_upload_id, width, height, duration_ms, format, codec, rotation, "
-    "hdr, has_audio, error_code, error_message, error_hint, job_id, created_at, updated_at";
+    "hdr, has_audio, error_code, error_message, error_hint, job_id, created_at, updated_at, "
+    "error_traceparent";
 inline constexpr std::string_view kRenditionColumns =
     "asset_id, job_id, name, format, width, height, bytes, `key`, sha256_hex";
 inline constexpr std::string_view kJobColumns =
     "id, batch_id, run, attempt, status, created_at, started_at, completed_at, lease_owner, "
     "lease_expires_at, error_code, error_message, archive_key, archive_bytes, archive_sha256_hex, "
-    "available_at";
+    "available_at, traceparent";
 // JobRepository::list_prunable's "no longer served", on the outer table `jobs` (no placeholders).
 inline constexpr std::string_view kJobSupersededCondition =
     "jobs.status IN ('SUCCEEDED', 'FAILED') "
@@ -67,7 +68,8 @@ inline constexpr std::string_view kJobSupersededCondition =
     "AND k.status = 'SUCCEEDED' AND k.run > jobs.run)) "
     "AND NOT EXISTS (SELECT 1 FROM assets a WHERE a.job_id = jobs.id)";
 inline constexpr std::string_view kOutboxColumns =
-    "id, event_id, type, payload, created_at, next_attempt_at, attempts, delivered_at, last_error";
+    "id, event_id, type, payload, created_at, next_attempt_at, attempts, delivered_at, last_error, "
+    "traceparent";
 inline constexpr std::string_view kExecutionStartColumns =
     "id, job_id, name, input, created_at, next_attempt_at, attempts, claimed_by, "
     "claim_expires_at, started_at, execution_arn, last_error";
@@ -135,9 +137,11 @@ core::Asset map_asset(const Row& r) {
   a.facts.hdr = r.int64(18) != 0;
   a.facts.has_audio = r.int64(19) != 0;
   if (auto code = r.opt_text(20)) {
-    a.failure =
-        core::AssetFailure{core::parse_error_code(*code).value_or(core::ErrorCode::kInternal),
-                           r.opt_text(21).value_or(""), r.opt_text(22).value_or("")};
+    a.failure = core::AssetFailure{
+        .code = core::parse_error_code(*code).value_or(core::ErrorCode::kInternal),
+        .message = r.opt_text(21).value_or(""),
+        .hint = r.opt_text(22).value_or(""),
+        .traceparent = r.opt_text(26).value_or("")};
   }
   if (auto job = r.opt_int64(23)) a.job_id = core::JobId{*job};
   a.created_at = from_ms(r.int64(24));
@@ -179,6 +183,7 @@ core::Job map_job(const Row& r) {
     j.archive = core::ArchiveInfo{*key, r.opt_int64(13).value_or(0), r.opt_text(14).value_or("")};
   }
   j.available_at = from_ms(r.int64(15));
+  j.traceparent = r.text(16);
   return j;
 }
 
@@ -194,6 +199,7 @@ core::OutboxEvent map_event(const Row& r) {
   e.attempts = r.int32(6);
   e.delivered_at = opt_time(r, 7);
   e.last_error = r.text(8);
+  e.traceparent = r.text(9);
   return e;
 }
 

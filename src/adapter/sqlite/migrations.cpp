@@ -177,10 +177,21 @@ CREATE INDEX batches_deleted ON batches (deleted_at, id) WHERE deleted_at IS NOT
 CREATE INDEX outbox_delivered ON outbox (delivered_at, id) WHERE delivered_at IS NOT NULL;
 )sql";
 
+// W3C trace context (support/trace_context.hpp): the traceparent of the request that created a
+// job, of the delivery of an outbox event, and of the run that failed an asset.
+constexpr std::string_view kTraceContext = R"sql(
+ALTER TABLE jobs ADD COLUMN traceparent TEXT NOT NULL DEFAULT ''
+  CHECK (traceparent = '' OR length(traceparent) = 55);
+ALTER TABLE outbox ADD COLUMN traceparent TEXT NOT NULL DEFAULT ''
+  CHECK (traceparent = '' OR length(traceparent) = 55);
+ALTER TABLE assets ADD COLUMN error_traceparent TEXT;
+)sql";
+
 const std::vector<Migration> kMigrations = {
     {1, "initial_schema", kInitialSchema},     {2, "job_archive", kJobArchive},
     {3, "queue_and_outbox", kQueueAndOutbox},  {4, "upload_expiry", kUploadExpiry},
     {5, "execution_starts", kExecutionStarts}, {6, "housekeeping", kHousekeeping},
+    {7, "trace_context", kTraceContext},
 };
 
 constexpr std::string_view kBookkeeping = R"sql(

@@ -85,7 +85,7 @@ Result<Asset> SqliteAssetRepository::transition(core::AssetId id, AssetStatus fr
   if (sql::moves_with_data(to)) return std::unexpected(sql::asset_move_needs_data(id, to));
   auto stmt = conn_.prepare(
       "UPDATE assets SET status = ?3, updated_at = ?4, error_code = NULL, error_message = NULL, "
-      "error_hint = NULL WHERE id = ?1 AND status = ?2");
+      "error_hint = NULL, error_traceparent = NULL WHERE id = ?1 AND status = ?2");
   if (!stmt) return std::unexpected(stmt.error());
   stmt->bind_all(id.value, core::to_string(from), core::to_string(to), to_ms(now));
   if (auto r = stmt->run(); !r) return std::unexpected(r.error());
@@ -107,7 +107,8 @@ Result<Asset> SqliteAssetRepository::mark_processing(core::AssetId id, core::Job
   }
   auto stmt = conn_.prepare(
       "UPDATE assets SET status = 'PROCESSING', job_id = ?3, updated_at = ?4, error_code = NULL, "
-      "error_message = NULL, error_hint = NULL WHERE id = ?1 AND status = ?2");
+      "error_message = NULL, error_hint = NULL, error_traceparent = NULL WHERE id = ?1 AND status "
+      "= ?2");
   if (!stmt) return std::unexpected(stmt.error());
   stmt->bind_all(id.value, core::to_string(current->status), job.value, to_ms(now));
   if (auto r = stmt->run(); !r) {
@@ -176,10 +177,11 @@ Result<Asset> SqliteAssetRepository::mark_failed(core::AssetId id, std::optional
   if (job) job_value = job->value;
   auto stmt = conn_.prepare(
       "UPDATE assets SET status = 'FAILED', error_code = ?3, error_message = ?4, error_hint = ?5, "
-      "job_id = coalesce(?6, job_id), updated_at = ?7 WHERE id = ?1 AND status = ?2");
+      "job_id = coalesce(?6, job_id), updated_at = ?7, error_traceparent = ?8 "
+      "WHERE id = ?1 AND status = ?2");
   if (!stmt) return std::unexpected(stmt.error());
   stmt->bind_all(id.value, core::to_string(current->status), core::to_string(failure.code),
-                 failure.message, failure.hint, job_value, to_ms(now));
+                 failure.message, failure.hint, job_value, to_ms(now), failure.traceparent);
   if (auto r = stmt->run(); !r) return std::unexpected(r.error());
   if (conn_.changes() == 0)
     return std::unexpected(sql::asset_stale(*current, "its previous state"));

@@ -26,13 +26,17 @@ Result<Job> SqliteJobRepository::require(core::JobId id) {
   return **j;
 }
 
-Result<Job> SqliteJobRepository::create(core::BatchId batch, core::Timestamp now) {
+Result<Job> SqliteJobRepository::create(core::BatchId batch, core::Timestamp now,
+                                        std::string_view traceparent) {
+  if (auto valid = sql::check_traceparent(traceparent); !valid) {
+    return std::unexpected(valid.error());
+  }
   // A plain INSERT: the partial unique index jobs_one_active_per_batch decides any race.
   auto stmt = conn_.prepare(
-      "INSERT INTO jobs (batch_id, run, status, created_at) "
-      "SELECT ?1, coalesce(max(run), 0) + 1, 'QUEUED', ?2 FROM jobs WHERE batch_id = ?1");
+      "INSERT INTO jobs (batch_id, run, status, created_at, traceparent) "
+      "SELECT ?1, coalesce(max(run), 0) + 1, 'QUEUED', ?2, ?3 FROM jobs WHERE batch_id = ?1");
   if (!stmt) return std::unexpected(stmt.error());
-  stmt->bind_all(batch.value, to_ms(now));
+  stmt->bind_all(batch.value, to_ms(now), std::string(traceparent));
   if (auto r = stmt->run(); !r) {
     if (is_foreign_key_violation(conn_)) {
       return std::unexpected(sql::batch_not_found(batch));

@@ -12,7 +12,8 @@ namespace toq::sqlite {
 class SqliteJobRepository final : public core::JobRepository {
  public:
   explicit SqliteJobRepository(Connection& conn) : conn_(conn) {}
-  Result<core::Job> create(core::BatchId batch, core::Timestamp now) override;
+  Result<core::Job> create(core::BatchId batch, core::Timestamp now,
+                           std::string_view traceparent) override;
   Result<std::optional<core::Job>> find(core::JobId id) override;
   Result<std::optional<core::Job>> find_active(core::BatchId batch) override;
   Result<std::optional<core::Job>> find_latest(core::BatchId batch) override;

@@ -21,12 +21,16 @@ Result<OutboxEvent> SqliteOutboxRepository::require(std::int64_t id) {
 }
 
 Result<OutboxEvent> SqliteOutboxRepository::add(std::string event_id, std::string type,
-                                                std::string payload, core::Timestamp now) {
+                                                std::string payload, std::string traceparent,
+                                                core::Timestamp now) {
+  if (auto valid = sql::check_traceparent(traceparent); !valid) {
+    return std::unexpected(valid.error());
+  }
   auto stmt = conn_.prepare(
-      "INSERT INTO outbox (event_id, type, payload, created_at, next_attempt_at) "
-      "VALUES (?1, ?2, ?3, ?4, ?4)");
+      "INSERT INTO outbox (event_id, type, payload, created_at, next_attempt_at, traceparent) "
+      "VALUES (?1, ?2, ?3, ?4, ?4, ?5)");
   if (!stmt) return std::unexpected(stmt.error());
-  stmt->bind_all(event_id, type, payload, to_ms(now));
+  stmt->bind_all(event_id, type, payload, to_ms(now), traceparent);
   if (auto r = stmt->run(); !r) {
     if (is_unique_violation(conn_)) {
       return core::fail(ErrorCode::kConflict,

@@ -35,6 +35,8 @@ struct AssetFailure {
   // result document); the repositories keep code, message and hint only (the message already
   // quotes the diagnostics for people).
   std::optional<ToolDiagnostics> tool = std::nullopt;
+  // The traceparent of the job whose run failed ("" when none): finds the run's log lines.
+  std::string traceparent{};
   friend bool operator==(const AssetFailure&, const AssetFailure&) = default;
 };
 

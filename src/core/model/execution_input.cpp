@@ -39,16 +39,4 @@ std::string serialize_execution_input(const ExecutionInput& in) {
   return out;
 }
 
-bool is_traceparent(std::string_view text) {
-  if (text.size() != 55 || !text.starts_with("00-") || text[35] != '-' || text[52] != '-') {
-    return false;
-  }
-  for (std::size_t i = 3; i < text.size(); ++i) {
-    if (i == 35 || i == 52) continue;
-    const char c = text[i];
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
-  }
-  return true;
-}
-
 }  // namespace toq::core

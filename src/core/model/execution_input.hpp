@@ -52,7 +52,4 @@ struct ExecutionInput {
 // deploy/aws/test/support/fixtures.ts produces.
 std::string serialize_execution_input(const ExecutionInput& input);
 
-// "00-<32 hex>-<16 hex>-<2 hex>", lower-case (W3C Trace Context, version 00).
-bool is_traceparent(std::string_view text);
-
 }  // namespace toq::core

@@ -34,6 +34,9 @@ struct Job {
   std::optional<ErrorCode> error_code;  // set when FAILED
   std::string error_message;
   std::optional<ArchiveInfo> archive;
+  // The W3C traceparent of the request that created the job (complete or retry), "" when none:
+  // carried into the worker's logs, its failure records and its webhooks.
+  std::string traceparent{};
   Timestamp available_at{};  // a QUEUED job is not claimed before this (backoff after a release) //
                              // recorded by the pipeline's ZIP step (record_archive)
   friend bool operator==(const Job&, const Job&) = default;

@@ -21,6 +21,7 @@ struct OutboxEvent {
   std::int32_t attempts = 0;  // deliveries tried so far
   std::optional<Timestamp> delivered_at;
   std::string last_error;
+  std::string traceparent{};  // sent as the webhook's traceparent header ("" when none)
   friend bool operator==(const OutboxEvent&, const OutboxEvent&) = default;
 };
 

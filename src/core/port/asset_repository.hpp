@@ -21,8 +21,9 @@ namespace toq::core {
 // - transition() is a compare-and-set like BatchRepository::transition (ASSET_NOT_FOUND when
 //   missing). Leaving FAILED clears the failure.
 // - mark_ready() moves PROCESSING -> READY recording the facts, the job and the renditions, all or
-//   nothing; mark_failed() moves PENDING_UPLOAD or PROCESSING -> FAILED with the failure. Both are
-//   compare-and-set on the current status and refuse (STALE_STATE) a job that is not `job`.
+//   nothing; mark_failed() moves PENDING_UPLOAD or PROCESSING -> FAILED with the failure (its
+//   traceparent included). Both are compare-and-set on the current status and refuse
+//   (STALE_STATE) a job that is not `job`.
 // - renditions() lists the renditions recorded for an asset by one job, in insertion order.
 class AssetRepository {
  public:

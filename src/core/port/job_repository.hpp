@@ -23,10 +23,11 @@ struct JobQueueStats {
 // Processing jobs.
 //
 // Contract (every adapter, checked by the conformance suite):
-// - create() inserts a QUEUED job with run = 1 + the batch's previous runs. "At most one QUEUED or
-//   RUNNING job per batch" is enforced by the schema (never by a read then a write): a second one
-//   gets JOB_ALREADY_ACTIVE with ConflictDetails{"jobId", <the active job>}, whatever the
-//   interleaving of threads and processes. BATCH_NOT_FOUND when the batch does not exist.
+// - create() inserts a QUEUED job with run = 1 + the batch's previous runs and the traceparent
+//   given ("" for none, else a version-00 traceparent: INVALID_REQUEST otherwise). "At most one
+//   QUEUED or RUNNING job per batch" is enforced by the schema (never by a read then a write): a
+//   second one gets JOB_ALREADY_ACTIVE with ConflictDetails{"jobId", <the active job>}, whatever
+//   the interleaving of threads and processes. BATCH_NOT_FOUND when the batch does not exist.
 // - find() and find_active() return nullopt when nothing matches; find_latest() is the highest run
 //   (of that status, when one is given).
 // - start() moves QUEUED -> RUNNING, sets started_at = now (always), increments attempt and takes
@@ -67,7 +68,7 @@ struct JobQueueStats {
 class JobRepository {
  public:
   virtual ~JobRepository() = default;
-  virtual Result<Job> create(BatchId batch, Timestamp now) = 0;
+  virtual Result<Job> create(BatchId batch, Timestamp now, std::string_view traceparent) = 0;
   virtual Result<std::optional<Job>> find(JobId id) = 0;
   virtual Result<std::optional<Job>> find_active(BatchId batch) = 0;
   virtual Result<std::optional<Job>> find_latest(BatchId batch) = 0;

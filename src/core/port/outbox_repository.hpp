@@ -21,8 +21,9 @@ struct OutboxStats {
 };
 
 // Contract (every adapter, checked by tests/conformance/outbox_repository_conformance.hpp):
-// - add() stores a new undelivered event due now; CONFLICT when event_id exists already (an event
-//   is announced once).
+// - add() stores a new undelivered event due now, with the traceparent its delivery sends ("" for
+//   none, else a version-00 traceparent: INVALID_REQUEST otherwise); CONFLICT when event_id exists
+//   already (an event is announced once).
 // - due() lists up to `limit` undelivered events with next_attempt_at <= now, oldest first.
 // - mark_delivered() sets delivered_at (idempotent: a delivered event stays as it was).
 // - reschedule() counts a failed attempt: attempts + 1, next_attempt_at, last_error; a delivered
@@ -36,7 +37,7 @@ class OutboxRepository {
  public:
   virtual ~OutboxRepository() = default;
   virtual Result<OutboxEvent> add(std::string event_id, std::string type, std::string payload,
-                                  Timestamp now) = 0;
+                                  std::string traceparent, Timestamp now) = 0;
   virtual Result<std::vector<OutboxEvent>> due(Timestamp now, int limit) = 0;
   virtual Result<OutboxEvent> mark_delivered(std::int64_t id, Timestamp now) = 0;
   virtual Result<OutboxEvent> reschedule(std::int64_t id, Timestamp next_attempt_at,

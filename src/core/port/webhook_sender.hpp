@@ -32,7 +32,7 @@ struct WebhookEvent {
   std::string type;       // "media.batch.ready" ...; for logs (the body carries it too)
   std::string body_json;  // sent and signed byte for byte
   Timestamp occurred_at{};
-  // Sent besides the signed ones (the AWS pipeline's report: traceparent, X-Amzn-Trace-Id).
+  // Sent besides the signed ones (traceparent; the AWS pipeline's report adds X-Amzn-Trace-Id).
   std::vector<std::pair<std::string, std::string>> extra_headers{};
 };
 

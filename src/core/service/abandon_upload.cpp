@@ -61,7 +61,8 @@ Result<Batch> abandon_upload(UnitOfWork& uow, const Batch& batch, const AssetFai
   const std::string listing_status = *listing ? (*listing)->status : std::string();
   auto event = uow.outbox().add(
       fmt::format("msg_batch{}_abandoned", batch.id.value), std::string(kFailedEvent),
-      abandoned_batch_event_payload(*moved, failure.code, now, listing_status), now);
+      abandoned_batch_event_payload(*moved, failure.code, now, listing_status), failure.traceparent,
+      now);
   if (!event) return std::unexpected(event.error());
   if (assets) *assets = std::move(*listed);
   return moved;

@@ -24,7 +24,8 @@ AssetFailure upload_cancelled_failure();
 // Inside one transaction: the batch PENDING_UPLOAD -> FAILED (STALE_STATE when it is no longer
 // PENDING_UPLOAD), every asset still PENDING_UPLOAD -> FAILED with `failure`, and a
 // media.batch.failed event in the outbox (event id "msg_batch{id}_abandoned", payload
-// abandoned_batch_event_payload). Returns the batch as moved; its assets in `assets` when given.
+// abandoned_batch_event_payload, sent with failure.traceparent). Returns the batch as moved; its
+// assets in `assets` when given.
 Result<Batch> abandon_upload(UnitOfWork& uow, const Batch& batch, const AssetFailure& failure,
                              Timestamp now, std::vector<Asset>* assets = nullptr);
 

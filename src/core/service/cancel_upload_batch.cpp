@@ -46,8 +46,9 @@ Result<CancelUploadBatchOutput> CancelUploadBatch::run(const CancelUploadBatchIn
         return std::unexpected(ok.error());
       }
       if (batch->status == BatchStatus::kPendingUpload) {
-        auto moved =
-            abandon_upload(uow, *batch, upload_cancelled_failure(), deps_.clock.now(), &out.assets);
+        AssetFailure failure = upload_cancelled_failure();
+        failure.traceparent = input.traceparent;
+        auto moved = abandon_upload(uow, *batch, failure, deps_.clock.now(), &out.assets);
         if (!moved) return std::unexpected(moved.error());
         out.batch = std::move(*moved);
         out.moved = true;

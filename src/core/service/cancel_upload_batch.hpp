@@ -21,6 +21,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 
 #include "core/model/error.hpp"
 #include "core/model/ids.hpp"
@@ -36,6 +37,8 @@ struct CancelUploadBatchInput {
   Principal caller;
   std::int64_t listing_identity_id = 0;
   std::int64_t batch_id = 0;
+  // W3C trace context of the request ("" for none): the failure records' and the webhook's.
+  std::string traceparent{};
 };
 
 struct CancelUploadBatchOutput {

@@ -51,7 +51,8 @@ Result<std::vector<OverdueJob>> CheckOverdueExecutions::run_once() {
         .hint =
             "Try processing the batch again (retry); if it keeps failing, contact support "
             "with the batch id.",
-        .tool = std::nullopt};
+        .tool = std::nullopt,
+        .traceparent = job.traceparent};
     auto failed = db_.run([&](UnitOfWork& uow) -> Status {
       auto current = uow.jobs().find(job.id);
       if (!current) return std::unexpected(current.error());

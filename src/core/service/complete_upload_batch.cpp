@@ -170,11 +170,10 @@ Result<CompleteUploadBatchOutput> commit(UnitOfWork& uow, BatchId batch_id, List
         uow.assets().transition(a.id, AssetStatus::kPendingUpload, AssetStatus::kUploaded, now);
     if (!r) return std::unexpected(r.error());
   }
-  auto job = uow.jobs().create(batch_id, now);
+  auto job = uow.jobs().create(batch_id, now, traceparent);
   if (!job) return std::unexpected(job.error());
   if (aws != nullptr) {
-    if (auto queued =
-            enqueue_execution(uow, *aws, *job, listing_id, current->assets, traceparent, now);
+    if (auto queued = enqueue_execution(uow, *aws, *job, listing_id, current->assets, now);
         !queued) {
       return std::unexpected(queued.error());
     }

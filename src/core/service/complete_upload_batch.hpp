@@ -56,7 +56,8 @@ struct CompleteUploadBatchInput {
   std::int64_t listing_identity_id = 0;
   std::int64_t batch_id = 0;
   std::vector<CompletedFile> files;  // needed only for multipart files
-  std::string traceparent;  // W3C trace context of the request (the AWS mode's execution input)
+  // W3C trace context of the request ("" for none), stored with the job it creates.
+  std::string traceparent{};
 };
 
 struct CompleteUploadBatchOutput {

@@ -40,11 +40,13 @@ int DeliverWebhooks::run_once() {
   int delivered = 0;
   for (const auto& event : *due) {
     const auto now = clock_.now();
-    const auto result = sender_.deliver(WebhookEvent{.id = event.event_id,
-                                                     .type = event.type,
-                                                     .body_json = event.payload,
-                                                     .occurred_at = event.created_at},
-                                        now);
+    WebhookEvent out{.id = event.event_id,
+                     .type = event.type,
+                     .body_json = event.payload,
+                     .occurred_at = event.created_at};
+    if (!event.traceparent.empty())
+      out.extra_headers.emplace_back("traceparent", event.traceparent);
+    const auto result = sender_.deliver(out, now);
     if (settle(event, result, now)) ++delivered;
   }
   return delivered;

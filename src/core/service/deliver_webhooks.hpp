@@ -4,7 +4,8 @@
 //
 // Contract of run_once():
 // 1. Reads up to options.batch events that are undelivered and due now, oldest first.
-// 2. Sends each through the WebhookSender port, one attempt, signed for that attempt's time.
+// 2. Sends each through the WebhookSender port, one attempt, signed for that attempt's time, with
+//    the event's traceparent (when it has one) as a traceparent header.
 // 3. kDelivered: the event is marked delivered and never sent again.
 // 4. kEndpointGone (410): the event is parked for a day (kept, not deleted: an operator can replay
 //    it after fixing webhooks.url) and an error is logged.

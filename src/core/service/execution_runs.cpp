@@ -7,17 +7,19 @@
 #include "core/model/execution.hpp"
 #include "core/model/object_keys.hpp"
 
+#include "support/trace_context.hpp"
+
 namespace toq::core {
 
 Result<ExecutionInput> execution_input_for(const AwsProcessing& aws, const Job& job,
-                                           ListingId listing, const std::vector<Asset>& assets,
-                                           std::string_view traceparent) {
+                                           ListingId listing, const std::vector<Asset>& assets) {
+  const std::string_view traceparent = job.traceparent;
   if (assets.empty() || assets.size() > kMaxAssetsPerExecution) {
     return fail(ErrorCode::kInvalidRequest,
                 fmt::format("batch {} has {} assets; a processing run takes 1 to {}",
                             job.batch_id.value, assets.size(), kMaxAssetsPerExecution));
   }
-  if (!is_traceparent(traceparent)) {
+  if (!support::is_traceparent(traceparent)) {
     return fail(ErrorCode::kInvalidRequest,
                 fmt::format("'{}' is not a W3C traceparent", traceparent));
   }
@@ -43,9 +45,8 @@ Result<ExecutionInput> execution_input_for(const AwsProcessing& aws, const Job& 
 }
 
 Status enqueue_execution(UnitOfWork& uow, const AwsProcessing& aws, const Job& job,
-                         ListingId listing, const std::vector<Asset>& assets,
-                         std::string_view traceparent, Timestamp now) {
-  auto input = execution_input_for(aws, job, listing, assets, traceparent);
+                         ListingId listing, const std::vector<Asset>& assets, Timestamp now) {
+  auto input = execution_input_for(aws, job, listing, assets);
   if (!input) return std::unexpected(input.error());
   auto added = uow.starts().add(job.id, execution_name(job.id, job.run),
                                 serialize_execution_input(*input), now);
@@ -93,7 +94,7 @@ std::string traceparent_of(std::string_view serialized_input) {
   const auto at = serialized_input.find(kField);
   if (at == std::string_view::npos) return {};
   const auto value = serialized_input.substr(at + kField.size(), 55);
-  return is_traceparent(value) ? std::string(value) : std::string();
+  return support::is_traceparent(value) ? std::string(value) : std::string();
 }
 
 }  // namespace toq::core

@@ -26,18 +26,16 @@ struct AwsProcessing {
   std::int64_t archive_lambda_max_bytes = std::int64_t{4} << 30;
 };
 
-// The execution input of `job` over `assets` (any order; written in ascending id). INVALID_REQUEST
-// when the batch has no asset or more than kMaxAssetsPerExecution, or the traceparent is not a
-// W3C one.
+// The execution input of `job` over `assets` (any order; written in ascending id), carrying the
+// job's stored traceparent. INVALID_REQUEST when the batch has no asset or more than
+// kMaxAssetsPerExecution, or the job's traceparent is not a W3C one.
 Result<ExecutionInput> execution_input_for(const AwsProcessing& aws, const Job& job,
-                                           ListingId listing, const std::vector<Asset>& assets,
-                                           std::string_view traceparent);
+                                           ListingId listing, const std::vector<Asset>& assets);
 
 // Adds the job's start row (execution_name(job), the serialized input), in the caller's unit of
 // work: the transaction that creates the job.
 Status enqueue_execution(UnitOfWork& uow, const AwsProcessing& aws, const Job& job,
-                         ListingId listing, const std::vector<Asset>& assets,
-                         std::string_view traceparent, Timestamp now);
+                         ListingId listing, const std::vector<Asset>& assets, Timestamp now);
 
 // The job's execution is running: in the caller's unit of work, a QUEUED job becomes RUNNING
 // (started_at = now, lease owner = its execution name, lease until `report_by`: the overdue

@@ -4,6 +4,8 @@
 
 #include "core/service/abandon_upload.hpp"
 
+#include "support/trace_context.hpp"
+
 namespace toq::core {
 
 namespace {
@@ -27,8 +29,9 @@ Result<ExpireUploadBatchesReport> ExpireUploadBatches::run() {
     return uow.batches().list_expired_uploads(now - expire_after, options_.limit);
   });
   if (!due) return std::unexpected(due.error());
-  const AssetFailure failure = upload_expired_failure(options_.expire_after);
   for (const Batch& batch : *due) {
+    AssetFailure failure = upload_expired_failure(options_.expire_after);
+    failure.traceparent = support::new_trace_context().traceparent();
     auto abandoned = deps_.db.transact([&](UnitOfWork& uow) -> Result<Abandoned> {
       Abandoned out;
       auto moved = abandon_upload(uow, batch, failure, deps_.clock.now(), &out.assets);
@@ -44,6 +47,7 @@ Result<ExpireUploadBatchesReport> ExpireUploadBatches::run() {
       continue;
     }
     report.expired.push_back(abandoned->batch.id);
+    report.expired_traces.push_back(failure.traceparent);
     if (auto removed =
             remove_raw_uploads(deps_.store, deps_.multipart, abandoned->batch, abandoned->assets);
         !removed) {

@@ -22,6 +22,7 @@
 // listing the batches ends the run with that error.
 
 #include <chrono>
+#include <string>
 #include <vector>
 
 #include "core/model/error.hpp"
@@ -39,7 +40,10 @@ struct ExpireUploadBatchesOptions {
 };
 
 struct ExpireUploadBatchesReport {
-  std::vector<BatchId> expired;      // moved PENDING_UPLOAD -> FAILED by this run
+  std::vector<BatchId> expired;  // moved PENDING_UPLOAD -> FAILED by this run
+  // The new trace each expiry started (its failure records' and webhook's traceparent), in the
+  // order of `expired`: no request caused it.
+  std::vector<std::string> expired_traces{};
   std::vector<BatchId> raw_removed;  // raw uploads removed and marked by this run (step 2)
   std::vector<Error> errors;         // per-batch failures; the run carried on
 };

@@ -82,7 +82,8 @@ Status finish_job(UnitOfWork& uow, const Job& job, const Batch& batch, bool read
   const auto type = ready ? kBatchReadyEvent : kBatchFailedEvent;
   auto event = uow.outbox().add(
       batch_event_id(job.id, ready), std::string(type),
-      batch_event_payload(type, batch.listing_id, batch.id, job.id, now, listing_status), now);
+      batch_event_payload(type, batch.listing_id, batch.id, job.id, now, listing_status),
+      job.traceparent, now);
   if (!event) {
     return std::unexpected(event.error());
   }

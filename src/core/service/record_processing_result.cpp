@@ -151,6 +151,8 @@ Result<Outcomes> read_outcomes(ProcessingResults& results, const ProcessingRepor
         asset_outcome(results, report, look, asset, it == records.end() ? nullptr : it->second);
     if (!outcome) return std::unexpected(outcome.error());
     if (!outcome->ready()) {
+      // The failure record names the run's trace (the job's), as the embedded worker's do.
+      if (outcome->failure) outcome->failure->traceparent = look.job.traceparent;
       ++out.failed;
       if (!out.first_failure) out.first_failure = outcome->failure;
     }

@@ -80,7 +80,7 @@ Result<RetryBatchOutput> RetryBatch::run(const RetryBatchInput& input) {
     // The retention sweep marks raw_removed_at by a compare-and-set on a closed batch; read
     // again after ours, so a mark that committed first is seen here.
     if (moved->raw_removed_at) return std::unexpected(raw_removed(batch_id));
-    auto job = uow.jobs().create(batch_id, now);
+    auto job = uow.jobs().create(batch_id, now, input.traceparent);
     if (!job) return std::unexpected(job.error());
     auto assets = uow.assets().list_by_batch(batch_id);
     if (!assets) return std::unexpected(assets.error());
@@ -97,8 +97,7 @@ Result<RetryBatchOutput> RetryBatch::run(const RetryBatchInput& input) {
       out.input_keys.push_back(std::move(*key));
     }
     if (deps_.aws != nullptr) {
-      if (auto queued =
-              enqueue_execution(uow, *deps_.aws, *job, listing_id, *assets, input.traceparent, now);
+      if (auto queued = enqueue_execution(uow, *deps_.aws, *job, listing_id, *assets, now);
           !queued) {
         return std::unexpected(queued.error());
       }

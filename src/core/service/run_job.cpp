@@ -95,6 +95,7 @@ Result<std::optional<RunJob::Run>> RunJob::claim_and_load() {
     run.report.batch = run.batch.id;
     run.report.listing = run.batch.listing_id;
     run.report.attempt = job.attempt;
+    run.report.traceparent = job.traceparent;
     return std::optional<Run>(std::move(run));
   });
 }
@@ -116,7 +117,8 @@ RunJob::Outcome RunJob::give_up(Run& run) {
                                run.job.attempt - 1),
         .hint =
             "Try again later; if it keeps failing, export the file again and upload it in a "
-            "new session."};
+            "new session.",
+        .traceparent = run.job.traceparent};
     auto failed = fail_unfinished_assets(uow, run.assets, run.job.id, failure, now);
     if (!failed) {
       return std::unexpected(failed.error());
@@ -251,6 +253,7 @@ std::optional<RunJob::Outcome> RunJob::process_asset(Run& run, Asset& asset,
   if (!result) {
     return release(run, result.error());
   }
+  if (result->failure) result->failure->traceparent = job.traceparent;
   if (lease.lost()) {
     run.report.end = JobRunReport::End::kLeaseLost;
     return Outcome(std::optional(run.report));
@@ -306,6 +309,7 @@ RunJob::Outcome RunJob::archive_and_finish(Run& run, const LeaseKeeper& lease) {
     return std::unexpected(finished.error());
   }
   report.end = ready ? JobRunReport::End::kSucceeded : JobRunReport::End::kFailed;
+  report.archive = std::move(archive);
   return std::optional(report);
 }
 

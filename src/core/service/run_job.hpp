@@ -35,6 +35,7 @@
 
 #include "core/model/error.hpp"
 #include "core/model/ids.hpp"
+#include "core/model/job.hpp"
 #include "core/model/status.hpp"
 #include "core/model/time.hpp"
 #include "core/port/database.hpp"
@@ -62,7 +63,9 @@ struct JobRunReport {
   enum class End : std::uint8_t { kSucceeded, kFailed, kReleased, kLeaseLost } end = End::kFailed;
   std::int32_t assets_ready = 0;
   std::int32_t assets_failed = 0;
-  std::optional<Error> error;  // the infrastructure error that released the job
+  std::optional<Error> error;            // the infrastructure error that released the job
+  std::string traceparent{};             // the job's (Job::traceparent)
+  std::optional<ArchiveInfo> archive{};  // the ZIP this run recorded (a READY batch)
 };
 
 // Called as each asset's result is recorded (logs, metrics, progress), with the asset as recorded.

@@ -9,6 +9,7 @@
 #include "core/model/object_keys.hpp"
 
 #include "adapter/aws/pipeline/json_fields.hpp"
+#include "support/trace_context.hpp"
 
 namespace toq::aws::pipeline {
 
@@ -37,7 +38,7 @@ RunContext read_context(const json& o, std::string_view bucket, std::string_view
     throw Bad{fmt::format("{}.outputPrefix '{}' is not the job's output prefix '{}'", path,
                           r.output_prefix, prefix)};
   }
-  if (!core::is_traceparent(r.traceparent)) {
+  if (!support::is_traceparent(r.traceparent)) {
     throw Bad{fmt::format("{}.traceparent is not a W3C traceparent", path)};
   }
   return r;

@@ -265,8 +265,9 @@ core::Result<dto::CancelRequest> parse_cancel(const nlohmann::json& body) {
 }
 
 core::CancelUploadBatchInput to_cancel_input(const dto::CancelRequest& request,
-                                             const core::Principal& caller) {
-  return {caller, request.listing_identity_id, request.batch_id};
+                                             const core::Principal& caller,
+                                             std::string_view traceparent) {
+  return {caller, request.listing_identity_id, request.batch_id, std::string(traceparent)};
 }
 
 dto::CancelResponse to_cancel_response(const core::CancelUploadBatchOutput& output) {

@@ -9,6 +9,8 @@
 //   required; clientIds, when present and not null, an array of strings; partNumbers, when present
 //   and not null, an array of integers 1..10000 whose other rules are the use case's).
 
+#include <string_view>
+
 #include <nlohmann/json.hpp>
 
 #include "core/service/cancel_upload_batch.hpp"
@@ -47,7 +49,8 @@ nlohmann::json to_json(const dto::RetryResponse& response);
 
 core::Result<dto::CancelRequest> parse_cancel(const nlohmann::json& body);
 core::CancelUploadBatchInput to_cancel_input(const dto::CancelRequest& request,
-                                             const core::Principal& caller);
+                                             const core::Principal& caller,
+                                             std::string_view traceparent);
 dto::CancelResponse to_cancel_response(const core::CancelUploadBatchOutput& output);
 nlohmann::json to_json(const dto::CancelResponse& response);
 

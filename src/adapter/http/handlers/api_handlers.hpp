@@ -69,8 +69,8 @@ struct ApiRequest {
   std::string path_param;  // the route's one path parameter, if it has one
   core::Principal caller;  // the verified caller (routes with authentication)
   // The request's W3C trace context (its traceparent header when valid, else a new one): carried
-  // into the AWS mode's execution input.
-  std::string traceparent;
+  // into the job it creates (the worker's logs, the webhooks, the AWS mode's execution input).
+  std::string traceparent{};
   // The request headers a route reads itself (the callback's webhook-*), lower-case names.
   std::map<std::string, std::string> headers;
 };

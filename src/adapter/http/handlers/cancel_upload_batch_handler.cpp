@@ -9,7 +9,8 @@ HandlerResult handle_cancel_upload_batch(const ApiServices& services, const ApiR
   if (!json) return std::unexpected(json.error());
   auto dto = converters::parse_cancel(*json);
   if (!dto) return std::unexpected(dto.error());
-  auto cancelled = services.cancel_batch->run(converters::to_cancel_input(*dto, request.caller));
+  auto cancelled = services.cancel_batch->run(
+      converters::to_cancel_input(*dto, request.caller, request.traceparent));
   if (!cancelled) return std::unexpected(cancelled.error());
   return ApiResponse{200, converters::to_json(converters::to_cancel_response(*cancelled))};
 }

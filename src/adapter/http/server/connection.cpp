@@ -120,13 +120,21 @@ awaitable<void> Connection::run() {
         request_.target = std::string{parser_->get().target()};
         const std::string_view target = request_.target;
         request_.path = support::uri_decode(target.substr(0, target.find('?')));
+        for (const auto& field : parser_->get()) {
+          request_.headers.emplace_back(std::string{field.name_string()},
+                                        std::string{field.value()});
+        }
+        if (server_.hooks.identify) server_.hooks.identify(request_);
         response_ = server_.hooks.headers_too_large
                         ? server_.hooks.headers_too_large(request_)
                         : error_response(headers_too_large(o.max_header_bytes));
+        if (server_.hooks.decorate) server_.hooks.decorate(request_, response_);
         co_await write(false);
       } else if (malformed) {
         request_ = Request{};
+        if (server_.hooks.identify) server_.hooks.identify(request_);
         response_ = error_response(malformed_request(ec.message()));
+        if (server_.hooks.decorate) server_.hooks.decorate(request_, response_);
         co_await write(false);
       }
       break;
@@ -193,6 +201,7 @@ awaitable<void> Connection::exchange() {
   bool failed = false;
   try {
     std::optional<Response> early;
+    if (server_.hooks.identify) server_.hooks.identify(request_);
     if (server_.hooks.before) early = server_.hooks.before(request_);
     const Route* route = nullptr;
     if (!early) route = server_.router.match(request_.method, request_.path, request_.params);

@@ -16,6 +16,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -34,7 +35,10 @@ struct Request {
   std::string query;           // the target's query after '?', still encoded
   Headers headers;             // as sent, names in their case, in order
   std::string client_address;  // the peer's IP address
-  std::string request_id;      // set by ServerHooks::before, for the routes and the log
+  std::string request_id;      // set by ServerHooks::identify, for the routes and the log
+  // The W3C traceparent the exchange carries on (support/trace_context.hpp): the client's when
+  // valid, else a new trace; set by ServerHooks::identify.
+  std::string traceparent{};
   // The body's framing: a declared Content-Length, or chunked (length unknown), or neither (none).
   std::optional<std::int64_t> content_length;
   bool chunked = false;
@@ -59,6 +63,8 @@ struct Response {
   std::int64_t stream_length = 0;
   // Close the connection after this response (the request body may be left unread).
   bool close = false;
+  // Not sent: the ids the answer concerns ({"batch_id", 51}), for the access log.
+  std::vector<std::pair<std::string, std::int64_t>> log_ids{};
 
   std::string_view header(std::string_view name) const;
   // Replaces every header of that name (any case).
@@ -115,9 +121,14 @@ using Route = std::function<Plan(const Request&)>;
 
 // Hooks around every exchange (all optional; called on I/O threads; must not block).
 struct ServerHooks {
-  // Before routing: may answer at once (a CORS preflight); may set request.request_id.
+  // First, for every exchange, the connection layer's own answers (431, 400, 503) included:
+  // sets request.request_id and request.traceparent from what the headers carry (the 503 of a
+  // refused connection has none).
+  std::function<void(Request& request)> identify;
+  // Before routing: may answer at once (a CORS preflight).
   std::function<std::optional<Response>(Request& request)> before;
-  // Every response, just before it is written (CORS headers).
+  // Every response, just before it is written (request id, traceparent, CORS headers); also
+  // the connection layer's own answers.
   std::function<void(const Request&, Response&)> decorate;
   // After the response was written (or the connection failed while writing): access log, metrics.
   std::function<void(const Request&, const Response&, std::chrono::nanoseconds elapsed)> done;
