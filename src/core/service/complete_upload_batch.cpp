@@ -11,6 +11,8 @@
 #include "core/model/object_keys.hpp"
 #include "core/service/upload_policy.hpp"
 
+#include "support/trace_context.hpp"
+
 namespace toq::core {
 
 namespace {
@@ -219,8 +221,9 @@ Result<CompleteUploadBatchOutput> CompleteUploadBatch::run(const CompleteUploadB
   }
 
   const Timestamp now = deps_.clock.now();
+  const std::string trace = support::traceparent_for(input.traceparent);
   auto committed = deps_.db.transact([&](UnitOfWork& uow) {
-    return commit(uow, batch_id, listing_id, out, now, deps_.aws, input.traceparent);
+    return commit(uow, batch_id, listing_id, out, now, deps_.aws, trace);
   });
   if (committed) return committed;
 

@@ -10,6 +10,8 @@
 #include "core/service/access_policy.hpp"
 #include "core/service/batch_lookup.hpp"
 
+#include "support/trace_context.hpp"
+
 namespace toq::core {
 
 namespace {
@@ -46,6 +48,7 @@ Result<RetryBatchOutput> RetryBatch::run(const RetryBatchInput& input) {
   const ListingId listing_id{input.listing_identity_id};
   const BatchId batch_id{input.batch_id};
   const Timestamp now = deps_.clock.now();
+  const std::string trace = support::traceparent_for(input.traceparent);
 
   auto done = deps_.db.transact([&](UnitOfWork& uow) -> Result<RetryBatchOutput> {
     auto batch = require_listing_batch(uow, listing_id, batch_id);
@@ -80,7 +83,7 @@ Result<RetryBatchOutput> RetryBatch::run(const RetryBatchInput& input) {
     // The retention sweep marks raw_removed_at by a compare-and-set on a closed batch; read
     // again after ours, so a mark that committed first is seen here.
     if (moved->raw_removed_at) return std::unexpected(raw_removed(batch_id));
-    auto job = uow.jobs().create(batch_id, now, input.traceparent);
+    auto job = uow.jobs().create(batch_id, now, trace);
     if (!job) return std::unexpected(job.error());
     auto assets = uow.assets().list_by_batch(batch_id);
     if (!assets) return std::unexpected(assets.error());

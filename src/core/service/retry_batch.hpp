@@ -47,7 +47,8 @@ struct RetryBatchInput {
   Principal caller;
   std::int64_t listing_identity_id = 0;
   std::int64_t batch_id = 0;
-  // W3C trace context of the request ("" for none), stored with the job it creates.
+  // W3C trace context of the request, stored with the job it creates (a new trace when it is
+  // empty or not a valid traceparent, so every job has one).
   std::string traceparent{};
 };
 
