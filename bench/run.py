@@ -4,6 +4,7 @@ rounds, written to RESULTS/results.md (the table docs/benchmarks.md quotes) and 
 
     bench/run.py --build build/release [--suites photos,video,zip,presign] [--rounds 5]
                  [--inputs DIR] [--results DIR] [--smoke] [--only-candidates] [--before BIN]
+                 [--video-sources LABEL,...]
 
 Inputs default to build/bench-inputs (shared by every build type: 2 GB, made once).
 
@@ -46,6 +47,7 @@ class Context:
     smoke: bool
     only_candidates: bool
     before_toq_media: str | None = None
+    video_sources: list | None = None  # labels of bench/suites/video.py's SOURCES; None: all
 
     @property
     def toq_media(self) -> str:
@@ -68,6 +70,8 @@ def main() -> int:
                    help="run only toq-media and the reference of each benchmark")
     p.add_argument("--before", default=None, metavar="TOQ_MEDIA",
                    help="an older toq-media binary measured in the same rounds (before/after)")
+    p.add_argument("--video-sources", default=None, metavar="LABELS",
+                   help="only these sources of the video suite, e.g. '1080p portrait,SD BT.601'")
     args = p.parse_args()
     build = os.path.abspath(args.build)
     suffix = "smoke" if args.smoke else "full"
@@ -92,7 +96,8 @@ def main() -> int:
     os.makedirs(work)
     ctx = Context(root=root, build=build, inputs=inputs, work=work, rounds=rounds,
                   smoke=args.smoke, only_candidates=args.only_candidates,
-                  before_toq_media=os.path.abspath(args.before) if args.before else None)
+                  before_toq_media=os.path.abspath(args.before) if args.before else None,
+                  video_sources=args.video_sources.split(",") if args.video_sources else None)
     env = harness.environment()
     env["rounds"] = rounds
     summaries = []

@@ -8,6 +8,12 @@ MP4s only (the strictest bar: toq-media's run includes the probe, poster and thu
 row adds the poster and thumbnail to the reference's own decode, which costs it about 12% more
 than toq-media's separate poster run (a few frames) and thumbnail run (one JPEG).
 
+HLS (docs/benchmarks.md, "HLS"): two more rows price what the streaming ladder adds to the same
+reference command: "+ 360p rung" encodes the extra small rung with the fixed 4 s GOP every rung
+now has (`-g`, no scene-cut keyframes), MP4s only; "+ 360p rung + HLS fMP4s" also writes every
+rung's fragmented MP4 from the same packets through the `tee` muxer, as toq-media does. Their
+ratios to the reference are the encode cost of the small rung and of the packaging.
+
 After the rounds: SSIM (RGB) of the largest MP4 against the source (SDR sources only: an SDR
 rendition of an HLG source is not comparable pixel for pixel) and against the reference's.
 """
@@ -43,7 +49,9 @@ def _probe(path):
         rotation = int(side.get("rotation", 0)) % 180
     if rotation:
         w, h = h, w
-    return {"width": w, "height": h, "transfer": s.get("color_transfer", ""),
+    num, den = (int(x) for x in s.get("r_frame_rate", "30/1").split("/"))
+    return {"width": w, "height": h, "fps": num / den if den else 30.0,
+            "transfer": s.get("color_transfer", ""),
             "primaries": s.get("color_primaries", ""), "matrix": s.get("color_space", "")}
 
 
@@ -67,19 +75,30 @@ def _long_edge(w, h, edge):
     return _even(round(w * edge / h)), _even(edge)
 
 
-def plan(w, h):
-    """The ladder toq-media makes (rendition_plan.cpp): name, size, rate cap kb/s."""
+def plan(w, h, small=False):
+    """The ladder toq-media makes (rendition_plan.cpp): name, size, rate cap kb/s; with `small`
+    the HLS ladder's 360p rung when it is smaller than the last (plan_stream_renditions)."""
     out = []
     if min(w, h) >= 1080:
         out.append(("1080p", _short_edge(w, h, 1080), 8000))
     out.append(("720p", _short_edge(w, h, 720), 5000))
+    if small:
+        size = _short_edge(w, h, 360)
+        if size[0] * size[1] < out[-1][1][0] * out[-1][1][1]:
+            out.append(("360p", size, 1000))
     return out
 
 
-def best_command(source, info, out_dir, with_images):
+def _tee_path(path):
+    return "".join(c if c.isalnum() or c in "/._-" else "\\" + c for c in path)
+
+
+def best_command(source, info, out_dir, with_images, hls=None):
     """The best single ffmpeg command for the same MP4s (see the module's doc); with_images adds
-    the poster and thumbnail to the same decode (measured: it costs more than a separate run)."""
-    ladder = plan(info["width"], info["height"])
+    the poster and thumbnail to the same decode (measured: it costs more than a separate run).
+    hls="small": the 360p rung too and a fixed 4 s GOP in every rung (MP4s only); hls="fmp4": and
+    every rung's fragmented MP4 for HLS, written by `tee` from the same packets."""
+    ladder = plan(info["width"], info["height"], small=hls is not None)
     poster = _long_edge(info["width"], info["height"], 1920)
     thumb = _long_edge(poster[0], poster[1], 320)
     (w0, h0) = ladder[0][1]
@@ -109,10 +128,23 @@ def best_command(source, info, out_dir, with_images):
                 "-color_range", "tv"]
     argv = ["ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error", "-y", "-i", source,
             "-filter_complex", graph]
+    gop = [] if hls is None else ["-g", str(round(info["fps"] * 4)), "-keyint_min",
+                                  str(round(info["fps"] * 4)), "-sc_threshold", "0"]
     for i, (name, _, rate) in enumerate(ladder):
-        argv += ["-map", f"[v{i}]", "-map", "0:a:0?", "-c:a", "aac", "-b:a", "128k", "-ac", "2",
-                 *ENCODE, "-maxrate", f"{rate}k", "-bufsize", f"{2 * rate}k", *tags,
-                 "-movflags", "+faststart", os.path.join(out_dir, f"{name}.mp4")]
+        audio = "96k" if name == "360p" else "128k"
+        argv += ["-map", f"[v{i}]", "-map", "0:a:0?", "-c:a", "aac", "-b:a", audio, "-ac", "2",
+                 *ENCODE, "-maxrate", f"{rate}k", "-bufsize", f"{2 * rate}k", *gop, *tags]
+        mp4 = os.path.join(out_dir, f"{name}.mp4")
+        fmp4 = os.path.join(out_dir, f"hls-{name}.mp4")
+        frag = "+frag_keyframe+empty_moov+default_base_moof"
+        if hls == "fmp4" and name != "360p":
+            argv += ["-flags", "+global_header", "-f", "tee",
+                     f"[f=mp4:movflags=+faststart]{_tee_path(mp4)}|"
+                     f"[f=mp4:movflags={frag}]{_tee_path(fmp4)}"]
+        elif hls == "fmp4":
+            argv += ["-f", "mp4", "-movflags", frag, fmp4]
+        else:
+            argv += ["-movflags", "+faststart", mp4]
     if with_images:
         argv += ["-map", "[poster]", "-frames:v", "1", "-q:v", "2",
                  os.path.join(out_dir, "poster.jpg"),
@@ -131,6 +163,8 @@ def _fresh(path):
 def benchmarks(ctx) -> list:
     out = []
     for label, file, what in SOURCES:
+        if ctx.video_sources is not None and label not in ctx.video_sources:
+            continue
         source = os.path.join(ctx.inputs, "video", file)
         info = _probe(source)
         work = os.path.join(ctx.work, "video", file.split(".")[0])
@@ -139,6 +173,10 @@ def benchmarks(ctx) -> list:
         one_out = os.path.join(work, "best-with-images")
         argv, ladder = best_command(source, info, ref_out, with_images=False)
         one_argv, _ = best_command(source, info, one_out, with_images=True)
+        small_out = os.path.join(work, "best-small-rung")
+        hls_out = os.path.join(work, "best-hls")
+        small_argv, _ = best_command(source, info, small_out, with_images=False, hls="small")
+        hls_argv, hls_ladder = best_command(source, info, hls_out, with_images=False, hls="fmp4")
         largest = ladder[0][0]
         stem = os.path.splitext(file)[0]
         toq_largest = os.path.join(toq_out, "renditions", f"01-{stem}", f"{largest}.mp4")
@@ -165,6 +203,9 @@ def benchmarks(ctx) -> list:
                  prepare=_fresh(ref_out), after=quality(ref_largest)),
             Case("the same + poster and thumbnail from the same decode", one_argv,
                  prepare=_fresh(one_out)),
+            Case("the same + 360p rung, fixed 4 s GOP (MP4s)", small_argv,
+                 prepare=_fresh(small_out)),
+            Case("the same + 360p rung + HLS fMP4s (tee)", hls_argv, prepare=_fresh(hls_out)),
         ]
         if ctx.before_toq_media:
             before_out = os.path.join(work, "before")
@@ -174,7 +215,8 @@ def benchmarks(ctx) -> list:
         if ctx.only_candidates:
             cases = cases[:2]
         names = " + ".join(n for n, _, _ in ladder)
+        hls_names = " + ".join(n for n, _, _ in hls_ladder)
         out.append(Benchmark(
-            name=f"video {label} ({what}) -> {names} + poster + thumbnail",
+            name=f"video {label} ({what}) -> {names} + poster + thumbnail; HLS {hls_names}",
             cases=cases, warmup=False))
     return out

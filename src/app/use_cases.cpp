@@ -31,6 +31,8 @@ ApiUseCases::ApiUseCases(const Config& config, core::Database& db, const ObjectS
       download_urls_({db, *storage.signer, clock,
                       [](std::string_view name) { return storage::content_disposition(name); }},
                      {std::chrono::seconds{config.storage.url_ttl_seconds}}),
+      hls_playlist_({db, *storage.store, *storage.signer, clock},
+                    {std::chrono::seconds{config.storage.url_ttl_seconds}}),
       retry_batch_({db, clock, aws}),
       cancel_batch_({db, *storage.store, *storage.multipart, clock}),
       batch_history_({db}),
@@ -46,6 +48,7 @@ http::handlers::ApiServices ApiUseCases::services() {
   services.refresh_urls = &refresh_urls_;
   services.batch_status = &batch_status_;
   services.download_urls = &download_urls_;
+  services.hls_playlist = &hls_playlist_;
   services.retry_batch = &retry_batch_;
   services.cancel_batch = &cancel_batch_;
   services.batch_history = &batch_history_;

@@ -62,6 +62,7 @@ class ApiUseCases {
   core::RefreshUploadUrls refresh_urls_;
   core::GetBatchStatus batch_status_;
   core::ListDownloadUrls download_urls_;
+  core::GetHlsPlaylist hls_playlist_;
   core::RetryBatch retry_batch_;
   core::CancelUploadBatch cancel_batch_;
   core::ListBatchHistory batch_history_;

@@ -285,6 +285,36 @@ TEST_F(S3rverTest, PresignedPutThenPresignedGetWithCurl) {
       << headers;
 }
 
+// HLS addresses a rung's one file by byte ranges through one presigned GET (no disposition): the
+// Range header is not signed, so any range of the object can be read with the same URL, as S3
+// documents for GetObject (Range request header; 206 Partial Content with Content-Range).
+TEST_F(S3rverTest, PresignedGetServesByteRanges) {
+  const std::string k = key("hls-720p.mp4");
+  const std::string data = test_bytes(300'000, 41);
+  write_file(dir_ / "rung.mp4", data);
+  auto source = must(support::FileSource::open(dir_ / "rung.mp4"), "open");
+  must(h_.store->put(k, *source, {"video/mp4", std::nullopt, std::nullopt}), "put");
+  auto get = must(h_.store->presign_get(k, core::PresignGet{}), "presign get");
+  EXPECT_EQ(get.url.find("response-content-disposition"), std::string::npos) << get.url;
+  for (const auto& [first, last] : std::vector<std::pair<std::size_t, std::size_t>>{
+           {0, 1211}, {1212, 150'000}, {150'001, data.size() - 1}}) {
+    const auto out = dir_ / "range.bin";
+    const auto ranged = run_capture(
+        "curl -sS -D " + shell_quote((dir_ / "range.headers").string()) + " -o " +
+        shell_quote(out.string()) + " -w '%{http_code}' -H " +
+        shell_quote("Range: bytes=" + std::to_string(first) + "-" + std::to_string(last)) + " " +
+        shell_quote(get.url));
+    ASSERT_EQ(ranged.status, 0) << ranged.output;
+    EXPECT_EQ(ranged.output, "206");
+    EXPECT_EQ(read_text(out), data.substr(first, last - first + 1)) << first << "-" << last;
+    EXPECT_NE(read_text(dir_ / "range.headers")
+                  .find("bytes " + std::to_string(first) + "-" + std::to_string(last) + "/" +
+                        std::to_string(data.size())),
+              std::string::npos)
+        << read_text(dir_ / "range.headers");
+  }
+}
+
 TEST_F(S3rverTest, PresignedUploadPartWithCurlCompletesThroughTheAdapter) {
   const std::string k = key("browser-multipart.mp4");
   const std::vector<std::string> data = {test_bytes(5 * kMiB, 31), test_bytes(777, 32)};

@@ -71,8 +71,13 @@ async function toApiError(response: Response, body: unknown): Promise<ApiError> 
 export class MediaApi {
   readonly client;
 
+  private readonly baseUrl: string;
+  private readonly token: () => string;
+
   constructor(options: MediaApiOptions) {
     const token = options.token;
+    this.baseUrl = options.baseUrl;
+    this.token = () => (typeof token === "function" ? token() : token);
     const auth: Middleware = {
       onRequest({ request }) {
         request.headers.set("Authorization", `Bearer ${typeof token === "function" ? token() : token}`);
@@ -138,6 +143,19 @@ export class MediaApi {
     const body = batchId === undefined ? { listingIdentityId } : { listingIdentityId, batchId };
     const r = await this.call(() => this.client.POST("/api/v2/listings/media/downloads", { body }));
     return r.response.status === 204 ? null : (r.data as Downloads);
+  }
+
+  /**
+   * An asset's HLS master playlist as an absolute URL (null for an asset without HLS). Fetch it,
+   * and the media playlists it names, with the bearer token in the Authorization header; a player
+   * that cannot send headers (native HLS in Safari, ffmpeg) may append `?access_token=<token>`
+   * instead. The presigned URLs inside the media playlists must never get the token.
+   */
+  hlsMasterUrl(asset: Downloads["assets"][number], withQueryToken = false): string | null {
+    if (!asset.hls) return null;
+    const url = new URL(asset.hls.masterUrl, this.baseUrl);
+    if (withQueryToken) url.searchParams.set("access_token", this.token());
+    return url.href;
   }
 
   async retry(listingIdentityId: number, batchId: number) {

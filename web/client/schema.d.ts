@@ -503,6 +503,81 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v2/listings/{listingIdentityId}/batches/{batchId}/assets/{assetId}/hls/{playlist}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The platform's listing id (digits). */
+                listingIdentityId: components["parameters"]["ListingIdentityId"];
+                batchId: number;
+                assetId: number;
+                /** @example master.m3u8 */
+                playlist: string;
+            };
+            cookie?: never;
+        };
+        /**
+         * An HLS playlist of a video (RFC 8216 version 7, fragmented MP4), with presigned URLs.
+         * @description `master.m3u8` lists the rungs (BANDWIDTH, AVERAGE-BANDWIDTH, CODECS, RESOLUTION and FRAME-RATE measured from the files) as relative URIs (`720p.m3u8`) on this same route; a media playlist addresses its rung's one file by EXT-X-BYTERANGE through one presigned GET, valid as long as the download URLs (storage.urlTtlSeconds): the playlist is private and expires with it (Cache-Control, Expires). Same authorization as the downloads (a client only while the listing is PUBLISHED, and only its current batch). Send the bearer token to this route only, never to the presigned URLs.
+         */
+        get: operations["getHlsPlaylist"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        /** CORS preflight. */
+        options: {
+            parameters: {
+                query?: never;
+                header: {
+                    Origin: string;
+                    "Access-Control-Request-Method": string;
+                    "Access-Control-Request-Headers"?: string;
+                };
+                path: {
+                    /** @description The platform's listing id (digits). */
+                    listingIdentityId: components["parameters"]["ListingIdentityId"];
+                    batchId: number;
+                    assetId: number;
+                    /** @example master.m3u8 */
+                    playlist: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Allowed origin and method. */
+                204: {
+                    headers: {
+                        "Access-Control-Allow-Origin"?: string;
+                        "Access-Control-Allow-Methods"?: string;
+                        "Access-Control-Allow-Headers"?: string;
+                        "Access-Control-Max-Age"?: number;
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Origin not in cors.allowedOrigins, or a method the API does not use. No CORS header. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "FORBIDDEN",
+                         *       "message": "This origin or method is not allowed (cors.allowedOrigins)."
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/admin/listings/media/batches": {
         parameters: {
             query?: never;
@@ -1240,6 +1315,14 @@ export interface components {
                 width?: number | null;
                 height?: number | null;
                 variants: components["schemas"]["Variant"][];
+                /** @description Videos only (null otherwise). Adaptive streaming of the video; the HLS files themselves are never variants. */
+                hls?: {
+                    /**
+                     * @description The master playlist's path on this API (resolve it against the API's base URL); fetch it, and the media playlists it names, with the same bearer token.
+                     * @example /api/v2/listings/28/batches/51/assets/302/hls/master.m3u8
+                     */
+                    masterUrl: string;
+                } | null;
             }[];
         };
         CallbackRequest: {
@@ -1334,7 +1417,7 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
-        /** @description LISTING_NOT_FOUND, BATCH_NOT_FOUND (also when the batch belongs to another listing), or NOT_FOUND for an unknown route or a file the web bundle does not have. */
+        /** @description LISTING_NOT_FOUND, BATCH_NOT_FOUND (also when the batch belongs to another listing), ASSET_NOT_FOUND (an HLS playlist the video does not have), or NOT_FOUND for an unknown route or a file the web bundle does not have. */
         NotFound: {
             headers: {
                 [name: string]: unknown;
@@ -1454,6 +1537,8 @@ export interface components {
         };
     };
     parameters: {
+        /** @description W3C trace context. Stored with the job this call creates and sent on its webhooks; absent or invalid, the service starts a new trace (echoed in the response). */
+        Traceparent: string;
         /** @description The platform's listing id (digits). */
         ListingIdentityId: string;
     };
@@ -1461,6 +1546,8 @@ export interface components {
     headers: {
         /** @description The request id (echoed when the client sent a sane one). */
         "X-Request-Id": string;
+        /** @description The W3C trace context of the request (echoed when valid, else a new trace). */
+        traceparent: string;
     };
     pathItems: never;
 }
@@ -1523,6 +1610,7 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    traceparent: components["headers"]["traceparent"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1550,7 +1638,10 @@ export interface operations {
     createUploadBatch: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description W3C trace context. Stored with the job this call creates and sent on its webhooks; absent or invalid, the service starts a new trace (echoed in the response). */
+                traceparent?: components["parameters"]["Traceparent"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -1701,7 +1792,10 @@ export interface operations {
     completeUploadBatch: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description W3C trace context. Stored with the job this call creates and sent on its webhooks; absent or invalid, the service starts a new trace (echoed in the response). */
+                traceparent?: components["parameters"]["Traceparent"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -1801,7 +1895,10 @@ export interface operations {
     retryBatch: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description W3C trace context. Stored with the job this call creates and sent on its webhooks; absent or invalid, the service starts a new trace (echoed in the response). */
+                traceparent?: components["parameters"]["Traceparent"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -1846,7 +1943,10 @@ export interface operations {
     cancelUploadBatch: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description W3C trace context. Stored with the job this call creates and sent on its webhooks; absent or invalid, the service starts a new trace (echoed in the response). */
+                traceparent?: components["parameters"]["Traceparent"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -2052,6 +2152,50 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getHlsPlaylist: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The platform's listing id (digits). */
+                listingIdentityId: components["parameters"]["ListingIdentityId"];
+                batchId: number;
+                assetId: number;
+                /** @example master.m3u8 */
+                playlist: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The playlist. */
+            200: {
+                headers: {
+                    /** @description private, max-age of half the time its URLs have left */
+                    "Cache-Control"?: string;
+                    /** @description When its presigned URLs expire. */
+                    Expires?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example #EXTM3U
+                     *     #EXT-X-VERSION:7
+                     *     #EXT-X-INDEPENDENT-SEGMENTS
+                     *     #EXT-X-STREAM-INF:BANDWIDTH=2466400,AVERAGE-BANDWIDTH=1961093,CODECS="avc1.64001f,mp4a.40.2",RESOLUTION=720x1280,FRAME-RATE=30.000
+                     *     720p.m3u8
+                     */
+                    "application/vnd.apple.mpegurl": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };

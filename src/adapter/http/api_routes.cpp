@@ -16,6 +16,7 @@
 #include "support/hex.hpp"
 #include "support/text.hpp"
 #include "support/trace_context.hpp"
+#include "support/uri.hpp"
 
 namespace toq::http {
 namespace {
@@ -68,11 +69,13 @@ struct Api {
   // Runs on the API pool, after the token was verified (the callback's `caller` is empty: its
   // handler checks the pipeline's signature instead).
   Response serve(const Request& req, std::string body, const core::Principal& caller,
-                 const Handler& handler) const {
+                 const Handler& handler, std::string query_token = {}) const {
     try {
       handlers::ApiRequest request;
       request.body = std::move(body);
       if (!req.params.empty()) request.path_param = req.params.front();
+      request.path_params = req.params;
+      request.query_access_token = std::move(query_token);
       request.caller = caller;
       request.traceparent = req.traceparent;
       for (const auto& [name, value] : req.headers) {
@@ -85,6 +88,15 @@ struct Api {
       add_log_ids(nlohmann::json::parse(request.body, nullptr, false), ids);
       if (!result) {
         auto out = error(result.error(), req, req.path);
+        out.log_ids = std::move(ids);
+        return out;
+      }
+      if (!result->content_type.empty()) {
+        Response out;
+        out.status = result->status;
+        out.headers = {{"Content-Type", result->content_type}};
+        for (const auto& [name, value] : result->headers) out.set_header(name, value);
+        out.body = std::move(result->text);
         out.log_ids = std::move(ids);
         return out;
       }
@@ -132,20 +144,40 @@ ReadBody read_then_serve(std::shared_ptr<const Api> api, Api::Handler handler,
                       }};
 }
 
-// An API route: the token is verified from the headers, before any byte of the body is read.
-Route api_route(std::shared_ptr<const Api> api, Api::Handler handler, bool with_body) {
-  return
-      [api = std::move(api), handler = std::move(handler), with_body](const Request& req) -> Plan {
-        auto caller = api->options.verifier->verify(req.header("Authorization"));
-        if (!caller) return api->error(caller.error(), req, req.path);
-        if (!with_body) {
-          return Run{.pool = Pool::kApi,
-                     .handle = [api, handler, principal = *caller](const Request& r) {
-                       return api->serve(r, {}, principal, handler);
-                     }};
-        }
-        return read_then_serve(api, handler, *caller);
-      };
+// The `access_token` query parameter (RFC 6750 section 2.3), "" when absent.
+std::string query_access_token(const Request& req) {
+  for (const auto& [name, value] : support::parse_query(req.query)) {
+    if (name == "access_token") return value;
+  }
+  return {};
+}
+
+// Where a route takes its bearer token from: the Authorization header only, or (the HLS playlist
+// route, for players that cannot send headers: native HLS in Safari, ffmpeg) the header or else
+// the `access_token` query parameter.
+enum class TokenFrom : unsigned char { kHeader, kHeaderOrQuery };
+
+// An API route: the token is verified from the headers (or the query), before any byte of the body
+// is read.
+Route api_route(std::shared_ptr<const Api> api, Api::Handler handler, bool with_body,
+                TokenFrom from = TokenFrom::kHeader) {
+  return [api = std::move(api), handler = std::move(handler), with_body,
+          from](const Request& req) -> Plan {
+    std::string query_token;
+    if (from == TokenFrom::kHeaderOrQuery && !req.has_header("Authorization")) {
+      query_token = query_access_token(req);
+    }
+    auto caller = api->options.verifier->verify(
+        query_token.empty() ? std::string{req.header("Authorization")} : "Bearer " + query_token);
+    if (!caller) return api->error(caller.error(), req, req.path);
+    if (!with_body) {
+      return Run{.pool = Pool::kApi,
+                 .handle = [api, handler, principal = *caller, query_token](const Request& r) {
+                   return api->serve(r, {}, principal, handler, query_token);
+                 }};
+    }
+    return read_then_serve(api, handler, *caller);
+  };
 }
 
 // A route authenticated by its own signature (the pipeline's callback), not by a JWT: the
@@ -170,7 +202,7 @@ std::string redact_query(std::string_view query) {
     if (!out.empty()) out += '&';
     if (eq != std::string_view::npos &&
         (lower == "x-amz-signature" || lower == "x-amz-credential" ||
-         lower == "x-amz-security-token")) {
+         lower == "x-amz-security-token" || lower == "access_token")) {
       out += name;
       out += "=REDACTED";
     } else {
@@ -296,6 +328,10 @@ void mount_api_routes(HttpServer& server, ApiOptions options) {
       {"/api/v2/admin/listings/media/batches/reprocess", handlers::handle_reprocess_batch},
   };
   for (const auto& [path, handler] : posts) routes.add("POST", path, api_route(api, handler, true));
+  routes.add(
+      "GET",
+      "/api/v2/listings/{listingIdentityId}/batches/{batchId}/assets/{assetId}/hls/{playlist}",
+      api_route(api, handlers::handle_get_hls_playlist, false, TokenFrom::kHeaderOrQuery));
   // Only in the AWS mode (elsewhere the path is unknown: 404).
   if (api->options.services.record_result != nullptr) {
     routes.add("POST", "/api/v2/listings/media/callback",

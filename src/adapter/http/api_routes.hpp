@@ -94,8 +94,9 @@ struct ApiOptions {
 void mount_api_routes(HttpServer& server, ApiOptions options);
 
 // The query string with the values of the SigV4 credentials (X-Amz-Signature, X-Amz-Credential,
-// X-Amz-Security-Token, any case) replaced by "REDACTED": a presigned URL in a log must not be
-// replayable, while partNumber, uploadId and the rest stay readable.
+// X-Amz-Security-Token, any case) and of a bearer token (access_token, the HLS playlist route)
+// replaced by "REDACTED": a presigned URL in a log must not be replayable, while partNumber,
+// uploadId and the rest stay readable.
 std::string redact_query(std::string_view query);
 
 // True for a client-supplied X-Request-Id worth echoing.

@@ -14,6 +14,7 @@ TEST(RedactQuery, HidesSigV4CredentialsAndKeepsTheRest) {
             "X-Amz-Credential=REDACTED&X-Amz-Date=20261123T191500Z&X-Amz-Expires=3600&"
             "X-Amz-SignedHeaders=host&X-Amz-Signature=REDACTED");
   EXPECT_EQ(redact_query("x-amz-security-token=secret&a=1"), "x-amz-security-token=REDACTED&a=1");
+  EXPECT_EQ(redact_query("access_token=eyJ.x.y&b=2"), "access_token=REDACTED&b=2");
   EXPECT_EQ(redact_query(""), "");
   EXPECT_EQ(redact_query("X-Amz-Signature"), "X-Amz-Signature");
 }

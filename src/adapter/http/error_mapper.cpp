@@ -18,7 +18,8 @@ int status_for(ErrorCode code) {
     case ErrorCode::kForbidden: return 403;
     case ErrorCode::kListingNotFound:
     case ErrorCode::kBatchNotFound:
-    case ErrorCode::kJobNotFound: return 404;
+    case ErrorCode::kJobNotFound:
+    case ErrorCode::kAssetNotFound: return 404;
     case ErrorCode::kOpenBatchExists:
     case ErrorCode::kListingNotReadyForUpload:
     case ErrorCode::kBatchNotPending:

@@ -10,7 +10,7 @@
 #include "core/model/object_keys.hpp"
 #include "core/model/rendition.hpp"
 #include "core/service/access_policy.hpp"
-#include "core/service/batch_lookup.hpp"
+#include "core/service/published_outputs.hpp"
 
 #include "support/file_name.hpp"
 
@@ -37,22 +37,6 @@ Error inconsistent(std::string message) {
   return make_error(ErrorCode::kInternal, std::move(message));
 }
 
-// The batch to serve: the one asked for, else the listing's current one, the newest with
-// published outputs (a SUCCEEDED job). A client sees only the current batch, so a superseded
-// batch id answers as if it did not exist. nullopt: nothing to serve.
-Result<std::optional<Batch>> batch_to_serve(UnitOfWork& uow, const ListDownloadUrlsInput& input,
-                                            ListingId listing_id) {
-  auto published = uow.batches().find_latest_published(listing_id);
-  if (!published) return std::unexpected(published.error());
-  if (!input.batch_id) return std::move(*published);
-  auto batch = require_listing_batch(uow, listing_id, BatchId{*input.batch_id});
-  if (!batch) return std::unexpected(batch.error());
-  if (input.caller.role == Role::kClient && (!*published || (*published)->id != batch->id)) {
-    return std::unexpected(batch_not_found(listing_id, batch->id));
-  }
-  return std::optional<Batch>{std::move(*batch)};
-}
-
 // The batch to serve, the outputs of its newest SUCCEEDED job (while a retry runs, and after a
 // retry failed, they are still the ones to serve; the new run's replace them in the transaction
 // that makes its job SUCCEEDED) and every asset with that job's renditions (the job made each
@@ -60,25 +44,19 @@ Result<std::optional<Batch>> batch_to_serve(UnitOfWork& uow, const ListDownloadU
 // nothing to serve.
 Result<std::optional<Found>> find_downloadable(UnitOfWork& uow, const ListDownloadUrlsInput& input,
                                                ListingId listing_id) {
-  auto listing = require_listing(uow, listing_id);
-  if (!listing) return std::unexpected(listing.error());
-  if (auto ok = authorize_download(input.caller, *listing); !ok) {
-    return std::unexpected(ok.error());
-  }
-  auto batch = batch_to_serve(uow, input, listing_id);
-  if (!batch) return std::unexpected(batch.error());
-  if (!*batch) return std::optional<Found>{};
+  auto published = find_published_outputs(
+      uow, input.caller, listing_id,
+      input.batch_id ? std::optional<BatchId>{BatchId{*input.batch_id}} : std::nullopt);
+  if (!published) return std::unexpected(published.error());
+  if (!*published) return std::optional<Found>{};
   Found f;
-  f.batch = std::move(**batch);
-  auto job = uow.jobs().find_latest(f.batch.id, JobStatus::kSucceeded);
-  if (!job) return std::unexpected(job.error());
-  if (!*job) return std::optional<Found>{};
-  if (!(*job)->archive) {
+  f.batch = std::move((*published)->batch);
+  f.job = std::move((*published)->job);
+  if (!f.job.archive) {
     return std::unexpected(
         inconsistent(fmt::format("batch {} of listing {}: succeeded job {} recorded no archive",
-                                 f.batch.id.value, listing_id.value, (*job)->id.value)));
+                                 f.batch.id.value, listing_id.value, f.job.id.value)));
   }
-  f.job = std::move(**job);
   auto assets = uow.assets().list_by_batch(f.batch.id);
   if (!assets) return std::unexpected(assets.error());
   for (Asset& a : *assets) {
@@ -126,6 +104,10 @@ Result<DownloadAsset> download_asset(const Signer& sign, const Batch& batch, con
   item.width = asset.facts.width;
   item.height = asset.facts.height;
   for (const Rendition& r : renditions) {
+    if (is_hls_output(r)) {
+      if (r.name == kHlsMasterRendition) item.hls = true;
+      continue;
+    }
     auto url = sign(r.key, download_file_name(asset.declared, r.name, r.format));
     if (!url) return std::unexpected(url.error());
     item.variants.push_back(

@@ -2,7 +2,8 @@
 // Use case: presigned download URLs for a listing's processed media.
 // POST /api/v2/listings/media/downloads.
 //
-// Contract, checked in this order, in one read transaction:
+// Contract, checked in this order, in one read transaction (1 to 4: published_outputs.hpp,
+// which the HLS playlist route shares):
 // 1. The listing exists (LISTING_NOT_FOUND).
 // 2. The caller may download (FORBIDDEN): the listing's owner or photographer, admin; a client
 //    only while the listing is PUBLISHED (access_policy.hpp).
@@ -19,7 +20,8 @@
 //    answer without a ZIP.
 // The answer: every asset of the batch (that job made each READY), ordered by media group (photos,
 // videos, project) then sequence (then id); each with the renditions that job recorded for it
-// (AssetRepository::renditions(asset, job)), in recording order, then `original` (the raw upload,
+// (AssetRepository::renditions(asset, job)), in recording order, but its HLS outputs
+// (core::is_hls_output: `hls` says a video has them), then `original` (the raw upload,
 // content type's subtype as format, the measured width/height, the declared size) for owner,
 // photographer and admin only, and for a photo or video only while the batch keeps its raw uploads
 // (the housekeeping retention removes them, raw_removed_at). Every URL is a presigned GET valid for
@@ -70,6 +72,9 @@ struct DownloadAsset {
   std::optional<std::int32_t> width;
   std::optional<std::int32_t> height;
   std::vector<DownloadVariant> variants;
+  // The job made HLS renditions of this video (kHlsMasterRendition): its master playlist is served
+  // by the API (GetHlsPlaylist); the HLS files themselves are never variants.
+  bool hls = false;
 };
 
 struct DownloadArchive {

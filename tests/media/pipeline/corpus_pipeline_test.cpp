@@ -300,6 +300,11 @@ TEST_P(CorpusPipeline, OutcomeMatchesTheCorpus) {
     ASSERT_EQ(by_name.count("720p.mp4"), 1U);
     ASSERT_EQ(by_name.count("poster.jpeg"), 1U);
     ASSERT_EQ(by_name.count("thumbnail.jpeg"), 1U);
+    // HLS: every MP4 rung as a fragmented MP4 with its media playlist, and the master.
+    EXPECT_EQ(by_name.count("hls-master.m3u8"), 1U);
+    EXPECT_EQ(by_name.count("hls-720p.fmp4"), 1U);
+    EXPECT_EQ(by_name.count("hls-720p-playlist.m3u8"), 1U);
+    EXPECT_EQ(by_name.count("hls-1080p.fmp4"), has1080 ? 1U : 0U);
     const auto& r720 = *by_name["720p.mp4"];
     const int short_src = std::min(src_w, src_h);
     EXPECT_EQ(std::min(r720.width, r720.height), std::min(720, short_src - short_src % 2));

@@ -83,6 +83,11 @@ void expect_images(const std::map<std::string, OutputFile>& outputs, int width, 
   EXPECT_EQ((t.width > t.height), (width > height)) << "same orientation as the video";
 }
 
+// A source under 360 lines: one rung, as an MP4 and for HLS.
+const std::vector<std::string> kSmallSourceFiles = {
+    "720p.mp4",        "hls-720p.mp4", "hls-720p-playlist.m3u8",
+    "hls-master.m3u8", "poster.jpg",   "thumbnail.jpg"};
+
 // Nothing but the final outputs: no temporary file left behind.
 void expect_only(const std::filesystem::path& dir, std::vector<std::string> names) {
   std::vector<std::string> found;
@@ -99,20 +104,26 @@ TEST(MakeVideoRenditions, HorizontalH264WithAudio) {
   const auto input = v::make_h264(dir.path(), "h.mp4", 320, 240, 2);
   const auto out_dir = dir / "out";
   const auto outputs = renditions_of(input, out_dir);
-  ASSERT_EQ(outputs.size(), 3U);
+  ASSERT_EQ(outputs.size(), 6U);  // 720p and its HLS rung, playlist and master; poster; thumbnail
   EXPECT_EQ(outputs[0].name, "720p");
   EXPECT_EQ(outputs[0].width, 320);  // smaller than 720: its own size, never upscaled
   EXPECT_EQ(outputs[0].height, 240);
   expect_valid_mp4(outputs[0], true);
   expect_images(by_name(outputs), 320, 240);
-  expect_only(out_dir, {"720p.mp4", "poster.jpg", "thumbnail.jpg"});
+  expect_only(out_dir, kSmallSourceFiles);
 }
 
 TEST(MakeVideoRenditions, FullHdSourceGets1080pAnd720p) {
   const TempDir dir;
   const auto input = v::make_h264(dir.path(), "fhd.mp4", 1920, 1080, 0.5, true, 10);
   const auto outputs = by_name(renditions_of(input, dir / "out"));
-  ASSERT_EQ(outputs.size(), 4U);
+  // 1080p, 720p; their HLS rungs and 360p (HLS only), three media playlists and the master;
+  // poster; thumbnail.
+  ASSERT_EQ(outputs.size(), 11U);
+  EXPECT_FALSE(outputs.contains("360p")) << "the small rung is for streaming only";
+  ASSERT_TRUE(outputs.contains("hls-360p"));
+  EXPECT_EQ(outputs.at("hls-360p").width, 640);
+  EXPECT_EQ(outputs.at("hls-360p").height, 360);
   ASSERT_TRUE(outputs.contains("1080p"));
   EXPECT_EQ(outputs.at("1080p").width, 1920);
   EXPECT_EQ(outputs.at("1080p").height, 1080);
@@ -170,7 +181,7 @@ TEST(MakeVideoRenditions, StalePartialFilesOfAKilledRunAreRemoved) {
   std::filesystem::create_directories(dir / "out");
   v::write_file(dir / "out" / ".720p.999-0.partial.mp4", "half a file");
   renditions_of(input, dir / "out");
-  expect_only(dir / "out", {"720p.mp4", "poster.jpg", "thumbnail.jpg"});
+  expect_only(dir / "out", kSmallSourceFiles);
 }
 
 TEST(MakeVideoRenditions, OddDimensionsBecomeEven) {
@@ -251,7 +262,7 @@ TEST(MakeVideoRenditions, RerunReplacesOutputsWithSameResult) {
     EXPECT_EQ(first[i].path, second[i].path);
     EXPECT_EQ(first[i].width, second[i].width);
   }
-  expect_only(dir / "out", {"720p.mp4", "poster.jpg", "thumbnail.jpg"});
+  expect_only(dir / "out", kSmallSourceFiles);
 }
 
 }  // namespace

@@ -1,9 +1,18 @@
 // /ui/gallery?listing=ID#token=JWT — the listing's processed photos and videos.
 // Thumbnails grid (<picture>: WebP with a JPEG fallback, srcset over the sizes so the browser picks
-// what the screen needs), a larger view (the same sets with sizes=100vw; the MP4 rendition with its
-// poster for videos), "download all" (the ZIP and its SHA-256) and per-item downloads. Keyboard:
-// Tab through the grid, Enter opens, ←/→ browse, Esc closes.
-import type { Downloads, Variant } from "../../client/api";
+// what the screen needs), a larger view (the same sets with sizes=100vw; for videos the HLS stream
+// with its poster, adaptive with a rung picker, else the MP4 rendition), "download all" (the ZIP and
+// its SHA-256) and per-item downloads. Keyboard: Tab through the grid, Enter opens, ←/→ browse,
+// Esc closes.
+//
+// HLS: where the browser plays it natively (Safari) the master playlist's URL is given to <video>
+// with the token as `access_token` (a native player cannot send headers); elsewhere hls.js (loaded
+// only when a video is opened) over Media Source Extensions, sending the token as a bearer header to
+// this API only, never to the presigned URLs inside the playlists. No worker (the page's CSP allows
+// workers from this origin only, hls.js would make one from a blob).
+import type Hls from "hls.js";
+
+import type { Downloads, MediaApi, Variant } from "../../client/api";
 import { kMediaTypes } from "../common/messages";
 import { $, el, formatBytes, listingFromUrl, makeApi, takeToken } from "../common/session";
 
@@ -17,6 +26,68 @@ const kSizeNames: Record<string, string> = {
 let assets: Asset[] = [];
 let current = -1;
 let opener: HTMLElement | null = null;
+let token = "";
+let api: MediaApi | null = null;
+let player: Hls | null = null;
+
+function stopPlayer() {
+  player?.destroy();
+  player = null;
+}
+
+// The rung picker: "Automática", then every rung of the master (largest first), as hls.js lists
+// them; choosing one pins it (hls.currentLevel), "Automática" gives the choice back to hls.js.
+function rungPicker(hls: Hls, video: HTMLVideoElement): HTMLSelectElement {
+  const select = el("select", { class: "rung", "aria-label": "Qualidade do vídeo" },
+                    el("option", { value: "-1" }, "Automática")) as HTMLSelectElement;
+  hls.levels.forEach((level, i) => {
+    const short = Math.min(level.width, level.height);
+    select.append(el("option", { value: String(i), "data-size": `${level.width}x${level.height}` },
+                     `${short}p (${level.width}×${level.height})`));
+  });
+  select.addEventListener("change", () => {
+    hls.currentLevel = Number(select.value);
+  });
+  hls.on("hlsLevelSwitched" as Parameters<Hls["on"]>[0], (_event: unknown, data: { level: number }) => {
+    const level = hls.levels[data.level];
+    if (level) video.dataset["rung"] = `${level.width}x${level.height}`;
+  });
+  return select;
+}
+
+async function playHls(asset: Asset, video: HTMLVideoElement, fallback: () => void) {
+  const master = api?.hlsMasterUrl(asset) ?? null;
+  if (!master) return fallback();
+  if (video.canPlayType("application/vnd.apple.mpegurl")) {
+    video.src = api!.hlsMasterUrl(asset, true)!;
+    return;
+  }
+  const { default: HlsPlayer } = await import("hls.js");
+  if (!HlsPlayer.isSupported()) return fallback();
+  const apiPrefix = `${location.origin}/api/`;
+  const hls = new HlsPlayer({
+    enableWorker: false,
+    xhrSetup: (xhr: XMLHttpRequest, url: string) => {
+      xhr.open("GET", url, true);
+      if (url.startsWith(apiPrefix)) xhr.setRequestHeader("Authorization", `Bearer ${token}`);
+    },
+  });
+  stopPlayer();
+  player = hls;
+  hls.on(HlsPlayer.Events.MANIFEST_PARSED, () => {
+    if (player !== hls) return;
+    video.dataset["player"] = "hls.js";
+    video.after(rungPicker(hls, video));
+  });
+  hls.on(HlsPlayer.Events.ERROR, (_event, data) => {
+    if (data.fatal && player === hls) {
+      stopPlayer();
+      fallback();
+    }
+  });
+  hls.loadSource(master);
+  hls.attachMedia(video);
+}
 
 const isVideo = (a: Asset) => a.mediaType.startsWith("VIDEO_");
 const label = (a: Asset, i: number) => a.title || `${kMediaTypes[a.mediaType] ?? a.mediaType} ${a.sequence ?? i + 1}`;
@@ -68,6 +139,7 @@ function thumbnail(asset: Asset, index: number): HTMLLIElement {
 }
 
 function show(index: number) {
+  stopPlayer();
   current = (index + assets.length) % assets.length;
   const asset = assets[current]!;
   const body = $("#viewer-body");
@@ -76,13 +148,18 @@ function show(index: number) {
     const poster = asset.variants.find((v) => v.name === "poster");
     const mp4s = asset.variants.filter((v) => v.format === "mp4")
       .sort((a, b) => (b.height ?? 0) - (a.height ?? 0));
-    // The largest rendition the screen can show; 720p on phones.
+    // Without HLS: the largest MP4 rendition the screen can show; 720p on phones.
     const wanted = window.screen.height * window.devicePixelRatio >= 1080 && window.innerWidth >= 1000 ? 1080 : 720;
     const chosen = mp4s.find((v) => Math.min(v.width ?? 0, v.height ?? 0) <= wanted) ?? mp4s[mp4s.length - 1];
     const video = el("video", { controls: "", preload: "metadata", playsinline: "",
-                                ...(poster ? { poster: poster.url } : {}) });
-    if (chosen) video.append(el("source", { src: chosen.url, type: "video/mp4" }));
+                                ...(poster ? { poster: poster.url } : {}) }) as HTMLVideoElement;
     body.append(video);
+    const progressive = () => {
+      video.removeAttribute("src");
+      if (chosen) video.append(el("source", { src: chosen.url, type: "video/mp4" }));
+      video.load();
+    };
+    void playHls(asset, video, progressive).catch(progressive);
   } else {
     body.append(picture(asset, "100vw", label(asset, current), true));
   }
@@ -99,7 +176,7 @@ function open(index: number, from: HTMLElement) {
 }
 
 async function main() {
-  const token = takeToken();
+  token = takeToken() ?? "";
   const listing = listingFromUrl();
   const fatal = $("#fatal");
   if (!listing || !token) {
@@ -108,7 +185,7 @@ async function main() {
     return;
   }
   $("#title").textContent = `Galeria do imóvel ${listing}`;
-  const api = makeApi(token);
+  api = makeApi(token);
   let downloads: Downloads | null;
   try {
     downloads = await api.downloads(listing);
@@ -139,6 +216,7 @@ async function main() {
   $("#next").addEventListener("click", () => show(current + 1));
   $("#close").addEventListener("click", () => dialog.close());
   dialog.addEventListener("close", () => {
+    stopPlayer();
     $("#viewer-body").replaceChildren();
     opener?.focus();
   });

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <optional>
 
+#include <fmt/format.h>
+
 #include "core/model/media_type.hpp"
 #include "core/model/status.hpp"
 #include "core/model/time.hpp"
@@ -113,6 +115,12 @@ core::ListDownloadUrlsInput to_downloads_input(const dto::BatchQueryRequest& req
   return {caller, request.listing_identity_id, request.batch_id};
 }
 
+std::string hls_playlist_path(core::ListingId listing, core::BatchId batch, core::AssetId asset,
+                              std::string_view playlist) {
+  return fmt::format("/api/v2/listings/{}/batches/{}/assets/{}/hls/{}", listing.value, batch.value,
+                     asset.value, playlist);
+}
+
 nlohmann::json to_json(const core::ListDownloadUrlsOutput& output) {
   auto assets = nlohmann::json::array();
   for (const auto& a : output.assets) {
@@ -125,13 +133,18 @@ nlohmann::json to_json(const core::ListDownloadUrlsOutput& output) {
                           {"bytes", v.bytes},
                           {"url", v.url}});
     }
-    assets.push_back({{"assetId", a.asset_id.value},
-                      {"mediaType", core::to_string(a.media_type)},
-                      {"title", a.title},
-                      {"sequence", a.sequence},
-                      {"width", or_null(a.width)},
-                      {"height", or_null(a.height)},
-                      {"variants", std::move(variants)}});
+    assets.push_back(
+        {{"assetId", a.asset_id.value},
+         {"mediaType", core::to_string(a.media_type)},
+         {"title", a.title},
+         {"sequence", a.sequence},
+         {"width", or_null(a.width)},
+         {"height", or_null(a.height)},
+         {"variants", std::move(variants)},
+         {"hls",
+          a.hls ? nlohmann::json{{"masterUrl", hls_playlist_path(output.listing_id, output.batch_id,
+                                                                 a.asset_id, "master.m3u8")}}
+                : nlohmann::json(nullptr)}});
   }
   return {{"listingIdentityId", output.listing_id.value},
           {"batchId", output.batch_id.value},

@@ -30,7 +30,12 @@ nlohmann::json to_json(const core::GetBatchStatusOutput& output);
 
 core::ListDownloadUrlsInput to_downloads_input(const dto::BatchQueryRequest& request,
                                                const core::Principal& caller);
+// An asset with HLS renditions carries "hls": {"masterUrl": its master playlist's path on this
+// API}, the others "hls": null.
 nlohmann::json to_json(const core::ListDownloadUrlsOutput& output);
+// "/api/v2/listings/28/batches/5/assets/9/hls/master.m3u8": the playlist route's path.
+std::string hls_playlist_path(core::ListingId listing, core::BatchId batch, core::AssetId asset,
+                              std::string_view playlist);
 
 core::Result<dto::HistoryRequest> parse_history(const nlohmann::json& body);
 core::ListBatchHistoryInput to_history_input(const dto::HistoryRequest& request,

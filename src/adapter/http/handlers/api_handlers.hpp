@@ -8,6 +8,8 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -18,6 +20,7 @@
 #include "core/service/create_upload_batch.hpp"
 #include "core/service/delete_batch.hpp"
 #include "core/service/get_batch_status.hpp"
+#include "core/service/get_hls_playlist.hpp"
 #include "core/service/list_batch_history.hpp"
 #include "core/service/list_download_urls.hpp"
 #include "core/service/record_processing_result.hpp"
@@ -44,6 +47,7 @@ struct ApiServices {
   core::RefreshUploadUrls* refresh_urls = nullptr;
   core::GetBatchStatus* batch_status = nullptr;
   core::ListDownloadUrls* download_urls = nullptr;
+  core::GetHlsPlaylist* hls_playlist = nullptr;
   core::RetryBatch* retry_batch = nullptr;
   core::CancelUploadBatch* cancel_batch = nullptr;
   core::ListBatchHistory* batch_history = nullptr;
@@ -65,8 +69,12 @@ struct ApiServices {
 };
 
 struct ApiRequest {
-  std::string body;        // the whole request body (already size-limited)
-  std::string path_param;  // the route's one path parameter, if it has one
+  std::string body;                      // the whole request body (already size-limited)
+  std::string path_param;                // the route's first path parameter, if it has one
+  std::vector<std::string> path_params;  // every path parameter, in order
+  // The bearer token when it came in the `access_token` query parameter (routes that accept it),
+  // else "".
+  std::string query_access_token;
   core::Principal caller;  // the verified caller (routes with authentication)
   // The request's W3C trace context (its traceparent header when valid, else a new one): carried
   // into the job it creates (the worker's logs, the webhooks, the AWS mode's execution input).
@@ -76,8 +84,17 @@ struct ApiRequest {
 };
 
 struct ApiResponse {
+  ApiResponse() = default;
+  ApiResponse(int status_code, nlohmann::json json_body)
+      : status(status_code), body(std::move(json_body)) {}
+
   int status = 200;
   nlohmann::json body;  // not sent for 204
+  // A body that is not JSON (an HLS playlist): sent as it is with this Content-Type, with
+  // `headers`, instead of `body`.
+  std::string content_type;
+  std::string text;
+  std::vector<std::pair<std::string, std::string>> headers;
 };
 
 using HandlerResult = core::Result<ApiResponse>;
@@ -97,6 +114,10 @@ HandlerResult handle_refresh_upload_urls(const ApiServices& services, const ApiR
 HandlerResult handle_get_batch_status(const ApiServices& services, const ApiRequest& request);
 // POST /api/v2/listings/media/downloads -> 200 the download URLs, 204 when nothing is READY.
 HandlerResult handle_list_download_urls(const ApiServices& services, const ApiRequest& request);
+// GET /api/v2/listings/{listingIdentityId}/batches/{batchId}/assets/{assetId}/hls/{playlist}
+// -> 200 the playlist (application/vnd.apple.mpegurl) with presigned URLs, private, cached at
+// most until they expire.
+HandlerResult handle_get_hls_playlist(const ApiServices& services, const ApiRequest& request);
 // POST /api/v2/listings/media/uploads/retry -> 202 the new job.
 HandlerResult handle_retry_batch(const ApiServices& services, const ApiRequest& request);
 // POST /api/v2/listings/media/uploads/cancel -> 200 the batch, FAILED (also when it had been

@@ -6,6 +6,7 @@
 
 #include "adapter/media/video/make_poster.hpp"
 #include "adapter/media/video/make_thumbnail.hpp"
+#include "adapter/media/video/package_hls.hpp"
 #include "adapter/media/video/transcode_video.hpp"
 #include "adapter/media/video/video_commands.hpp"
 
@@ -60,6 +61,12 @@ core::Result<std::vector<OutputFile>> make_video_renditions(const std::filesyste
 
   auto outputs = transcode_video(input, forced_demuxer, probe, dir, limits);
   if (!outputs) return core::fail(outputs.error());
+  auto playlists = package_hls(*outputs, dir);
+  if (!playlists) {
+    remove_outputs(*outputs);
+    return core::fail(playlists.error());
+  }
+  outputs->insert(outputs->end(), playlists->begin(), playlists->end());
   auto poster = make_poster(input, forced_demuxer, probe, dir, limits);
   if (!poster) {
     remove_outputs(*outputs);

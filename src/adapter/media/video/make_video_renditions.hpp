@@ -1,7 +1,9 @@
 #pragma once
 // make_video_renditions: every output of one video, in this order: the MP4s (`1080p` when the
-// source has it, `720p`), `poster` (jpeg) and `thumbnail` (jpeg, 320 on the long edge). The steps:
-// transcode_video.hpp, make_poster.hpp, make_thumbnail.hpp. `probe` is probe_video's answer for
+// source has it, `720p`), the HLS rungs (`hls-1080p`, `hls-720p`, `hls-360p`: fragmented MP4s),
+// their playlists (`hls-<rung>-playlist`, then `hls-master`: m3u8), `poster` (jpeg) and
+// `thumbnail` (jpeg, 320 on the long edge). The steps: transcode_video.hpp, package_hls.hpp,
+// make_poster.hpp, make_thumbnail.hpp. `probe` is probe_video's answer for
 // the same input and demuxer.
 //
 // Guarantees: outputs are complete or absent (temporary names, renamed on success); on failure no

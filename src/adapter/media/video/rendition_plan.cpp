@@ -10,6 +10,7 @@ namespace {
 
 constexpr int kFullHd = 1080;
 constexpr int kHd = 720;
+constexpr int kSmall = 360;
 constexpr double kMaxFps = 60.0;
 
 int even(int value) {
@@ -39,6 +40,27 @@ std::vector<RenditionSize> plan_renditions(const VideoProbe& probe) {
   }
   out.push_back({"720p", fit_short_edge(source, kHd), 5000});
   return out;
+}
+
+std::vector<RenditionSize> plan_stream_renditions(const VideoProbe& probe) {
+  auto out = plan_renditions(probe);
+  const FrameSize small = fit_short_edge({probe.width, probe.height}, kSmall);
+  const FrameSize smallest = out.back().size;
+  if (small.width * small.height < smallest.width * smallest.height) {
+    out.push_back({"360p", small, 1000, 96, false});
+  }
+  return out;
+}
+
+int keyframe_interval(const VideoProbe& probe) {
+  const std::string rate = output_frame_rate(probe);
+  double fps = 30;
+  if (const auto slash = rate.find('/'); slash != std::string::npos) {
+    fps = std::stod(rate.substr(0, slash)) / std::stod(rate.substr(slash + 1));
+  } else {
+    fps = std::stod(rate);
+  }
+  return std::max(1, static_cast<int>(std::lround(fps * kSegmentSeconds)));
 }
 
 FrameSize fit_long_edge(FrameSize size, int long_edge) {

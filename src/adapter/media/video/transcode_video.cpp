@@ -1,5 +1,7 @@
 #include "adapter/media/video/transcode_video.hpp"
 
+#include <algorithm>
+
 #include <fmt/core.h>
 
 #include "adapter/media/video/rendition_plan.hpp"
@@ -15,7 +17,7 @@ core::Result<std::vector<OutputFile>> transcode_video(const std::filesystem::pat
                                                       const VideoProbe& probe,
                                                       const std::filesystem::path& out_dir,
                                                       const VideoLimits& limits) {
-  const auto plan = plan_renditions(probe);
+  const auto plan = plan_stream_renditions(probe);
   std::string step = "transcoding to ";
   for (std::size_t i = 0; i < plan.size(); ++i) {
     if (i > 0) step += i + 1 == plan.size() ? " and " : ", ";
@@ -23,12 +25,22 @@ core::Result<std::vector<OutputFile>> transcode_video(const std::filesystem::pat
   }
   const FailureContext context{step, "ffmpeg", limits.transcode_timeout, input, out_dir};
 
+  // Every rung's HLS file; the progressive MP4s of the rungs that have one.
   std::vector<StagedFile> staged;
+  std::vector<OutputFile> planned;
   std::vector<RenditionTarget> targets;
-  staged.reserve(plan.size());
+  staged.reserve(2 * plan.size());
   for (const auto& rendition : plan) {
-    staged.emplace_back(out_dir, rendition.name, "mp4");
-    targets.push_back({rendition, staged.back().temp_path()});
+    RenditionTarget target{rendition, {}, {}};
+    const auto add = [&](const std::string& name, const char* format) {
+      staged.emplace_back(out_dir, name, "mp4");
+      planned.push_back(OutputFile{name, format, "mp4", staged.back().final_path(),
+                                   rendition.size.width, rendition.size.height, 0});
+      return staged.back().temp_path();
+    };
+    if (rendition.progressive) target.path = add(rendition.name, "mp4");
+    target.hls_path = add(hls_rung_name(rendition.name), "fmp4");
+    targets.push_back(std::move(target));
   }
 
   auto run =
@@ -55,22 +67,26 @@ core::Result<std::vector<OutputFile>> transcode_video(const std::filesystem::pat
       return core::fail(step_failure(
           core::ErrorCode::kVideoTranscodeFailed, context,
           fmt::format("ffmpeg exited with status 0 but wrote no {} file. Last diagnostics: {}",
-                      plan[i].name, run->stderr_tail.empty() ? "(none)" : run->stderr_tail)));
+                      planned[i].name, run->stderr_tail.empty() ? "(none)" : run->stderr_tail)));
     }
   }
 
-  std::vector<OutputFile> outputs;
   for (std::size_t i = 0; i < staged.size(); ++i) {
+    planned[i].bytes = static_cast<std::int64_t>(staged[i].written_bytes());
     if (auto committed = staged[i].commit(); !committed) {
       for (auto& file : staged) file.discard();
       return core::fail(
           step_failure(core::ErrorCode::kVideoTranscodeFailed, context, committed.error().message));
     }
-    outputs.push_back(OutputFile{plan[i].name, "mp4", "mp4", staged[i].final_path(),
-                                 plan[i].size.width, plan[i].size.height,
-                                 static_cast<std::int64_t>(staged[i].written_bytes())});
   }
-  return outputs;
+  // The progressive MP4s first (largest first), then the HLS files.
+  std::stable_partition(planned.begin(), planned.end(),
+                        [](const OutputFile& f) { return f.format == "mp4"; });
+  return planned;
+}
+
+std::string hls_rung_name(std::string_view rendition) {
+  return fmt::format("hls-{}", rendition);
 }
 
 }  // namespace toq::media

@@ -106,6 +106,40 @@ std::string colour_and_scale(const VideoProbe& probe, FrameSize size) {
   return graph + ",setsar=1";
 }
 
+// A path inside a `tee` slave specification: every character but [A-Za-z0-9/._-] escaped with a
+// backslash, which the tee muxer's tokenizer removes ('|', '[', ']' and ':' are its syntax).
+std::string tee_escaped(const std::filesystem::path& path) {
+  std::string out;
+  for (const char c : file_url(path)) {
+    const bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                       c == '/' || c == '.' || c == '_' || c == '-';
+    if (!plain) out += '\\';
+    out += c;
+  }
+  return out;
+}
+
+constexpr std::string_view kFragmented = "+frag_keyframe+empty_moov+default_base_moof";
+
+// The files of one encoded rung: the progressive MP4, the HLS fragmented MP4, or both from the
+// same packets through `tee` (which needs the codecs' headers global: the fragmented file's empty
+// `moov` carries them).
+void add_rung_outputs(std::vector<std::string>& argv, const RenditionTarget& target) {
+  const bool progressive = !target.path.empty();
+  const bool hls = !target.hls_path.empty();
+  if (progressive && hls) {
+    argv.insert(argv.end(),
+                {"-flags", "+global_header", "-f", "tee",
+                 fmt::format("[f=mp4:movflags=+faststart]{}|[f=mp4:movflags={}]{}",
+                             tee_escaped(target.path), kFragmented, tee_escaped(target.hls_path))});
+  } else if (hls) {
+    argv.insert(argv.end(),
+                {"-f", "mp4", "-movflags", std::string(kFragmented), file_url(target.hls_path)});
+  } else {
+    argv.insert(argv.end(), {"-movflags", "+faststart", "-f", "mp4", file_url(target.path)});
+  }
+}
+
 }  // namespace
 
 std::string source_matrix(const VideoProbe& probe) {
@@ -162,12 +196,14 @@ std::vector<std::string> transcode_command(const std::filesystem::path& input,
   }
   argv.insert(argv.end(), {"-filter_complex", graph});
 
+  const std::string gop = fmt::format("{}", keyframe_interval(probe));
   for (std::size_t i = 0; i < targets.size(); ++i) {
     const auto& target = targets[i];
     const int rate = target.rendition.max_rate_kbps;
     argv.insert(argv.end(), {"-map", fmt::format("[v{}]", i)});
     if (probe.has_audio) {
-      argv.insert(argv.end(), {"-map", "0:a:0", "-c:a", "aac", "-b:a", "128k", "-ac", "2"});
+      argv.insert(argv.end(), {"-map", "0:a:0", "-c:a", "aac", "-b:a",
+                               fmt::format("{}k", target.rendition.audio_kbps), "-ac", "2"});
     }
     argv.insert(argv.end(), {"-c:v",
                              "libx264",
@@ -183,6 +219,12 @@ std::vector<std::string> transcode_command(const std::filesystem::path& input,
                              fmt::format("{}k", rate),
                              "-bufsize",
                              fmt::format("{}k", 2 * rate),
+                             "-g",
+                             gop,
+                             "-keyint_min",
+                             gop,
+                             "-sc_threshold",
+                             "0",
                              "-color_primaries",
                              "bt709",
                              "-color_trc",
@@ -194,12 +236,8 @@ std::vector<std::string> transcode_command(const std::filesystem::path& input,
                              "-map_metadata",
                              "-1",
                              "-map_chapters",
-                             "-1",
-                             "-movflags",
-                             "+faststart",
-                             "-f",
-                             "mp4",
-                             file_url(target.path)});
+                             "-1"});
+    add_rung_outputs(argv, target);
   }
   return argv;
 }

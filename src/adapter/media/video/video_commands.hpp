@@ -38,13 +38,19 @@ std::vector<std::string> probe_command(const std::filesystem::path& input,
 
 struct RenditionTarget {
   RenditionSize rendition;
-  std::filesystem::path path;  // where ffmpeg writes it (a temporary name inside out_dir)
+  // Where ffmpeg writes the progressive MP4 (a temporary name inside out_dir); empty: none.
+  std::filesystem::path path;
+  // Where ffmpeg writes the fragmented MP4 of the HLS rung; empty: none.
+  std::filesystem::path hls_path;
 };
 
 // One decode of the source: colour converted where it differs from SDR BT.709 (HDR tone-mapped,
 // another matrix converted, full range made limited) and scaled once to the largest target, split,
 // the smaller targets scaled from that; H.264 (libx264 yuv420p) + AAC when the source has audio,
-// constant frame rate, tagged BT.709, `+faststart`, no source metadata.
+// constant frame rate, a keyframe every keyframe_interval(probe) frames and nowhere else (no scene
+// cut keyframes), tagged BT.709, no source metadata. Each rung is encoded once; a rung with both
+// paths has its packets written twice by the `tee` muxer: a progressive MP4 (`+faststart`) and a
+// fragmented MP4 for HLS (an empty `moov`, then one `moof`+`mdat` per keyframe interval).
 std::vector<std::string> transcode_command(const std::filesystem::path& input,
                                            std::string_view demuxer, const VideoProbe& probe,
                                            std::span<const RenditionTarget> targets,

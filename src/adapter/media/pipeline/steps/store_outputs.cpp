@@ -19,8 +19,11 @@ std::string_view content_type_of(std::string_view format) {
   if (format == "webp") {
     return "image/webp";
   }
-  if (format == "mp4") {
+  if (format == "mp4" || format == "fmp4") {
     return "video/mp4";
+  }
+  if (format == "m3u8") {
+    return "application/vnd.apple.mpegurl";
   }
   return "application/octet-stream";
 }
