@@ -5,11 +5,12 @@
 // its SHA-256) and per-item downloads. Keyboard: Tab through the grid, Enter opens, ←/→ browse,
 // Esc closes.
 //
-// HLS: where the browser plays it natively (Safari) the master playlist's URL is given to <video>
-// with the token as `access_token` (a native player cannot send headers); elsewhere hls.js (loaded
-// only when a video is opened) over Media Source Extensions, sending the token as a bearer header to
-// this API only, never to the presigned URLs inside the playlists. No worker (the page's CSP allows
-// workers from this origin only, hls.js would make one from a blob).
+// HLS: hls.js (loaded only when a video is opened) over Media Source Extensions wherever the
+// browser has them, sending the token as a bearer header to this API only, never to the presigned
+// URLs inside the playlists (no worker: the page's CSP allows workers from this origin only, hls.js
+// would make one from a blob); without MSE (older iPhones) the browser's own HLS gets the master
+// playlist's URL with the token as `access_token` (a native player cannot send headers); with
+// neither, the MP4.
 import type Hls from "hls.js";
 
 import type { Downloads, MediaApi, Variant } from "../../client/api";
@@ -35,16 +36,18 @@ function stopPlayer() {
   player = null;
 }
 
-// The rung picker: "Automática", then every rung of the master (largest first), as hls.js lists
-// them; choosing one pins it (hls.currentLevel), "Automática" gives the choice back to hls.js.
+// The rung picker: "Automática", then every rung of the master, largest first; choosing one pins it (hls.currentLevel), "Automática" gives the choice back to hls.js.
 function rungPicker(hls: Hls, video: HTMLVideoElement): HTMLSelectElement {
   const select = el("select", { class: "rung", "aria-label": "Qualidade do vídeo" },
                     el("option", { value: "-1" }, "Automática")) as HTMLSelectElement;
-  hls.levels.forEach((level, i) => {
+  // hls.js keeps its levels by bit rate, lowest first; the picker lists the largest first.
+  const order = hls.levels.map((_, i) => i).sort((a, b) => hls.levels[b]!.bitrate - hls.levels[a]!.bitrate);
+  for (const i of order) {
+    const level = hls.levels[i]!;
     const short = Math.min(level.width, level.height);
     select.append(el("option", { value: String(i), "data-size": `${level.width}x${level.height}` },
                      `${short}p (${level.width}×${level.height})`));
-  });
+  }
   select.addEventListener("change", () => {
     hls.currentLevel = Number(select.value);
   });
@@ -58,12 +61,15 @@ function rungPicker(hls: Hls, video: HTMLVideoElement): HTMLSelectElement {
 async function playHls(asset: Asset, video: HTMLVideoElement, fallback: () => void) {
   const master = api?.hlsMasterUrl(asset) ?? null;
   if (!master) return fallback();
-  if (video.canPlayType("application/vnd.apple.mpegurl")) {
-    video.src = api!.hlsMasterUrl(asset, true)!;
-    return;
-  }
   const { default: HlsPlayer } = await import("hls.js");
-  if (!HlsPlayer.isSupported()) return fallback();
+  if (!HlsPlayer.isSupported()) {
+    // No Media Source Extensions (Safari on older iPhones): the browser's own HLS, if it has it.
+    if (video.canPlayType("application/vnd.apple.mpegurl")) {
+      video.src = api!.hlsMasterUrl(asset, true)!;
+      return;
+    }
+    return fallback();
+  }
   const apiPrefix = `${location.origin}/api/`;
   const hls = new HlsPlayer({
     enableWorker: false,
@@ -81,6 +87,7 @@ async function playHls(asset: Asset, video: HTMLVideoElement, fallback: () => vo
   });
   hls.on(HlsPlayer.Events.ERROR, (_event, data) => {
     if (data.fatal && player === hls) {
+      console.warn(`hls.js: ${data.type} ${data.details}; playing the MP4 instead`, data.error?.message ?? "");
       stopPlayer();
       fallback();
     }

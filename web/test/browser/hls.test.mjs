@@ -123,10 +123,12 @@ describe("HLS in the gallery (hls.js in Chromium)", { skip }, () => {
       await picker.waitFor();
       const sizes = await picker.locator("option[data-size]").evaluateAll((os) => os.map((o) => o.dataset.size));
       assert.deepEqual(sizes, want.sizes, want.title);
-      await video.evaluate((v) => { v.muted = true; return v.play(); });
+      // Muted (autoplay), looping: a short clip would end before every rung has been shown.
+      await video.evaluate((v) => { v.muted = true; v.loop = true; return v.play(); });
       // Every rung in turn, then back to the first: each one decodes frames at its own size.
       for (const size of [...want.sizes, want.sizes[0]]) {
         await picker.selectOption({ index: want.sizes.indexOf(size) + 1 });
+        await video.evaluate((v) => { v.currentTime = 0; return v.play(); });
         await page.waitForFunction(([s]) => {
           const v = document.querySelector("#viewer video");
           return v && v.readyState >= 2 && `${v.videoWidth}x${v.videoHeight}` === s && v.dataset.rung === s;
