@@ -25,6 +25,7 @@ constexpr Case kContract[] = {
     {ErrorCode::kListingNotFound, 404, "LISTING_NOT_FOUND"},
     {ErrorCode::kBatchNotFound, 404, "BATCH_NOT_FOUND"},
     {ErrorCode::kJobNotFound, 404, "JOB_NOT_FOUND"},  // the AWS callback's unknown job
+    {ErrorCode::kAssetNotFound, 404, "ASSET_NOT_FOUND"},
     {ErrorCode::kOpenBatchExists, 409, "OPEN_BATCH_EXISTS"},
     {ErrorCode::kListingNotReadyForUpload, 409, "LISTING_NOT_READY_FOR_UPLOAD"},
     {ErrorCode::kBatchNotPending, 409, "BATCH_NOT_PENDING"},
