@@ -67,6 +67,8 @@ test('the schemas refuse the mistakes that matter', () => {
     ['a READY document with a failure', 'asset-result-document', (v) => { v.failure = { code: 'CORRUPT_MEDIA', message: 'x', hint: '', step: 'probe', exitStatus: null, signal: null, diagnosticsTail: null }; }],
     ['a READY document without renditions', 'asset-result-document', (v) => { v.renditions = []; }],
     ['a rendition stored outside the run prefix', 'asset-result-document', (v) => { v.renditions[0].key = 'listings/28/batches/51/raw/302'; }],
+    ['an HLS rendition of another name', 'asset-result-document', (v) => { v.renditions[4].name = 'hls-../720p'; }],
+    ['an HLS playlist of another format', 'asset-result-document', (v) => { v.renditions[7].format = 'txt'; }],
     ['a diagnostics tail over 2,048 characters', 'task-error', (v) => { const d = JSON.parse(v.errorMessage); d.diagnosticsTail = 'x'.repeat(2049); v.errorMessage = JSON.stringify(d); }],
     ['an errorMessage that is not JSON', 'task-error', (v) => { v.errorMessage = 'ffmpeg failed'; }],
     ['an untyped error', 'task-error', (v) => { v.errorType = 'DERIVATIVE_ERRORS_DETECTED'; }],
