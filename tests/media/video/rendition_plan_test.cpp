@@ -68,5 +68,37 @@ TEST(RenditionPlan, OutputFrameRateIsConstantAndAtMost60) {
   EXPECT_EQ(output_frame_rate(probe_of(320, 240, 0)), "30");
 }
 
+TEST(StreamRenditionPlan, AddsA360pRungForHlsOnly) {
+  const auto plan = plan_stream_renditions(probe_of(1920, 1080));
+  ASSERT_EQ(plan.size(), 3U);
+  EXPECT_EQ(plan[2].name, "360p");
+  EXPECT_EQ(plan[2].size, (FrameSize{640, 360}));
+  EXPECT_FALSE(plan[2].progressive) << "no MP4 download of the small rung";
+  EXPECT_TRUE(plan[0].progressive);
+  EXPECT_TRUE(plan[1].progressive);
+  EXPECT_LT(plan[2].max_rate_kbps, plan[1].max_rate_kbps);
+}
+
+TEST(StreamRenditionPlan, VerticalStaysVerticalAndASmallSourceGetsNoSmallerRung) {
+  const auto vertical = plan_stream_renditions(probe_of(1080, 1920));
+  ASSERT_EQ(vertical.size(), 3U);
+  EXPECT_EQ(vertical[2].size, (FrameSize{360, 640}));
+  // 640x360 is already the 360p size: one rung, never upscaled, no duplicate.
+  const auto small = plan_stream_renditions(probe_of(640, 360));
+  ASSERT_EQ(small.size(), 1U);
+  EXPECT_EQ(small[0].size, (FrameSize{640, 360}));
+  const auto sd = plan_stream_renditions(probe_of(720, 576));
+  ASSERT_EQ(sd.size(), 2U);
+  EXPECT_EQ(sd[1].size, (FrameSize{450, 360}));
+}
+
+TEST(StreamRenditionPlan, KeyframeIntervalIsFourSecondsOfOutputFrames) {
+  EXPECT_EQ(keyframe_interval(probe_of(1920, 1080, 30)), 120);
+  EXPECT_EQ(keyframe_interval(probe_of(1920, 1080, 30000.0 / 1001)), 120);  // 4.004 s
+  EXPECT_EQ(keyframe_interval(probe_of(720, 576, 25)), 100);
+  EXPECT_EQ(keyframe_interval(probe_of(1920, 1080, 120)), 240);  // output at 60 fps
+  EXPECT_EQ(keyframe_interval(probe_of(1920, 1080, 0)), 120);    // unknown: 30 fps
+}
+
 }  // namespace
 }  // namespace toq::media
