@@ -108,7 +108,9 @@ class RequestMemoryTest : public ::testing::Test {
   Measured send(const std::string& body, core::Principal caller) {
     // The server moves the body it read into the request (api_routes): the copy is made before
     // the measure starts.
-    http::handlers::ApiRequest request{body, "", caller, {}, {}};
+    http::handlers::ApiRequest request;
+    request.body = body;
+    request.caller = caller;
     const std::size_t before = g_live.load();
     g_peak = before;
     Measured out;
