@@ -304,24 +304,18 @@ std::int64_t Fmp4Index::average_bandwidth() const {
   return seconds > 0 ? static_cast<std::int64_t>(std::ceil(bytes * 8 / seconds)) : 0;
 }
 
-core::Result<Fmp4Index> read_fmp4_index(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::error_code ec;
-  const auto file_size = std::filesystem::file_size(path, ec);
-  if (!in || ec) {
-    return core::fail(core::ErrorCode::kStorageError,
-                      fmt::format("cannot read {}: {}", path.string(),
-                                  ec ? ec.message() : std::string{"open failed"}));
-  }
-  Fmp4Index index;
-  index.file_bytes = static_cast<std::int64_t>(file_size);
+namespace {
 
+// The file's top-level boxes in order; only moov and moof bodies are read (never the media data).
+core::Result<std::vector<TopBox>> read_top_boxes(std::ifstream& in,
+                                                 const std::filesystem::path& path,
+                                                 std::int64_t file_bytes) {
   std::vector<TopBox> top;
   std::int64_t offset = 0;
-  while (offset < index.file_bytes) {
+  while (offset < file_bytes) {
     std::array<std::uint8_t, 16> header{};
     in.seekg(offset);
-    const std::int64_t avail = std::min<std::int64_t>(16, index.file_bytes - offset);
+    const std::int64_t avail = std::min<std::int64_t>(16, file_bytes - offset);
     in.read(reinterpret_cast<char*>(header.data()), avail);
     if (avail < 8 || !in) return core::fail(bad(path, fmt::format("box header at {}", offset)));
     Reader r(Bytes(header.data(), static_cast<std::size_t>(avail)));
@@ -334,9 +328,9 @@ core::Result<Fmp4Index> read_fmp4_index(const std::filesystem::path& path) {
       size = static_cast<std::int64_t>(r.uint(8));
       head = 16;
     } else if (size == 0) {
-      size = index.file_bytes - offset;
+      size = file_bytes - offset;
     }
-    if (!r.ok() || size < head || size > index.file_bytes - offset) {
+    if (!r.ok() || size < head || size > file_bytes - offset) {
       return core::fail(
           bad(path, fmt::format("box '{}' at {} runs past the end", box.type, offset)));
     }
@@ -351,6 +345,27 @@ core::Result<Fmp4Index> read_fmp4_index(const std::filesystem::path& path) {
     top.push_back(std::move(box));
     offset += size;
   }
+
+  return top;
+}
+
+}  // namespace
+
+core::Result<Fmp4Index> read_fmp4_index(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::error_code ec;
+  const auto file_size = std::filesystem::file_size(path, ec);
+  if (!in || ec) {
+    return core::fail(core::ErrorCode::kStorageError,
+                      fmt::format("cannot read {}: {}", path.string(),
+                                  ec ? ec.message() : std::string{"open failed"}));
+  }
+  Fmp4Index index;
+  index.file_bytes = static_cast<std::int64_t>(file_size);
+
+  auto boxes = read_top_boxes(in, path, index.file_bytes);
+  if (!boxes) return std::unexpected(boxes.error());
+  const std::vector<TopBox>& top = *boxes;
 
   const auto moov = std::find_if(top.begin(), top.end(), [](auto& b) { return b.type == "moov"; });
   if (moov == top.end()) return core::fail(bad(path, "no 'moov'"));
