@@ -221,8 +221,10 @@ TEST(Chaos, WorkersAndServerKilledWhileProcessingEveryBatchStillEndsReady) {
     for (const auto& a : assets) {
       const std::int64_t asset = a.at("id");
       EXPECT_EQ(a.at("status"), "READY");
-      const auto renditions = sql(
-          data_dir, "SELECT job_id, key FROM renditions WHERE asset_id = " + std::to_string(asset));
+      // `key` is quoted: a reserved word in MySQL/MariaDB (SQLite accepts the backticks too).
+      const auto renditions =
+          sql(data_dir,
+              "SELECT job_id, `key` FROM renditions WHERE asset_id = " + std::to_string(asset));
       EXPECT_FALSE(renditions.empty());
       for (const auto& r : renditions) {
         EXPECT_EQ(r.at("job_id"), job_id) << r.dump();
