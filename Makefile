@@ -69,8 +69,9 @@ fuzz: deps
 	cmake --build --preset fuzz -j $(JOBS)
 	./scripts/run-fuzzers.sh build/fuzz $(FUZZ_SECONDS)
 
-# The API under wrk on loopback: status calls over 1, 8 and 50 keep-alive connections
-# (bench/api_wrk.sh; pass binaries to it directly for a before/after in one run).
+# The API under wrk on loopback: status (404 and 200), downloads and create batch (100 files) over
+# 1, 8 and 50 keep-alive connections (bench/api_wrk.sh; pass binaries to it directly for a
+# before/after in one run; WRK_ROUTES, WRK_CONNECTIONS and WRK_SECONDS narrow it).
 bench-api: deps
 	cmake --preset release
 	cmake --build --preset release -j $(JOBS) --target toq-media

@@ -1,17 +1,28 @@
 #!/usr/bin/env bash
-# The API under wrk on loopback (issue 17 item 6): `toq-media serve` with the embedded default,
-# POST /api/v2/listings/media/status for a listing without a batch (404 BATCH_NOT_FOUND, the
-# cheapest authenticated answer: verifier, use case, one SQLite read), over keep-alive connections.
+# The API under wrk on loopback (issue 17 item 6): `toq-media serve` with the embedded default
+# (SQLite, local store), over keep-alive connections, one route after the other:
+#   status_404  POST /api/v2/listings/media/status, a listing without a batch (404
+#               BATCH_NOT_FOUND: verifier, use case, one SQLite read; wrk counts it as non-2xx);
+#   status_200  the same for a listing whose batch of 20 photos is READY (200, 20 assets);
+#   downloads   POST /api/v2/listings/media/downloads for that batch (200: 20 x 8 variants, the
+#               originals and the ZIP, each a freshly presigned URL);
+#   create      POST /api/v2/listings/media/uploads, a batch of 100 photos per request, each on a
+#               listing of its own (one open batch per listing).
+# bench/refs/api_setup.py prepares the data (workers on, to make the READY batch) and writes the
+# wrk scripts; the server is then restarted with its workers off for the measurement.
 #
 #   bench/api_wrk.sh [BINARY...]      default: build/release/src/app/toq-media
 #
 # Several binaries are measured one after the other in the same run (a before/after). Each gets a
 # fresh data directory; wrk runs WRK_SECONDS (default 10) per connection count in WRK_CONNECTIONS
-# (default "1 8 50"), with 2 threads (this machine's cores), and prints wrk's latency table.
+# (default "1 8 50") and route in WRK_ROUTES (default "status_404 status_200 downloads create"),
+# with 2 threads (this machine's cores), and prints wrk's latency table, the load average and the
+# server's CPU seconds for the run.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 seconds="${WRK_SECONDS:-10}"
 connections="${WRK_CONNECTIONS:-1 8 50}"
+routes="${WRK_ROUTES:-status_404 status_200 downloads create}"
 [ $# -gt 0 ] || set -- "$root/build/release/src/app/toq-media"
 command -v wrk >/dev/null || { echo "wrk is not installed (Debian package wrk)" >&2; exit 1; }
 
@@ -23,43 +34,64 @@ cleanup() {
 }
 trap cleanup EXIT
 
-for bin in "$@"; do
-  data="$work/var-$RANDOM"
-  mkdir -p "$data"
-  TOQ_MEDIA_PROCESSING_START_WORKERS=false "$bin" serve --data-dir "$data" \
-    --listen 127.0.0.1:0 2>"$data/serve.log" &
+# start_server BINARY DATA_DIR WORKERS: sets $server and $port.
+start_server() {
+  : >"$2/serve.log"
+  TOQ_MEDIA_PROCESSING_START_WORKERS="$3" "$1" serve --data-dir "$2" \
+    --listen 127.0.0.1:0 2>>"$2/serve.log" &
   server=$!
   port=""
-  for _ in $(seq 1 100); do
-    port="$(grep -o '"port":[0-9]*' "$data/serve.log" | head -1 | cut -d: -f2 || true)"
+  for _ in $(seq 1 300); do
+    port="$(grep -o '"port":[0-9]*' "$2/serve.log" | head -1 | cut -d: -f2 || true)"
     [ -n "$port" ] && break
     sleep 0.1
   done
-  [ -n "$port" ] || { echo "serve did not start: $(cat "$data/serve.log")" >&2; exit 1; }
-  base="http://127.0.0.1:$port"
-  token="$("$bin" token --data-dir "$data" --sub 1 --role service --ttl 3600)"
-  curl -fsS -X PUT "$base/api/v2/internal/listings/28" -H "Authorization: Bearer $token" \
-    -H 'Content-Type: application/json' \
-    -d '{"ownerId": 11, "photographerId": 7, "kind": "RESIDENTIAL", "status": "PENDING_PHOTO_PROCESSING"}' \
-    >/dev/null
-  cat >"$data/status.lua" <<LUA
-wrk.method = "POST"
-wrk.body = '{"listingIdentityId": 28}'
-wrk.headers["Content-Type"] = "application/json"
-wrk.headers["Authorization"] = "Bearer $token"
-LUA
-  status="$(curl -s -o /dev/null -w '%{http_code}' -X POST "$base/api/v2/listings/media/status" \
-    -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
-    -d '{"listingIdentityId": 28}')"
-  echo "== $bin (status answers $status)"
-  for c in $connections; do
-    echo "-- $c connection(s), ${seconds}s"
-    threads=2
-    [ "$c" -lt 2 ] && threads=1
-    wrk -t"$threads" -c"$c" -d"${seconds}s" --latency -s "$data/status.lua" \
-      "$base/api/v2/listings/media/status" | grep -E 'Latency|50%|90%|99%|Requests/sec|requests in|Non-2xx|Socket errors'
-  done
+  [ -n "$port" ] || { echo "serve did not start: $(cat "$2/serve.log")" >&2; exit 1; }
+}
+
+stop_server() {
   kill -TERM "$server"
   wait "$server" 2>/dev/null || true
   server=""
+}
+
+# CPU seconds (user + system) the server has used so far.
+server_cpu() {
+  awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$server/stat"
+}
+
+for bin in "$@"; do
+  data="$work/var-$RANDOM"
+  mkdir -p "$data"
+  # Listings for the create runs: each run may use `quota` per wrk thread (2 threads).
+  quota="${WRK_CREATE_QUOTA:-2500}"
+  create_runs=0
+  for route in $routes; do [ "$route" = create ] && for _ in $connections; do
+    create_runs=$((create_runs + 1))
+  done; done
+  start_server "$bin" "$data" true
+  python3 "$root/bench/refs/api_setup.py" "$bin" "$data" "$port" "$data/wrk" \
+    --listings $((create_runs * 2 * quota)) --photos 20
+  stop_server
+  start_server "$bin" "$data" false
+  base="http://127.0.0.1:$port"
+  first=100000
+  echo "== $bin"
+  for route in $routes; do
+    for c in $connections; do
+      threads=2
+      [ "$c" -lt 2 ] && threads=1
+      args=()
+      if [ "$route" = create ]; then
+        args=(-- "$first" "$quota")
+        first=$((first + 2 * quota))
+      fi
+      before="$(server_cpu)"
+      echo "-- $route: $c connection(s), ${seconds}s, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+      wrk -t"$threads" -c"$c" -d"${seconds}s" --latency -s "$data/wrk/$route.lua" "$base" \
+        "${args[@]}" | grep -E 'Latency|50%|90%|99%|Requests/sec|requests in|Non-2xx|Socket errors'
+      echo "   server CPU s: $(awk -v a="$before" -v b="$(server_cpu)" 'BEGIN { printf "%.2f", b - a }')"
+    done
+  done
+  stop_server
 done
