@@ -6,8 +6,9 @@
 //   toq_zip_bench run STORE FILE...     writes bench/out/archive.zip from those objects (timed by
 //                                       the harness); prints "bytes=N entries=N sha256=HEX"
 //
-// STORE: local:ROOT (the embedded default's disk store, multipart) or s3:ENDPOINT (path-style,
-// bucket toq-test, s3rver's account; multipart).
+// STORE: local:ROOT (the embedded default's disk store, multipart: what the pipeline does),
+// local-put:ROOT (the same store, the archive in one streamed put instead) or s3:ENDPOINT
+// (path-style, bucket toq-test, s3rver's account; multipart).
 
 #include <cstdio>
 #include <filesystem>
@@ -37,15 +38,16 @@ struct Store {
 
 Store open_store(const std::string& spec, const core::Clock& clock) {
   Store out;
-  if (spec.starts_with("local:")) {
+  const bool one_put = spec.starts_with("local-put:");
+  if (spec.starts_with("local:") || one_put) {
     storage::LocalStoreOptions options;
-    options.root = spec.substr(6);
+    options.root = spec.substr(spec.find(':') + 1);
     options.public_base_url = "http://127.0.0.1:9";
     options.credentials = {"TOQBENCHKEY", "a-local-secret-for-the-bench"};
     options.durable = false;  // the bench measures the writer, not fsync
     auto store = storage::LocalObjectStore::open(options, clock);
     if (!store) throw std::runtime_error(store.error().message);
-    out.multipart = store->get();
+    out.multipart = one_put ? nullptr : store->get();
     out.store = store->get();
     out.owner = std::move(*store);
     return out;
@@ -65,7 +67,7 @@ Store open_store(const std::string& spec, const core::Clock& clock) {
     out.owner = std::move(*store);
     return out;
   }
-  throw std::runtime_error("STORE must be local:ROOT or s3:ENDPOINT");
+  throw std::runtime_error("STORE must be local:ROOT, local-put:ROOT or s3:ENDPOINT");
 }
 
 std::string input_key(std::size_t i) {
