@@ -7,7 +7,8 @@
 #   downloads   POST /api/v2/listings/media/downloads for that batch (200: 20 x 8 variants, the
 #               originals and the ZIP, each a freshly presigned URL);
 #   create      POST /api/v2/listings/media/uploads, a batch of 100 photos per request, each on a
-#               listing of its own (one open batch per listing).
+#               listing of its own (one open batch per listing);
+#   mixed       create on one connection while status_200 runs on the others (not by default).
 # bench/refs/api_setup.py prepares the data (workers on, to make the READY batch) and writes the
 # wrk scripts; the server is then restarted with its workers off for the measurement.
 #
@@ -66,9 +67,11 @@ for bin in "$@"; do
   # Listings for the create runs: each run may use `quota` per wrk thread (2 threads).
   quota="${WRK_CREATE_QUOTA:-2500}"
   create_runs=0
-  for route in $routes; do [ "$route" = create ] && for _ in $connections; do
-    create_runs=$((create_runs + 1))
-  done; done
+  for route in $routes; do
+    case "$route" in create | mixed) for _ in $connections; do
+      create_runs=$((create_runs + 1))
+    done ;; esac
+  done
   start_server "$bin" "$data" true
   python3 "$root/bench/refs/api_setup.py" "$bin" "$data" "$port" "$data/wrk" \
     --listings $((create_runs * 2 * quota)) --photos 20
@@ -82,6 +85,25 @@ for bin in "$@"; do
       threads=2
       [ "$c" -lt 2 ] && threads=1
       args=()
+      if [ "$route" = mixed ]; then
+        # Create batch on one connection while status_200 keeps the other c - 1 busy: the
+        # create's latency among other traffic (a closed loop of c creates waits c / throughput).
+        [ "$c" -lt 2 ] && continue
+        before="$(server_cpu)"
+        echo "-- mixed: create on 1 connection beside status_200 on $((c - 1)), ${seconds}s," \
+          "load average $(cut -d' ' -f1-3 /proc/loadavg)"
+        wrk -t1 -c"$((c - 1))" -d"${seconds}s" --latency -s "$data/wrk/status_200.lua" "$base" \
+          >"$data/beside.txt" &
+        beside=$!
+        wrk -t1 -c1 -d"${seconds}s" --latency -s "$data/wrk/create.lua" "$base" -- "$first" "$quota" |
+          grep -E 'Latency|50%|90%|99%|Requests/sec|requests in|Non-2xx|Socket errors'
+        first=$((first + 2 * quota))
+        wait "$beside"
+        echo "   beside it, status_200 on $((c - 1)) connection(s):"
+        grep -E 'Latency|50%|90%|99%|Requests/sec|requests in|Non-2xx|Socket errors' "$data/beside.txt"
+        echo "   server CPU s: $(awk -v a="$before" -v b="$(server_cpu)" 'BEGIN { printf "%.2f", b - a }')"
+        continue
+      fi
       if [ "$route" = create ]; then
         args=(-- "$first" "$quota")
         first=$((first + 2 * quota))
