@@ -220,9 +220,12 @@ media::PipelineLimits pipeline_limits(const Config& config) {
 std::unique_ptr<core::MediaProcessor> make_media_processor(const Config& config,
                                                            const ObjectStorage& storage,
                                                            const std::filesystem::path& work_root) {
+  // The embedded store takes the batch ZIP in one streamed put: its multipart complete would
+  // copy the whole archive a second time (parts, then the object), which made the ZIP 2-4x
+  // slower (docs/benchmarks.md, ZIP). S3 takes it in parts (a single PUT stops at 5 GB).
   return std::make_unique<media::PipelineProcessor>(
       media::PipelineContext{.store = storage.store.get(),
-                             .multipart = storage.multipart.get(),
+                             .multipart = storage.local ? nullptr : storage.multipart.get(),
                              .work_root = work_root,
                              .limits = pipeline_limits(config)});
 }

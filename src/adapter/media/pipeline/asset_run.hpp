@@ -43,7 +43,9 @@ struct AssetRun;
 // own work directory under work_root, removed when the asset is done.
 struct PipelineContext {
   core::ObjectStore* store = nullptr;
-  core::MultipartStore* multipart = nullptr;  // the same store's multipart side, when it has one
+  // The same store's multipart side, for the batch ZIP only (the archive step): null to have
+  // the ZIP written in one streamed put.
+  core::MultipartStore* multipart = nullptr;
   std::filesystem::path work_root;
   PipelineLimits limits;
   // Off only where nothing was declared (`toq-media process` derives the type from the bytes).

@@ -55,7 +55,8 @@ struct ArchiveInfo : core::ArchiveInfo {
 // photo or render, the best MP4 of a video (1080p, else 720p), the original of a document, named
 // fotos/NN-<title or filename>.jpg, videos/NN-....mp4, projeto/NN-..., plus manifesto.json
 // (entries with title, sequence, type, sizes, SHA-256). Streamed into the store (multipart when
-// the store has it), complete or absent. INVALID_REQUEST when an item lacks what it needs.
+// context.multipart is set, else one streamed put), complete or absent. INVALID_REQUEST when an
+// item lacks what it needs.
 core::Result<ArchiveInfo> build_archive(const PipelineContext& context,
                                         const ArchiveRequest& request);
 
