@@ -89,7 +89,8 @@ AwsUseCases::AwsUseCases(const Config& config, core::Database& db, core::Process
 core::RunJob make_job_runner(const Config& config, core::Database& db,
                              core::MediaProcessor& processor, const core::Clock& clock,
                              std::string worker_id,
-                             std::function<void(const core::Job&)> on_claimed) {
+                             std::function<void(const core::Job&)> on_claimed,
+                             std::function<bool()> stopping) {
   return core::RunJob(db, processor, clock,
                       core::RunJobOptions{
                           .worker_id = std::move(worker_id),
@@ -97,6 +98,8 @@ core::RunJob make_job_runner(const Config& config, core::Database& db,
                           .max_attempts = config.processing.max_attempts,
                           .backoff = {},  // RunJob's default: 10 s doubling to 5 min
                           .on_claimed = std::move(on_claimed),
+                          .item_poll = std::chrono::milliseconds(200),
+                          .stopping = std::move(stopping),
                       });
 }
 

@@ -71,6 +71,7 @@ std::string_view end_name(core::JobRunReport::End end) {
     case core::JobRunReport::End::kFailed: return "failed";
     case core::JobRunReport::End::kReleased: return "released";
     case core::JobRunReport::End::kLeaseLost: return "lease_lost";
+    case core::JobRunReport::End::kHelped: return "helped";
   }
   return "unknown";
 }
@@ -147,12 +148,16 @@ void on_claimed(const core::Job& job, const LogFields& fields) {
 
 // One asset's result: logged, its time and a failure counted by serve. `since` is when the work
 // on it began (the claim, or the previous asset's end).
-void on_asset(const LogFields& job, const EventPipe& events, const core::Asset& asset,
-              const core::AssetWorkResult& r, std::chrono::steady_clock::time_point since) {
+void on_asset(const Worker& worker, const LogFields& job, const EventPipe& events,
+              const core::Asset& asset, const core::AssetWorkResult& r,
+              std::chrono::steady_clock::time_point since) {
   events.send(
       AssetDone{std::string(core::to_string(core::group_of(asset.declared.media_type))),
                 std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count()});
-  LogFields fields = job;
+  // A helped job's lines name the job from the asset (its holder logged the claim).
+  LogFields fields = job.empty() ? LogFields{{"worker", worker.id},
+                                             {"job_id", asset.job_id ? asset.job_id->value : 0}}
+                                 : job;
   fields.insert(fields.end(), {{"asset_id", r.asset.value},
                                {"status", r.ready() ? "READY" : "FAILED"},
                                {"renditions", static_cast<std::int64_t>(r.renditions.size())}});
@@ -165,12 +170,15 @@ void on_asset(const LogFields& job, const EventPipe& events, const core::Asset& 
   log::info("asset processed", fields);
 }
 
-// One job's end: its ZIP and its end logged, and counted by serve.
+// One run's end: logged, and counted by serve when the run held the job (a run that only helped
+// another worker's job was never counted as started).
 void on_job_end(const Worker& worker, const EventPipe& events, const core::JobRunReport& r,
-                std::chrono::steady_clock::time_point started) {
+                std::chrono::steady_clock::time_point started, bool held_job) {
   const auto took = std::chrono::steady_clock::now() - started;
-  events.send(
-      JobFinished{std::string(end_name(r.end)), std::chrono::duration<double>(took).count()});
+  if (held_job) {
+    events.send(
+        JobFinished{std::string(end_name(r.end)), std::chrono::duration<double>(took).count()});
+  }
   const LogFields ids{{"worker", worker.id},
                       {"job_id", r.job.value},
                       {"batch_id", r.batch.value},
@@ -203,20 +211,27 @@ int command_worker(const cli::WorkerOptions& options) {
   if (!worker) return report(worker.error());
   const EventPipe events(options.events_fd);
   auto asset_since = std::chrono::steady_clock::now();
-  LogFields current;  // job_fields of the job in hand
-  core::RunJob runner = make_job_runner(worker->config, *worker->db, *worker->processor, clock,
-                                        worker->id, [&](const core::Job& job) {
-                                          asset_since = std::chrono::steady_clock::now();
-                                          current = job_fields(*worker, job);
-                                          on_claimed(job, current);
-                                          events.send(JobStarted{});
-                                        });
+  LogFields current;         // job_fields of the job in hand; empty while helping
+  bool claimed_job = false;  // this run holds a job (not only helping another worker's)
+  core::RunJob runner = make_job_runner(
+      worker->config, *worker->db, *worker->processor, clock, worker->id,
+      [&](const core::Job& job) {
+        claimed_job = true;
+        asset_since = std::chrono::steady_clock::now();
+        current = job_fields(*worker, job);
+        on_claimed(job, current);
+        events.send(JobStarted{});
+      },
+      [] { return g_stop.load(); });
   log::info("worker started", {{"worker", worker->id}, {"once", options.once}});
   const auto poll = std::chrono::milliseconds(worker->config.processing.poll_millis);
   while (!g_stop.load()) {
     const auto started = std::chrono::steady_clock::now();
+    asset_since = started;
+    claimed_job = false;
+    current.clear();
     auto ran = runner.run_next([&](const core::Asset& asset, const core::AssetWorkResult& r) {
-      on_asset(current, events, asset, r, asset_since);
+      on_asset(*worker, current, events, asset, r, asset_since);
       asset_since = std::chrono::steady_clock::now();
     });
     if (!ran) {
@@ -233,7 +248,7 @@ int command_worker(const cli::WorkerOptions& options) {
       nap(poll);
       continue;
     }
-    on_job_end(*worker, events, **ran, started);
+    on_job_end(*worker, events, **ran, started, claimed_job);
   }
   std::error_code ec;
   std::filesystem::remove_all(worker->work_root, ec);

@@ -10,6 +10,7 @@
 #include "conformance/job_repository_conformance.hpp"
 #include "conformance/listing_repository_conformance.hpp"
 #include "conformance/outbox_repository_conformance.hpp"
+#include "conformance/work_item_repository_conformance.hpp"
 
 #define TOQ_INSTANTIATE_REPOSITORY_CONFORMANCE(Prefix, Factories)                         \
   INSTANTIATE_TYPED_TEST_SUITE_P(Prefix, ListingRepositoryConformance, Factories);        \
@@ -18,4 +19,5 @@
   INSTANTIATE_TYPED_TEST_SUITE_P(Prefix, JobRepositoryConformance, Factories);            \
   INSTANTIATE_TYPED_TEST_SUITE_P(Prefix, OutboxRepositoryConformance, Factories);         \
   INSTANTIATE_TYPED_TEST_SUITE_P(Prefix, ExecutionStartRepositoryConformance, Factories); \
+  INSTANTIATE_TYPED_TEST_SUITE_P(Prefix, WorkItemRepositoryConformance, Factories);       \
   INSTANTIATE_TYPED_TEST_SUITE_P(Prefix, DatabaseConformance, Factories)

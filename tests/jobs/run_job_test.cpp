@@ -83,7 +83,9 @@ class RunJobTest : public ::testing::Test {
                                 .lease = std::chrono::seconds(30),
                                 .max_attempts = max_attempts,
                                 .backoff = [](std::int32_t) { return std::chrono::seconds(10); },
-                                .on_claimed = {}});
+                                .on_claimed = {},
+                                .item_poll = std::chrono::milliseconds(20),
+                                .stopping = {}});
   }
 
   // Registers listing `id`, declares the files, uploads their bytes and completes (with the
@@ -386,6 +388,74 @@ TEST_F(RunJobTest, JobStartedTooOftenFailsForGood) {
   auto job = jobs(done.batch_id).front();
   EXPECT_EQ(job.status, JobStatus::kFailed);
   EXPECT_TRUE(job.started_at.has_value() && job.completed_at.has_value());
+}
+
+// A second worker with no job of its own helps the job another holds: it claims the remaining
+// work items (the video first went to the job's worker: heavy items are claimed first), and only
+// the job's worker builds the ZIP and ends the job, once every item is done.
+TEST_F(RunJobTest, SecondWorkerHelpsWithTheJobsItemsAndOnlyTheJobsWorkerEndsIt) {
+  auto done = submit(36, {{"jpeg_baseline.jpg", "PHOTO_HORIZONTAL"},
+                          {"jpeg_progressive.jpg", "PHOTO_VERTICAL"},
+                          {"video_no_audio.mp4", "VIDEO_HORIZONTAL"}});
+  std::optional<std::optional<JobRunReport>> helped;
+  std::vector<std::string> first_kinds;
+  auto report = must(runner("w1").run_next([&](const Asset& a, const AssetWorkResult&) {
+    first_kinds.push_back(std::string(to_string(a.declared.media_type)));
+    if (!helped) helped = must(runner("w2").run_next());
+  }));
+  ASSERT_TRUE(helped.has_value() && helped->has_value());
+  EXPECT_EQ((*helped)->end, JobRunReport::End::kHelped);
+  EXPECT_EQ((*helped)->assets_ready, 2) << "the helper took both photos";
+  ASSERT_EQ(first_kinds.size(), 1u) << "the job's worker recorded only the video";
+  EXPECT_EQ(first_kinds[0], "VIDEO_HORIZONTAL");
+  ASSERT_TRUE(report.has_value());
+  EXPECT_EQ(report->end, JobRunReport::End::kSucceeded);
+  EXPECT_EQ(report->assets_ready, 3);
+  const auto all = jobs(done.batch_id);
+  ASSERT_EQ(all.size(), 1u);
+  EXPECT_EQ(all[0].status, JobStatus::kSucceeded);
+  ASSERT_TRUE(all[0].archive.has_value());
+  auto items = must(db_->transact([&](UnitOfWork& u) { return u.items().list_by_job(all[0].id); }));
+  ASSERT_EQ(items.size(), 3u);
+  std::map<std::string, int> by_owner;
+  for (const auto& item : items) {
+    EXPECT_EQ(item.status, WorkItemStatus::kDone);
+    EXPECT_EQ(item.attempt, 1);
+    ++by_owner[item.lease_owner.value_or("")];
+  }
+  EXPECT_EQ(by_owner["w1"], 1);
+  EXPECT_EQ(by_owner["w2"], 2);
+  EXPECT_EQ(batch(done.batch_id).status, BatchStatus::kReady);
+  ASSERT_EQ(outbox().size(), 1u);
+}
+
+// An asset whose work item keeps being claimed and never finished (its workers die) fails for
+// good with PROCESSING_TIMEOUT, and the batch fails with it.
+TEST_F(RunJobTest, ItemClaimedTooOftenFailsItsAssetForGood) {
+  auto done = submit(37, {{"jpeg_baseline.jpg", "PHOTO_HORIZONTAL"}});
+  auto job = *must(db_->transact([&](UnitOfWork& u) {
+    return u.jobs().claim_next("dead", clock_.now() + std::chrono::seconds(5), clock_.now());
+  }));
+  const auto asset = assets(done.batch_id).front();
+  must(db_->transact([&](UnitOfWork& u) {
+    return u.items().plan(job.id, {{asset.id, false}}, clock_.now());
+  }));
+  for (int i = 0; i < 3; ++i) {  // three workers died holding it
+    ASSERT_TRUE(must(db_->transact([&](UnitOfWork& u) {
+                  return u.items().claim_next("dead", clock_.now() + std::chrono::seconds(5),
+                                              clock_.now(), std::nullopt);
+                })).has_value());
+    clock_.advance(std::chrono::seconds(6));
+  }
+  auto report = must(runner("w2", /*max_attempts=*/3).run_next());
+  ASSERT_TRUE(report.has_value());
+  EXPECT_EQ(report->attempt, 2);
+  EXPECT_EQ(report->end, JobRunReport::End::kFailed);
+  const auto a = assets(done.batch_id).front();
+  ASSERT_TRUE(a.failure.has_value());
+  EXPECT_EQ(a.failure->code, ErrorCode::kProcessingTimeout);
+  EXPECT_EQ(jobs(done.batch_id).front().error_code, ErrorCode::kProcessingTimeout);
+  EXPECT_EQ(batch(done.batch_id).status, BatchStatus::kFailed);
 }
 
 TEST_F(RunJobTest, RetryOfAReadyBatchWritesUnderItsOwnPrefixFromRawKeysOnly) {

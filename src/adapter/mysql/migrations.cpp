@@ -252,6 +252,38 @@ constexpr std::string_view kAssetTraceContext = R"sql(
 ALTER TABLE assets ADD COLUMN error_traceparent VARCHAR(55) NULL
 )sql";
 
+// The assets of a running job as work items (WorkItemRepository): claimed one at a time by any
+// worker under a lease of their own. claim_rank orders a job's items (heavy ones first);
+// work_items_due is the claim's scan (FORCE INDEX, SKIP LOCKED).
+constexpr std::string_view kWorkItems = R"sql(
+CREATE TABLE work_items (
+  job_id           BIGINT       NOT NULL,
+  asset_id         BIGINT       NOT NULL,
+  heavy            TINYINT      NOT NULL,
+  claim_rank       TINYINT      NOT NULL,
+  status           VARCHAR(16)  NOT NULL,
+  attempt          INT          NOT NULL DEFAULT 0,
+  available_at     BIGINT       NOT NULL,
+  lease_owner      VARCHAR(255) NULL,
+  lease_expires_at BIGINT       NULL,
+  claimed_at       BIGINT       NULL,
+  done_at          BIGINT       NULL,
+  error_message    TEXT         NOT NULL,
+  created_at       BIGINT       NOT NULL,
+  PRIMARY KEY (job_id, asset_id),
+  CONSTRAINT work_items_job FOREIGN KEY (job_id) REFERENCES jobs (id),
+  CONSTRAINT work_items_asset FOREIGN KEY (asset_id) REFERENCES assets (id),
+  CONSTRAINT work_items_heavy CHECK (heavy IN (0, 1) AND claim_rank = 1 - heavy),
+  CONSTRAINT work_items_status CHECK (status IN ('QUEUED', 'RUNNING', 'DONE')),
+  CONSTRAINT work_items_attempt CHECK (attempt >= 0),
+  CONSTRAINT work_items_lease CHECK ((status = 'RUNNING') = (lease_expires_at IS NOT NULL)),
+  CONSTRAINT work_items_held
+    CHECK (status <> 'RUNNING' OR (lease_owner IS NOT NULL AND claimed_at IS NOT NULL)),
+  CONSTRAINT work_items_done CHECK ((status = 'DONE') = (done_at IS NOT NULL)),
+  KEY work_items_due (status, job_id, claim_rank, asset_id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin
+)sql";
+
 const std::vector<Migration> kMigrations = {
     {1, "initial_schema", {kListings, kBatches, kJobs, kAssets, kRenditions}},
     {2, "job_archive", {kJobArchive}},
@@ -260,6 +292,7 @@ const std::vector<Migration> kMigrations = {
     {5, "execution_starts", {kExecutionStarts}},
     {6, "housekeeping", {kBatchObjectsRemoved, kOutboxDelivered}},
     {7, "trace_context", {kTraceContext, kOutboxTraceContext, kAssetTraceContext}},
+    {8, "work_items", {kWorkItems}},
 };
 
 constexpr std::string_view kBookkeeping = R"sql(

@@ -12,6 +12,7 @@
 #include "adapter/mysql/mysql_job_repository.hpp"
 #include "adapter/mysql/mysql_listing_repository.hpp"
 #include "adapter/mysql/mysql_outbox_repository.hpp"
+#include "adapter/mysql/mysql_work_item_repository.hpp"
 #include "adapter/sql/unit_of_work.hpp"
 
 namespace toq::mysql {
@@ -23,7 +24,7 @@ namespace {
 using MysqlUnitOfWork =
     sql::RepositoriesOn<Connection, MysqlListingRepository, MysqlBatchRepository,
                         MysqlAssetRepository, MysqlJobRepository, MysqlOutboxRepository,
-                        MysqlExecutionStartRepository>;
+                        MysqlExecutionStartRepository, MysqlWorkItemRepository>;
 
 // 5, 10, 20 ... ms (capped at 320), with jitter so that the losers of a deadlock do not meet again.
 void back_off(int attempt) {

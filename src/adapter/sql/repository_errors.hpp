@@ -18,6 +18,7 @@
 #include "core/model/object_keys.hpp"
 #include "core/model/rendition.hpp"
 #include "core/model/status.hpp"
+#include "core/model/work_item.hpp"
 
 #include "support/trace_context.hpp"
 
@@ -153,6 +154,19 @@ inline core::Error lease_not_held(const core::Job& current, std::string_view own
       core::ErrorCode::kStaleState,
       fmt::format("job {} is {} held by '{}', not RUNNING held by '{}'", current.id.value,
                   core::to_string(current.status), current.lease_owner.value_or(""), owner));
+}
+
+inline core::Error work_item_not_found(core::JobId job, core::AssetId asset) {
+  return core::make_error(
+      core::ErrorCode::kJobNotFound,
+      fmt::format("job {} has no work item for asset {}", job.value, asset.value));
+}
+inline core::Error work_item_not_held(const core::WorkItem& current, std::string_view owner) {
+  return core::make_error(
+      core::ErrorCode::kStaleState,
+      fmt::format("work item (job {}, asset {}) is {} held by '{}', not RUNNING held by '{}'",
+                  current.job_id.value, current.asset_id.value, core::to_string(current.status),
+                  current.lease_owner.value_or(""), owner));
 }
 
 inline core::Error asset_stale(const core::Asset& a, std::string_view expected) {

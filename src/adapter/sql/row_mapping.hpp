@@ -17,6 +17,7 @@
 #include "core/model/outbox.hpp"
 #include "core/model/rendition.hpp"
 #include "core/model/time.hpp"
+#include "core/model/work_item.hpp"
 #include "core/port/job_repository.hpp"
 #include "core/port/outbox_repository.hpp"
 
@@ -67,6 +68,9 @@ inline constexpr std::string_view kJobSupersededCondition =
     "AND (jobs.status = 'FAILED' OR EXISTS (SELECT 1 FROM jobs k WHERE k.batch_id = jobs.batch_id "
     "AND k.status = 'SUCCEEDED' AND k.run > jobs.run)) "
     "AND NOT EXISTS (SELECT 1 FROM assets a WHERE a.job_id = jobs.id)";
+inline constexpr std::string_view kWorkItemColumns =
+    "job_id, asset_id, heavy, status, attempt, available_at, lease_owner, lease_expires_at, "
+    "claimed_at, done_at, error_message, created_at";
 inline constexpr std::string_view kOutboxColumns =
     "id, event_id, type, payload, created_at, next_attempt_at, attempts, delivered_at, last_error, "
     "traceparent";
@@ -185,6 +189,24 @@ core::Job map_job(const Row& r) {
   j.available_at = from_ms(r.int64(15));
   j.traceparent = r.text(16);
   return j;
+}
+
+template <class Row>
+core::WorkItem map_work_item(const Row& r) {
+  core::WorkItem w;
+  w.job_id = core::JobId{r.int64(0)};
+  w.asset_id = core::AssetId{r.int64(1)};
+  w.heavy = r.int64(2) != 0;
+  w.status = core::parse_work_item_status(r.text(3)).value_or(core::WorkItemStatus::kDone);
+  w.attempt = r.int32(4);
+  w.available_at = from_ms(r.int64(5));
+  w.lease_owner = r.opt_text(6);
+  w.lease_expires_at = opt_time(r, 7);
+  w.claimed_at = opt_time(r, 8);
+  w.done_at = opt_time(r, 9);
+  w.error_message = r.text(10);
+  w.created_at = from_ms(r.int64(11));
+  return w;
 }
 
 template <class Row>

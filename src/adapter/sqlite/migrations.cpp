@@ -187,11 +187,37 @@ ALTER TABLE outbox ADD COLUMN traceparent TEXT NOT NULL DEFAULT ''
 ALTER TABLE assets ADD COLUMN error_traceparent TEXT;
 )sql";
 
+// The assets of a running job as work items (WorkItemRepository): claimed one at a time by any
+// worker under a lease of their own. claim_rank orders a job's items (heavy ones first);
+// work_items_due is the claim's scan.
+constexpr std::string_view kWorkItems = R"sql(
+CREATE TABLE work_items (
+  job_id           INTEGER NOT NULL REFERENCES jobs (id),
+  asset_id         INTEGER NOT NULL REFERENCES assets (id),
+  heavy            INTEGER NOT NULL CHECK (heavy IN (0, 1)),
+  claim_rank       INTEGER NOT NULL CHECK (claim_rank = 1 - heavy),
+  status           TEXT    NOT NULL CHECK (status IN ('QUEUED', 'RUNNING', 'DONE')),
+  attempt          INTEGER NOT NULL DEFAULT 0 CHECK (attempt >= 0),
+  available_at     INTEGER NOT NULL,
+  lease_owner      TEXT,
+  lease_expires_at INTEGER,
+  claimed_at       INTEGER,
+  done_at          INTEGER,
+  error_message    TEXT    NOT NULL DEFAULT '',
+  created_at       INTEGER NOT NULL,
+  PRIMARY KEY (job_id, asset_id),
+  CHECK ((status = 'RUNNING') = (lease_expires_at IS NOT NULL)),
+  CHECK (status <> 'RUNNING' OR (lease_owner IS NOT NULL AND claimed_at IS NOT NULL)),
+  CHECK ((status = 'DONE') = (done_at IS NOT NULL))
+) STRICT;
+CREATE INDEX work_items_due ON work_items (status, job_id, claim_rank, asset_id);
+)sql";
+
 const std::vector<Migration> kMigrations = {
     {1, "initial_schema", kInitialSchema},     {2, "job_archive", kJobArchive},
     {3, "queue_and_outbox", kQueueAndOutbox},  {4, "upload_expiry", kUploadExpiry},
     {5, "execution_starts", kExecutionStarts}, {6, "housekeeping", kHousekeeping},
-    {7, "trace_context", kTraceContext},
+    {7, "trace_context", kTraceContext},       {8, "work_items", kWorkItems},
 };
 
 constexpr std::string_view kBookkeeping = R"sql(

@@ -13,6 +13,7 @@
 #include "adapter/sqlite/sqlite_job_repository.hpp"
 #include "adapter/sqlite/sqlite_listing_repository.hpp"
 #include "adapter/sqlite/sqlite_outbox_repository.hpp"
+#include "adapter/sqlite/sqlite_work_item_repository.hpp"
 
 namespace toq::sqlite {
 
@@ -23,7 +24,7 @@ namespace {
 using SqliteUnitOfWork =
     sql::RepositoriesOn<Connection, SqliteListingRepository, SqliteBatchRepository,
                         SqliteAssetRepository, SqliteJobRepository, SqliteOutboxRepository,
-                        SqliteExecutionStartRepository>;
+                        SqliteExecutionStartRepository, SqliteWorkItemRepository>;
 
 // A connection whose transaction state is unknown (a failed ROLLBACK) is not put back in the pool.
 bool in_transaction(const Connection& conn) {

@@ -97,6 +97,15 @@ std::string_view to_string(JobStatus s) {
   return "UNKNOWN";
 }
 
+std::string_view to_string(WorkItemStatus s) {
+  switch (s) {
+    case WorkItemStatus::kQueued: return "QUEUED";
+    case WorkItemStatus::kRunning: return "RUNNING";
+    case WorkItemStatus::kDone: return "DONE";
+  }
+  return "UNKNOWN";
+}
+
 std::optional<BatchStatus> parse_batch_status(std::string_view t) {
   return parse(kAllBatchStatuses, t);
 }
@@ -105,6 +114,9 @@ std::optional<AssetStatus> parse_asset_status(std::string_view t) {
 }
 std::optional<JobStatus> parse_job_status(std::string_view t) {
   return parse(kAllJobStatuses, t);
+}
+std::optional<WorkItemStatus> parse_work_item_status(std::string_view t) {
+  return parse(kAllWorkItemStatuses, t);
 }
 
 bool can_transition(BatchStatus from, BatchStatus to) {

@@ -25,6 +25,10 @@ enum class AssetStatus : std::uint8_t { kPendingUpload, kUploaded, kProcessing, 
 // started_at (the platform's "job row without a start time" incident).
 enum class JobStatus : std::uint8_t { kQueued, kRunning, kSucceeded, kFailed };
 
+// A job's work item (work_item.hpp): QUEUED -> RUNNING -> DONE; RUNNING -> QUEUED on a release;
+// a RUNNING item whose lease expired is claimed again as it is.
+enum class WorkItemStatus : std::uint8_t { kQueued, kRunning, kDone };
+
 inline constexpr BatchStatus kAllBatchStatuses[] = {
     BatchStatus::kPendingUpload, BatchStatus::kReceived, BatchStatus::kProcessing,
     BatchStatus::kReady, BatchStatus::kFailed};
@@ -33,13 +37,17 @@ inline constexpr AssetStatus kAllAssetStatuses[] = {
     AssetStatus::kReady, AssetStatus::kFailed};
 inline constexpr JobStatus kAllJobStatuses[] = {JobStatus::kQueued, JobStatus::kRunning,
                                                 JobStatus::kSucceeded, JobStatus::kFailed};
+inline constexpr WorkItemStatus kAllWorkItemStatuses[] = {
+    WorkItemStatus::kQueued, WorkItemStatus::kRunning, WorkItemStatus::kDone};
 
 std::string_view to_string(BatchStatus s);
 std::string_view to_string(AssetStatus s);
 std::string_view to_string(JobStatus s);
+std::string_view to_string(WorkItemStatus s);
 std::optional<BatchStatus> parse_batch_status(std::string_view text);
 std::optional<AssetStatus> parse_asset_status(std::string_view text);
 std::optional<JobStatus> parse_job_status(std::string_view text);
+std::optional<WorkItemStatus> parse_work_item_status(std::string_view text);
 
 bool can_transition(BatchStatus from, BatchStatus to);
 bool can_transition(AssetStatus from, AssetStatus to);

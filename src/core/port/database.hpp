@@ -13,6 +13,7 @@
 #include "core/port/job_repository.hpp"
 #include "core/port/listing_repository.hpp"
 #include "core/port/outbox_repository.hpp"
+#include "core/port/work_item_repository.hpp"
 
 namespace toq::core {
 
@@ -26,6 +27,7 @@ class UnitOfWork {
   virtual JobRepository& jobs() = 0;
   virtual OutboxRepository& outbox() = 0;
   virtual ExecutionStartRepository& starts() = 0;
+  virtual WorkItemRepository& items() = 0;
 };
 
 // Contract (every adapter, checked by tests/conformance/database_conformance.hpp and the port
@@ -43,7 +45,7 @@ class UnitOfWork {
 //     gets STALE_STATE;
 //   * the "at most one" rules are unique constraints of the schema (OPEN_BATCH_EXISTS,
 //     JOB_ALREADY_ACTIVE, CONFLICT), never a read then a write;
-//   * claim_next() never hands one job to two callers.
+//   * claim_next() (of jobs and of work items) never hands one row to two callers.
 //   So a use case decides with a compare-and-set or a constraint, and re-reads after losing one
 //   (CompleteUploadBatch, RetryBatch). (SQLite is in fact serializable: one writer at a time.)
 // - `work` may run more than once: an adapter retries the whole transaction, with a bound, when

@@ -9,12 +9,24 @@ namespace toq::core {
 
 LeaseKeeper::LeaseKeeper(Database& db, const Clock& clock, JobId job, std::string owner,
                          std::chrono::seconds lease)
-    : thread_([this, &db, &clock, job, owner = std::move(owner), lease](std::stop_token stop) {
-        keep(stop, db, clock, job, owner, lease);
+    : LeaseKeeper(
+          db, clock,
+          [job, owner = std::move(owner)](UnitOfWork& uow, Timestamp now,
+                                          Timestamp until) -> Status {
+            auto held = uow.jobs().heartbeat(job, owner, until, now);
+            if (!held) return std::unexpected(held.error());
+            return {};
+          },
+          lease) {}
+
+LeaseKeeper::LeaseKeeper(Database& db, const Clock& clock, Extend extend,
+                         std::chrono::seconds lease)
+    : thread_([this, &db, &clock, extend = std::move(extend), lease](std::stop_token stop) {
+        keep(stop, db, clock, extend, lease);
       }) {}
 
-void LeaseKeeper::keep(std::stop_token stop, Database& db, const Clock& clock, JobId job,
-                       const std::string& owner, std::chrono::seconds lease) {
+void LeaseKeeper::keep(std::stop_token stop, Database& db, const Clock& clock, const Extend& extend,
+                       std::chrono::seconds lease) {
   const auto period = std::max<std::chrono::milliseconds>(
       std::chrono::milliseconds(200),
       std::chrono::duration_cast<std::chrono::milliseconds>(lease) / 3);
@@ -29,8 +41,7 @@ void LeaseKeeper::keep(std::stop_token stop, Database& db, const Clock& clock, J
       return;
     }
     const auto now = clock.now();
-    auto extended = db.transact(
-        [&](UnitOfWork& uow) { return uow.jobs().heartbeat(job, owner, now + lease, now); });
+    auto extended = db.run([&](UnitOfWork& uow) { return extend(uow, now, now + lease); });
     if (!extended && extended.error().code == ErrorCode::kStaleState) {
       lost_.store(true);
       return;

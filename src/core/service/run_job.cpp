@@ -1,6 +1,7 @@
 #include "core/service/run_job.hpp"
 
 #include <algorithm>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -9,6 +10,7 @@
 #include "core/model/object_keys.hpp"
 #include "core/service/job_outcome.hpp"
 #include "core/service/lease_keeper.hpp"
+#include "core/service/work_item_runner.hpp"
 
 namespace toq::core {
 
@@ -19,7 +21,7 @@ struct RunJob::Run {
   JobRunReport report;
   std::vector<ArchiveItem> archive_items;  // the READY assets, for the ZIP
   std::optional<AssetFailure> first_failure;
-  bool lease_gone = false;  // a fenced write found the lease held by another worker
+  Timestamp planned_at{};  // when the items were planned (due from then)
 };
 
 RunJob::RunJob(Database& db, MediaProcessor& processor, const Clock& clock, RunJobOptions options)
@@ -37,7 +39,7 @@ Result<std::optional<JobRunReport>> RunJob::run_next(const AssetRecorded& on_ass
     return std::unexpected(claimed.error());
   }
   if (!*claimed) {
-    return std::optional<JobRunReport>();
+    return help(on_asset);
   }
   Run& run = **claimed;
   // Started too often (each start that ended without finishing: a crash, a hang, a transient
@@ -49,9 +51,9 @@ Result<std::optional<JobRunReport>> RunJob::run_next(const AssetRecorded& on_ass
     return std::unexpected(started.error());
   }
   LeaseKeeper lease(db_, clock_, run.job.id, options_.worker_id, options_.lease);
-  if (auto ended = process_assets(run, lease, on_asset)) {
-    return std::move(*ended);
-  }
+  if (auto ended = plan(run)) return std::move(*ended);
+  if (auto ended = work_items(run, lease, on_asset)) return std::move(*ended);
+  if (auto ended = collect(run)) return std::move(*ended);
   return archive_and_finish(run, lease);
 }
 
@@ -90,7 +92,8 @@ Result<std::optional<RunJob::Run>> RunJob::claim_and_load() {
             .assets = std::move(*assets),
             .report = {},
             .archive_items = {},
-            .first_failure = std::nullopt};
+            .first_failure = std::nullopt,
+            .planned_at = {}};
     run.report.job = job.id;
     run.report.batch = run.batch.id;
     run.report.listing = run.batch.listing_id;
@@ -124,6 +127,9 @@ RunJob::Outcome RunJob::give_up(Run& run) {
       return std::unexpected(failed.error());
     }
     run.report.assets_failed = *failed;
+    if (auto closed = uow.items().close_open(run.job.id, now); !closed) {
+      return std::unexpected(closed.error());
+    }
     return finish_job(
         uow, run.job, run.batch, false,
         make_error(ErrorCode::kProcessingTimeout,
@@ -157,11 +163,11 @@ Status RunJob::start(Run& run) {
   return {};
 }
 
-RunJob::Outcome RunJob::release(Run& run, Error error) {
+RunJob::Outcome RunJob::release(Run& run, std::optional<Error> error, Timestamp available_at) {
   const auto now = clock_.now();
+  const std::string reason = error ? error->message : "waiting for its assets' backoff";
   auto released = db_.transact([&](UnitOfWork& uow) {
-    return uow.jobs().release(run.job.id, options_.worker_id,
-                              now + options_.backoff(run.job.attempt), error.message, now);
+    return uow.jobs().release(run.job.id, options_.worker_id, available_at, reason, now);
   });
   if (!released && released.error().code != ErrorCode::kStaleState) {
     return std::unexpected(released.error());
@@ -171,31 +177,120 @@ RunJob::Outcome RunJob::release(Run& run, Error error) {
   return std::optional(run.report);
 }
 
-std::optional<RunJob::Outcome> RunJob::process_assets(Run& run, const LeaseKeeper& lease,
-                                                      const AssetRecorded& on_asset) {
-  for (auto& asset : run.assets) {
+WorkItemRunner RunJob::item_runner() const {
+  return WorkItemRunner(db_, processor_, clock_,
+                        WorkItemOptions{.worker_id = options_.worker_id,
+                                        .lease = options_.lease,
+                                        .max_attempts = options_.max_attempts,
+                                        .backoff = options_.backoff});
+}
+
+// One item per asset this job has not recorded, in one transaction with a heartbeat of the job.
+std::optional<RunJob::Outcome> RunJob::plan(Run& run) {
+  std::vector<PlannedItem> items;
+  for (const auto& asset : run.assets) {
+    if (done_by(asset, run.job.id)) continue;
+    items.push_back(PlannedItem{
+        .asset = asset.id, .heavy = group_of(asset.declared.media_type) == MediaGroup::kVideo});
+  }
+  auto planned = db_.run([&](UnitOfWork& uow) -> Status {
+    const auto now = clock_.now();
+    if (auto held = uow.jobs().heartbeat(run.job.id, options_.worker_id, now + options_.lease, now);
+        !held) {
+      return std::unexpected(held.error());
+    }
+    auto p = uow.items().plan(run.job.id, items, now);
+    if (!p) return std::unexpected(p.error());
+    run.planned_at = now;
+    return {};
+  });
+  if (!planned) {
+    if (planned.error().code != ErrorCode::kStaleState) {
+      return Outcome(std::unexpected(planned.error()));
+    }
+    run.report.end = JobRunReport::End::kLeaseLost;
+    return Outcome(std::optional(run.report));
+  }
+  return std::nullopt;
+}
+
+// Clause 3: the job's due items, one at a time, until every item is DONE.
+std::optional<RunJob::Outcome> RunJob::work_items(Run& run, const LeaseKeeper& lease,
+                                                  const AssetRecorded& on_asset) {
+  auto runner = item_runner();
+  for (;;) {
     if (lease.lost()) {
       run.report.end = JobRunReport::End::kLeaseLost;
       return Outcome(std::optional(run.report));
     }
+    // The job's worker never finds its own plan in the future: a clock that stepped back does
+    // not stall the job it holds.
+    const auto now = std::max(clock_.now(), run.planned_at);
+    auto item = db_.transact([&](UnitOfWork& uow) {
+      return uow.items().claim_next(options_.worker_id, now + options_.lease, now, run.job.id);
+    });
+    if (!item) return Outcome(std::unexpected(item.error()));
+    if (!*item) {
+      bool all_done = false;
+      if (auto waited = wait_or_release(run, all_done)) return waited;
+      if (all_done) return std::nullopt;
+      continue;
+    }
+    auto ended = runner.run(run.batch, **item);
+    if (!ended) return Outcome(std::unexpected(ended.error()));
+    if (ended->end == WorkItemEnd::End::kReleased) {
+      return release(run, ended->error, clock_.now() + options_.backoff(run.job.attempt));
+    }
+    if (ended->asset && on_asset) on_asset(*ended->asset, *ended->result);
+  }
+}
+
+// Nothing of the job is due: every item is DONE (all_done), a reason to end the run (the
+// outcome), or the run waits one poll and looks again.
+std::optional<RunJob::Outcome> RunJob::wait_or_release(Run& run, bool& all_done) {
+  auto items = db_.transact([&](UnitOfWork& uow) { return uow.items().list_by_job(run.job.id); });
+  if (!items) return Outcome(std::unexpected(items.error()));
+  std::optional<Timestamp> earliest;
+  bool running = false;
+  for (const auto& item : *items) {
+    if (item.status == WorkItemStatus::kRunning) running = true;
+    if (item.status == WorkItemStatus::kQueued) {
+      earliest = earliest ? std::min(*earliest, item.available_at) : item.available_at;
+    }
+  }
+  if (!running && !earliest) {
+    all_done = true;
+    return std::nullopt;
+  }
+  if (!running) return release(run, std::nullopt, *earliest);
+  if (options_.stopping && options_.stopping()) return release(run, std::nullopt, clock_.now());
+  std::this_thread::sleep_for(options_.item_poll);
+  return std::nullopt;
+}
+
+// Clause 6: the job's assets as its items left them, for the ending.
+std::optional<RunJob::Outcome> RunJob::collect(Run& run) {
+  auto assets =
+      db_.transact([&](UnitOfWork& uow) { return uow.assets().list_by_batch(run.batch.id); });
+  if (!assets) return Outcome(std::unexpected(assets.error()));
+  std::sort(assets->begin(), assets->end(),
+            [](const Asset& a, const Asset& b) { return a.id < b.id; });
+  run.assets = std::move(*assets);
+  for (const auto& asset : run.assets) {
     if (!done_by(asset, run.job.id)) {
-      if (auto ended = process_asset(run, asset, lease, on_asset)) {
-        return ended;
-      }
+      return Outcome(fail(ErrorCode::kInternal,
+                          fmt::format("job {}: every work item is done but asset {} is {}",
+                                      run.job.id.value, asset.id.value, to_string(asset.status))));
     }
     if (asset.status != AssetStatus::kReady) {
       ++run.report.assets_failed;
-      if (!run.first_failure && asset.failure) {
-        run.first_failure = asset.failure;
-      }
+      if (!run.first_failure && asset.failure) run.first_failure = asset.failure;
       continue;
     }
     ++run.report.assets_ready;
     auto renditions = db_.transact(
         [&](UnitOfWork& uow) { return uow.assets().renditions(asset.id, run.job.id); });
-    if (!renditions) {
-      return Outcome(std::unexpected(renditions.error()));
-    }
+    if (!renditions) return Outcome(std::unexpected(renditions.error()));
     const auto& batch = run.batch;
     run.archive_items.push_back(
         ArchiveItem{.asset = asset.id,
@@ -207,71 +302,75 @@ std::optional<RunJob::Outcome> RunJob::process_assets(Run& run, const LeaseKeepe
   return std::nullopt;
 }
 
-// An asset write in one transaction with a heartbeat (a compare-and-set on the job RUNNING and
-// held by this worker): a worker whose lease another one took over (a stall, the clock jumping
-// forward) records nothing more, even before its lease keeper notices.
-Result<Asset> RunJob::fenced(Run& run,
-                             const std::function<Result<Asset>(UnitOfWork&, Timestamp)>& write) {
-  return db_.transact([&](UnitOfWork& uow) -> Result<Asset> {
-    const auto now = clock_.now();
-    auto held = uow.jobs().heartbeat(run.job.id, options_.worker_id, now + options_.lease, now);
-    if (!held) {
-      run.lease_gone = held.error().code == ErrorCode::kStaleState;
-      return std::unexpected(held.error());
+// Clause 1: no job is due; work the items of one that runs elsewhere while any is due.
+RunJob::Outcome RunJob::help(const AssetRecorded& on_asset) {
+  const auto claimed_at = clock_.now();
+  auto item = db_.transact([&](UnitOfWork& uow) {
+    return uow.items().claim_next(options_.worker_id, claimed_at + options_.lease, claimed_at,
+                                  std::nullopt);
+  });
+  if (!item) return std::unexpected(item.error());
+  if (!*item) return std::optional<JobRunReport>();
+  const JobId job = (*item)->job_id;
+  auto batch = db_.transact([&](UnitOfWork& uow) -> Result<Batch> {
+    auto j = uow.jobs().find(job);
+    if (!j) return std::unexpected(j.error());
+    if (!*j) return fail(ErrorCode::kJobNotFound, fmt::format("job {} not found", job.value));
+    auto b = uow.batches().find((*j)->batch_id);
+    if (!b) return std::unexpected(b.error());
+    if (!*b) return fail(ErrorCode::kBatchNotFound, fmt::format("job {}'s batch", job.value));
+    return **b;
+  });
+  if (!batch) return std::unexpected(batch.error());
+  JobRunReport report{.job = job,
+                      .batch = batch->id,
+                      .listing = batch->listing_id,
+                      .attempt = (*item)->attempt,
+                      .end = JobRunReport::End::kHelped,
+                      .assets_ready = 0,
+                      .assets_failed = 0,
+                      .error = std::nullopt};
+  auto runner = item_runner();
+  while (*item) {
+    auto ended = runner.run(*batch, **item);
+    if (!ended) return std::unexpected(ended.error());
+    if (ended->end == WorkItemEnd::End::kReleased) {
+      report.end = JobRunReport::End::kReleased;
+      report.error = ended->error;
+      return std::optional(report);
     }
-    return write(uow, now);
-  });
-}
-
-std::optional<RunJob::Outcome> RunJob::lease_lost_or_error(Run& run, const Error& error) {
-  if (!run.lease_gone) return Outcome(std::unexpected(error));
-  run.report.end = JobRunReport::End::kLeaseLost;
-  return Outcome(std::optional(run.report));
-}
-
-// One asset through the processor, its result recorded in its own transaction.
-std::optional<RunJob::Outcome> RunJob::process_asset(Run& run, Asset& asset,
-                                                     const LeaseKeeper& lease,
-                                                     const AssetRecorded& on_asset) {
-  const auto& job = run.job;
-  const auto& batch = run.batch;
-  if (asset.status != AssetStatus::kProcessing || asset.job_id != job.id) {
-    // Before the work, fenced by the lease: the status route shows it in progress.
-    auto marked = fenced(run, [&](UnitOfWork& uow, Timestamp now) {
-      return uow.assets().mark_processing(asset.id, job.id, now);
+    if (ended->end == WorkItemEnd::End::kLeaseLost) {
+      report.end = JobRunReport::End::kLeaseLost;
+      return std::optional(report);
+    }
+    if (ended->asset) {
+      ++(ended->asset->status == AssetStatus::kReady ? report.assets_ready : report.assets_failed);
+      if (on_asset) on_asset(*ended->asset, *ended->result);
+    }
+    const auto now = clock_.now();
+    item = db_.transact([&](UnitOfWork& uow) {
+      return uow.items().claim_next(options_.worker_id, now + options_.lease, now, job);
     });
-    if (!marked) return lease_lost_or_error(run, marked.error());
-    asset = *marked;
+    if (!item) return std::unexpected(item.error());
   }
-  const AssetWork work{.listing = batch.listing_id,
-                       .batch = batch.id,
-                       .job = job.id,
-                       .asset = asset.id,
-                       .declared = asset.declared,
-                       .raw_key = raw_key(batch.listing_id, batch.id, asset.id)};
-  auto result = processor_.process_asset(work);
-  if (!result) {
-    return release(run, result.error());
-  }
-  if (result->failure) result->failure->traceparent = job.traceparent;
-  if (lease.lost()) {
-    run.report.end = JobRunReport::End::kLeaseLost;
-    return Outcome(std::optional(run.report));
-  }
-  auto recorded = fenced(run, [&](UnitOfWork& uow, Timestamp now) {
-    return record_asset_outcome(uow, asset, job.id, *result, now);
-  });
-  if (!recorded) return lease_lost_or_error(run, recorded.error());
-  asset = *recorded;
-  if (on_asset) {
-    on_asset(asset, *result);
-  }
-  return std::nullopt;
+  return std::optional(report);
 }
 
 RunJob::Outcome RunJob::archive_and_finish(Run& run, const LeaseKeeper& lease) {
   auto& report = run.report;
   const bool ready = report.assets_failed == 0;
+  // Only the job's holder builds the ZIP (the key is the job's: another worker's would be
+  // overwritten), and only the holder ends the job: both fenced by a heartbeat.
+  auto held = [&](UnitOfWork& uow, Timestamp now) -> Status {
+    auto h = uow.jobs().heartbeat(run.job.id, options_.worker_id, now + options_.lease, now);
+    if (!h) return std::unexpected(h.error());
+    return {};
+  };
+  if (auto still = db_.run([&](UnitOfWork& uow) { return held(uow, clock_.now()); }); !still) {
+    if (still.error().code != ErrorCode::kStaleState) return std::unexpected(still.error());
+    report.end = JobRunReport::End::kLeaseLost;
+    return std::optional(report);
+  }
   std::optional<ArchiveInfo> archive;
   if (ready) {
     auto built = processor_.build_archive(ArchiveWork{.listing = run.batch.listing_id,
@@ -279,7 +378,7 @@ RunJob::Outcome RunJob::archive_and_finish(Run& run, const LeaseKeeper& lease) {
                                                       .job = run.job.id,
                                                       .items = std::move(run.archive_items)});
     if (!built) {
-      return release(run, built.error());
+      return release(run, built.error(), clock_.now() + options_.backoff(run.job.attempt));
     }
     archive = std::move(*built);
   }
@@ -289,6 +388,7 @@ RunJob::Outcome RunJob::archive_and_finish(Run& run, const LeaseKeeper& lease) {
   }
   auto finished = db_.run([&](UnitOfWork& uow) -> Status {
     const auto now = clock_.now();
+    if (auto h = held(uow, now); !h) return h;
     if (archive) {
       if (auto r = uow.jobs().record_archive(run.job.id, *archive, now); !r) {
         return std::unexpected(r.error());

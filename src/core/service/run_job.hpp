@@ -2,30 +2,43 @@
 // Use case: a worker runs the next processing job (the embedded mode's durable queue; in the AWS
 // mode the same recording happens through the callback).
 //
+// The assets of a job are work items (work_item_repository.hpp) that any worker may claim, so the
+// assets of one batch run on several workers at once; the job itself stays with the worker that
+// claimed it, which builds the ZIP and ends the job.
+//
 // Contract:
 // 1. run_next() claims one due job for options.worker_id: a QUEUED job whose available_at has
 //    come, or a RUNNING job whose lease expired (a worker died); the claim sets RUNNING, attempt+1,
-//    started_at (kept from the first start) and the lease. nullopt when nothing is due.
+//    started_at (kept from the first start) and the lease. When no job is due it helps instead:
+//    it claims a due work item of any running job (the oldest job's first) and works that job's
+//    items while any is due, then ends with End::kHelped (or kReleased / kLeaseLost as below).
+//    nullopt when nothing is due.
 // 2. A job started more than options.max_attempts times fails for good: the job FAILED, every
-//    unfinished asset FAILED with PROCESSING_TIMEOUT ("processing kept stopping"), the batch
-//    FAILED.
-// 3. The batch moves RECEIVED -> PROCESSING when its first job starts. Each asset is processed
-//    through the MediaProcessor in asset order and its result recorded in its own transaction as
-//    it finishes (so the status route shows progress): READY with facts and renditions, or FAILED
-//    with the asset's code, message and hint. An asset this job already recorded is skipped (a
-//    reclaimed job resumes where the dead worker stopped).
-// 4. The lease is extended every lease/3 while the job runs, and every asset write (PROCESSING,
-//    READY, FAILED) is made in one transaction with a heartbeat, so it happens only while this
-//    worker still holds the lease. A lost lease (another worker reclaimed it: a stall, the clock
-//    jumping forward) stops this run without recording more (End::kLeaseLost).
-// 5. An infrastructure error from the processor (store unreachable, disk full) releases the job
-//    back to QUEUED, due after options.backoff(attempt): transient faults are retried.
-// 6. When every asset is done: all READY -> the ZIP is built and recorded on the job, then ONE
-//    transaction: job SUCCEEDED, batch READY, the listing mirror PENDING_PHOTO_PROCESSING ->
+//    unfinished asset FAILED with PROCESSING_TIMEOUT ("processing kept stopping"), its work items
+//    closed, the batch FAILED.
+// 3. The batch moves RECEIVED -> PROCESSING when its first job starts. The job's worker plans one
+//    work item per asset the job has not recorded yet (work_item_runner.hpp: an asset's result is
+//    recorded with its item's completion, in its own transaction, so the status route shows
+//    progress; an asset recorded by this job is never processed again, so a reclaimed job
+//    resumes where the dead worker stopped). It then works the job's due items itself (heavy ones
+//    first), other workers helping (clause 1), and waits, every options.item_poll, until every
+//    item is DONE; an item whose worker died is claimed again once its lease expires. Each worker
+//    works one item at a time: memory is bounded by one asset per worker process.
+// 4. The job's lease is extended every lease/3 while the job runs, and the plan and the ending are
+//    each made in one transaction with a heartbeat, so they happen only while this worker still
+//    holds the lease. A lost lease (another worker reclaimed it: a stall, the clock jumping
+//    forward) stops this run without recording more (End::kLeaseLost).
+// 5. An infrastructure error from the processor releases the item and the job back to QUEUED, due
+//    after options.backoff(attempt): transient faults are retried. So does a job whose remaining
+//    items are all waiting out such a backoff (due again with the earliest), and a worker asked
+//    to stop while it waits (options.stopping: due at once, for another worker).
+// 6. When every item is DONE: all assets READY -> the ZIP is built and recorded on the job, then
+//    ONE transaction: job SUCCEEDED, batch READY, the listing mirror PENDING_PHOTO_PROCESSING ->
 //    PENDING_OWNER_APPROVAL (another listing status is left alone), and a media.batch.ready event
 //    in the outbox. Any asset FAILED -> ONE transaction: job FAILED (the first failed asset's
 //    code), batch FAILED, a media.batch.failed event (the body: batch_event.hpp). A batch is
-//    therefore READY only with every asset READY and its ZIP recorded.
+//    therefore READY only with every asset READY and its ZIP recorded, and the ZIP is built once,
+//    by the job's worker, after every item is done.
 
 #include <chrono>
 #include <cstdint>
@@ -50,8 +63,12 @@ struct RunJobOptions {
   std::int32_t max_attempts = 5;
   // Delay before a released job is due again, by the attempt that failed (1, 2, ...).
   std::function<std::chrono::seconds(std::int32_t attempt)> backoff;
-  // Called once a job is claimed, before any work (metrics: jobs in flight).
+  // Called once a job is claimed, before any work (metrics: jobs in flight); not for helping.
   std::function<void(const Job&)> on_claimed;
+  // How often the job's worker looks again while other workers hold its last items.
+  std::chrono::milliseconds item_poll{200};
+  // True when the worker should stop (a signal): the job's worker stops waiting for items.
+  std::function<bool()> stopping;
 };
 
 // What happened to the job in this run, for logs and metrics.
@@ -60,8 +77,15 @@ struct JobRunReport {
   BatchId batch;
   ListingId listing;
   std::int32_t attempt = 0;
-  enum class End : std::uint8_t { kSucceeded, kFailed, kReleased, kLeaseLost } end = End::kFailed;
-  std::int32_t assets_ready = 0;
+  // kHelped: this worker worked items of a job another worker holds (that one ends the job).
+  enum class End : std::uint8_t {
+    kSucceeded,
+    kFailed,
+    kReleased,
+    kLeaseLost,
+    kHelped
+  } end = End::kFailed;
+  std::int32_t assets_ready = 0;  // the job's assets at its end; when helping, those recorded here
   std::int32_t assets_failed = 0;
   std::optional<Error> error;            // the infrastructure error that released the job
   std::string traceparent{};             // the job's (Job::traceparent)
@@ -72,6 +96,7 @@ struct JobRunReport {
 using AssetRecorded = std::function<void(const Asset& asset, const AssetWorkResult& result)>;
 
 class LeaseKeeper;
+class WorkItemRunner;
 
 class RunJob {
  public:
@@ -85,18 +110,18 @@ class RunJob {
 
   // The clauses of the contract above, in order; an early end of the run comes back as its
   // Outcome.
-  Result<std::optional<Run>> claim_and_load();                               // 1
-  Outcome give_up(Run& run);                                                 // 2
-  Status start(Run& run);                                                    // 3
-  std::optional<Outcome> process_assets(Run& run, const LeaseKeeper& lease,  // 3, 4, 5
-                                        const AssetRecorded& on_asset);
-  std::optional<Outcome> process_asset(Run& run, Asset& asset, const LeaseKeeper& lease,
-                                       const AssetRecorded& on_asset);
-  Outcome archive_and_finish(Run& run, const LeaseKeeper& lease);  // 6
-  Outcome release(Run& run, Error error);                          // 5
-  Result<Asset> fenced(Run& run,
-                       const std::function<Result<Asset>(UnitOfWork&, Timestamp)>& write);  // 4
-  std::optional<Outcome> lease_lost_or_error(Run& run, const Error& error);                 // 4
+  Result<std::optional<Run>> claim_and_load();  // 1
+  Outcome help(const AssetRecorded& on_asset);  // 1
+  Outcome give_up(Run& run);                    // 2
+  Status start(Run& run);                       // 3
+  std::optional<Outcome> plan(Run& run);        // 3, 4
+  std::optional<Outcome> work_items(Run& run, const LeaseKeeper& lease,
+                                    const AssetRecorded& on_asset);               // 3, 5
+  std::optional<Outcome> wait_or_release(Run& run, bool& all_done);               // 3, 5
+  std::optional<Outcome> collect(Run& run);                                       // 6
+  Outcome archive_and_finish(Run& run, const LeaseKeeper& lease);                 // 6
+  Outcome release(Run& run, std::optional<Error> error, Timestamp available_at);  // 5
+  WorkItemRunner item_runner() const;
 
   Database& db_;
   MediaProcessor& processor_;
