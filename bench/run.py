@@ -2,7 +2,7 @@
 """`make bench`: every benchmark of bench/suites/, each case next to its reference in the same
 rounds, written to RESULTS/results.md (the table docs/benchmarks.md quotes) and results.json.
 
-    bench/run.py --build build/release [--suites photos,video,zip,presign] [--rounds 5]
+    bench/run.py --build build/release [--suites photos,video,zip,presign,batch] [--rounds 5]
                  [--inputs DIR] [--results DIR] [--smoke] [--only-candidates] [--before BIN]
                  [--video-sources LABEL,...]
 
@@ -34,7 +34,7 @@ sys.path.insert(0, HERE)
 
 import harness  # noqa: E402
 
-SUITES = ["photos", "video", "zip", "presign"]
+SUITES = ["photos", "video", "zip", "presign", "batch"]
 
 
 @dataclasses.dataclass

@@ -1,5 +1,7 @@
 #include "app/use_cases.hpp"
 
+#include <algorithm>
+
 #include "adapter/storage/content_disposition.hpp"
 #include "app/logging.hpp"
 
@@ -98,7 +100,8 @@ core::RunJob make_job_runner(const Config& config, core::Database& db,
                           .max_attempts = config.processing.max_attempts,
                           .backoff = {},  // RunJob's default: 10 s doubling to 5 min
                           .on_claimed = std::move(on_claimed),
-                          .item_poll = std::chrono::milliseconds(200),
+                          .item_poll = std::chrono::milliseconds(
+                              std::min(200, config.processing.poll_millis)),
                           .stopping = std::move(stopping),
                       });
 }

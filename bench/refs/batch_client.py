@@ -1,0 +1,169 @@
+#!/usr/bin/env python3
+"""One batch from `complete` to READY over HTTP: starts `toq-media serve` (embedded default: SQLite,
+local store) with WORKERS worker processes in a scratch data dir, registers a listing, creates a
+batch of FILES (a photo or a video by its extension), uploads them through the answered URLs,
+completes it and polls the status route every 20 ms until the batch is READY. Then it reads from
+the database (sqlite3 CLI) when the last work item was done and when the job ended: the ZIP and
+the ending happen in between.
+
+    batch_client.py TOQ_MEDIA WORKERS FILE...
+prints: batch_s=.. zip_s=.. items=N workers_used=K max_parallel=P
+  batch_s: complete answered -> status READY; zip_s: last item done -> job completed;
+  workers_used: distinct workers that did items; max_parallel: most items whose claim-to-done
+  spans overlap at one moment.
+"""
+
+import base64
+import hashlib
+import http.client
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from create_batch_client import start_server, token  # noqa: E402
+
+VIDEO = {".mp4": "video/mp4", ".mov": "video/quicktime", ".avi": "video/x-msvideo",
+         ".mpg": "video/mpeg"}
+PHOTO = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".webp": "image/webp", ".png": "image/png"}
+
+
+def displayed_portrait(path):
+    """True when the file displays taller than wide (ffprobe: dimensions and display matrix)."""
+    out = json.loads(subprocess.run(
+        ["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries",
+         "stream=width,height:stream_side_data=rotation", "-of", "json", path],
+        capture_output=True, text=True, check=True).stdout)
+    stream = out["streams"][0]
+    width, height = stream["width"], stream["height"]
+    rotation = next((int(d.get("rotation", 0)) for d in stream.get("side_data_list", [])), 0)
+    if abs(rotation) % 180 == 90:
+        width, height = height, width
+    return height > width
+
+
+def manifest(listing, paths):
+    files, seq = [], {}
+    for i, path in enumerate(paths):
+        ext = os.path.splitext(path)[1].lower()
+        kind = ("VIDEO_" if ext in VIDEO else "PHOTO_") + (
+            "VERTICAL" if displayed_portrait(path) else "HORIZONTAL")
+        seq[kind] = seq.get(kind, 0) + 1
+        with open(path, "rb") as f:
+            data = f.read()
+        files.append({"clientId": f"f-{i}", "mediaType": kind,
+                      "filename": f"{i:03d}{ext}", "contentType": VIDEO.get(ext, PHOTO.get(ext)),
+                      "bytes": len(data),
+                      "checksumSha256": base64.b64encode(hashlib.sha256(data).digest()).decode(),
+                      "title": f"Arquivo {i}", "sequence": seq[kind]})
+    return {"listingIdentityId": listing, "batchReference": "bench-batch", "files": files}
+
+
+def put(url, headers, data):
+    u = urllib.parse.urlsplit(url)
+    conn = http.client.HTTPConnection(u.hostname, u.port, timeout=120)
+    conn.request("PUT", u.path + ("?" + u.query if u.query else ""), body=data, headers=headers)
+    response = conn.getresponse()
+    body = response.read()
+    if response.status >= 300:
+        raise SystemExit(f"PUT {u.path}: {response.status} {body[:300]!r}")
+    return response.getheader("ETag", "")
+
+
+def upload(created, paths):
+    parts_out = []
+    for i, f in enumerate(created["files"]):
+        with open(paths[int(f["clientId"][2:])], "rb") as src:
+            data = src.read()
+        if "upload" in f:
+            put(f["upload"]["url"], f["upload"].get("headers", {}), data)
+            continue
+        mp = f["multipart"]
+        size = mp["partSizeBytes"]
+        parts = [{"partNumber": p["partNumber"],
+                  "etag": put(p["url"], {}, data[(p["partNumber"] - 1) * size:
+                                                 (p["partNumber"] - 1) * size + p["bytes"]])}
+                 for p in mp["parts"]]
+        parts_out.append({"clientId": f["clientId"], "parts": parts})
+    return parts_out
+
+
+def overlap(spans):
+    events = sorted([(s, 1) for s, _ in spans] + [(e, -1) for _, e in spans])
+    best = now = 0
+    for _, step in events:
+        now += step
+        best = max(best, now)
+    return best
+
+
+def main():
+    binary, workers, paths = sys.argv[1], sys.argv[2], sys.argv[3:]
+    data_dir = tempfile.mkdtemp(prefix="toq-bench-batch-")
+    os.environ["TOQ_MEDIA_PROCESSING_WORKERS"] = workers
+    os.environ["TOQ_MEDIA_PROCESSING_POLL_MILLIS"] = "50"
+    proc = None
+    try:
+        proc, port = start_server(binary, data_dir)
+        service = token(binary, data_dir, 1, "service")
+        photographer = token(binary, data_dir, 7, "photographer")
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+
+        def call(path, body, bearer, method="POST"):
+            conn.request(method, path, body=json.dumps(body),
+                         headers={"Authorization": f"Bearer {bearer}",
+                                  "Content-Type": "application/json"})
+            response = conn.getresponse()
+            data = response.read()
+            if response.status >= 300:
+                raise SystemExit(f"{method} {path}: {response.status} {data[:500]!r}")
+            return json.loads(data) if data else {}
+
+        call("/api/v2/internal/listings/1", {"ownerId": 11, "photographerId": 7,
+                                              "kind": "RESIDENTIAL",
+                                              "status": "PENDING_PHOTO_PROCESSING"}, service, "PUT")
+        created = call("/api/v2/listings/media/uploads", manifest(1, paths), photographer)
+        parts = upload(created, paths)
+        batch = created["batchId"]
+        started = time.monotonic()
+        call("/api/v2/listings/media/uploads/complete",
+             {"listingIdentityId": 1, "batchId": batch, "files": parts}, photographer)
+        while True:
+            status = call("/api/v2/listings/media/status",
+                          {"listingIdentityId": 1, "batchId": batch}, photographer)["status"]
+            if status in ("READY", "FAILED"):
+                break
+            time.sleep(0.02)
+        elapsed = time.monotonic() - started
+        if status != "READY":
+            raise SystemExit(f"batch ended {status}")
+        db = os.path.join(data_dir, "toq-media.db")
+        rows = json.loads(subprocess.run(
+            ["sqlite3", "-readonly", "-json", db,
+             "SELECT w.lease_owner, w.claimed_at, w.done_at, j.completed_at FROM work_items w "
+             "JOIN jobs j ON j.id = w.job_id"], capture_output=True, text=True,
+            check=True).stdout or "[]")
+        last_done = max(r["done_at"] for r in rows)
+        zip_s = (rows[0]["completed_at"] - last_done) / 1000.0
+        spans = [(r["claimed_at"], r["done_at"]) for r in rows]
+        print(f"batch_s={elapsed:.3f} zip_s={zip_s:.3f} items={len(rows)} "
+              f"workers_used={len({r['lease_owner'] for r in rows})} "
+              f"max_parallel={overlap(spans)}")
+    finally:
+        if proc is not None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
