@@ -157,14 +157,4 @@ Result<std::vector<WorkItem>> MysqlWorkItemRepository::list_by_job(core::JobId j
   return query_all<WorkItem>(*stmt, sql::map_work_item<Rows>);
 }
 
-Result<int> MysqlWorkItemRepository::remaining(core::JobId job) {
-  auto stmt =
-      conn_.prepare("SELECT COUNT(*) FROM work_items WHERE job_id = ? AND status <> 'DONE'");
-  if (!stmt) return std::unexpected(stmt.error());
-  stmt->bind(job.value);
-  auto rows = stmt->query();
-  if (!rows) return std::unexpected(rows.error());
-  return rows->int32(0);
-}
-
 }  // namespace toq::mysql

@@ -147,13 +147,4 @@ Result<std::vector<WorkItem>> SqliteWorkItemRepository::list_by_job(core::JobId 
   return query_all<WorkItem>(*stmt, sql::map_work_item<Statement>);
 }
 
-Result<int> SqliteWorkItemRepository::remaining(core::JobId job) {
-  auto stmt =
-      conn_.prepare("SELECT count(*) FROM work_items WHERE job_id = ?1 AND status <> 'DONE'");
-  if (!stmt) return std::unexpected(stmt.error());
-  stmt->bind_all(job.value);
-  if (auto r = stmt->step(); !r) return std::unexpected(r.error());
-  return stmt->int32(0);
-}
-
 }  // namespace toq::sqlite

@@ -27,7 +27,6 @@ class SqliteWorkItemRepository final : public core::WorkItemRepository {
                                  core::Timestamp now) override;
   Result<int> close_open(core::JobId job, core::Timestamp now) override;
   Result<std::vector<core::WorkItem>> list_by_job(core::JobId job) override;
-  Result<int> remaining(core::JobId job) override;
 
  private:
   Result<std::optional<core::WorkItem>> find(core::JobId job, core::AssetId asset);

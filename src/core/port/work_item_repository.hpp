@@ -33,12 +33,11 @@ namespace toq::core {
 // - release() gives a RUNNING item held by `owner` back: QUEUED, no lease, due at available_at,
 //   `reason` kept in error_message; attempt is kept.
 // - heartbeat(), complete() and release() are compare-and-set: STALE_STATE when the item is not
-//   RUNNING held by `owner` (its lease was taken over, or it is DONE); JOB_NOT_FOUND when the job
-//   has no item for that asset.
+//   RUNNING held by `owner` (its lease was taken over, or it is DONE: complete() excepted, above);
+//   JOB_NOT_FOUND when the job has no item for that asset.
 // - close_open() moves every item of `job` that is not DONE to DONE (no owner) and returns how
 //   many: a job that ends without its items (it failed for good) leaves nothing to claim.
 // - list_by_job() returns the job's items in asset order; an unknown job gives an empty list.
-// - remaining() counts the job's items that are not DONE. A read only.
 class WorkItemRepository {
  public:
   virtual ~WorkItemRepository() = default;
@@ -55,7 +54,6 @@ class WorkItemRepository {
                                    Timestamp now) = 0;
   virtual Result<int> close_open(JobId job, Timestamp now) = 0;
   virtual Result<std::vector<WorkItem>> list_by_job(JobId job) = 0;
-  virtual Result<int> remaining(JobId job) = 0;
 };
 
 }  // namespace toq::core
