@@ -4,9 +4,12 @@ rounds, written to RESULTS/results.md (the table docs/benchmarks.md quotes) and 
 
     bench/run.py --build build/release [--suites photos,video,zip,presign,batch] [--rounds 5]
                  [--inputs DIR] [--results DIR] [--smoke] [--only-candidates] [--before BIN]
-                 [--video-sources LABEL,...]
+                 [--video-sources LABEL,...] [--skip-inputs]
 
 Inputs default to build/bench-inputs (shared by every build type: 2 GB, made once).
+
+--skip-inputs: use the inputs directory as it is (bench/make-inputs.sh is not run; a suite whose
+inputs are missing fails).
 
 --smoke: tiny inputs made without network, one round, no warm-up: proves every case still runs
 (make test runs it); its numbers mean nothing.
@@ -72,6 +75,8 @@ def main() -> int:
                    help="an older toq-media binary measured in the same rounds (before/after)")
     p.add_argument("--video-sources", default=None, metavar="LABELS",
                    help="only these sources of the video suite, e.g. '1080p portrait,SD BT.601'")
+    p.add_argument("--skip-inputs", action="store_true",
+                   help="do not run bench/make-inputs.sh: use the inputs directory as it is")
     args = p.parse_args()
     build = os.path.abspath(args.build)
     suffix = "smoke" if args.smoke else "full"
@@ -86,7 +91,8 @@ def main() -> int:
     make_inputs = [os.path.join(HERE, "make-inputs.sh"), inputs]
     if args.smoke:
         make_inputs.append("--smoke")
-    subprocess.run(make_inputs, check=True)
+    if not args.skip_inputs:
+        subprocess.run(make_inputs, check=True)
     node_dir = os.path.join(HERE, "node")
     if not os.path.isdir(os.path.join(node_dir, "node_modules", "sharp")):
         subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=node_dir, check=True)

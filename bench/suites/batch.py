@@ -8,7 +8,9 @@ batch's own run (last work item done -> job completed, read from its database).
 
 Inputs: bench/make-inputs.sh's photos (six of 12-24 MP, each used five times) and videos (10 s 4K
 H.264, 10 s 4K HEVC HLG, 10 s 1080p portrait, 10 s SD; the 4K H.264 twice); --smoke: its two small
-photos and four 1 s clips, 2 photos + 2 videos.
+photos and four 1 s clips, 2 photos + 2 videos. TOQ_BENCH_BATCH=P,V takes P photos and V videos
+instead (a scaled-down batch for a busy machine; the videos in the order h264_4k, hevc_hlg_4k,
+portrait_1080, sd_601, h264_4k).
 """
 
 from __future__ import annotations
@@ -35,8 +37,11 @@ def _files(ctx):
         raise RuntimeError("no batch inputs (bench/make-inputs.sh)")
     if ctx.smoke:
         return photos[:2], videos[:2]
-    four_k = [v for v in videos if "h264_4k" in v]
-    return (photos * 5)[:30], (videos + four_k)[:5]
+    count_photos, count_videos = 30, 5
+    if os.environ.get("TOQ_BENCH_BATCH"):
+        count_photos, count_videos = (int(n) for n in os.environ["TOQ_BENCH_BATCH"].split(","))
+    order = ["h264_4k", "hevc_hlg_4k", "portrait_1080", "sd_601", "h264_4k"][:count_videos]
+    return (photos * 5)[:count_photos], [next(v for v in videos if n in v) for n in order]
 
 
 def benchmarks(ctx) -> list:
