@@ -18,8 +18,6 @@ import hashlib
 import http.client
 import json
 import os
-import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -27,7 +25,7 @@ import time
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from create_batch_client import start_server, token  # noqa: E402
+from create_batch_client import start_server, stop_server, token  # noqa: E402
 
 VIDEO = {".mp4": "video/mp4", ".mov": "video/quicktime", ".avi": "video/x-msvideo",
          ".mpg": "video/mpeg"}
@@ -110,12 +108,14 @@ def main():
     os.environ["TOQ_MEDIA_PROCESSING_POLL_MILLIS"] = "50"
     proc = None
     try:
+        files = manifest(1, paths)  # before the connection: the server closes idle ones
         proc, port = start_server(binary, data_dir)
         service = token(binary, data_dir, 1, "service")
         photographer = token(binary, data_dir, 7, "photographer")
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
 
         def call(path, body, bearer, method="POST"):
+            # A connection per call: the uploads take longer than the server keeps an idle one.
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
             conn.request(method, path, body=json.dumps(body),
                          headers={"Authorization": f"Bearer {bearer}",
                                   "Content-Type": "application/json"})
@@ -128,7 +128,7 @@ def main():
         call("/api/v2/internal/listings/1", {"ownerId": 11, "photographerId": 7,
                                               "kind": "RESIDENTIAL",
                                               "status": "PENDING_PHOTO_PROCESSING"}, service, "PUT")
-        created = call("/api/v2/listings/media/uploads", manifest(1, paths), photographer)
+        created = call("/api/v2/listings/media/uploads", files, photographer)
         parts = upload(created, paths)
         batch = created["batchId"]
         started = time.monotonic()
@@ -156,13 +156,7 @@ def main():
               f"workers_used={len({r['lease_owner'] for r in rows})} "
               f"max_parallel={overlap(spans)}")
     finally:
-        if proc is not None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-        shutil.rmtree(data_dir, ignore_errors=True)
+        stop_server(proc, data_dir)
 
 
 if __name__ == "__main__":

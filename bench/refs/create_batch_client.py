@@ -44,6 +44,17 @@ def start_server(binary, data_dir):
     raise SystemExit("toq-media serve did not report listening:\n" + log.read()[-2000:])
 
 
+def stop_server(proc, data_dir):
+    """SIGTERM to the server (SIGKILL after 30 s), then its scratch data dir removed."""
+    if proc is not None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    shutil.rmtree(data_dir, ignore_errors=True)
+
+
 def token(binary, data_dir, sub, role):
     return subprocess.run([binary, "token", "--data-dir", data_dir, "--sub", str(sub), "--role",
                            role, "--ttl", "3600"], capture_output=True, text=True,
@@ -98,13 +109,7 @@ def main():
               f"p90_ms={pct(90):.2f} p99_ms={pct(99):.2f} max_ms={latencies[-1]:.2f} "
               f"requests_per_s={len(latencies) / elapsed:.1f}")
     finally:
-        if proc is not None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-        shutil.rmtree(data_dir, ignore_errors=True)
+        stop_server(proc, data_dir)
 
 
 if __name__ == "__main__":
