@@ -93,17 +93,17 @@ core::RunJob make_job_runner(const Config& config, core::Database& db,
                              std::string worker_id,
                              std::function<void(const core::Job&)> on_claimed,
                              std::function<bool()> stopping) {
-  return core::RunJob(db, processor, clock,
-                      core::RunJobOptions{
-                          .worker_id = std::move(worker_id),
-                          .lease = std::chrono::seconds(config.processing.lease_seconds),
-                          .max_attempts = config.processing.max_attempts,
-                          .backoff = {},  // RunJob's default: 10 s doubling to 5 min
-                          .on_claimed = std::move(on_claimed),
-                          .item_poll = std::chrono::milliseconds(
-                              std::min(200, config.processing.poll_millis)),
-                          .stopping = std::move(stopping),
-                      });
+  return core::RunJob(
+      db, processor, clock,
+      core::RunJobOptions{
+          .worker_id = std::move(worker_id),
+          .lease = std::chrono::seconds(config.processing.lease_seconds),
+          .max_attempts = config.processing.max_attempts,
+          .backoff = {},  // RunJob's default: 10 s doubling to 5 min
+          .on_claimed = std::move(on_claimed),
+          .item_poll = std::chrono::milliseconds(std::min(200, config.processing.poll_millis)),
+          .stopping = std::move(stopping),
+      });
 }
 
 core::ExpireUploadBatches make_upload_expiry(const Config& config, core::Database& db,
