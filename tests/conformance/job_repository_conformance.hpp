@@ -367,6 +367,8 @@ TYPED_TEST_P(JobRepositoryConformance, QueueStatsCountQueuedAndRunningWithTheOld
 TYPED_TEST_P(JobRepositoryConformance, PrunableJobsAreFinishedRunsTheirBatchNoLongerServes) {
   this->listing(28);
   auto b = this->batch(28);
+  auto assets = must(
+      this->tx([&](core::UnitOfWork& u) { return u.assets().add(b.id, {photo("f1", 1)}, at(1)); }));
   // Runs 1 SUCCEEDED, 2 FAILED, 3 SUCCEEDED (served), 4 FAILED (the latest), each finished at
   // at(10 * run).
   std::vector<core::Job> runs;
@@ -391,6 +393,17 @@ TYPED_TEST_P(JobRepositoryConformance, PrunableJobsAreFinishedRunsTheirBatchNoLo
     })));
     current = end;
   }
+  // Runs 1 and 2 each worked the asset as a work item (the embedded mode's workers).
+  auto items_of = [&](const core::Job& job) {
+    return must(this->tx([&](core::UnitOfWork& u) { return u.items().list_by_job(job.id); }));
+  };
+  for (const auto& run : {runs[0], runs[1]}) {
+    must(this->tx([&](core::UnitOfWork& u) -> core::Result<int> {
+      if (auto p = u.items().plan(run.id, {{assets[0].id, false}}, at(5)); !p) return p;
+      return u.items().close_open(run.id, at(6));
+    }));
+    ASSERT_EQ(items_of(run).size(), 1u);
+  }
   auto prunable = [&](int second) {
     return must(
         this->tx([&](core::UnitOfWork& u) { return u.jobs().list_prunable(at(second), 10); }));
@@ -406,6 +419,8 @@ TYPED_TEST_P(JobRepositoryConformance, PrunableJobsAreFinishedRunsTheirBatchNoLo
       must(this->tx([&](core::UnitOfWork& u) { return u.jobs().remove_prunable(runs[0].id); })));
   EXPECT_FALSE(
       must(this->tx([&](core::UnitOfWork& u) { return u.jobs().remove_prunable(runs[0].id); })));
+  EXPECT_TRUE(items_of(runs[0]).empty()) << "the pruned job's work items went with it";
+  EXPECT_EQ(items_of(runs[1]).size(), 1u);
   for (const auto& served : {runs[2], runs[3]}) {
     EXPECT_TRUE(fails_with(
         this->tx([&](core::UnitOfWork& u) { return u.jobs().remove_prunable(served.id); }),

@@ -38,11 +38,12 @@ core::Result<bool> remove_prunable_job(Connection& conn, core::JobId id, Count&&
   auto superseded = count(*check);
   if (!superseded) return std::unexpected(superseded.error());
   if (*superseded == 0) return std::unexpected(job_still_served(id));
-  // The job's rows in the tables that name it: its renditions and, in the AWS mode, its execution
-  // start (long started or given up: the job is finished).
-  constexpr std::array<std::string_view, 3> kDeletes = {
-      "DELETE FROM renditions WHERE job_id = ?", "DELETE FROM execution_starts WHERE job_id = ?",
-      "DELETE FROM jobs WHERE id = ?"};
+  // The job's rows in the tables that name it: its renditions, its work items (all DONE: a job
+  // ends only once every item is) and, in the AWS mode, its execution start (long started or
+  // given up: the job is finished).
+  constexpr std::array<std::string_view, 4> kDeletes = {
+      "DELETE FROM renditions WHERE job_id = ?", "DELETE FROM work_items WHERE job_id = ?",
+      "DELETE FROM execution_starts WHERE job_id = ?", "DELETE FROM jobs WHERE id = ?"};
   for (const std::string_view sql : kDeletes) {
     auto del = conn.prepare(sql);
     if (!del) return std::unexpected(del.error());

@@ -63,8 +63,9 @@ struct JobQueueStats {
 //   (completed_at) at or before `finished_before`, oldest first. A job is no longer served when it
 //   is finished, a later run of its batch exists, it is FAILED or a later run SUCCEEDED, and no
 //   asset records it as its job. Once true this stays true (only later runs are created).
-// - remove_prunable(id) deletes such a job with its rendition rows and execution start: true when
-//   this call deleted it, false when it is gone already; CONFLICT when the job is still served.
+// - remove_prunable(id) deletes such a job with its rendition rows, its work items and its
+//   execution start: true when this call deleted it, false when it is gone already; CONFLICT when
+//   the job is still served.
 class JobRepository {
  public:
   virtual ~JobRepository() = default;
