@@ -92,6 +92,7 @@ core::RunJob make_job_runner(const Config& config, core::Database& db,
                              core::MediaProcessor& processor, const core::Clock& clock,
                              std::string worker_id,
                              std::function<void(const core::Job&)> on_claimed,
+                             std::function<void(const core::Job&)> on_helping,
                              std::function<bool()> stopping) {
   return core::RunJob(
       db, processor, clock,
@@ -101,6 +102,7 @@ core::RunJob make_job_runner(const Config& config, core::Database& db,
           .max_attempts = config.processing.max_attempts,
           .backoff = {},  // RunJob's default: 10 s doubling to 5 min
           .on_claimed = std::move(on_claimed),
+          .on_helping = std::move(on_helping),
           .item_poll = std::chrono::milliseconds(std::min(200, config.processing.poll_millis)),
           .stopping = std::move(stopping),
       });

@@ -88,12 +88,14 @@ class AwsUseCases {
 };
 
 // The job runner of one worker process, on processing.leaseSeconds and processing.maxAttempts;
-// `on_claimed` is told of each job it claims; `stopping` says when the worker was asked to stop.
-// `db`, `processor` and `clock` must outlive it.
+// `on_claimed` is told of each job it claims, `on_helping` of each job whose items it helps with
+// (another worker holds it); `stopping` says when the worker was asked to stop. `db`, `processor`
+// and `clock` must outlive it.
 core::RunJob make_job_runner(const Config& config, core::Database& db,
                              core::MediaProcessor& processor, const core::Clock& clock,
                              std::string worker_id,
                              std::function<void(const core::Job&)> on_claimed,
+                             std::function<void(const core::Job&)> on_helping,
                              std::function<bool()> stopping);
 
 // The sweep over abandoned uploads, on uploads.expireAfterSeconds; storage.urlTtlSeconds is how

@@ -148,16 +148,12 @@ void on_claimed(const core::Job& job, const LogFields& fields) {
 
 // One asset's result: logged, its time and a failure counted by serve. `since` is when the work
 // on it began (the claim, or the previous asset's end).
-void on_asset(const Worker& worker, const LogFields& job, const EventPipe& events,
-              const core::Asset& asset, const core::AssetWorkResult& r,
-              std::chrono::steady_clock::time_point since) {
+void on_asset(const LogFields& job, const EventPipe& events, const core::Asset& asset,
+              const core::AssetWorkResult& r, std::chrono::steady_clock::time_point since) {
   events.send(
       AssetDone{std::string(core::to_string(core::group_of(asset.declared.media_type))),
                 std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count()});
-  // A helped job's lines name the job from the asset (its holder logged the claim).
-  LogFields fields = job.empty() ? LogFields{{"worker", worker.id},
-                                             {"job_id", asset.job_id ? asset.job_id->value : 0}}
-                                 : job;
+  LogFields fields = job;
   fields.insert(fields.end(), {{"asset_id", r.asset.value},
                                {"status", r.ready() ? "READY" : "FAILED"},
                                {"renditions", static_cast<std::int64_t>(r.renditions.size())}});
@@ -211,7 +207,7 @@ int command_worker(const cli::WorkerOptions& options) {
   if (!worker) return report(worker.error());
   const EventPipe events(options.events_fd);
   auto asset_since = std::chrono::steady_clock::now();
-  LogFields current;         // job_fields of the job in hand; empty while helping
+  LogFields current;         // job_fields of the job in hand, held or helped
   bool claimed_job = false;  // this run holds a job (not only helping another worker's)
   core::RunJob runner = make_job_runner(
       worker->config, *worker->db, *worker->processor, clock, worker->id,
@@ -222,6 +218,10 @@ int command_worker(const cli::WorkerOptions& options) {
         on_claimed(job, current);
         events.send(JobStarted{});
       },
+      [&](const core::Job& job) {
+        current = job_fields(*worker, job);
+        log::info("helping job", current);
+      },
       [] { return g_stop.load(); });
   log::info("worker started", {{"worker", worker->id}, {"once", options.once}});
   const auto poll = std::chrono::milliseconds(worker->config.processing.poll_millis);
@@ -229,9 +229,8 @@ int command_worker(const cli::WorkerOptions& options) {
     const auto started = std::chrono::steady_clock::now();
     asset_since = started;
     claimed_job = false;
-    current.clear();
     auto ran = runner.run_next([&](const core::Asset& asset, const core::AssetWorkResult& r) {
-      on_asset(*worker, current, events, asset, r, asset_since);
+      on_asset(current, events, asset, r, asset_since);
       asset_since = std::chrono::steady_clock::now();
     });
     if (!ran) {

@@ -368,7 +368,9 @@ TEST_F(EndToEnd, OneTraceparentFollowsAnUploadFromCreateToTheWebhook) {
                                                                         << all.str();
   }
   EXPECT_EQ(stage("archive stored", "job_id", job), 1) << all.str();
-  EXPECT_EQ(stage("job run ended", "job_id", job), 1) << all.str();
+  // The job's worker ends it once; a worker that helped with its items ends its own run too.
+  EXPECT_EQ(stage("job run ended", "end", "succeeded"), 1) << all.str();
+  EXPECT_EQ(stage("job run ended", "job_id", job), stage("job run ended")) << all.str();
   EXPECT_EQ(stage("webhook delivered", "batch_id", batch), 1) << all.str();
   // The worker's lines come from another process than serve's request lines.
   const auto claimed = std::find_if(lines.begin(), lines.end(), [](const nlohmann::json& l) {

@@ -1,12 +1,13 @@
 // The assets of one batch on two workers at once (work items, run_job.hpp): `toq-media serve`
 // with two worker children and a 2-second lease processes one batch of real photos and videos.
 // The test watches the work_items table: two items RUNNING under two different workers at the same
-// moment, then SIGKILLs the worker that holds a video mid-work. Afterwards: the batch READY with
-// its ZIP and its webhook, one job, the killed worker's item claimed again by another worker once
-// its lease expired, every asset recorded exactly once (one "asset processed" per asset in the
-// workers' logs, one rendition row per output, the store holding exactly the recorded outputs
-// under the job's prefix), and the claim and completion times in the database showing two workers'
-// items overlapping.
+// moment, then SIGKILLs the job's worker (the one that will build the ZIP) while it holds a video
+// mid-work and the other worker helps. Afterwards: the batch READY with its ZIP and its webhook,
+// one job (taken over by the survivor), the killed worker's item claimed again by another worker
+// once its lease expired, every asset recorded exactly once (one "asset processed" per asset in
+// the workers' logs, one rendition row per output, the store holding exactly the recorded outputs
+// under the job's prefix), the claim and completion times in the database showing two workers'
+// items overlapping, and every asset's log line, the helper's included, naming the job's trace.
 
 #include <chrono>
 #include <map>
@@ -65,7 +66,11 @@ TEST_F(ParallelWorkers, OneBatchOnTwoWorkersAtOnceSurvivesAKilledWorkerAndRecord
       "FROM work_items w JOIN jobs j ON j.id = w.job_id WHERE j.batch_id = " +
       std::to_string(batch);
 
-  // Watch until two workers hold items at once and one of them holds a video; kill that one.
+  const std::string job_of_batch =
+      "SELECT lease_owner FROM jobs WHERE status = 'RUNNING' AND batch_id = " +
+      std::to_string(batch);
+  // Watch until two workers hold items at once and the job's worker holds a video; kill it (the
+  // other one is helping: its item's line is a helper's).
   std::optional<std::pair<std::string, std::int64_t>> both;  // another holder seen with the victim
   std::string victim;
   std::int64_t victim_asset = 0;
@@ -78,7 +83,10 @@ TEST_F(ParallelWorkers, OneBatchOnTwoWorkersAtOnceSurvivesAKilledWorkerAndRecord
       holders[row.at("lease_owner")] = row.at("asset_id");
       if (row.at("heavy") == 1) video.emplace(row.at("lease_owner"), row.at("asset_id"));
     }
-    if (holders.size() >= 2 && video) {
+    const auto job_rows = sql(data_dir(), job_of_batch);
+    const bool holder_has_video =
+        video && job_rows.size() == 1 && job_rows[0].at("lease_owner") == video->first;
+    if (holders.size() >= 2 && holder_has_video) {
       victim = video->first;
       victim_asset = video->second;
       for (const auto& [owner, asset] : holders) {
@@ -89,7 +97,8 @@ TEST_F(ParallelWorkers, OneBatchOnTwoWorkersAtOnceSurvivesAKilledWorkerAndRecord
     }
     std::this_thread::sleep_for(std::chrono::milliseconds{30});
   }
-  ASSERT_FALSE(victim.empty()) << "never saw two workers holding items of the batch at once";
+  ASSERT_FALSE(victim.empty())
+      << "never saw the job's worker holding a video while another worker held an item";
   ASSERT_TRUE(both.has_value());
   std::cout << "two workers at once: " << victim << " (asset " << victim_asset << ") and "
             << both->first << " (asset " << both->second << "); SIGKILL " << victim << std::endl;
@@ -130,15 +139,29 @@ TEST_F(ParallelWorkers, OneBatchOnTwoWorkersAtOnceSurvivesAKilledWorkerAndRecord
   EXPECT_TRUE(overlap) << items.dump(1);
 
   // Each asset recorded exactly once: one "asset processed" line per asset of the job in the
-  // workers' logs, READY for the job, and the store holds exactly the recorded outputs.
+  // workers' logs, READY for the job, and the store holds exactly the recorded outputs. Every such
+  // line names the job's batch and trace, whether its worker held the job (between its "job
+  // claimed" and its "job run ended") or helped it; the survivor helped when the holder died.
+  const std::string trace = jobs[0].at("traceparent");
+  EXPECT_EQ(trace.size(), 55U) << "complete gives every job a trace";
   std::map<std::int64_t, int> processed;
+  std::set<std::string> holding;  // the workers holding the job at this point of the log
+  int helper_lines = 0;
   std::istringstream lines{server_->log_text()};
   for (std::string line; std::getline(lines, line);) {
     const auto j = nlohmann::json::parse(line, nullptr, false);
-    if (!j.is_object() || j.value("msg", "") != "asset processed") continue;
-    if (j.value("job_id", std::int64_t{0}) == job)
-      ++processed[j.value("asset_id", std::int64_t{0})];
+    if (!j.is_object() || j.value("job_id", std::int64_t{0}) != job) continue;
+    const std::string msg = j.value("msg", "");
+    const std::string worker = j.value("worker", "");
+    if (msg == "job claimed") holding.insert(worker);
+    if (msg == "job run ended") holding.erase(worker);
+    if (msg != "asset processed") continue;
+    ++processed[j.value("asset_id", std::int64_t{0})];
+    EXPECT_EQ(j.value("traceparent", ""), trace) << line;
+    EXPECT_EQ(j.value("batch_id", std::int64_t{0}), batch) << line;
+    if (!holding.contains(worker)) ++helper_lines;
   }
+  EXPECT_GE(helper_lines, 1) << "no asset line from a helping worker";
   const auto assets = sql(data_dir(), "SELECT id, status, job_id FROM assets WHERE batch_id = " +
                                           std::to_string(batch));
   ASSERT_EQ(assets.size(), files.size());

@@ -6,12 +6,14 @@
 
 #include "core/service/run_job.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <fmt/format.h>
@@ -84,6 +86,7 @@ class RunJobTest : public ::testing::Test {
                                 .max_attempts = max_attempts,
                                 .backoff = [](std::int32_t) { return std::chrono::seconds(10); },
                                 .on_claimed = {},
+                                .on_helping = {},
                                 .item_poll = std::chrono::milliseconds(20),
                                 .stopping = {}});
   }
@@ -370,12 +373,18 @@ TEST_F(RunJobTest, ClockJumpingBackMidRunKeepsTheLeaseAndTheRunEndsNormally) {
 
 TEST_F(RunJobTest, JobStartedTooOftenFailsForGood) {
   auto done = submit(32, {{"jpeg_baseline.jpg", "PHOTO_HORIZONTAL"}});
-  // Two workers died holding it (their leases expired).
+  // Two workers died holding it (their leases expired), the first after planning its item.
+  const AssetId asset = assets(done.batch_id).front().id;
   for (int i = 0; i < 2; ++i) {
-    ASSERT_TRUE(must(db_->transact([&](UnitOfWork& u) {
-                  return u.jobs().claim_next("dead", clock_.now() + std::chrono::seconds(5),
-                                             clock_.now());
-                })).has_value());
+    auto claimed = must(db_->transact([&](UnitOfWork& u) {
+      return u.jobs().claim_next("dead", clock_.now() + std::chrono::seconds(5), clock_.now());
+    }));
+    ASSERT_TRUE(claimed.has_value());
+    if (i == 0) {
+      must(db_->transact([&](UnitOfWork& u) {
+        return u.items().plan(claimed->id, {{asset, false}}, clock_.now());
+      }));
+    }
     clock_.advance(std::chrono::seconds(6));
   }
   auto report = must(runner("w3", /*max_attempts=*/2).run_next());
@@ -388,6 +397,15 @@ TEST_F(RunJobTest, JobStartedTooOftenFailsForGood) {
   auto job = jobs(done.batch_id).front();
   EXPECT_EQ(job.status, JobStatus::kFailed);
   EXPECT_TRUE(job.started_at.has_value() && job.completed_at.has_value());
+  // The job ended without its item: the item is closed, so the FAILED batch (which may now be
+  // retried or deleted) leaves nothing for a worker to claim.
+  auto items = must(db_->transact([&](UnitOfWork& u) { return u.items().list_by_job(job.id); }));
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_EQ(items[0].status, WorkItemStatus::kDone);
+  EXPECT_FALSE(must(db_->transact([&](UnitOfWork& u) {
+                 return u.items().claim_next("w4", clock_.now() + std::chrono::seconds(30),
+                                             clock_.now() + std::chrono::hours(1), std::nullopt);
+               })).has_value());
 }
 
 // A second worker with no job of its own helps the job another holds: it claims the remaining
@@ -429,10 +447,63 @@ TEST_F(RunJobTest, SecondWorkerHelpsWithTheJobsItemsAndOnlyTheJobsWorkerEndsIt) 
   ASSERT_EQ(outbox().size(), 1u);
 }
 
+// A helper's records and report carry the trace of the job it helps: the second worker records a
+// photo libvips cannot decode, and its failure names the job's traceparent like the job's worker's
+// would; the worker is told which job it helps (its log lines name it).
+TEST_F(RunJobTest, HelperRecordsAFailureWithTheJobsTraceparent) {
+  const std::string trace = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+  auto done = submit(
+      38, {{"jpeg_baseline.jpg", "PHOTO_HORIZONTAL"}, {"jpeg_truncated.jpg", "PHOTO_HORIZONTAL"}},
+      trace);
+  std::optional<Job> helped_job;
+  std::optional<JobRunReport> helper_report;
+  std::string helper_trace;
+  RunJob helper(*db_, *processor_, clock_,
+                RunJobOptions{.worker_id = "w2",
+                              .lease = std::chrono::seconds(30),
+                              .max_attempts = 5,
+                              .backoff = [](std::int32_t) { return std::chrono::seconds(10); },
+                              .on_claimed = {},
+                              .on_helping = [&](const Job& job) { helped_job = job; },
+                              .item_poll = std::chrono::milliseconds(20),
+                              .stopping = {}});
+  bool helper_ran = false;
+  auto report = must(runner("w1").run_next([&](const Asset&, const AssetWorkResult&) {
+    if (std::exchange(helper_ran, true)) return;
+    helper_report = must(helper.run_next([&](const Asset&, const AssetWorkResult& r) {
+      if (r.failure) helper_trace = r.failure->traceparent;
+    }));
+  }));
+  ASSERT_TRUE(helper_report.has_value());
+  EXPECT_EQ(helper_report->end, JobRunReport::End::kHelped);
+  EXPECT_EQ(helper_report->assets_failed, 1) << "the helper took the second photo";
+  EXPECT_EQ(helper_report->traceparent, trace);
+  ASSERT_TRUE(helped_job.has_value());
+  EXPECT_EQ(helped_job->traceparent, trace);
+  EXPECT_EQ(helper_trace, trace);
+  ASSERT_TRUE(report.has_value());
+  EXPECT_EQ(report->end, JobRunReport::End::kFailed);
+  const auto all = jobs(done.batch_id);
+  ASSERT_EQ(all.size(), 1u);
+  EXPECT_EQ(helped_job->id, all[0].id);
+  auto items = must(db_->transact([&](UnitOfWork& u) { return u.items().list_by_job(all[0].id); }));
+  for (const auto& a : assets(done.batch_id)) {
+    if (a.declared.client_id != "jpeg_truncated.jpg") continue;
+    ASSERT_TRUE(a.failure.has_value());
+    EXPECT_EQ(a.failure->code, ErrorCode::kCorruptMedia);
+    EXPECT_EQ(a.failure->traceparent, trace) << "the helper's failure record names the trace";
+    const auto item = std::find_if(items.begin(), items.end(),
+                                   [&](const WorkItem& i) { return i.asset_id == a.id; });
+    ASSERT_NE(item, items.end());
+    EXPECT_EQ(item->lease_owner.value_or(""), "w2") << "recorded by the helper";
+  }
+}
+
 // An asset whose work item keeps being claimed and never finished (its workers die) fails for
 // good with PROCESSING_TIMEOUT, and the batch fails with it.
 TEST_F(RunJobTest, ItemClaimedTooOftenFailsItsAssetForGood) {
-  auto done = submit(37, {{"jpeg_baseline.jpg", "PHOTO_HORIZONTAL"}});
+  const std::string trace = "00-0af7651916cd43dd8448eb211c80319c-00f067aa0ba902b7-01";
+  auto done = submit(37, {{"jpeg_baseline.jpg", "PHOTO_HORIZONTAL"}}, trace);
   auto job = *must(db_->transact([&](UnitOfWork& u) {
     return u.jobs().claim_next("dead", clock_.now() + std::chrono::seconds(5), clock_.now());
   }));
@@ -454,6 +525,7 @@ TEST_F(RunJobTest, ItemClaimedTooOftenFailsItsAssetForGood) {
   const auto a = assets(done.batch_id).front();
   ASSERT_TRUE(a.failure.has_value());
   EXPECT_EQ(a.failure->code, ErrorCode::kProcessingTimeout);
+  EXPECT_EQ(a.failure->traceparent, trace);
   EXPECT_EQ(jobs(done.batch_id).front().error_code, ErrorCode::kProcessingTimeout);
   EXPECT_EQ(batch(done.batch_id).status, BatchStatus::kFailed);
 }

@@ -236,7 +236,7 @@ std::optional<RunJob::Outcome> RunJob::work_items(Run& run, const LeaseKeeper& l
       if (all_done) return std::nullopt;
       continue;
     }
-    auto ended = runner.run(run.batch, **item);
+    auto ended = runner.run(run.job, run.batch, **item);
     if (!ended) return Outcome(std::unexpected(ended.error()));
     if (ended->end == WorkItemEnd::End::kReleased) {
       return release(run, ended->error, clock_.now() + options_.backoff(run.job.attempt));
@@ -311,28 +311,32 @@ RunJob::Outcome RunJob::help(const AssetRecorded& on_asset) {
   });
   if (!item) return std::unexpected(item.error());
   if (!*item) return std::optional<JobRunReport>();
-  const JobId job = (*item)->job_id;
-  auto batch = db_.transact([&](UnitOfWork& uow) -> Result<Batch> {
-    auto j = uow.jobs().find(job);
+  const JobId job_id = (*item)->job_id;
+  auto loaded = db_.transact([&](UnitOfWork& uow) -> Result<std::pair<Job, Batch>> {
+    auto j = uow.jobs().find(job_id);
     if (!j) return std::unexpected(j.error());
-    if (!*j) return fail(ErrorCode::kJobNotFound, fmt::format("job {} not found", job.value));
+    if (!*j) return fail(ErrorCode::kJobNotFound, fmt::format("job {} not found", job_id.value));
     auto b = uow.batches().find((*j)->batch_id);
     if (!b) return std::unexpected(b.error());
-    if (!*b) return fail(ErrorCode::kBatchNotFound, fmt::format("job {}'s batch", job.value));
-    return **b;
+    if (!*b) return fail(ErrorCode::kBatchNotFound, fmt::format("job {}'s batch", job_id.value));
+    return std::pair{**j, **b};
   });
-  if (!batch) return std::unexpected(batch.error());
-  JobRunReport report{.job = job,
-                      .batch = batch->id,
-                      .listing = batch->listing_id,
+  if (!loaded) return std::unexpected(loaded.error());
+  const auto& [job, batch] = *loaded;
+  if (options_.on_helping) options_.on_helping(job);
+  JobRunReport report{.job = job_id,
+                      .batch = batch.id,
+                      .listing = batch.listing_id,
                       .attempt = (*item)->attempt,
                       .end = JobRunReport::End::kHelped,
                       .assets_ready = 0,
                       .assets_failed = 0,
-                      .error = std::nullopt};
+                      .error = std::nullopt,
+                      .traceparent = job.traceparent,
+                      .archive = std::nullopt};
   auto runner = item_runner();
   while (*item) {
-    auto ended = runner.run(*batch, **item);
+    auto ended = runner.run(job, batch, **item);
     if (!ended) return std::unexpected(ended.error());
     if (ended->end == WorkItemEnd::End::kReleased) {
       report.end = JobRunReport::End::kReleased;
@@ -349,7 +353,7 @@ RunJob::Outcome RunJob::help(const AssetRecorded& on_asset) {
     }
     const auto now = clock_.now();
     item = db_.transact([&](UnitOfWork& uow) {
-      return uow.items().claim_next(options_.worker_id, now + options_.lease, now, job);
+      return uow.items().claim_next(options_.worker_id, now + options_.lease, now, job_id);
     });
     if (!item) return std::unexpected(item.error());
   }

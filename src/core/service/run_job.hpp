@@ -11,8 +11,10 @@
 //    come, or a RUNNING job whose lease expired (a worker died); the claim sets RUNNING, attempt+1,
 //    started_at (kept from the first start) and the lease. When no job is due it helps instead:
 //    it claims a due work item of any running job (the oldest job's first) and works that job's
-//    items while any is due, then ends with End::kHelped (or kReleased / kLeaseLost as below).
-//    nullopt when nothing is due.
+//    items while any is due (options.on_helping is told of that job first), then ends with
+//    End::kHelped (or kReleased / kLeaseLost as below). nullopt when nothing is due. The report
+//    names the job's traceparent, and so does every asset failure recorded for the job, by its
+//    worker or by one helping it.
 // 2. A job started more than options.max_attempts times fails for good: the job FAILED, every
 //    unfinished asset FAILED with PROCESSING_TIMEOUT ("processing kept stopping"), its work items
 //    closed, the batch FAILED.
@@ -65,6 +67,9 @@ struct RunJobOptions {
   std::function<std::chrono::seconds(std::int32_t attempt)> backoff;
   // Called once a job is claimed, before any work (metrics: jobs in flight); not for helping.
   std::function<void(const Job&)> on_claimed;
+  // Called once this worker starts helping a job another worker holds, before its first item
+  // (logs: the job's ids and trace on the helper's lines).
+  std::function<void(const Job&)> on_helping;
   // How often the job's worker looks again while other workers hold its last items.
   std::chrono::milliseconds item_poll{200};
   // True when the worker should stop (a signal): the job's worker stops waiting for items.

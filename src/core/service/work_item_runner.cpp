@@ -65,7 +65,7 @@ Result<WorkItemEnd> WorkItemRunner::record(const WorkItem& item, const Asset& as
   return done;
 }
 
-Result<WorkItemEnd> WorkItemRunner::run(const Batch& batch, const WorkItem& item) {
+Result<WorkItemEnd> WorkItemRunner::run(const Job& job, const Batch& batch, const WorkItem& item) {
   auto found = db_.transact([&](UnitOfWork& uow) { return uow.assets().find(item.asset_id); });
   if (!found) return std::unexpected(found.error());
   if (!*found) {
@@ -95,7 +95,8 @@ Result<WorkItemEnd> WorkItemRunner::run(const Batch& batch, const WorkItem& item
                                     "Processing stopped {} times before this file was done.",
                                     item.attempt - 1),
                                 .hint = "Try again later; if it keeps failing, export the file "
-                                        "again and upload it in a new session."},
+                                        "again and upload it in a new session.",
+                                .traceparent = job.traceparent},
         .failed_step = "claim"};
     return record(item, asset, gave_up);
   }
@@ -140,6 +141,7 @@ Result<WorkItemEnd> WorkItemRunner::run(const Batch& batch, const WorkItem& item
     return released_end;
   }
   if (keeper.lost()) return ended(WorkItemEnd::End::kLeaseLost);
+  if (result->failure) result->failure->traceparent = job.traceparent;
   return record(item, asset, *result);
 }
 

@@ -9,7 +9,9 @@
 //   FAILED with PROCESSING_TIMEOUT ("processing kept stopping") and the item completed.
 // - Otherwise the asset moves to PROCESSING for the job, goes through the processor, and its result
 //   (READY with facts and renditions, or FAILED with its code, message and hint) is recorded in
-//   ONE transaction with the item's completion: an asset is recorded exactly once per job.
+//   ONE transaction with the item's completion: an asset is recorded exactly once per job. A
+//   failure recorded here (including the PROCESSING_TIMEOUT above) carries the job's traceparent,
+//   whichever worker records it.
 // - Every write is made in one transaction with a heartbeat of the item (a compare-and-set on the
 //   item RUNNING and held by this worker), and the item's lease is extended every lease/3 while
 //   the processor runs: a worker whose item another one took over (it stalled past its lease)
@@ -26,6 +28,7 @@
 #include "core/model/asset.hpp"
 #include "core/model/batch.hpp"
 #include "core/model/error.hpp"
+#include "core/model/job.hpp"
 #include "core/model/time.hpp"
 #include "core/model/work_item.hpp"
 #include "core/port/database.hpp"
@@ -54,7 +57,8 @@ class WorkItemRunner {
   WorkItemRunner(Database& db, MediaProcessor& processor, const Clock& clock,
                  WorkItemOptions options);
 
-  Result<WorkItemEnd> run(const Batch& batch, const WorkItem& item);
+  // `job` and `batch` are the item's job and its batch.
+  Result<WorkItemEnd> run(const Job& job, const Batch& batch, const WorkItem& item);
 
  private:
   // `write` in one transaction with a heartbeat of the item; kStaleState from the heartbeat sets
