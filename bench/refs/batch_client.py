@@ -25,7 +25,7 @@ import time
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from create_batch_client import start_server, stop_server, token  # noqa: E402
+from create_batch_client import json_call, start_server, stop_server, token  # noqa: E402
 
 VIDEO = {".mp4": "video/mp4", ".mov": "video/quicktime", ".avi": "video/x-msvideo",
          ".mpg": "video/mpeg"}
@@ -116,13 +116,7 @@ def main():
         def call(path, body, bearer, method="POST"):
             # A connection per call: the uploads take longer than the server keeps an idle one.
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-            conn.request(method, path, body=json.dumps(body),
-                         headers={"Authorization": f"Bearer {bearer}",
-                                  "Content-Type": "application/json"})
-            response = conn.getresponse()
-            data = response.read()
-            if response.status >= 300:
-                raise SystemExit(f"{method} {path}: {response.status} {data[:500]!r}")
+            data = json_call(conn, method, path, body, bearer)
             return json.loads(data) if data else {}
 
         call("/api/v2/internal/listings/1", {"ownerId": 11, "photographerId": 7,

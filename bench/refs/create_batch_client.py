@@ -55,6 +55,18 @@ def stop_server(proc, data_dir):
     shutil.rmtree(data_dir, ignore_errors=True)
 
 
+def json_call(conn, method, path, body, bearer):
+    """One JSON request on `conn` with a bearer token; the answer's bytes (exits on an error)."""
+    conn.request(method, path, body=json.dumps(body),
+                 headers={"Authorization": f"Bearer {bearer}",
+                          "Content-Type": "application/json"})
+    response = conn.getresponse()
+    data = response.read()
+    if response.status >= 300:
+        raise SystemExit(f"{method} {path}: {response.status} {data[:500]!r}")
+    return data
+
+
 def token(binary, data_dir, sub, role):
     return subprocess.run([binary, "token", "--data-dir", data_dir, "--sub", str(sub), "--role",
                            role, "--ttl", "3600"], capture_output=True, text=True,
@@ -72,14 +84,7 @@ def main():
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
 
         def call(method, path, body, bearer):
-            conn.request(method, path, body=json.dumps(body),
-                         headers={"Authorization": f"Bearer {bearer}",
-                                  "Content-Type": "application/json"})
-            response = conn.getresponse()
-            data = response.read()
-            if response.status >= 300:
-                raise SystemExit(f"{method} {path}: {response.status} {data[:500]!r}")
-            return data
+            return json_call(conn, method, path, body, bearer)
 
         for listing in range(1, listings + 1):
             call("PUT", f"/api/v2/internal/listings/{listing}",
