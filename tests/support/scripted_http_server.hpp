@@ -5,7 +5,9 @@
 // Content-Length and chunked request bodies, answers "Expect: 100-continue", keeps connections
 // alive, and can stall, close early or dribble a body to exercise timeouts.
 //
-// One connection is served at a time (the tests send sequentially), on one background thread.
+// Each connection is served on its own thread, so a client that keeps a connection alive does not
+// hold up a second one (a proxy in front of a store sees several at once); a handler given to the
+// server must therefore be thread-safe when its clients send concurrently.
 
 #include <algorithm>
 #include <atomic>
@@ -99,6 +101,7 @@ class ScriptedHttpServer {
   ~ScriptedHttpServer() {
     stop_ = true;
     thread_.join();
+    for (auto& t : connection_threads_) t.join();
     ::close(listener_);
   }
   ScriptedHttpServer(const ScriptedHttpServer&) = delete;
@@ -287,8 +290,10 @@ class ScriptedHttpServer {
       const int fd = ::accept4(listener_, nullptr, nullptr, SOCK_CLOEXEC);
       if (fd < 0) continue;
       ++connections_;
-      serve(fd);
-      ::close(fd);
+      connection_threads_.emplace_back([this, fd] {
+        serve(fd);
+        ::close(fd);
+      });
     }
   }
 
@@ -301,6 +306,7 @@ class ScriptedHttpServer {
   std::atomic<int> connections_{0};
   mutable std::mutex mutex_;
   std::vector<ReceivedRequest> requests_;
+  std::vector<std::thread> connection_threads_;  // only the accept thread touches it
   std::thread thread_;
 };
 
