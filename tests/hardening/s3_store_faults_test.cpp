@@ -22,7 +22,7 @@ class S3StoreFaults : public ::testing::Test {
  protected:
   void SetUp() override {
     TOQ_REQUIRE_S3_TARGET();
-    world_.emplace(clock_);
+    world_.emplace();
   }
 
   std::string key(std::string_view name) {
@@ -93,7 +93,6 @@ class S3StoreFaults : public ::testing::Test {
     return {id, core::CompletedPart{1, info.etag}};
   }
 
-  core::SystemClock clock_;
   std::optional<S3FaultWorld> world_;
   int serial_ = 0;
 };

@@ -195,6 +195,13 @@ class ServiceTest : public ::testing::Test {
   // send to complete.
   std::vector<core::CompletedFile> upload(const core::CreateUploadBatchOutput& batch,
                                           const std::vector<std::string>& only = {}) {
+    return upload_to(*store_, *store_, batch, only);
+  }
+  // The same into another store (the S3 suites).
+  std::vector<core::CompletedFile> upload_to(core::ObjectStore& store,
+                                             core::MultipartStore& multipart,
+                                             const core::CreateUploadBatchOutput& batch,
+                                             const std::vector<std::string>& only = {}) {
     std::vector<core::CompletedFile> completed;
     for (const auto& f : batch.files) {
       if (!only.empty() && std::find(only.begin(), only.end(), f.client_id) == only.end()) continue;
@@ -208,7 +215,7 @@ class ServiceTest : public ::testing::Test {
         }
         put.content_length = static_cast<std::int64_t>(bytes.size());
         SpanSource src(bytes);
-        must(store_->put(key, src, put), "put");
+        must(store.put(key, src, put), "put");
       } else {
         core::CompletedFile done{f.client_id, {}};
         std::int64_t offset = 0;
@@ -217,7 +224,7 @@ class ServiceTest : public ::testing::Test {
           SpanSource src(
               all.subspan(static_cast<std::size_t>(offset), static_cast<std::size_t>(p.bytes)));
           auto part =
-              must(store_->upload_part(key, f.multipart->upload_id, p.part_number, src, p.bytes),
+              must(multipart.upload_part(key, f.multipart->upload_id, p.part_number, src, p.bytes),
                    "upload part");
           done.parts.push_back({p.part_number, part.etag});
           offset += p.bytes;
