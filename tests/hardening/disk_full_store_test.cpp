@@ -13,6 +13,7 @@
 #include "adapter/storage/disk_space.hpp"
 #include "adapter/storage/local_object_store.hpp"
 #include "adapter/storage/storage_request_handler.hpp"
+#include "hardening/store_handler_fixture.hpp"
 #include "storage/http_client.hpp"
 #include "storage/storage_test_support.hpp"
 #include "support/io/byte_sources.hpp"
@@ -25,48 +26,14 @@ namespace {
 using namespace std::chrono_literals;
 constexpr std::int64_t kMiB = 1024 * 1024;
 
-struct Reported {
-  std::string request_id;
-  std::string what;
-  core::Error cause;
-};
-
-class DiskFullStore : public ::testing::Test {
+class DiskFullStore : public StoreHandlerTest {
  protected:
   void SetUp() override {
     TOQ_REQUIRE_SMALL_DISK(disk_);
-    store_ = open_local_store(disk_ / "store", "http://media.example:8080", clock_, 64 * 1024);
-    storage::StorageHandlerConfig config;
-    config.report_failure = [this](const core::Error& e, std::string_view id,
-                                   std::string_view what) {
-      reported_.push_back({std::string{id}, std::string{what}, e});
-    };
-    handler_.emplace(*store_, config);
-  }
-
-  static storage::StorageRequest request_for(const core::PresignedRequest& r, std::string id) {
-    return storage_request_for(r.method, r.url, r.headers, "media.example:8080", std::move(id));
-  }
-
-  storage::StorageResponse put(const std::string& key, const std::string& data, std::string id) {
-    auto url = must(store_->presign_put(
-        key, {"video/mp4", static_cast<std::int64_t>(data.size()), std::nullopt, 600s}));
-    auto req = request_for(url, std::move(id));
-    req.headers.emplace_back("Content-Length", std::to_string(data.size()));
-    support::MemorySource body{data};
-    return handler_->handle(req, body);
-  }
-
-  void expect_no_temp_files() {
-    EXPECT_TRUE(files_under(store_->temp_dir()).empty())
-        << "left in .tmp: " << files_under(store_->temp_dir()).size();
+    open_store(disk_ / "store");
   }
 
   SmallDisk disk_{8 * kMiB};
-  ManualClock clock_{pinned_now()};
-  std::unique_ptr<storage::LocalObjectStore> store_;
-  std::optional<storage::StorageRequestHandler> handler_;
-  std::vector<Reported> reported_;
 };
 
 std::string header_of(const storage::StorageResponse& r, std::string_view name) {

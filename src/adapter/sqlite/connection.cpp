@@ -127,6 +127,12 @@ Error Connection::error(std::string_view what, int rc) const {
     // The disk holding the database is full: the same answer as a full object store.
     code = ErrorCode::kInsufficientStorage;
     hint = "The server's disk is full. Try again later; the operator has been told.";
+  } else if (primary == SQLITE_IOERR) {
+    // The disk under the database failed a read, write or sync (EIO): the transaction did not
+    // commit, and the same request may well succeed once the disk answers again, like a MySQL
+    // server that went away.
+    code = ErrorCode::kDatabaseUnavailable;
+    hint = "The server's database disk failed. Try again later; the operator has been told.";
   }
   return core::make_error(
       code,

@@ -1,5 +1,8 @@
 #pragma once
-// RAII over sqlite3 and sqlite3_stmt, with errors turned into toq::core::Error at this boundary.
+// RAII over sqlite3 and sqlite3_stmt, with errors turned into toq::core::Error at this boundary:
+// SQLITE_BUSY / LOCKED -> DATABASE_BUSY, SQLITE_FULL -> INSUFFICIENT_STORAGE, SQLITE_IOERR (the
+// disk failed: EIO) -> DATABASE_UNAVAILABLE, anything else -> DATABASE_ERROR; the message carries
+// SQLite's own text for the log.
 // A Connection is used by one thread at a time (the pool in SqliteDatabase hands it out).
 
 #include <cstdint>
