@@ -66,6 +66,18 @@ struct ServerConfig {
   int shutdown_grace_seconds = 20;         // time given to in-flight requests on SIGTERM
   std::int64_t max_body_bytes = 1 * kMiB;  // API request bodies (not storage uploads)
   int read_timeout_seconds = 30;           // per socket read/write: a stalled client is dropped
+  // The connection layer (http_server.hpp says what each does). Timeouts of 0 take
+  // read_timeout_seconds, as they did when it was the only one.
+  int write_timeout_seconds = 0;
+  int header_timeout_seconds = 0;
+  int keep_alive_timeout_seconds = 5;
+  int max_connections = 8192;
+  int max_connections_per_client = 2048;
+  std::int64_t max_header_bytes = 64 * kKiB;
+  std::int64_t max_drain_bytes = 8 * kMiB;
+  int io_threads = 2;
+  int api_threads = 8;
+  int storage_threads = 8;
   friend bool operator==(const ServerConfig&, const ServerConfig&) = default;
 };
 

@@ -69,12 +69,24 @@ std::optional<std::string> ephemeral_host(std::string_view listen) {
 }
 
 http::ServerOptions server_options(const std::string& host, int port, const Config& config) {
+  const auto& s = config.server;
+  const auto or_read = [&](int seconds) {
+    return std::chrono::seconds{seconds > 0 ? seconds : s.read_timeout_seconds};
+  };
   return http::ServerOptions{
       .host = host,
       .port = port,
-      .read_timeout = std::chrono::seconds{config.server.read_timeout_seconds},
-      .write_timeout = std::chrono::seconds{config.server.read_timeout_seconds},
-      .header_timeout = std::chrono::seconds{config.server.read_timeout_seconds}};
+      .read_timeout = std::chrono::seconds{s.read_timeout_seconds},
+      .write_timeout = or_read(s.write_timeout_seconds),
+      .keep_alive_timeout = std::chrono::seconds{s.keep_alive_timeout_seconds},
+      .header_timeout = or_read(s.header_timeout_seconds),
+      .io_threads = static_cast<std::size_t>(s.io_threads),
+      .api_threads = static_cast<std::size_t>(s.api_threads),
+      .storage_threads = static_cast<std::size_t>(s.storage_threads),
+      .max_header_bytes = static_cast<std::size_t>(s.max_header_bytes),
+      .max_connections = static_cast<std::size_t>(s.max_connections),
+      .max_connections_per_client = static_cast<std::size_t>(s.max_connections_per_client),
+      .max_drain_bytes = s.max_drain_bytes};
 }
 
 // Signals are taken by sigwait(); blocked before any thread starts, so every thread inherits the

@@ -54,6 +54,39 @@ void add_server_keys(std::vector<KeySpec>& t) {
   t.push_back(int_key<int>(
       "server.readTimeoutSeconds", [](auto& c) -> auto& { return c.server.read_timeout_seconds; },
       1, 3600, " seconds", "60"));
+  // The connection layer's deadlines, caps and pools (adapter/http/http_server.hpp).
+  t.push_back(int_key<int>(
+      "server.writeTimeoutSeconds", [](auto& c) -> auto& { return c.server.write_timeout_seconds; },
+      0, 3600, " seconds", "60", " (0 = server.readTimeoutSeconds)"));
+  t.push_back(int_key<int>(
+      "server.headerTimeoutSeconds",
+      [](auto& c) -> auto& { return c.server.header_timeout_seconds; }, 0, 3600, " seconds", "10",
+      " (0 = server.readTimeoutSeconds)"));
+  t.push_back(int_key<int>(
+      "server.keepAliveTimeoutSeconds",
+      [](auto& c) -> auto& { return c.server.keep_alive_timeout_seconds; }, 1, 3600, " seconds",
+      "15"));
+  t.push_back(int_key<int>(
+      "server.maxConnections", [](auto& c) -> auto& { return c.server.max_connections; }, 1,
+      1000000, "", "20000"));
+  t.push_back(int_key<int>(
+      "server.maxConnectionsPerClient",
+      [](auto& c) -> auto& { return c.server.max_connections_per_client; }, 1, 1000000, "",
+      "4096"));
+  t.push_back(bytes_key(
+      "server.maxHeaderBytes", [](auto& c) -> auto& { return c.server.max_header_bytes; }, 8 * kKiB,
+      1 * kMiB, "128KiB"));
+  t.push_back(bytes_key(
+      "server.maxDrainBytes", [](auto& c) -> auto& { return c.server.max_drain_bytes; }, 0,
+      1 * kGiB, "16MiB"));
+  t.push_back(int_key<int>(
+      "server.ioThreads", [](auto& c) -> auto& { return c.server.io_threads; }, 1, 256, "", "4"));
+  t.push_back(int_key<int>(
+      "server.apiThreads", [](auto& c) -> auto& { return c.server.api_threads; }, 1, 1024, "",
+      "16"));
+  t.push_back(int_key<int>(
+      "server.storageThreads", [](auto& c) -> auto& { return c.server.storage_threads; }, 1, 1024,
+      "", "16"));
   t.push_back(path_key(
       "dataDir", [](auto& c) -> auto& { return c.data_dir; }, "/srv/toq-media", true));
   t.push_back(bytes_key(

@@ -77,6 +77,12 @@ class Validator {
 
   void cross_checks() {
     const auto& c = config_;
+    if (c.server.max_connections_per_client > c.server.max_connections) {
+      problems_.add("server.maxConnectionsPerClient", "RANGE",
+                    fmt::format("server.maxConnectionsPerClient ({}) must not exceed "
+                                "server.maxConnections ({}): one address could never use it",
+                                c.server.max_connections_per_client, c.server.max_connections));
+    }
     if (c.database.driver == DatabaseDriver::kMysql) {
       require(!c.database.mysql.host.empty() || !c.database.mysql.socket.empty(),
               "database.mysql.host", "database.driver", "mysql");

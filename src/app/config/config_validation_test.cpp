@@ -83,6 +83,61 @@ TEST(ConfigValidation, SizesArePositive) {
   });
 }
 
+// The connection layer's caps and deadlines: defaults as compiled in before they were keys, each
+// settable from the environment, out-of-range values and a per-address cap above the total
+// refused with the key named.
+TEST(ConnectionLayerKeys, DefaultsOverlayAndRanges) {
+  auto defaults = from_env({});
+  ASSERT_TRUE(defaults) << defaults.error().message;
+  const auto& s = defaults->server;
+  EXPECT_EQ(s.write_timeout_seconds, 0);  // = readTimeoutSeconds (30)
+  EXPECT_EQ(s.header_timeout_seconds, 0);
+  EXPECT_EQ(s.keep_alive_timeout_seconds, 5);
+  EXPECT_EQ(s.max_connections, 8192);
+  EXPECT_EQ(s.max_connections_per_client, 2048);
+  EXPECT_EQ(s.max_header_bytes, 64 * 1024);
+  EXPECT_EQ(s.max_drain_bytes, 8 * 1024 * 1024);
+  EXPECT_EQ(s.io_threads, 2);
+  EXPECT_EQ(s.api_threads, 8);
+  EXPECT_EQ(s.storage_threads, 8);
+
+  auto lowered = from_env({{"TOQ_MEDIA_SERVER_MAX_CONNECTIONS", "40"},
+                           {"TOQ_MEDIA_SERVER_MAX_CONNECTIONS_PER_CLIENT", "10"},
+                           {"TOQ_MEDIA_SERVER_MAX_HEADER_BYTES", "16KiB"},
+                           {"TOQ_MEDIA_SERVER_KEEP_ALIVE_TIMEOUT_SECONDS", "2"},
+                           {"TOQ_MEDIA_SERVER_HEADER_TIMEOUT_SECONDS", "7"},
+                           {"TOQ_MEDIA_SERVER_WRITE_TIMEOUT_SECONDS", "9"},
+                           {"TOQ_MEDIA_SERVER_MAX_DRAIN_BYTES", "0"},
+                           {"TOQ_MEDIA_SERVER_IO_THREADS", "1"},
+                           {"TOQ_MEDIA_SERVER_API_THREADS", "3"},
+                           {"TOQ_MEDIA_SERVER_STORAGE_THREADS", "4"}});
+  ASSERT_TRUE(lowered) << lowered.error().message;
+  EXPECT_EQ(lowered->server.max_connections, 40);
+  EXPECT_EQ(lowered->server.max_connections_per_client, 10);
+  EXPECT_EQ(lowered->server.max_header_bytes, 16 * 1024);
+  EXPECT_EQ(lowered->server.keep_alive_timeout_seconds, 2);
+  EXPECT_EQ(lowered->server.header_timeout_seconds, 7);
+  EXPECT_EQ(lowered->server.write_timeout_seconds, 9);
+  EXPECT_EQ(lowered->server.max_drain_bytes, 0);
+  EXPECT_EQ(lowered->server.io_threads, 1);
+  EXPECT_EQ(lowered->server.api_threads, 3);
+  EXPECT_EQ(lowered->server.storage_threads, 4);
+
+  check({
+      {{{"TOQ_MEDIA_SERVER_MAX_CONNECTIONS", "0"}}, "server.maxConnections: expected an integer"},
+      {{{"TOQ_MEDIA_SERVER_IO_THREADS", "0"}}, "server.ioThreads: expected an integer from 1"},
+      {{{"TOQ_MEDIA_SERVER_STORAGE_THREADS", "many"}}, "server.storageThreads"},
+      {{{"TOQ_MEDIA_SERVER_MAX_HEADER_BYTES", "1KiB"}}, "server.maxHeaderBytes"},
+      {{{"TOQ_MEDIA_SERVER_KEEP_ALIVE_TIMEOUT_SECONDS", "0"}}, "server.keepAliveTimeoutSeconds"},
+      {{{"TOQ_MEDIA_SERVER_MAX_CONNECTIONS", "100"},
+        {"TOQ_MEDIA_SERVER_MAX_CONNECTIONS_PER_CLIENT", "101"}},
+       "server.maxConnectionsPerClient (101) must not exceed server.maxConnections (100)"},
+      {{{"TOQ_MEDIA_SERVER_MAX_CONNECTIONS", "100"},
+        {"TOQ_MEDIA_SERVER_MAX_CONNECTIONS_PER_CLIENT", "100"}},
+       ""},
+  });
+}
+
 TEST(ConfigValidation, PartSizeWithinS3Limits) {
   const std::string e = "storage.partSizeBytes: expected a number of bytes from 5MiB to 5GiB";
   check({
