@@ -70,9 +70,12 @@ awaitable<void> HttpServer::Impl::refuse(tcp::socket socket, ConnectionLimits::R
   out.body() = busy.body;
   out.prepare_payload();
   stream.expires_after(options.write_timeout);
+  const auto began = Clock::now();
   co_await bhttp::async_write(stream, out, kTuple);
   boost::system::error_code ignored;
   stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  // Logged like any answer, under the id the client was given.
+  if (hooks.done) hooks.done(none, busy, Clock::now() - began);
 }
 
 awaitable<void> HttpServer::Impl::accept_loop() {

@@ -124,18 +124,22 @@ awaitable<void> Connection::run() {
           request_.headers.emplace_back(std::string{field.name_string()},
                                         std::string{field.value()});
         }
+        const auto started = Clock::now();
         if (server_.hooks.identify) server_.hooks.identify(request_);
         response_ = server_.hooks.headers_too_large
                         ? server_.hooks.headers_too_large(request_)
                         : error_response(headers_too_large(o.max_header_bytes));
         if (server_.hooks.decorate) server_.hooks.decorate(request_, response_);
         co_await write(false);
+        if (server_.hooks.done) server_.hooks.done(request_, response_, Clock::now() - started);
       } else if (malformed) {
+        const auto started = Clock::now();
         request_ = Request{};
         if (server_.hooks.identify) server_.hooks.identify(request_);
         response_ = error_response(malformed_request(ec.message()));
         if (server_.hooks.decorate) server_.hooks.decorate(request_, response_);
         co_await write(false);
+        if (server_.hooks.done) server_.hooks.done(request_, response_, Clock::now() - started);
       }
       break;
     }

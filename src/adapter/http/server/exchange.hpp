@@ -130,7 +130,8 @@ struct ServerHooks {
   // Every response, just before it is written (request id, traceparent, CORS headers); also
   // the connection layer's own answers.
   std::function<void(const Request&, Response&)> decorate;
-  // After the response was written (or the connection failed while writing): access log, metrics.
+  // After the response was written (or the connection failed while writing): access log, metrics;
+  // also after the connection layer's own answers, so each has its log line under its request id.
   std::function<void(const Request&, const Response&, std::chrono::nanoseconds elapsed)> done;
   // No route matches the path and method.
   std::function<Response(const Request&)> not_found;
