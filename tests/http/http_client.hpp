@@ -85,9 +85,14 @@ inline HttpResult recorded_http(const HttpCall& call) {
 // whose answers the tests check themselves).
 class RawConnection {
  public:
-  explicit RawConnection(int port) {
+  // receive_buffer > 0: the socket's SO_RCVBUF, so a client that stops reading stops the sender
+  // after that little (a slow downloader).
+  explicit RawConnection(int port, int receive_buffer = 0) {
     fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
     if (fd_ < 0) throw std::runtime_error("socket failed");
+    if (receive_buffer > 0) {
+      ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof receive_buffer);
+    }
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
     addr.sin_port = htons(static_cast<std::uint16_t>(port));

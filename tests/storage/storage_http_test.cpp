@@ -36,9 +36,11 @@ constexpr std::string_view kOrigin = "https://app.toq.example";
 
 class StorageHttp : public ::testing::Test {
  protected:
+  // A short read timeout: the truncated-body test waits for it.
+  virtual http::ServerOptions server_options() const { return {.read_timeout = 2s}; }
+
   void SetUp() override {
-    // A short read timeout: the truncated-body test waits for it.
-    server_ = std::make_unique<http::HttpServer>(http::ServerOptions{.read_timeout = 2s});
+    server_ = std::make_unique<http::HttpServer>(server_options());
     port_ = must(server_->bind(), "bind");
     base_url_ = "http://127.0.0.1:" + std::to_string(port_);
     store_ = open_local_store(dir_ / "store", base_url_, clock_, 64 * 1024);
@@ -605,6 +607,58 @@ TEST(HttpServer, BusyPortIsAnError) {
   const int port = must(first.start(), "start");
   http::HttpServer second{http::ServerOptions{.port = port}};
   EXPECT_TRUE(fails_with(second.start(), core::ErrorCode::kInternal));
+}
+
+// ------------------------------------------------------------------------ slow downloaders
+
+// A storage pool of two threads and a write deadline far away, so that a download holding a
+// thread would hold it for the whole test.
+class StorageHttpSmallPool : public StorageHttp {
+ protected:
+  http::ServerOptions server_options() const override {
+    return {.read_timeout = 2s, .write_timeout = 600s, .storage_threads = 2};
+  }
+};
+
+// Four clients start downloading an 8 MiB object and stop reading after its headers (more slow
+// readers than the storage pool has threads; each socket's buffers hold far less than the
+// object). An honest upload and a small download are served meanwhile: the body of a download is
+// read from disk a piece at a time on the pool and written from the I/O threads, so a stalled
+// reader holds no thread. (Before, each download held a pool thread until its last byte was
+// taken: the upload waited for a reader to finish or for the write deadline.) The stalled
+// downloads were not dropped either: each then reads the whole object, byte for byte.
+TEST_F(StorageHttpSmallPool, SlowDownloadersBeyondThePoolSizeDoNotStopAnUpload) {
+  const std::string big_key = "listings/28/batches/51/jobs/1/archive.zip";
+  const std::string big = noise_bytes(8U << 20U, 21);
+  StringSource source{big};
+  must(store_->put(big_key, source, {"application/zip", std::nullopt, std::nullopt}), "put");
+  const std::string target =
+      must(store_->presign_get(big_key, {}), "presign").url.substr(base_url_.size());
+  std::vector<std::unique_ptr<RawConnection>> stalled;
+  for (int i = 0; i < 4; ++i) {
+    stalled.push_back(std::make_unique<RawConnection>(port_, 16 * 1024));
+    ASSERT_TRUE(stalled.back()->send(
+        "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port_) + "\r\n\r\n"));
+    const auto& got = stalled.back()->read_until("\r\n\r\n");
+    ASSERT_EQ(stalled.back()->status(), 200) << got.substr(0, 200);
+  }
+
+  const std::string key = "listings/28/batches/51/raw/302";
+  const std::string body = noise_bytes(1U << 20U, 22);
+  auto put = send(presign_put(key, body), body);
+  EXPECT_EQ(put.code, CURLE_OK) << curl_easy_strerror(put.code);
+  EXPECT_EQ(put.status, 200) << put.body;
+  auto small = http({.url = must(store_->presign_get(key, {}), "presign").url});
+  EXPECT_EQ(small.status, 200);
+  EXPECT_EQ(small.body == body, true) << "the small download is the uploaded bytes";
+
+  for (auto& c : stalled) {
+    c->read_to_close(20000);  // the server closes the kept-alive connection once it is idle
+    const auto& all = c->received();
+    const auto body_at = all.find("\r\n\r\n") + 4;
+    ASSERT_EQ(all.size() - body_at, big.size());
+    EXPECT_EQ(all.compare(body_at, std::string::npos, big), 0);
+  }
 }
 
 }  // namespace

@@ -121,8 +121,14 @@ StorageResponse StorageRequestHandler::read_object(const StorageRequest& request
 
   if (!head && length > 0) {
     response.stream_length = length;
-    response.stream = [object, first, length](core::ByteSink& sink) {
-      return object->copy_to(sink, first, length);
+    response.stream = [object, next = first, end = first + length](
+                          std::span<std::byte> buffer) mutable -> core::Result<std::size_t> {
+      if (next >= end) return std::size_t{0};
+      const auto want = static_cast<std::size_t>(
+          std::min<std::int64_t>(end - next, static_cast<std::int64_t>(buffer.size())));
+      auto n = object->read_at(next, buffer.first(want));
+      if (n) next += static_cast<std::int64_t>(*n);
+      return n;
     };
   }
   return response;

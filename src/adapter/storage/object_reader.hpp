@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <span>
 
 #include "core/model/error.hpp"
 #include "core/port/object_store.hpp"
@@ -22,6 +23,10 @@ class ObjectReader {
   // Streams `length` bytes starting at `first` (object offsets) into `sink`. The caller checks
   // the range against info().size.
   core::Status copy_to(core::ByteSink& sink, std::int64_t first, std::int64_t length) const;
+  // Reads the bytes at object offset `offset` into `buffer` (at most up to the object's end);
+  // how many were read, 0 at or past the end. STORAGE_ERROR for a file shorter than its header
+  // says or an I/O error.
+  core::Result<std::size_t> read_at(std::int64_t offset, std::span<std::byte> buffer) const;
 
  private:
   friend class LocalObjectStore;

@@ -33,9 +33,11 @@ struct StorageResponse {
   // or `stream`; for HEAD, the object).
   support::Params headers;
   std::string body;  // an XML error document, or empty
-  // GET: writes exactly stream_length bytes into the sink; called at most once, possibly on
-  // another thread, after the handler returned.
-  std::function<core::Status(core::ByteSink&)> stream;
+  // GET: the body, pulled piece by piece after the handler returned: each call fills the buffer
+  // with the next bytes and returns how many (0 once stream_length bytes were given), on any
+  // thread but never two at once. Pulled, not pushed, so the server holds a worker only while a
+  // piece is read from disk, never while a slow client takes it.
+  std::function<core::Result<std::size_t>(std::span<std::byte>)> stream;
   std::int64_t stream_length = 0;
   // The request body was not read; the connection must not be reused for another request.
   bool close_connection = false;

@@ -1,7 +1,8 @@
 #include "adapter/http/server/connection.hpp"
 
 #include <exception>
-#include <future>
+#include <memory>
+#include <optional>
 #include <span>
 #include <string_view>
 #include <utility>
@@ -56,31 +57,6 @@ bhttp::response<bhttp::empty_body> head_of(const Request& request, const Respons
 Response internal_error_response() {
   return error_response(map_error(core::make_error(core::ErrorCode::kInternal, "route failed")));
 }
-
-// Writes `data` on the connection from a worker thread, blocking that thread until it is sent.
-class SocketSink final : public core::ByteSink {
- public:
-  SocketSink(beast::tcp_stream& stream, std::chrono::seconds timeout)
-      : stream_(stream), timeout_(timeout) {}
-  core::Status write(std::span<const std::byte> data) override {
-    if (data.empty()) return {};
-    std::promise<boost::system::error_code> sent;
-    auto result = sent.get_future();
-    asio::post(stream_.get_executor(), [&] {
-      stream_.expires_after(timeout_);
-      asio::async_write(stream_, asio::buffer(data.data(), data.size()),
-                        [&sent](boost::system::error_code ec, std::size_t) { sent.set_value(ec); });
-    });
-    if (const auto ec = result.get()) {
-      return core::fail(core::ErrorCode::kStorageError, "the client went away: " + ec.message());
-    }
-    return {};
-  }
-
- private:
-  beast::tcp_stream& stream_;
-  std::chrono::seconds timeout_;
-};
 
 }  // namespace
 
@@ -418,16 +394,28 @@ awaitable<bool> Connection::write(bool keep_alive) {
   auto [ec, n] = co_await bhttp::async_write_header(stream_, serializer, kTuple);
   if (ec) co_return false;
   if (is_head(request_)) co_return true;
-  const auto timeout = server_.options.write_timeout;
-  auto send = [this, timeout] {
-    SocketSink sink{stream_, timeout};
+  // Each piece is read on the storage pool and written from here: a slow reader of a big object
+  // costs its connection a piece of memory, not a worker for the whole transfer.
+  auto piece = std::make_unique<std::byte[]>(kPieceBytes);
+  auto read = [this, &piece]() -> std::optional<std::size_t> {
     try {
-      return response_.stream(sink).has_value();
+      auto got = response_.stream(std::span<std::byte>{piece.get(), kPieceBytes});
+      if (!got) return std::nullopt;
+      return *got;
     } catch (const std::exception&) {
-      return false;
+      return std::nullopt;
     }
   };
-  co_return co_await server_.on_pool(Pool::kStorage, send);
+  for (std::int64_t sent = 0; sent < response_.stream_length;) {
+    const auto got = co_await server_.on_pool(Pool::kStorage, read);
+    if (!got || *got == 0) co_return false;  // the body cannot be finished: close mid-body
+    stream_.expires_after(server_.options.write_timeout);
+    auto [write_ec, written] =
+        co_await asio::async_write(stream_, asio::buffer(piece.get(), *got), kTuple);
+    if (write_ec) co_return false;
+    sent += static_cast<std::int64_t>(written);
+  }
+  co_return true;
 }
 
 }  // namespace toq::http::detail

@@ -57,9 +57,12 @@ struct Response {
   // route set it (a HEAD answer describing the body it would have).
   Headers headers;
   std::string body;
-  // A body written into the sink on the request's worker pool: exactly `stream_length` bytes,
-  // in pieces, each sent before write() returns (constant memory; the write deadline applies).
-  std::function<core::Status(core::ByteSink&)> stream;
+  // A body pulled piece by piece: each call (on the storage pool, never two at once) fills the
+  // buffer with the next bytes and returns how many; the server writes each piece from its I/O
+  // threads before asking for the next, so a slow client holds a worker only while a piece is
+  // read, never while it is sent (constant memory; the write deadline applies per piece). Exactly
+  // `stream_length` bytes; an error or an early 0 closes the connection mid-body.
+  std::function<core::Result<std::size_t>(std::span<std::byte>)> stream;
   std::int64_t stream_length = 0;
   // Close the connection after this response (the request body may be left unread).
   bool close = false;
