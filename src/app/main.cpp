@@ -9,14 +9,17 @@
 
 namespace {
 
-// `toq-media process` works in a scratch embedded store the composition root opens.
+// `toq-media process` runs the pipeline the composition root builds on a scratch store.
 int process(const toq::cli::ProcessOptions& options) {
   static const toq::core::SystemClock kClock;
   return toq::cli::run_process(
-      options, [](const std::filesystem::path& root) -> toq::core::Result<toq::cli::ScratchStore> {
-        auto storage = toq::app::open_scratch_storage(root, kClock);
-        if (!storage) return std::unexpected(storage.error());
-        return toq::cli::ScratchStore{storage->store, storage->multipart};
+      options,
+      [](const std::filesystem::path& store_root,
+         const std::filesystem::path& work_root) -> toq::core::Result<toq::cli::ProcessPipeline> {
+        auto opened = toq::app::open_scratch_pipeline(store_root, work_root, kClock);
+        if (!opened) return std::unexpected(opened.error());
+        auto owner = std::make_shared<toq::app::ScratchPipeline>(std::move(*opened));
+        return toq::cli::ProcessPipeline{.owner = owner, .context = owner->context};
       });
 }
 

@@ -6,9 +6,8 @@
 #include "adapter/aws/secrets_manager.hpp"
 #include "adapter/aws/step_functions.hpp"
 #include "adapter/lambda/tasks.hpp"
-#include "adapter/webhook/webhook_secret.hpp"
-#include "adapter/webhook/webhook_sender.hpp"
 #include "app/aws_wiring.hpp"
+#include "app/wiring.hpp"
 
 namespace toq::app {
 
@@ -68,14 +67,9 @@ core::Result<std::unique_ptr<PipelineTasks>> PipelineTasks::create(std::string t
     if (c.aws.callback_url.empty()) return std::unexpected(missing("aws.callbackUrl", name));
     auto text = pipeline_secret(c, clock);
     if (!text) return std::unexpected(text.error());
-    auto secret = webhook::WebhookSecret::parse(*text);
-    if (!secret) return std::unexpected(secret.error());
-    auto sender = webhook::HttpWebhookSender::create(
-        webhook::WebhookSenderOptions{
-            .url = c.aws.callback_url, .user_agent = "toq-media-report", .ca_file = {}},
-        std::move(*secret));
+    auto sender = open_callback_sender(c, *text);
     if (!sender) return std::unexpected(sender.error());
-    out->sender_ = std::make_unique<webhook::HttpWebhookSender>(std::move(*sender));
+    out->sender_ = std::move(*sender);
   }
   if (name == "starter" || (name == "report" && !c.aws.state_machine_arn.empty())) {
     if (c.aws.state_machine_arn.empty()) {

@@ -22,7 +22,6 @@
 #include "adapter/http/ops_routes.hpp"
 #include "adapter/http/storage_routes.hpp"
 #include "adapter/http/web_routes.hpp"
-#include "adapter/storage/disk_space.hpp"
 #include "adapter/storage/local_object_store.hpp"
 #include "adapter/storage/storage_request_handler.hpp"
 #include "adapter/web/static_files.hpp"
@@ -68,27 +67,6 @@ std::optional<std::string> ephemeral_host(std::string_view listen) {
   return std::string{host};
 }
 
-http::ServerOptions server_options(const std::string& host, int port, const Config& config) {
-  const auto& s = config.server;
-  const auto or_read = [&](int seconds) {
-    return std::chrono::seconds{seconds > 0 ? seconds : s.read_timeout_seconds};
-  };
-  return http::ServerOptions{
-      .host = host,
-      .port = port,
-      .read_timeout = std::chrono::seconds{s.read_timeout_seconds},
-      .write_timeout = or_read(s.write_timeout_seconds),
-      .keep_alive_timeout = std::chrono::seconds{s.keep_alive_timeout_seconds},
-      .header_timeout = or_read(s.header_timeout_seconds),
-      .io_threads = static_cast<std::size_t>(s.io_threads),
-      .api_threads = static_cast<std::size_t>(s.api_threads),
-      .storage_threads = static_cast<std::size_t>(s.storage_threads),
-      .max_header_bytes = static_cast<std::size_t>(s.max_header_bytes),
-      .max_connections = static_cast<std::size_t>(s.max_connections),
-      .max_connections_per_client = static_cast<std::size_t>(s.max_connections_per_client),
-      .max_drain_bytes = s.max_drain_bytes};
-}
-
 // Signals are taken by sigwait(); blocked before any thread starts, so every thread inherits the
 // mask and none is interrupted by them.
 sigset_t block_stop_signals() {
@@ -117,10 +95,8 @@ core::Result<Bound> configure_and_bind(const cli::ServeOptions& options) {
   if (options.listen) {
     std::string listen = *options.listen;
     if (auto host = ephemeral_host(listen)) {
-      http::ServerOptions early{.host = *host, .port = 0};
-      if (auto config = load_config(common.config_file, env))
-        early = server_options(*host, 0, *config);
-      server = std::make_unique<http::HttpServer>(early);
+      const auto early = load_config(common.config_file, env);
+      server = make_http_server(*host, 0, early ? &*early : nullptr);
       auto port = server->bind();
       if (!port) return std::unexpected(port.error());
       listen = host_port_text(*host, *port);
@@ -136,59 +112,10 @@ core::Result<Bound> configure_and_bind(const cli::ServeOptions& options) {
       return core::fail(core::ErrorCode::kConfigInvalid,
                         "server.listen is not HOST:PORT: " + config->server.listen);
     }
-    server = std::make_unique<http::HttpServer>(
-        server_options(hp->host, static_cast<int>(hp->port), *config));
+    server = make_http_server(hp->host, static_cast<int>(hp->port), &*config);
     if (auto port = server->bind(); !port) return std::unexpected(port.error());
   }
   return Bound{std::move(*config), std::move(server)};
-}
-
-// "scheme://host[:port]" of a URL, or "" when it has none.
-std::string origin_of(std::string_view url) {
-  const auto scheme = url.find("://");
-  if (scheme == std::string_view::npos) return {};
-  const auto end = url.find_first_of("/?#", scheme + 3);
-  return std::string{url.substr(0, end)};
-}
-
-// The pages' Content-Security-Policy: scripts, styles and workers from this origin only (no
-// inline script, no eval; 'wasm-unsafe-eval' for the SHA-256 WebAssembly), and network, images
-// and media from this origin and the object store's (presigned uploads and downloads).
-std::string page_security_policy(const std::string& store_origin) {
-  const std::string store = store_origin.empty() ? "" : " " + store_origin;
-  return fmt::format(
-      "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; "
-      "img-src 'self' data: blob:{0}; media-src 'self' blob:{0}; connect-src 'self'{0}; "
-      "worker-src 'self'; font-src 'self'; manifest-src 'self'; base-uri 'none'; "
-      "form-action 'none'; frame-ancestors 'none'",
-      store);
-}
-
-// web.root, or the folder "web" beside this executable (where the build puts the bundle).
-std::filesystem::path web_root(const Config& config) {
-  if (!config.web.root.empty()) return config.web.root;
-  std::error_code ec;
-  const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
-  if (ec) return "web";
-  return self.parent_path() / "web";
-}
-
-// The upload page, the gallery and /docs. The store's origin comes from a URL its signer makes,
-// so the policy follows whatever storage is configured (local publicBaseUrl, S3, an endpoint).
-std::unique_ptr<web::StaticFileHandler> make_web_handler(const Config& config,
-                                                         const ObjectStorage& storage) {
-  std::string store_origin;
-  if (auto probe = storage.signer->presign_get("toq-media/csp-probe", {})) {
-    store_origin = origin_of(probe->url);
-  }
-  auto handler = std::make_unique<web::StaticFileHandler>(web::StaticSiteConfig{
-      .root = web_root(config), .content_security_policy = page_security_policy(store_origin)});
-  if (!handler->has_file("ui/upload/index.html")) {
-    log::warn("web bundle missing: /ui and /docs answer 404",
-              {{"web_root", handler->config().root.string()},
-               {"hint", "build it (make build, target toq_web_bundle) or set web.root"}});
-  }
-  return handler;
 }
 
 // The queue and outbox gauges of /metrics, read from the database before each scrape.
@@ -292,11 +219,7 @@ void mount_routes(http::HttpServer& server, const Config& config, ApiUseCases& u
   // The AWS mode: the pipeline's signed callback and its readiness probe.
   if (aws)
     aws->mount(api.services, {.batch_failed = [&routes] { routes.metrics.media_batch_failed(); }});
-  if (config.data_dir_min_free_bytes > 0) {
-    api.services.check_disk = [dir = config.data_dir, floor = config.data_dir_min_free_bytes] {
-      return storage::check_free_space(dir, floor);
-    };
-  }
+  api.services.check_disk = make_disk_check(config);
   api.verifier = &verifier;
   api.max_body_bytes = config.server.max_body_bytes;
   api.hooks.access_log = [](const http::AccessLogEntry& e) {
@@ -323,15 +246,11 @@ void mount_routes(http::HttpServer& server, const Config& config, ApiUseCases& u
   });
   routes.web = make_web_handler(config, storage);
   http::mount_web_routes(server, *routes.web);
-  if (storage.local) {
-    storage::StorageHandlerConfig handler_config;
-    handler_config.allowed_origins = config.cors.allowed_origins;
-    handler_config.report_failure = [](const core::Error& e, std::string_view request_id,
-                                       std::string_view what) { log_failure(e, request_id, what); };
-    routes.storage =
-        std::make_unique<storage::StorageRequestHandler>(*storage.local, handler_config);
-    http::mount_storage_routes(server, *routes.storage);
-  }
+  routes.storage =
+      make_storage_handler(config, storage,
+                           [](const core::Error& e, std::string_view request_id,
+                              std::string_view what) { log_failure(e, request_id, what); });
+  if (routes.storage) http::mount_storage_routes(server, *routes.storage);
 }
 
 // A worker's event line, counted in this process's /metrics (worker_events.hpp).

@@ -9,12 +9,17 @@
 
 #include "adapter/aws/credentials.hpp"
 #include "adapter/aws/s3_object_store.hpp"
+#include "adapter/http/http_server.hpp"
 #include "adapter/media/pipeline/pipeline.hpp"
 #include "adapter/mysql/mysql_database.hpp"
 #include "adapter/sqlite/sqlite_database.hpp"
+#include "adapter/storage/disk_space.hpp"
 #include "adapter/storage/local_object_store.hpp"
+#include "adapter/storage/storage_request_handler.hpp"
+#include "adapter/web/static_files.hpp"
 #include "adapter/webhook/webhook_sender.hpp"
 #include "app/aws_wiring.hpp"
+#include "app/logging.hpp"
 #include "app/secrets.hpp"
 #include "support/crypto/random.hpp"
 #include "support/http/curl_http_client.hpp"
@@ -79,6 +84,46 @@ mysql::MysqlOptions mysql_options(const Config& config) {
   options.connection.lock_wait_timeout_seconds = m.lock_wait_timeout_seconds;
   options.pool_size = m.pool_size;
   return options;
+}
+
+core::Result<std::unique_ptr<core::WebhookSender>> http_webhook_sender(
+    webhook::WebhookSenderOptions options, std::string_view secret_text) {
+  auto secret = webhook::WebhookSecret::parse(secret_text);
+  if (!secret) return std::unexpected(secret.error());
+  auto sender = webhook::HttpWebhookSender::create(std::move(options), std::move(*secret));
+  if (!sender) return std::unexpected(sender.error());
+  return std::unique_ptr<core::WebhookSender>(
+      std::make_unique<webhook::HttpWebhookSender>(std::move(*sender)));
+}
+
+// "scheme://host[:port]" of a URL, or "" when it has none.
+std::string origin_of(std::string_view url) {
+  const auto scheme = url.find("://");
+  if (scheme == std::string_view::npos) return {};
+  const auto end = url.find_first_of("/?#", scheme + 3);
+  return std::string{url.substr(0, end)};
+}
+
+// The pages' Content-Security-Policy: scripts, styles and workers from this origin only (no
+// inline script, no eval; 'wasm-unsafe-eval' for the SHA-256 WebAssembly), and network, images
+// and media from this origin and the object store's (presigned uploads and downloads).
+std::string page_security_policy(const std::string& store_origin) {
+  const std::string store = store_origin.empty() ? "" : " " + store_origin;
+  return fmt::format(
+      "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; "
+      "img-src 'self' data: blob:{0}; media-src 'self' blob:{0}; connect-src 'self'{0}; "
+      "worker-src 'self'; font-src 'self'; manifest-src 'self'; base-uri 'none'; "
+      "form-action 'none'; frame-ancestors 'none'",
+      store);
+}
+
+// web.root, or the folder "web" beside this executable (where the build puts the bundle).
+std::filesystem::path web_root(const Config& config) {
+  if (!config.web.root.empty()) return config.web.root;
+  std::error_code ec;
+  const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) return "web";
+  return self.parent_path() / "web";
 }
 
 }  // namespace
@@ -157,16 +202,25 @@ core::Result<ObjectStorage> open_object_storage(const Config& config, const core
   return core::fail(core::ErrorCode::kConfigInvalid, "unknown storage.driver");
 }
 
-core::Result<ObjectStorage> open_scratch_storage(const std::filesystem::path& root,
-                                                 const core::Clock& clock) {
+core::Result<ScratchPipeline> open_scratch_pipeline(const std::filesystem::path& store_root,
+                                                    const std::filesystem::path& work_root,
+                                                    const core::Clock& clock) {
   auto secret = support::random_hex(32);
   if (!secret) return std::unexpected(secret.error());
-  return open_local(storage::LocalStoreOptions{.root = root,
-                                               .public_base_url = "http://127.0.0.1",
-                                               .credentials = {.access_key_id = "toq-process",
-                                                               .secret_access_key = *secret},
-                                               .durable = false},
-                    clock);
+  auto storage = open_local(
+      storage::LocalStoreOptions{
+          .root = store_root,
+          .public_base_url = "http://127.0.0.1",
+          .credentials = {.access_key_id = "toq-process", .secret_access_key = *secret},
+          .durable = false},
+      clock);
+  if (!storage) return std::unexpected(storage.error());
+  auto context = media::PipelineContext{.store = storage->store.get(),
+                                        .multipart = storage->multipart.get(),
+                                        .work_root = work_root,
+                                        .limits = {},
+                                        .enforce_declared_orientation = false};
+  return ScratchPipeline{.storage = std::move(*storage), .context = std::move(context)};
 }
 
 // ---- Authentication ----
@@ -232,13 +286,71 @@ std::unique_ptr<core::MediaProcessor> make_media_processor(const Config& config,
 
 core::Result<std::unique_ptr<core::WebhookSender>> open_webhook_sender(const Config& config) {
   if (config.webhooks.url.empty()) return nullptr;
-  auto secret = webhook::WebhookSecret::parse(config.webhooks.secret);
-  if (!secret) return std::unexpected(secret.error());
-  auto sender = webhook::HttpWebhookSender::create(
-      webhook::WebhookSenderOptions{.url = config.webhooks.url, .ca_file = {}}, std::move(*secret));
-  if (!sender) return std::unexpected(sender.error());
-  return std::unique_ptr<core::WebhookSender>(
-      std::make_unique<webhook::HttpWebhookSender>(std::move(*sender)));
+  return http_webhook_sender({.url = config.webhooks.url, .ca_file = {}}, config.webhooks.secret);
+}
+
+core::Result<std::unique_ptr<core::WebhookSender>> open_callback_sender(const Config& config,
+                                                                        std::string_view secret) {
+  return http_webhook_sender(
+      {.url = config.aws.callback_url, .user_agent = "toq-media-report", .ca_file = {}}, secret);
+}
+
+// ---- The HTTP side of `serve` ----
+
+std::unique_ptr<http::HttpServer> make_http_server(const std::string& host, int port,
+                                                   const Config* config) {
+  if (!config)
+    return std::make_unique<http::HttpServer>(http::ServerOptions{.host = host, .port = port});
+  const auto& s = config->server;
+  const auto or_read = [&](int seconds) {
+    return std::chrono::seconds{seconds > 0 ? seconds : s.read_timeout_seconds};
+  };
+  return std::make_unique<http::HttpServer>(http::ServerOptions{
+      .host = host,
+      .port = port,
+      .read_timeout = std::chrono::seconds{s.read_timeout_seconds},
+      .write_timeout = or_read(s.write_timeout_seconds),
+      .keep_alive_timeout = std::chrono::seconds{s.keep_alive_timeout_seconds},
+      .header_timeout = or_read(s.header_timeout_seconds),
+      .io_threads = static_cast<std::size_t>(s.io_threads),
+      .api_threads = static_cast<std::size_t>(s.api_threads),
+      .storage_threads = static_cast<std::size_t>(s.storage_threads),
+      .max_header_bytes = static_cast<std::size_t>(s.max_header_bytes),
+      .max_connections = static_cast<std::size_t>(s.max_connections),
+      .max_connections_per_client = static_cast<std::size_t>(s.max_connections_per_client),
+      .max_drain_bytes = s.max_drain_bytes});
+}
+
+std::unique_ptr<web::StaticFileHandler> make_web_handler(const Config& config,
+                                                         const ObjectStorage& storage) {
+  std::string store_origin;
+  if (auto probe = storage.signer->presign_get("toq-media/csp-probe", {})) {
+    store_origin = origin_of(probe->url);
+  }
+  auto handler = std::make_unique<web::StaticFileHandler>(web::StaticSiteConfig{
+      .root = web_root(config), .content_security_policy = page_security_policy(store_origin)});
+  if (!handler->has_file("ui/upload/index.html")) {
+    log::warn("web bundle missing: /ui and /docs answer 404",
+              {{"web_root", handler->config().root.string()},
+               {"hint", "build it (make build, target toq_web_bundle) or set web.root"}});
+  }
+  return handler;
+}
+
+std::unique_ptr<storage::StorageRequestHandler> make_storage_handler(
+    const Config& config, const ObjectStorage& storage, StorageFailureReporter report_failure) {
+  if (!storage.local) return nullptr;
+  storage::StorageHandlerConfig handler_config;
+  handler_config.allowed_origins = config.cors.allowed_origins;
+  handler_config.report_failure = std::move(report_failure);
+  return std::make_unique<storage::StorageRequestHandler>(*storage.local, handler_config);
+}
+
+std::function<core::Status()> make_disk_check(const Config& config) {
+  if (config.data_dir_min_free_bytes <= 0) return {};
+  return [dir = config.data_dir, floor = config.data_dir_min_free_bytes] {
+    return storage::check_free_space(dir, floor);
+  };
 }
 
 }  // namespace toq::app

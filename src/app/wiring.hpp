@@ -3,8 +3,10 @@
 // Everything else in app/ asks here (use_cases.hpp builds the use cases on what this returns).
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/model/time.hpp"
@@ -19,6 +21,13 @@
 
 namespace toq::storage {
 class LocalObjectStore;
+class StorageRequestHandler;
+}  // namespace toq::storage
+namespace toq::http {
+class HttpServer;
+}
+namespace toq::web {
+class StaticFileHandler;
 }
 
 namespace toq::app {
@@ -69,10 +78,17 @@ inline constexpr const char* kLocalAccessKeyId = "toq-local";
 // the result.
 core::Result<ObjectStorage> open_object_storage(const Config& config, const core::Clock& clock);
 
-// A scratch embedded store under `root` for `toq-media process`: a random key, no fsync (the
-// command removes it at the end).
-core::Result<ObjectStorage> open_scratch_storage(const std::filesystem::path& root,
-                                                 const core::Clock& clock);
+// What `toq-media process` runs: the media pipeline on a scratch embedded store under
+// `store_root` (a random key, no fsync; the command removes it at the end), working in
+// `work_root`, with the pipeline's default limits. A local file declares nothing a person chose,
+// so its orientation is not checked against a declaration. `clock` must outlive the result.
+struct ScratchPipeline {
+  ObjectStorage storage;
+  media::PipelineContext context;  // on storage's store and multipart
+};
+core::Result<ScratchPipeline> open_scratch_pipeline(const std::filesystem::path& store_root,
+                                                    const std::filesystem::path& work_root,
+                                                    const core::Clock& clock);
 
 // ---- Authentication ----
 
@@ -97,5 +113,35 @@ std::unique_ptr<core::MediaProcessor> make_media_processor(const Config& config,
 
 // The outbound webhook sender of webhooks.url and webhooks.secret; null when no URL is set.
 core::Result<std::unique_ptr<core::WebhookSender>> open_webhook_sender(const Config& config);
+
+// The AWS pipeline's report task's sender: the signed callback to aws.callbackUrl, with the
+// pipeline secret `secret` (a Standard Webhooks secret) and its own User-Agent.
+core::Result<std::unique_ptr<core::WebhookSender>> open_callback_sender(const Config& config,
+                                                                        std::string_view secret);
+
+// ---- The HTTP side of `serve` ----
+
+// The HTTP server for host:port (port 0: an ephemeral one), with server.*'s timeouts, threads and
+// caps; `config` null: the server's defaults (serve binds --listen HOST:0 before the
+// configuration is loaded, and a configuration that does not load yet leaves them).
+std::unique_ptr<http::HttpServer> make_http_server(const std::string& host, int port,
+                                                   const Config* config);
+
+// The upload page, the gallery and /docs from web.root (else the folder "web" beside the
+// executable), under a Content-Security-Policy that allows the configured store's origin. A
+// missing bundle is logged, not an error (/ui and /docs then answer 404).
+std::unique_ptr<web::StaticFileHandler> make_web_handler(const Config& config,
+                                                         const ObjectStorage& storage);
+
+// The embedded store's S3 requests under /storage/ (cors.allowedOrigins), the cause of each 5xx
+// told to `report_failure`; null when the store is not the embedded one. `storage` must outlive it.
+using StorageFailureReporter =
+    std::function<void(const core::Error&, std::string_view request_id, std::string_view what)>;
+std::unique_ptr<storage::StorageRequestHandler> make_storage_handler(
+    const Config& config, const ObjectStorage& storage, StorageFailureReporter report_failure);
+
+// The readiness probe of the data directory's free space (dataDirMinFreeBytes); empty when no
+// floor is configured.
+std::function<core::Status()> make_disk_check(const Config& config);
 
 }  // namespace toq::app

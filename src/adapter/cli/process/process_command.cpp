@@ -20,7 +20,6 @@
 #include "adapter/cli/process/progress_display.hpp"
 #include "adapter/media/common/sniff.hpp"
 #include "adapter/media/pipeline/file_digest.hpp"
-#include "adapter/media/pipeline/pipeline.hpp"
 
 namespace toq::cli {
 namespace {
@@ -255,22 +254,18 @@ core::Result<Exported> export_results(const media::PipelineContext& context,
 
 }  // namespace
 
-int run_process(const ProcessOptions& options, const OpenScratchStore& open_store) {
+int run_process(const ProcessOptions& options, const OpenProcessPipeline& open_pipeline) {
   auto inputs = expand_inputs(options.inputs);
   if (!inputs) return fail_setup(inputs.error());
   const auto out_dir = fs::absolute(options.out_dir);
   const Workspace ws{out_dir, out_dir / ".store", out_dir / ".work"};
   if (auto ready = prepare(ws); !ready) return fail_setup(ready.error());
-  auto store = open_store(ws.store_root);
-  if (!store) return fail_setup(store.error());
-  auto items = ingest(*inputs, *store->store);
+  auto pipeline = open_pipeline(ws.store_root, ws.work_root);
+  if (!pipeline) return fail_setup(pipeline.error());
+  const media::PipelineContext& context = pipeline->context;
+  auto items = ingest(*inputs, *context.store);
   if (!items) return fail_setup(items.error());
 
-  const media::PipelineContext context{.store = store->store.get(),
-                                       .multipart = store->multipart.get(),
-                                       .work_root = ws.work_root,
-                                       .limits = {},
-                                       .enforce_declared_orientation = false};
   const int jobs = options.jobs > 0
                        ? options.jobs
                        : static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));

@@ -13,21 +13,22 @@
 #include <memory>
 
 #include "core/model/error.hpp"
-#include "core/port/object_store.hpp"
 
 #include "adapter/cli/cli.hpp"
+#include "adapter/media/pipeline/pipeline.hpp"
 
 namespace toq::cli {
 
-// The store the command works in; the composition root picks it (an embedded store, not
-// durable, removed at the end).
-struct ScratchStore {
-  std::shared_ptr<core::ObjectStore> store;
-  std::shared_ptr<core::MultipartStore> multipart;
+// The pipeline the command runs, built by the composition root: the media pipeline's steps on a
+// scratch store (an embedded store, not durable, removed at the end) under `store_root`, working
+// in `work_root`. `owner` keeps alive what `context` points to.
+struct ProcessPipeline {
+  std::shared_ptr<const void> owner;
+  media::PipelineContext context;
 };
-using OpenScratchStore =
-    std::function<core::Result<ScratchStore>(const std::filesystem::path& root)>;
+using OpenProcessPipeline = std::function<core::Result<ProcessPipeline>(
+    const std::filesystem::path& store_root, const std::filesystem::path& work_root)>;
 
-int run_process(const ProcessOptions& options, const OpenScratchStore& open_store);
+int run_process(const ProcessOptions& options, const OpenProcessPipeline& open_pipeline);
 
 }  // namespace toq::cli
