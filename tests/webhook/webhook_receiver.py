@@ -76,6 +76,7 @@ class Handler(BaseHTTPRequestHandler):
             "signature": self.headers.get("webhook-signature"),
             "traceparent": self.headers.get("traceparent"),
             "transfer_encoding": self.headers.get("Transfer-Encoding"),
+            "headers": {name.lower(): value for name, value in self.headers.items()},
             "body_b64": base64.b64encode(body).decode(),
             "verified": verified,
             "reason": reason,

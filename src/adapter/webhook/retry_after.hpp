@@ -6,11 +6,12 @@
 #include <string_view>
 
 #include "core/model/time.hpp"
+#include "core/port/webhook_sender.hpp"
 
 namespace toq::webhook {
 
-// A receiver may slow us down, not park an event for weeks: longer requests are cut to this.
-inline constexpr std::chrono::seconds kMaxRetryAfter = std::chrono::hours(24);
+// The port's cap (core/port/webhook_sender.hpp): longer requests are cut to this.
+using core::kMaxRetryAfter;
 
 // delay-seconds ("120") or an IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT", taken relative to
 // `now`). The result lies in [0, kMaxRetryAfter]: a date in the past gives 0. nullopt for an

@@ -20,7 +20,7 @@
 //   Location goes to `detail`: fix webhooks.url), a network error, a TLS error or a timeout
 //   (status 0).
 // Retry-After (delay-seconds or an HTTP date), on any non-2xx response, is returned in
-// retry_after, capped at retry_after.hpp's kMaxRetryAfter; the relay uses it as a minimum delay.
+// retry_after, capped at the port's kMaxRetryAfter; the relay uses it as a minimum delay.
 //
 // Thread-safe: deliver() may run on several threads at once (the HTTP client pools its
 // connections).
