@@ -212,5 +212,22 @@ TEST(RunIsolated, TheMemoryLimitAppliesInTheChildOnly) {
   EXPECT_EQ(big.back(), 'y');
 }
 
+// The production limit (IsolationLimits' default, what the pipeline's photo steps use) leaves a
+// child room to work in every build, the AddressSanitizer one included (where an address limit
+// would kill the child at its first allocation).
+TEST(RunIsolated, TheDefaultMemoryLimitLetsTheChildAllocate) {
+  const IsolationLimits production{.step = "allocating 64 MiB", .timeout = 60s};
+  ASSERT_GT(production.max_memory_bytes, 0U);
+  auto r = run_isolated(
+      []() -> core::Result<std::string> {
+        std::vector<std::string> blocks;
+        for (int i = 0; i < 64; ++i) blocks.emplace_back(std::string(1U << 20U, 'x'));
+        return std::to_string(blocks.size());
+      },
+      production);
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  EXPECT_EQ(*r, "64");
+}
+
 }  // namespace
 }  // namespace toq::media

@@ -3,8 +3,10 @@
 // party library (libvips, libheif, libjpeg, poppler, ...) fails one asset instead of the caller.
 //
 // Contract:
-// - fn runs in a fork()ed child with RLIMIT_AS = max_memory_bytes (0: no limit) and no core dumps;
-//   the child is killed (with any process it started) when `timeout` passes.
+// - fn runs in a fork()ed child with RLIMIT_AS = max_memory_bytes (0: no limit; never in the
+//   AddressSanitizer build, whose shadow memory needs the address space), no core dumps and the
+//   default action for crash signals (the sanitizer's handlers undone); the child is killed (with
+//   any process it started) when `timeout` passes.
 // - fn's Result<std::string> comes back intact: the value byte for byte, or the core::Error with
 //   every field (code, message, public_message, hint, details).
 // - A child killed by a signal gives CORRUPT_MEDIA "the decoder crashed (SIGSEGV) while <step>";
