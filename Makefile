@@ -13,8 +13,9 @@ build: deps
 
 # Tests that compare against an independent reference must not skip here: CI installs it.
 # The long MariaDB + s3rver runs of the e2e and chaos suites have their own target.
+TEST_EXCLUDE = mariadb-long|aws-long
 test: build
-	TOQ_REQUIRE_BOTOCORE=1 TOQ_REQUIRE_S3RVER=1 ctest --preset $(PRESET) -j $(JOBS) -LE "mariadb-long|aws-long"
+	TOQ_REQUIRE_BOTOCORE=1 TOQ_REQUIRE_S3RVER=1 ctest --preset $(PRESET) -j $(JOBS) -LE "$(TEST_EXCLUDE)"
 
 # Every e2e and chaos test on MariaDB + s3rver (each test starts its own pair: scripts/services.sh).
 test-mariadb-long: build
@@ -38,8 +39,13 @@ run: deps
 	cmake --build --preset release -j $(JOBS) --target toq-media
 	./scripts/run-demo.sh
 
+# `make test` under AddressSanitizer + UBSan + LeakSanitizer (the asan preset; any finding aborts
+# the test), every label but one: `memory`. Those tests assert a peak RSS (2 GiB through the store
+# and the server in under 64 MiB, the ZIP writer's bound, the connection load's 256 MiB), and an
+# instrumented process's RSS holds ASan's shadow memory and up to 256 MiB of freed blocks in
+# quarantine: the bound cannot hold there and says nothing about the code.
 asan:
-	$(MAKE) test PRESET=asan
+	$(MAKE) test PRESET=asan TEST_EXCLUDE="$(TEST_EXCLUDE)|memory"
 
 # Benchmarks (bench/, docs/benchmarks.md): every case next to its reference in the same rounds,
 # median of 5 by default; the table lands in build/release/bench-results-full/results.md.
