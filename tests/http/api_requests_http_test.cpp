@@ -39,7 +39,7 @@ TEST_F(ApiRequestsHttpTest, RequestIdIsEchoedOrGeneratedAndLogged) {
   auto error =
       call("GET", "/api/v2/internal/listings/1", std::nullopt, "", {{"X-Request-Id", "err-1"}});
   EXPECT_EQ(error.raw.header("x-request-id"), "err-1");
-  auto line = server().find_log("request", "request_id", "req-42.a:b_c");
+  auto line = server().await_log("request", "request_id", "req-42.a:b_c");
   ASSERT_TRUE(line) << server().log_text();
   EXPECT_EQ(line->at("method"), "GET");
   EXPECT_EQ(line->at("path"), "/healthz");
@@ -54,7 +54,7 @@ TEST_F(ApiRequestsHttpTest, TraceparentIsEchoedGeneratedOrReplacedAndLogged) {
   auto echoed = call("GET", "/healthz", std::nullopt, "",
                      {{"traceparent", valid}, {"X-Request-Id", "trace-echo"}});
   EXPECT_EQ(echoed.raw.header("traceparent"), valid);
-  auto line = server().find_log("request", "request_id", "trace-echo");
+  auto line = server().await_log("request", "request_id", "trace-echo");
   ASSERT_TRUE(line) << server().log_text();
   EXPECT_EQ(line->at("traceparent"), valid);
 
@@ -72,7 +72,7 @@ TEST_F(ApiRequestsHttpTest, TraceparentIsEchoedGeneratedOrReplacedAndLogged) {
   auto absent = call("GET", "/healthz", std::nullopt, "", {{"X-Request-Id", "trace-absent"}});
   const std::string generated = absent.raw.header("traceparent");
   EXPECT_TRUE(is_new_trace(generated)) << generated;
-  line = server().find_log("request", "request_id", "trace-absent");
+  line = server().await_log("request", "request_id", "trace-absent");
   ASSERT_TRUE(line) << server().log_text();
   EXPECT_EQ(line->at("traceparent"), generated);
   auto again = call("GET", "/healthz", std::nullopt, "");

@@ -155,6 +155,21 @@ class ServeProcess {
     return std::nullopt;
   }
 
+  // find_log() for a line written after the answer: the access log line of a request is written
+  // once the response has gone out (the server's `done` hook), so a client that just read its
+  // answer may look before it is there. Waits up to `patience` for it.
+  std::optional<nlohmann::json> await_log(const std::string& msg, const std::string& field,
+                                          const std::string& value,
+                                          std::chrono::milliseconds patience = std::chrono::seconds{
+                                              10}) const {
+    const auto deadline = std::chrono::steady_clock::now() + patience;
+    for (;;) {
+      auto line = find_log(msg, field, value);
+      if (line || std::chrono::steady_clock::now() >= deadline) return line;
+      std::this_thread::sleep_for(std::chrono::milliseconds{20});
+    }
+  }
+
   // `toq-media token` for this data dir.
   std::string token(std::int64_t sub, const std::string& role) const {
     auto run =
