@@ -77,17 +77,25 @@ class AwsRehearsal : public ServiceTest {
     EXPECT_EQ(jobs.size(), 1U) << jobs.dump();
     return {batch, "job-" + std::to_string(jobs.at(0).at("id").get<std::int64_t>()) + "-r1"};
   }
+
+  // `faults` queued for the next StartExecution calls, then one photo submitted under `listing`
+  // and run to READY; the batch and the name of its run-1 execution.
+  std::pair<std::int64_t, std::string> ready_through(const std::string& faults,
+                                                     std::int64_t listing, std::int64_t sequence) {
+    rehearsal("/_rehearsal/faults", R"({"startExecution":)" + faults + "}");
+    client_->register_listing(listing);
+    const auto run = submit_one(listing, sequence);
+    const auto status = client_->wait_terminal(listing, run.first);
+    EXPECT_EQ(status.at("status"), "READY") << status.dump(1);
+    return run;
+  }
 };
 
 // Throttling, then a 500: the start is retried with backoff, every attempt sends the same input
 // bytes, and exactly one execution runs.
 TEST_F(AwsRehearsal, StartRetriedThroughThrottlingAndServerErrorRunsOnce) {
-  rehearsal("/_rehearsal/faults", R"({"startExecution":["throttle","error500"]})");
-  const std::int64_t listing = 31;
-  client_->register_listing(listing);
-  const auto [batch, name] = submit_one(listing, 1);
-  const auto status = client_->wait_terminal(listing, batch);
-  ASSERT_EQ(status.at("status"), "READY") << status.dump(1);
+  const auto [batch, name] = ready_through(R"(["throttle","error500"])", 31, 1);
+  ASSERT_FALSE(HasFailure());
 
   std::vector<std::string> outcomes;
   std::set<std::string> input_hashes;
@@ -278,6 +286,69 @@ TEST_F(AwsRehearsal, CallbackRejectsForgeriesAndAppliesAReportOnce) {
   EXPECT_EQ(again.status, 200) << again.body;
   EXPECT_EQ(nlohmann::json::parse(again.body).at("status"), "already_applied") << again.body;
   unchanged();
+}
+
+// aws.startVia sqs: serve sends each start to the rehearsal's start queue (maxReceiveCount 3,
+// visibility 2 s: deploy/aws/local/main.ts), whose event source mapping invokes the real
+// `toq-media lambda starter`. The starter names a record it could not start in
+// batchItemFailures; Lambda then leaves only that record in the queue, to be received again after
+// the visibility timeout, and SQS moves a message received maxReceiveCount times to the
+// dead-letter queue (https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-errorhandling.html,
+// https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-dead-letter-queues.html).
+class AwsRehearsalSqs : public AwsRehearsal {
+ protected:
+  std::map<std::string, std::string> settings() const override {
+    auto s = AwsRehearsal::settings();
+    s["TOQ_MEDIA_AWS_START_VIA"] = "sqs";
+    return s;
+  }
+
+  nlohmann::json state() const {
+    const auto state = Client::get(backends_->rehearsal_url() + "/_rehearsal/state");
+    EXPECT_EQ(state.status, 200) << state.body;
+    return nlohmann::json::parse(state.body);
+  }
+};
+
+// A start that is throttled on every receive lands in the dead-letter queue after the third, with
+// no execution; one throttled on two receives starts on the third, once, and its batch is READY.
+TEST_F(AwsRehearsalSqs, StartFailingOnEveryReceiveLandsInTheDeadLetterQueue) {
+  rehearsal("/_rehearsal/faults", R"({"startExecution":["throttle","throttle","throttle"]})");
+  const std::int64_t listing = 71;
+  client_->register_listing(listing);
+  const auto [batch, name] = submit_one(listing, 1);
+  nlohmann::json dead;
+  const auto end = std::chrono::steady_clock::now() + std::chrono::seconds{60};
+  while (dead.empty() && std::chrono::steady_clock::now() < end) {
+    const auto dlq = state().at("dlq");
+    if (!dlq.empty()) dead = dlq;
+    std::this_thread::sleep_for(std::chrono::milliseconds{100});
+  }
+  ASSERT_EQ(dead.size(), 1U) << "no start message reached the dead-letter queue";
+  EXPECT_EQ(dead[0].at("receives"), 3);
+  const auto message = nlohmann::json::parse(dead[0].at("body").get<std::string>());
+  EXPECT_EQ(message.at("name"), name);
+  const auto starts = starts_of(name);
+  ASSERT_EQ(starts.size(), 3U) << "one StartExecution per receive";
+  std::set<std::string> hashes;
+  for (const auto& s : starts) {
+    EXPECT_EQ(s.at("outcome"), "throttled");
+    hashes.insert(s.at("inputSha256").get<std::string>());
+  }
+  EXPECT_EQ(hashes.size(), 1U) << "every receive carries the same input bytes";
+  EXPECT_EQ(executions_named(name), 0);
+  EXPECT_EQ(state().at("queued"), 0) << "the message left the start queue";
+  EXPECT_EQ(client_->status(listing, batch).at("status"), "PROCESSING");
+  EXPECT_EQ(jobs_of(batch).size(), 1U);
+
+  // Fewer failures than maxReceiveCount: the third receive starts the execution.
+  const auto [second, second_name] = ready_through(R"(["throttle","throttle"])", 72, 2);
+  ASSERT_FALSE(HasFailure());
+  std::vector<std::string> outcomes;
+  for (const auto& s : starts_of(second_name)) outcomes.push_back(s.at("outcome"));
+  EXPECT_EQ(outcomes, (std::vector<std::string>{"throttled", "throttled", "started"}));
+  EXPECT_EQ(executions_named(second_name), 1);
+  EXPECT_EQ(state().at("dlq").size(), 1U) << "only the first message is dead";
 }
 
 }  // namespace
