@@ -430,12 +430,17 @@ TEST_F(MetricsEndToEnd, OneBatchMovesEveryCounterAndHistogram) {
   };
   EXPECT_EQ(delta("media_batches_created_total"), 1) << after;
   EXPECT_EQ(delta("media_batches_failed_total"), 1) << after;
-  EXPECT_EQ(delta("media_assets_failed_total{code=\"CORRUPT_MEDIA\"}"), 1) << after;
-  EXPECT_EQ(delta("media_processing_duration_seconds_count"), 1) << after;
-  EXPECT_GT(delta("media_processing_duration_seconds_sum"), 0) << after;
-  EXPECT_EQ(delta("media_processing_duration_seconds_bucket{le=\"+Inf\"}"), 1) << after;
-  EXPECT_EQ(delta("media_asset_processing_duration_seconds_count{kind=\"photo\"}"), 2) << after;
-  EXPECT_GT(delta("media_asset_processing_duration_seconds_sum{kind=\"photo\"}"), 0) << after;
+  // The worker -> serve events. In aws mode there is no worker and these series stay at 0: serve
+  // counts the batches the callback finishes, nothing per asset or per execution (the README's
+  // status table: the AWS-mode execution metrics are outside issue 19's item 4).
+  if (!aws_backend_requested()) {
+    EXPECT_EQ(delta("media_assets_failed_total{code=\"CORRUPT_MEDIA\"}"), 1) << after;
+    EXPECT_EQ(delta("media_processing_duration_seconds_count"), 1) << after;
+    EXPECT_GT(delta("media_processing_duration_seconds_sum"), 0) << after;
+    EXPECT_EQ(delta("media_processing_duration_seconds_bucket{le=\"+Inf\"}"), 1) << after;
+    EXPECT_EQ(delta("media_asset_processing_duration_seconds_count{kind=\"photo\"}"), 2) << after;
+    EXPECT_GT(delta("media_asset_processing_duration_seconds_sum{kind=\"photo\"}"), 0) << after;
+  }
   EXPECT_EQ(sample(after, "media_processing_inflight_jobs"), 0) << after;
   EXPECT_EQ(sample(after, "media_jobs_queued"), 0) << after;
   EXPECT_EQ(sample(after, "media_jobs_running"), 0) << after;

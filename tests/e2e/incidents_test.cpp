@@ -163,6 +163,13 @@ TEST_F(Incidents, Incident_NoOutputKeyProcessedAsInput) {
         << id;
     expected.insert(key);
   }
+  if (aws_backend_requested()) {
+    // The AWS pipeline also keeps each asset's result document and the archive's beside them.
+    for (const auto& a : second.at("assets")) {
+      expected.insert(out2 + std::to_string(a.at("assetId").get<std::int64_t>()) + "/result.json");
+    }
+    expected.insert(out2 + "archive.json");
+  }
   std::set<std::string> found;
   for (const auto& [key, sha] : objects_under(data_dir(), out2)) found.insert(key);
   EXPECT_EQ(found, expected) << "job 2 wrote exactly its renditions and its ZIP";
@@ -224,10 +231,28 @@ TEST_F(Incidents, Incident_FailingVideoReportsStepDiagnosticsAndHint) {
     EXPECT_GE(e.at("hint").get<std::string>().size(), 20U);
   }
   EXPECT_EQ(videos, 2);
-  // The worker logged the failing step beside the code.
-  const auto logged = server_->find_log("asset processed", "code", "CORRUPT_MEDIA");
-  ASSERT_TRUE(logged.has_value()) << server_->log_text();
-  EXPECT_FALSE(logged->value("step", "").empty()) << logged->dump();
+  if (aws_backend_requested()) {
+    // No worker here: the asset task recorded the failing step beside the code, with the tool's
+    // exit status and diagnostics, in each failed asset's result document.
+    const std::int64_t job = status.at("job").at("jobId");
+    for (const auto& a : status.at("assets")) {
+      if (a.at("status") != "FAILED") continue;
+      const auto key = batch_prefix(listing, batch) + "out/" + std::to_string(job) + "/" +
+                       std::to_string(a.at("assetId").get<std::int64_t>()) + "/result.json";
+      const auto document = nlohmann::json::parse(read_object(data_dir(), key));
+      const auto& failure = document.at("failure");
+      SCOPED_TRACE(document.dump(1));
+      EXPECT_EQ(failure.at("code"), a.at("error").at("code"));
+      EXPECT_FALSE(failure.at("step").get<std::string>().empty());
+      const auto& tail = failure.at("diagnosticsTail");
+      EXPECT_TRUE(tail.is_string() && !tail.get<std::string>().empty());
+    }
+  } else {
+    // The worker logged the failing step beside the code.
+    const auto logged = server_->find_log("asset processed", "code", "CORRUPT_MEDIA");
+    ASSERT_TRUE(logged.has_value()) << server_->log_text();
+    EXPECT_FALSE(logged->value("step", "").empty()) << logged->dump();
+  }
   const auto jobs = jobs_of(batch);
   ASSERT_EQ(jobs.size(), 1U);
   EXPECT_NE(jobs[0].at("error_code"), "DERIVATIVE_ERRORS_DETECTED");
