@@ -286,6 +286,11 @@ TEST_F(AwsRehearsal, CallbackRejectsForgeriesAndAppliesAReportOnce) {
   EXPECT_EQ(again.status, 200) << again.body;
   EXPECT_EQ(nlohmann::json::parse(again.body).at("status"), "already_applied") << again.body;
   unchanged();
+  // The same delivery replayed byte for byte (same id, timestamp and signature).
+  const auto replayed = post(secret, now, report, "msg_again");
+  EXPECT_EQ(replayed.status, 200) << replayed.body;
+  EXPECT_EQ(nlohmann::json::parse(replayed.body).at("status"), "already_applied") << replayed.body;
+  unchanged();
 }
 
 // aws.startVia sqs: serve sends each start to the rehearsal's start queue (maxReceiveCount 3,
