@@ -154,6 +154,9 @@ class OwnServer {
   OwnServer& operator=(const OwnServer&) = delete;
 
   std::string endpoint() const { return "http://127.0.0.1:" + port_; }
+  std::string log_tail() const {
+    return run_capture("tail -n 40 " + shell_quote((state_ / "s3rver.log").string())).output;
+  }
   std::string authority() const { return "127.0.0.1:" + port_; }
   // Where s3rver keeps an object's bytes (its FilesystemStore: KEY._S3rver_object).
   fs::path object_file(const std::string& key) const {
@@ -272,6 +275,10 @@ class ArchiveTaskS3 : public ::testing::Test {
     auto made = aws::S3ObjectStore::create(options, http_, clock_);
     ASSERT_TRUE(made.has_value()) << made.error().message;
     store_ = std::move(*made);
+  }
+
+  void TearDown() override {
+    if (HasFailure()) std::cout << "---- s3rver log (tail) ----\n" << server_->log_tail() << "\n";
   }
 
   // Puts one rendition per size (bytes generated, streamed, hashed on the way) and its asset's
