@@ -103,8 +103,15 @@ Result<core::ObjectInfo> S3ObjectStore::complete_multipart(
   MemorySource body{complete_multipart_xml(parts)};
   auto hash = support::sha256_hex(body.data());
   if (!hash) return std::unexpected(std::move(hash.error()));
-  auto response = send(builder_.complete_multipart(key, upload_id), &body,
-                       static_cast<std::int64_t>(body.data().size()), *hash, nullptr);
+  // Assembling a large upload takes minutes. S3 answers 200 at once and sends whitespace until
+  // the result (https://docs.aws.amazon.com/AmazonS3/latest/API/API_CompleteMultipartUpload.html);
+  // an S3-compatible server may send nothing until it is done (s3rver: 131 s for 4.3 GiB). The
+  // stall check would cut such a complete off and the retry would race the first one (s3rver
+  // answered it 500 while the first went on to store the object), so neither limit applies here:
+  // the task's own deadline (Lambda's timeout, the state machine's) bounds it.
+  auto response =
+      send(builder_.complete_multipart(key, upload_id), &body,
+           static_cast<std::int64_t>(body.data().size()), *hash, nullptr, support::kNoTimeout);
   if (!response) return std::unexpected(std::move(response.error()));
   // S3 may answer 200 and put an <Error> in the body (the assembly failed after the headers went).
   const auto error = parse_s3_error(response->body);

@@ -160,7 +160,8 @@ Result<std::shared_ptr<const SigV4Signer>> S3ObjectStore::signer() {
 
 Result<HttpResponse> S3ObjectStore::send(RequestToSign request, core::ByteSource* body,
                                          std::optional<std::int64_t> length,
-                                         std::string payload_sha256, core::ByteSink* sink) {
+                                         std::string payload_sha256, core::ByteSink* sink,
+                                         std::optional<std::chrono::milliseconds> timeout) {
   auto s = signer();
   if (!s) return std::unexpected(std::move(s.error()));
   request.payload_sha256 = std::move(payload_sha256);
@@ -173,6 +174,7 @@ Result<HttpResponse> S3ObjectStore::send(RequestToSign request, core::ByteSource
                             .body = body,
                             .content_length = length,
                             .sink = sink};
+  wire.timeout = timeout;
   return http_->send(wire);
 }
 

@@ -123,9 +123,11 @@ class S3ObjectStore final : public core::ObjectStore,
                                     std::optional<std::int64_t> declared_length);
   Result<std::shared_ptr<const SigV4Signer>> signer();
   // Signs and sends; the body's payload hash goes into x-amz-content-sha256.
+  // `timeout`: the exchange's limit (unset: the HTTP client's; support::kNoTimeout: none).
   Result<support::HttpResponse> send(RequestToSign request, core::ByteSource* body,
                                      std::optional<std::int64_t> length, std::string payload_sha256,
-                                     core::ByteSink* sink);
+                                     core::ByteSink* sink,
+                                     std::optional<std::chrono::milliseconds> timeout = {});
   Result<core::PresignedRequest> presign(const RequestToSign& request,
                                          const std::vector<std::string>& signed_headers,
                                          std::chrono::seconds expires);
