@@ -54,9 +54,9 @@ constexpr std::int64_t kMinPartSize = 5 * kMiB;
 // The archive's part size (ZipOptions::part_size, which the archive step uses as is).
 constexpr std::int64_t kPartSize = 16 * kMiB;
 // The task's peak RSS: one part buffered (16 MiB), at most one small body (1 MiB) and the HTTP
-// client's buffers, on top of the process itself (toq-media with libvips, ffmpeg's libraries and
-// libarchive mapped: ~25 MiB resident before the task starts). Measured: ~45 MiB; the bound leaves
-// room for allocator slack but not for a second part, let alone an entry held in memory.
+// client's buffers, on top of the process itself (toq-media with its libraries, config and S3
+// client: 32 MiB for a task that fails on its input). Measured: 51-52 MiB on 60 MiB and on
+// 4.3 GiB; the bound leaves room for allocator slack but not for a second part.
 constexpr long kRssLimitKib = 64 * 1024;
 // Constant memory: the > 4 GiB run may not peak more than this above the 60 MiB run.
 constexpr long kRssGrowthLimitKib = 8 * 1024;
