@@ -17,6 +17,7 @@
 #include "app/config.hpp"
 #include "app/logging.hpp"
 #include "app/pipeline_tasks.hpp"
+#include "support/json/log_ids.hpp"
 #include "support/trace_context.hpp"
 
 namespace toq::app {
@@ -51,16 +52,7 @@ LogFields task_fields(std::string_view payload) {
       support::is_traceparent(traceparent->get<std::string>())) {
     out.emplace_back("traceparent", *traceparent);
   }
-  for (const auto& [key, name] : {std::pair{"listingId", "listing_id"},
-                                  std::pair{"batchId", "batch_id"}, std::pair{"jobId", "job_id"}}) {
-    const auto id = in.find(key);
-    if (id != in.end() && id->is_number_integer()) out.emplace_back(name, *id);
-  }
-  const auto asset = in.find("asset");
-  if (asset != in.end() && asset->is_object() && asset->contains("assetId") &&
-      (*asset)["assetId"].is_number_integer()) {
-    out.emplace_back("asset_id", (*asset)["assetId"]);
-  }
+  for (auto& [name, id] : support::log_ids(in)) out.emplace_back(std::move(name), id);
   return out;
 }
 

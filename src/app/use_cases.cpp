@@ -4,6 +4,7 @@
 
 #include "adapter/storage/content_disposition.hpp"
 #include "app/logging.hpp"
+#include "support/json/log_ids.hpp"
 
 namespace toq::app {
 
@@ -140,14 +141,8 @@ core::DeliverWebhooks make_webhook_delivery(core::Database& db, core::WebhookSen
                          {"detail", std::string(detail)},
                          {"traceparent", e.traceparent}};
         // The ids the payload names (api-contract.md "Webhooks out"), for the grep.
-        const auto payload = nlohmann::json::parse(e.payload, nullptr, false);
-        for (const auto& [key, name] :
-             {std::pair{"listingIdentityId", "listing_id"}, std::pair{"batchId", "batch_id"},
-              std::pair{"jobId", "job_id"}}) {
-          if (payload.is_object() && payload.contains(key) && payload[key].is_number_integer()) {
-            fields.emplace_back(name, payload[key]);
-          }
-        }
+        for (auto& [name, id] : support::log_ids(nlohmann::json::parse(e.payload, nullptr, false)))
+          fields.emplace_back(std::move(name), id);
         log::info(what, fields);
       }});
 }

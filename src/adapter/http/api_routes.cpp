@@ -14,6 +14,7 @@
 #include "adapter/http/error_mapper.hpp"
 #include "adapter/http/json_response.hpp"
 #include "support/hex.hpp"
+#include "support/json/log_ids.hpp"
 #include "support/text.hpp"
 #include "support/trace_context.hpp"
 #include "support/uri.hpp"
@@ -35,21 +36,6 @@ std::string new_request_id() {
     }
   }
   return support::hex_lower(bytes);
-}
-
-// The ids a request body or an answer names, under the log's names (first one wins).
-void add_log_ids(const nlohmann::json& body,
-                 std::vector<std::pair<std::string, std::int64_t>>& ids) {
-  static constexpr std::pair<const char*, const char*> kNames[] = {
-      {"listingIdentityId", "listing_id"}, {"batchId", "batch_id"}, {"jobId", "job_id"}};
-  if (!body.is_object()) return;
-  for (const auto& [json_name, log_name] : kNames) {
-    const auto it = body.find(json_name);
-    if (it == body.end() || !it->is_number_integer()) continue;
-    const bool known =
-        std::ranges::any_of(ids, [&](const auto& id) { return id.first == log_name; });
-    if (!known) ids.emplace_back(log_name, it->get<std::int64_t>());
-  }
 }
 
 struct Api {
@@ -84,8 +70,8 @@ struct Api {
         }
       }
       auto result = handler(options.services, request);
-      std::vector<std::pair<std::string, std::int64_t>> ids;
-      add_log_ids(nlohmann::json::parse(request.body, nullptr, false), ids);
+      // The ids the body names, then the answer's, for the access log.
+      auto ids = support::log_ids(nlohmann::json::parse(request.body, nullptr, false));
       if (!result) {
         auto out = error(result.error(), req, req.path);
         out.log_ids = std::move(ids);
@@ -100,7 +86,7 @@ struct Api {
         out.log_ids = std::move(ids);
         return out;
       }
-      add_log_ids(result->body, ids);
+      support::add_log_ids(result->body, ids);
       Response out;
       if (result->status == 204) {
         out.status = 204;  // no body, no Content-Type
