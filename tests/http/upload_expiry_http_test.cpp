@@ -164,26 +164,38 @@ TEST(UploadCancelHttp, CancelOfAnOpenBatchFailsItDiscardsItsUploadsAndFreesTheLi
 }
 
 // Two serves on <dir>/var (logs a.log and b.log), started together so their first sweeps (at start,
-// then every period) run at the same time; what failed to start, if anything.
-std::string start_together(const std::filesystem::path& dir,
-                           const std::map<std::string, std::string>& env,
-                           std::optional<ServeProcess>& a, std::optional<ServeProcess>& b) {
-  std::string errors;
-  std::mutex mutex;
-  auto start = [&](std::optional<ServeProcess>& slot, const char* log) {
-    try {
-      slot.emplace(dir / "var", env, dir / log);
-    } catch (const std::exception& e) {
-      std::lock_guard lock(mutex);
-      errors += e.what();
+// then every period) run at the same time, and an API client on the first. Throws, naming what
+// failed, when either does not start.
+class RacingServes {
+ public:
+  RacingServes(const std::filesystem::path& dir, const std::map<std::string, std::string>& env) {
+    std::string errors;
+    std::mutex mutex;
+    auto start = [&](std::optional<ServeProcess>& slot, const char* log) {
+      try {
+        slot.emplace(dir / "var", env, dir / log);
+      } catch (const std::exception& e) {
+        std::lock_guard lock(mutex);
+        errors += e.what();
+      }
+    };
+    {
+      std::jthread start_a([&] { start(a_, "a.log"); });
+      std::jthread start_b([&] { start(b_, "b.log"); });
     }
-  };
-  {
-    std::jthread start_a([&] { start(a, "a.log"); });
-    std::jthread start_b([&] { start(b, "b.log"); });
+    if (!a_ || !b_) throw std::runtime_error("the racing serves did not start: " + errors);
+    api_.emplace(*a_);
   }
-  return errors;
-}
+
+  ServeProcess& a() { return *a_; }
+  ServeProcess& b() { return *b_; }
+  MediaApi& api() { return *api_; }
+
+ private:
+  std::optional<ServeProcess> a_;
+  std::optional<ServeProcess> b_;
+  std::optional<MediaApi> api_;
+};
 
 // Two replicas on one database and store, both sweeping every second with a 1 s expiry. The
 // batches were made beforehand by a server with the default (a day), so the race is between the
@@ -222,13 +234,10 @@ TEST(UploadExpiryHttp, TwoServesRacingTheSweepExpireEachAbandonedBatchOnce) {
   auto fast = kSmallParts;
   fast["TOQ_MEDIA_UPLOADS_EXPIRE_AFTER_SECONDS"] = "1";
   fast["TOQ_MEDIA_UPLOADS_EXPIRY_SWEEP_SECONDS"] = "1";
-  std::optional<ServeProcess> a_started;
-  std::optional<ServeProcess> b_started;
-  const std::string start_errors = start_together(dir.path(), fast, a_started, b_started);
-  ASSERT_TRUE(a_started && b_started) << start_errors;
-  ServeProcess& a = *a_started;
-  ServeProcess& b = *b_started;
-  MediaApi api(a);
+  RacingServes race(dir.path(), fast);
+  ServeProcess& a = race.a();
+  ServeProcess& b = race.b();
+  MediaApi& api = race.api();
   const auto& photographer = api.token(7, "photographer");
 
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
@@ -340,13 +349,10 @@ TEST(HousekeepingHttp, TwoServesRacingTheSweepPurgeEachDeletedBatchOnce) {
   auto fast = kSmallParts;
   fast["TOQ_MEDIA_HOUSEKEEPING_DELETE_GRACE_SECONDS"] = "0";
   fast["TOQ_MEDIA_HOUSEKEEPING_SWEEP_SECONDS"] = "1";
-  std::optional<ServeProcess> a_started;
-  std::optional<ServeProcess> b_started;
-  const std::string start_errors = start_together(dir.path(), fast, a_started, b_started);
-  ASSERT_TRUE(a_started && b_started) << start_errors;
-  ServeProcess& a = *a_started;
-  ServeProcess& b = *b_started;
-  MediaApi api(a);
+  RacingServes race(dir.path(), fast);
+  ServeProcess& a = race.a();
+  ServeProcess& b = race.b();
+  MediaApi& api = race.api();
   auto all_purged = [&] {
     for (const auto id : batches) {
       auto row = must(api.database().transact(
