@@ -200,7 +200,7 @@ struct Routes {
 // A request that failed on the server's side (a 5xx): its cause, logged with the request id the
 // client was given (the API's X-Request-Id, the store's x-amz-request-id and XML RequestId).
 void log_failure(const core::Error& e, std::string_view request_id, std::string_view what,
-                 std::string_view traceparent = {}) {
+                 std::string_view traceparent) {
   LogFields fields{{"request_id", std::string{request_id}},
                    {"route", std::string{what}},
                    {"code", std::string{core::to_string(e.code)}},
@@ -246,10 +246,10 @@ void mount_routes(http::HttpServer& server, const Config& config, ApiUseCases& u
   });
   routes.web = make_web_handler(config, storage);
   http::mount_web_routes(server, *routes.web);
-  routes.storage =
-      make_storage_handler(config, storage,
-                           [](const core::Error& e, std::string_view request_id,
-                              std::string_view what) { log_failure(e, request_id, what); });
+  routes.storage = make_storage_handler(
+      config, storage,
+      [](const core::Error& e, std::string_view request_id, std::string_view traceparent,
+         std::string_view what) { log_failure(e, request_id, what, traceparent); });
   if (routes.storage) http::mount_storage_routes(server, *routes.storage);
 }
 

@@ -136,7 +136,8 @@ std::unique_ptr<web::StaticFileHandler> make_web_handler(const Config& config,
 // The embedded store's S3 requests under /storage/ (cors.allowedOrigins), the cause of each 5xx
 // told to `report_failure`; null when the store is not the embedded one. `storage` must outlive it.
 using StorageFailureReporter =
-    std::function<void(const core::Error&, std::string_view request_id, std::string_view what)>;
+    std::function<void(const core::Error&, std::string_view request_id,
+                       std::string_view traceparent, std::string_view what)>;
 std::unique_ptr<storage::StorageRequestHandler> make_storage_handler(
     const Config& config, const ObjectStorage& storage, StorageFailureReporter report_failure);
 

@@ -56,6 +56,7 @@ TEST_F(DiskFullStore, PutOnAFullDiskIsInsufficientStorageWithOneRequestId) {
   EXPECT_EQ(header_of(r, "x-amz-request-id"), "req-disk-full-1");
   ASSERT_EQ(reported_.size(), 1U);
   EXPECT_EQ(reported_[0].request_id, "req-disk-full-1");
+  EXPECT_EQ(reported_[0].traceparent, kTraceparent);
   EXPECT_EQ(reported_[0].cause.code, core::ErrorCode::kInsufficientStorage);
   EXPECT_NE(reported_[0].cause.message.find("No space left on device"), std::string::npos)
       << reported_[0].cause.message;

@@ -21,8 +21,13 @@ namespace toq::testing {
 
 class StoreHandlerTest : public ::testing::Test {
  protected:
+  // The traceparent every request of put() carries, to be found again in reported_.
+  static constexpr const char* kTraceparent =
+      "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+
   struct Reported {
     std::string request_id;
+    std::string traceparent;
     std::string what;
     core::Error cause;
   };
@@ -32,8 +37,8 @@ class StoreHandlerTest : public ::testing::Test {
     store_ = open_local_store(root, "http://media.example:8080", clock_, 64 * 1024);
     storage::StorageHandlerConfig config;
     config.report_failure = [this](const core::Error& e, std::string_view id,
-                                   std::string_view what) {
-      reported_.push_back({std::string{id}, std::string{what}, e});
+                                   std::string_view trace, std::string_view what) {
+      reported_.push_back({std::string{id}, std::string{trace}, std::string{what}, e});
     };
     handler_.emplace(*store_, config);
   }
@@ -46,6 +51,7 @@ class StoreHandlerTest : public ::testing::Test {
     auto url = must(store_->presign_put(key, {"video/mp4", static_cast<std::int64_t>(data.size()),
                                               std::nullopt, std::chrono::seconds{600}}));
     auto req = request_for(url, std::move(id));
+    req.traceparent = kTraceparent;
     req.headers.emplace_back("Content-Length", std::to_string(data.size()));
     support::MemorySource body{data};
     return handler_->handle(req, body);

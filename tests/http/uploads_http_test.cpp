@@ -4,6 +4,8 @@
 // routes.
 #include <atomic>
 #include <cstdint>
+#include <filesystem>
+#include <fstream>
 #include <set>
 #include <string>
 #include <thread>
@@ -76,6 +78,42 @@ TEST_F(UploadsHttpTest, UploadSingleAndMultipartThenCompleteTwice) {
       call("POST", "/api/v2/listings/media/uploads/complete", body.dump(), photographer_token());
   ASSERT_EQ(again.raw.status, 200) << again.raw.body;
   EXPECT_EQ(again.body.at("jobId"), first.body.at("jobId"));
+}
+
+// A PUT the store fails on (its temp directory replaced by a file: ENOTDIR, even as root) is a
+// 500 whose "request failed" line carries the request's id and the traceparent it sent, like
+// every other line of that request.
+TEST_F(UploadsHttpTest, StoreFailureIsLoggedWithTheRequestsIdAndTraceparent) {
+  register_listing(109);
+  const std::vector<DeclaredFile> files = {{"f-1", test_bytes(1000, 'a'), 1}};
+  auto created = create(109, files, photographer_token());
+  ASSERT_EQ(created.raw.status, 201) << created.raw.body;
+  const auto& upload = created.body.at("files")[0].at("upload");
+  const auto tmp = server().data_dir() / "objects" / ".tmp";
+  std::filesystem::remove_all(tmp);
+  std::ofstream{tmp} << "not a directory";
+  constexpr const char* kTrace = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+  HttpCall c;
+  c.method = upload.at("method");
+  c.url = upload.at("url");
+  for (const auto& [name, value] : upload.at("headers").items()) {
+    c.headers.emplace_back(name, value.get<std::string>());
+  }
+  c.headers.emplace_back("traceparent", kTrace);
+  c.body = files[0].data;
+  const auto r = http(c);
+  std::filesystem::remove(tmp);
+  std::filesystem::create_directory(tmp);
+  EXPECT_GE(r.status, 500) << r.body;
+  const std::string id = r.header("x-request-id");
+  ASSERT_FALSE(id.empty());
+  const auto failed = server().find_log("request failed", "request_id", id);
+  ASSERT_TRUE(failed.has_value()) << server().log_text();
+  EXPECT_EQ(failed->value("traceparent", ""), kTrace) << failed->dump();
+  const auto access = server().find_log("request", "request_id", id);
+  ASSERT_TRUE(access.has_value());
+  EXPECT_EQ(access->value("traceparent", ""), kTrace) << access->dump();
+  put_single(upload, files[0].data);  // the store works again
 }
 
 TEST_F(UploadsHttpTest, FiftyConcurrentCompletesGetOneJobRow) {

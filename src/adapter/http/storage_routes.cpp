@@ -15,6 +15,7 @@ storage::StorageRequest to_storage_request(const Request& req) {
   // The id ServerHooks::before gave the request (X-Request-Id): one id in the access log, the
   // headers and the XML error.
   out.request_id = req.request_id;
+  out.traceparent = req.traceparent;
   out.method = req.method;
   // The raw request target: the signature covers the path as the client encoded it, which
   // Request::path (decoded) no longer shows.

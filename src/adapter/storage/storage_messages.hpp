@@ -25,6 +25,9 @@ struct StorageRequest {
   // The id the server gave this request (its X-Request-Id, in the access log): the answer's
   // x-amz-request-id and the RequestId of its XML error. Empty: the handler makes one.
   std::string request_id;
+  // The W3C traceparent the server carries for this request ("" when none): reported with the
+  // cause of a 5xx, so the failure's log line carries the request's trace.
+  std::string traceparent;
 };
 
 struct StorageResponse {

@@ -96,7 +96,7 @@ StorageRequestHandler::Started StorageRequestHandler::start_upload(const Storage
           : store_->begin_put(auth.key, core::PutOptions{auth.content_type, auth.content_length,
                                                          auth.checksum_sha256});
   if (!pending) {
-    auto response = write_error(pending.error(), auth.key, id, config_.report_failure);
+    auto response = write_error(pending.error(), auth.key, id, reporter_for(request));
     response.close_connection = true;
     add_cors(request, response);
     return response;
@@ -104,7 +104,15 @@ StorageRequestHandler::Started StorageRequestHandler::start_upload(const Storage
   StorageResponse cors;
   add_cors(request, cors);
   return make_upload_body(std::move(*pending), auth.content_length, auth.key, auth.checksum_sha256,
-                          std::move(cors.headers), id, config_.report_failure);
+                          std::move(cors.headers), id, reporter_for(request));
+}
+
+FailureReporter StorageRequestHandler::reporter_for(const StorageRequest& request) const {
+  if (!config_.report_failure) return {};
+  return [report = config_.report_failure, trace = request.traceparent](
+             const core::Error& cause, std::string_view request_id, std::string_view what) {
+    report(cause, request_id, trace, what);
+  };
 }
 
 StorageRequestHandler::Started StorageRequestHandler::begin(const StorageRequest& request) const {

@@ -21,7 +21,8 @@
 // A PUT body streams into a temp file while it is hashed; the file is renamed into place only
 // when length and checksum match, and removed otherwise. Every answer carries the request's id
 // (StorageRequest::request_id) as x-amz-request-id and, for an error, as the XML RequestId; the
-// cause of every 5xx goes to StorageHandlerConfig::report_failure with that id.
+// cause of every 5xx goes to StorageHandlerConfig::report_failure with that id and the request's
+// traceparent.
 //
 // CORS: with an Origin from the allowed list, responses carry Access-Control-Allow-Origin and
 // expose ETag (browsers need part ETags); OPTIONS preflights are answered for GET, HEAD and PUT.
@@ -52,8 +53,11 @@ struct StorageHandlerConfig {
   std::vector<std::string> allowed_origins;
   std::chrono::seconds max_clock_skew{900};
   std::chrono::seconds cors_max_age{3000};
-  // Told the cause of every 5xx answer (a full disk, an I/O error), with the request's id.
-  FailureReporter report_failure;
+  // Told the cause of every 5xx answer (a full disk, an I/O error), with the request's id and
+  // traceparent (StorageRequest's) and what was being done.
+  std::function<void(const core::Error& cause, std::string_view request_id,
+                     std::string_view traceparent, std::string_view what)>
+      report_failure;
 };
 
 class StorageRequestHandler {
@@ -99,6 +103,8 @@ class StorageRequestHandler {
   std::optional<StorageResponse> precheck_unstamped(const StorageRequest& request) const;
   StorageResponse preflight(const StorageRequest& request) const;
   StorageResponse read_object(const StorageRequest& request, const Authorized& auth) const;
+  // report_failure bound to the request's traceparent (empty when there is no reporter).
+  FailureReporter reporter_for(const StorageRequest& request) const;
   Started start_upload(const StorageRequest& request, const Authorized& auth,
                        const std::string& id) const;
   void add_cors(const StorageRequest& request, StorageResponse& response) const;
