@@ -289,6 +289,7 @@ svc_aws_start() {
     echo "export TOQ_MEDIA_AWS_ENDPOINTS_STEP_FUNCTIONS='http://127.0.0.1:$port'"
     echo "export TOQ_MEDIA_AWS_ENDPOINTS_SQS='http://127.0.0.1:$port'"
     echo "export TOQ_MEDIA_AWS_START_QUEUE_URL='http://127.0.0.1:$port/123456789012/toq-media-start'"
+    echo "export TOQ_MEDIA_AWS_START_DEAD_LETTER_QUEUE_URL='http://127.0.0.1:$port/123456789012/toq-media-start-dlq'"
     echo "export TOQ_MEDIA_AWS_CALLBACK_SECRET='$secret'"
     echo "export TOQ_MEDIA_SERVER_LISTEN='127.0.0.1:$serve'"
   } > "$d/env"

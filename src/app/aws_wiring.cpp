@@ -59,6 +59,20 @@ core::Result<ExecutionStarters> open_execution_starters(const Config& config,
   return out;
 }
 
+core::Result<std::unique_ptr<aws::SqsQueueDepth>> open_start_dlq_depth(const Config& config,
+                                                                       const core::Clock& clock) {
+  if (config.aws.start_via != StartVia::kSqs || config.aws.start_dead_letter_queue_url.empty()) {
+    return nullptr;
+  }
+  auto http = aws_service_http();
+  return aws::SqsQueueDepth::create(
+      aws::SqsStarterOptions{.queue_url = config.aws.start_dead_letter_queue_url,
+                             .endpoint = config.aws.endpoints.sqs,
+                             .region = config.storage.s3.region,
+                             .credentials = aws_credentials(config, http, clock)},
+      http, clock);
+}
+
 core::AwsProcessing aws_processing(const Config& config) {
   return core::AwsProcessing{.bucket = config.storage.s3.bucket,
                              .max_concurrency = config.aws.max_concurrency,

@@ -38,6 +38,11 @@ struct ExecutionStarters {
 core::Result<ExecutionStarters> open_execution_starters(const Config& config,
                                                         const core::Clock& clock);
 
+// The depth reader of the start queue's DLQ: null unless aws.startVia is sqs and
+// aws.startDeadLetterQueueUrl is set. CONFIG_INVALID for a bad URL or endpoint.
+core::Result<std::unique_ptr<aws::SqsQueueDepth>> open_start_dlq_depth(const Config& config,
+                                                                       const core::Clock& clock);
+
 // The AWS settings the use cases write into every execution input.
 core::AwsProcessing aws_processing(const Config& config);
 

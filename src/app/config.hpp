@@ -202,8 +202,10 @@ struct AwsConfig {
   std::string state_machine_arn;  // required in aws mode
   StartVia start_via = StartVia::kDirect;
   std::string start_queue_url;  // required when start_via is sqs
-  bool relay = true;            // run the start relay in this serve
-  int max_concurrency = 10;     // the asset Map's MaxConcurrency, 1..40
+  // The start queue's dead-letter queue: /metrics shows its depth when set (start_via sqs).
+  std::string start_dead_letter_queue_url;
+  bool relay = true;         // run the start relay in this serve
+  int max_concurrency = 10;  // the asset Map's MaxConcurrency, 1..40
   // Declared bytes of a batch above which its ZIP is built on Fargate.
   std::int64_t archive_lambda_max_bytes = 4 * kGiB;
   // A job whose execution has not reported after this is checked with DescribeExecution.

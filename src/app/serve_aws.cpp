@@ -16,6 +16,9 @@ namespace {
 
 // How often jobs whose execution has not reported by its deadline are looked for.
 constexpr std::chrono::seconds kOverdueCheckPeriod{60};
+// How long a read of the start DLQ's depth is shown before /metrics asks SQS again: scrapes of
+// several Prometheus servers cost one GetQueueAttributes per replica per this period at most.
+constexpr std::chrono::seconds kDlqReadTtl{15};
 
 std::string relay_owner() {
   char host[256] = {};
@@ -24,9 +27,13 @@ std::string relay_owner() {
   return fmt::format("{}:{}:{}", host, ::getpid(), suffix ? *suffix : std::string("0"));
 }
 
+// The job's trace (the one its execution input carries) is on every line about its run, so one
+// grep over serve's log and the Lambda's follows a batch.
 LogFields start_fields(const core::RelayedStart& r) {
-  LogFields f{
-      {"job_id", r.row.job_id.value}, {"execution", r.row.name}, {"attempts", r.row.attempts}};
+  LogFields f{{"job_id", r.row.job_id.value},
+              {"execution", r.row.name},
+              {"attempts", r.row.attempts},
+              {"traceparent", core::traceparent_of(r.row.input)}};
   if (r.error) {
     f.emplace_back("code", std::string(core::to_string(r.error->code)));
     f.emplace_back("error", r.error->message);
@@ -37,13 +44,20 @@ LogFields start_fields(const core::RelayedStart& r) {
   return f;
 }
 
-void log_start(const core::RelayedStart& r) {
+void log_start(const core::RelayedStart& r, http::Metrics& metrics) {
   switch (r.end) {
-    case core::RelayedStart::End::kStarted: log::info("execution started", start_fields(r)); break;
+    case core::RelayedStart::End::kStarted:
+      metrics.media_execution_started();
+      log::info("execution started", start_fields(r));
+      break;
     case core::RelayedStart::End::kAlreadyExisted:
+      metrics.media_execution_started();
       log::info("execution already existed", start_fields(r));
       break;
     case core::RelayedStart::End::kRetryLater:
+      metrics.media_execution_start_retried(
+          r.error && r.error->code == core::ErrorCode::kPipelineUnavailable ? "unavailable"
+                                                                            : "refused");
       log::warn("execution start failed; retrying later", start_fields(r));
       break;
     case core::RelayedStart::End::kTakenOver:
@@ -52,16 +66,19 @@ void log_start(const core::RelayedStart& r) {
   }
 }
 
-void log_overdue(const core::OverdueJob& o) {
+void log_overdue(const core::OverdueJob& o, http::Metrics& metrics) {
   LogFields f{{"job_id", o.job.value},
               {"execution", o.execution},
-              {"execution_status", std::string(core::to_string(o.status))}};
+              {"execution_status", std::string(core::to_string(o.status))},
+              {"traceparent", o.traceparent}};
   if (o.error) f.emplace_back("error", o.error->message);
   switch (o.end) {
     case core::OverdueJob::End::kExtended:
       log::info("execution still running past its deadline", f);
       break;
     case core::OverdueJob::End::kFailed:
+      metrics.media_execution_failed("overdue");
+      metrics.media_batch_failed();
       log::error("execution never reported; job failed", f);
       break;
     case core::OverdueJob::End::kLeftAlone:
@@ -82,6 +99,8 @@ core::Result<std::unique_ptr<AwsMode>> AwsMode::open(const Config& config, core:
                                                      const core::Clock& clock) {
   auto starters = open_execution_starters(config, clock);
   if (!starters) return std::unexpected(starters.error());
+  auto dlq = open_start_dlq_depth(config, clock);
+  if (!dlq) return std::unexpected(dlq.error());
   std::string secret_text = config.aws.callback_secret;
   if (secret_text.empty()) {
     auto stored = load_or_create_secret(config.data_dir / "pipeline.secret");
@@ -94,17 +113,18 @@ core::Result<std::unique_ptr<AwsMode>> AwsMode::open(const Config& config, core:
     e.message = "aws.callbackSecret: " + e.message;
     return std::unexpected(std::move(e));
   }
-  return std::unique_ptr<AwsMode>(
-      new AwsMode(config, db, store, clock, std::move(*starters), std::move(*secret)));
+  return std::unique_ptr<AwsMode>(new AwsMode(config, db, store, clock, std::move(*starters),
+                                              std::move(*dlq), std::move(*secret)));
 }
 
 AwsMode::AwsMode(const Config& config, core::Database& db, core::ObjectStore& store,
                  const core::Clock& clock, ExecutionStarters starters,
-                 webhook::WebhookSecret secret)
+                 std::unique_ptr<aws::SqsQueueDepth> dlq, webhook::WebhookSecret secret)
     : processing(aws_processing(config)),
       config_(config),
       clock_(clock),
       starters_(std::move(starters)),
+      dlq_(std::move(dlq)),
       secret_(std::move(secret)),
       results_(store),
       use_cases_(config, db, results_, starters_.starter(), *starters_.step_functions, clock,
@@ -137,25 +157,29 @@ void AwsMode::check_at_start(core::ObjectStore& store) {
   }
 }
 
-void AwsMode::mount(http::handlers::ApiServices& services, MetricsHooks metrics) {
+void AwsMode::mount(http::handlers::ApiServices& services, http::Metrics& metrics) {
+  metrics_ = &metrics;
+  metrics.expose_aws(dlq_ != nullptr);
   services.record_result = &use_cases_.record_result;
   services.verify_callback = [this](const http::handlers::SignatureHeaders& h,
                                     std::string_view body) {
     return webhook::verify(secret_, webhook::SignedHeaders{h.id, h.timestamp, h.signature}, body,
                            clock_.now());
   };
-  services.on_callback = [metrics](const core::RecordProcessingResultOutput& out,
-                                   std::string_view webhook_id) {
+  services.on_callback = [&metrics](const core::RecordProcessingResultOutput& out,
+                                    std::string_view webhook_id) {
     LogFields fields{{"webhook_id", std::string(webhook_id)},
                      {"job_id", out.job.value},
                      {"batch_id", out.batch.value},
                      {"outcome", std::string(core::to_string(out.outcome))},
-                     {"batch_status", std::string(core::to_string(out.batch_status))}};
+                     {"batch_status", std::string(core::to_string(out.batch_status))},
+                     {"traceparent", out.traceparent}};
     if (out.outcome == core::RecordProcessingResultOutput::Outcome::kApplied) {
       fields.emplace_back("assets_ready", out.assets_ready);
       fields.emplace_back("assets_failed", out.assets_failed);
-      if (out.batch_status == core::BatchStatus::kFailed && metrics.batch_failed) {
-        metrics.batch_failed();
+      if (out.batch_status == core::BatchStatus::kFailed) {
+        metrics.media_batch_failed();
+        metrics.media_execution_failed("reported");
       }
       log::info("processing report applied", fields);
     } else {
@@ -174,15 +198,33 @@ void AwsMode::start_relay() {
       std::chrono::milliseconds(config_.processing.poll_millis), [this] {
         auto relayed = use_cases_.relay_starts.run_once();
         if (!relayed) return log_round_error(relayed.error());
-        for (const auto& r : *relayed) log_start(r);
+        for (const auto& r : *relayed) log_start(r, *metrics_);
       });
   overdue_task_ = std::make_unique<PeriodicTask>(kOverdueCheckPeriod, [this] {
     auto checked = use_cases_.check_overdue.run_once();
     if (!checked) return log_round_error(checked.error());
-    for (const auto& o : *checked) log_overdue(o);
+    for (const auto& o : *checked) log_overdue(o, *metrics_);
   });
   relay_task_->start();
   overdue_task_->start();
+}
+
+void AwsMode::refresh_metrics() {
+  if (!dlq_ || !metrics_) return;
+  std::lock_guard lock{dlq_mutex_};
+  const auto now = std::chrono::steady_clock::now();
+  if (dlq_read_at_ && now - *dlq_read_at_ < kDlqReadTtl) return;
+  dlq_read_at_ = now;
+  auto depth = dlq_->approximate_messages();
+  if (!depth) {
+    // The last value read stays on /metrics; the next scrape after the TTL asks again.
+    log::warn("metrics: the start DLQ's depth could not be read",
+              {{"code", std::string(core::to_string(depth.error().code))},
+               {"error", depth.error().message},
+               {"hint", "Check aws.startDeadLetterQueueUrl and sqs:GetQueueAttributes on it."}});
+    return;
+  }
+  metrics_->set_start_dlq_messages(*depth);
 }
 
 void AwsMode::stop_relay() {

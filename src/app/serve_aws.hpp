@@ -1,14 +1,18 @@
 #pragma once
 // `serve` in processing.mode aws (docs/aws-pipeline.md): the execution starters, what the use
 // cases write into execution inputs, the callback route's use case and signature check, the
-// readiness probe of the pipeline, and the background relay (starts and the overdue check).
+// readiness probe of the pipeline, the background relay (starts and the overdue check), and the AWS
+// mode's metrics (executions, the start outbox, the start DLQ).
 //
 // No silent trap: check_at_start() asks Step Functions (or SQS) and the bucket once and logs, and
 // prints, what does not answer and what to do; serve keeps running (a dependency may come up
 // later) and /readyz answers 503 with "pipeline" or "store" unavailable until it does.
 
+#include <chrono>
 #include <functional>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
 
 #include "core/model/time.hpp"
@@ -17,7 +21,9 @@
 #include "core/service/execution_runs.hpp"
 
 #include "adapter/aws/pipeline/result_documents.hpp"
+#include "adapter/aws/step_functions.hpp"
 #include "adapter/http/handlers/api_handlers.hpp"
+#include "adapter/http/metrics.hpp"
 #include "adapter/webhook/webhook_secret.hpp"
 #include "app/aws_wiring.hpp"
 #include "app/config.hpp"
@@ -28,10 +34,6 @@ namespace toq::app {
 
 class AwsMode {
  public:
-  struct MetricsHooks {
-    std::function<void()> batch_failed;
-  };
-
   // CONFIG_INVALID for a bad ARN, queue URL, endpoint or pipeline secret. The pipeline secret is
   // aws.callbackSecret, else <dataDir>/pipeline.secret (created on first start, mode 0600).
   static core::Result<std::unique_ptr<AwsMode>> open(const Config& config, core::Database& db,
@@ -40,20 +42,30 @@ class AwsMode {
 
   // Logs (and prints to stderr) every dependency that does not answer, with a hint.
   void check_at_start(core::ObjectStore& store);
-  // The callback route, its signature check, the pipeline's readiness probe.
-  void mount(http::handlers::ApiServices& services, MetricsHooks metrics);
-  void start_relay();
+  // The callback route, its signature check, the pipeline's readiness probe; the AWS families of
+  // `metrics` (which must outlive this) turned on and counted: executions started, starts retried,
+  // runs failed (reported, or overdue) and the batches they fail.
+  void mount(http::handlers::ApiServices& services, http::Metrics& metrics);
+  void start_relay();  // after mount()
   void stop_relay();
+  // Before a scrape: the start DLQ's depth (aws.startVia sqs with aws.startDeadLetterQueueUrl),
+  // read from SQS at most every 15 s; a failed read is logged and the last value kept.
+  void refresh_metrics();
 
   core::AwsProcessing processing;
 
  private:
   AwsMode(const Config& config, core::Database& db, core::ObjectStore& store,
-          const core::Clock& clock, ExecutionStarters starters, webhook::WebhookSecret secret);
+          const core::Clock& clock, ExecutionStarters starters,
+          std::unique_ptr<aws::SqsQueueDepth> dlq, webhook::WebhookSecret secret);
 
   const Config& config_;
   const core::Clock& clock_;
   ExecutionStarters starters_;
+  std::unique_ptr<aws::SqsQueueDepth> dlq_;  // null: no DLQ to watch
+  http::Metrics* metrics_ = nullptr;
+  std::mutex dlq_mutex_;
+  std::optional<std::chrono::steady_clock::time_point> dlq_read_at_;
   webhook::WebhookSecret secret_;
   aws::pipeline::StoreProcessingResults results_;
   AwsUseCases use_cases_;

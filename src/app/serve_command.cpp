@@ -132,10 +132,18 @@ void refresh_gauges(core::GetOperationalGauges& gauges, http::Metrics& metrics) 
                             .oldest_queued_age_seconds = now->oldest_queued_age_seconds,
                             .oldest_active_age_seconds = now->oldest_active_age_seconds,
                             .outbox_pending = now->outbox.pending,
-                            .outbox_oldest_age_seconds = now->oldest_pending_event_age_seconds});
+                            .outbox_oldest_age_seconds = now->oldest_pending_event_age_seconds,
+                            .starts_pending = now->starts.pending,
+                            .starts_oldest_age_seconds = now->oldest_pending_start_age_seconds});
 }
 
-// One run of the sweep over abandoned uploads: each batch it closed is logged and counted.
+// Now as Unix seconds, for the sweeps' last-success gauges.
+double unix_now() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+// One run of the sweep over abandoned uploads: each batch it closed is logged and counted, and so
+// is the run when the database answered.
 void sweep_expired_uploads(core::ExpireUploadBatches& expiry, http::Metrics& metrics) {
   auto swept = expiry.run();
   if (!swept) {
@@ -153,14 +161,17 @@ void sweep_expired_uploads(core::ExpireUploadBatches& expiry, http::Metrics& met
   for (const auto id : swept->raw_removed) {
     log::info("abandoned uploads removed", {{"batch_id", id.value}});
   }
+  metrics.media_housekeeping_removed("abandoned_uploads", swept->raw_removed.size());
+  metrics.media_sweep_succeeded("upload_expiry", unix_now());
   for (const auto& e : swept->errors) {
     log::warn("upload expiry sweep: a batch failed",
               {{"code", std::string{core::to_string(e.code)}}, {"error", e.message}});
   }
 }
 
-// One run of the housekeeping sweep: what it removed is logged.
-void sweep_housekeeping(core::SweepHousekeeping& housekeeping) {
+// One run of the housekeeping sweep: what it removed is logged and counted, and so is the run when
+// the database answered.
+void sweep_housekeeping(core::SweepHousekeeping& housekeeping, http::Metrics& metrics) {
   auto swept = housekeeping.run();
   if (!swept) {
     log::warn("housekeeping sweep failed",
@@ -183,6 +194,12 @@ void sweep_housekeeping(core::SweepHousekeeping& housekeeping) {
   if (swept->outbox_pruned > 0) {
     log::info("delivered webhook events removed (retention)", {{"count", swept->outbox_pruned}});
   }
+  metrics.media_housekeeping_removed("deleted_batch_objects", swept->purged.size());
+  metrics.media_housekeeping_removed("ready_raw_uploads", swept->raw_removed.size());
+  metrics.media_housekeeping_removed("jobs", swept->jobs_pruned.size());
+  metrics.media_housekeeping_removed("outbox_events",
+                                     static_cast<std::uint64_t>(swept->outbox_pruned));
+  metrics.media_sweep_succeeded("housekeeping", unix_now());
   for (const auto& e : swept->errors) {
     log::warn("housekeeping sweep: an item failed",
               {{"code", std::string{core::to_string(e.code)}}, {"error", e.message}});
@@ -217,8 +234,7 @@ void mount_routes(http::HttpServer& server, const Config& config, ApiUseCases& u
   http::ApiOptions api;
   api.services = use_cases.services();
   // The AWS mode: the pipeline's signed callback and its readiness probe.
-  if (aws)
-    aws->mount(api.services, {.batch_failed = [&routes] { routes.metrics.media_batch_failed(); }});
+  if (aws) aws->mount(api.services, routes.metrics);
   api.services.check_disk = make_disk_check(config);
   api.verifier = &verifier;
   api.max_body_bytes = config.server.max_body_bytes;
@@ -241,8 +257,9 @@ void mount_routes(http::HttpServer& server, const Config& config, ApiUseCases& u
   api.metrics = &routes.metrics;
   api.route_templates = http::RouteTemplates{http::openapi_path_templates()};
   http::mount_api_routes(server, std::move(api));
-  http::mount_ops_routes(server, routes.metrics, [&use_cases, &metrics = routes.metrics] {
+  http::mount_ops_routes(server, routes.metrics, [&use_cases, &metrics = routes.metrics, aws] {
     refresh_gauges(use_cases.gauges(), metrics);
+    if (aws) aws->refresh_metrics();
   });
   routes.web = make_web_handler(config, storage);
   http::mount_web_routes(server, *routes.web);
@@ -420,8 +437,9 @@ int command_serve(const cli::ServeOptions& options) {
       [&expiry, &metrics = routes.metrics] { sweep_expired_uploads(expiry, metrics); });
   // Housekeeping (deleted batches, retention): every replica sweeps, safely at once.
   auto housekeeping = make_housekeeping(config, **db, *storage, clock);
-  PeriodicTask housekeeping_task(std::chrono::seconds{config.housekeeping.sweep_seconds},
-                                 [&housekeeping] { sweep_housekeeping(housekeeping); });
+  PeriodicTask housekeeping_task(
+      std::chrono::seconds{config.housekeeping.sweep_seconds},
+      [&housekeeping, &metrics = routes.metrics] { sweep_housekeeping(housekeeping, metrics); });
   std::vector<PeriodicTask*> tasks = {&expiry_task, &housekeeping_task};
   if (delivery_task) tasks.push_back(delivery_task.get());
   auto workers = make_workers(config, options.common, routes.metrics);

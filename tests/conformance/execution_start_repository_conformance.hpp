@@ -171,8 +171,39 @@ TYPED_TEST_P(ExecutionStartRepositoryConformance, ThreadsClaimingNeverShareARow)
   EXPECT_EQ(seen.size(), static_cast<std::size_t>(kRows));
 }
 
+// pending_stats(): rows not started yet, whether due, waiting or claimed; the oldest's creation.
+TYPED_TEST_P(ExecutionStartRepositoryConformance, PendingStatsCountRowsNotStartedYet) {
+  auto none = must(this->tx([&](core::UnitOfWork& u) { return u.starts().pending_stats(); }));
+  EXPECT_EQ(none, core::OutboxStats{});
+  auto j1 = this->job_for(28);
+  auto j2 = this->job_for(29);
+  auto j3 = this->job_for(30);
+  auto r1 = must(this->tx([&](core::UnitOfWork& u) {
+    return u.starts().add(j1.id, core::execution_name(j1.id, 1), "{}", at(10));
+  }));
+  must(this->tx([&](core::UnitOfWork& u) {
+    return u.starts().add(j2.id, core::execution_name(j2.id, 1), "{}", at(20));
+  }));
+  auto r3 = must(this->tx([&](core::UnitOfWork& u) {
+    return u.starts().add(j3.id, core::execution_name(j3.id, 1), "{}", at(30));
+  }));
+  must(this->tx(
+      [&](core::UnitOfWork& u) { return u.starts().claim_due("relay-a", at(90), at(31), 10); }));
+  must(this->tx([&](core::UnitOfWork& u) {
+    return u.starts().reschedule(r3.id, "relay-a", at(500), "ThrottlingException", at(32));
+  }));
+  auto all = must(this->tx([&](core::UnitOfWork& u) { return u.starts().pending_stats(); }));
+  EXPECT_EQ(all.pending, 3);
+  EXPECT_EQ(all.oldest_pending_at, at(10));
+  must(
+      this->tx([&](core::UnitOfWork& u) { return u.starts().mark_started(r1.id, "arn", at(33)); }));
+  auto left = must(this->tx([&](core::UnitOfWork& u) { return u.starts().pending_stats(); }));
+  EXPECT_EQ(left.pending, 2);
+  EXPECT_EQ(left.oldest_pending_at, at(20));
+}
+
 REGISTER_TYPED_TEST_SUITE_P(ExecutionStartRepositoryConformance, OneRowPerJobHoldingTheExactInput,
                             ClaimLapsesRescheduleWaitsAndStartIsFinal,
-                            ThreadsClaimingNeverShareARow);
+                            ThreadsClaimingNeverShareARow, PendingStatsCountRowsNotStartedYet);
 
 }  // namespace toq::testing

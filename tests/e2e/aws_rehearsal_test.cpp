@@ -4,6 +4,7 @@
 // `toq-media lambda`, and takes the signed callback. The rehearsal's journal (starts.jsonl: every
 // StartExecution it received, with the SHA-256 of its input) and its executions are the witnesses.
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <map>
@@ -67,6 +68,22 @@ class AwsRehearsal : public ServiceTest {
     ASSERT_EQ(testing::http(call).status, 200) << route;
   }
 
+  // The JSON lines of `text` that contain `needle` anywhere (what `grep -F` would print).
+  static std::vector<nlohmann::json> lines_with(const std::string& text,
+                                                const std::string& needle) {
+    std::vector<nlohmann::json> out;
+    std::istringstream lines{text};
+    for (std::string line; std::getline(lines, line);) {
+      if (line.find(needle) == std::string::npos) continue;
+      auto parsed = nlohmann::json::parse(line, nullptr, false);
+      if (parsed.is_object()) out.push_back(std::move(parsed));
+    }
+    return out;
+  }
+  static bool has_msg(const std::vector<nlohmann::json>& lines, const std::string& msg) {
+    return std::ranges::any_of(lines, [&](const auto& l) { return l.value("msg", "") == msg; });
+  }
+
   // One photo submitted and completed; the name of its run-1 execution.
   std::pair<std::int64_t, std::string> submit_one(std::int64_t listing, std::int64_t sequence) {
     const auto batch = client_->submit(
@@ -106,7 +123,40 @@ TEST_F(AwsRehearsal, StartRetriedThroughThrottlingAndServerErrorRunsOnce) {
   EXPECT_EQ(outcomes, (std::vector<std::string>{"throttled", "error500", "started"}));
   EXPECT_EQ(input_hashes.size(), 1U) << "every attempt sends the same input bytes";
   EXPECT_EQ(executions_named(name), 1);
-  EXPECT_EQ(jobs_of(batch).size(), 1U);
+  const auto jobs = jobs_of(batch);
+  ASSERT_EQ(jobs.size(), 1U);
+
+  // /metrics counts the two retried attempts (both transient) and the accepted start.
+  const auto metrics = scrape();
+  EXPECT_EQ(sample(metrics, "media_executions_started_total"), 1) << metrics;
+  EXPECT_EQ(sample(metrics, "media_execution_start_retries_total{reason=\"unavailable\"}"), 2)
+      << metrics;
+  EXPECT_EQ(sample(metrics, "media_execution_start_retries_total{reason=\"refused\"}"), 0);
+  EXPECT_EQ(sample(metrics, "media_execution_starts_pending"), 0) << metrics;
+  EXPECT_EQ(sample(metrics, "media_executions_failed_total{reason=\"reported\"}"), 0);
+
+  // One grep of the job's trace over serve's log and the Lambda's follows the batch: the relay's
+  // attempts and its start, the callback's request and the report applied, every task invocation.
+  const std::string trace = jobs[0].at("traceparent");
+  ASSERT_EQ(trace.size(), 55U) << trace;
+  const auto serve_lines = lines_with(server_->log_text(), trace);
+  EXPECT_TRUE(has_msg(serve_lines, "execution start failed; retrying later"));
+  EXPECT_TRUE(has_msg(serve_lines, "execution started")) << server_->log_text();
+  EXPECT_TRUE(has_msg(serve_lines, "processing report applied")) << server_->log_text();
+  EXPECT_TRUE(std::ranges::any_of(serve_lines, [](const auto& l) {
+    return l.value("msg", "") == "request" &&
+           l.value("path", "") == "/api/v2/listings/media/callback";
+  })) << "the callback's access line";
+  const auto lambda_lines =
+      lines_with(read_file(tmp_.path() / "services" / "aws" / "lambda.log"), trace);
+  EXPECT_TRUE(std::ranges::any_of(lambda_lines, [&](const auto& l) {
+    return l.value("batch_id", std::int64_t{0}) == batch;
+  })) << "the Lambda's lines carry the trace and the batch";
+  for (const auto& l : lambda_lines) {
+    if (l.contains("batch_id")) {
+      EXPECT_EQ(l.at("batch_id"), batch) << l;
+    }
+  }
 }
 
 // serve SIGKILLed at each step of a start: before the call reached Step Functions (the request
@@ -135,6 +185,12 @@ TEST_F(AwsRehearsal, RelaySigkilledAtEveryStepStartsEachRunOnce) {
     const auto before = starts_of(name);
     ASSERT_EQ(before.size(), 1U);
     EXPECT_EQ(before[0].at("outcome"), seen);
+    if (fault == "hold-before") {
+      // The start is held unanswered: the start outbox gauge shows it, with its age.
+      const auto metrics = scrape();
+      EXPECT_EQ(sample(metrics, "media_execution_starts_pending"), 1) << metrics;
+      EXPECT_GT(sample(metrics, "media_execution_starts_oldest_pending_age_seconds"), 0);
+    }
     restart_server(SIGKILL);
     rehearsal("/_rehearsal/release", "{}");
 
@@ -209,6 +265,80 @@ TEST_F(AwsRehearsal, TwoReplicasRelayingAtOnceStartEachRunOnce) {
     EXPECT_EQ(hashes.size(), 1U) << "the same bytes from both replicas";
   }
   EXPECT_EQ(replica.stop(SIGTERM), 0);
+}
+
+// An execution lost after its start was accepted (the rehearsal answers the start and never runs
+// it): past the job's report deadline, serve's overdue check asks DescribeExecution, which says it
+// does not exist, and fails the job with PROCESSING_TIMEOUT. /metrics counts the overdue run and
+// the failed batch; the check's line carries the job's trace.
+TEST_F(AwsRehearsal, LostExecutionIsFailedByTheOverdueCheckAndCounted) {
+  rehearsal("/_rehearsal/faults", R"({"startExecution":["vanish"]})");
+  const std::int64_t listing = 35;
+  client_->register_listing(listing);
+  const auto [batch, name] = submit_one(listing, 1);
+  const auto end = std::chrono::steady_clock::now() + std::chrono::seconds{60};
+  while (jobs_of(batch).at(0).at("status") != "RUNNING" && std::chrono::steady_clock::now() < end) {
+    std::this_thread::sleep_for(std::chrono::milliseconds{50});
+  }
+  ASSERT_EQ(jobs_of(batch).at(0).at("status"), "RUNNING");
+  EXPECT_EQ(executions_named(name), 0);
+  // The deadline (aws.reportDeadlineSeconds, at least a minute) moved to the past: the restarted
+  // serve's first check, at its start, finds the job overdue.
+  sql(data_dir(),
+      "UPDATE jobs SET lease_expires_at = 1000 WHERE batch_id = " + std::to_string(batch));
+  restart_server(SIGTERM);
+  const auto status = client_->wait_terminal(listing, batch);
+  ASSERT_EQ(status.at("status"), "FAILED") << status.dump(1);
+  const auto jobs = jobs_of(batch);
+  ASSERT_EQ(jobs.size(), 1U);
+  EXPECT_EQ(jobs[0].at("error_code"), "PROCESSING_TIMEOUT");
+  const auto metrics = scrape();
+  EXPECT_EQ(sample(metrics, "media_executions_failed_total{reason=\"overdue\"}"), 1) << metrics;
+  EXPECT_EQ(sample(metrics, "media_executions_failed_total{reason=\"reported\"}"), 0);
+  EXPECT_EQ(sample(metrics, "media_batches_failed_total"), 1) << metrics;
+  const auto failed = server_->find_log("execution never reported; job failed");
+  ASSERT_TRUE(failed.has_value()) << server_->log_text();
+  EXPECT_EQ(failed->value("traceparent", ""), jobs[0].at("traceparent")) << failed->dump();
+  EXPECT_EQ(failed->value("execution_status", ""), "NOT_FOUND");
+}
+
+// aws.startVia sqs: serve sends the start message, the starter function's StartExecution fails
+// (a 500) on every receive, and after maxReceiveCount receives the message is in the start
+// queue's dead-letter queue. /metrics shows the DLQ's depth (GetQueueAttributes on
+// aws.startDeadLetterQueueUrl) and the start serve got accepted (the message sent).
+class AwsRehearsalSqs : public AwsRehearsal {
+ protected:
+  std::map<std::string, std::string> settings() const override {
+    auto s = AwsRehearsal::settings();
+    s["TOQ_MEDIA_AWS_START_VIA"] = "sqs";
+    return s;
+  }
+};
+
+TEST_F(AwsRehearsalSqs, StartThatKeepsFailingLandsInTheDlqAndMetricsShowIt) {
+  const auto before = scrape();
+  EXPECT_NE(before.find("# TYPE media_start_dlq_messages gauge"), std::string::npos) << before;
+  EXPECT_EQ(sample(before, "media_start_dlq_messages"), 0);
+  rehearsal("/_rehearsal/faults", R"({"startExecution":["error500","error500","error500"]})");
+  const std::int64_t listing = 36;
+  client_->register_listing(listing);
+  const auto [batch, name] = submit_one(listing, 1);
+  auto dead = [&] {
+    const auto state = Client::get(backends_->rehearsal_url() + "/_rehearsal/state");
+    return nlohmann::json::parse(state.body).at("dlq").size();
+  };
+  const auto end = std::chrono::steady_clock::now() + std::chrono::seconds{90};
+  std::string metrics = scrape();
+  while ((dead() < 1 || sample(metrics, "media_start_dlq_messages") < 1) &&
+         std::chrono::steady_clock::now() < end) {
+    std::this_thread::sleep_for(std::chrono::milliseconds{500});
+    metrics = scrape();
+  }
+  EXPECT_EQ(dead(), 1U);
+  EXPECT_EQ(sample(metrics, "media_start_dlq_messages"), 1) << metrics;
+  EXPECT_EQ(sample(metrics, "media_executions_started_total"), 1) << metrics;
+  EXPECT_EQ(executions_named(name), 0);
+  EXPECT_EQ(starts_of(name).size(), 3U) << "one StartExecution per receive";
 }
 
 // The callback route (POST /api/v2/listings/media/callback) after the pipeline reported a READY

@@ -12,6 +12,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -79,6 +80,25 @@ class ServiceTest : public ::testing::Test {
   }
 
   std::filesystem::path data_dir() const { return tmp_.path() / "data"; }
+
+  // serve's /metrics now.
+  std::string scrape() const {
+    HttpCall c;
+    c.method = "GET";
+    c.url = server_->base_url() + "/metrics";
+    const auto r = testing::http(c);
+    EXPECT_EQ(r.status, 200);
+    return r.body;
+  }
+  // A sample's value ("name" or "name{labels}"), 0 when absent.
+  static double sample(const std::string& text, const std::string& series) {
+    std::istringstream lines{text};
+    std::string line;
+    while (std::getline(lines, line)) {
+      if (line.starts_with(series + " ")) return std::stod(line.substr(series.size() + 1));
+    }
+    return 0;
+  }
 
   // The webhook deliveries of `type` for `batch` (the receiver checked each signature).
   std::vector<nlohmann::json> deliveries(const std::string& type, std::int64_t batch) const {

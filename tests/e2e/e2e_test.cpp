@@ -296,6 +296,15 @@ TEST_F(EndToEnd, FailedBatchReportsTheAssetCodeAndLeavesTheListing) {
   }
   EXPECT_TRUE(wait_delivery("media.batch.failed", batch, job2).at("_verified").get<bool>());
   EXPECT_EQ(client_->listing_status(listing), "PENDING_PHOTO_PROCESSING");
+  if (aws_backend_requested()) {
+    // The AWS mode's /metrics: two runs relayed, both reported FAILED by the pipeline.
+    const auto metrics = scrape();
+    EXPECT_EQ(sample(metrics, "media_executions_started_total"), 2) << metrics;
+    EXPECT_EQ(sample(metrics, "media_executions_failed_total{reason=\"reported\"}"), 2) << metrics;
+    EXPECT_EQ(sample(metrics, "media_executions_failed_total{reason=\"overdue\"}"), 0) << metrics;
+    EXPECT_EQ(sample(metrics, "media_batches_failed_total"), 2) << metrics;
+    EXPECT_EQ(sample(metrics, "media_execution_starts_pending"), 0) << metrics;
+  }
 }
 
 // One W3C traceparent, sent by the photographer's page on create and complete, followed through
@@ -383,26 +392,7 @@ TEST_F(EndToEnd, OneTraceparentFollowsAnUploadFromCreateToTheWebhook) {
 // The worker -> serve events and the database gauges behind /metrics: one batch (a good photo and
 // a damaged one) moves every counter and histogram it should, and the gauges return to an idle
 // queue and an empty outbox once it is done and its webhook delivered.
-class MetricsEndToEnd : public ServiceTest {
- protected:
-  std::string scrape() const {
-    HttpCall c;
-    c.method = "GET";
-    c.url = server_->base_url() + "/metrics";
-    const auto r = testing::http(c);
-    EXPECT_EQ(r.status, 200);
-    return r.body;
-  }
-  // A sample's value ("name" or "name{labels}"), 0 when absent.
-  static double sample(const std::string& text, const std::string& series) {
-    std::istringstream lines{text};
-    std::string line;
-    while (std::getline(lines, line)) {
-      if (line.starts_with(series + " ")) return std::stod(line.substr(series.size() + 1));
-    }
-    return 0;
-  }
-};
+class MetricsEndToEnd : public ServiceTest {};
 
 TEST_F(MetricsEndToEnd, OneBatchMovesEveryCounterAndHistogram) {
   const std::string before = scrape();

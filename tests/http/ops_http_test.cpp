@@ -203,19 +203,65 @@ TEST_F(OpsHttpTest, MetricsUseRouteTemplatesAndPassPromtool) {
   EXPECT_EQ(check.status, 0) << check.output << "\n" << text;
 }
 
+// The metric families (# TYPE lines) of an exposition.
+void add_families(const std::string& exposition, std::set<std::string>& families) {
+  std::istringstream lines{exposition};
+  std::string line;
+  while (std::getline(lines, line)) {
+    if (line.starts_with("# TYPE ")) families.insert(line.substr(7, line.find(' ', 7) - 7));
+  }
+}
+
+// A serve in processing.mode aws with aws.startVia sqs and a start DLQ, every AWS endpoint
+// refusing connections (port 9 on loopback): it starts anyway (a dependency may come up later)
+// and exposes the AWS mode's families.
+ServeProcess aws_mode_serve(const std::filesystem::path& dir) {
+  const std::string nowhere = "http://127.0.0.1:9";
+  return ServeProcess(
+      dir / "aws",
+      {{"TOQ_MEDIA_PROCESSING_MODE", "aws"},
+       {"TOQ_MEDIA_STORAGE_DRIVER", "s3"},
+       {"TOQ_MEDIA_STORAGE_S3_ENDPOINT", nowhere},
+       {"TOQ_MEDIA_STORAGE_S3_BUCKET", "toq-test"},
+       {"TOQ_MEDIA_STORAGE_S3_REGION", "us-east-1"},
+       {"TOQ_MEDIA_STORAGE_S3_PATH_STYLE", "true"},
+       {"TOQ_MEDIA_STORAGE_S3_ACCESS_KEY_ID", "AKIDEXAMPLE"},
+       {"TOQ_MEDIA_STORAGE_S3_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"},
+       {"TOQ_MEDIA_AWS_STATE_MACHINE_ARN",
+        "arn:aws:states:us-east-1:123456789012:stateMachine:toq-media-batch"},
+       {"TOQ_MEDIA_AWS_START_VIA", "sqs"},
+       {"TOQ_MEDIA_AWS_START_QUEUE_URL", nowhere + "/123456789012/toq-media-start"},
+       {"TOQ_MEDIA_AWS_START_DEAD_LETTER_QUEUE_URL", nowhere + "/123456789012/toq-media-start-dlq"},
+       {"TOQ_MEDIA_AWS_ENDPOINTS_STEP_FUNCTIONS", nowhere},
+       {"TOQ_MEDIA_AWS_ENDPOINTS_SQS", nowhere},
+       {"TOQ_MEDIA_AWS_RELAY", "false"},
+       {"TOQ_MEDIA_AWS_CALLBACK_SECRET", "ops-test-pipeline-secret-of-32-bytes"}});
+}
+
 // deploy/observability: every metric the alert rules and the dashboard name is one the real
-// /metrics exposes (a renamed metric would leave an alert that never fires).
+// /metrics exposes, in the embedded mode or the AWS mode (a renamed metric would leave an alert
+// that never fires).
 TEST_F(OpsHttpTest, EveryMetricTheAlertsAndTheDashboardNameIsExposed) {
   const auto r = call(server(), "GET", "/metrics");
   ASSERT_EQ(r.status, 200);
   std::set<std::string> families;
-  {
-    std::istringstream lines{r.body};
-    std::string line;
-    while (std::getline(lines, line)) {
-      if (line.starts_with("# TYPE ")) families.insert(line.substr(7, line.find(' ', 7) - 7));
-    }
+  add_families(r.body, families);
+  EXPECT_FALSE(families.contains("media_executions_started_total")) << "AWS mode only";
+  TempDir dir;
+  auto aws = aws_mode_serve(dir.path());
+  const auto aws_metrics = call(aws, "GET", "/metrics");
+  ASSERT_EQ(aws_metrics.status, 200) << aws.log_text();
+  for (const char* family : {"media_executions_started_total", "media_start_dlq_messages",
+                             "media_execution_starts_pending", "media_batches_created_total"}) {
+    EXPECT_NE(aws_metrics.body.find(std::string{"# TYPE "} + family + " "), std::string::npos)
+        << family << "\n"
+        << aws_metrics.body;
   }
+  // The DLQ could not be read (nothing listens): logged with a hint, the gauge at its last value.
+  EXPECT_TRUE(aws.find_log("metrics: the start DLQ's depth could not be read").has_value())
+      << aws.log_text();
+  add_families(aws_metrics.body, families);
+  EXPECT_EQ(aws.stop(), 0) << aws.log_text();
   const std::regex metric{R"(\b(?:media|http)_[a-z_]*[a-z])"};  // not "media_jobs_*"
   int named = 0;
   for (const char* file : {"alerts.yml", "alerts_test.yml", "dashboard.json"}) {

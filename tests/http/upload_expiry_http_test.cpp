@@ -4,6 +4,7 @@
 // event, its objects and multipart uploads gone and the listing free, RECEIVED and PROCESSING
 // batches left alone; every batch an admin deleted loses its objects once, purged by one of them.
 
+#include <chrono>
 #include <filesystem>
 #include <mutex>
 #include <optional>
@@ -102,6 +103,10 @@ ApiReply cancel(const ServeProcess& s, const json& body, const std::string& bear
   if (!r.raw.body.empty()) r.body = json::parse(r.raw.body, nullptr, false);
   if (r.body.is_discarded()) r.body = nullptr;
   return r;
+}
+
+double unix_now() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
 int count_log(const ServeProcess& s, const std::string& msg) {
@@ -234,6 +239,10 @@ TEST(UploadExpiryHttp, TwoServesRacingTheSweepExpireEachAbandonedBatchOnce) {
   auto fast = kSmallParts;
   fast["TOQ_MEDIA_UPLOADS_EXPIRE_AFTER_SECONDS"] = "1";
   fast["TOQ_MEDIA_UPLOADS_EXPIRY_SWEEP_SECONDS"] = "1";
+  // Upload URLs live 1 s: a second later the sweep's step 2 removes (again) and marks each expired
+  // batch's raw uploads, which /metrics counts.
+  fast["TOQ_MEDIA_STORAGE_URL_TTL_SECONDS"] = "1";
+  const double started_at = unix_now();
   RacingServes race(dir.path(), fast);
   ServeProcess& a = race.a();
   ServeProcess& b = race.b();
@@ -275,6 +284,18 @@ TEST(UploadExpiryHttp, TwoServesRacingTheSweepExpireEachAbandonedBatchOnce) {
   // PROCESSING one's running).
   EXPECT_EQ(metric(a, "media_batches_expired_total") + metric(b, "media_batches_expired_total"),
             kAbandoned);
+  // What the sweeps removed is counted where it was logged, and each replica's sweep succeeded
+  // after the replicas started.
+  const std::string abandoned = R"(media_housekeeping_removed_total{what="abandoned_uploads"})";
+  EXPECT_EQ(metric(a, abandoned) + metric(b, abandoned),
+            count_log(a, "abandoned uploads removed") + count_log(b, "abandoned uploads removed"));
+  EXPECT_GE(metric(a, abandoned) + metric(b, abandoned), kAbandoned);
+  for (const ServeProcess* s : {&a, &b}) {
+    EXPECT_GE(metric(*s, R"(media_sweep_last_success_timestamp_seconds{sweep="upload_expiry"})"),
+              started_at);
+    EXPECT_GE(metric(*s, R"(media_sweep_last_success_timestamp_seconds{sweep="housekeeping"})"),
+              started_at);
+  }
   for (const ServeProcess* s : {&a, &b}) {
     EXPECT_EQ(metric(*s, "media_outbox_pending"), kAbandoned);
     EXPECT_GT(metric(*s, "media_outbox_oldest_pending_age_seconds"), 0);
@@ -349,6 +370,7 @@ TEST(HousekeepingHttp, TwoServesRacingTheSweepPurgeEachDeletedBatchOnce) {
   auto fast = kSmallParts;
   fast["TOQ_MEDIA_HOUSEKEEPING_DELETE_GRACE_SECONDS"] = "0";
   fast["TOQ_MEDIA_HOUSEKEEPING_SWEEP_SECONDS"] = "1";
+  const double started_at = unix_now();
   RacingServes race(dir.path(), fast);
   ServeProcess& a = race.a();
   ServeProcess& b = race.b();
@@ -374,6 +396,12 @@ TEST(HousekeepingHttp, TwoServesRacingTheSweepPurgeEachDeletedBatchOnce) {
       << a.log_text() << b.log_text();
   EXPECT_EQ(count_log(a, "housekeeping sweep: an item failed"), 0) << a.log_text();
   EXPECT_EQ(count_log(b, "housekeeping sweep: an item failed"), 0) << b.log_text();
+  // /metrics: each replica counts the batches it purged; together, every deleted batch once.
+  const std::string purged = R"(media_housekeeping_removed_total{what="deleted_batch_objects"})";
+  EXPECT_EQ(metric(a, purged), count_log(a, kPurged));
+  EXPECT_EQ(metric(a, purged) + metric(b, purged), kDeleted);
+  EXPECT_GE(metric(a, R"(media_sweep_last_success_timestamp_seconds{sweep="housekeeping"})"),
+            started_at);
   for (const auto& file : raw_files) EXPECT_FALSE(std::filesystem::exists(file)) << file;
   EXPECT_EQ(a.stop(), 0) << a.log_text();
   EXPECT_EQ(b.stop(), 0) << b.log_text();

@@ -305,6 +305,8 @@ export class MediaStack extends Stack {
       });
       starter.addEventSource(new lambdaEvents.SqsEventSource(startQueue, { batchSize: 10, reportBatchItemFailures: true }));
       startQueue.grantSendMessages(serveRole);
+      // serve's /metrics shows the DLQ's depth (media_start_dlq_messages).
+      startDlq.grant(serveRole, 'sqs:GetQueueAttributes');
     }
 
     serve.taskDefinition.defaultContainer!.addEnvironment('TOQ_MEDIA_SERVER_LISTEN', '0.0.0.0:8080');
@@ -328,6 +330,7 @@ export class MediaStack extends Stack {
       TOQ_MEDIA_CORS_ALLOWED_ORIGINS: s.corsAllowedOrigins.join(','),
     };
     if (startQueue) serveEnvironment.TOQ_MEDIA_AWS_START_QUEUE_URL = startQueue.queueUrl;
+    if (startDlq) serveEnvironment.TOQ_MEDIA_AWS_START_DEAD_LETTER_QUEUE_URL = startDlq.queueUrl;
     for (const [k, v] of Object.entries(serveEnvironment)) serve.taskDefinition.defaultContainer!.addEnvironment(k, v);
 
     // ---- the reporter for executions that end without reporting ----

@@ -7,7 +7,8 @@
 //     a message to the dead-letter queue after maxReceiveCount receives;
 //   - /_rehearsal/* for tests: the journal of starts and executions, and faults to inject into the
 //     next StartExecution calls (throttling, a 500, a request held before or after the execution
-//     is created), the way a test kills the relay at a chosen step.
+//     is created, an accepted start without an execution), the way a test kills the relay at a
+//     chosen step or loses an execution.
 // Requests to the AWS APIs must be SigV4-signed with the configured key (sigv4.ts).
 //
 // Started by scripts/services.sh (service "aws"), configured by environment variables:
@@ -77,7 +78,9 @@ const machine = new StepFunctions({
 });
 
 // ---- faults for the next StartExecution calls (tests) ----
-type Fault = 'throttle' | 'error500' | 'hold-before' | 'hold-after';
+// vanish: the start is answered as accepted but no execution exists (DescribeExecution then says
+// ExecutionDoesNotExist): serve's overdue check has to fail the job.
+type Fault = 'throttle' | 'error500' | 'hold-before' | 'hold-after' | 'vanish';
 const faults: Fault[] = [];
 const held = new Set<http.ServerResponse>();
 const startsJournal = path.join(dir, 'starts.jsonl');
@@ -122,6 +125,14 @@ async function stepFunctionsCall(op: string, request: any, res: http.ServerRespo
       held.add(res);
       res.on('close', () => held.delete(res));
       return;  // never answered: the relay dies or times out waiting
+    }
+    if (fault === 'vanish') {
+      noteStart(request?.name, request?.input, 'vanished');
+      send(res, 200, {
+        executionArn: `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${request?.name}`,
+        startDate: Date.now() / 1000,
+      });
+      return;
     }
     let answer: unknown;
     let outcome = 'started';
@@ -211,7 +222,7 @@ server.listen(Number(env.REHEARSAL_PORT ?? 0), '127.0.0.1', () => {
   queue.setUrl(`http://127.0.0.1:${port}/${account}/toq-media-start`);
   queue.startPolling();
   fs.writeFileSync(path.join(dir, 'port'), `${port}\n`);
-  log({ msg: 'rehearsal listening', port, stateMachineArn, queueUrl: queue.url });
+  log({ msg: 'rehearsal listening', port, stateMachineArn, queueUrl: queue.url, deadLetterQueueUrl: queue.deadLetterUrl });
 });
 
 async function shutdown() {

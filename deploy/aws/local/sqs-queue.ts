@@ -4,7 +4,9 @@
 // ReportBatchItemFailures (https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-errorhandling.html):
 // records the function names in batchItemFailures (or every record, when the invocation fails)
 // become visible again after the visibility timeout; a message received maxReceiveCount times
-// goes to the dead-letter queue (the redrive policy).
+// goes to the dead-letter queue (the redrive policy). The dead-letter queue answers
+// GetQueueAttributes at its own URL (the queue's with the suffix -dlq), as SQS does for any queue:
+// serve's /metrics reads its ApproximateNumberOfMessages.
 import { createHash, randomUUID } from 'node:crypto';
 
 import { ApiError } from './step-functions';
@@ -50,7 +52,14 @@ export class SqsQueue {
     return this.dead.map(({ id, body, receives }) => ({ id, body, receives }));
   }
 
+  get deadLetterUrl(): string {
+    return `${this.config.url}-dlq`;
+  }
+
   call(op: string, request: any): unknown {
+    if (request?.QueueUrl === this.deadLetterUrl && op === 'GetQueueAttributes') {
+      return { Attributes: { QueueArn: `${this.config.arn}-dlq`, ApproximateNumberOfMessages: String(this.dead.length) } };
+    }
     if (request?.QueueUrl !== this.config.url) {
       throw new ApiError('AWS.SimpleQueueService.NonExistentQueue', `The specified queue does not exist: ${request?.QueueUrl}`);
     }

@@ -174,6 +174,9 @@ test('optional SQS start queue: DLQ after N receives, the starter reports batch 
   const env = Object.fromEntries(j.Resources[serveDef].Properties.ContainerDefinitions[0].Environment.map((e: any) => [e.Name, e.Value]));
   assert.equal(env.TOQ_MEDIA_AWS_START_VIA, 'sqs');
   assert.ok(env.TOQ_MEDIA_AWS_START_QUEUE_URL);
+  // serve reads the DLQ's depth for /metrics: its URL, and GetQueueAttributes on it only.
+  assert.match(String(env.TOQ_MEDIA_AWS_START_DEAD_LETTER_QUEUE_URL?.Ref), /^StartDeadLetters/);
+  t.hasResourceProperties('AWS::IAM::Policy', { PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: 'sqs:GetQueueAttributes', Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('StartDeadLetters'), 'Arn'] } })]) } });
   t.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'ApproximateNumberOfMessagesVisible', Threshold: 0, ComparisonOperator: 'GreaterThanThreshold', Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [Match.stringLikeRegexp('StartDeadLetters'), 'QueueName'] } }] });
 });
 

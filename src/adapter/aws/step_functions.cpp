@@ -1,5 +1,7 @@
 #include "adapter/aws/step_functions.hpp"
 
+#include <charconv>
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -150,31 +152,79 @@ core::Status StepFunctionsStarter::check() {
   return {};
 }
 
-core::Result<std::unique_ptr<SqsStarter>> SqsStarter::create(
-    SqsStarterOptions options, core::ExecutionStarter& describer,
-    std::shared_ptr<support::HttpClient> http, const core::Clock& clock) {
+namespace {
+
+// The JSON-protocol client for the queue at options.queue_url (`key` names the setting, for the
+// message of a bad URL). The region is the URL's (sqs.<region>.amazonaws.com), else options.region.
+core::Result<std::unique_ptr<AwsJsonClient>> sqs_client(const SqsStarterOptions& options,
+                                                        std::string_view key,
+                                                        std::shared_ptr<support::HttpClient> http,
+                                                        const core::Clock& clock) {
   const std::string host = host_of(options.queue_url);
   if (host.empty()) {
     return core::fail(
-        ErrorCode::kConfigInvalid,
-        fmt::format("aws.startQueueUrl '{}' is not a URL", options.queue_url), {},
-        "Set aws.startQueueUrl to https://sqs.<region>.amazonaws.com/<account>/<queue>.");
+        ErrorCode::kConfigInvalid, fmt::format("{} '{}' is not a URL", key, options.queue_url), {},
+        fmt::format("Set {} to https://sqs.<region>.amazonaws.com/<account>/<queue>.", key));
   }
   std::string region = options.region;
   if (host.starts_with("sqs.")) {
     const auto rest = host.substr(4);
     region = rest.substr(0, rest.find('.'));
   }
-  auto client = AwsJsonClient::create(
+  return AwsJsonClient::create(
       AwsJsonOptions{
           .api = kSqsApi,
           .region = region,
           .endpoint = options.endpoint.empty() ? origin_of(options.queue_url) : options.endpoint,
           .credentials = options.credentials},
       std::move(http), clock);
+}
+
+}  // namespace
+
+core::Result<std::unique_ptr<SqsStarter>> SqsStarter::create(
+    SqsStarterOptions options, core::ExecutionStarter& describer,
+    std::shared_ptr<support::HttpClient> http, const core::Clock& clock) {
+  auto client = sqs_client(options, "aws.startQueueUrl", std::move(http), clock);
   if (!client) return std::unexpected(client.error());
   return std::unique_ptr<SqsStarter>(
       new SqsStarter(std::move(options), std::move(*client), describer));
+}
+
+core::Result<std::unique_ptr<SqsQueueDepth>> SqsQueueDepth::create(
+    SqsStarterOptions options, std::shared_ptr<support::HttpClient> http,
+    const core::Clock& clock) {
+  auto client = sqs_client(options, "aws.startDeadLetterQueueUrl", std::move(http), clock);
+  if (!client) return std::unexpected(client.error());
+  return std::unique_ptr<SqsQueueDepth>(new SqsQueueDepth(std::move(options), std::move(*client)));
+}
+
+core::Result<std::int64_t> SqsQueueDepth::approximate_messages() {
+  auto answer = client_->call("GetQueueAttributes",
+                              nlohmann::json{{"QueueUrl", options_.queue_url},
+                                             {"AttributeNames", {"ApproximateNumberOfMessages"}}}
+                                  .dump());
+  if (!answer) return std::unexpected(answer.error().error);
+  // {"Attributes":{"ApproximateNumberOfMessages":"3"}}: the count is a decimal string.
+  const auto doc = nlohmann::json::parse(*answer, nullptr, false);
+  const nlohmann::json* text = nullptr;
+  if (doc.is_object() && doc.contains("Attributes") && doc["Attributes"].is_object() &&
+      doc["Attributes"].contains("ApproximateNumberOfMessages")) {
+    text = &doc["Attributes"]["ApproximateNumberOfMessages"];
+  }
+  std::int64_t n = -1;
+  if (text != nullptr && text->is_string()) {
+    const auto& digits = text->get_ref<const std::string&>();
+    const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), n);
+    if (ec != std::errc{} || end != digits.data() + digits.size()) n = -1;
+  }
+  if (n < 0) {
+    return core::fail(ErrorCode::kPipelineError,
+                      fmt::format("SQS GetQueueAttributes of {} answered no "
+                                  "ApproximateNumberOfMessages: {}",
+                                  options_.queue_url, answer->substr(0, 200)));
+  }
+  return n;
 }
 
 core::Result<core::StartResult> SqsStarter::start(const core::StartRequest& request) {

@@ -13,6 +13,7 @@
 //   GetQueueAttributes of the queue.
 // - start_named_execution(): the starter Lambda's call, shared with the relay's.
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -84,6 +85,28 @@ class SqsStarter final : public core::ExecutionStarter {
   SqsStarterOptions options_;
   std::unique_ptr<AwsJsonClient> client_;
   core::ExecutionStarter& describer_;
+};
+
+// The depth of an SQS queue (the start queue's dead-letter queue, for /metrics): GetQueueAttributes
+// asking for ApproximateNumberOfMessages, "the approximate number of messages available for
+// retrieval from the queue"
+// (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_GetQueueAttributes.html).
+// The options name the queue as SqsStarter's do. One call per approximate_messages(); the error
+// is the call's (PIPELINE_UNAVAILABLE, PIPELINE_ERROR), or PIPELINE_ERROR for an answer without
+// the count.
+class SqsQueueDepth {
+ public:
+  // CONFIG_INVALID for a queue URL that is not a URL, or a bad endpoint.
+  static core::Result<std::unique_ptr<SqsQueueDepth>> create(
+      SqsStarterOptions options, std::shared_ptr<support::HttpClient> http,
+      const core::Clock& clock);
+  core::Result<std::int64_t> approximate_messages();
+
+ private:
+  SqsQueueDepth(SqsStarterOptions options, std::unique_ptr<AwsJsonClient> client)
+      : options_(std::move(options)), client_(std::move(client)) {}
+  SqsStarterOptions options_;
+  std::unique_ptr<AwsJsonClient> client_;
 };
 
 // The start message's body: {"name":"job-77-r1","input":"<the input, as a JSON string>"}.

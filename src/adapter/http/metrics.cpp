@@ -46,6 +46,23 @@ void histogram_lines(std::string& out, std::string_view name, std::string_view l
   out += fmt::format("{}_count{} {}\n", name, braces, count);
 }
 
+// A counter family with one label over a fixed set of values, each shown (0 when never counted).
+template <std::size_t N>
+void fixed_counter(std::string& out, std::string_view name, std::string_view help,
+                   std::string_view label, const std::array<std::string_view, N>& values,
+                   const std::map<std::string, std::uint64_t, std::less<>>& counts) {
+  header(out, name, "counter", help);
+  for (const auto v : values) {
+    const auto it = counts.find(v);
+    out += fmt::format("{}{{{}=\"{}\"}} {}\n", name, label, v, it == counts.end() ? 0 : it->second);
+  }
+}
+
+void gauge_line(std::string& out, std::string_view name, std::string_view help, double value) {
+  header(out, name, "gauge", help);
+  out += fmt::format("{} {}\n", name, number(value));
+}
+
 }  // namespace
 
 std::string escape_label_value(std::string_view value) {
@@ -118,6 +135,42 @@ void Metrics::set_queue_gauges(const QueueGauges& gauges) {
   queue_ = gauges;
 }
 
+void Metrics::media_housekeeping_removed(std::string_view what, std::uint64_t n) {
+  std::lock_guard lock{mutex_};
+  housekeeping_removed_[std::string{what}] += n;
+}
+
+void Metrics::media_sweep_succeeded(std::string_view sweep, double unix_seconds) {
+  std::lock_guard lock{mutex_};
+  sweep_success_[std::string{sweep}] = unix_seconds;
+}
+
+void Metrics::expose_aws(bool start_dlq) {
+  std::lock_guard lock{mutex_};
+  aws_ = true;
+  start_dlq_ = start_dlq;
+}
+
+void Metrics::media_execution_started() {
+  std::lock_guard lock{mutex_};
+  ++executions_started_;
+}
+
+void Metrics::media_execution_start_retried(std::string_view reason) {
+  std::lock_guard lock{mutex_};
+  ++start_retries_[std::string{reason}];
+}
+
+void Metrics::media_execution_failed(std::string_view reason) {
+  std::lock_guard lock{mutex_};
+  ++executions_failed_[std::string{reason}];
+}
+
+void Metrics::set_start_dlq_messages(std::int64_t n) {
+  std::lock_guard lock{mutex_};
+  start_dlq_messages_ = n;
+}
+
 std::string Metrics::expose() const {
   std::lock_guard lock{mutex_};
   std::string out;
@@ -162,8 +215,7 @@ std::string Metrics::expose() const {
                     h.count, h.sum);
   }
   const auto gauge = [&out](std::string_view name, std::string_view help, double value) {
-    header(out, name, "gauge", help);
-    out += fmt::format("{} {}\n", name, number(value));
+    gauge_line(out, name, help, value);
   };
   gauge("media_jobs_queued", "Processing jobs waiting (QUEUED), from the database.",
         static_cast<double>(queue_.jobs_queued));
@@ -180,7 +232,52 @@ std::string Metrics::expose() const {
   gauge("media_outbox_oldest_pending_age_seconds",
         "Age of the oldest undelivered webhook event; 0 when none.",
         queue_.outbox_oldest_age_seconds);
+  expose_sweeps(out);
+  if (aws_) expose_aws_families(out);
   return out;
+}
+
+void Metrics::expose_sweeps(std::string& out) const {
+  fixed_counter(
+      out, "media_housekeeping_removed_total",
+      "What the sweeps removed, by what: deleted_batch_objects and ready_raw_uploads (batches), "
+      "abandoned_uploads (expired batches' raw objects), jobs, outbox_events.",
+      "what", kHousekeepingItems, housekeeping_removed_);
+  header(out, "media_sweep_last_success_timestamp_seconds", "gauge",
+         "Unix time of the last run of each sweep (housekeeping, upload_expiry) that ended "
+         "without a database error; 0 before the first.");
+  for (const auto sweep : kSweeps) {
+    const auto it = sweep_success_.find(sweep);
+    out += fmt::format("media_sweep_last_success_timestamp_seconds{{sweep=\"{}\"}} {}\n", sweep,
+                       number(it == sweep_success_.end() ? 0 : it->second));
+  }
+}
+
+void Metrics::expose_aws_families(std::string& out) const {
+  header(out, "media_executions_started_total", "counter",
+         "Step Functions executions (or SQS start messages) the relay got accepted.");
+  out += fmt::format("media_executions_started_total {}\n", executions_started_);
+  fixed_counter(out, "media_execution_start_retries_total",
+                "Starts that failed and were rescheduled, by reason: unavailable (throttled, 5xx, "
+                "network) or refused.",
+                "reason", kStartRetryReasons, start_retries_);
+  fixed_counter(
+      out, "media_executions_failed_total",
+      "Processing runs that ended FAILED, by reason: reported by the pipeline, or overdue "
+      "(no report by the deadline; the DescribeExecution check failed the job).",
+      "reason", kExecutionFailureReasons, executions_failed_);
+  gauge_line(out, "media_execution_starts_pending",
+             "Execution starts in the start outbox not accepted yet.",
+             static_cast<double>(queue_.starts_pending));
+  gauge_line(out, "media_execution_starts_oldest_pending_age_seconds",
+             "Age of the oldest execution start not accepted yet; 0 when none.",
+             queue_.starts_oldest_age_seconds);
+  if (start_dlq_) {
+    gauge_line(out, "media_start_dlq_messages",
+               "Messages in the start queue's dead-letter queue (SQS ApproximateNumberOfMessages; "
+               "read at most every 15 s).",
+               static_cast<double>(start_dlq_messages_));
+  }
 }
 
 RouteTemplates::RouteTemplates(std::vector<std::string> templates)

@@ -10,10 +10,13 @@
 // - Every family is exposed from the start (HELP and TYPE lines; the unlabelled ones with 0), so
 //   a scrape shows the full set before any event.
 // - The media_* methods are the increment API for the processing code (workers, the callback
-//   route); nothing in the HTTP adapter calls them.
+//   route, the AWS mode's relay, the sweeps); nothing in the HTTP adapter calls them.
+// - The AWS mode's families (executions, the start outbox, the start DLQ) are exposed only after
+//   expose_aws(); labelled counters with a fixed label set show every label from the start.
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <span>
@@ -41,7 +44,17 @@ class Metrics {
     double oldest_active_age_seconds = 0;  // oldest QUEUED or RUNNING job; 0 when none
     std::int64_t outbox_pending = 0;
     double outbox_oldest_age_seconds = 0;  // 0 when nothing is pending
+    std::int64_t starts_pending = 0;       // the AWS mode's start outbox: not started yet
+    double starts_oldest_age_seconds = 0;  // 0 when none
   };
+
+  // Label values of the fixed-set counters.
+  static constexpr std::array<std::string_view, 2> kStartRetryReasons = {"unavailable", "refused"};
+  static constexpr std::array<std::string_view, 2> kExecutionFailureReasons = {"reported",
+                                                                               "overdue"};
+  static constexpr std::array<std::string_view, 5> kHousekeepingItems = {
+      "deleted_batch_objects", "ready_raw_uploads", "abandoned_uploads", "jobs", "outbox_events"};
+  static constexpr std::array<std::string_view, 2> kSweeps = {"housekeeping", "upload_expiry"};
 
   // HTTP: one finished request (called once per response written).
   void http_request(std::string_view method, std::string_view route, int status,
@@ -58,6 +71,21 @@ class Metrics {
   void media_asset_processed(std::string_view kind, double duration_seconds);
   void set_queue_gauges(const QueueGauges& gauges);
 
+  // Sweeps: `what` one of kHousekeepingItems; `sweep` one of kSweeps, at `unix_seconds`.
+  void media_housekeeping_removed(std::string_view what, std::uint64_t n);
+  void media_sweep_succeeded(std::string_view sweep, double unix_seconds);
+
+  // The AWS mode. expose_aws() turns its families on (the start DLQ's with `start_dlq`).
+  void expose_aws(bool start_dlq);
+  void media_execution_started();
+  // A start that failed and was rescheduled: `reason` is unavailable (throttled, 5xx, network)
+  // or refused (any other error).
+  void media_execution_start_retried(std::string_view reason);
+  // A run that ended FAILED: reported (the pipeline's report) or overdue (no report by the
+  // deadline; DescribeExecution said it ended or does not exist).
+  void media_execution_failed(std::string_view reason);
+  void set_start_dlq_messages(std::int64_t n);
+
   // The exposition text (Content-Type: text/plain; version=0.0.4).
   std::string expose() const;
 
@@ -67,6 +95,10 @@ class Metrics {
     std::uint64_t count = 0;
     double sum = 0;
   };
+
+  // Parts of expose(), under mutex_.
+  void expose_sweeps(std::string& out) const;
+  void expose_aws_families(std::string& out) const;
 
   mutable std::mutex mutex_;
   std::map<std::array<std::string, 3>, std::uint64_t> http_requests_;  // method, route, status
@@ -79,6 +111,14 @@ class Metrics {
   Histogram processing_;
   std::map<std::string, Histogram> asset_processing_;  // by kind
   QueueGauges queue_;
+  std::map<std::string, std::uint64_t, std::less<>> housekeeping_removed_;  // by what
+  std::map<std::string, double, std::less<>> sweep_success_;                // by sweep
+  bool aws_ = false;
+  bool start_dlq_ = false;
+  std::uint64_t executions_started_ = 0;
+  std::map<std::string, std::uint64_t, std::less<>> start_retries_;      // by reason
+  std::map<std::string, std::uint64_t, std::less<>> executions_failed_;  // by reason
+  std::int64_t start_dlq_messages_ = 0;
 };
 
 // `value` as a Prometheus label value between double quotes: \ -> \\, " -> \", newline -> \n.

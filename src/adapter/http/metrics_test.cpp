@@ -10,6 +10,7 @@
 #include <fstream>
 #include <string>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -89,6 +90,62 @@ TEST(MetricsExpose, MediaCountersAndInflightGauge) {
   EXPECT_NE(text.find("media_processing_duration_seconds_sum 42\n"), std::string::npos);
 }
 
+TEST(MetricsExpose, SweepFamiliesShowEveryLabelFromTheStartAndMove) {
+  Metrics m;
+  std::string text = m.expose();
+  for (const auto what : Metrics::kHousekeepingItems) {
+    EXPECT_NE(text.find(fmt::format("media_housekeeping_removed_total{{what=\"{}\"}} 0\n", what)),
+              std::string::npos)
+        << text;
+  }
+  EXPECT_NE(text.find("media_sweep_last_success_timestamp_seconds{sweep=\"housekeeping\"} 0\n"),
+            std::string::npos);
+  m.media_housekeeping_removed("jobs", 2);
+  m.media_housekeeping_removed("jobs", 3);
+  m.media_housekeeping_removed("outbox_events", 0);
+  m.media_sweep_succeeded("upload_expiry", 1765000000.5);
+  text = m.expose();
+  EXPECT_NE(text.find("media_housekeeping_removed_total{what=\"jobs\"} 5\n"), std::string::npos);
+  EXPECT_NE(text.find("media_housekeeping_removed_total{what=\"outbox_events\"} 0\n"),
+            std::string::npos);
+  EXPECT_NE(
+      text.find(
+          "media_sweep_last_success_timestamp_seconds{sweep=\"upload_expiry\"} 1765000000.5\n"),
+      std::string::npos)
+      << text;
+}
+
+TEST(MetricsExpose, AwsFamiliesOnlyInAwsModeAndTheDlqOnlyWhenRead) {
+  Metrics m;
+  m.media_execution_started();
+  EXPECT_EQ(m.expose().find("media_executions_started_total"), std::string::npos);
+  m.expose_aws(false);
+  std::string text = m.expose();
+  EXPECT_NE(text.find("media_executions_started_total 1\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("media_execution_start_retries_total{reason=\"unavailable\"} 0\n"),
+            std::string::npos);
+  EXPECT_NE(text.find("media_executions_failed_total{reason=\"overdue\"} 0\n"), std::string::npos);
+  EXPECT_NE(text.find("media_execution_starts_pending 0\n"), std::string::npos);
+  EXPECT_EQ(text.find("media_start_dlq_messages"), std::string::npos);
+  m.expose_aws(true);
+  m.media_execution_start_retried("unavailable");
+  m.media_execution_start_retried("unavailable");
+  m.media_execution_start_retried("refused");
+  m.media_execution_failed("reported");
+  m.set_start_dlq_messages(4);
+  m.set_queue_gauges({.starts_pending = 3, .starts_oldest_age_seconds = 12.5});
+  text = m.expose();
+  EXPECT_NE(text.find("media_execution_start_retries_total{reason=\"unavailable\"} 2\n"),
+            std::string::npos);
+  EXPECT_NE(text.find("media_execution_start_retries_total{reason=\"refused\"} 1\n"),
+            std::string::npos);
+  EXPECT_NE(text.find("media_executions_failed_total{reason=\"reported\"} 1\n"), std::string::npos);
+  EXPECT_NE(text.find("media_execution_starts_pending 3\n"), std::string::npos);
+  EXPECT_NE(text.find("media_execution_starts_oldest_pending_age_seconds 12.5\n"),
+            std::string::npos);
+  EXPECT_NE(text.find("media_start_dlq_messages 4\n"), std::string::npos) << text;
+}
+
 // Prometheus' own parser and linter on an exposition whose label values need every escape.
 TEST(MetricsExpose, HostileLabelValuesPassPromtool) {
   Metrics m;
@@ -97,6 +154,7 @@ TEST(MetricsExpose, HostileLabelValuesPassPromtool) {
   m.media_asset_failed("CODE\"WITH\\ODD\nCHARS");
   m.media_job_started();
   m.media_job_finished(7200);
+  m.expose_aws(true);  // every family, the AWS mode's included
   const auto file = std::filesystem::temp_directory_path() /
                     ("toq-metrics-" + std::to_string(::getpid()) + ".txt");
   std::ofstream{file} << m.expose();

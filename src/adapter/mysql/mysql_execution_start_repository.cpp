@@ -102,4 +102,12 @@ Result<std::optional<ExecutionStart>> MysqlExecutionStartRepository::find_by_job
   return query_one<ExecutionStart>(*stmt, sql::map_execution_start<Rows>);
 }
 
+Result<core::OutboxStats> MysqlExecutionStartRepository::pending_stats() {
+  auto stmt = conn_.prepare(sql::kExecutionStartStatsQuery);
+  if (!stmt) return std::unexpected(stmt.error());
+  auto row = query_one<core::OutboxStats>(*stmt, sql::map_outbox_stats<Rows>);
+  if (!row) return std::unexpected(row.error());
+  return row->value_or(core::OutboxStats{});
+}
+
 }  // namespace toq::mysql

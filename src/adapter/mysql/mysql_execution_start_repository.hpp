@@ -22,6 +22,7 @@ class MysqlExecutionStartRepository final : public core::ExecutionStartRepositor
                                           core::Timestamp next_attempt_at, std::string last_error,
                                           core::Timestamp now) override;
   Result<std::optional<core::ExecutionStart>> find_by_job(core::JobId job) override;
+  Result<core::OutboxStats> pending_stats() override;
 
  private:
   Result<core::ExecutionStart> require(std::int64_t id);

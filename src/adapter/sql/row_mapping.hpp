@@ -86,6 +86,8 @@ inline constexpr std::string_view kJobQueueStatsQuery =
     "FROM jobs WHERE status IN ('QUEUED', 'RUNNING')";
 inline constexpr std::string_view kOutboxStatsQuery =
     "SELECT COUNT(*), MIN(created_at) FROM outbox WHERE delivered_at IS NULL";
+inline constexpr std::string_view kExecutionStartStatsQuery =
+    "SELECT COUNT(*), MIN(created_at) FROM execution_starts WHERE started_at IS NULL";
 
 template <class Row>
 core::Listing map_listing(const Row& r) {

@@ -96,4 +96,12 @@ Result<std::optional<ExecutionStart>> SqliteExecutionStartRepository::find_by_jo
   return query_one<ExecutionStart>(*stmt, sql::map_execution_start<Statement>);
 }
 
+Result<core::OutboxStats> SqliteExecutionStartRepository::pending_stats() {
+  auto stmt = conn_.prepare(sql::kExecutionStartStatsQuery);
+  if (!stmt) return std::unexpected(stmt.error());
+  auto row = query_one<core::OutboxStats>(*stmt, sql::map_outbox_stats<Statement>);
+  if (!row) return std::unexpected(row.error());
+  return row->value_or(core::OutboxStats{});
+}
+
 }  // namespace toq::sqlite

@@ -53,6 +53,11 @@ void add_aws_keys(std::vector<KeySpec>& t) {
       "aws.startQueueUrl", [](auto& c) -> auto& { return c.aws.start_queue_url; },
       "https://sqs.sa-east-1.amazonaws.com/123456789012/toq-media-start", optional_url_ok,
       std::string(kUrlExpected)));
+  t.push_back(string_key(
+      "aws.startDeadLetterQueueUrl",
+      [](auto& c) -> auto& { return c.aws.start_dead_letter_queue_url; },
+      "https://sqs.sa-east-1.amazonaws.com/123456789012/toq-media-start-dlq", optional_url_ok,
+      std::string(kUrlExpected)));
   t.push_back(bool_key(
       "aws.relay", [](auto& c) -> auto& { return c.aws.relay; }, "false"));
   t.push_back(int_key<int>(

@@ -13,6 +13,7 @@
 #include "core/model/execution.hpp"
 #include "core/model/ids.hpp"
 #include "core/model/time.hpp"
+#include "core/port/outbox_repository.hpp"
 
 namespace toq::core {
 
@@ -33,6 +34,8 @@ namespace toq::core {
 //   last_error, claim dropped. STALE_STATE when the row is started or `owner` does not hold it
 //   (its claim lapsed and another relay took it).
 // - find_by_job() returns the job's row, nullopt when it has none.
+// - pending_stats() counts the rows not started yet (due, waiting or claimed) and gives the oldest
+//   one's created_at (nullopt when none). A read only (the operators' gauges).
 // All of them: INVALID_REQUEST when no row has that id.
 class ExecutionStartRepository {
  public:
@@ -48,6 +51,7 @@ class ExecutionStartRepository {
                                             Timestamp next_attempt_at, std::string last_error,
                                             Timestamp now) = 0;
   virtual Result<std::optional<ExecutionStart>> find_by_job(JobId job) = 0;
+  virtual Result<OutboxStats> pending_stats() = 0;
 };
 
 }  // namespace toq::core

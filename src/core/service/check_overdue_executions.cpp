@@ -16,6 +16,7 @@ Result<std::vector<OverdueJob>> CheckOverdueExecutions::run_once() {
     OverdueJob seen;
     seen.job = job.id;
     seen.execution = execution_name(job.id, job.run);
+    seen.traceparent = job.traceparent;
     auto state = starter_.describe(seen.execution);
     if (!state) {
       seen.error = state.error();

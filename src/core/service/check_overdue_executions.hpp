@@ -17,6 +17,7 @@
 #include <chrono>
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "core/model/error.hpp"
@@ -39,6 +40,7 @@ struct OverdueJob {
   ExecutionStatus status = ExecutionStatus::kNotFound;
   enum class End : std::uint8_t { kExtended, kFailed, kLeftAlone } end = End::kLeftAlone;
   std::optional<Error> error;  // kLeftAlone: why (DescribeExecution failed, or a report won)
+  std::string traceparent;     // the job's, "" when it has none
 };
 
 class CheckOverdueExecutions {

@@ -22,8 +22,11 @@ Result<OperationalGauges> GetOperationalGauges::run() {
     if (!jobs) return std::unexpected(jobs.error());
     auto outbox = uow.outbox().pending_stats();
     if (!outbox) return std::unexpected(outbox.error());
+    auto starts = uow.starts().pending_stats();
+    if (!starts) return std::unexpected(starts.error());
     out.jobs = *jobs;
     out.outbox = *outbox;
+    out.starts = *starts;
     return out;
   });
   if (!read) return read;
@@ -31,6 +34,7 @@ Result<OperationalGauges> GetOperationalGauges::run() {
   read->oldest_queued_age_seconds = age_seconds(now, read->jobs.oldest_queued_at);
   read->oldest_active_age_seconds = age_seconds(now, read->jobs.oldest_active_at);
   read->oldest_pending_event_age_seconds = age_seconds(now, read->outbox.oldest_pending_at);
+  read->oldest_pending_start_age_seconds = age_seconds(now, read->starts.oldest_pending_at);
   return read;
 }
 

@@ -191,6 +191,7 @@ Result<RecordProcessingResultOutput> RecordProcessingResult::run(const Processin
   out.job = look->job.id;
   out.batch = look->batch.id;
   out.batch_status = look->batch.status;
+  out.traceparent = look->job.traceparent;
   if (report.run != look->job.run) {
     return fail(ErrorCode::kInvalidRequest,
                 fmt::format("job {} is run {}, the report says run {}", report.job.value,

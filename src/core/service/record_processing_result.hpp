@@ -75,6 +75,7 @@ struct RecordProcessingResultOutput {
   BatchStatus batch_status = BatchStatus::kProcessing;  // after this call
   int assets_ready = 0;                                 // kApplied
   int assets_failed = 0;                                // kApplied
+  std::string traceparent;  // the job's (its logs carry it), "" when it has none
 };
 std::string_view to_string(RecordProcessingResultOutput::Outcome outcome);  // "applied", ...
 
