@@ -173,7 +173,8 @@ TEST(UploadCancelHttp, CancelOfAnOpenBatchFailsItDiscardsItsUploadsAndFreesTheLi
 // failed, when either does not start.
 class RacingServes {
  public:
-  RacingServes(const std::filesystem::path& dir, const std::map<std::string, std::string>& env) {
+  RacingServes(const std::filesystem::path& dir, const std::map<std::string, std::string>& env)
+      : started_at_(unix_now()) {
     std::string errors;
     std::mutex mutex;
     auto start = [&](std::optional<ServeProcess>& slot, const char* log) {
@@ -195,8 +196,11 @@ class RacingServes {
   ServeProcess& a() { return *a_; }
   ServeProcess& b() { return *b_; }
   MediaApi& api() { return *api_; }
+  // Unix time just before they were started.
+  double started_at() const { return started_at_; }
 
  private:
+  double started_at_;
   std::optional<ServeProcess> a_;
   std::optional<ServeProcess> b_;
   std::optional<MediaApi> api_;
@@ -242,7 +246,6 @@ TEST(UploadExpiryHttp, TwoServesRacingTheSweepExpireEachAbandonedBatchOnce) {
   // Upload URLs live 1 s: a second later the sweep's step 2 removes (again) and marks each expired
   // batch's raw uploads, which /metrics counts.
   fast["TOQ_MEDIA_STORAGE_URL_TTL_SECONDS"] = "1";
-  const double started_at = unix_now();
   RacingServes race(dir.path(), fast);
   ServeProcess& a = race.a();
   ServeProcess& b = race.b();
@@ -292,9 +295,9 @@ TEST(UploadExpiryHttp, TwoServesRacingTheSweepExpireEachAbandonedBatchOnce) {
   EXPECT_GE(metric(a, abandoned) + metric(b, abandoned), kAbandoned);
   for (const ServeProcess* s : {&a, &b}) {
     EXPECT_GE(metric(*s, R"(media_sweep_last_success_timestamp_seconds{sweep="upload_expiry"})"),
-              started_at);
+              race.started_at());
     EXPECT_GE(metric(*s, R"(media_sweep_last_success_timestamp_seconds{sweep="housekeeping"})"),
-              started_at);
+              race.started_at());
   }
   for (const ServeProcess* s : {&a, &b}) {
     EXPECT_EQ(metric(*s, "media_outbox_pending"), kAbandoned);
@@ -370,7 +373,6 @@ TEST(HousekeepingHttp, TwoServesRacingTheSweepPurgeEachDeletedBatchOnce) {
   auto fast = kSmallParts;
   fast["TOQ_MEDIA_HOUSEKEEPING_DELETE_GRACE_SECONDS"] = "0";
   fast["TOQ_MEDIA_HOUSEKEEPING_SWEEP_SECONDS"] = "1";
-  const double started_at = unix_now();
   RacingServes race(dir.path(), fast);
   ServeProcess& a = race.a();
   ServeProcess& b = race.b();
@@ -401,7 +403,7 @@ TEST(HousekeepingHttp, TwoServesRacingTheSweepPurgeEachDeletedBatchOnce) {
   EXPECT_EQ(metric(a, purged), count_log(a, kPurged));
   EXPECT_EQ(metric(a, purged) + metric(b, purged), kDeleted);
   EXPECT_GE(metric(a, R"(media_sweep_last_success_timestamp_seconds{sweep="housekeeping"})"),
-            started_at);
+            race.started_at());
   for (const auto& file : raw_files) EXPECT_FALSE(std::filesystem::exists(file)) << file;
   EXPECT_EQ(a.stop(), 0) << a.log_text();
   EXPECT_EQ(b.stop(), 0) << b.log_text();
