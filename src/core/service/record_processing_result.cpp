@@ -229,12 +229,16 @@ Result<RecordProcessingResultOutput> RecordProcessingResult::run(const Processin
   return out;
 }
 
+// Attempts after a lost compare-and-set (each re-reads the job; two writers at most race a report:
+// the relay and one other delivery).
+constexpr int kStaleRetries = 3;
+
 Result<bool> RecordProcessingResult::apply(const ProcessingReport& report,
                                            const std::map<AssetId, AssetWorkResult>& outcomes,
                                            bool ready, const std::optional<Error>& job_error) {
   bool already = false;
   const auto now = deps_.clock.now();
-  auto applied = deps_.db.run([&](UnitOfWork& uow) -> Status {
+  auto attempt = [&](UnitOfWork& uow) -> Status {
     already = false;
     auto job = uow.jobs().find(report.job);
     if (!job) return std::unexpected(job.error());
@@ -267,8 +271,18 @@ Result<bool> RecordProcessingResult::apply(const ProcessingReport& report,
       }
     }
     return finish_job(uow, **job, **batch, ready, job_error, now);
-  });
-  // STALE_STATE: a concurrent report won the compare-and-set.
+  };
+  // STALE_STATE: a compare-and-set lost to a concurrent writer. Either another delivery of the
+  // report finished the job (the next attempt sees it ended: already applied), or the relay began
+  // the QUEUED job between our read and our write (the next attempt sees it RUNNING and applies
+  // the report). Answering "already applied" without looking again would drop the report and
+  // leave the batch PROCESSING until the overdue check.
+  auto applied = deps_.db.run(attempt);
+  for (int retry = 0;
+       retry < kStaleRetries && !applied && applied.error().code == ErrorCode::kStaleState;
+       ++retry) {
+    applied = deps_.db.run(attempt);
+  }
   if (!applied && applied.error().code != ErrorCode::kStaleState) {
     return std::unexpected(applied.error());
   }
