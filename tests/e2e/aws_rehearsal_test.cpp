@@ -302,10 +302,13 @@ TEST_F(AwsRehearsal, LostExecutionIsFailedByTheOverdueCheckAndCounted) {
   EXPECT_EQ(failed->value("execution_status", ""), "NOT_FOUND");
 }
 
-// aws.startVia sqs: serve sends the start message, the starter function's StartExecution fails
-// (a 500) on every receive, and after maxReceiveCount receives the message is in the start
-// queue's dead-letter queue. /metrics shows the DLQ's depth (GetQueueAttributes on
-// aws.startDeadLetterQueueUrl) and the start serve got accepted (the message sent).
+// aws.startVia sqs: serve sends each start to the rehearsal's start queue (maxReceiveCount 3,
+// visibility 2 s: deploy/aws/local/main.ts), whose event source mapping invokes the real
+// `toq-media lambda starter`. The starter names a record it could not start in
+// batchItemFailures; Lambda then leaves only that record in the queue, to be received again after
+// the visibility timeout, and SQS moves a message received maxReceiveCount times to the
+// dead-letter queue (https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-errorhandling.html,
+// https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-dead-letter-queues.html).
 class AwsRehearsalSqs : public AwsRehearsal {
  protected:
   std::map<std::string, std::string> settings() const override {
@@ -313,8 +316,18 @@ class AwsRehearsalSqs : public AwsRehearsal {
     s["TOQ_MEDIA_AWS_START_VIA"] = "sqs";
     return s;
   }
+
+  nlohmann::json state() const {
+    const auto state = Client::get(backends_->rehearsal_url() + "/_rehearsal/state");
+    EXPECT_EQ(state.status, 200) << state.body;
+    return nlohmann::json::parse(state.body);
+  }
 };
 
+// serve sends the start message, the starter function's StartExecution fails (a 500) on every
+// receive, and after maxReceiveCount receives the message is in the start queue's dead-letter
+// queue. /metrics shows the DLQ's depth (GetQueueAttributes on aws.startDeadLetterQueueUrl) and the
+// start serve got accepted (the message sent).
 TEST_F(AwsRehearsalSqs, StartThatKeepsFailingLandsInTheDlqAndMetricsShowIt) {
   const auto before = scrape();
   EXPECT_NE(before.find("# TYPE media_start_dlq_messages gauge"), std::string::npos) << before;
@@ -323,10 +336,7 @@ TEST_F(AwsRehearsalSqs, StartThatKeepsFailingLandsInTheDlqAndMetricsShowIt) {
   const std::int64_t listing = 36;
   client_->register_listing(listing);
   const auto [batch, name] = submit_one(listing, 1);
-  auto dead = [&] {
-    const auto state = Client::get(backends_->rehearsal_url() + "/_rehearsal/state");
-    return nlohmann::json::parse(state.body).at("dlq").size();
-  };
+  auto dead = [&] { return state().at("dlq").size(); };
   const auto end = std::chrono::steady_clock::now() + std::chrono::seconds{90};
   std::string metrics = scrape();
   while ((dead() < 1 || sample(metrics, "media_start_dlq_messages") < 1) &&
@@ -422,28 +432,6 @@ TEST_F(AwsRehearsal, CallbackRejectsForgeriesAndAppliesAReportOnce) {
   EXPECT_EQ(nlohmann::json::parse(replayed.body).at("status"), "already_applied") << replayed.body;
   unchanged();
 }
-
-// aws.startVia sqs: serve sends each start to the rehearsal's start queue (maxReceiveCount 3,
-// visibility 2 s: deploy/aws/local/main.ts), whose event source mapping invokes the real
-// `toq-media lambda starter`. The starter names a record it could not start in
-// batchItemFailures; Lambda then leaves only that record in the queue, to be received again after
-// the visibility timeout, and SQS moves a message received maxReceiveCount times to the
-// dead-letter queue (https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-errorhandling.html,
-// https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-dead-letter-queues.html).
-class AwsRehearsalSqs : public AwsRehearsal {
- protected:
-  std::map<std::string, std::string> settings() const override {
-    auto s = AwsRehearsal::settings();
-    s["TOQ_MEDIA_AWS_START_VIA"] = "sqs";
-    return s;
-  }
-
-  nlohmann::json state() const {
-    const auto state = Client::get(backends_->rehearsal_url() + "/_rehearsal/state");
-    EXPECT_EQ(state.status, 200) << state.body;
-    return nlohmann::json::parse(state.body);
-  }
-};
 
 // A start that is throttled on every receive lands in the dead-letter queue after the third, with
 // no execution; one throttled on two receives starts on the third, once, and its batch is READY.

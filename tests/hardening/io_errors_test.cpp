@@ -78,7 +78,9 @@ class IoErrors : public ::testing::Test {
                                             .lease = 60s,
                                             .max_attempts = 10,
                                             .backoff = [](std::int32_t) { return 10s; },
-                                            .on_claimed = {}});
+                                            .on_claimed = {},
+                                            .on_helping = {},
+                                            .stopping = {}});
   }
 
   core::CompleteUploadBatch completer() {

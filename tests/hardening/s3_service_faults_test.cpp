@@ -186,7 +186,9 @@ class S3ProcessingFaults : public S3ServiceFaults {
                                             .lease = 60s,
                                             .max_attempts = 10,
                                             .backoff = [](std::int32_t) { return 10s; },
-                                            .on_claimed = {}});
+                                            .on_claimed = {},
+                                            .on_helping = {},
+                                            .stopping = {}});
   }
 
   // Two corpus photos declared, uploaded to s3rver and completed: a QUEUED job.
