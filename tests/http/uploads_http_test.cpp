@@ -110,7 +110,7 @@ TEST_F(UploadsHttpTest, StoreFailureIsLoggedWithTheRequestsIdAndTraceparent) {
   const auto failed = server().find_log("request failed", "request_id", id);
   ASSERT_TRUE(failed.has_value()) << server().log_text();
   EXPECT_EQ(failed->value("traceparent", ""), kTrace) << failed->dump();
-  const auto access = server().find_log("request", "request_id", id);
+  const auto access = server().await_log("request", "request_id", id);
   ASSERT_TRUE(access.has_value());
   EXPECT_EQ(access->value("traceparent", ""), kTrace) << access->dump();
   put_single(upload, files[0].data);  // the store works again

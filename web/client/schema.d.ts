@@ -1516,7 +1516,7 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
-        /** @description Database busy, store unreachable (transient), or INSUFFICIENT_STORAGE (the server's disk is full; Retry-After 60); Retry-After says when to try again. */
+        /** @description Database busy or unavailable (its server gone, or its disk failing), store unreachable (transient), or INSUFFICIENT_STORAGE (the server's disk is full; Retry-After 60); Retry-After says when to try again. */
         ServiceUnavailable: {
             headers: {
                 "Retry-After"?: number;
