@@ -23,6 +23,7 @@
 #include "adapter/sqlite/sqlite_database.hpp"
 #include "adapter/storage/local_object_store.hpp"
 #include "hardening/corpus_batch.hpp"
+#include "hardening/fault_run_job.hpp"
 #include "hardening/store_handler_fixture.hpp"
 #include "storage/http_client.hpp"
 #include "storage/storage_test_support.hpp"
@@ -72,16 +73,7 @@ class IoErrors : public ::testing::Test {
   fs::path db_disk() const { return dir_ / "db"; }
   fs::path store_disk() const { return dir_ / "store"; }
 
-  core::RunJob runner() {
-    return core::RunJob(*db_, *processor_, clock_,
-                        core::RunJobOptions{.worker_id = "w1",
-                                            .lease = 60s,
-                                            .max_attempts = 10,
-                                            .backoff = [](std::int32_t) { return 10s; },
-                                            .on_claimed = {},
-                                            .on_helping = {},
-                                            .stopping = {}});
-  }
+  core::RunJob runner() { return fault_run_job(*db_, *processor_, clock_); }
 
   core::CompleteUploadBatch completer() {
     return core::CompleteUploadBatch({*db_, *store_, *store_, clock_});

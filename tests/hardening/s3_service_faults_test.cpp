@@ -21,6 +21,7 @@
 
 #include "adapter/media/pipeline/pipeline.hpp"
 #include "hardening/corpus_batch.hpp"
+#include "hardening/fault_run_job.hpp"
 #include "hardening/s3_fault_support.hpp"
 #include "service/service_fixture.hpp"
 
@@ -180,16 +181,7 @@ class S3ProcessingFaults : public S3ServiceFaults {
                                .enforce_declared_orientation = true});
   }
 
-  core::RunJob runner() {
-    return core::RunJob(*db_, *processor_, clock_,
-                        core::RunJobOptions{.worker_id = "w1",
-                                            .lease = 60s,
-                                            .max_attempts = 10,
-                                            .backoff = [](std::int32_t) { return 10s; },
-                                            .on_claimed = {},
-                                            .on_helping = {},
-                                            .stopping = {}});
-  }
+  core::RunJob runner() { return fault_run_job(*db_, *processor_, clock_); }
 
   // Two corpus photos declared, uploaded to s3rver and completed: a QUEUED job.
   core::CreateUploadBatchOutput submit(std::int64_t id) {
