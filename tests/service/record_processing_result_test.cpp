@@ -2,7 +2,7 @@
 // documents the asset tasks write (the pipeline's own writer and reader): a report delivered twice,
 // or twice at once, finishes the batch once; a report of an older run, after a retry started a new
 // one, changes nothing; an unknown job changes nothing; a job whose start was never marked begins
-// and finishes in the same transaction.
+// and finishes in the same transaction; a report whose begin loses to the relay looks again.
 
 #include "core/service/record_processing_result.hpp"
 
@@ -208,6 +208,152 @@ TEST_F(RecordProcessingResultTest, AJobWhoseStartWasNeverMarkedBeginsAndFinishes
   EXPECT_TRUE(j.started_at.has_value());
   expect_failed_once(b);
   EXPECT_TRUE(start_row(b.job).started_at.has_value());
+}
+
+// What the staged interleaving below shares across transactions: the job as it was before the
+// relay began it, whether reads still answer that copy, and how often they did.
+struct RelaySnapshot {
+  core::Job before;
+  bool stale = true;
+  bool lost_begin = false;
+  int stale_reads = 0;
+};
+
+// The jobs of a unit of work, forwarded, except that find() answers the job as it was before the
+// relay began it until the report's own begin has lost its compare-and-set: what a transaction of
+// MariaDB (REPEATABLE READ, one snapshot per transaction) reads when the relay's start commits
+// after the report's first read, while the compare-and-set, an UPDATE, sees the latest row. SQLite
+// runs one writer at a time, so the interleaving is staged here rather than raced.
+class ReadsBeforeTheRelay : public core::JobRepository {
+ public:
+  ReadsBeforeTheRelay(core::JobRepository& inner, RelaySnapshot& snapshot)
+      : inner_(inner), snapshot_(snapshot) {}
+  core::Result<core::Job> create(core::BatchId batch, core::Timestamp now,
+                                 std::string_view traceparent) override {
+    return inner_.create(batch, now, traceparent);
+  }
+  core::Result<std::optional<core::Job>> find(core::JobId id) override {
+    if (snapshot_.stale && id == snapshot_.before.id) {
+      ++snapshot_.stale_reads;
+      return std::optional<core::Job>{snapshot_.before};
+    }
+    return inner_.find(id);
+  }
+  core::Result<std::optional<core::Job>> find_active(core::BatchId batch) override {
+    return inner_.find_active(batch);
+  }
+  core::Result<std::optional<core::Job>> find_latest(core::BatchId batch) override {
+    return inner_.find_latest(batch);
+  }
+  core::Result<std::optional<core::Job>> find_latest(core::BatchId batch,
+                                                     JobStatus status) override {
+    return inner_.find_latest(batch, status);
+  }
+  core::Result<std::vector<core::Job>> list_by_batch(core::BatchId batch) override {
+    return inner_.list_by_batch(batch);
+  }
+  core::Result<core::Job> start(core::JobId id, std::string lease_owner,
+                                core::Timestamp lease_expires_at, core::Timestamp now) override {
+    auto started = inner_.start(id, std::move(lease_owner), lease_expires_at, now);
+    if (!started && started.error().code == ErrorCode::kStaleState) snapshot_.lost_begin = true;
+    return started;
+  }
+  core::Result<core::Job> finish(core::JobId id, JobStatus outcome,
+                                 std::optional<core::Error> error, core::Timestamp now) override {
+    return inner_.finish(id, outcome, std::move(error), now);
+  }
+  core::Result<core::Job> requeue(core::JobId id, core::Timestamp now) override {
+    return inner_.requeue(id, now);
+  }
+  core::Result<core::Job> record_archive(core::JobId id, const core::ArchiveInfo& archive,
+                                         core::Timestamp now) override {
+    return inner_.record_archive(id, archive, now);
+  }
+  core::Result<std::optional<core::Job>> claim_next(std::string_view owner,
+                                                    core::Timestamp lease_expires_at,
+                                                    core::Timestamp now) override {
+    return inner_.claim_next(owner, lease_expires_at, now);
+  }
+  core::Result<core::Job> heartbeat(core::JobId id, std::string_view owner,
+                                    core::Timestamp lease_expires_at,
+                                    core::Timestamp now) override {
+    return inner_.heartbeat(id, owner, lease_expires_at, now);
+  }
+  core::Result<core::Job> release(core::JobId id, std::string_view owner,
+                                  core::Timestamp available_at, std::string_view reason,
+                                  core::Timestamp now) override {
+    return inner_.release(id, owner, available_at, reason, now);
+  }
+  core::Result<std::vector<core::Job>> list_lease_expired(core::Timestamp now, int limit) override {
+    return inner_.list_lease_expired(now, limit);
+  }
+  core::Result<core::JobQueueStats> queue_stats() override { return inner_.queue_stats(); }
+  core::Result<std::vector<core::Job>> list_prunable(core::Timestamp finished_before,
+                                                     int limit) override {
+    return inner_.list_prunable(finished_before, limit);
+  }
+  core::Result<bool> remove_prunable(core::JobId id) override { return inner_.remove_prunable(id); }
+
+ private:
+  core::JobRepository& inner_;
+  RelaySnapshot& snapshot_;
+};
+
+// A database whose units of work hand out ReadsBeforeTheRelay as their jobs; the transaction in
+// which the begin lost ends the staging (it rolls back, and the next one reads afresh).
+class RelayBeganMeanwhile : public core::Database {
+ public:
+  RelayBeganMeanwhile(core::Database& inner, core::Job before) : inner_(inner) {
+    snapshot_.before = std::move(before);
+  }
+  core::Status run(const std::function<core::Status(core::UnitOfWork&)>& work) override {
+    auto status = inner_.run([&](core::UnitOfWork& uow) {
+      Unit unit{uow, ReadsBeforeTheRelay(uow.jobs(), snapshot_)};
+      return work(unit);
+    });
+    if (snapshot_.lost_begin) snapshot_.stale = false;
+    return status;
+  }
+  const RelaySnapshot& snapshot() const { return snapshot_; }
+
+ private:
+  struct Unit : core::UnitOfWork {
+    Unit(core::UnitOfWork& inner, ReadsBeforeTheRelay jobs)
+        : inner_(inner), jobs_(std::move(jobs)) {}
+    core::ListingRepository& listings() override { return inner_.listings(); }
+    core::BatchRepository& batches() override { return inner_.batches(); }
+    core::AssetRepository& assets() override { return inner_.assets(); }
+    core::JobRepository& jobs() override { return jobs_; }
+    core::OutboxRepository& outbox() override { return inner_.outbox(); }
+    core::ExecutionStartRepository& starts() override { return inner_.starts(); }
+    core::WorkItemRepository& items() override { return inner_.items(); }
+    core::UnitOfWork& inner_;
+    ReadsBeforeTheRelay jobs_;
+  };
+  core::Database& inner_;
+  RelaySnapshot snapshot_;
+};
+
+// The report reads the job QUEUED, the relay begins it (RUNNING) before the report's own begin
+// writes, and the report's compare-and-set loses. It must look again and apply itself: answered
+// "already applied" instead, the batch would stay PROCESSING until the overdue check failed it.
+TEST_F(RecordProcessingResultTest, AReportThatLosesItsBeginToTheRelayLooksAgainAndApplies) {
+  const auto b = completed_aws(77);
+  const auto queued = job(b.job);
+  ASSERT_EQ(queued.status, JobStatus::kQueued);
+  const auto report = failed_run(b.job);
+  ASSERT_EQ(must(relay(sfn_, relay_options()).run_once()).size(), 1u);
+  ASSERT_EQ(job(b.job).status, JobStatus::kRunning);
+
+  RelayBeganMeanwhile db{*db_, queued};
+  if (!results_) results_.emplace(*store_);
+  auto out =
+      must(core::RecordProcessingResult({db, *results_, clock_}, {kReportDeadline}).run(report));
+  EXPECT_TRUE(db.snapshot().lost_begin);  // the interleaving really happened
+  EXPECT_EQ(out.outcome, Outcome::kApplied);
+  EXPECT_EQ(out.batch_status, BatchStatus::kFailed);
+  EXPECT_EQ(out.assets_failed, 2);
+  expect_failed_once(b);
 }
 
 }  // namespace
