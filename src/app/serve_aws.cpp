@@ -94,6 +94,22 @@ void log_round_error(const core::Error& e) {
 
 }  // namespace
 
+void count_report(const core::RecordProcessingResultOutput& report, http::Metrics& metrics) {
+  if (report.outcome != core::RecordProcessingResultOutput::Outcome::kApplied) return;
+  for (const auto& asset : report.observed) {
+    if (asset.failure) metrics.media_asset_failed(core::to_string(*asset.failure));
+    if (asset.processing) {
+      metrics.media_asset_processed(core::to_string(asset.kind),
+                                    std::chrono::duration<double>(*asset.processing).count());
+    }
+  }
+  metrics.media_job_observed(std::chrono::duration<double>(report.run_duration).count());
+  if (report.batch_status == core::BatchStatus::kFailed) {
+    metrics.media_batch_failed();
+    metrics.media_execution_failed("reported");
+  }
+}
+
 core::Result<std::unique_ptr<AwsMode>> AwsMode::open(const Config& config, core::Database& db,
                                                      core::ObjectStore& store,
                                                      const core::Clock& clock) {
@@ -174,13 +190,11 @@ void AwsMode::mount(http::handlers::ApiServices& services, http::Metrics& metric
                      {"outcome", std::string(core::to_string(out.outcome))},
                      {"batch_status", std::string(core::to_string(out.batch_status))},
                      {"traceparent", out.traceparent}};
+    count_report(out, metrics);
     if (out.outcome == core::RecordProcessingResultOutput::Outcome::kApplied) {
       fields.emplace_back("assets_ready", out.assets_ready);
       fields.emplace_back("assets_failed", out.assets_failed);
-      if (out.batch_status == core::BatchStatus::kFailed) {
-        metrics.media_batch_failed();
-        metrics.media_execution_failed("reported");
-      }
+      fields.emplace_back("duration_ms", static_cast<std::int64_t>(out.run_duration.count()));
       log::info("processing report applied", fields);
     } else {
       log::info("processing report ignored", fields);

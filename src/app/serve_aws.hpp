@@ -19,6 +19,7 @@
 #include "core/port/database.hpp"
 #include "core/port/object_store.hpp"
 #include "core/service/execution_runs.hpp"
+#include "core/service/record_processing_result.hpp"
 
 #include "adapter/aws/pipeline/result_documents.hpp"
 #include "adapter/aws/step_functions.hpp"
@@ -32,6 +33,12 @@
 
 namespace toq::app {
 
+// What an applied processing report moves on /metrics: each failed asset by its code, each
+// asset's processing time by kind (when its document gave one), the run's duration, and a FAILED
+// batch (with the run counted failed, reason "reported"). A report that was not applied
+// (already_applied, stale) moves nothing, so a repeated delivery never counts twice.
+void count_report(const core::RecordProcessingResultOutput& report, http::Metrics& metrics);
+
 class AwsMode {
  public:
   // CONFIG_INVALID for a bad ARN, queue URL, endpoint or pipeline secret. The pipeline secret is
@@ -44,7 +51,8 @@ class AwsMode {
   void check_at_start(core::ObjectStore& store);
   // The callback route, its signature check, the pipeline's readiness probe; the AWS families of
   // `metrics` (which must outlive this) turned on and counted: executions started, starts retried,
-  // runs failed (reported, or overdue) and the batches they fail.
+  // runs failed (reported, or overdue) and the batches they fail, and what each applied report
+  // says (count_report).
   void mount(http::handlers::ApiServices& services, http::Metrics& metrics);
   void start_relay();  // after mount()
   void stop_relay();

@@ -33,6 +33,8 @@ struct World {
 
 class RecordProcessingResultTest : public AwsServiceTest {
  protected:
+  static constexpr std::chrono::milliseconds kPhotoProcessing{1500};
+
   core::RecordProcessingResult recorder() {
     if (!results_) results_.emplace(*store_);
     return core::RecordProcessingResult({*db_, *results_, clock_}, {kReportDeadline});
@@ -45,7 +47,8 @@ class RecordProcessingResultTest : public AwsServiceTest {
   }
 
   // The asset tasks of `job`'s execution each wrote a FAILED result document (CORRUPT_MEDIA at
-  // the probe); the report that names them.
+  // the probe): the photo's with processingMs (kPhotoProcessing), the video's without (a task
+  // older than the field); the report that names them.
   core::ProcessingReport failed_run(core::JobId job) {
     const auto input = must(aws::pipeline::parse_execution_input(start_row(job).input), "input");
     const aws::pipeline::RunContext run{input.job,        input.batch,  input.listing,
@@ -64,9 +67,13 @@ class RecordProcessingResultTest : public AwsServiceTest {
                                            .tool = std::nullopt};
       outcome.failed_step = "probe";
       const auto key = aws::pipeline::result_key(run, asset.asset);
+      const auto processing = core::group_of(asset.declared.media_type) == core::MediaGroup::kPhoto
+                                  ? std::optional(kPhotoProcessing)
+                                  : std::nullopt;
       must(aws::pipeline::write_document(
                *store_, key,
-               aws::pipeline::asset_result_document({run, asset}, outcome, "lambda", clock_.now())),
+               aws::pipeline::asset_result_document({run, asset}, outcome, "lambda", clock_.now(),
+                                                    processing)),
            "write result document");
       report.assets.push_back({asset.asset, false, key, "Media.InputInvalid"});
     }
@@ -103,8 +110,23 @@ class RecordProcessingResultTest : public AwsServiceTest {
 TEST_F(RecordProcessingResultTest, AReportDeliveredTwiceFinishesTheBatchOnce) {
   const auto b = started(71);
   const auto report = failed_run(b.job);
+  clock_.advance(std::chrono::seconds{90});
   auto first = must(recorder().run(report));
   EXPECT_EQ(first.outcome, Outcome::kApplied);
+  // What /metrics observes: the run from the relay's accepted start to the report, each asset's
+  // code, and the processing time of the document that gives one (the video's does not, and its
+  // asset is recorded all the same).
+  EXPECT_EQ(first.run_duration, std::chrono::seconds{90});
+  ASSERT_EQ(first.observed.size(), 2u);
+  for (const auto& seen : first.observed) {
+    EXPECT_EQ(seen.failure, ErrorCode::kCorruptMedia);
+    if (seen.kind == core::MediaGroup::kPhoto) {
+      EXPECT_EQ(seen.processing, kPhotoProcessing);
+    } else {
+      EXPECT_EQ(seen.kind, core::MediaGroup::kVideo);
+      EXPECT_FALSE(seen.processing.has_value());
+    }
+  }
   EXPECT_EQ(first.batch_status, BatchStatus::kFailed);
   EXPECT_EQ(first.assets_failed, 2);
   EXPECT_EQ(first.assets_ready, 0);
@@ -115,6 +137,8 @@ TEST_F(RecordProcessingResultTest, AReportDeliveredTwiceFinishesTheBatchOnce) {
   auto second = must(recorder().run(report));
   EXPECT_EQ(second.outcome, Outcome::kAlreadyApplied);
   EXPECT_EQ(second.batch_status, BatchStatus::kFailed);
+  EXPECT_TRUE(second.observed.empty()) << "a repeated delivery is observed once";
+  EXPECT_EQ(second.run_duration, std::chrono::milliseconds{0});
   EXPECT_EQ(world(b.id), after_first);
 }
 
@@ -137,6 +161,7 @@ TEST_F(RecordProcessingResultTest, TwoDeliveriesAtOnceApplyOnce) {
     ASSERT_TRUE(out.has_value()) << out.error().message;
     EXPECT_NE(out->outcome, Outcome::kStale);
     applied += out->outcome == Outcome::kApplied ? 1 : 0;
+    EXPECT_EQ(out->observed.size(), out->outcome == Outcome::kApplied ? 2u : 0u);
   }
   EXPECT_EQ(applied, 1);
   expect_failed_once(b);
@@ -202,8 +227,12 @@ TEST_F(RecordProcessingResultTest, AnUnknownJobChangesNothing) {
 TEST_F(RecordProcessingResultTest, AJobWhoseStartWasNeverMarkedBeginsAndFinishes) {
   const auto b = completed_aws(76);
   ASSERT_EQ(job(b.job).status, JobStatus::kQueued);
+  clock_.advance(std::chrono::seconds{40});
   auto out = must(recorder().run(failed_run(b.job)));
   EXPECT_EQ(out.outcome, Outcome::kApplied);
+  // Its accepted start was never marked: the run is measured from the job's creation, not from
+  // the start this transaction records (which would say it took no time).
+  EXPECT_EQ(out.run_duration, std::chrono::seconds{40});
   const auto j = job(b.job);
   EXPECT_TRUE(j.started_at.has_value());
   expect_failed_once(b);

@@ -66,6 +66,8 @@ test('the schemas refuse the mistakes that matter', () => {
     ['a FAILED record without its error', 'asset-record', (v) => { delete v.error; }],
     ['a READY document with a failure', 'asset-result-document', (v) => { v.failure = { code: 'CORRUPT_MEDIA', message: 'x', hint: '', step: 'probe', exitStatus: null, signal: null, diagnosticsTail: null }; }],
     ['a READY document without renditions', 'asset-result-document', (v) => { v.renditions = []; }],
+    ['a negative processingMs', 'asset-result-document', (v) => { v.processingMs = -1; }],
+    ['a processingMs in seconds as a fraction', 'asset-result-document', (v) => { v.processingMs = 412.87; }],
     ['a rendition stored outside the run prefix', 'asset-result-document', (v) => { v.renditions[0].key = 'listings/28/batches/51/raw/302'; }],
     ['an HLS rendition of another name', 'asset-result-document', (v) => { v.renditions[4].name = 'hls-../720p'; }],
     ['an HLS playlist of another format', 'asset-result-document', (v) => { v.renditions[7].format = 'txt'; }],

@@ -105,7 +105,11 @@ test('success: the asset task returns the compact result; the trace id reaches _
   assert.deepEqual(result, { assetId: 301, status: 'READY', resultKey: `${kPrefix}out/77/301/result.json` });
   const stored = await fetch(`${s3Env.TOQ_MEDIA_STORAGE_S3_ENDPOINT}/${kBucket}/${kPrefix}out/77/301/result.json`);
   assert.equal(stored.status, 200);
-  assert.equal((await stored.json() as any).status, 'READY');
+  const doc = await stored.json() as any;
+  assert.deepEqual(violations('asset-result-document', doc), []);
+  assert.equal(doc.status, 'READY');
+  // The task's own time on the asset, which serve observes per kind when it applies the report.
+  assert.ok(Number.isInteger(doc.processingMs) && doc.processingMs > 0, `processingMs: ${doc.processingMs}`);
   const logged = fs.readFileSync(path.join(dir, 'asset.log'), 'utf8').split('\n').filter((l) => l.includes('invocation succeeded'));
   assert.ok(logged.some((l) => JSON.parse(l).trace_id === traceId), `no invocation log line with the trace id: ${logged.join('\n')}`);
   // The execution input's W3C traceparent and the ids are on the invocation's line, so one grep
@@ -139,7 +143,10 @@ test('typed errors: a payload off the contract is Task.InputInvalid, a broken ph
   assert.equal(detail.resultKey, `${kPrefix}out/77/302/result.json`);
   // The failure document is written before the error is raised.
   const stored = await fetch(`${s3Env.TOQ_MEDIA_STORAGE_S3_ENDPOINT}/${kBucket}/${detail.resultKey}`);
-  assert.equal((await stored.json() as any).status, 'FAILED');
+  const doc = await stored.json() as any;
+  assert.deepEqual(violations('asset-result-document', doc), []);
+  assert.equal(doc.status, 'FAILED');
+  assert.ok(Number.isInteger(doc.processingMs) && doc.processingMs >= 0, `processingMs: ${doc.processingMs}`);
 });
 
 test('the store gone is Media.Transient (retried by the state machine), not a media failure', async () => {

@@ -117,6 +117,15 @@ void Metrics::media_job_started() {
 void Metrics::media_job_finished(double duration_seconds) {
   std::lock_guard lock{mutex_};
   if (inflight_ > 0) --inflight_;
+  observe_job(duration_seconds);
+}
+
+void Metrics::media_job_observed(double duration_seconds) {
+  std::lock_guard lock{mutex_};
+  observe_job(duration_seconds);
+}
+
+void Metrics::observe_job(double duration_seconds) {
   observe(processing_.buckets, kProcessingBuckets, duration_seconds);
   ++processing_.count;
   processing_.sum += duration_seconds;

@@ -9,8 +9,9 @@
 //   path, and `code` an error code from the fixed list of core::ErrorCode.
 // - Every family is exposed from the start (HELP and TYPE lines; the unlabelled ones with 0), so
 //   a scrape shows the full set before any event.
-// - The media_* methods are the increment API for the processing code (workers, the callback
-//   route, the AWS mode's relay, the sweeps); nothing in the HTTP adapter calls them.
+// - The media_* methods are the increment API for the processing code (workers, the AWS mode's
+//   relay and its applied processing reports, the sweeps); nothing in the HTTP adapter calls
+//   them.
 // - The AWS mode's families (executions, the start outbox, the start DLQ) are exposed only after
 //   expose_aws(); labelled counters with a fixed label set show every label from the start.
 
@@ -67,6 +68,8 @@ class Metrics {
   void media_asset_failed(std::string_view code);
   void media_job_started();                          // inflight + 1
   void media_job_finished(double duration_seconds);  // inflight - 1, duration observed
+  // A job that ran elsewhere ended (the AWS mode's report): its duration observed, inflight as is.
+  void media_job_observed(double duration_seconds);
   // One asset done; `kind` is photo | video | project (the media group).
   void media_asset_processed(std::string_view kind, double duration_seconds);
   void set_queue_gauges(const QueueGauges& gauges);
@@ -96,6 +99,7 @@ class Metrics {
     double sum = 0;
   };
 
+  void observe_job(double duration_seconds);  // under mutex_
   // Parts of expose(), under mutex_.
   void expose_sweeps(std::string& out) const;
   void expose_aws_families(std::string& out) const;

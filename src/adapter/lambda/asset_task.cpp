@@ -1,6 +1,7 @@
 // The asset task (tasks.hpp): the contract's "Asset task" in docs/aws-pipeline.md.
 
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <optional>
 
@@ -93,6 +94,9 @@ TaskFailure pipeline_failure(const core::Error& e, const Plan& plan, core::Asset
 
 TaskOutcome run_asset_task(std::string_view payload, const TaskContext& context,
                            const AssetTaskDeps& deps) {
+  // The document's processingMs: this invocation's wall time on the asset (a monotonic clock, so
+  // a pinned or stepped wall clock cannot make it negative).
+  const auto began = std::chrono::steady_clock::now();
   auto input = doc::parse_asset_task_input(payload, deps.bucket);
   if (!input) {
     return std::unexpected(typed(kTaskInputInvalid, {.step = "input",
@@ -126,8 +130,11 @@ TaskOutcome run_asset_task(std::string_view payload, const TaskContext& context,
     return std::unexpected(pipeline_failure(outcome.error(), plan, asset, last_done));
   }
   const auto finished = deps.clock->now();
+  const auto processing = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - began);
   auto written = doc::write_document(
-      *deps.store, result_key, doc::asset_result_document(in, *outcome, context.runner, finished));
+      *deps.store, result_key,
+      doc::asset_result_document(in, *outcome, context.runner, finished, processing));
   if (!written) {
     return std::unexpected(typed(kMediaTransient, {.asset = asset,
                                                    .step = "result",

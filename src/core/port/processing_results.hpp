@@ -10,6 +10,7 @@
 // - INVALID_REQUEST when an object is there but is not such a document (the message says why);
 // - the store's error otherwise (STORE_UNAVAILABLE: try again later).
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -37,6 +38,9 @@ struct AssetResultDocument {
   std::vector<Rendition> renditions;    // READY
   std::optional<AssetFailure> failure;  // FAILED
   std::string failed_step;              // FAILED: the pipeline step that found it
+  // The task's wall time on this asset (its start to the document's write); nullopt when the
+  // document does not say (written by a task older than the field).
+  std::optional<std::chrono::milliseconds> processing;
 };
 
 class ProcessingResults {

@@ -1,6 +1,7 @@
 #include "core/service/record_processing_result.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <map>
 
 #include <fmt/format.h>
@@ -95,10 +96,12 @@ Result<Records> records_of(const ProcessingReport& report, const Look& look) {
   return records;
 }
 
-// Clause 3: one asset's outcome from its result document (the authority), or without one.
+// Clause 3: one asset's outcome from its result document (the authority), or without one;
+// `processing` gets the document's processing time (clause 6) when it is this run's and has one.
 Result<AssetWorkResult> asset_outcome(ProcessingResults& results, const ProcessingReport& report,
                                       const Look& look, const Asset& asset,
-                                      const ProcessingReport::Record* record) {
+                                      const ProcessingReport::Record* record,
+                                      std::optional<std::chrono::milliseconds>& processing) {
   auto doc = results.asset_result(result_key_of(look, asset.id));
   if (!doc && doc.error().code != ErrorCode::kInvalidRequest) {
     return std::unexpected(doc.error());
@@ -114,6 +117,7 @@ Result<AssetWorkResult> asset_outcome(ProcessingResults& results, const Processi
     return without_document(report, record, asset.id,
                             "and its result document belongs to another run");
   }
+  processing = d.processing;
   AssetWorkResult outcome;
   outcome.asset = asset.id;
   outcome.facts = d.facts;
@@ -138,6 +142,7 @@ struct Outcomes {
   std::map<AssetId, AssetWorkResult> by_asset;
   std::optional<AssetFailure> first_failure;
   int failed = 0;
+  std::vector<RecordProcessingResultOutput::AssetObservation> observed;  // in the batch's order
 };
 
 // Every asset's outcome, read before anything is written: nothing is written when one cannot be
@@ -147,9 +152,15 @@ Result<Outcomes> read_outcomes(ProcessingResults& results, const ProcessingRepor
   Outcomes out;
   for (const auto& asset : look.assets) {
     const auto it = records.find(asset.id);
-    auto outcome =
-        asset_outcome(results, report, look, asset, it == records.end() ? nullptr : it->second);
+    RecordProcessingResultOutput::AssetObservation seen{.asset = asset.id,
+                                                        .kind = group_of(asset.declared.media_type),
+                                                        .failure = std::nullopt,
+                                                        .processing = std::nullopt};
+    auto outcome = asset_outcome(results, report, look, asset,
+                                 it == records.end() ? nullptr : it->second, seen.processing);
     if (!outcome) return std::unexpected(outcome.error());
+    if (outcome->failure) seen.failure = outcome->failure->code;
+    out.observed.push_back(seen);
     if (!outcome->ready()) {
       // The failure record names the run's trace (the job's), as the embedded worker's do.
       if (outcome->failure) outcome->failure->traceparent = look.job.traceparent;
@@ -215,7 +226,7 @@ Result<RecordProcessingResultOutput> RecordProcessingResult::run(const Processin
   auto applied =
       apply(report, outcomes->by_asset, ready, job_error_of(report, *outcomes, total, ready));
   if (!applied) return std::unexpected(applied.error());
-  if (!*applied) {
+  if (!applied->has_value()) {
     out.outcome = RecordProcessingResultOutput::Outcome::kAlreadyApplied;
     auto batch =
         deps_.db.transact([&](UnitOfWork& uow) { return uow.batches().find(report.batch); });
@@ -226,6 +237,9 @@ Result<RecordProcessingResultOutput> RecordProcessingResult::run(const Processin
   out.batch_status = ready ? BatchStatus::kReady : BatchStatus::kFailed;
   out.assets_ready = total - outcomes->failed;
   out.assets_failed = outcomes->failed;
+  out.run_duration =
+      std::max(std::chrono::milliseconds{0}, (*applied)->finished - (*applied)->began);
+  out.observed = std::move(outcomes->observed);
   return out;
 }
 
@@ -233,11 +247,12 @@ Result<RecordProcessingResultOutput> RecordProcessingResult::run(const Processin
 // the relay and one other delivery).
 constexpr int kStaleRetries = 3;
 
-Result<bool> RecordProcessingResult::apply(const ProcessingReport& report,
-                                           const std::map<AssetId, AssetWorkResult>& outcomes,
-                                           bool ready, const std::optional<Error>& job_error) {
+Result<std::optional<RecordProcessingResult::Applied>> RecordProcessingResult::apply(
+    const ProcessingReport& report, const std::map<AssetId, AssetWorkResult>& outcomes, bool ready,
+    const std::optional<Error>& job_error) {
   bool already = false;
   const auto now = deps_.clock.now();
+  Timestamp began = now;
   auto attempt = [&](UnitOfWork& uow) -> Status {
     already = false;
     auto job = uow.jobs().find(report.job);
@@ -247,6 +262,14 @@ Result<bool> RecordProcessingResult::apply(const ProcessingReport& report,
       already = true;
       return {};
     }
+    // The run began when the relay's StartExecution was accepted (begin_execution's started_at),
+    // not at created_at: the wait in the start outbox before that (throttled or retried starts)
+    // is queue time, shown by the start and queue gauges, and the local workers' duration
+    // likewise starts at their claim. A job still QUEUED here had its start accepted but never
+    // marked (the relay died, or marks it this very moment); beginning it now would say the run
+    // took no time, so its creation, the nearest earlier bound, stands in.
+    began = (*job)->status == JobStatus::kQueued ? (*job)->created_at
+                                                 : (*job)->started_at.value_or((*job)->created_at);
     if ((*job)->status == JobStatus::kQueued) {
       if (auto b = begin_execution(uow, report.job, "", now + options_.report_deadline, now); !b) {
         return b;
@@ -286,7 +309,8 @@ Result<bool> RecordProcessingResult::apply(const ProcessingReport& report,
   if (!applied && applied.error().code != ErrorCode::kStaleState) {
     return std::unexpected(applied.error());
   }
-  return applied.has_value() && !already;
+  if (!applied.has_value() || already) return std::optional<Applied>();
+  return std::optional<Applied>(Applied{began, now});
 }
 
 }  // namespace toq::core

@@ -24,7 +24,11 @@
 //    kAlreadyApplied.
 // Reading a document may fail transiently (STORE_UNAVAILABLE): the error is returned before
 // anything is written, and the reporter retries the delivery.
+// 6. kApplied only (so a repeated delivery is never observed twice): the run's duration, from the
+//    job's start to this report, and each asset's kind, failure code and the task's processing
+//    time when its document gives one (the figures /metrics observes).
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -34,6 +38,7 @@
 #include "core/model/error.hpp"
 #include "core/model/ids.hpp"
 #include "core/model/job.hpp"
+#include "core/model/media_type.hpp"
 #include "core/model/status.hpp"
 #include "core/model/time.hpp"
 #include "core/port/database.hpp"
@@ -76,6 +81,15 @@ struct RecordProcessingResultOutput {
   int assets_ready = 0;                                 // kApplied
   int assets_failed = 0;                                // kApplied
   std::string traceparent;  // the job's (its logs carry it), "" when it has none
+  // Clause 6 (kApplied; empty otherwise).
+  std::chrono::milliseconds run_duration{0};
+  struct AssetObservation {
+    AssetId asset;
+    MediaGroup kind = MediaGroup::kPhoto;
+    std::optional<ErrorCode> failure;                     // the asset's code when it FAILED
+    std::optional<std::chrono::milliseconds> processing;  // the document's processingMs
+  };
+  std::vector<AssetObservation> observed;
 };
 std::string_view to_string(RecordProcessingResultOutput::Outcome outcome);  // "applied", ...
 
@@ -94,11 +108,16 @@ class RecordProcessingResult {
   Result<RecordProcessingResultOutput> run(const ProcessingReport& report);
 
  private:
-  // Clause 5: the outcomes, the archive, the job and the batch in one transaction; false when
+  // The run's span as this report's transaction saw it (clause 6).
+  struct Applied {
+    Timestamp began;
+    Timestamp finished;
+  };
+  // Clause 5: the outcomes, the archive, the job and the batch in one transaction; nullopt when
   // another writer had already finished the job.
-  Result<bool> apply(const ProcessingReport& report,
-                     const std::map<AssetId, AssetWorkResult>& outcomes, bool ready,
-                     const std::optional<Error>& job_error);
+  Result<std::optional<Applied>> apply(const ProcessingReport& report,
+                                       const std::map<AssetId, AssetWorkResult>& outcomes,
+                                       bool ready, const std::optional<Error>& job_error);
 
   Deps deps_;
   Options options_;

@@ -1,6 +1,7 @@
 // The asset and archive result documents (docs/aws-pipeline.md, "Result documents"): written by
 // the asset and archive tasks, read back by the report task and serve's callback.
 
+#include <algorithm>
 #include <chrono>
 
 #include <fmt/format.h>
@@ -122,13 +123,15 @@ core::AssetFailure read_failure(const json& x) {
 }  // namespace
 
 std::string asset_result_document(const AssetTaskInput& input, const core::AssetWorkResult& outcome,
-                                  std::string_view runner, core::Timestamp finished_at) {
+                                  std::string_view runner, core::Timestamp finished_at,
+                                  std::optional<std::chrono::milliseconds> processing) {
   ordered j;
   put_context(j, input.run);
   j["assetId"] = input.asset.asset.value;
   j["status"] = outcome.ready() ? "READY" : "FAILED";
   j["runner"] = runner;
   j["finishedAt"] = core::format_rfc3339(std::chrono::floor<std::chrono::seconds>(finished_at));
+  if (processing) j["processingMs"] = std::max<std::int64_t>(0, processing->count());
   j["declared"] = declared_json(input.asset.declared);
   const auto& f = outcome.facts;
   ordered facts;
@@ -192,6 +195,10 @@ core::Result<core::AssetResultDocument> parse_asset_result_document(std::string_
     if (status != "READY" && status != "FAILED") throw Bad{"$.status is not READY or FAILED"};
     d.ready = status == "READY";
     d.runner = text(j, "runner", "$");
+    // Optional: a document written before the field existed still records, without a duration.
+    if (j.contains("processingMs")) {
+      d.processing = std::chrono::milliseconds{integer(j, "processingMs", "$", 0, kMaxId)};
+    }
     d.declared = read_declared(field(j, "declared", "$"));
     d.facts = read_facts(field(j, "facts", "$"));
     d.renditions = read_renditions(field(j, "renditions", "$"), d);

@@ -7,6 +7,7 @@
 // field: a task turns that into Task.InputInvalid. Writing follows the schemas' key order; every
 // writer is checked against its schema by the tests (Ajv in deploy/aws).
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -98,9 +99,11 @@ core::Result<core::ExecutionInput> parse_execution_input(std::string_view text);
 // ---- what the tasks write ----
 // {"assetId","status":"READY","resultKey"}
 std::string asset_task_result(const AssetTaskInput& input);
-// The asset result document for the pipeline's outcome (READY or FAILED).
+// The asset result document for the pipeline's outcome (READY or FAILED); `processing`, the
+// task's wall time on the asset, is written as processingMs when given (optional in the contract).
 std::string asset_result_document(const AssetTaskInput& input, const core::AssetWorkResult& outcome,
-                                  std::string_view runner, core::Timestamp finished_at);
+                                  std::string_view runner, core::Timestamp finished_at,
+                                  std::optional<std::chrono::milliseconds> processing);
 core::Result<core::AssetResultDocument> parse_asset_result_document(std::string_view text);
 
 struct ArchiveEntryRecord {
