@@ -134,6 +134,15 @@ TEST_F(AwsRehearsal, StartRetriedThroughThrottlingAndServerErrorRunsOnce) {
   EXPECT_EQ(sample(metrics, "media_execution_start_retries_total{reason=\"refused\"}"), 0);
   EXPECT_EQ(sample(metrics, "media_execution_starts_pending"), 0) << metrics;
   EXPECT_EQ(sample(metrics, "media_executions_failed_total{reason=\"reported\"}"), 0);
+  // The applied report: the run's time and the photo's (its result document's processingMs)
+  // observed once; nothing failed.
+  EXPECT_EQ(sample(metrics, "media_processing_duration_seconds_count"), 1) << metrics;
+  EXPECT_GT(sample(metrics, "media_processing_duration_seconds_sum"), 0) << metrics;
+  EXPECT_EQ(sample(metrics, "media_asset_processing_duration_seconds_count{kind=\"photo\"}"), 1)
+      << metrics;
+  EXPECT_GT(sample(metrics, "media_asset_processing_duration_seconds_sum{kind=\"photo\"}"), 0);
+  EXPECT_EQ(sample(metrics, "media_batches_failed_total"), 0) << metrics;
+  EXPECT_EQ(metrics.find("media_assets_failed_total{"), std::string::npos) << metrics;
 
   // One grep of the job's trace over serve's log and the Lambda's follows the batch: the relay's
   // attempts and its start, the callback's request and the report applied, every task invocation.
@@ -324,37 +333,10 @@ class AwsRehearsalSqs : public AwsRehearsal {
   }
 };
 
-// serve sends the start message, the starter function's StartExecution fails (a 500) on every
-// receive, and after maxReceiveCount receives the message is in the start queue's dead-letter
-// queue. /metrics shows the DLQ's depth (GetQueueAttributes on aws.startDeadLetterQueueUrl) and the
-// start serve got accepted (the message sent).
-TEST_F(AwsRehearsalSqs, StartThatKeepsFailingLandsInTheDlqAndMetricsShowIt) {
-  const auto before = scrape();
-  EXPECT_NE(before.find("# TYPE media_start_dlq_messages gauge"), std::string::npos) << before;
-  EXPECT_EQ(sample(before, "media_start_dlq_messages"), 0);
-  rehearsal("/_rehearsal/faults", R"({"startExecution":["error500","error500","error500"]})");
-  const std::int64_t listing = 36;
-  client_->register_listing(listing);
-  const auto [batch, name] = submit_one(listing, 1);
-  auto dead = [&] { return state().at("dlq").size(); };
-  const auto end = std::chrono::steady_clock::now() + std::chrono::seconds{90};
-  std::string metrics = scrape();
-  while ((dead() < 1 || sample(metrics, "media_start_dlq_messages") < 1) &&
-         std::chrono::steady_clock::now() < end) {
-    std::this_thread::sleep_for(std::chrono::milliseconds{500});
-    metrics = scrape();
-  }
-  EXPECT_EQ(dead(), 1U);
-  EXPECT_EQ(sample(metrics, "media_start_dlq_messages"), 1) << metrics;
-  EXPECT_EQ(sample(metrics, "media_executions_started_total"), 1) << metrics;
-  EXPECT_EQ(executions_named(name), 0);
-  EXPECT_EQ(starts_of(name).size(), 3U) << "one StartExecution per receive";
-}
-
 // The callback route (POST /api/v2/listings/media/callback) after the pipeline reported a READY
 // batch: a forged signature, a timestamp past the 5-minute tolerance and an unknown job are
 // rejected; the same report again (a repeated delivery) is accepted as already applied. None of
-// them changes the job, the batch, the listing or the webhooks sent.
+// them changes the job, the batch, the listing, the webhooks sent or what /metrics observed.
 TEST_F(AwsRehearsal, CallbackRejectsForgeriesAndAppliesAReportOnce) {
   const std::int64_t listing = 33;
   client_->register_listing(listing);
@@ -404,12 +386,20 @@ TEST_F(AwsRehearsal, CallbackRejectsForgeriesAndAppliesAReportOnce) {
   };
   const std::string secret = env.at("TOQ_MEDIA_AWS_CALLBACK_SECRET");
   const auto now = core::SystemClock{}.now();
+  // The pipeline's own report was observed once: the run and its photo.
+  const std::vector<std::pair<std::string, double>> observed = {
+      {"media_processing_duration_seconds_count", 1},
+      {"media_asset_processing_duration_seconds_count{kind=\"photo\"}", 1},
+      {"media_batches_failed_total", 0}};
   const auto unchanged = [&] {
     EXPECT_EQ(jobs_of(batch), jobs_before);
     EXPECT_EQ(client_->status(listing, batch).at("status"), "READY");
     EXPECT_EQ(client_->listing_status(listing), "PENDING_OWNER_APPROVAL");
     EXPECT_EQ(deliveries("media.batch.ready", batch).size(), 1U);
+    const auto metrics = scrape();
+    for (const auto& [series, n] : observed) EXPECT_EQ(sample(metrics, series), n) << series;
   };
+  unchanged();
 
   const auto forged = post("forged-secret-of-at-least-24-chars", now, report, "msg_forged");
   EXPECT_EQ(forged.status, 401) << forged.body;
@@ -434,20 +424,31 @@ TEST_F(AwsRehearsal, CallbackRejectsForgeriesAndAppliesAReportOnce) {
 }
 
 // A start that is throttled on every receive lands in the dead-letter queue after the third, with
-// no execution; one throttled on two receives starts on the third, once, and its batch is READY.
+// no execution; /metrics shows the DLQ's depth (GetQueueAttributes on
+// aws.startDeadLetterQueueUrl) and the start serve got accepted (the message sent). One throttled
+// on two receives starts on the third, once, and its batch is READY.
 TEST_F(AwsRehearsalSqs, StartFailingOnEveryReceiveLandsInTheDeadLetterQueue) {
+  const auto before = scrape();
+  EXPECT_NE(before.find("# TYPE media_start_dlq_messages gauge"), std::string::npos) << before;
+  EXPECT_EQ(sample(before, "media_start_dlq_messages"), 0);
   rehearsal("/_rehearsal/faults", R"({"startExecution":["throttle","throttle","throttle"]})");
   const std::int64_t listing = 71;
   client_->register_listing(listing);
   const auto [batch, name] = submit_one(listing, 1);
   nlohmann::json dead;
-  const auto end = std::chrono::steady_clock::now() + std::chrono::seconds{60};
-  while (dead.empty() && std::chrono::steady_clock::now() < end) {
+  // The depth on /metrics is read at most every 15 s: wait for both.
+  std::string metrics = scrape();
+  const auto end = std::chrono::steady_clock::now() + std::chrono::seconds{90};
+  while ((dead.empty() || sample(metrics, "media_start_dlq_messages") < 1) &&
+         std::chrono::steady_clock::now() < end) {
     const auto dlq = state().at("dlq");
     if (!dlq.empty()) dead = dlq;
-    std::this_thread::sleep_for(std::chrono::milliseconds{100});
+    std::this_thread::sleep_for(std::chrono::milliseconds{250});
+    metrics = scrape();
   }
   ASSERT_EQ(dead.size(), 1U) << "no start message reached the dead-letter queue";
+  EXPECT_EQ(sample(metrics, "media_start_dlq_messages"), 1) << metrics;
+  EXPECT_EQ(sample(metrics, "media_executions_started_total"), 1) << metrics;
   EXPECT_EQ(dead[0].at("receives"), 3);
   const auto message = nlohmann::json::parse(dead[0].at("body").get<std::string>());
   EXPECT_EQ(message.at("name"), name);
@@ -472,6 +473,7 @@ TEST_F(AwsRehearsalSqs, StartFailingOnEveryReceiveLandsInTheDeadLetterQueue) {
   EXPECT_EQ(outcomes, (std::vector<std::string>{"throttled", "throttled", "started"}));
   EXPECT_EQ(executions_named(second_name), 1);
   EXPECT_EQ(state().at("dlq").size(), 1U) << "only the first message is dead";
+  EXPECT_EQ(sample(scrape(), "media_executions_started_total"), 2);
 }
 
 }  // namespace
