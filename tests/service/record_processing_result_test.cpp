@@ -371,8 +371,10 @@ TEST_F(RecordProcessingResultTest, AReportThatLosesItsBeginToTheRelayLooksAgainA
   const auto queued = job(b.job);
   ASSERT_EQ(queued.status, JobStatus::kQueued);
   const auto report = failed_run(b.job);
+  clock_.advance(std::chrono::seconds{20});  // the start waited in the outbox
   ASSERT_EQ(must(relay(sfn_, relay_options()).run_once()).size(), 1u);
   ASSERT_EQ(job(b.job).status, JobStatus::kRunning);
+  clock_.advance(std::chrono::seconds{30});  // the run
 
   RelayBeganMeanwhile db{*db_, queued};
   if (!results_) results_.emplace(*store_);
@@ -382,6 +384,9 @@ TEST_F(RecordProcessingResultTest, AReportThatLosesItsBeginToTheRelayLooksAgainA
   EXPECT_EQ(out.outcome, Outcome::kApplied);
   EXPECT_EQ(out.batch_status, BatchStatus::kFailed);
   EXPECT_EQ(out.assets_failed, 2);
+  // Measured from the start the relay marked (which the second look sees), not from the job's
+  // creation the first look had to fall back on.
+  EXPECT_EQ(out.run_duration, std::chrono::seconds{30});
   expect_failed_once(b);
 }
 
