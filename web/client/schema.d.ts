@@ -776,7 +776,11 @@ export interface paths {
          *     (webhook-id, webhook-timestamp, webhook-signature: v1,<base64 HMAC-SHA256 of
          *     "{id}.{timestamp}.{body}">), not by a JWT. A timestamp outside 5 minutes is refused. A
          *     delivery already applied, or for a job that is no longer the batch's current one, is 200
-         *     with no change.
+         *     with no change. The result document each resultKey names may carry processingMs (optional:
+         *     the asset task's wall time on it, docs/aws-pipeline.md). An applied report moves /metrics
+         *     once (media_assets_failed_total{code}, media_batches_failed_total,
+         *     media_processing_duration_seconds, media_asset_processing_duration_seconds{kind} for the
+         *     assets whose document gives processingMs); a delivery already applied moves nothing.
          */
         post: operations["processingCallback"];
         delete?: never;
