@@ -397,9 +397,10 @@ TEST_F(EndToEnd, OneTraceparentFollowsAnUploadFromCreateToTheWebhook) {
   EXPECT_TRUE(claimed->contains("worker")) << claimed->dump();
 }
 
-// The worker -> serve events and the database gauges behind /metrics: one batch (a good photo and
-// a damaged one) moves every counter and histogram it should, and the gauges return to an idle
-// queue and an empty outbox once it is done and its webhook delivered.
+// The worker -> serve events (in aws mode, the applied processing report) and the database gauges
+// behind /metrics: one batch (a good photo and a damaged one) moves every counter and histogram it
+// should, and the gauges return to an idle queue and an empty outbox once it is done and its
+// webhook delivered.
 class MetricsEndToEnd : public ServiceTest {};
 
 TEST_F(MetricsEndToEnd, OneBatchMovesEveryCounterAndHistogram) {
