@@ -90,6 +90,22 @@ TEST(MetricsExpose, MediaCountersAndInflightGauge) {
   EXPECT_NE(text.find("media_processing_duration_seconds_sum 42\n"), std::string::npos);
 }
 
+// A job that ran elsewhere (the AWS mode's report) is observed in the same histogram and leaves
+// the in-flight gauge, this replica's workers' own, as it is.
+TEST(MetricsExpose, AJobObservedFromAReportLeavesTheInflightGauge) {
+  Metrics m;
+  m.media_job_started();
+  m.media_job_observed(90);
+  m.media_job_observed(2);
+  const std::string text = m.expose();
+  EXPECT_NE(text.find("media_processing_inflight_jobs 1\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("media_processing_duration_seconds_count 2\n"), std::string::npos);
+  EXPECT_NE(text.find("media_processing_duration_seconds_sum 92\n"), std::string::npos);
+  EXPECT_NE(text.find("media_processing_duration_seconds_bucket{le=\"5\"} 1\n"), std::string::npos);
+  EXPECT_NE(text.find("media_processing_duration_seconds_bucket{le=\"120\"} 2\n"),
+            std::string::npos);
+}
+
 TEST(MetricsExpose, SweepFamiliesShowEveryLabelFromTheStartAndMove) {
   Metrics m;
   std::string text = m.expose();
