@@ -13,6 +13,7 @@
 
 #include "adapter/aws/pipeline/documents.hpp"
 #include "adapter/lambda/runtime_loop.hpp"
+#include "app/aws_wiring.hpp"
 #include "app/commands.hpp"
 #include "app/config.hpp"
 #include "app/logging.hpp"
@@ -71,7 +72,7 @@ int command_lambda(const cli::LambdaOptions& options) {
                  "rehearsal, scripts/services.sh ... aws) starts it with that variable set.\n";
     return 2;
   }
-  lambda::RuntimeClient client{api};
+  auto client = make_runtime_client(api);
   const core::SystemClock clock;
   std::unique_ptr<PipelineTasks> tasks;
   auto init = [&]() -> std::expected<lambda::TaskHandler, lambda::TaskFailure> {
@@ -106,7 +107,7 @@ int command_lambda(const cli::LambdaOptions& options) {
   hooks.on_init_error = [&](const lambda::TaskFailure& f) {
     log::error("lambda init failed", {{"task", options.task}, {"error", f.error_message}});
   };
-  auto ended = lambda::run_runtime_loop(client, init, hooks);
+  auto ended = lambda::run_runtime_loop(*client, init, hooks);
   if (!ended) {
     log::error("lambda runtime stopped",
                {{"task", options.task},

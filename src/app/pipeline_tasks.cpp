@@ -3,8 +3,6 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
-#include "adapter/aws/secrets_manager.hpp"
-#include "adapter/aws/step_functions.hpp"
 #include "adapter/lambda/tasks.hpp"
 #include "app/aws_wiring.hpp"
 #include "app/wiring.hpp"
@@ -17,17 +15,6 @@ core::Error missing(std::string_view key, std::string_view task) {
   return core::make_error(core::ErrorCode::kConfigInvalid,
                           fmt::format("{} is required for the {} task", key, task), {},
                           fmt::format("Set {} (docs/aws-pipeline.md, Configuration).", key));
-}
-
-core::Result<std::string> pipeline_secret(const Config& config, const core::Clock& clock) {
-  if (!config.aws.callback_secret.empty()) return config.aws.callback_secret;
-  if (config.aws.callback_secret_arn.empty()) {
-    return std::unexpected(missing("aws.callbackSecret or aws.callbackSecretArn", "report"));
-  }
-  auto http = aws_service_http();
-  return aws::get_secret_string(config.aws.callback_secret_arn,
-                                config.aws.endpoints.secrets_manager,
-                                aws_credentials(config, http, clock), http, clock);
 }
 
 }  // namespace
@@ -65,9 +52,10 @@ core::Result<std::unique_ptr<PipelineTasks>> PipelineTasks::create(std::string t
   }
   if (name == "report") {
     if (c.aws.callback_url.empty()) return std::unexpected(missing("aws.callbackUrl", name));
-    auto text = pipeline_secret(c, clock);
-    if (!text) return std::unexpected(text.error());
-    auto sender = open_callback_sender(c, *text);
+    if (c.aws.callback_secret.empty() && c.aws.callback_secret_arn.empty()) {
+      return std::unexpected(missing("aws.callbackSecret or aws.callbackSecretArn", name));
+    }
+    auto sender = open_report_sender(c, clock);
     if (!sender) return std::unexpected(sender.error());
     out->sender_ = std::move(*sender);
   }
@@ -75,12 +63,7 @@ core::Result<std::unique_ptr<PipelineTasks>> PipelineTasks::create(std::string t
     if (c.aws.state_machine_arn.empty()) {
       return std::unexpected(missing("aws.stateMachineArn", name));
     }
-    auto http = aws_service_http();
-    auto sfn = aws::StepFunctionsStarter::create(
-        aws::StepFunctionsOptions{.state_machine_arn = c.aws.state_machine_arn,
-                                  .endpoint = c.aws.endpoints.step_functions,
-                                  .credentials = aws_credentials(c, http, clock)},
-        http, clock);
+    auto sfn = open_task_step_functions(c, clock);
     if (!sfn) return std::unexpected(sfn.error());
     out->step_functions_ = std::move(*sfn);
   }
@@ -114,15 +97,11 @@ lambda::TaskOutcome PipelineTasks::run(std::string_view payload,
                                 .callback_url = config_.aws.callback_url,
                                 .execution_input = {},
                                 .clock = &clock_};
-    if (step_functions_) {
-      deps.execution_input = [this](std::string_view arn) {
-        return step_functions_->execution_input(arn);
-      };
-    }
+    deps.execution_input = step_functions_.execution_input;
     return lambda::run_report_task(payload, context, deps);
   }
-  return lambda::run_starter_task(payload, context,
-                                  lambda::StarterTaskDeps{.starter = step_functions_.get()});
+  return lambda::run_starter_task(
+      payload, context, lambda::StarterTaskDeps{.starter = step_functions_.starter.get()});
 }
 
 }  // namespace toq::app

@@ -1,7 +1,7 @@
 #pragma once
 // The pipeline's tasks as `toq-media lambda` and `toq-media task` run them: the configuration and
 // the adapters each task needs (the object store, the media pipeline's limits and work directory,
-// the signed report sender, Step Functions), built once per process.
+// the signed report sender, Step Functions), asked of the wiring once per process.
 
 #include <filesystem>
 #include <memory>
@@ -12,13 +12,9 @@
 #include "core/port/webhook_sender.hpp"
 
 #include "adapter/lambda/runtime_loop.hpp"
-#include "adapter/media/pipeline/pipeline.hpp"
+#include "app/aws_wiring.hpp"
 #include "app/config.hpp"
 #include "app/wiring.hpp"
-
-namespace toq::aws {
-class StepFunctionsStarter;
-}
 
 namespace toq::app {
 
@@ -44,7 +40,7 @@ class PipelineTasks {
   ObjectStorage storage_;
   std::filesystem::path work_root_;
   std::unique_ptr<core::WebhookSender> sender_;
-  std::unique_ptr<aws::StepFunctionsStarter> step_functions_;
+  TaskStepFunctions step_functions_;  // empty unless the task calls Step Functions
 };
 
 }  // namespace toq::app

@@ -5,10 +5,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
-#include "adapter/aws/step_functions.hpp"
-#include "adapter/webhook/webhook_signer.hpp"
 #include "app/logging.hpp"
-#include "app/secrets.hpp"
 #include "support/crypto/random.hpp"
 
 namespace toq::app {
@@ -110,44 +107,16 @@ void count_report(const core::RecordProcessingResultOutput& report, http::Metric
   }
 }
 
-core::Result<std::unique_ptr<AwsMode>> AwsMode::open(const Config& config, core::Database& db,
-                                                     core::ObjectStore& store,
-                                                     const core::Clock& clock) {
-  auto starters = open_execution_starters(config, clock);
-  if (!starters) return std::unexpected(starters.error());
-  auto dlq = open_start_dlq_depth(config, clock);
-  if (!dlq) return std::unexpected(dlq.error());
-  std::string secret_text = config.aws.callback_secret;
-  if (secret_text.empty()) {
-    auto stored = load_or_create_secret(config.data_dir / "pipeline.secret");
-    if (!stored) return std::unexpected(stored.error());
-    secret_text = std::move(*stored);
-  }
-  auto secret = webhook::WebhookSecret::parse(secret_text);
-  if (!secret) {
-    auto e = secret.error();
-    e.message = "aws.callbackSecret: " + e.message;
-    return std::unexpected(std::move(e));
-  }
-  return std::unique_ptr<AwsMode>(new AwsMode(config, db, store, clock, std::move(*starters),
-                                              std::move(*dlq), std::move(*secret)));
-}
-
-AwsMode::AwsMode(const Config& config, core::Database& db, core::ObjectStore& store,
-                 const core::Clock& clock, ExecutionStarters starters,
-                 std::unique_ptr<aws::SqsQueueDepth> dlq, webhook::WebhookSecret secret)
+AwsMode::AwsMode(const Config& config, core::Database& db, const core::Clock& clock,
+                 AwsServeAdapters adapters)
     : processing(aws_processing(config)),
       config_(config),
-      clock_(clock),
-      starters_(std::move(starters)),
-      dlq_(std::move(dlq)),
-      secret_(std::move(secret)),
-      results_(store),
-      use_cases_(config, db, results_, starters_.starter(), *starters_.step_functions, clock,
-                 relay_owner()) {}
+      adapters_(std::move(adapters)),
+      use_cases_(config, db, *adapters_.results, adapters_.starter(), *adapters_.step_functions,
+                 clock, relay_owner()) {}
 
 void AwsMode::check_at_start(core::ObjectStore& store) {
-  auto& starter = starters_.starter();
+  auto& starter = adapters_.starter();
   auto say = [](std::string_view what, const core::Error& e) {
     log::error("aws mode: a dependency does not answer",
                {{"dependency", std::string(what)},
@@ -175,13 +144,9 @@ void AwsMode::check_at_start(core::ObjectStore& store) {
 
 void AwsMode::mount(http::handlers::ApiServices& services, http::Metrics& metrics) {
   metrics_ = &metrics;
-  metrics.expose_aws(dlq_ != nullptr);
+  metrics.expose_aws(static_cast<bool>(adapters_.start_dlq_depth));
   services.record_result = &use_cases_.record_result;
-  services.verify_callback = [this](const http::handlers::SignatureHeaders& h,
-                                    std::string_view body) {
-    return webhook::verify(secret_, webhook::SignedHeaders{h.id, h.timestamp, h.signature}, body,
-                           clock_.now());
-  };
+  services.verify_callback = adapters_.verify_callback;
   services.on_callback = [&metrics](const core::RecordProcessingResultOutput& out,
                                     std::string_view webhook_id) {
     LogFields fields{{"webhook_id", std::string(webhook_id)},
@@ -200,7 +165,7 @@ void AwsMode::mount(http::handlers::ApiServices& services, http::Metrics& metric
       log::info("processing report ignored", fields);
     }
   };
-  services.check_pipeline = [this] { return starters_.starter().check(); };
+  services.check_pipeline = [this] { return adapters_.starter().check(); };
 }
 
 void AwsMode::start_relay() {
@@ -224,12 +189,12 @@ void AwsMode::start_relay() {
 }
 
 void AwsMode::refresh_metrics() {
-  if (!dlq_ || !metrics_) return;
+  if (!adapters_.start_dlq_depth || !metrics_) return;
   std::lock_guard lock{dlq_mutex_};
   const auto now = std::chrono::steady_clock::now();
   if (dlq_read_at_ && now - *dlq_read_at_ < kDlqReadTtl) return;
   dlq_read_at_ = now;
-  auto depth = dlq_->approximate_messages();
+  auto depth = adapters_.start_dlq_depth();
   if (!depth) {
     // The last value read stays on /metrics; the next scrape after the TTL asks again.
     log::warn("metrics: the start DLQ's depth could not be read",

@@ -1,8 +1,8 @@
 #pragma once
-// `serve` in processing.mode aws (docs/aws-pipeline.md): the execution starters, what the use
-// cases write into execution inputs, the callback route's use case and signature check, the
-// readiness probe of the pipeline, the background relay (starts and the overdue check), and the AWS
-// mode's metrics (executions, the start outbox, the start DLQ).
+// `serve` in processing.mode aws (docs/aws-pipeline.md), composed on the adapters
+// aws_wiring.hpp builds: the callback route's use case and signature check, the readiness probe
+// of the pipeline, the background relay (starts and the overdue check) and the logging of what it
+// did, and the AWS mode's metrics (executions, the start outbox, the start DLQ).
 //
 // No silent trap: check_at_start() asks Step Functions (or SQS) and the bucket once and logs, and
 // prints, what does not answer and what to do; serve keeps running (a dependency may come up
@@ -21,11 +21,8 @@
 #include "core/service/execution_runs.hpp"
 #include "core/service/record_processing_result.hpp"
 
-#include "adapter/aws/pipeline/result_documents.hpp"
-#include "adapter/aws/step_functions.hpp"
 #include "adapter/http/handlers/api_handlers.hpp"
 #include "adapter/http/metrics.hpp"
-#include "adapter/webhook/webhook_secret.hpp"
 #include "app/aws_wiring.hpp"
 #include "app/config.hpp"
 #include "app/periodic_task.hpp"
@@ -41,11 +38,10 @@ void count_report(const core::RecordProcessingResultOutput& report, http::Metric
 
 class AwsMode {
  public:
-  // CONFIG_INVALID for a bad ARN, queue URL, endpoint or pipeline secret. The pipeline secret is
-  // aws.callbackSecret, else <dataDir>/pipeline.secret (created on first start, mode 0600).
-  static core::Result<std::unique_ptr<AwsMode>> open(const Config& config, core::Database& db,
-                                                     core::ObjectStore& store,
-                                                     const core::Clock& clock);
+  // On the adapters aws_wiring.hpp built (open_aws_serve_adapters); `config`, `db` and `clock`
+  // must outlive it.
+  AwsMode(const Config& config, core::Database& db, const core::Clock& clock,
+          AwsServeAdapters adapters);
 
   // Logs (and prints to stderr) every dependency that does not answer, with a hint.
   void check_at_start(core::ObjectStore& store);
@@ -57,25 +53,17 @@ class AwsMode {
   void start_relay();  // after mount()
   void stop_relay();
   // Before a scrape: the start DLQ's depth (aws.startVia sqs with aws.startDeadLetterQueueUrl),
-  // read from SQS at most every 15 s; a failed read is logged and the last value kept.
+  // read at most every 15 s; a failed read is logged and the last value kept.
   void refresh_metrics();
 
   core::AwsProcessing processing;
 
  private:
-  AwsMode(const Config& config, core::Database& db, core::ObjectStore& store,
-          const core::Clock& clock, ExecutionStarters starters,
-          std::unique_ptr<aws::SqsQueueDepth> dlq, webhook::WebhookSecret secret);
-
   const Config& config_;
-  const core::Clock& clock_;
-  ExecutionStarters starters_;
-  std::unique_ptr<aws::SqsQueueDepth> dlq_;  // null: no DLQ to watch
+  AwsServeAdapters adapters_;
   http::Metrics* metrics_ = nullptr;
   std::mutex dlq_mutex_;
   std::optional<std::chrono::steady_clock::time_point> dlq_read_at_;
-  webhook::WebhookSecret secret_;
-  aws::pipeline::StoreProcessingResults results_;
   AwsUseCases use_cases_;
   // The relay every processing.pollMillis, the overdue check every minute (aws.relay).
   std::unique_ptr<PeriodicTask> relay_task_;

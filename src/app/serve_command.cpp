@@ -25,6 +25,7 @@
 #include "adapter/storage/local_object_store.hpp"
 #include "adapter/storage/storage_request_handler.hpp"
 #include "adapter/web/static_files.hpp"
+#include "app/aws_wiring.hpp"
 #include "app/commands.hpp"
 #include "app/config.hpp"
 #include "app/logging.hpp"
@@ -397,9 +398,9 @@ int command_serve(const cli::ServeOptions& options) {
   // The AWS mode: starts relayed to Step Functions (or SQS), the pipeline's signed callback.
   std::unique_ptr<AwsMode> aws;
   if (config.processing.mode == ProcessingMode::kAws) {
-    auto opened = AwsMode::open(config, **db, *storage->store, clock);
-    if (!opened) return report(opened.error());
-    aws = std::move(*opened);
+    auto adapters = open_aws_serve_adapters(config, *storage->store, clock);
+    if (!adapters) return report(adapters.error());
+    aws = std::make_unique<AwsMode>(config, **db, clock, std::move(*adapters));
     aws->check_at_start(*storage->store);
   }
 
