@@ -22,9 +22,6 @@
 #include "adapter/http/ops_routes.hpp"
 #include "adapter/http/storage_routes.hpp"
 #include "adapter/http/web_routes.hpp"
-#include "adapter/storage/local_object_store.hpp"
-#include "adapter/storage/storage_request_handler.hpp"
-#include "adapter/web/static_files.hpp"
 #include "app/aws_wiring.hpp"
 #include "app/commands.hpp"
 #include "app/config.hpp"
@@ -41,7 +38,7 @@ namespace {
 
 // How often the outbox is looked at for due webhooks.
 constexpr std::chrono::milliseconds kDeliveryPeriod{1000};
-// How often the local store's leftovers are looked for (LocalObjectStore::reap).
+// How often the local store's leftovers are looked for (make_store_reaper).
 constexpr std::chrono::milliseconds kReapPeriod{10 * 60 * 1000};
 
 int report(const core::Error& e) {
@@ -207,14 +204,6 @@ void sweep_housekeeping(core::SweepHousekeeping& housekeeping, http::Metrics& me
   }
 }
 
-// What the routes use while the server serves.
-struct Routes {
-  http::CorsPolicy cors;
-  http::Metrics metrics;
-  std::unique_ptr<web::StaticFileHandler> web;
-  std::unique_ptr<storage::StorageRequestHandler> storage;
-};
-
 // A request that failed on the server's side (a 5xx): its cause, logged with the request id the
 // client was given (the API's X-Request-Id, the store's x-amz-request-id and XML RequestId).
 void log_failure(const core::Error& e, std::string_view request_id, std::string_view what,
@@ -230,8 +219,7 @@ void log_failure(const core::Error& e, std::string_view request_id, std::string_
 // The API with its access log, the operational routes, the web pages, the embedded store's
 // /storage/, and in the AWS mode the pipeline's callback.
 void mount_routes(http::HttpServer& server, const Config& config, ApiUseCases& use_cases,
-                  const http::auth::JwtVerifier& verifier, const ObjectStorage& storage,
-                  Routes& routes, AwsMode* aws) {
+                  const http::auth::JwtVerifier& verifier, ServeRoutes& routes, AwsMode* aws) {
   http::ApiOptions api;
   api.services = use_cases.services();
   // The AWS mode: the pipeline's signed callback and its readiness probe.
@@ -262,12 +250,7 @@ void mount_routes(http::HttpServer& server, const Config& config, ApiUseCases& u
     refresh_gauges(use_cases.gauges(), metrics);
     if (aws) aws->refresh_metrics();
   });
-  routes.web = make_web_handler(config, storage);
   http::mount_web_routes(server, *routes.web);
-  routes.storage = make_storage_handler(
-      config, storage,
-      [](const core::Error& e, std::string_view request_id, std::string_view traceparent,
-         std::string_view what) { log_failure(e, request_id, what, traceparent); });
   if (routes.storage) http::mount_storage_routes(server, *routes.storage);
 }
 
@@ -405,11 +388,11 @@ int command_serve(const cli::ServeOptions& options) {
   }
 
   ApiUseCases use_cases(config, **db, *storage, clock, aws ? &aws->processing : nullptr);
-  Routes routes{.cors = http::CorsPolicy{config.cors.allowed_origins},
-                .metrics = {},
-                .web = {},
-                .storage = {}};
-  mount_routes(server, config, use_cases, *verifier, *storage, routes, aws.get());
+  auto routes = make_serve_routes(
+      config, *storage,
+      [](const core::Error& e, std::string_view request_id, std::string_view traceparent,
+         std::string_view what) { log_failure(e, request_id, what, traceparent); });
+  mount_routes(server, config, use_cases, *verifier, *routes, aws.get());
 
   // Outbound webhooks, from the outbox, when a receiver is configured.
   std::optional<core::DeliverWebhooks> delivery;
@@ -421,9 +404,9 @@ int command_serve(const cli::ServeOptions& options) {
   }
   // What crashed or abandoned uploads leave in the local store is removed while serving.
   std::unique_ptr<PeriodicTask> reaping;
-  if (storage->local) {
-    reaping = std::make_unique<PeriodicTask>(kReapPeriod, [&storage] {
-      const auto r = storage->local->reap();
+  if (auto reap = make_store_reaper(*storage)) {
+    reaping = std::make_unique<PeriodicTask>(kReapPeriod, [reap = std::move(reap)] {
+      const auto r = reap();
       if (r.temp_files == 0 && r.uploads == 0) return;
       log::info("local store reaped",
                 {{"temp_files", static_cast<std::int64_t>(r.temp_files)},
@@ -435,15 +418,15 @@ int command_serve(const cli::ServeOptions& options) {
   auto expiry = make_upload_expiry(config, **db, *storage, clock);
   PeriodicTask expiry_task(
       std::chrono::seconds{config.uploads.expiry_sweep_seconds},
-      [&expiry, &metrics = routes.metrics] { sweep_expired_uploads(expiry, metrics); });
+      [&expiry, &metrics = routes->metrics] { sweep_expired_uploads(expiry, metrics); });
   // Housekeeping (deleted batches, retention): every replica sweeps, safely at once.
   auto housekeeping = make_housekeeping(config, **db, *storage, clock);
   PeriodicTask housekeeping_task(
       std::chrono::seconds{config.housekeeping.sweep_seconds},
-      [&housekeeping, &metrics = routes.metrics] { sweep_housekeeping(housekeeping, metrics); });
+      [&housekeeping, &metrics = routes->metrics] { sweep_housekeeping(housekeeping, metrics); });
   std::vector<PeriodicTask*> tasks = {&expiry_task, &housekeeping_task};
   if (delivery_task) tasks.push_back(delivery_task.get());
-  auto workers = make_workers(config, options.common, routes.metrics);
+  auto workers = make_workers(config, options.common, routes->metrics);
   if (!workers) return report(workers.error());
   return serve_until_stopped(config, server, tasks, workers->get(), aws.get(), stop_signals);
 }

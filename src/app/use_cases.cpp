@@ -2,7 +2,6 @@
 
 #include <algorithm>
 
-#include "adapter/storage/content_disposition.hpp"
 #include "app/logging.hpp"
 #include "support/json/log_ids.hpp"
 
@@ -31,8 +30,7 @@ ApiUseCases::ApiUseCases(const Config& config, core::Database& db, const ObjectS
       refresh_urls_({db, *storage.store, *storage.multipart, *storage.signer, clock},
                     upload_options(config)),
       batch_status_({db}),
-      download_urls_({db, *storage.signer, clock,
-                      [](std::string_view name) { return storage::content_disposition(name); }},
+      download_urls_({db, *storage.signer, clock, download_disposition},
                      {std::chrono::seconds{config.storage.url_ttl_seconds}}),
       hls_playlist_({db, *storage.store, *storage.signer, clock},
                     {std::chrono::seconds{config.storage.url_ttl_seconds}}),

@@ -13,6 +13,7 @@
 #include "adapter/media/pipeline/pipeline.hpp"
 #include "adapter/mysql/mysql_database.hpp"
 #include "adapter/sqlite/sqlite_database.hpp"
+#include "adapter/storage/content_disposition.hpp"
 #include "adapter/storage/disk_space.hpp"
 #include "adapter/storage/local_object_store.hpp"
 #include "adapter/storage/storage_request_handler.hpp"
@@ -126,6 +127,33 @@ std::filesystem::path web_root(const Config& config) {
   return self.parent_path() / "web";
 }
 
+// The web pages' handler (ServeRoutes::web).
+std::unique_ptr<web::StaticFileHandler> make_web_handler(const Config& config,
+                                                         const ObjectStorage& storage) {
+  std::string store_origin;
+  if (auto probe = storage.signer->presign_get("toq-media/csp-probe", {})) {
+    store_origin = origin_of(probe->url);
+  }
+  auto handler = std::make_unique<web::StaticFileHandler>(web::StaticSiteConfig{
+      .root = web_root(config), .content_security_policy = page_security_policy(store_origin)});
+  if (!handler->has_file("ui/upload/index.html")) {
+    log::warn("web bundle missing: /ui and /docs answer 404",
+              {{"web_root", handler->config().root.string()},
+               {"hint", "build it (make build, target toq_web_bundle) or set web.root"}});
+  }
+  return handler;
+}
+
+// The embedded store's /storage/ handler (ServeRoutes::storage); null for S3.
+std::unique_ptr<storage::StorageRequestHandler> make_storage_handler(
+    const Config& config, const ObjectStorage& storage, StorageFailureReporter report_failure) {
+  if (!storage.local) return nullptr;
+  storage::StorageHandlerConfig handler_config;
+  handler_config.allowed_origins = config.cors.allowed_origins;
+  handler_config.report_failure = std::move(report_failure);
+  return std::make_unique<storage::StorageRequestHandler>(*storage.local, handler_config);
+}
+
 }  // namespace
 
 // ---- The database ----
@@ -200,6 +228,18 @@ core::Result<ObjectStorage> open_object_storage(const Config& config, const core
     case StorageDriver::kS3: return open_s3(config, clock);
   }
   return core::fail(core::ErrorCode::kConfigInvalid, "unknown storage.driver");
+}
+
+std::string download_disposition(std::string_view utf8_filename) {
+  return storage::content_disposition(utf8_filename);
+}
+
+std::function<StoreReaped()> make_store_reaper(const ObjectStorage& storage) {
+  if (!storage.local) return {};
+  return [local = storage.local] {
+    const auto r = local->reap();
+    return StoreReaped{.temp_files = r.temp_files, .uploads = r.uploads};
+  };
 }
 
 core::Result<ScratchPipeline> open_scratch_pipeline(const std::filesystem::path& store_root,
@@ -321,29 +361,16 @@ std::unique_ptr<http::HttpServer> make_http_server(const std::string& host, int 
       .max_drain_bytes = s.max_drain_bytes});
 }
 
-std::unique_ptr<web::StaticFileHandler> make_web_handler(const Config& config,
-                                                         const ObjectStorage& storage) {
-  std::string store_origin;
-  if (auto probe = storage.signer->presign_get("toq-media/csp-probe", {})) {
-    store_origin = origin_of(probe->url);
-  }
-  auto handler = std::make_unique<web::StaticFileHandler>(web::StaticSiteConfig{
-      .root = web_root(config), .content_security_policy = page_security_policy(store_origin)});
-  if (!handler->has_file("ui/upload/index.html")) {
-    log::warn("web bundle missing: /ui and /docs answer 404",
-              {{"web_root", handler->config().root.string()},
-               {"hint", "build it (make build, target toq_web_bundle) or set web.root"}});
-  }
-  return handler;
-}
+ServeRoutes::ServeRoutes() = default;
+ServeRoutes::~ServeRoutes() = default;
 
-std::unique_ptr<storage::StorageRequestHandler> make_storage_handler(
-    const Config& config, const ObjectStorage& storage, StorageFailureReporter report_failure) {
-  if (!storage.local) return nullptr;
-  storage::StorageHandlerConfig handler_config;
-  handler_config.allowed_origins = config.cors.allowed_origins;
-  handler_config.report_failure = std::move(report_failure);
-  return std::make_unique<storage::StorageRequestHandler>(*storage.local, handler_config);
+std::unique_ptr<ServeRoutes> make_serve_routes(const Config& config, const ObjectStorage& storage,
+                                               StorageFailureReporter report_failure) {
+  auto routes = std::make_unique<ServeRoutes>();
+  routes->cors = http::CorsPolicy{config.cors.allowed_origins};
+  routes->web = make_web_handler(config, storage);
+  routes->storage = make_storage_handler(config, storage, std::move(report_failure));
+  return routes;
 }
 
 std::function<core::Status()> make_disk_check(const Config& config) {

@@ -1,6 +1,9 @@
 #pragma once
-// The composition root's one place that picks adapters for the ports, from the configuration.
-// Everything else in app/ asks here (use_cases.hpp builds the use cases on what this returns).
+// The composition root's one place that picks and builds adapters for the ports, from the
+// configuration (with aws_wiring.hpp for the AWS services). Everything else in app/ asks here and
+// only composes: use_cases.hpp builds the use cases on what this returns; the commands mount
+// routes, run periodic tasks and worker processes, and log and count what happens.
+// scripts/check-layers.sh keeps the rest of app/ off the adapters built here.
 
 #include <filesystem>
 #include <functional>
@@ -16,6 +19,8 @@
 #include "core/port/webhook_sender.hpp"
 
 #include "adapter/http/auth/jwt_verifier.hpp"
+#include "adapter/http/cors.hpp"
+#include "adapter/http/metrics.hpp"
 #include "adapter/media/pipeline/pipeline.hpp"
 #include "app/config.hpp"
 
@@ -68,6 +73,19 @@ struct ObjectStorage {
   // Set for the embedded store only: the HTTP server mounts it under /storage/.
   std::shared_ptr<storage::LocalObjectStore> local;
 };
+
+// What one sweep of the embedded store's leftovers removed.
+struct StoreReaped {
+  std::size_t temp_files = 0;  // left by crashed writers
+  std::size_t uploads = 0;     // abandoned multipart uploads
+};
+// The embedded store's sweep of what crashed writers and abandoned uploads left
+// (LocalObjectStore::reap); empty for S3, whose lifecycle rules do that.
+std::function<StoreReaped()> make_store_reaper(const ObjectStorage& storage);
+
+// The Content-Disposition of a presigned download (response-content-disposition): an attachment
+// under its friendly UTF-8 name, with an ASCII fallback (RFC 6266 with RFC 8187's filename*).
+std::string download_disposition(std::string_view utf8_filename);
 
 // Access key id of the embedded store's presigned URLs; its secret is <dataDir>/storage.secret.
 inline constexpr const char* kLocalAccessKeyId = "toq-local";
@@ -127,19 +145,29 @@ core::Result<std::unique_ptr<core::WebhookSender>> open_callback_sender(const Co
 std::unique_ptr<http::HttpServer> make_http_server(const std::string& host, int port,
                                                    const Config* config);
 
-// The upload page, the gallery and /docs from web.root (else the folder "web" beside the
-// executable), under a Content-Security-Policy that allows the configured store's origin. A
-// missing bundle is logged, not an error (/ui and /docs then answer 404).
-std::unique_ptr<web::StaticFileHandler> make_web_handler(const Config& config,
-                                                         const ObjectStorage& storage);
-
-// The embedded store's S3 requests under /storage/ (cors.allowedOrigins), the cause of each 5xx
-// told to `report_failure`; null when the store is not the embedded one. `storage` must outlive it.
+// The cause of each 5xx of the embedded store's /storage/ requests.
 using StorageFailureReporter =
     std::function<void(const core::Error&, std::string_view request_id,
                        std::string_view traceparent, std::string_view what)>;
-std::unique_ptr<storage::StorageRequestHandler> make_storage_handler(
-    const Config& config, const ObjectStorage& storage, StorageFailureReporter report_failure);
+
+// What serve's routes use while the server serves: CORS (cors.allowedOrigins); /metrics; the
+// upload page, the gallery and /docs from web.root (else the folder "web" beside the executable),
+// under a Content-Security-Policy that allows the configured store's origin (a missing bundle is
+// logged, not an error: /ui and /docs then answer 404); the embedded store's S3 requests under
+// /storage/ (cors.allowedOrigins), the cause of each 5xx told to `report_failure`, null when the
+// store is not the embedded one. `storage` must outlive it.
+struct ServeRoutes {
+  http::CorsPolicy cors;
+  http::Metrics metrics;
+  std::unique_ptr<web::StaticFileHandler> web;
+  std::unique_ptr<storage::StorageRequestHandler> storage;
+  ServeRoutes();
+  ~ServeRoutes();
+  ServeRoutes(const ServeRoutes&) = delete;
+  ServeRoutes& operator=(const ServeRoutes&) = delete;
+};
+std::unique_ptr<ServeRoutes> make_serve_routes(const Config& config, const ObjectStorage& storage,
+                                               StorageFailureReporter report_failure);
 
 // The readiness probe of the data directory's free space (dataDirMinFreeBytes); empty when no
 // floor is configured.
