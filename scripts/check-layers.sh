@@ -8,7 +8,8 @@
 #   the edges listed below;
 # - media/, webhook/ and storage/ never include adapter/aws: digests, encodings, byte streams and
 #   the HTTP client are src/support's. The one exception is the embedded store's SigV4
-#   (storage/store_sigv4.cpp), which signs and verifies with adapter/aws/sigv4*.
+#   (storage/store_sigv4.cpp), which signs and verifies with adapter/aws/sigv4*;
+# - in app/, only the wiring includes the adapters it builds (below).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 status=0
@@ -78,6 +79,26 @@ for mod in media webhook storage; do
     fail "adapter/$mod includes adapter/aws (use src/support)" "$line"
   done < <(quoted_includes "$root/src/adapter/$mod" | grep -E '#\s*include\s*"adapter/aws/')
 done
+
+# app/: only the wiring (wiring.*, aws_wiring.*) builds adapters, so only it includes the right side
+# (stores, databases, AWS, media, webhooks, the web bundle). The rest of app/ composes the left side
+# it mounts the use cases on: adapter/http (the server, routes, metrics, the handlers' service
+# table), adapter/cli (the subcommands' options), adapter/lambda (the runtime loop and the tasks).
+# Files allowed one more include, and why:
+declare -A app_exceptions=(
+  # `toq-media task` prints the processing contract's task error body (docs/aws-pipeline.md)
+  [lambda_command.cpp]="adapter/aws/pipeline/documents.hpp"
+)
+while IFS= read -r line; do
+  file="${line%%:*}"
+  rel="${file#"$root"/src/app/}"
+  case "$(basename "$rel")" in wiring.hpp | wiring.cpp | aws_wiring.hpp | aws_wiring.cpp) continue ;; esac
+  if [[ -n "${app_exceptions[$rel]:-}" ]] && [[ "$line" == *"\"${app_exceptions[$rel]}\""* ]]; then
+    continue
+  fi
+  fail "app/ outside the wiring includes an adapter it should get from wiring" "$line"
+done < <(quoted_includes "$root/src/app" | grep -E '#\s*include\s*"adapter/' \
+           | grep -vE '#\s*include\s*"adapter/(http|cli|lambda)/')
 
 [ $status -eq 0 ] && echo "layer rule: ok"
 exit $status
