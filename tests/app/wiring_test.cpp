@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "adapter/storage/local_object_store.hpp"
 #include "app/secrets.hpp"
 #include "s3/s3_test_support.hpp"
 #include "support/io/byte_sources.hpp"
@@ -61,6 +62,33 @@ TEST(Wiring, EmbeddedStoreKeepsItsSecretInTheDataDir) {
       "listings/1/batches/2/raw/4", {"image/jpeg", 5, std::nullopt, std::chrono::seconds(60)}));
   EXPECT_EQ(url.url.rfind(config.storage.public_base_url + "/storage/", 0), 0u) << url.url;
   EXPECT_NE(url.url.find(app::kLocalAccessKeyId), std::string::npos) << url.url;
+}
+
+// serve's reaping task gets the embedded store's reap() from here: a temp file a crashed writer
+// left (untouched for over an hour) goes, a fresh one stays.
+TEST(Wiring, EmbeddedStoreReaperRemovesStaleTempFilesOnly) {
+  TempDir dir;
+  const core::SystemClock clock;
+  auto config = must(config_for(dir / "var"));
+  auto storage = must(app::open_object_storage(config, clock));
+  auto reap = app::make_store_reaper(storage);
+  ASSERT_TRUE(reap);
+  const auto temp = storage.local->temp_dir();
+  std::ofstream(temp / "w-stale") << "left by a crashed writer";
+  std::ofstream(temp / "w-fresh") << "being written";
+  std::filesystem::last_write_time(
+      temp / "w-stale", std::filesystem::file_time_type::clock::now() - std::chrono::hours(2));
+  const auto reaped = reap();
+  EXPECT_EQ(reaped.temp_files, 1u);
+  EXPECT_EQ(reaped.uploads, 0u);
+  EXPECT_FALSE(std::filesystem::exists(temp / "w-stale"));
+  EXPECT_TRUE(std::filesystem::exists(temp / "w-fresh"));
+}
+
+TEST(Wiring, DownloadDispositionIsAnAttachmentWithAnAsciiFallback) {
+  EXPECT_EQ(app::download_disposition("Fachada \u00e0 noite.jpg"),
+            "attachment; filename=\"Fachada a noite.jpg\"; "
+            "filename*=UTF-8''Fachada%20%C3%A0%20noite.jpg");
 }
 
 TEST(Secrets, ProcessesRacingOnAFreshDataDirGetOneSecret) {
@@ -130,6 +158,7 @@ TEST(Wiring, S3DriverTalksToAnS3CompatibleServerWithConfiguredCredentials) {
   const core::SystemClock clock;
   auto storage = must(app::open_object_storage(config, clock));
   EXPECT_EQ(storage.local, nullptr);
+  EXPECT_FALSE(app::make_store_reaper(storage));  // S3's lifecycle rules do that
   round_trip(*storage.store, target.run_prefix + "wiring/object.txt", "from the wired S3 store");
   auto url = must(storage.signer->presign_get(target.run_prefix + "wiring/object.txt", {}));
   EXPECT_EQ(url.url.rfind(target.endpoint, 0), 0u) << url.url;
