@@ -17,8 +17,9 @@
 # Several binaries are measured one after the other in the same run (a before/after). Each gets a
 # fresh data directory; wrk runs WRK_SECONDS (default 10) per connection count in WRK_CONNECTIONS
 # (default "1 8 50") and route in WRK_ROUTES (default "status_404 status_200 downloads create"),
-# with 2 threads (this machine's cores), and prints wrk's latency table, the load average and the
-# server's CPU seconds for the run.
+# with 2 threads (this machine's cores), and prints wrk's latency table, the load average, the
+# server's CPU seconds and context switches (all its threads) for the run, and wrk's own CPU seconds
+# (the load generator shares the cores).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 seconds="${WRK_SECONDS:-10}"
@@ -61,6 +62,35 @@ server_cpu() {
   awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$server/stat"
 }
 
+# Context switches (voluntary and not) of the server's threads so far.
+server_switches() {
+  cat /proc/"$server"/task/*/status 2>/dev/null | awk '/ctxt_switches/ { n += $2 } END { print n }'
+}
+
+# Sets $children: the CPU seconds of this script's finished children (wrk and the small tools; the
+# server is reaped only when it stops). `times` runs in this shell: a subshell's count starts at 0.
+children_cpu() {
+  times >"$work/times"
+  children="$(tail -1 "$work/times" | awk '{ split($1, u, "m"); split($2, s, "m");
+    printf "%.2f", u[1] * 60 + u[2] + s[1] * 60 + s[2] }')"
+}
+
+# Before a row: the server's CPU seconds and context switches, wrk's CPU seconds.
+mark_usage() {
+  before="$(server_cpu)" switches="$(server_switches)"
+  children_cpu
+  wrk_cpu="$children"
+}
+
+# After a row: what it used since mark_usage.
+report_usage() {
+  children_cpu
+  local cpu
+  cpu="$(awk -v a="$before" -v b="$(server_cpu)" 'BEGIN { printf "%.2f", b - a }')"
+  echo "   server CPU s: $cpu, server context switches: $(($(server_switches) - switches))," \
+    "wrk CPU s: $(awk -v a="$wrk_cpu" -v b="$children" 'BEGIN { printf "%.2f", b - a }')"
+}
+
 for bin in "$@"; do
   data="$work/var-$RANDOM"
   mkdir -p "$data"
@@ -89,7 +119,7 @@ for bin in "$@"; do
         # Create batch on one connection while status_200 keeps the other c - 1 busy: the
         # create's latency among other traffic (a closed loop of c creates waits c / throughput).
         [ "$c" -lt 2 ] && continue
-        before="$(server_cpu)"
+        mark_usage
         echo "-- mixed: create on 1 connection beside status_200 on $((c - 1)), ${seconds}s," \
           "load average $(cut -d' ' -f1-3 /proc/loadavg)"
         wrk -t1 -c"$((c - 1))" -d"${seconds}s" --latency -s "$data/wrk/status_200.lua" "$base" \
@@ -101,18 +131,18 @@ for bin in "$@"; do
         wait "$beside"
         echo "   beside it, status_200 on $((c - 1)) connection(s):"
         grep -E 'Latency|50%|90%|99%|Requests/sec|requests in|Non-2xx|Socket errors' "$data/beside.txt"
-        echo "   server CPU s: $(awk -v a="$before" -v b="$(server_cpu)" 'BEGIN { printf "%.2f", b - a }')"
+        report_usage
         continue
       fi
       if [ "$route" = create ]; then
         args=(-- "$first" "$quota")
         first=$((first + 2 * quota))
       fi
-      before="$(server_cpu)"
+      mark_usage
       echo "-- $route: $c connection(s), ${seconds}s, load average $(cut -d' ' -f1-3 /proc/loadavg)"
       wrk -t"$threads" -c"$c" -d"${seconds}s" --latency -s "$data/wrk/$route.lua" "$base" \
         "${args[@]}" | grep -E 'Latency|50%|90%|99%|Requests/sec|requests in|Non-2xx|Socket errors'
-      echo "   server CPU s: $(awk -v a="$before" -v b="$(server_cpu)" 'BEGIN { printf "%.2f", b - a }')"
+      report_usage
     done
   done
   stop_server
