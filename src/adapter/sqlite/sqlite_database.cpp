@@ -31,6 +31,38 @@ bool in_transaction(const Connection& conn) {
   return sqlite3_get_autocommit(conn.handle()) == 0;
 }
 
+// BEGIN, COMMIT and ROLLBACK as statements from the connection's cache: sqlite3_exec would parse
+// them again for every transaction.
+Status run_cached(Connection& c, const char* sql) {
+  auto statement = c.prepare(sql);
+  if (!statement) return std::unexpected(statement.error());
+  return statement->run();
+}
+
+// One try of SqliteDatabase::run's transaction on `c`, begun with `begin`: committed when `work`
+// succeeds, rolled back otherwise. `state`: the transaction's sqlite3_txn_state when `work`
+// returned (SQLITE_TXN_READ: it had read, and not written).
+Status attempt(Connection& c, const char* begin,
+               const std::function<Status(core::UnitOfWork&)>& work, int& state) {
+  if (auto begun = run_cached(c, begin); !begun) return begun;
+  Status result;
+  try {
+    SqliteUnitOfWork uow(c);
+    result = work(uow);
+  } catch (const std::exception& e) {
+    result = core::fail(ErrorCode::kInternal,
+                        fmt::format("exception inside a transaction: {}", e.what()));
+  } catch (...) {
+    result = core::fail(ErrorCode::kInternal, "unknown exception inside a transaction");
+  }
+  state = sqlite3_txn_state(c.handle(), "main");
+  if (result) {
+    if (auto commit = run_cached(c, "COMMIT"); !commit) result = commit;
+  }
+  if (!result && in_transaction(c)) (void)run_cached(c, "ROLLBACK");
+  return result;
+}
+
 }  // namespace
 
 Result<std::unique_ptr<SqliteDatabase>> SqliteDatabase::open(const SqliteOptions& options) {
@@ -93,28 +125,27 @@ void SqliteDatabase::release(std::unique_ptr<Connection> conn) {
   idle_.push_back(std::move(conn));
 }
 
+// Every transaction begins deferred. A pure read (the status, downloads and listing routes) then
+// takes a WAL snapshot at its first read and never the write lock: readers wait neither for a
+// writer nor for each other in SQLite's busy handler, which sleeps 1, 2, 5, 10 ... ms between
+// tries. A transaction whose first statement writes takes the write lock there, waiting through
+// the busy handler as BEGIN IMMEDIATE would. One that reads and then writes must upgrade its
+// snapshot to the write lock, and SQLite refuses that at once instead of waiting (SQLITE_BUSY, or
+// SQLITE_BUSY_SNAPSHOT when another connection committed since the snapshot: sqlite.org/wal.html,
+// "Sometimes Queries Return SQLITE_BUSY In WAL Mode"): the work then runs again from the start
+// under BEGIN IMMEDIATE, which holds the write lock before the first read. So a compare-and-set is
+// always decided on the latest committed row, as with BEGIN IMMEDIATE alone.
 Status SqliteDatabase::run(const std::function<Status(core::UnitOfWork&)>& work) {
   auto conn = acquire();
   if (!conn) return std::unexpected(conn.error());
   Connection& c = **conn;
-  if (auto begin = c.exec("BEGIN IMMEDIATE"); !begin) {
-    release(std::move(*conn));
-    return begin;
+  int state = SQLITE_TXN_NONE;
+  Status result = attempt(c, "BEGIN", work, state);
+  // Busy with a snapshot and no write lock: an upgrade was refused. (A first statement that writes
+  // has already waited out the busy timeout: its DATABASE_BUSY stands.)
+  if (!result && result.error().code == ErrorCode::kDatabaseBusy && state == SQLITE_TXN_READ) {
+    result = attempt(c, "BEGIN IMMEDIATE", work, state);
   }
-  Status result;
-  try {
-    SqliteUnitOfWork uow(c);
-    result = work(uow);
-  } catch (const std::exception& e) {
-    result = core::fail(ErrorCode::kInternal,
-                        fmt::format("exception inside a transaction: {}", e.what()));
-  } catch (...) {
-    result = core::fail(ErrorCode::kInternal, "unknown exception inside a transaction");
-  }
-  if (result) {
-    if (auto commit = c.exec("COMMIT"); !commit) result = commit;
-  }
-  if (!result && in_transaction(c)) (void)c.exec("ROLLBACK");
   release(std::move(*conn));
   return result;
 }

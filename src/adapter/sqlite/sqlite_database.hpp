@@ -1,7 +1,9 @@
 #pragma once
 // The SQLite adapter of the Database port: a pool of connections to one database file, each
-// transaction on its own connection, begun with BEGIN IMMEDIATE so that writers queue on SQLite's
-// lock (up to the busy timeout) instead of failing half-way when upgrading a read lock.
+// transaction on its own connection. A transaction begins deferred, so a pure read works on a WAL
+// snapshot and never waits for a writer; one that writes after reading and cannot upgrade its
+// snapshot at once runs again under BEGIN IMMEDIATE, so that writers queue on SQLite's lock (up
+// to the busy timeout) instead of failing half-way (sqlite_database.cpp).
 
 #include <filesystem>
 #include <memory>

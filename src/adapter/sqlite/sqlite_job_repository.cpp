@@ -131,8 +131,9 @@ Result<Job> SqliteJobRepository::finish(core::JobId id, JobStatus outcome,
 Result<std::optional<Job>> SqliteJobRepository::claim_next(std::string_view owner,
                                                            core::Timestamp lease_expires_at,
                                                            core::Timestamp now) {
-  // The unit of work holds the write lock (BEGIN IMMEDIATE): the SELECT and the UPDATE see the
-  // same rows, and no other worker can claim in between.
+  // The SELECT and the UPDATE see the same rows, and no other worker can claim in between: the
+  // UPDATE gets the write lock only while the SELECT's snapshot is still the latest, else the
+  // unit of work runs again under BEGIN IMMEDIATE (SqliteDatabase::run).
   auto pick = conn_.prepare(
       "SELECT id FROM jobs WHERE (status = 'QUEUED' AND available_at <= ?1) "
       "OR (status = 'RUNNING' AND lease_expires_at < ?1) ORDER BY id LIMIT 1");

@@ -50,8 +50,9 @@ Result<int> SqliteWorkItemRepository::plan(core::JobId job,
 Result<std::optional<WorkItem>> SqliteWorkItemRepository::claim_next(
     std::string_view owner, core::Timestamp lease_expires_at, core::Timestamp now,
     std::optional<core::JobId> job) {
-  // The unit of work holds the write lock (BEGIN IMMEDIATE): the SELECT and the UPDATE see the
-  // same rows, and no other worker can claim in between.
+  // The SELECT and the UPDATE see the same rows, and no other worker can claim in between: the
+  // UPDATE gets the write lock only while the SELECT's snapshot is still the latest, else the
+  // unit of work runs again under BEGIN IMMEDIATE (SqliteDatabase::run).
   constexpr std::string_view kDue =
       "((status = 'QUEUED' AND available_at <= ?1) OR (status = 'RUNNING' AND "
       "lease_expires_at < ?1))";
