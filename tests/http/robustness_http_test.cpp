@@ -5,6 +5,7 @@
 // their 200.
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <string>
 #include <thread>
@@ -233,6 +234,34 @@ TEST_F(RobustnessHttpTest, MalformedJsonIsACleanClientError) {
   stop = true;
   others.join();
   expect_serving(1);
+}
+
+// A small body sent in pieces, with pauses between them, is read whole (the server reads a body of
+// known small length straight into the request), and the kept-alive connection then serves the
+// next request.
+TEST_F(RobustnessHttpTest, ASmallBodyInPiecesIsReadWholeAndTheConnectionKeptAlive) {
+  const std::string body = R"({"ownerId": 12, "photographerId": 8, "kind": "RESIDENTIAL",
+                               "status": "PENDING_PHOTO_PROCESSING"})";
+  RawConnection client{server().port()};
+  ASSERT_TRUE(client.send(head("PUT", "/api/v2/internal/listings/81",
+                               "Content-Length: " + std::to_string(body.size()) + "\r\n")));
+  constexpr std::size_t kPiece = 25;
+  for (std::size_t at = 0; at < body.size(); at += kPiece) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(30));  // separate TCP segments
+    ASSERT_TRUE(client.send(std::string_view{body}.substr(at, kPiece)));
+  }
+  client.read_until("\r\n\r\n");
+  EXPECT_EQ(client.status(), 200) << client.received();
+  ASSERT_TRUE(client.send(head("GET", "/api/v2/internal/listings/81", "Connection: close\r\n")));
+  EXPECT_TRUE(client.read_to_close()) << client.received();
+  const std::string& all = client.received();
+  const auto second = all.rfind("HTTP/1.1 ");
+  ASSERT_TRUE(second != std::string::npos && second > 0) << "not two answers: " << all;
+  EXPECT_EQ(all.substr(second, 12), "HTTP/1.1 200") << all;
+  const auto j = json::parse(all.substr(all.find("\r\n\r\n", second) + 4), nullptr, false);
+  ASSERT_TRUE(j.is_object()) << all;
+  EXPECT_EQ(j.value("ownerId", 0), 12);
+  EXPECT_EQ(j.value("photographerId", 0), 8);
 }
 
 }  // namespace

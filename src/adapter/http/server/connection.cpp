@@ -20,6 +20,9 @@ using Clock = std::chrono::steady_clock;
 
 // One piece of a request body, read from the socket and handed to a consumer.
 constexpr std::size_t kPieceBytes = 64 * 1024;
+// What a kept-alive connection's buffer holds while it waits for the next request (run()); a
+// buffer grown past it for a request is given back after that request.
+constexpr std::size_t kIdleBufferBytes = 4096;
 // A body that is only drained (refused) is read in smaller pieces: a crowd of dribbling refused
 // clients must not hold a body-sized buffer each.
 constexpr std::size_t kDrainPieceBytes = 4 * 1024;
@@ -75,7 +78,7 @@ awaitable<void> Connection::run() {
     // A kept-alive connection waits for the next request's first byte, then its headers.
     if (!first && buffer_.size() == 0) {
       stream_.expires_after(o.keep_alive_timeout);
-      auto [ec, n] = co_await stream_.async_read_some(buffer_.prepare(4096), kTuple);
+      auto [ec, n] = co_await stream_.async_read_some(buffer_.prepare(kIdleBufferBytes), kTuple);
       if (ec) break;
       buffer_.commit(n);
     }
@@ -131,7 +134,9 @@ awaitable<void> Connection::run() {
     const bool keep = client_keeps && !response_.close && !server_.stopping;
     const bool written = co_await write(keep);
     piece_.reset();
-    buffer_.shrink_to_fit();  // an idle connection keeps no body-sized buffer
+    // An idle connection keeps no body-sized buffer; one that stayed small is kept for the next
+    // request rather than freed and allocated again.
+    if (buffer_.capacity() > kIdleBufferBytes) buffer_.shrink_to_fit();
     if (server_.hooks.done) server_.hooks.done(request_, response_, Clock::now() - started);
     response_ = Response{};
     busy_ = false;
@@ -246,15 +251,20 @@ awaitable<void> Connection::answer() {
 
 awaitable<std::optional<std::size_t>> Connection::next_piece(std::size_t piece_bytes) {
   if (!piece_ || piece_bytes_ < piece_bytes) {
-    piece_ = std::make_unique<char[]>(piece_bytes);
+    // The parser writes a piece before anything reads it: no need to zero it for every body.
+    piece_ = std::make_unique_for_overwrite<char[]>(piece_bytes);
     piece_bytes_ = piece_bytes;
     // Beast reads as much as the buffer has room for (at least 512 bytes): room for a piece.
     buffer_.reserve(piece_bytes);
   }
+  co_return co_await read_into(piece_.get(), piece_bytes_);
+}
+
+awaitable<std::optional<std::size_t>> Connection::read_into(char* data, std::size_t size) {
   while (!parser_->is_done()) {
     auto& body = parser_->get().body();
-    body.data = piece_.get();
-    body.size = piece_bytes_;
+    body.data = data;
+    body.size = size;
     // The body deadline cancels the read but keeps the socket open (a tcp_stream deadline would
     // close it), so the client still gets the answer to an incomplete body.
     stream_.expires_never();
@@ -269,7 +279,7 @@ awaitable<std::optional<std::size_t>> Connection::next_piece(std::size_t piece_b
     read_timer_.cancel();
     if (ec == bhttp::error::need_buffer) ec = {};
     if (ec) co_return std::nullopt;
-    const std::size_t got = piece_bytes_ - parser_->get().body().size;
+    const std::size_t got = size - parser_->get().body().size;
     if (got > 0) co_return got;
   }
   co_return 0;
@@ -300,17 +310,30 @@ awaitable<void> Connection::read_body() {
   bool over = false;
   std::int64_t dropped = 0;
   const auto limit = server_.options.max_drain_bytes;
-  while (!parser_->is_done() && dropped <= limit) {
-    const auto got = co_await next_piece(kPieceBytes);
-    if (!got) break;
-    if (!over && static_cast<std::int64_t>(body.size() + *got) <= plan.max_bytes) {
-      body.append(piece_.get(), *got);
-      continue;
+  const auto length = request_.content_length.value_or(0);
+  if (!request_.chunked && length <= static_cast<std::int64_t>(kPieceBytes)) {
+    // A body of known, small length (every API call): read straight into its string, without a
+    // piece or a copy. Its length is within the plan's cap (checked above).
+    body.resize(static_cast<std::size_t>(length));
+    std::size_t got = 0;
+    while (!parser_->is_done() && got < body.size()) {
+      const auto n = co_await read_into(body.data() + got, body.size() - got);
+      if (!n) break;
+      got += *n;
     }
-    // Past the cap (a chunked body): dropped, up to the drain limit, so the client reads the 413.
-    if (!over) std::string{}.swap(body);
-    over = true;
-    dropped += static_cast<std::int64_t>(*got);
+  } else {
+    while (!parser_->is_done() && dropped <= limit) {
+      const auto got = co_await next_piece(kPieceBytes);
+      if (!got) break;
+      if (!over && static_cast<std::int64_t>(body.size() + *got) <= plan.max_bytes) {
+        body.append(piece_.get(), *got);
+        continue;
+      }
+      // Past the cap (a chunked body): dropped, up to the drain limit, so the client reads the 413.
+      if (!over) std::string{}.swap(body);
+      over = true;
+      dropped += static_cast<std::int64_t>(*got);
+    }
   }
   const bool complete = parser_->is_done();
   if (over || !complete) {
@@ -396,7 +419,7 @@ awaitable<bool> Connection::write(bool keep_alive) {
   if (is_head(request_)) co_return true;
   // Each piece is read on the storage pool and written from here: a slow reader of a big object
   // costs its connection a piece of memory, not a worker for the whole transfer.
-  auto piece = std::make_unique<std::byte[]>(kPieceBytes);
+  auto piece = std::make_unique_for_overwrite<std::byte[]>(kPieceBytes);
   auto read = [this, &piece]() -> std::optional<std::size_t> {
     try {
       auto got = response_.stream(std::span<std::byte>{piece.get(), kPieceBytes});

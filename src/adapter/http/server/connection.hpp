@@ -54,6 +54,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // Reads the next piece of the body into piece_: its size (0 only at the end of the body), or
   // nullopt when the client closed or stalled past the read deadline.
   awaitable<std::optional<std::size_t>> next_piece(std::size_t piece_bytes);
+  // The same into [data, data + size): the body's next bytes, at most `size`.
+  awaitable<std::optional<std::size_t>> read_into(char* data, std::size_t size);
   awaitable<bool> send_continue();
   awaitable<bool> write(bool keep_alive);
   bool expects_continue() const {
