@@ -71,9 +71,11 @@ def benchmarks(ctx) -> list:
     ]
     if ctx.before_toq_media:
         before_out = os.path.join(work, "before")
+        before_dirs = [d.replace(toq_out, before_out, 1) for d in toq_dirs]
         cases.append(Case("toq-media process --jobs 2 (before)",
                           [ctx.before_toq_media, "process", "--quiet", "--jobs", "2", "--out",
-                           before_out, *photos], prepare=_fresh(before_out)))
+                           before_out, *photos], prepare=_fresh(before_out),
+                          after=_quality(photos, before_dirs, truth)))
     for mode in ("cascade", "naive"):
         out = os.path.join(work, f"sharp-{mode}")
         cases.append(Case(f"sharp {mode}", ["node", os.path.join(node, "photo_cascade.js"), mode,
