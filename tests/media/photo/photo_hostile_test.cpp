@@ -70,7 +70,7 @@ TEST(PhotoHostile, GarbageBehindAJpegMarkerIsCorrupt) {
 }
 
 TEST(PhotoHostile, TruncatedJpegIsCorruptNotGreyPixels) {
-  for (const char* input : {"truncated.jpg", "truncated-baseline.jpg"}) {
+  for (const char* input : {"truncated.jpg", "truncated-baseline.jpg", "truncated-large.jpg"}) {
     SCOPED_TRACE(input);
     const auto out = Inputs::get().out_dir("truncated");
     const auto made = make_photo_renditions(Inputs::get()[input], out, PhotoLimits{});

@@ -183,6 +183,56 @@ TEST(PhotoRenditions, ProgressiveJpeg) {
   expect_sizes(files, 2400, 1600);
 }
 
+TEST(PhotoRenditions, JpegShrinkOnLoadKeepsTheDecodeAtOrAboveTheLargestSize) {
+  EXPECT_EQ(jpeg_load_shrink(1920, 1920), 1);
+  EXPECT_EQ(jpeg_load_shrink(3839, 1920), 1);
+  EXPECT_EQ(jpeg_load_shrink(3840, 1920), 2);  // 1920 exactly: no upscale left to do
+  EXPECT_EQ(jpeg_load_shrink(6028, 1920), 2);  // 20 MP at 3.14: libvips 8.14 alone decodes 1/1
+  EXPECT_EQ(jpeg_load_shrink(7679, 1920), 2);
+  EXPECT_EQ(jpeg_load_shrink(7680, 1920), 4);
+  EXPECT_EQ(jpeg_load_shrink(15359, 1920), 4);
+  EXPECT_EQ(jpeg_load_shrink(15360, 1920), 8);
+  EXPECT_EQ(jpeg_load_shrink(100000, 1920), 8);
+}
+
+// Shrink-on-load 2 with EXIF orientation 6 and an embedded Display P3 profile: upright, the
+// markers in their corners, converted to sRGB, every size the displayed aspect.
+TEST(PhotoRenditions, ALargeJpegShrunkOnLoadIsUprightAndConvertedToSrgb) {
+  const auto input = Inputs::get()["large-orientation-6.jpg"];
+  ASSERT_EQ(header_of(input).width, 3200);  // stored turned
+  const auto files = renditions("large-orientation-6.jpg", "large-o6");
+  expect_sizes(files, 4800, 3200);
+  for (const auto& f : files) {
+    SCOPED_TRACE(f.path.string());
+    const photo_testing::Pixels pixels(f.path);
+    const int left = f.width / 20;
+    const int right = f.width - 1 - f.width / 20;
+    const int top = f.height / 20;
+    const int bottom = f.height - 1 - f.height / 20;
+    EXPECT_TRUE(near(pixels.at(left, top), {255, 0, 0}, 12));
+    EXPECT_TRUE(near(pixels.at(right, top), {0, 255, 0}, 12));
+    EXPECT_TRUE(near(pixels.at(left, bottom), {0, 0, 255}, 12));
+    EXPECT_TRUE(near(pixels.at(right, bottom), {0, 0, 255}, 12));
+  }
+}
+
+TEST(PhotoRenditions, ALargeCmykJpegShrunkOnLoadBecomesThreeBandSrgb) {
+  const auto files = renditions("large-cmyk.jpg", "large-cmyk");
+  expect_sizes(files, 4000, 2500);
+  for (const auto& f : files) {
+    EXPECT_EQ(header_of(f.path).bands, 3) << f.path;
+    EXPECT_TRUE(near(pixel_at(f.path, 10, 10), {255, 0, 0}, 60)) << f.path;
+  }
+}
+
+TEST(PhotoRenditions, AHugeJpegShrunkOnLoadByEightKeepsItsSizes) {
+  const auto files = renditions("huge.jpg", "huge");
+  expect_sizes(files, 15360, 4000);
+  EXPECT_EQ(files[0].width, 1920);
+  EXPECT_EQ(files[0].height, 500);
+  EXPECT_TRUE(near(pixel_at(files[0].path, 960, 250), {255, 0, 0}, 12));
+}
+
 TEST(PhotoRenditions, RunningTwiceGivesTheSameFilesAndNoLeftovers) {
   const auto out = Inputs::get().out_dir("twice");
   const auto input = Inputs::get()["tiny.jpg"];
