@@ -114,15 +114,13 @@ class Inputs {
       sh("convert -delay 20 -size 500x400 xc:red -size 500x400 xc:blue -loop 0 " + q(p));
     } else if (name == "large-orientation-6.jpg") {
       // The marked picture at 16x (4800x3200 displayed), stored turned for EXIF orientation 6,
-      // with a Display P3 profile: large enough for a JPEG shrink-on-load of 2.
+      // with a Display P3 profile.
       const fs::path base = dir_ / "large-base.png";
       sh("convert " + marked + " -scale 1600% " + stored_for_orientation(6) + " PNG24:" + q(base));
       sh("vips icc_transform " + q(base) + " " + q(p) + "[Q=95] p3");
       sh("exiftool -q -overwrite_original -Orientation#=6 " + q(p));
-    } else if (name == "large-cmyk.jpg") {
-      sh("convert -size 4000x2500 xc:red -colorspace CMYK -quality 90 " + q(p));  // shrink 2
     } else if (name == "huge.jpg") {
-      // 15360x4000 red, made by libvips (ImageMagick would hold it all): a shrink-on-load of 8.
+      // 15360x4000 red, made by libvips (ImageMagick would hold it all in memory).
       const fs::path base = dir_ / "huge-base.v";
       sh("vips black " + q(base) + " 15360 4000 --bands 3");
       sh("vips linear " + q(base) + " " + q(p) + "[Q=90] 1 '255 0 0' --uchar");

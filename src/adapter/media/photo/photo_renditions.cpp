@@ -1,6 +1,5 @@
 #include "adapter/media/photo/photo_renditions.hpp"
 
-#include <algorithm>
 #include <array>
 #include <string_view>
 
@@ -25,46 +24,21 @@ constexpr std::array<Size, 4> kSizes{{
     {"thumbnail", 320},
 }};
 
-// The thumbnail to the largest size of an image already in memory; colour as decode_largest's.
-int thumbnail_largest(VipsImage* in, VipsImage** out, bool colour_managed) {
-  const int edge = kSizes.front().long_edge;
-  return colour_managed
-             ? vips_thumbnail_image(in, out, edge, "height", edge, "size", VIPS_SIZE_DOWN,
-                                    "export_profile", "srgb", nullptr)
-             : vips_thumbnail_image(in, out, edge, "height", edge, "size", VIPS_SIZE_DOWN, nullptr);
-}
-
-// The one decode, upright from EXIF (the orientation tag is then dropped), fail_on=error so a
-// truncated file is an error instead of grey pixels. A JPEG is loaded at 1/2, 1/4 or 1/8 by
-// libjpeg's DCT scaling (jpeg_load_shrink) and thumbnailed from memory: vips_thumbnail in libvips
-// 8.14 asks for DCT scaling only from a shrink of 4, so photos of 12-24 MP were decoded at full
-// size for a 1920 rendition. Other formats go through vips_thumbnail's own shrink-on-load (WebP,
-// HEIF). Colour: an image with an embedded ICC profile, or CMYK (libvips then uses its CMYK
-// fallback profile), is transformed to sRGB by the thumbnail itself; one without a profile is in
-// device space already and is only converted (grey, 16-bit) by to_srgb8, because an sRGB export of
-// a profile-less 16-bit image gives wrong colours in libvips 8.14.
-core::Result<vips::Image> decode_largest(const std::filesystem::path& input,
-                                         const PhotoProbe& probe, bool colour_managed) {
+// The one decode: shrink-on-load to the largest size (JPEG DCT scaling, WebP/HEIF scaled load),
+// upright from EXIF (the orientation tag is then dropped), fail_on=error so a truncated file is an
+// error instead of grey pixels. Colour: an image with an embedded ICC profile, or CMYK (libvips
+// then uses its CMYK fallback profile), is transformed to sRGB by the thumbnail itself; one without
+// a profile is in device space already and is only converted (grey, 16-bit) by to_srgb8, because
+// an sRGB export of a profile-less 16-bit image gives wrong colours in libvips 8.14.
+core::Result<vips::Image> decode_largest(const std::filesystem::path& input, bool colour_managed) {
   VipsImage* out = nullptr;
   const int edge = kSizes.front().long_edge;
-  const int jpeg_shrink =
-      probe.loader == "jpegload" ? jpeg_load_shrink(std::max(probe.width, probe.height), edge) : 1;
-  int rc = 0;
-  if (jpeg_shrink > 1) {
-    VipsImage* loaded = nullptr;
-    if (vips_jpegload(input.c_str(), &loaded, "shrink", jpeg_shrink, "access",
-                      VIPS_ACCESS_SEQUENTIAL, "fail_on", VIPS_FAIL_ON_ERROR, nullptr) != 0) {
-      return std::unexpected(photo_errors::corrupt("the photo", vips::take_error()));
-    }
-    vips::Image scaled(loaded);
-    rc = thumbnail_largest(scaled.get(), &out, colour_managed);
-  } else {
-    rc = colour_managed
-             ? vips_thumbnail(input.c_str(), &out, edge, "height", edge, "size", VIPS_SIZE_DOWN,
-                              "export_profile", "srgb", "fail_on", VIPS_FAIL_ON_ERROR, nullptr)
-             : vips_thumbnail(input.c_str(), &out, edge, "height", edge, "size", VIPS_SIZE_DOWN,
-                              "fail_on", VIPS_FAIL_ON_ERROR, nullptr);
-  }
+  const int rc =
+      colour_managed
+          ? vips_thumbnail(input.c_str(), &out, edge, "height", edge, "size", VIPS_SIZE_DOWN,
+                           "export_profile", "srgb", "fail_on", VIPS_FAIL_ON_ERROR, nullptr)
+          : vips_thumbnail(input.c_str(), &out, edge, "height", edge, "size", VIPS_SIZE_DOWN,
+                           "fail_on", VIPS_FAIL_ON_ERROR, nullptr);
   if (rc != 0) return std::unexpected(photo_errors::corrupt("the photo", vips::take_error()));
   vips::Image decoded(out);
   auto srgb = to_srgb8(decoded.get());
@@ -85,13 +59,6 @@ core::Result<vips::Image> shrink(VipsImage* larger, int long_edge) {
 
 }  // namespace
 
-int jpeg_load_shrink(int long_edge, int target) {
-  for (const int factor : {8, 4, 2}) {
-    if (long_edge >= factor * target) return factor;
-  }
-  return 1;
-}
-
 core::Result<std::vector<OutputFile>> make_photo_renditions(const std::filesystem::path& input,
                                                             const std::filesystem::path& out_dir,
                                                             const PhotoLimits& limits) {
@@ -103,7 +70,7 @@ core::Result<std::vector<OutputFile>> make_photo_renditions(const std::filesyste
                               vips_image_get_interpretation(header) == VIPS_INTERPRETATION_CMYK;
   opened->header.reset();
 
-  auto current = decode_largest(input, opened->probe, colour_managed);
+  auto current = decode_largest(input, colour_managed);
   if (!current) return std::unexpected(current.error());
   std::vector<OutputFile> outputs;
   for (const Size& size : kSizes) {

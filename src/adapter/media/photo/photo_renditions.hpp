@@ -25,11 +25,4 @@ core::Result<std::vector<OutputFile>> make_photo_renditions(const std::filesyste
                                                             const std::filesystem::path& out_dir,
                                                             const PhotoLimits& limits);
 
-// The JPEG shrink-on-load for a source whose long edge is long_edge and a rendition whose long
-// edge is target: the largest of 8, 4 and 2 that leaves the decoded image at least target, else 1.
-// libjpeg's scaled decode is ceil(edge / factor) on each axis, never smaller than edge / factor,
-// so the condition long_edge >= factor * target keeps both axes at or above the rendition's size
-// whatever the rounding (the rendition box is square: orientation does not matter).
-int jpeg_load_shrink(int long_edge, int target);
-
 }  // namespace toq::media
