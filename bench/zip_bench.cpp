@@ -6,9 +6,9 @@
 //   toq_zip_bench run STORE FILE...     writes bench/out/archive.zip from those objects (timed by
 //                                       the harness); prints "bytes=N entries=N sha256=HEX"
 //
-// STORE: local:ROOT (the embedded default's disk store, multipart: what the pipeline does),
-// local-put:ROOT (the same store, the archive in one streamed put instead) or s3:ENDPOINT
-// (path-style, bucket toq-test, s3rver's account; multipart).
+// STORE: local-put:ROOT (the embedded default's disk store, the archive in one streamed put: what
+// the pipeline does with it), local:ROOT (the same store through multipart) or s3:ENDPOINT
+// (path-style, bucket toq-test, s3rver's account; multipart, as the pipeline does on S3).
 
 #include <cstdio>
 #include <filesystem>

@@ -38,6 +38,7 @@ def benchmarks(ctx) -> list:
     os.makedirs(work, exist_ok=True)
     binary = ctx.binary("toq_zip_bench")
     local = f"local:{os.path.join(work, 'store')}"
+    local_put = f"local-put:{os.path.join(work, 'store')}"
     subprocess.run([binary, "setup", local, *files], check=True)
 
     state = os.path.join(work, "s3rver")
@@ -53,7 +54,10 @@ def benchmarks(ctx) -> list:
     zip_out = os.path.join(work, "zip-0.zip")
     copy_out = os.path.join(work, "copy.bin")
     cases = [
-        Case("toq-media ZIP, local store -> local store", [binary, "run", local, *files]),
+        Case("toq-media ZIP, local store -> local store (one streamed put)",
+             [binary, "run", local_put, *files]),
+        Case("toq-media ZIP, local store -> local store (multipart)",
+             [binary, "run", local, *files]),
         Case("toq-media ZIP, S3 (s3rver) -> S3 multipart", [binary, "run", endpoint, *files]),
         Case("cat > /dev/null (reading the inputs)",
              ["sh", "-c", 'cat "$@" > /dev/null', "sh", *files], reference=True),
@@ -62,7 +66,7 @@ def benchmarks(ctx) -> list:
         Case("zip -0", ["zip", "-0", "-q", "-j", zip_out, *files], prepare=_remove(zip_out)),
     ]
     if ctx.only_candidates:
-        cases = cases[:3]
+        cases = cases[:4]
     return [Benchmark(
         name=f"ZIP: {len(files)} media files, {total / 1e9:.2f} GB, store method",
         cases=cases, units=total / 1e6, unit_name="MB")]

@@ -255,8 +255,9 @@ core::Result<ScratchPipeline> open_scratch_pipeline(const std::filesystem::path&
           .durable = false},
       clock);
   if (!storage) return std::unexpected(storage.error());
+  // The ZIP in one streamed put, as make_media_processor gives the embedded store.
   auto context = media::PipelineContext{.store = storage->store.get(),
-                                        .multipart = storage->multipart.get(),
+                                        .multipart = nullptr,
                                         .work_root = work_root,
                                         .limits = {},
                                         .enforce_declared_orientation = false};

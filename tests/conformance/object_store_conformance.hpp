@@ -247,6 +247,28 @@ TYPED_TEST_P(ObjectStoreConformance, OverwriteReplacesTheObject) {
   EXPECT_EQ(head->content_type, "application/json");
 }
 
+// A put without content_length tells the caller the SHA-256 of what was stored (the ZIP writer
+// relies on it instead of hashing the archive itself); without an MD5 ETag asked for, the ETag is
+// still the same on every read.
+TYPED_TEST_P(ObjectStoreConformance, PutWithoutALengthReturnsTheSha256OfTheBody) {
+  const std::string k = this->key("hashed.zip");
+  const std::string data = test_bytes(200'000, 7);
+  core::PutOptions options;
+  options.content_type = "application/zip";
+  options.md5_etag = false;
+  auto put = must(this->put(k, data, options), "put");
+  EXPECT_EQ(put.size, 200'000);
+  EXPECT_EQ(put.checksum_sha256, sha256_base64(data));
+  EXPECT_FALSE(put.etag.empty());
+  std::string body;
+  auto got = must(this->get(k, body), "get");
+  EXPECT_TRUE(body == data) << "bytes differ";
+  EXPECT_EQ(got.etag, put.etag);
+  auto head = must(this->store().head(k), "head");
+  ASSERT_TRUE(head.has_value());
+  EXPECT_EQ(head->etag, put.etag);
+}
+
 TYPED_TEST_P(ObjectStoreConformance, MissingKeyIsNotFoundOnGetAndNulloptOnHead) {
   const std::string k = this->key("never-written");
   std::string body;
@@ -582,11 +604,11 @@ TYPED_TEST_P(ObjectStoreConformance, ConcurrentPutsNeverExposeAMix) {
 
 REGISTER_TYPED_TEST_SUITE_P(
     ObjectStoreConformance, PutGetHeadRoundTrip, EmptyObjectRoundTripAndHasNoRange,
-    OverwriteReplacesTheObject, MissingKeyIsNotFoundOnGetAndNulloptOnHead, RangeReads,
-    RemoveDeletesAndIgnoresMissingKeys, ContentLengthMismatchStoresNothing,
-    ChecksumMismatchStoresNothing, InvalidKeysAreRefused, MultipartThreePartsAssembleInOrder,
-    MultipartPartOverwriteKeepsTheLatest, MultipartListPartsIsAscending,
-    MultipartWrongEtagIsInvalidPartAndKeepsTheUpload,
+    OverwriteReplacesTheObject, PutWithoutALengthReturnsTheSha256OfTheBody,
+    MissingKeyIsNotFoundOnGetAndNulloptOnHead, RangeReads, RemoveDeletesAndIgnoresMissingKeys,
+    ContentLengthMismatchStoresNothing, ChecksumMismatchStoresNothing, InvalidKeysAreRefused,
+    MultipartThreePartsAssembleInOrder, MultipartPartOverwriteKeepsTheLatest,
+    MultipartListPartsIsAscending, MultipartWrongEtagIsInvalidPartAndKeepsTheUpload,
     MultipartMissingOrUnorderedPartsAreInvalidPart, MultipartSmallNonLastPartIsEntityTooSmall,
     MultipartAbortThenCompleteIsUploadNotFound, MultipartCompletedUploadIsGone,
     MultipartUnknownUploadIdIsUploadNotFound, ConcurrentPutsNeverExposeAMix);

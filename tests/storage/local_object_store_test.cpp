@@ -110,6 +110,24 @@ TEST_F(LocalStore, ReaderKeepsTheVersionItOpened) {
   EXPECT_EQ(get("k/v"), "version two, longer");
 }
 
+// Without an MD5 ETag the body is hashed once: the ETag is the first 128 bits of the SHA-256 the
+// object keeps, read back the same from the object's header.
+TEST_F(LocalStore, APutWithoutAnMd5EtagTakesItFromTheSha256) {
+  const std::string data = "an archive, hashed once";
+  core::PutOptions options;
+  options.md5_etag = false;
+  const auto info = must(put("zip/a.zip", data, options));
+  const std::string sha_hex = hex_of(digest_of(EVP_sha256(), data));
+  EXPECT_EQ(info.etag, in_quotes(sha_hex.substr(0, 32)));
+  EXPECT_NE(info.etag, in_quotes(md5_hex(data)));
+  EXPECT_EQ(info.checksum_sha256, sha256_base64(data));
+  auto reader = must(store_->open_object("zip/a.zip"));
+  EXPECT_EQ(reader->info().etag, info.etag);
+  EXPECT_EQ(get("zip/a.zip"), data);
+  // The default stays S3's: the MD5 of the body.
+  EXPECT_EQ(must(put("zip/b.zip", data)).etag, in_quotes(md5_hex(data)));
+}
+
 TEST_F(LocalStore, KeyUsedAsFolderOfAnotherConflicts) {
   must(put("a/b", "leaf"));
   EXPECT_TRUE(fails_with(put("a", "x"), ErrorCode::kInvalidRequest));

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "support/base64.hpp"
 #include "support/hex.hpp"
 #include "support/io/byte_sources.hpp"
 #include "support/utc_time.hpp"
@@ -262,6 +263,12 @@ Result<core::ObjectInfo> S3ObjectStore::put(std::string_view key, core::ByteSour
   info.etag = response->header("ETag").value_or("");
   info.content_type = options.content_type;
   info.checksum_sha256 = response->header("x-amz-checksum-sha256");
+  if (!info.checksum_sha256 && body->payload_sha256 != kUnsignedPayload) {
+    // The signed payload hash: S3 verified the body against it.
+    if (auto digest = support::hex_decode(body->payload_sha256)) {
+      info.checksum_sha256 = support::base64_encode(*digest);
+    }
+  }
   info.last_modified = clock_->now();
   return info;
 }

@@ -301,8 +301,11 @@ Result<std::unique_ptr<PendingWrite>> LocalObjectStore::begin_put(
     if (auto st = check_checksum(options.checksum_sha256); !st) return std::unexpected(st.error());
     auto length = check_length(options.content_length);
     if (!length) return std::unexpected(std::move(length.error()));
-    return begin_write(PendingWrite::Target::kObject, key, object_path(key), content_type, *length,
-                       options.checksum_sha256);
+    auto pending = begin_write(PendingWrite::Target::kObject, key, object_path(key), content_type,
+                               *length, options.checksum_sha256);
+    // Without an MD5 ETag the body is hashed once (SHA-256, which every object keeps).
+    if (pending && !options.md5_etag) (*pending)->md5_.reset();
+    return pending;
   });
 }
 

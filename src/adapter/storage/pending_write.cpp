@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <span>
 
 #include <fcntl.h>
 #include <fmt/format.h>
@@ -110,8 +111,19 @@ Status PendingWrite::write(std::span<const std::byte> data) {
   return {};
 }
 
-Result<std::string> PendingWrite::finish_etag() {
+Result<std::string> PendingWrite::finish_etag(const std::optional<std::string>& sha256) {
   if (etag_override_) return *etag_override_;
+  if (!md5_) {
+    // An object put without an MD5 ETag: the first 128 bits of its SHA-256, in hex like an MD5.
+    const auto digest = sha256 ? support::base64_decode(*sha256) : std::nullopt;
+    if (!digest || digest->size() < kSha256EtagBytes) {
+      return std::unexpected(std::move(
+          fail_with(core::make_error(ErrorCode::kInternal,
+                                     fmt::format("'{:.200}': no digest to make its ETag", key_)))
+              .error()));
+    }
+    return support::quote_etag(support::hex_lower(std::span{digest->data(), kSha256EtagBytes}));
+  }
   auto md5 = md5_->finish();
   if (!md5) return std::unexpected(std::move(fail_with(std::move(md5.error())).error()));
   return support::quote_etag(support::hex_lower(*md5));
@@ -195,10 +207,10 @@ Result<core::ObjectInfo> PendingWrite::commit() {
                            "The file's size differs from its declared size."));
       return std::unexpected(std::move(st.error()));
     }
-    auto etag = finish_etag();
-    if (!etag) return std::unexpected(std::move(etag.error()));
     auto sha256 = finish_sha256();
     if (!sha256) return std::unexpected(std::move(sha256.error()));
+    auto etag = finish_etag(*sha256);
+    if (!etag) return std::unexpected(std::move(etag.error()));
     const core::Timestamp last_modified = store_->clock_->now();
     if (auto st = write_header_and_close(*etag, *sha256, last_modified); !st) {
       return std::unexpected(std::move(st.error()));

@@ -42,6 +42,7 @@ class PendingWrite {
 
   // Writeback is started every kWritebackChunk bytes (durable stores only).
   static constexpr std::int64_t kWritebackChunk = 8 * 1024 * 1024;
+  static constexpr std::size_t kSha256EtagBytes = 16;
 
   core::Status flush();
   core::Status hash_and_write(std::span<const std::byte> data);
@@ -49,7 +50,8 @@ class PendingWrite {
   void start_writeback(std::int64_t from, std::int64_t length) const;
   core::Status fail_with(core::Error error);
   // The steps of commit(): the digests checked, the header written and synced, the file moved.
-  core::Result<std::string> finish_etag();
+  // The MD5 of the body; with no MD5 pass (PutOptions::md5_etag false), from the SHA-256.
+  core::Result<std::string> finish_etag(const std::optional<std::string>& sha256);
   core::Result<std::optional<std::string>> finish_sha256();
   core::Status write_header_and_close(const std::string& etag,
                                       const std::optional<std::string>& sha256,
@@ -62,7 +64,7 @@ class PendingWrite {
   std::filesystem::path temp_path_;
   std::filesystem::path final_path_;
   support::UniqueFd fd_;
-  std::optional<support::Md5> md5_;        // absent for an assembled multipart object
+  std::optional<support::Md5> md5_;  // absent for an assembled multipart object, or md5_etag false
   std::optional<support::Sha256> sha256_;  // absent for parts without an expected checksum
   std::optional<std::string> etag_override_;
   std::optional<std::int64_t> expected_length_;

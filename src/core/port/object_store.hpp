@@ -47,6 +47,12 @@ struct PutOptions {
   std::string content_type = "application/octet-stream";
   std::optional<std::int64_t> content_length;  // when known; a source of another length fails
   std::optional<std::string> checksum_sha256;  // base64; verified, and stored with the object
+  // false: the caller does not need the ETag to be the body's MD5, so a store that computes the
+  // MD5 only for the ETag may skip that pass and give another strong ETag of the content. S3's
+  // own ETag is not the MD5 either for multipart or SSE-KMS objects ("The ETag may or may not
+  // be an MD5 digest of the object data",
+  // https://docs.aws.amazon.com/AmazonS3/latest/API/API_Object.html).
+  bool md5_etag = true;
 };
 
 // Inclusive byte range, like HTTP's "bytes=first-last"; last absent = to the end.
@@ -59,7 +65,11 @@ struct ByteRange {
 // - put() streams `source` to `key` and makes it visible only once complete: a reader sees the old
 //   object or the new one, never a part. A length differing from content_length, or a SHA-256
 //   differing from checksum_sha256, fails (INVALID_REQUEST / CHECKSUM_MISMATCH) and stores nothing.
-//   Putting an existing key replaces it.
+//   Putting an existing key replaces it. The returned etag is the body's MD5 unless
+//   options.md5_etag is false. The returned checksum_sha256 is the SHA-256 of the body stored
+//   whenever the adapter hashed it, which every adapter does when no content_length is given
+//   (the local store hashes every object for its header; S3 spools such a body and signs its
+//   payload hash), so such a caller need not hash the body again.
 // - get() streams the object (or the range) into `sink` and returns its info (size is the whole
 //   object's). OBJECT_NOT_FOUND when missing; INVALID_RANGE when first >= size.
 // - head() returns nullopt when the key is missing (absence is not an error).

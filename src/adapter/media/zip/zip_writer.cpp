@@ -15,6 +15,7 @@
 
 #include "adapter/media/zip/archive_upload.hpp"
 #include "adapter/media/zip/entry_names.hpp"
+#include "support/base64.hpp"
 #include "support/crypto/digest.hpp"
 #include "support/hex.hpp"
 
@@ -36,11 +37,12 @@ constexpr std::size_t kMaxPipeBytes = 8U << 20U;
 // Generous per-entry overhead (headers, descriptor, central directory) for sizing parts.
 constexpr std::int64_t kEntryOverhead = 512;
 
-// What libarchive's write callback feeds: the upload and the running SHA-256. The first failure
-// is kept so that the caller reports it rather than libarchive's generic "write failed".
+// What libarchive's write callback feeds: the upload and, for a multipart upload, the running
+// SHA-256 (a streamed put gets it from the store). The first failure is kept so that the caller
+// reports it rather than libarchive's generic "write failed".
 struct Output {
   ArchiveUpload* upload = nullptr;
-  support::Sha256* sha = nullptr;
+  support::Sha256* sha = nullptr;  // null: the store hashes the body
   std::int64_t bytes = 0;
   std::optional<core::Error> error;
 };
@@ -49,7 +51,7 @@ la_ssize_t write_callback(archive* /*a*/, void* client, const void* buffer, size
   auto& out = *static_cast<Output*>(client);
   if (out.error) return -1;
   const std::span<const std::byte> data{static_cast<const std::byte*>(buffer), length};
-  if (auto hashed = out.sha->update(data); !hashed) {
+  if (auto hashed = out.sha != nullptr ? out.sha->update(data) : core::Status{}; !hashed) {
     out.error = std::move(hashed.error());
     return -1;
   }
@@ -201,13 +203,19 @@ core::Result<ZipResult> write_zip(core::ObjectStore& store, core::MultipartStore
                                   const ZipOptions& options) {
   if (auto st = validate(inputs, options); !st) return std::unexpected(std::move(st.error()));
 
-  auto sha = support::Sha256::create();
-  if (!sha) return std::unexpected(std::move(sha.error()));
-
+  // Every byte is hashed once besides its CRC-32. A streamed put (no content_length) gets the
+  // archive's SHA-256 back from the store, which hashes every such body (ObjectStore::put), and
+  // asks for no MD5 ETag, which nothing reads for the archive. A multipart upload is hashed here:
+  // no store gives the SHA-256 of a whole multipart object.
+  std::optional<support::Sha256> sha;
   core::PutOptions put_options;
   put_options.content_type = options.content_type;
+  put_options.md5_etag = false;
   std::unique_ptr<ArchiveUpload> upload;
   if (multipart != nullptr) {
+    auto created = support::Sha256::create();
+    if (!created) return std::unexpected(std::move(created.error()));
+    sha.emplace(std::move(*created));
     // Parts large enough that the archive fits in S3's 10,000.
     std::int64_t estimate = 1024;
     for (const auto& input : inputs) {
@@ -224,7 +232,7 @@ core::Result<ZipResult> write_zip(core::ObjectStore& store, core::MultipartStore
     upload = start_streamed_put(store, std::string{key}, put_options, pipe);
   }
 
-  Output output{upload.get(), &*sha, 0, std::nullopt};
+  Output output{upload.get(), sha ? &*sha : nullptr, 0, std::nullopt};
   const auto abandon = [&](core::Error error) {
     if (auto st = upload->abort(); !st) {
       error.message +=
@@ -234,16 +242,24 @@ core::Result<ZipResult> write_zip(core::ObjectStore& store, core::MultipartStore
   };
   if (auto st = write_archive(output, inputs, options); !st) return abandon(std::move(st.error()));
 
-  auto digest = sha->finish();
-  if (!digest) return abandon(std::move(digest.error()));
+  std::optional<std::vector<unsigned char>> digest;
+  if (sha) {
+    auto finished = sha->finish();
+    if (!finished) return abandon(std::move(finished.error()));
+    digest.emplace(finished->begin(), finished->end());
+  }
   auto object = upload->complete();  // aborts by itself on failure
   if (!object) return std::unexpected(std::move(object.error()));
-  if (object->size != output.bytes) {
-    // The store kept other bytes than we wrote; never report that archive as good.
+  if (!digest && object->checksum_sha256) digest = support::base64_decode(*object->checksum_sha256);
+  if (object->size != output.bytes || !digest || digest->size() != support::kSha256Size) {
+    // The store kept other bytes than we wrote, or cannot say what it kept: never report that
+    // archive as good.
     (void)store.remove({std::string{key}});
     return core::fail(ErrorCode::kStorageError,
-                      fmt::format("the store reports {} bytes for '{}', {} were written",
-                                  object->size, key, output.bytes));
+                      object->size != output.bytes
+                          ? fmt::format("the store reports {} bytes for '{}', {} were written",
+                                        object->size, key, output.bytes)
+                          : fmt::format("the store reports no SHA-256 for '{}'", key));
   }
   ZipResult result;
   result.bytes = output.bytes;

@@ -1,8 +1,9 @@
 #pragma once
 // The batch ZIP: every input streamed, in order, into one archive that is itself streamed into
 // the object store. libarchive writes the ZIP (store method: photos and videos are compressed
-// already); this file owns the archive handle, the SHA-256 of the whole archive, and the rule
-// "complete or nothing".
+// already); this file owns the archive handle, the SHA-256 of the whole archive (computed here
+// for a multipart upload, taken from the store for a streamed put, which hashes the body once
+// for both), and the rule "complete or nothing".
 //
 // Format (libarchive 3.6, checked by tests/media/zip):
 // - every entry is a regular file, mode 0644, uid/gid 0, the given mtime, its size declared up
@@ -52,7 +53,8 @@ struct ZipOptions {
 };
 
 // Writes the archive of `inputs` (in this order) to `key`: through multipart uploads when
-// `multipart` is not null (parts of options.part_size), otherwise through one streamed put.
+// `multipart` is not null (parts of options.part_size), otherwise through one streamed put (no
+// MD5 ETag asked for: result.object.etag may be another digest of the archive).
 // Complete or nothing: on any failure the multipart upload is aborted (or the put abandoned), so
 // nothing is visible at `key` and nothing stays pending, and the first error is returned:
 // - INVALID_REQUEST before anything is uploaded: an empty or unsanitised name
