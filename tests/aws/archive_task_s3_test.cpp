@@ -37,6 +37,7 @@
 #include "s3/s3_test_support.hpp"
 #include "storage/generated_bytes.hpp"
 #include "support/io/byte_sources.hpp"
+#include "support/sanitizer.hpp"
 #include "support/temp_dir.hpp"
 
 namespace toq::testing {
@@ -65,11 +66,8 @@ constexpr std::int64_t kBatch = 51;
 constexpr std::int64_t kJob = 77;
 const std::string kBucket = "toq-test";
 
-#if defined(__SANITIZE_ADDRESS__)
-constexpr bool kMeasuresRss = false;  // ASan's shadow memory says nothing about the task's own
-#else
-constexpr bool kMeasuresRss = true;
-#endif
+// ASan's shadow memory says nothing about the task's own memory.
+constexpr bool kMeasuresRss = !support::kAddressSanitizer;
 
 std::string out_prefix() {
   return fmt::format("listings/{}/batches/{}/out/{}/", kListing, kBatch, kJob);

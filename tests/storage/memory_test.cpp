@@ -29,6 +29,7 @@
 #include "support/base64.hpp"
 #include "support/crypto/digest.hpp"
 #include "support/result_matchers.hpp"
+#include "support/sanitizer.hpp"
 #include "support/unique_fd.hpp"
 
 extern char** environ;
@@ -42,11 +43,7 @@ constexpr long kLimitKib = 64 * 1024;
 
 // AddressSanitizer keeps freed memory in quarantine and shadows every byte: RSS says nothing about
 // the code there. Sanitized builds still move the bytes (smaller) and check them, not the RSS.
-#if defined(__SANITIZE_ADDRESS__)
-constexpr bool kMeasuresRss = false;
-#else
-constexpr bool kMeasuresRss = true;
-#endif
+constexpr bool kMeasuresRss = !support::kAddressSanitizer;
 
 std::int64_t test_size() {
   if (const char* v = std::getenv("TOQ_MEMORY_TEST_BYTES"); v != nullptr && *v != '\0') {

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "support/result_matchers.hpp"
+#include "support/sanitizer.hpp"
 #include "support/temp_dir.hpp"
 
 namespace toq::media {
@@ -189,11 +190,7 @@ TEST(RunIsolated, AChildThatExitsWithoutAResultIsAnInternalError) {
   EXPECT_NE(r.error().message.find("status 3"), std::string::npos) << r.error().message;
 }
 
-#if defined(__SANITIZE_ADDRESS__)
-constexpr bool kAddressSanitizer = true;
-#else
-constexpr bool kAddressSanitizer = false;
-#endif
+using support::kAddressSanitizer;
 
 TEST(RunIsolated, TheMemoryLimitAppliesInTheChildOnly) {
   if (kAddressSanitizer) GTEST_SKIP() << "ASan reserves terabytes of address space: no RLIMIT_AS";

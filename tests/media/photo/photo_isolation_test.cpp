@@ -11,6 +11,7 @@
 #include "adapter/media/photo/photo_probe.hpp"
 #include "adapter/media/photo/photo_renditions.hpp"
 #include "photo_inputs.hpp"
+#include "support/sanitizer.hpp"
 
 namespace toq::media {
 namespace {
@@ -22,11 +23,7 @@ using photo_testing::q;
 using photo_testing::sh;
 using namespace std::chrono_literals;
 
-#if defined(__SANITIZE_ADDRESS__)
-constexpr bool kAddressSanitizer = true;
-#else
-constexpr bool kAddressSanitizer = false;
-#endif
+using support::kAddressSanitizer;
 
 // Renditions in a child; the result travels back as the number of files written.
 core::Result<std::string> renditions_isolated(const std::filesystem::path& input,

@@ -20,6 +20,7 @@
 #include "storage/generated_bytes.hpp"
 #include "storage/storage_test_support.hpp"
 #include "support/result_matchers.hpp"
+#include "support/sanitizer.hpp"
 #include "support/shell.hpp"
 #include "support/temp_dir.hpp"
 
@@ -31,11 +32,8 @@ constexpr std::int64_t kGiB = 1024LL * 1024 * 1024;
 constexpr std::int64_t k4GiB = 4 * kGiB;
 const std::string kKey = "listings/9/batches/9/out/9/archive.zip";
 
-#if defined(__SANITIZE_ADDRESS__)
-constexpr bool kMeasuresRss = false;  // ASan's shadow memory and quarantine say nothing here
-#else
-constexpr bool kMeasuresRss = true;
-#endif
+// ASan's shadow memory and quarantine say nothing here.
+constexpr bool kMeasuresRss = !support::kAddressSanitizer;
 
 std::vector<std::int64_t> entry_sizes() {
   if (const char* v = std::getenv("TOQ_ZIP_MEMORY_TEST_SIZES"); v != nullptr && *v != '\0') {

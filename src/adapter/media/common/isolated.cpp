@@ -18,6 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "support/sanitizer.hpp"
 #include "support/unique_fd.hpp"
 
 namespace toq::media {
@@ -107,11 +108,7 @@ bool write_all(int fd, std::string_view data) {
 // byte: no RLIMIT_AS there (the tests of the limit skip). And ASan catches SIGSEGV / SIGBUS /
 // SIGFPE to print a report and exit(1): a decoder crash would come back as "exited without a
 // result" instead of a crash, so the child gets the default actions back.
-#if defined(__SANITIZE_ADDRESS__)
-constexpr bool kSanitized = true;
-#else
-constexpr bool kSanitized = false;
-#endif
+constexpr bool kSanitized = support::kAddressSanitizer;
 constexpr bool kAddressLimitWorks = !kSanitized;
 
 void restore_crash_signals() {
