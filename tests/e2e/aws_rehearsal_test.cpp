@@ -307,7 +307,8 @@ TEST_F(AwsRehearsal, LostExecutionIsFailedByTheOverdueCheckAndCounted) {
   EXPECT_EQ(sample(metrics, "media_batches_failed_total"), 1) << metrics;
   const auto failed = server_->find_log("execution never reported; job failed");
   ASSERT_TRUE(failed.has_value()) << server_->log_text();
-  EXPECT_EQ(failed->value("traceparent", ""), jobs[0].at("traceparent")) << failed->dump();
+  EXPECT_EQ(failed->value("traceparent", ""), jobs[0].at("traceparent").get<std::string>())
+      << failed->dump();
   EXPECT_EQ(failed->value("execution_status", ""), "NOT_FOUND");
 }
 

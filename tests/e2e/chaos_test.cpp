@@ -207,7 +207,7 @@ TEST(Chaos, WorkersAndServerKilledWhileProcessingEveryBatchStillEndsReady) {
     const auto zip_bytes = read_object(data_dir, out + "archive.zip");
     EXPECT_EQ(static_cast<std::int64_t>(zip_bytes.size()),
               job.at("archive_bytes").get<std::int64_t>());
-    EXPECT_EQ(sha256_hex(zip_bytes), job.at("archive_sha256_hex"));
+    EXPECT_EQ(sha256_hex(zip_bytes), job.at("archive_sha256_hex").get<std::string>());
     const auto zip = tmp.path() / "archive.zip";
     write_file(zip, zip_bytes);
     EXPECT_EQ(zip_entries(zip).size(), assets_of[batch] + 1);

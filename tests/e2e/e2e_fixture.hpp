@@ -178,7 +178,7 @@ class ServiceTest : public ::testing::Test {
       EXPECT_EQ(entries[name].at("sha256"), e.at("sha256"));
       EXPECT_EQ(entries[name].at("compress_type"), 0) << "media entries are stored, not deflated";
       const auto in = std::find_if(inputs.begin(), inputs.end(), [&](const InputFile& f) {
-        return f.client_id == e.at("clientId");
+        return f.client_id == e.at("clientId").get<std::string>();
       });
       if (in == inputs.end()) {
         ADD_FAILURE() << "not an input: " << e.dump();

@@ -398,7 +398,7 @@ class Client {
     for (const auto& f : created.at("files")) {
       const InputFile* in = nullptr;
       for (const auto& file : files) {
-        if (file.client_id == f.at("clientId")) in = &file;
+        if (file.client_id == f.at("clientId").get<std::string>()) in = &file;
       }
       if (in == nullptr) throw std::runtime_error("unknown clientId in answer: " + f.dump());
       if (f.contains("upload")) {

@@ -176,7 +176,7 @@ TEST_F(Incidents, Incident_NoOutputKeyProcessedAsInput) {
   // The raw uploads are where they were, unchanged, and are what both runs measured.
   for (const auto& a : second.at("assets")) {
     const auto in = std::find_if(inputs.begin(), inputs.end(), [&](const InputFile& f) {
-      return f.client_id == a.at("clientId");
+      return f.client_id == a.at("clientId").get<std::string>();
     });
     ASSERT_NE(in, inputs.end());
     const auto raw = prefix + "raw/" + std::to_string(a.at("assetId").get<std::int64_t>());

@@ -160,7 +160,7 @@ class MediaApi {
     for (const auto& f : created.at("files")) {
       if (!f.contains("upload")) continue;
       for (const auto& file : files) {
-        if (file.client_id != f.at("clientId")) continue;
+        if (file.client_id != f.at("clientId").get<std::string>()) continue;
         auto r = put_single(f.at("upload"), file.data);
         if (r.status != 200) throw std::runtime_error("upload: " + r.body);
       }
