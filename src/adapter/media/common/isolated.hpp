@@ -19,6 +19,13 @@
 //   locks) in the parent: only the forking thread exists in the child, and libvips' worker threads
 //   do not survive fork. The photo functions initialise libvips lazily, so they are first called in
 //   the child. Other threads of the parent keep running; fn must not rely on them.
+// - fork() without exec from a multithreaded parent (the worker's lease keeper, `process
+//   --jobs`): the child inherits every lock another thread held at that instant, still held. So
+//   fn takes only locks that glibc keeps consistent across fork (malloc, stdio) or that the child
+//   takes first (the libraries it initialises itself: libvips, glib). It must not log (the
+//   logger's mutex) nor use a connection or client of the parent. This is why the
+//   AddressSanitizer build uses clang (the asan preset): GCC 12's libasan leaves its allocator
+//   lock out of fork, so a child forked while another thread allocated waits on it forever.
 
 #include <chrono>
 #include <cstdint>
