@@ -239,23 +239,25 @@ TEST_F(RecordProcessingResultTest, AJobWhoseStartWasNeverMarkedBeginsAndFinishes
   EXPECT_TRUE(start_row(b.job).started_at.has_value());
 }
 
-// What the staged interleaving below shares across transactions: the job as it was before the
-// relay began it, whether reads still answer that copy, and how often they did.
-struct RelaySnapshot {
+// What the staged interleavings below share across transactions: the rows as they were before
+// another writer (the relay, or another delivery of the report) committed, whether reads still
+// answer those copies, and how the report's own writes then fared.
+struct Meanwhile {
   core::Job before;
+  std::optional<std::vector<core::Asset>> assets_before;  // the batch's assets, when staged
   bool stale = true;
-  bool lost_begin = false;
+  bool lost_begin = false;    // the report's begin lost its compare-and-set
+  bool refused_move = false;  // an asset move of the report was refused
   int stale_reads = 0;
 };
 
 // The jobs of a unit of work, forwarded, except that find() answers the job as it was before the
-// relay began it until the report's own begin has lost its compare-and-set: what a transaction of
-// MariaDB (REPEATABLE READ, one snapshot per transaction) reads when the relay's start commits
-// after the report's first read, while the compare-and-set, an UPDATE, sees the latest row. SQLite
-// runs one writer at a time, so the interleaving is staged here rather than raced.
-class ReadsBeforeTheRelay : public core::JobRepository {
+// other writer committed, until the staging ends: what a MariaDB transaction (READ COMMITTED)
+// reads when that commit lands between its read and its compare-and-set, an UPDATE that sees the
+// latest row. SQLite runs one writer at a time, so the interleaving is staged rather than raced.
+class JobsReadBefore : public core::JobRepository {
  public:
-  ReadsBeforeTheRelay(core::JobRepository& inner, RelaySnapshot& snapshot)
+  JobsReadBefore(core::JobRepository& inner, Meanwhile& snapshot)
       : inner_(inner), snapshot_(snapshot) {}
   core::Result<core::Job> create(core::BatchId batch, core::Timestamp now,
                                  std::string_view traceparent) override {
@@ -325,42 +327,104 @@ class ReadsBeforeTheRelay : public core::JobRepository {
 
  private:
   core::JobRepository& inner_;
-  RelaySnapshot& snapshot_;
+  Meanwhile& snapshot_;
 };
 
-// A database whose units of work hand out ReadsBeforeTheRelay as their jobs; the transaction in
-// which the begin lost ends the staging (it rolls back, and the next one reads afresh).
-class RelayBeganMeanwhile : public core::Database {
+// The assets of a unit of work, forwarded, except that list_by_batch() answers the batch's
+// assets as they were before the other writer committed, until the staging ends. find() reads the
+// latest row, as a READ COMMITTED read after that commit does.
+class AssetsReadBefore : public core::AssetRepository {
  public:
-  RelayBeganMeanwhile(core::Database& inner, core::Job before) : inner_(inner) {
-    snapshot_.before = std::move(before);
+  AssetsReadBefore(core::AssetRepository& inner, Meanwhile& snapshot)
+      : inner_(inner), snapshot_(snapshot) {}
+  core::Result<std::vector<core::Asset>> add(core::BatchId batch,
+                                             const std::vector<core::FileDeclaration>& files,
+                                             core::Timestamp now) override {
+    return inner_.add(batch, files, now);
   }
+  core::Result<std::vector<core::Asset>> list_by_batch(core::BatchId batch) override {
+    if (snapshot_.stale && snapshot_.assets_before && !snapshot_.assets_before->empty() &&
+        snapshot_.assets_before->front().batch_id == batch) {
+      ++snapshot_.stale_reads;
+      return *snapshot_.assets_before;
+    }
+    return inner_.list_by_batch(batch);
+  }
+  core::Result<std::optional<core::Asset>> find(core::AssetId id) override {
+    return inner_.find(id);
+  }
+  core::Result<core::Asset> set_multipart_upload_id(core::AssetId id, std::string upload_id,
+                                                    core::Timestamp now) override {
+    return inner_.set_multipart_upload_id(id, std::move(upload_id), now);
+  }
+  core::Result<core::Asset> transition(core::AssetId id, core::AssetStatus from,
+                                       core::AssetStatus to, core::Timestamp now) override {
+    return noted(inner_.transition(id, from, to, now));
+  }
+  core::Result<core::Asset> mark_processing(core::AssetId id, core::JobId job,
+                                            core::Timestamp now) override {
+    return noted(inner_.mark_processing(id, job, now));
+  }
+  core::Result<core::Asset> mark_ready(core::AssetId id, core::JobId job,
+                                       const core::MediaFacts& facts,
+                                       const std::vector<core::Rendition>& renditions,
+                                       core::Timestamp now) override {
+    return noted(inner_.mark_ready(id, job, facts, renditions, now));
+  }
+  core::Result<core::Asset> mark_failed(core::AssetId id, std::optional<core::JobId> job,
+                                        const core::AssetFailure& failure,
+                                        core::Timestamp now) override {
+    return noted(inner_.mark_failed(id, job, failure, now));
+  }
+  core::Result<std::vector<core::Rendition>> renditions(core::AssetId id,
+                                                        core::JobId job) override {
+    return inner_.renditions(id, job);
+  }
+
+ private:
+  core::Result<core::Asset> noted(core::Result<core::Asset> moved) {
+    if (!moved) snapshot_.refused_move = true;
+    return moved;
+  }
+  core::AssetRepository& inner_;
+  Meanwhile& snapshot_;
+};
+
+// A database whose units of work hand out the two above; the transaction in which the report's
+// begin lost, or one of its asset moves was refused, ends the staging (it rolls back, and the
+// next one reads afresh).
+class CommittedMeanwhile : public core::Database {
+ public:
+  CommittedMeanwhile(core::Database& inner, Meanwhile snapshot)
+      : inner_(inner), snapshot_(std::move(snapshot)) {}
   core::Status run(const std::function<core::Status(core::UnitOfWork&)>& work) override {
     auto status = inner_.run([&](core::UnitOfWork& uow) {
-      Unit unit{uow, ReadsBeforeTheRelay(uow.jobs(), snapshot_)};
+      Unit unit{uow, JobsReadBefore(uow.jobs(), snapshot_),
+                AssetsReadBefore(uow.assets(), snapshot_)};
       return work(unit);
     });
-    if (snapshot_.lost_begin) snapshot_.stale = false;
+    if (snapshot_.lost_begin || snapshot_.refused_move) snapshot_.stale = false;
     return status;
   }
-  const RelaySnapshot& snapshot() const { return snapshot_; }
+  const Meanwhile& snapshot() const { return snapshot_; }
 
  private:
   struct Unit : core::UnitOfWork {
-    Unit(core::UnitOfWork& inner, ReadsBeforeTheRelay jobs)
-        : inner_(inner), jobs_(std::move(jobs)) {}
+    Unit(core::UnitOfWork& inner, JobsReadBefore jobs, AssetsReadBefore assets)
+        : inner_(inner), jobs_(std::move(jobs)), assets_(std::move(assets)) {}
     core::ListingRepository& listings() override { return inner_.listings(); }
     core::BatchRepository& batches() override { return inner_.batches(); }
-    core::AssetRepository& assets() override { return inner_.assets(); }
+    core::AssetRepository& assets() override { return assets_; }
     core::JobRepository& jobs() override { return jobs_; }
     core::OutboxRepository& outbox() override { return inner_.outbox(); }
     core::ExecutionStartRepository& starts() override { return inner_.starts(); }
     core::WorkItemRepository& items() override { return inner_.items(); }
     core::UnitOfWork& inner_;
-    ReadsBeforeTheRelay jobs_;
+    JobsReadBefore jobs_;
+    AssetsReadBefore assets_;
   };
   core::Database& inner_;
-  RelaySnapshot snapshot_;
+  Meanwhile snapshot_;
 };
 
 // The report reads the job QUEUED, the relay begins it (RUNNING) before the report's own begin
@@ -376,7 +440,9 @@ TEST_F(RecordProcessingResultTest, AReportThatLosesItsBeginToTheRelayLooksAgainA
   ASSERT_EQ(job(b.job).status, JobStatus::kRunning);
   clock_.advance(std::chrono::seconds{30});  // the run
 
-  RelayBeganMeanwhile db{*db_, queued};
+  Meanwhile before;
+  before.before = queued;
+  CommittedMeanwhile db{*db_, std::move(before)};
   if (!results_) results_.emplace(*store_);
   auto out =
       must(core::RecordProcessingResult({db, *results_, clock_}, {kReportDeadline}).run(report));
@@ -387,6 +453,35 @@ TEST_F(RecordProcessingResultTest, AReportThatLosesItsBeginToTheRelayLooksAgainA
   // Measured from the start the relay marked (which the second look sees), not from the job's
   // creation the first look had to fall back on.
   EXPECT_EQ(out.run_duration, std::chrono::seconds{30});
+  expect_failed_once(b);
+}
+
+// A second delivery reads the job RUNNING and its assets PROCESSING; the first delivery then
+// commits (READ COMMITTED), so the second's move of an asset finds it FAILED already. That lost
+// race must end as "already applied", not as an error the caller would retry or report: what
+// TwoDeliveriesAtOnceApplyOnce races, staged so that it happens every time.
+TEST_F(RecordProcessingResultTest, ADeliveryOvertakenBetweenItsReadsAndItsWritesIsAlreadyApplied) {
+  const auto b = started(78);
+  const auto report = failed_run(b.job);
+  Meanwhile before;
+  before.before = job(b.job);
+  before.assets_before = assets(b.id);
+  ASSERT_EQ(before.before.status, JobStatus::kRunning);
+  ASSERT_EQ(before.assets_before->size(), 2u);
+  const auto first = must(recorder().run(report));
+  ASSERT_EQ(first.outcome, Outcome::kApplied);
+  const auto after_first = world(b.id);
+
+  CommittedMeanwhile db{*db_, std::move(before)};
+  if (!results_) results_.emplace(*store_);
+  auto second =
+      core::RecordProcessingResult({db, *results_, clock_}, {kReportDeadline}).run(report);
+  EXPECT_TRUE(db.snapshot().refused_move);  // the interleaving really happened
+  ASSERT_TRUE(second.has_value()) << second.error().message;
+  EXPECT_EQ(second->outcome, Outcome::kAlreadyApplied);
+  EXPECT_EQ(second->batch_status, BatchStatus::kFailed);
+  EXPECT_TRUE(second->observed.empty());
+  EXPECT_EQ(world(b.id), after_first);
   expect_failed_once(b);
 }
 
