@@ -3,7 +3,10 @@
 // TIMED_OUT, ABORTED, SUCCEEDED) or that Step Functions does not know fails with
 // PROCESSING_TIMEOUT naming it; a RUNNING one gets more time; a failed describe changes nothing.
 
+#include "core/service/job_outcome.hpp"
+
 #include "service/aws_mode_support.hpp"
+#include "service/committed_meanwhile.hpp"
 
 namespace toq::testing {
 namespace {
@@ -129,6 +132,59 @@ TEST_F(CheckOverdueExecutionsTest, AFailedDescribeLeavesTheJobForTheNextRound) {
   ASSERT_EQ(round.size(), 1u);
   EXPECT_EQ(round[0].end, End::kFailed);
   EXPECT_EQ(job(b.job).status, JobStatus::kFailed);
+}
+
+// The run's report lands between the check's reads (the job RUNNING, its assets PROCESSING) and
+// its writes, so the check's moves lose to it (MariaDB, READ COMMITTED; staged here). The
+// report's end stands, the check leaves the job alone saying why, and the round goes on instead
+// of failing with "cannot go from FAILED to FAILED".
+TEST_F(CheckOverdueExecutionsTest, AReportThatLandsBetweenTheChecksReadsAndWritesWins) {
+  const auto b = started_and_overdue(66);
+  sfn_.set(name_of(b), {start_row(b.job).input, ExecutionStatus::kFailed, "States.Runtime: boom"});
+  Meanwhile before;
+  before.before = job(b.job);
+  before.assets_before = assets(b.id);
+  ASSERT_EQ(before.before.status, JobStatus::kRunning);
+  ASSERT_FALSE(before.assets_before->empty());
+  for (const auto& a : *before.assets_before) ASSERT_EQ(a.status, AssetStatus::kProcessing);
+
+  // The report's commit: every asset FAILED by the run, the job and the batch ended.
+  const core::AssetFailure corrupt{.code = ErrorCode::kCorruptMedia,
+                                   .message = "The file cannot be decoded.",
+                                   .hint = "Export the file again and upload it.",
+                                   .tool = std::nullopt};
+  must(tx([&](core::UnitOfWork& u) -> core::Result<int> {
+    for (const auto& a : *before.assets_before) {
+      if (auto f = u.assets().mark_failed(a.id, b.job, corrupt, clock_.now()); !f) {
+        return std::unexpected(f.error());
+      }
+    }
+    auto ended = core::finish_job(u, before.before, batch_row(b.id), false,
+                                  core::make_error(ErrorCode::kCorruptMedia, "2 of 2 files failed"),
+                                  clock_.now());
+    if (!ended) return std::unexpected(ended.error());
+    return 0;
+  }));
+  ASSERT_EQ(webhooks().size(), 1u);
+
+  CommittedMeanwhile db{*db_, std::move(before)};
+  auto round = core::CheckOverdueExecutions(db, sfn_, clock_, {kReportDeadline, 20}).run_once();
+  EXPECT_TRUE(db.snapshot().refused_move);  // the interleaving really happened
+  ASSERT_TRUE(round.has_value()) << round.error().message;
+  ASSERT_EQ(round->size(), 1u);
+  EXPECT_EQ((*round)[0].end, End::kLeftAlone);
+  ASSERT_TRUE((*round)[0].error.has_value());
+  EXPECT_EQ((*round)[0].error->code, ErrorCode::kStaleState);
+
+  const auto j = job(b.job);
+  EXPECT_EQ(j.status, JobStatus::kFailed);
+  EXPECT_EQ(j.error_code, ErrorCode::kCorruptMedia);  // the report's end, not PROCESSING_TIMEOUT
+  for (const auto& a : assets(b.id)) {
+    ASSERT_TRUE(a.failure.has_value());
+    EXPECT_EQ(a.failure->code, ErrorCode::kCorruptMedia);
+  }
+  EXPECT_EQ(batch_row(b.id).status, BatchStatus::kFailed);
+  EXPECT_EQ(webhooks().size(), 1u);
 }
 
 }  // namespace

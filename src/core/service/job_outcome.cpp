@@ -19,6 +19,23 @@ bool done_by(const Asset& asset, JobId job) {
 
 namespace {
 
+// Under READ COMMITTED (the MySQL adapter) another writer can end the job between the caller's
+// reads and these writes (a second delivery of the report, the overdue check, the report racing
+// that check): the asset is FAILED or READY by then and the adapter refuses the move as illegal.
+// The move was legal on what the unit read, so the unit lost a race: STALE_STATE, which its
+// caller answers by looking again (it then sees the job ended). An unchanged row keeps the error.
+Error lost_race_or(UnitOfWork& uow, const Asset& read, Error error) {
+  if (error.code != ErrorCode::kInvalidStateTransition) return error;
+  auto latest = uow.assets().find(read.id);
+  if (!latest || !*latest ||
+      ((*latest)->status == read.status && (*latest)->job_id == read.job_id)) {
+    return error;
+  }
+  return make_error(
+      ErrorCode::kStaleState,
+      fmt::format("asset {} changed since this unit read it: {}", read.id.value, error.message));
+}
+
 Status ensure_processing(UnitOfWork& uow, const Asset& asset, JobId job, Timestamp now) {
   if (asset.status == AssetStatus::kProcessing && asset.job_id == job) return {};
   auto marked = uow.assets().mark_processing(asset.id, job, now);
@@ -30,10 +47,14 @@ Status ensure_processing(UnitOfWork& uow, const Asset& asset, JobId job, Timesta
 
 Result<Asset> record_asset_outcome(UnitOfWork& uow, const Asset& asset, JobId job,
                                    const AssetWorkResult& outcome, Timestamp now) {
-  if (auto s = ensure_processing(uow, asset, job, now); !s) return std::unexpected(s.error());
-  return outcome.ready()
-             ? uow.assets().mark_ready(asset.id, job, outcome.facts, outcome.renditions, now)
-             : uow.assets().mark_failed(asset.id, job, *outcome.failure, now);
+  if (auto s = ensure_processing(uow, asset, job, now); !s) {
+    return std::unexpected(lost_race_or(uow, asset, s.error()));
+  }
+  auto moved = outcome.ready()
+                   ? uow.assets().mark_ready(asset.id, job, outcome.facts, outcome.renditions, now)
+                   : uow.assets().mark_failed(asset.id, job, *outcome.failure, now);
+  if (!moved) return std::unexpected(lost_race_or(uow, asset, moved.error()));
+  return moved;
 }
 
 Result<int> fail_unfinished_assets(UnitOfWork& uow, const std::vector<Asset>& assets, JobId job,
@@ -41,9 +62,11 @@ Result<int> fail_unfinished_assets(UnitOfWork& uow, const std::vector<Asset>& as
   int failed = 0;
   for (const auto& asset : assets) {
     if (done_by(asset, job)) continue;
-    if (auto s = ensure_processing(uow, asset, job, now); !s) return std::unexpected(s.error());
+    if (auto s = ensure_processing(uow, asset, job, now); !s) {
+      return std::unexpected(lost_race_or(uow, asset, s.error()));
+    }
     if (auto f = uow.assets().mark_failed(asset.id, job, failure, now); !f) {
-      return std::unexpected(f.error());
+      return std::unexpected(lost_race_or(uow, asset, f.error()));
     }
     ++failed;
   }

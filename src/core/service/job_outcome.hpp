@@ -26,6 +26,8 @@ bool done_by(const Asset& asset, JobId job);
 // Records one asset's outcome for `job`: READY with facts and renditions, or FAILED with the
 // failure. The asset is moved to PROCESSING for `job` first when it is not there yet (a job that
 // ends without having started the asset: the AWS mode's report, a job that keeps stopping).
+// A move refused because another writer changed the asset after `asset` was read is STALE_STATE
+// (here and in fail_unfinished_assets), so that the caller looks again.
 Result<Asset> record_asset_outcome(UnitOfWork& uow, const Asset& asset, JobId job,
                                    const AssetWorkResult& outcome, Timestamp now);
 

@@ -78,22 +78,6 @@ Result<Look> look_up(Database& db, const ProcessingReport& report) {
 
 using Records = std::map<AssetId, const ProcessingReport::Record*>;
 
-// Under READ COMMITTED (the MySQL adapter) another delivery of the report can commit between this
-// unit's reads and its writes: the asset is FAILED or READY by then and the adapter refuses the
-// move as illegal. The move was legal on what this unit read, so it lost a race: STALE_STATE runs
-// the unit again, and its next look sees the job ended. Unchanged rows keep the adapter's error.
-Error lost_race_or(UnitOfWork& uow, const Asset& read, Error error) {
-  if (error.code != ErrorCode::kInvalidStateTransition) return error;
-  auto latest = uow.assets().find(read.id);
-  if (!latest || !*latest ||
-      ((*latest)->status == read.status && (*latest)->job_id == read.job_id)) {
-    return error;
-  }
-  return make_error(ErrorCode::kStaleState,
-                    fmt::format("asset {} changed while the report was applied: {}", read.id.value,
-                                error.message));
-}
-
 // Clause 1: every record names an asset of the batch and its document under the job's prefix.
 Result<Records> records_of(const ProcessingReport& report, const Look& look) {
   Records records;
@@ -302,7 +286,7 @@ Result<std::optional<RecordProcessingResult::Applied>> RecordProcessingResult::a
       const auto it = outcomes.find(asset.id);
       if (it == outcomes.end()) continue;  // an asset added meanwhile cannot happen; skip it
       auto recorded = record_asset_outcome(uow, asset, report.job, it->second, now);
-      if (!recorded) return std::unexpected(lost_race_or(uow, asset, recorded.error()));
+      if (!recorded) return std::unexpected(recorded.error());
     }
     if (ready) {
       if (auto r = uow.jobs().record_archive(report.job, *report.zip, now); !r) {
