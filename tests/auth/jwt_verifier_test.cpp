@@ -3,10 +3,14 @@
 
 #include "adapter/http/auth/jwt_verifier.hpp"
 
+#include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <memory>
 #include <random>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
 #include <jwt.h>
@@ -86,6 +90,20 @@ std::string claims(std::int64_t exp, const std::string& extra = "") {
 
 std::string bearer(const std::string& token) {
   return "Bearer " + token;
+}
+
+// `token` with its payload swapped for an admin's, under the original signature.
+std::string admin_payload_under_signature_of(const std::string& token) {
+  return token.substr(0, token.find('.')) + "." +
+         b64url(R"({"sub":"1","role":"admin","exp":)" + std::to_string(kNow + 300) + "}") +
+         token.substr(token.rfind('.'));
+}
+
+// A valid bearer credential of owner `user`.
+std::string owner_credential(int user) {
+  return bearer(hand_token(hs256_header(), R"({"sub":")" + std::to_string(user) +
+                                               R"(","role":"owner","exp":)" +
+                                               std::to_string(kNow + 300) + "}"));
 }
 
 JwtVerifierConfig hs256_config(std::string issuer = "", std::string audience = "") {
@@ -358,13 +376,9 @@ TEST_F(JwtVerifierTest, RejectsUnknownRolesAndNonDigitSubjects) {
 
 TEST_F(JwtVerifierTest, RejectsATamperedPayloadWithTheOriginalSignature) {
   const auto token = hand_token(hs256_header(), claims(kNow + 300));
-  const auto first_dot = token.find('.');
-  const auto last_dot = token.rfind('.');
-  const std::string forged =
-      token.substr(0, first_dot) + "." +
-      b64url(R"({"sub":"1","role":"admin","exp":)" + std::to_string(kNow + 300) + "}") +
-      token.substr(last_dot);
+  const std::string forged = admin_payload_under_signature_of(token);
   EXPECT_TRUE(rejects(bearer(forged), "signature"));
+  const auto last_dot = token.rfind('.');
   std::string flipped = token;
   flipped[last_dot + 3] = flipped[last_dot + 3] == 'A' ? 'B' : 'A';
   EXPECT_TRUE(rejects(bearer(flipped)));
@@ -437,6 +451,132 @@ std::string libjwt_rs256(const std::string& private_pem, const std::string& sub,
   return token;
 }
 
+// The cache of verified tokens (verified_token_cache.hpp): the time claims are checked on every
+// use, a token is remembered only once it verified, and the cache keeps to its bound.
+
+TEST_F(JwtVerifierTest, ARememberedTokenIsRefusedOnceItExpires) {
+  const auto token =
+      bearer(hand_token(hs256_header(), claims(kNow + 300, R"(,"iat":)" + std::to_string(kNow))));
+  EXPECT_EQ(verifier_.cached_tokens(), 0U);
+  EXPECT_EQ(must(verifier_.verify(token)).user, core::UserId{7});
+  ASSERT_EQ(verifier_.cached_tokens(), 1U) << "a verified token is remembered";
+  clock_.advance(seconds{300 + 59});
+  EXPECT_EQ(must(verifier_.verify(token)).user, core::UserId{7}) << "inside the leeway";
+  clock_.advance(seconds{1});
+  EXPECT_TRUE(rejects(token, "expired"));
+  clock_.advance(seconds{86400});
+  EXPECT_TRUE(rejects(token, "expired")) << "and stays refused";
+  EXPECT_EQ(verifier_.cached_tokens(), 1U);
+}
+
+TEST_F(JwtVerifierTest, ARememberedTokenIsCheckedAgainstTheClockOnEveryUse) {
+  // nbf and iat 30 s ahead: accepted within the 60 s leeway, refused when the clock is set back.
+  const auto ahead = std::to_string(kNow + 30);
+  const auto token = bearer(
+      hand_token(hs256_header(), claims(kNow + 300, R"(,"nbf":)" + ahead + R"(,"iat":)" + ahead)));
+  ASSERT_TRUE(verifier_.verify(token));
+  ASSERT_EQ(verifier_.cached_tokens(), 1U);
+  clock_.set(core::Timestamp{seconds{kNow - 31}});
+  EXPECT_TRUE(rejects(token, "nbf is in the future"));
+  clock_.set(core::Timestamp{seconds{kNow}});
+  EXPECT_TRUE(verifier_.verify(token));
+  // Without iat the lifetime is exp - now, and it is checked per use too.
+  auto cfg = hs256_config();
+  cfg.max_lifetime = seconds{3600};
+  const auto bounded = must(JwtVerifier::create(cfg, clock_));
+  const auto long_lived = bearer(hand_token(hs256_header(), claims(kNow + 3600)));
+  ASSERT_TRUE(bounded.verify(long_lived));
+  clock_.set(core::Timestamp{seconds{kNow - 61}});
+  EXPECT_TRUE(rejected(bounded.verify(long_lived), long_lived, "lifetime"));
+}
+
+TEST_F(JwtVerifierTest, ATamperedTokenIsRefusedAfterTheGenuineOneWasRemembered) {
+  const auto token = hand_token(hs256_header(), claims(kNow + 300));
+  ASSERT_EQ(must(verifier_.verify(bearer(token))).user, core::UserId{7});
+  ASSERT_EQ(verifier_.cached_tokens(), 1U);
+  // Another payload under the genuine signature.
+  EXPECT_TRUE(rejects(bearer(admin_payload_under_signature_of(token)), "signature"));
+  // The genuine payload under another signature (a byte in the middle of it changed).
+  const auto last_dot = token.rfind('.');
+  std::string flipped = token;
+  const auto middle = last_dot + (token.size() - last_dot) / 2;
+  flipped[middle] = flipped[middle] == 'A' ? 'B' : 'A';
+  EXPECT_TRUE(rejects(bearer(flipped), "signature"));
+  // The genuine header and payload with the signature cut short.
+  EXPECT_TRUE(rejects(bearer(token.substr(0, token.size() - 4))));
+  EXPECT_EQ(verifier_.cached_tokens(), 1U) << "failures are not remembered";
+  EXPECT_EQ(must(verifier_.verify(bearer(token))).user, core::UserId{7});
+}
+
+TEST_F(JwtVerifierTest, FailuresAreNotRemembered) {
+  const auto expired = bearer(hand_token(hs256_header(), claims(kNow - 120)));
+  const auto wrong_key =
+      bearer(hand_token(hs256_header(), claims(kNow + 300), std::string(64, 'f')));
+  const auto bad_role = bearer(hand_token(
+      hs256_header(), R"({"sub":"7","role":"wizard","exp":)" + std::to_string(kNow + 300) + "}"));
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_TRUE(rejects(expired, "expired"));
+    EXPECT_TRUE(rejects(wrong_key, "signature"));
+    EXPECT_TRUE(rejects(bad_role, "role"));
+  }
+  EXPECT_EQ(verifier_.cached_tokens(), 0U);
+}
+
+TEST_F(JwtVerifierTest, TheCacheKeepsToItsBound) {
+  auto cfg = hs256_config();
+  cfg.cache_entries = 3;
+  const auto verifier = must(JwtVerifier::create(cfg, clock_));
+  for (int user = 1; user <= 10; ++user) {
+    EXPECT_EQ(must(verifier.verify(owner_credential(user))).user, core::UserId{user});
+    EXPECT_EQ(verifier.cached_tokens(), std::min<std::size_t>(static_cast<std::size_t>(user), 3U));
+  }
+  // Evicted tokens verify again from scratch (and take a place again).
+  for (int user = 1; user <= 10; ++user) {
+    EXPECT_EQ(must(verifier.verify(owner_credential(user))).user, core::UserId{user});
+    EXPECT_EQ(verifier.cached_tokens(), 3U);
+  }
+  cfg.cache_entries = 0;
+  const auto uncached = must(JwtVerifier::create(cfg, clock_));
+  EXPECT_TRUE(uncached.verify(owner_credential(1)));
+  EXPECT_EQ(uncached.cached_tokens(), 0U);
+}
+
+TEST_F(JwtVerifierTest, AVerifierWithAnotherKeyDoesNotShareTheCache) {
+  const auto token = bearer(hand_token(hs256_header(), claims(kNow + 300)));
+  ASSERT_TRUE(verifier_.verify(token));
+  auto rotated = hs256_config();
+  rotated.key = std::string(64, 'r');
+  const auto after_rotation = must(JwtVerifier::create(rotated, clock_));
+  EXPECT_TRUE(rejected(after_rotation.verify(token), token, "signature"));
+  EXPECT_EQ(after_rotation.cached_tokens(), 0U);
+}
+
+TEST_F(JwtVerifierTest, TheCacheServesSeveralThreadsAtOnce) {
+  auto cfg = hs256_config();
+  cfg.cache_entries = 4;  // fewer than the tokens: threads insert and evict all the time
+  const auto verifier = must(JwtVerifier::create(cfg, clock_));
+  std::vector<std::string> tokens;
+  for (int user = 1; user <= 8; ++user) {
+    tokens.push_back(owner_credential(user));
+  }
+  const auto forged = bearer(hand_token(hs256_header(), claims(kNow + 300), std::string(64, 'f')));
+  std::atomic<int> wrong{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 500; ++i) {
+        const auto n = static_cast<std::size_t>((i + t) % 8);
+        const auto p = verifier.verify(tokens[n]);
+        if (!p || p->user.value != static_cast<std::int64_t>(n + 1)) ++wrong;
+        if (verifier.verify(forged)) ++wrong;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(wrong.load(), 0);
+  EXPECT_LE(verifier.cached_tokens(), 4U);
+}
+
 class JwtVerifierRs256Test : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
@@ -470,12 +610,7 @@ TEST_F(JwtVerifierRs256Test, RejectsOtherKeysExpiryAndTampering) {
   const auto expired = libjwt_rs256(keys_->private_pem, "42", "service", kNow - 120);
   EXPECT_TRUE(rejected(verifier_.verify(bearer(expired)), expired));
   const auto token = libjwt_rs256(keys_->private_pem, "42", "service", kNow + 300);
-  const auto first_dot = token.find('.');
-  const auto last_dot = token.rfind('.');
-  const std::string forged =
-      token.substr(0, first_dot) + "." +
-      b64url(R"({"sub":"1","role":"admin","exp":)" + std::to_string(kNow + 300) + "}") +
-      token.substr(last_dot);
+  const std::string forged = admin_payload_under_signature_of(token);
   EXPECT_TRUE(rejected(verifier_.verify(bearer(forged)), forged, "signature"));
 }
 

@@ -15,6 +15,7 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
+#include "support/crypto/digest.hpp"
 #include "support/text.hpp"
 
 namespace toq::http::auth {
@@ -226,25 +227,31 @@ std::optional<std::string> header_problem(std::string_view encoded, JwtAlgorithm
   return std::nullopt;
 }
 
-// exp required, nbf and iat when present, all within the leeway of `now`; the lifetime (exp - iat,
-// or exp - now without iat) at most max_lifetime.
-std::optional<std::string> time_problem(const Json& claims, std::int64_t now, std::int64_t leeway,
-                                        std::int64_t max_lifetime) {
+// The numeric dates: exp required, nbf and iat when present.
+std::expected<TokenTimes, std::string> token_times(const Json& claims) {
+  TokenTimes times;
   const auto exp_it = claims.find("exp");
-  if (exp_it == claims.end()) return "token has no exp";
+  if (exp_it == claims.end()) return std::unexpected("token has no exp");
   const auto exp = numeric_date(*exp_it);
-  if (!exp) return "token exp is not a numeric date";
-  if (now >= *exp + leeway) return "token expired";
-  std::optional<std::int64_t> issued_at;
-  for (const char* name : {"nbf", "iat"}) {
+  if (!exp) return std::unexpected("token exp is not a numeric date");
+  times.exp = *exp;
+  for (auto [name, field] : {std::pair{"nbf", &times.nbf}, std::pair{"iat", &times.iat}}) {
     const auto it = claims.find(name);
     if (it == claims.end()) continue;
-    const auto when = numeric_date(*it);
-    if (!when) return fmt::format("token {} is not a numeric date", name);
-    if (*when > now + leeway) return fmt::format("token {} is in the future", name);
-    if (std::string_view{name} == "iat") issued_at = when;
+    *field = numeric_date(*it);
+    if (!*field) return std::unexpected(fmt::format("token {} is not a numeric date", name));
   }
-  if (issued_at ? *exp - *issued_at > max_lifetime : *exp - now > max_lifetime + leeway) {
+  return times;
+}
+
+// Against `now`, on every use of a token (remembered or not): exp, nbf and iat within the leeway;
+// the lifetime (exp - iat, or exp - now without iat) at most max_lifetime.
+std::optional<std::string> time_problem(const TokenTimes& times, std::int64_t now,
+                                        std::int64_t leeway, std::int64_t max_lifetime) {
+  if (now >= times.exp + leeway) return "token expired";
+  if (times.nbf && *times.nbf > now + leeway) return "token nbf is in the future";
+  if (times.iat && *times.iat > now + leeway) return "token iat is in the future";
+  if (times.iat ? times.exp - *times.iat > max_lifetime : times.exp - now > max_lifetime + leeway) {
     return fmt::format("token lifetime is above the {} s accepted", max_lifetime);
   }
   return std::nullopt;
@@ -290,6 +297,27 @@ core::Result<core::Principal> principal_of(const Json& claims) {
 }  // namespace
 
 core::Result<core::Principal> JwtVerifier::verify_token(std::string_view token) const {
+  // Oversized tokens are refused before hashing; a digest failure only means no cache.
+  std::optional<support::Sha256Digest> key;
+  if (token.size() <= kMaxTokenBytes) {
+    if (auto digest = support::sha256(token)) key = *digest;
+  }
+  if (key) {
+    if (const auto known = cache_->find(*key)) {
+      if (auto why = time_problem(known->times, epoch_seconds(clock_->now()),
+                                  config_.leeway.count(), config_.max_lifetime.count())) {
+        return reject(*why);
+      }
+      return known->principal;
+    }
+  }
+  auto verified = verify_uncached(token);
+  if (!verified) return std::unexpected(std::move(verified.error()));
+  if (key) cache_->insert(*key, *verified);
+  return verified->principal;
+}
+
+core::Result<VerifiedToken> JwtVerifier::verify_uncached(std::string_view token) const {
   std::vector<std::string_view> parts;
   if (auto why = shape_problem(token, parts)) return reject(*why);
   if (auto why = header_problem(parts[0], config_.algorithm)) return reject(*why);
@@ -311,12 +339,16 @@ core::Result<core::Principal> JwtVerifier::verify_token(std::string_view token) 
   if (!grants) return reject("token has no claims");
   const Json claims = Json::parse(grants.get(), nullptr, false);
   if (claims.is_discarded() || !claims.is_object()) return reject("token claims are not an object");
-  if (auto why = time_problem(claims, epoch_seconds(clock_->now()), config_.leeway.count(),
+  auto times = token_times(claims);
+  if (!times) return reject(times.error());
+  if (auto why = time_problem(*times, epoch_seconds(clock_->now()), config_.leeway.count(),
                               config_.max_lifetime.count())) {
     return reject(*why);
   }
   if (auto why = audience_problem(claims, config_)) return reject(*why);
-  return principal_of(claims);
+  auto principal = principal_of(claims);
+  if (!principal) return std::unexpected(std::move(principal.error()));
+  return VerifiedToken{*principal, *times};
 }
 
 core::Result<JwtIssuer> JwtIssuer::create(JwtIssuerConfig config, const core::Clock& clock) {

@@ -23,11 +23,17 @@
 // - Every failure is ErrorCode::kUnauthenticated with the public message kPublicMessage and an
 //   internal message saying what was wrong. Neither ever contains the token or any of its claims'
 //   values, so logs stay free of credentials.
-// - Thread-safe: verify() is const and keeps no state between calls.
+// - Tokens that passed every check are remembered (verified_token_cache.hpp), by the SHA-256 of
+//   their bytes, up to config.cache_entries of them. A remembered token skips the signature and
+//   the parsing; its exp, nbf and iat (and the lifetime rule) are checked against the clock on
+//   every use exactly as above, so it is refused once it expires.
+// - Thread-safe: verify() is const; the cache is its only state, shared by copies of a verifier
+//   (they have the same key and configuration).
 
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -35,6 +41,8 @@
 #include "core/model/error.hpp"
 #include "core/model/principal.hpp"
 #include "core/model/time.hpp"
+
+#include "adapter/http/auth/verified_token_cache.hpp"
 
 namespace toq::http::auth {
 
@@ -52,6 +60,8 @@ struct JwtVerifierConfig {
   std::string audience;  // empty = `aud` not checked
   std::chrono::seconds leeway{60};
   std::chrono::seconds max_lifetime{86400};
+  // Verified tokens remembered (first in, first out beyond it); 0 remembers none.
+  std::size_t cache_entries = 4096;
 };
 
 class JwtVerifier {
@@ -66,13 +76,21 @@ class JwtVerifier {
   [[nodiscard]] core::Result<core::Principal> verify_token(std::string_view token) const;
 
   [[nodiscard]] JwtAlgorithm algorithm() const { return config_.algorithm; }
+  // Tokens remembered now (at most config.cache_entries).
+  [[nodiscard]] std::size_t cached_tokens() const { return cache_->size(); }
 
  private:
   JwtVerifier(JwtVerifierConfig config, const core::Clock& clock)
-      : config_(std::move(config)), clock_(&clock) {}
+      : config_(std::move(config)),
+        clock_(&clock),
+        cache_(std::make_shared<VerifiedTokenCache>(config_.cache_entries)) {}
+
+  // Signature, header and claims: everything but the cache.
+  [[nodiscard]] core::Result<VerifiedToken> verify_uncached(std::string_view token) const;
 
   JwtVerifierConfig config_;
   const core::Clock* clock_;
+  std::shared_ptr<VerifiedTokenCache> cache_;
 };
 
 struct JwtIssuerConfig {
