@@ -5,9 +5,8 @@
 namespace toq::support {
 namespace {
 
-std::string quote(std::string_view text, bool short_escapes) {
-  std::string out;
-  out.reserve(text.size() + 2);
+void append_quoted(std::string& out, std::string_view text, bool short_escapes) {
+  out.reserve(out.size() + text.size() + 2);
   out.push_back('"');
   for (const char c : text) {
     switch (c) {
@@ -32,17 +31,24 @@ std::string quote(std::string_view text, bool short_escapes) {
     }
   }
   out.push_back('"');
-  return out;
 }
 
 }  // namespace
 
 std::string json_quote(std::string_view text) {
-  return quote(text, false);
+  std::string out;
+  append_quoted(out, text, false);
+  return out;
 }
 
 std::string json_stringify_quote(std::string_view text) {
-  return quote(text, true);
+  std::string out;
+  append_quoted(out, text, true);
+  return out;
+}
+
+void append_json_stringify_quoted(std::string& out, std::string_view text) {
+  append_quoted(out, text, true);
 }
 
 }  // namespace toq::support

@@ -17,5 +17,7 @@ std::string json_quote(std::string_view text);
 // everything else (non-ASCII UTF-8 and '/' included) as is. `text` must be valid UTF-8
 // (JSON.stringify would also escape lone surrogates, which UTF-8 cannot hold).
 std::string json_stringify_quote(std::string_view text);
+// json_stringify_quote(text) appended to `out`.
+void append_json_stringify_quoted(std::string& out, std::string_view text);
 
 }  // namespace toq::support

@@ -37,6 +37,13 @@ TEST_F(StatusHttpTest, StatusFollowsTheBatchFromUploadToReady) {
   EXPECT_EQ(pending.body.at("progress"),
             json({{"total", 2}, {"ready", 0}, {"failed", 0}, {"processing", 2}}));
   EXPECT_TRUE(pending.body.at("error").is_null());
+  EXPECT_EQ(pending.raw.header("content-type"), "application/json");
+  EXPECT_EQ(pending.raw.header("cache-control"), "no-store");
+  // The access log names the batch the answer found (the request named only the listing).
+  const auto line = server().await_log("request", "request_id", pending.raw.header("x-request-id"));
+  ASSERT_TRUE(line) << server().log_text();
+  EXPECT_EQ(line->at("listing_id"), 210);
+  EXPECT_EQ(line->at("batch_id"), batch);
 
   MediaApi::upload_singles(created.body, files);
   ASSERT_EQ(api().complete(210, batch, photographer()).raw.status, 202);

@@ -86,8 +86,14 @@ struct Api {
         out.log_ids = std::move(ids);
         return out;
       }
-      support::add_log_ids(result->body, ids);
       Response out;
+      if (!result->written_json.empty()) {
+        for (const auto& [name, value] : result->json_ids) support::add_log_id(ids, name, value);
+        out = json_text_response(result->status, std::move(result->written_json));
+        out.log_ids = std::move(ids);
+        return out;
+      }
+      support::add_log_ids(result->body, ids);
       if (result->status == 204) {
         out.status = 204;  // no body, no Content-Type
         out.headers = {{"Cache-Control", "no-store"}};

@@ -1,14 +1,20 @@
 #include "adapter/http/json_response.hpp"
 
 #include <string>
+#include <utility>
 
 namespace toq::http {
 
 Response json_response(int status, const nlohmann::json& body) {
+  return json_text_response(status,
+                            body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+}
+
+Response json_text_response(int status, std::string body) {
   Response out;
   out.status = status;
   out.headers = {{"Content-Type", "application/json"}, {"Cache-Control", "no-store"}};
-  out.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  out.body = std::move(body);
   return out;
 }
 

@@ -3,6 +3,8 @@
 // body dumped with invalid UTF-8 replaced; errors from error_mapper's HttpError (401 adds
 // WWW-Authenticate: Bearer, a retry delay adds Retry-After).
 
+#include <string>
+
 #include <nlohmann/json.hpp>
 
 #include "adapter/http/error_mapper.hpp"
@@ -11,6 +13,8 @@
 namespace toq::http {
 
 Response json_response(int status, const nlohmann::json& body);
+// The same for a body already written as JSON text.
+Response json_text_response(int status, std::string body);
 Response error_response(const HttpError& error);
 
 }  // namespace toq::http

@@ -14,13 +14,16 @@ constexpr std::pair<const char*, const char*> kNames[] = {{"listingIdentityId", 
                                                           {"jobId", "job_id"},
                                                           {"assetId", "asset_id"}};
 
+void add_named(LogIds& ids, std::string_view log_name, std::int64_t value) {
+  const bool known = std::ranges::any_of(ids, [&](const auto& id) { return id.first == log_name; });
+  if (!known) ids.emplace_back(log_name, value);
+}
+
 void add_top_level(const nlohmann::json& doc, LogIds& ids) {
   for (const auto& [json_name, log_name] : kNames) {
     const auto it = doc.find(json_name);
     if (it == doc.end() || !it->is_number_integer()) continue;
-    const bool known =
-        std::ranges::any_of(ids, [&](const auto& id) { return id.first == log_name; });
-    if (!known) ids.emplace_back(log_name, it->get<std::int64_t>());
+    add_named(ids, log_name, it->get<std::int64_t>());
   }
 }
 
@@ -31,6 +34,12 @@ void add_log_ids(const nlohmann::json& doc, LogIds& ids) {
   add_top_level(doc, ids);
   const auto asset = doc.find("asset");
   if (asset != doc.end() && asset->is_object()) add_top_level(*asset, ids);
+}
+
+void add_log_id(LogIds& ids, std::string_view json_name, std::int64_t value) {
+  for (const auto& [name, log_name] : kNames) {
+    if (json_name == name) add_named(ids, log_name, value);
+  }
 }
 
 LogIds log_ids(const nlohmann::json& doc) {

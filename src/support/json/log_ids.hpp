@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -23,6 +24,10 @@ namespace toq::support {
 using LogIds = std::vector<std::pair<std::string, std::int64_t>>;
 
 void add_log_ids(const nlohmann::json& doc, LogIds& ids);
+
+// One id under its JSON name (the names above), for a document written without a tree; another
+// name adds nothing, and an id already in `ids` is kept.
+void add_log_id(LogIds& ids, std::string_view json_name, std::int64_t value);
 
 // add_log_ids() on one document into an empty list.
 LogIds log_ids(const nlohmann::json& doc);

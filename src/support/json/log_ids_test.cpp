@@ -27,6 +27,15 @@ TEST(LogIds, OnlyIntegersCountAndTheFirstDocumentWins) {
   EXPECT_EQ(ids, (LogIds{{"batch_id", 1}, {"listing_id", 3}}));
 }
 
+TEST(LogIds, OneIdByItsJsonNameAsADocumentWouldGiveIt) {
+  LogIds ids{{"listing_id", 7}};
+  add_log_id(ids, "listingIdentityId", 8);
+  add_log_id(ids, "batchId", 51);
+  add_log_id(ids, "name", 3);
+  add_log_id(ids, "batchId", 52);
+  EXPECT_EQ(ids, (LogIds{{"listing_id", 7}, {"batch_id", 51}}));
+}
+
 TEST(LogIds, NotAnObjectAddsNothing) {
   EXPECT_TRUE(log_ids(nlohmann::json::parse("[1,2]")).empty());
   EXPECT_TRUE(log_ids(nlohmann::json::parse("null", nullptr, false)).empty());

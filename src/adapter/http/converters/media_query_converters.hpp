@@ -2,14 +2,18 @@
 // dto <-> core for the read routes (status, downloads).
 // - parse_batch_query: {"listingIdentityId" (required), "batchId"? (integer or null)};
 //   INVALID_REQUEST with FieldErrors for a wrong type or a missing listingIdentityId.
-// - to_json(GetBatchStatusOutput): the contract's status body. Absent values are JSON null
-//   (job before complete, width/height/durationSeconds before processing, error when none);
-//   durationSeconds is the measured duration in seconds (milliseconds as a fraction).
+// - status_json(GetBatchStatusOutput): the contract's status body, written as text (no JSON tree:
+//   the route is the API's busiest), keys in byte order as nlohmann::json dumps them. Absent
+//   values are JSON null (job before complete, width/height/durationSeconds before processing,
+//   error when none); durationSeconds is the measured duration in seconds (milliseconds as a
+//   fraction).
 // - to_json(ListDownloadUrlsOutput): the contract's downloads body; zip.sha256 is hex.
 // Admin routes:
 // - parse_history: {"listingIdentityId" (required), "cursor"?, "limit"? (integers or null)};
 //   INVALID_REQUEST as parse_batch_query. to_json(ListBatchHistoryOutput): the history page.
 // - to_json(Batch): a deleted batch's answer (listingIdentityId, batchId, status, deletedAt).
+
+#include <string>
 
 #include <nlohmann/json.hpp>
 
@@ -26,7 +30,7 @@ core::Result<dto::BatchQueryRequest> parse_batch_query(const nlohmann::json& bod
 
 core::GetBatchStatusInput to_status_input(const dto::BatchQueryRequest& request,
                                           const core::Principal& caller);
-nlohmann::json to_json(const core::GetBatchStatusOutput& output);
+std::string status_json(const core::GetBatchStatusOutput& output);
 
 core::ListDownloadUrlsInput to_downloads_input(const dto::BatchQueryRequest& request,
                                                const core::Principal& caller);

@@ -8,6 +8,7 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -88,8 +89,23 @@ struct ApiResponse {
   ApiResponse(int status_code, nlohmann::json json_body)
       : status(status_code), body(std::move(json_body)) {}
 
+  // The ids a written JSON body names at its top level, under their JSON names
+  // ({"batchId", 51}): the access log's, as support::add_log_ids reads them from a tree.
+  using JsonIds = std::vector<std::pair<std::string_view, std::int64_t>>;
+
+  // A JSON body written as text (the status route's): sent instead of `body`, as JSON.
+  static ApiResponse json_text(int status_code, std::string text, JsonIds ids) {
+    ApiResponse out;
+    out.status = status_code;
+    out.written_json = std::move(text);
+    out.json_ids = std::move(ids);
+    return out;
+  }
+
   int status = 200;
   nlohmann::json body;  // not sent for 204
+  std::string written_json;
+  JsonIds json_ids;
   // A body that is not JSON (an HLS playlist): sent as it is with this Content-Type, with
   // `headers`, instead of `body`.
   std::string content_type;

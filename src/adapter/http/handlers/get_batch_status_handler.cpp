@@ -11,7 +11,9 @@ HandlerResult handle_get_batch_status(const ApiServices& services, const ApiRequ
   if (!dto) return std::unexpected(dto.error());
   auto status = services.batch_status->run(converters::to_status_input(*dto, request.caller));
   if (!status) return std::unexpected(status.error());
-  return ApiResponse{200, converters::to_json(*status)};
+  return ApiResponse::json_text(
+      200, converters::status_json(*status),
+      {{"listingIdentityId", status->listing_id.value}, {"batchId", status->batch.id.value}});
 }
 
 }  // namespace toq::http::handlers
