@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <array>
 #include <chrono>
+#include <cstdint>
+#include <optional>
 #include <ostream>
 
 #include <fmt/format.h>
@@ -12,12 +14,11 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include "support/json/json_writer.hpp"
 #include "support/utc_time.hpp"
 
 namespace toq::app {
 namespace {
-
-using OrderedJson = nlohmann::ordered_json;
 
 // The open LogContexts of this thread, outermost first.
 thread_local std::vector<LogField> t_context;
@@ -30,17 +31,22 @@ constexpr std::array<std::string_view, 8> kIdFields = {
 constexpr std::array<std::string_view, 4> kEnvelope = {"ts", "level", "msg", "logger"};
 
 // Ids are JSON integers in the API; "51" from a path or a header is logged as 51 too, so a log
-// query for batch_id=51 finds every line.
-nlohmann::json normalized(std::string_view key, nlohmann::json value) {
+// query for batch_id=51 finds every line. The number when `value` is such an id.
+std::optional<std::int64_t> id_number(std::string_view key, const nlohmann::json& value) {
   if (!value.is_string() || std::find(kIdFields.begin(), kIdFields.end(), key) == kIdFields.end()) {
-    return value;
+    return std::nullopt;
   }
   const auto& text = value.get_ref<const std::string&>();
   const bool digits =
       !text.empty() && text.size() <= 18 &&
       std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
-  if (!digits) return value;
+  if (!digits) return std::nullopt;
   return std::stoll(text);
+}
+
+nlohmann::json normalized(std::string_view key, nlohmann::json value) {
+  if (const auto id = id_number(key, value)) return *id;
+  return value;
 }
 
 std::string field_name(const std::string& key) {
@@ -48,16 +54,53 @@ std::string field_name(const std::string& key) {
   return key;
 }
 
-// Context fields then call fields, later keys overriding earlier ones in place.
-OrderedJson collect_fields() {
-  OrderedJson fields = OrderedJson::object();
-  for (const auto& [key, value] : t_context) fields[field_name(key)] = value;
-  if (t_call_fields != nullptr) {
-    for (const auto& [key, value] : *t_call_fields) {
-      fields[field_name(key)] = normalized(key, value);
+// One field of the line being formatted: its name as written, its value (a context's or the
+// call's, not copied) or the number an id field's text became.
+struct LineField {
+  std::string name;
+  const nlohmann::json* value = nullptr;
+  std::optional<std::int64_t> id;
+};
+
+// Context fields then call fields, later names overriding earlier ones in place, into `fields`
+// (a per-thread buffer: a line allocates nothing here once the thread has logged a few).
+void collect_fields(std::vector<LineField>& fields) {
+  fields.clear();
+  const auto put = [&](const std::string& key, const nlohmann::json& value,
+                       std::optional<std::int64_t> id) {
+    std::string name = field_name(key);
+    for (auto& f : fields) {
+      if (f.name == name) {
+        f.value = &value;
+        f.id = id;
+        return;
+      }
     }
+    fields.push_back({std::move(name), &value, id});
+  };
+  for (const auto& [key, value] : t_context) put(key, value, std::nullopt);
+  if (t_call_fields != nullptr) {
+    for (const auto& [key, value] : *t_call_fields) put(key, value, id_number(key, value));
   }
-  return fields;
+}
+
+void write_value(support::JsonWriter& w, const LineField& field) {
+  const nlohmann::json& v = *field.value;
+  if (field.id) {
+    w.integer(*field.id);
+  } else if (v.is_string()) {
+    w.string(v.get_ref<const std::string&>());
+  } else if (v.is_number_integer() && !v.is_number_unsigned()) {
+    w.integer(v.get<std::int64_t>());
+  } else if (v.is_number_float()) {
+    w.number(v.get<double>());
+  } else if (v.is_boolean()) {
+    w.boolean(v.get<bool>());
+  } else if (v.is_null()) {
+    w.null();
+  } else {
+    w.raw(v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  }
 }
 
 std::string_view level_name(spdlog::level::level_enum level) {
@@ -91,8 +134,8 @@ std::string timestamp(spdlog::log_clock::time_point time) {
                                  support::Millis::kAlways);
 }
 
-std::string dump(const OrderedJson& value) {
-  return value.dump(-1, ' ', false, OrderedJson::error_handler_t::replace);
+std::string dump(const nlohmann::json& value) {
+  return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 // For the text format: keep one record on one line whatever the message holds.
@@ -116,7 +159,9 @@ std::string escape_controls(std::string_view text) {
   return out;
 }
 
-std::string text_value(const OrderedJson& value) {
+std::string text_value(const LineField& field) {
+  if (field.id) return std::to_string(*field.id);
+  const nlohmann::json& value = *field.value;
   if (!value.is_string()) return dump(value);
   const auto& text = value.get_ref<const std::string&>();
   const bool plain = !text.empty() && std::none_of(text.begin(), text.end(), [](char c) {
@@ -133,16 +178,25 @@ class StructuredFormatter final : public spdlog::formatter {
   void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
     const std::string_view message(msg.payload.data(), msg.payload.size());
     const std::string_view logger(msg.logger_name.data(), msg.logger_name.size());
-    const OrderedJson fields = collect_fields();
-    std::string line;
+    // Per thread and reused: formatting a line allocates nothing once they have grown.
+    thread_local std::vector<LineField> fields;
+    thread_local std::string line;
+    collect_fields(fields);
+    line.clear();
     if (format_ == LogFormat::kJson) {
-      OrderedJson record = OrderedJson::object();
-      record["ts"] = timestamp(msg.time);
-      record["level"] = level_name(msg.level);
-      record["msg"] = message;
-      if (!logger.empty()) record["logger"] = logger;
-      for (const auto& [key, value] : fields.items()) record[key] = value;
-      line = dump(record);
+      // Written straight out (support::JsonWriter has nlohmann's bytes): the envelope, then the
+      // fields in order.
+      support::JsonWriter w(line);
+      w.begin_object();
+      w.string("ts", timestamp(msg.time));
+      w.string("level", level_name(msg.level));
+      w.string("msg", message);
+      if (!logger.empty()) w.string("logger", logger);
+      for (const auto& field : fields) {
+        w.key(field.name);
+        write_value(w, field);
+      }
+      w.end_object();
     } else {
       std::string level(level_name(msg.level));
       std::transform(level.begin(), level.end(), level.begin(),
@@ -150,8 +204,8 @@ class StructuredFormatter final : public spdlog::formatter {
       line = fmt::format("{} {:<8} ", timestamp(msg.time), level);
       if (!logger.empty()) line += fmt::format("[{}] ", escape_controls(logger));
       line += escape_controls(message);
-      for (const auto& [key, value] : fields.items()) {
-        line += fmt::format(" {}={}", escape_controls(key), text_value(value));
+      for (const auto& field : fields) {
+        line += fmt::format(" {}={}", escape_controls(field.name), text_value(field));
       }
     }
     line += '\n';

@@ -164,6 +164,31 @@ TEST_F(LoggingTest, CallFieldsWinOverContextAndNeverClobberTheEnvelope) {
   EXPECT_EQ(r["tags"], json::array({"a", "b"}));
 }
 
+// The exact bytes of a line: the envelope, the context's fields, the call's (overriding in place),
+// each value as nlohmann::json dumps it (ids as numbers, U+FFFD for invalid UTF-8).
+TEST_F(LoggingTest, ALineHasItsFieldsInOrderWithNlohmannsBytes) {
+  LogContext ctx({{"request_id", "r-1"}, {"batch_id", "51"}, {"msg", "from context"}});
+  log::info("caf\xC3\xA9 \"q\"\n\xFF", {{"batch_id", 52},
+                                        {"status", 404},
+                                        {"duration_ms", 1.25},
+                                        {"whole_ms", 3.0},
+                                        {"ok", false},
+                                        {"none", nullptr},
+                                        {"big", std::uint64_t{18446744073709551615U}},
+                                        {"obj", json{{"b", 1}, {"a", json::array({1, 2})}}},
+                                        {"listing_id", "28"},
+                                        {"path", "/api/v2/x\t"}});
+  ASSERT_EQ(lines().size(), 1U);
+  const std::string line =
+      std::regex_replace(lines()[0], std::regex(R"("ts":"[^"]*")"), R"("ts":"T")");
+  EXPECT_EQ(line,
+            "{\"ts\":\"T\",\"level\":\"info\",\"msg\":\"caf\xC3\xA9 \\\"q\\\"\\n\xEF\xBF\xBD\","
+            "\"request_id\":\"r-1\",\"batch_id\":52,\"field.msg\":\"from context\","
+            "\"status\":404,\"duration_ms\":1.25,\"whole_ms\":3.0,\"ok\":false,\"none\":null,"
+            "\"big\":18446744073709551615,\"obj\":{\"a\":[1,2],\"b\":1},\"listing_id\":28,"
+            "\"path\":\"/api/v2/x\\t\"}");
+}
+
 TEST_F(LoggingTest, CallFieldsApplyToOneLineOnly) {
   log::info("with", {{"extra", 1}});
   log::info("without");

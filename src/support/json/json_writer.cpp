@@ -92,4 +92,9 @@ void JsonWriter::null() {
   out_ += "null";
 }
 
+void JsonWriter::raw(std::string_view json) {
+  before_value();
+  out_ += json;
+}
+
 }  // namespace toq::support

@@ -36,6 +36,8 @@ class JsonWriter {
   void number(double value);
   void boolean(bool value);
   void null();
+  // A value already written as JSON, appended as it is.
+  void raw(std::string_view json);
 
   // key(name) and the value, for an object's members.
   void string(std::string_view name, std::string_view text) {

@@ -142,9 +142,10 @@ TEST(JsonWriter, AppendsToWhatIsThere) {
   JsonWriter w(out);
   w.begin_array();
   w.integer(1);
+  w.raw(R"({"already":"json"})");
   w.integer(2);
   w.end_array();
-  EXPECT_EQ(out, "prefix:[1,2]");
+  EXPECT_EQ(out, R"(prefix:[1,{"already":"json"},2])");
 }
 
 }  // namespace
