@@ -3,6 +3,8 @@
 // the same call with room to work succeeds. This binary never starts libvips in its own process:
 // libvips' threads do not survive fork (isolated.hpp).
 
+#include <fstream>
+#include <set>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -107,6 +109,34 @@ TEST_F(PhotoIsolation, ErrorsFromTheChildKeepTheirCodeAndHint) {
   EXPECT_EQ(r.error().code, ErrorCode::kCorruptMedia);
   EXPECT_FALSE(r.error().hint.empty());
   EXPECT_FALSE(r.error().public_message.empty());
+}
+
+// libvips' dynamic modules mapped into the child after it probed `input`, by file name, sorted.
+std::string modules_after_probe(const std::filesystem::path& input) {
+  const auto r = run_isolated(
+      [&]() -> core::Result<std::string> {
+        auto p = probe_photo(input, PhotoLimits{});
+        if (!p) return std::unexpected(p.error());
+        std::ifstream maps("/proc/self/maps");
+        std::set<std::string> modules;
+        for (std::string line; std::getline(maps, line);) {
+          if (line.find("/vips-modules-") == std::string::npos) continue;
+          modules.insert(std::filesystem::path(line.substr(line.rfind(' ') + 1)).filename());
+        }
+        std::string names;
+        for (const auto& m : modules) names += (names.empty() ? "" : " ") + m;
+        return names;
+      },
+      IsolationLimits{.step = "reading the photo's header"});
+  EXPECT_TRUE(r.has_value()) << r.error().message;
+  return r.value_or("(failed)");
+}
+
+// vips_init would open all five modules (heif, jxl, magick, openslide, poppler) in every child;
+// a JPEG needs none, a HEIC only libvips' heif module.
+TEST_F(PhotoIsolation, TheChildLoadsOnlyTheLibvipsModuleItsFormatNeeds) {
+  EXPECT_EQ(modules_after_probe(Inputs::get()["landscape.jpg"]), "");
+  EXPECT_EQ(modules_after_probe(Inputs::get()["photo.heic"]), "vips-heif.so");
 }
 
 }  // namespace

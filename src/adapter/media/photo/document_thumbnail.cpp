@@ -26,10 +26,10 @@ core::Error not_a_pdf(std::string_view format, std::string_view detail) {
 }  // namespace
 
 core::Result<DocumentProbe> probe_document(const std::filesystem::path& pdf) {
-  if (auto started = vips::ensure_started(); !started) return std::unexpected(started.error());
   auto sniffed = sniff_file(pdf);
   if (!sniffed) return std::unexpected(sniffed.error());
   if (sniffed->format != "pdf") return std::unexpected(not_a_pdf(sniffed->format, "refused"));
+  if (auto started = vips::ensure_started("pdf"); !started) return std::unexpected(started.error());
   const vips::LoaderUnblock unblock(kPdfLoader);  // see make_document_thumbnail
   VipsImage* header = nullptr;
   if (vips_pdfload(pdf.c_str(), &header, nullptr) != 0) {
@@ -45,10 +45,10 @@ core::Result<DocumentProbe> probe_document(const std::filesystem::path& pdf) {
 
 core::Result<std::vector<OutputFile>> make_document_thumbnail(
     const std::filesystem::path& pdf, const std::filesystem::path& out_dir) {
-  if (auto started = vips::ensure_started(); !started) return std::unexpected(started.error());
   auto sniffed = sniff_file(pdf);
   if (!sniffed) return std::unexpected(sniffed.error());
   if (sniffed->format != "pdf") return std::unexpected(not_a_pdf(sniffed->format, "refused"));
+  if (auto started = vips::ensure_started("pdf"); !started) return std::unexpected(started.error());
 
   // libvips marks pdfload (poppler) untrusted, and ensure_started blocks every untrusted loader.
   // PDF is the one format this function exists for, so its loader family is unblocked here and

@@ -62,7 +62,6 @@ PhotoProbe probe_of(VipsImage* image) {
 
 core::Result<OpenedPhoto> open_photo(const std::filesystem::path& input,
                                      const PhotoLimits& limits) {
-  if (auto started = vips::ensure_started(); !started) return std::unexpected(started.error());
   auto sniffed = sniff_file(input);
   if (!sniffed) return std::unexpected(sniffed.error());
   if (sniffed->format == "empty") {
@@ -73,6 +72,9 @@ core::Result<OpenedPhoto> open_photo(const std::filesystem::path& input,
   if (allowed == kAllowed.end()) {
     return std::unexpected(photo_errors::unsupported(
         sniffed->format, "photos must be JPEG, PNG, WebP, HEIF, TIFF or GIF"));
+  }
+  if (auto started = vips::ensure_started(sniffed->format); !started) {
+    return std::unexpected(started.error());
   }
   const char* found = vips_foreign_find_load(input.c_str());
   if (found == nullptr) {

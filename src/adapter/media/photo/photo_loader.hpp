@@ -17,7 +17,7 @@ struct OpenedPhoto {
   PhotoProbe probe;
 };
 
-// Starts libvips if needed. Errors as probe_photo's.
+// Starts libvips if needed, with the module the sniffed format needs. Errors as probe_photo's.
 core::Result<OpenedPhoto> open_photo(const std::filesystem::path& input, const PhotoLimits& limits);
 
 }  // namespace toq::media

@@ -1,28 +1,84 @@
 #include "adapter/media/photo/vips_session.hpp"
 
+#include <cstdlib>
 #include <mutex>
+#include <set>
+
+#include <fmt/format.h>
+#include <gmodule.h>
 
 namespace toq::media::vips {
+namespace {
 
-core::Status ensure_started() {
-  static std::once_flag once;
-  static bool started = false;
-  static std::string failure;
-  std::call_once(once, [] {
+// vips_init opens every module in <libdir>/vips-modules-<major>.<minor>, where libdir is
+// "$VIPSHOME/lib" when VIPSHOME is set (vips_guess_libdir). Debian's 8.14 ships five (heif, jxl,
+// magick, openslide, poppler); opening them with their libraries (ImageMagick, poppler, cairo,
+// libheif's codecs, ...) costs about 20 ms of CPU per process, paid by every isolated child. A
+// prefix without modules makes vips_init skip them; the one a format needs is opened by its path,
+// as vips_init would open it (g_module_open registers its types).
+constexpr const char* kPrefixWithoutModules = "/nonexistent";
+
+std::string_view module_for(std::string_view sniffed_format) {
+  if (sniffed_format == "heif" || sniffed_format == "avif") return "vips-heif";
+  if (sniffed_format == "pdf") return "vips-poppler";
+  return {};
+}
+
+struct Session {
+  std::mutex mutex;
+  bool tried = false;
+  std::string failure;  // why libvips could not start; empty once started
+  std::set<std::string, std::less<>> modules;
+};
+
+Session& session() {
+  static Session s;
+  return s;
+}
+
+core::Status start(Session& s) {
+  if (!s.tried) {
+    s.tried = true;
+    // Read by vips_init only; the child process that starts libvips does nothing else with it.
+    ::setenv("VIPSHOME", kPrefixWithoutModules, 1);
     if (VIPS_INIT("toq-media") != 0) {
-      failure = take_error();
-      return;
+      s.failure = take_error();
+    } else {
+      // Loaders marked untrusted (svg, pdf, magick, matrix, csv, fits, ...) are refused by libvips
+      // itself; the photo step adds its own allow-list on top (photo_loader.cpp).
+      vips_block_untrusted_set(TRUE);
+      vips_cache_set_max(0);
     }
-    // Loaders marked untrusted (svg, pdf, magick, matrix, csv, fits, ...) are refused by libvips
-    // itself; the photo step adds its own allow-list on top (photo_loader.cpp).
-    vips_block_untrusted_set(TRUE);
-    vips_cache_set_max(0);
-    started = true;
-  });
-  if (!started) {
-    return core::fail(core::ErrorCode::kInternal, "libvips could not start: " + failure);
+  }
+  if (!s.failure.empty()) {
+    return core::fail(core::ErrorCode::kInternal, "libvips could not start: " + s.failure);
   }
   return {};
+}
+
+core::Status load_module(Session& s, std::string_view name) {
+  if (name.empty() || s.modules.contains(name)) return {};
+  const auto path = fmt::format("{}/vips-modules-{}.{}/{}.so", TOQ_VIPS_LIBDIR, VIPS_MAJOR_VERSION,
+                                VIPS_MINOR_VERSION, name);
+  // Never closed: the module's types stay registered for the life of the process, as vips_init's.
+  if (g_module_open(path.c_str(), G_MODULE_BIND_LAZY) == nullptr) {
+    return core::fail(
+        core::ErrorCode::kInternal,
+        fmt::format("libvips' module {} could not be loaded: {}", path, g_module_error()));
+  }
+  s.modules.emplace(name);
+  // The module's loaders are new classes: block the untrusted ones among them too.
+  vips_block_untrusted_set(TRUE);
+  return {};
+}
+
+}  // namespace
+
+core::Status ensure_started(std::string_view sniffed_format) {
+  auto& s = session();
+  const std::scoped_lock lock(s.mutex);
+  if (auto started = start(s); !started) return started;
+  return load_module(s, module_for(sniffed_format));
 }
 
 std::string take_error() {

@@ -1,10 +1,12 @@
 #pragma once
 // libvips for the photo step: initialised once per process, lazily (so that run_isolated's child,
 // not the caller, is the process that starts libvips' threads), with every untrusted loader
-// blocked. RAII owners for the GObject handles the step creates.
+// blocked, and with only the dynamic modules the formats read need. RAII owners for the GObject
+// handles the step creates.
 
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include <vips/vips.h>
 
@@ -12,9 +14,14 @@
 
 namespace toq::media::vips {
 
-// Starts libvips on first use: vips_init, vips_block_untrusted_set(TRUE), no operation cache
-// (a worker decodes each file once). INTERNAL_ERROR when libvips cannot start.
-core::Status ensure_started();
+// Starts libvips on first use: vips_init without libvips' dynamic modules, no operation cache (a
+// worker decodes each file once), vips_block_untrusted_set(TRUE). Then loads the one module the
+// sniffed format's loader lives in, if not loaded yet: "heif" and "avif" -> vips-heif, "pdf" ->
+// vips-poppler; JPEG, PNG, WebP, TIFF and GIF are built into libvips and need none (nor does an
+// empty format). jxl, magick and openslide are never loaded. Not thread-safe against a
+// LoaderUnblock alive in another thread (a module load blocks every untrusted loader again).
+// INTERNAL_ERROR when libvips or the module cannot start.
+core::Status ensure_started(std::string_view sniffed_format = {});
 
 struct ImageUnref {
   void operator()(VipsImage* image) const {
