@@ -85,6 +85,32 @@ TEST(ProcessCommand, AFailedFileMakesTheExitNonZeroAndIsReportedWithItsCode) {
   EXPECT_EQ(report["zip"]["entries"].size(), 2u);
 }
 
+// The command declares each file with the size and SHA-256 its store measured while storing it
+// (no separate hashing pass); the ZIP's manifest carries a document's declared SHA-256, which must
+// be the file's own, as sha256sum computes it.
+TEST(ProcessCommand, EachFileIsDeclaredWithItsOwnSizeAndSha256) {
+  TempDir dir;
+  const auto out = dir / "out";
+  const auto pdf = fs::path(TOQ_CORPUS_DIR) / "pdf_two_pages.pdf";
+  const auto run =
+      run_capture(std::string(TOQ_MEDIA_BINARY) + " process " + shell_quote(pdf.string()) +
+                      " --out " + shell_quote(out.string()) + " --quiet",
+                  Stderr::kCapture);
+  ASSERT_EQ(run.status, 0) << run.output;
+  const auto report = read_report(out);
+  EXPECT_EQ(report["files"][0]["bytes"].get<std::int64_t>(),
+            static_cast<std::int64_t>(fs::file_size(pdf)));
+  const auto zip = out / report["zip"]["path"].get<std::string>();
+  const auto manifest =
+      run_capture("unzip -p " + shell_quote(zip.string()) + " manifesto.json", Stderr::kDiscard);
+  ASSERT_EQ(manifest.status, 0);
+  const auto entry = json::parse(manifest.output)["entries"][0];
+  const auto sum = run_capture("sha256sum " + shell_quote(pdf.string()), Stderr::kDiscard);
+  ASSERT_EQ(sum.status, 0);
+  EXPECT_EQ(entry["sha256"].get<std::string>(), sum.output.substr(0, 64));
+  EXPECT_EQ(entry["bytes"].get<std::int64_t>(), static_cast<std::int64_t>(fs::file_size(pdf)));
+}
+
 // A folder tree of corpus copies: visible files at several depths, hidden ones, an unsupported one.
 fs::path make_tree(const fs::path& root) {
   const fs::path jpeg = fs::path(TOQ_CORPUS_DIR) / "jpeg_baseline.jpg";

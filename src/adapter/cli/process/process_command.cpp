@@ -133,7 +133,10 @@ core::Status prepare(const Workspace& ws) {
   return {};
 }
 
-// Every input becomes a raw upload, declared exactly as it is (size and SHA-256 measured).
+// Every input becomes a raw upload, declared exactly as it is stored. Its size and SHA-256 are
+// the ones the store measured while storing it (a put without a length returns them: port
+// contract), so the file is read and hashed once here; the fetch step hashes what it reads back
+// and the verify step compares that with this declaration, the one check of the stored bytes.
 core::Result<std::vector<ProcessItem>> ingest(const std::vector<InputFile>& inputs,
                                               core::ObjectStore& store) {
   std::vector<ProcessItem> items;
@@ -142,15 +145,25 @@ core::Result<std::vector<ProcessItem>> ingest(const std::vector<InputFile>& inpu
     item.index = static_cast<int>(i + 1);
     item.path = inputs[i].path;
     item.name = inputs[i].name;
-    auto digest = media::sha256_of_file(item.path);
-    if (!digest) return std::unexpected(digest.error());
     const core::AssetId asset{item.index};
+    const auto raw_key = core::raw_key(kListing, kBatch, asset);
+    auto source = media::open_file_source(item.path);
+    if (!source) return std::unexpected(source.error());
+    // No MD5 ETag: nothing here reads the upload's ETag.
+    core::PutOptions put;
+    put.md5_etag = false;
+    auto stored = store.put(raw_key, **source, put);
+    if (!stored) return std::unexpected(stored.error());
+    if (!stored->checksum_sha256) {
+      return core::fail(core::ErrorCode::kInternal,
+                        fmt::format("the store returned no SHA-256 for {}", item.path.string()));
+    }
     item.declared = core::FileDeclaration{.client_id = fmt::format("file-{}", item.index),
                                           .media_type = type_from_bytes(item.path),
                                           .filename = item.path.filename().string(),
                                           .content_type = "application/octet-stream",
-                                          .bytes = digest->bytes,
-                                          .checksum_sha256 = digest->base64,
+                                          .bytes = stored->size,
+                                          .checksum_sha256 = *stored->checksum_sha256,
                                           .title = item.path.stem().string(),
                                           .sequence = item.index};
     item.task = media::AssetTask{.listing = kListing,
@@ -158,13 +171,7 @@ core::Result<std::vector<ProcessItem>> ingest(const std::vector<InputFile>& inpu
                                  .job = kJob,
                                  .asset = asset,
                                  .declared = item.declared,
-                                 .raw_key = core::raw_key(kListing, kBatch, asset)};
-    auto source = media::open_file_source(item.path);
-    if (!source) return std::unexpected(source.error());
-    core::PutOptions put{.content_length = digest->bytes, .checksum_sha256 = digest->base64};
-    if (auto stored = store.put(item.task.raw_key, **source, put); !stored) {
-      return std::unexpected(stored.error());
-    }
+                                 .raw_key = raw_key};
     items.push_back(std::move(item));
   }
   return items;
