@@ -2,7 +2,6 @@
 
 #include <cstdlib>
 #include <mutex>
-#include <set>
 
 #include <fmt/format.h>
 #include <gmodule.h>
@@ -18,9 +17,17 @@ namespace {
 // as vips_init would open it (g_module_open registers its types).
 constexpr const char* kPrefixWithoutModules = "/nonexistent";
 
-std::string_view module_for(std::string_view sniffed_format) {
-  if (sniffed_format == "heif" || sniffed_format == "avif") return "vips-heif";
-  if (sniffed_format == "pdf") return "vips-poppler";
+// The module a format's loader lives in when libvips is built with modules (Debian), and the
+// loader's nickname, present without any module in a libvips built with modules disabled (the AWS
+// image, deploy/aws/image/Dockerfile).
+struct Module {
+  std::string_view name;
+  const char* loader = nullptr;
+};
+
+Module module_for(std::string_view sniffed_format) {
+  if (sniffed_format == "heif" || sniffed_format == "avif") return {"vips-heif", "heifload"};
+  if (sniffed_format == "pdf") return {"vips-poppler", "pdfload"};
   return {};
 }
 
@@ -28,7 +35,6 @@ struct Session {
   std::mutex mutex;
   bool tried = false;
   std::string failure;  // why libvips could not start; empty once started
-  std::set<std::string, std::less<>> modules;
 };
 
 Session& session() {
@@ -56,17 +62,17 @@ core::Status start(Session& s) {
   return {};
 }
 
-core::Status load_module(Session& s, std::string_view name) {
-  if (name.empty() || s.modules.contains(name)) return {};
+core::Status load_module(const Module& module) {
+  if (module.name.empty()) return {};
+  if (vips_type_find("VipsOperation", module.loader) != 0) return {};  // built in, or loaded
   const auto path = fmt::format("{}/vips-modules-{}.{}/{}.so", TOQ_VIPS_LIBDIR, VIPS_MAJOR_VERSION,
-                                VIPS_MINOR_VERSION, name);
+                                VIPS_MINOR_VERSION, module.name);
   // Never closed: the module's types stay registered for the life of the process, as vips_init's.
   if (g_module_open(path.c_str(), G_MODULE_BIND_LAZY) == nullptr) {
     return core::fail(
         core::ErrorCode::kInternal,
         fmt::format("libvips' module {} could not be loaded: {}", path, g_module_error()));
   }
-  s.modules.emplace(name);
   // The module's loaders are new classes: block the untrusted ones among them too.
   vips_block_untrusted_set(TRUE);
   return {};
@@ -78,7 +84,7 @@ core::Status ensure_started(std::string_view sniffed_format) {
   auto& s = session();
   const std::scoped_lock lock(s.mutex);
   if (auto started = start(s); !started) return started;
-  return load_module(s, module_for(sniffed_format));
+  return load_module(module_for(sniffed_format));
 }
 
 std::string take_error() {

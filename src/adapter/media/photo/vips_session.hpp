@@ -16,9 +16,10 @@ namespace toq::media::vips {
 
 // Starts libvips on first use: vips_init without libvips' dynamic modules, no operation cache (a
 // worker decodes each file once), vips_block_untrusted_set(TRUE). Then loads the one module the
-// sniffed format's loader lives in, if not loaded yet: "heif" and "avif" -> vips-heif, "pdf" ->
-// vips-poppler; JPEG, PNG, WebP, TIFF and GIF are built into libvips and need none (nor does an
-// empty format). jxl, magick and openslide are never loaded. Not thread-safe against a
+// sniffed format's loader lives in unless that loader is already there (loaded before, or built
+// into a libvips without modules): "heif" and "avif" -> vips-heif, "pdf" -> vips-poppler; JPEG,
+// PNG, WebP, TIFF and GIF are built into libvips and need none (nor does an empty format). jxl,
+// magick and openslide are never loaded. Not thread-safe against a
 // LoaderUnblock alive in another thread (a module load blocks every untrusted loader again).
 // INTERNAL_ERROR when libvips or the module cannot start.
 core::Status ensure_started(std::string_view sniffed_format = {});
