@@ -37,13 +37,16 @@ class Run:
 @dataclasses.dataclass
 class Case:
     """One command line measured N times. `reference` marks the row the others are compared with
-    (one per benchmark). `prepare` runs before every run, outside the measurement (clearing an
+    (one per benchmark); `same_outputs` a second one (at most one per benchmark). `prepare` runs before every run, outside the measurement (clearing an
     output directory); `parse` turns stdout into extra metrics; `after` runs once after the last
     round (quality checks) and returns metrics for the table."""
 
     name: str
     argv: list
     reference: bool = False
+    # The row that makes the same outputs as the candidate when the reference makes fewer (the
+    # strictest bar): the table then also gives every row's ratios to this one.
+    same_outputs: bool = False
     env: Optional[dict] = None
     cwd: Optional[str] = None
     prepare: Optional[Callable[[], None]] = None
@@ -124,6 +127,9 @@ def summarise(bench: Benchmark) -> dict:
     ref = next((c for c in bench.cases if c.reference), None)
     ref_wall = _median([r.wall for r in ref.runs]) if ref else None
     ref_cpu = _median([r.cpu for r in ref.runs]) if ref else None
+    same = next((c for c in bench.cases if c.same_outputs), None)
+    same_wall = _median([r.wall for r in same.runs]) if same else None
+    same_cpu = _median([r.cpu for r in same.runs]) if same else None
     rows = []
     for case in bench.cases:
         walls = [r.wall for r in case.runs]
@@ -145,6 +151,9 @@ def summarise(bench: Benchmark) -> dict:
             "rss_peak_mib": max((r.rss_mib for r in case.runs), default=None),
             "wall_ratio": _median(walls) / ref_wall if ref_wall else None,
             "cpu_ratio": _median(cpus) / ref_cpu if ref_cpu else None,
+            "same_outputs": case.same_outputs,
+            "wall_ratio_same": _median(walls) / same_wall if same_wall else None,
+            "cpu_ratio_same": _median(cpus) / same_cpu if same_cpu else None,
             "metrics": metrics,
             "note": case.note,
         }
@@ -152,7 +161,7 @@ def summarise(bench: Benchmark) -> dict:
             row["per_second"] = bench.units / _median(walls)
         rows.append(row)
     return {"benchmark": bench.name, "unit": bench.unit_name, "units": bench.units,
-            "rows": rows, "notes": bench.notes}
+            "rows": rows, "notes": bench.notes, "has_same_outputs": same is not None}
 
 
 def _fmt(value, digits=2):
@@ -165,11 +174,15 @@ def _fmt(value, digits=2):
 
 def markdown(summary: dict) -> str:
     """One table per benchmark: median (min–max) wall and CPU, peak RSS, ratios to the reference
-    of the same rounds, then the case's own metrics."""
+    of the same rounds (and to the same-outputs row, marked "(same outputs)", when there is one),
+    then the case's own metrics."""
     rows = summary["rows"]
+    same = summary.get("has_same_outputs", False)
     metric_names = sorted({k for row in rows for k in row["metrics"]})
     head = ["case", "runs", "wall s: median (min–max)", "CPU s: median (min–max)", "peak RSS MiB",
             "wall / ref", "CPU / ref"]
+    if same:
+        head += ["wall / same outputs", "CPU / same outputs"]
     if summary["unit"]:
         head.append(f"{summary['unit']}/s (wall)")
     head += metric_names
@@ -177,6 +190,8 @@ def markdown(summary: dict) -> str:
              "|" + "---|" * len(head)]
     for row in rows:
         name = f"**{row['case']}** (reference)" if row["reference"] else row["case"]
+        if row.get("same_outputs"):
+            name = f"**{row['case']}** (same outputs)"
         cells = [
             name,
             str(row["runs"]),
@@ -186,6 +201,8 @@ def markdown(summary: dict) -> str:
             _fmt(row["wall_ratio"]),
             _fmt(row["cpu_ratio"]),
         ]
+        if same:
+            cells += [_fmt(row["wall_ratio_same"]), _fmt(row["cpu_ratio_same"])]
         if summary["unit"]:
             cells.append(_fmt(row.get("per_second"), 1))
         for k in metric_names:

@@ -12,7 +12,11 @@ HLS (docs/benchmarks.md, "HLS"): two more rows price what the streaming ladder a
 reference command: "+ 360p rung" encodes the extra small rung with the fixed 4 s GOP every rung
 now has (`-g`, no scene-cut keyframes), MP4s only; "+ 360p rung + HLS fMP4s" also writes every
 rung's fragmented MP4 from the same packets through the `tee` muxer, as toq-media does. Their
-ratios to the reference are the encode cost of the small rung and of the packaging.
+ratios to the reference are the encode cost of the small rung and of the packaging. The last one
+makes the outputs toq-media makes (the MP4s, the 360p rung and every rung's fMP4; not the poster
+and thumbnail, which toq-media's run still includes), so it is marked `same_outputs`: the table
+gives every row's ratios to it too ("/ same outputs"), the bar of the issue's 1.05x target since
+HLS. `--only-candidates` keeps toq-media, the reference and that row.
 
 After the rounds: SSIM (RGB) of the largest MP4 against the source (SDR sources only: an SDR
 rendition of an HLG source is not comparable pixel for pixel) and against the reference's.
@@ -205,7 +209,8 @@ def benchmarks(ctx) -> list:
                  prepare=_fresh(one_out)),
             Case("the same + 360p rung, fixed 4 s GOP (MP4s)", small_argv,
                  prepare=_fresh(small_out)),
-            Case("the same + 360p rung + HLS fMP4s (tee)", hls_argv, prepare=_fresh(hls_out)),
+            Case("the same + 360p rung + HLS fMP4s (tee)", hls_argv, same_outputs=True,
+                 prepare=_fresh(hls_out)),
         ]
         if ctx.before_toq_media:
             before_out = os.path.join(work, "before")
@@ -213,7 +218,8 @@ def benchmarks(ctx) -> list:
                                  [ctx.before_toq_media, "process", "--quiet", "--jobs", "1",
                                   "--out", before_out, source], prepare=_fresh(before_out)))
         if ctx.only_candidates:
-            cases = cases[:2]
+            cases = [c for c in cases
+                     if c.reference or c.same_outputs or c.name.startswith("toq-media")]
         names = " + ".join(n for n, _, _ in ladder)
         hls_names = " + ".join(n for n, _, _ in hls_ladder)
         out.append(Benchmark(
