@@ -2,10 +2,11 @@
 and turns the runs into the table of docs/benchmarks.md.
 
 A benchmark is a list of Case objects run in rounds: round 1 runs every case once in the listed
-order, round 2 again, ... so a burst of load from someone else's compile hits the code and its
-reference alike (paired runs). Each run is one child process measured with wait4(): wall time,
-CPU time (user + sys, its waited-for children included) and peak RSS (the largest single process
-of the tree, which is what "RSS per worker" means). A case may also parse its own metrics out of
+order, round 2 again starting one case later (the order rotates), ... so a burst of load from
+someone else's compile hits the code and its reference alike (paired runs) and no case always
+runs first. Each run is one child process measured with wait4(): wall time, CPU time (user +
+sys, its waited-for children included) and peak RSS (the largest single process of the tree,
+which is what "RSS per worker" means). A case may also parse its own metrics out of
 the child's stdout (throughput, latency percentiles, SSIM) and check its outputs after the runs.
 
 Nothing here asserts a threshold: the table states the ratio to the reference measured in the
@@ -104,7 +105,10 @@ def measure(bench: Benchmark, rounds: int, log, warmup: bool = True) -> None:
         for case in bench.cases:
             run_once(case, log)
     for r in range(rounds):
-        for case in bench.cases:
+        # Each round starts one case later, so no case always runs first (after the previous
+        # benchmark, or after whatever the machine did between rounds).
+        shift = r % len(bench.cases)
+        for case in bench.cases[shift:] + bench.cases[:shift]:
             run = run_once(case, log)
             case.runs.append(run)
             print(f"  [{r + 1}/{rounds}] {case.name}: {run.wall:.3f} s wall, {run.cpu:.3f} s CPU, "
