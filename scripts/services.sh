@@ -25,6 +25,14 @@
 #            The executable is $TOQ_MEDIA_BINARY, else build/release's, else build/ci's.
 #            TOQ_REHEARSAL_FAST_RETRIES=1 makes every Retry interval 0 (tests).
 #
+# Each service runs under scripts/service-guard.py: in a process group of its own, with its pidfile
+# DIR/SERVICE/pid naming the guard ("PID STARTTIME"); `stop` signals that group only after checking
+# the pid still is that guard, so a stale pidfile never hits another process (colleagues run their
+# own MariaDB and s3rver on this machine). `start` first stops a stale instance the same way.
+# TOQ_SERVICES_OWNER_PID=PID ties the services started to process PID: when it exits, however it
+# exits (a ctest run killed on timeout or by Ctrl-C, a test process killed by ctest), the guards
+# stop them. The CTest fixtures pass ctest's pid; a test that starts services passes its own.
+#
 # `. DIR/env.sh` then makes `toq-media serve` / `toq-media worker` use them (TOQ_MEDIA_DATABASE_*,
 # TOQ_MEDIA_STORAGE_*; with aws, TOQ_MEDIA_PROCESSING_MODE=aws, TOQ_MEDIA_AWS_* and the
 # TOQ_MEDIA_SERVER_LISTEN the rehearsal's report function calls back). Runs as root or as a
@@ -58,19 +66,25 @@ free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
-stop_pid() {  # stop_pid PIDFILE: TERM, up to 60 s, then KILL
-  local file="$1" pid
-  [ -f "$file" ] || return 0
-  pid="$(cat "$file")"
-  if alive "$pid"; then
-    kill "$pid" 2>/dev/null || true
-    for _ in $(seq 1 600); do alive "$pid" || break; sleep 0.1; done
-    if alive "$pid"; then
-      echo "services: pid $pid did not stop within 60 s; killing it" >&2
-      kill -9 "$pid" 2>/dev/null || true
-    fi
-  fi
-  rm -f "$file"
+guard="$root/scripts/service-guard.py"
+
+# guarded PIDFILE LOG COMMAND...: COMMAND in the background under service-guard.py, in a session
+# and process group of its own (the service outlives this script and ctest does not wait on it),
+# stdio on LOG; sets guard_pid. 8>&- 9>&-: the service must not hold this script's locks.
+guarded() {
+  local pidfile="$1" logfile="$2"
+  shift 2
+  local owner=()
+  [ -n "${TOQ_SERVICES_OWNER_PID:-}" ] && owner=(--owner "$TOQ_SERVICES_OWNER_PID")
+  rm -f "$pidfile"
+  8>&- 9>&- python3 "$guard" run --pidfile "$pidfile" "${owner[@]}" --grace 60 -- "$@" \
+    < /dev/null >> "$logfile" 2>&1 &
+  guard_pid=$!
+}
+
+stop_pid() {  # stop_pid PIDFILE: the guard's group TERM, up to 60 s, then KILL
+  [ -f "$1" ] || return 0
+  python3 "$guard" stop --pidfile "$1" --grace 60
 }
 
 # ---------------------------------------------------------------- mariadb
@@ -114,14 +128,14 @@ mariadb_launch() {
   local args
   mapfile -t args < <(mariadb_args "$d")
   : >> "$d/error.log"
-  # setsid + redirected stdio: the server outlives this script and ctest does not wait on it.
-  9>&- setsid "$(mariadb_bin)" "${args[@]}" < /dev/null >> "$d/error.log" 2>&1 &
-  echo $! > "$d/pid"
+  # A server left by an earlier run that was killed before its cleanup.
+  stop_pid "$d/pid"
+  guarded "$d/pid" "$d/error.log" "$(mariadb_bin)" "${args[@]}"
   for _ in $(seq 1 600); do
     if mariadb-admin --no-defaults "--socket=$(cat "$d/socket_path")" -uroot ping >/dev/null 2>&1; then
       return 0
     fi
-    alive "$(cat "$d/pid")" || break
+    alive "$guard_pid" || break
     sleep 0.1
   done
   tail -n 30 "$d/error.log" >&2
@@ -174,9 +188,7 @@ EOF
 svc_mariadb_stop() {
   local d="$1/mariadb"
   [ -f "$d/pid" ] || return 0
-  local pid
-  pid="$(cat "$d/pid")"
-  if alive "$pid"; then
+  if python3 "$guard" alive --pidfile "$d/pid"; then
     # A clean shutdown (InnoDB flushed) through the server's own command, then the pid.
     mariadb-admin --no-defaults "--socket=$(cat "$d/socket_path")" -uroot shutdown \
       >/dev/null 2>&1 || true
@@ -232,23 +244,21 @@ aws_launch() {
   node="$("$root/scripts/deploy-aws-deps.sh")" || die "cannot install deploy/aws's npm packages"
   rm -f "$d/port"
   : >> "$d/rehearsal.log"
-  # setsid + redirected stdio: the rehearsal outlives this script and ctest does not wait on it.
-  (
-    cd "$root/deploy/aws"
-    export REHEARSAL_DIR="$d" REHEARSAL_PORT="$(cat "$d/sfn_port")" \
-      TOQ_MEDIA_BINARY="$(cat "$d/binary")" REHEARSAL_TASK_ENV="$d/task.env" \
-      REHEARSAL_STATE_MACHINE_ARN="$(cat "$d/state_machine_arn")" \
-      REHEARSAL_ACCESS_KEY_ID=S3RVER REHEARSAL_SECRET_ACCESS_KEY=S3RVER \
-      REHEARSAL_FAST_RETRIES="${TOQ_REHEARSAL_FAST_RETRIES:-0}" \
-      REHEARSAL_CONCURRENCY="${TOQ_REHEARSAL_CONCURRENCY:-2}"
-    9>&- setsid "$node" --import tsx local/main.ts < /dev/null >> "$d/rehearsal.log" 2>&1 &
-    echo $! > "$d/pid"
-  )
+  stop_pid "$d/pid"
+  # Its Lambda functions and ECS tasks (child processes) run in the guard's group too.
+  guarded "$d/pid" "$d/rehearsal.log" env -C "$root/deploy/aws" \
+    REHEARSAL_DIR="$d" REHEARSAL_PORT="$(cat "$d/sfn_port")" \
+    TOQ_MEDIA_BINARY="$(cat "$d/binary")" REHEARSAL_TASK_ENV="$d/task.env" \
+    REHEARSAL_STATE_MACHINE_ARN="$(cat "$d/state_machine_arn")" \
+    REHEARSAL_ACCESS_KEY_ID=S3RVER REHEARSAL_SECRET_ACCESS_KEY=S3RVER \
+    REHEARSAL_FAST_RETRIES="${TOQ_REHEARSAL_FAST_RETRIES:-0}" \
+    REHEARSAL_CONCURRENCY="${TOQ_REHEARSAL_CONCURRENCY:-2}" \
+    "$node" --import tsx local/main.ts
   for _ in $(seq 1 600); do
     if [ -s "$d/port" ] && curl -fsS "http://127.0.0.1:$(cat "$d/port")/_rehearsal/state" >/dev/null 2>&1; then
       return 0
     fi
-    alive "$(cat "$d/pid")" || break
+    alive "$guard_pid" || break
     sleep 0.1
   done
   tail -n 30 "$d/rehearsal.log" >&2
@@ -313,6 +323,13 @@ known() {
   return 1
 }
 
+svc_pidfile() {  # the pidfile of service NAME, relative to DIR
+  case "$1" in
+    s3) echo s3/state/pid ;;
+    *) echo "$1/pid" ;;
+  esac
+}
+
 write_env() {
   local dir="$1" s
   {
@@ -321,10 +338,6 @@ write_env() {
   } > "$dir/env.sh.tmp"
   chmod 600 "$dir/env.sh.tmp"
   mv "$dir/env.sh.tmp" "$dir/env.sh"
-}
-
-started() {  # the services DIR/services lists, most recent last
-  [ -f "$1/services" ] && cat "$1/services" || true
 }
 
 cmd_start() {
@@ -337,8 +350,12 @@ cmd_start() {
   : >> "$dir/services"
   for s in "${wanted[@]}"; do
     if grep -qx "$s" "$dir/services"; then
-      echo "services: $s already started in $dir" >&2
-      continue
+      if python3 "$guard" alive --pidfile "$dir/$(svc_pidfile "$s")"; then
+        echo "services: $s already started in $dir" >&2
+        continue
+      fi
+      # Listed but not running: its run was killed. Start it again.
+      sed -i "/^$s\$/d" "$dir/services"
     fi
     "svc_${s}_start" "$dir"
     echo "$s" >> "$dir/services"
@@ -359,8 +376,9 @@ cmd_stop() {
     done
     return 0
   fi
-  # Reverse order of start.
-  for s in $(started "$dir" | tac); do "svc_${s}_stop" "$dir"; done
+  # Every known service, in reverse order: also one this DIR's run was killed while starting
+  # (launched, not yet listed in DIR/services). Each stop does nothing without a pidfile.
+  for ((i = ${#kServices[@]} - 1; i >= 0; i--)); do "svc_${kServices[i]}_stop" "$dir"; done
   rm -f "$dir/services" "$dir/env.sh"
 }
 

@@ -6,6 +6,11 @@
 #                                             in a temp dir; print the port
 #   scripts/start-s3rver.sh stop STATE_DIR    stop the s3rver started into STATE_DIR, remove its data
 #
+# s3rver runs under scripts/service-guard.py (a process group of its own; `pid` names the guard, and
+# `stop` signals that group only after checking the pid still is that guard). `start` first stops
+# what an earlier, killed run left in STATE_DIR. TOQ_SERVICES_OWNER_PID=PID: the server stops when
+# process PID exits (the CTest fixture passes ctest's pid, a test that starts its own passes its own).
+#
 # STATE_DIR receives: port, pid, data_dir, s3rver.log — or, when s3rver cannot be started,
 # `unavailable` holding the reason, which the tests report (and fail on when required).
 # s3rver is required (failure instead of a loud skip) when TOQ_REQUIRE_S3RVER=1, or when CI is set
@@ -48,15 +53,11 @@ alive() {
   [ "$st" != "Z" ] && [ "$st" != "X" ]
 }
 
+guard="$root/scripts/service-guard.py"
+
 stop() {
   if [ -f "$state/pid" ]; then
-    pid="$(cat "$state/pid")"
-    if alive "$pid"; then
-      kill "$pid" 2>/dev/null || true
-      for _ in $(seq 1 50); do alive "$pid" || break; sleep 0.1; done
-      alive "$pid" && kill -9 "$pid" 2>/dev/null || true
-    fi
-    rm -f "$state/pid"
+    python3 "$guard" stop --pidfile "$state/pid" --grace 5
   fi
   if [ -f "$state/data_dir" ]; then
     rm -rf "$(cat "$state/data_dir")"
@@ -85,18 +86,22 @@ start() {
   data="$(mktemp -d "${TMPDIR:-/tmp}/toq-s3rver-XXXXXX")"
   echo "$data" > "$state/data_dir"
   : > "$state/s3rver.log"
-  # setsid + redirected stdio: the server outlives this script, and ctest does not wait on it.
+  # Under the guard, in a session of its own, stdio redirected: the server outlives this script,
+  # and ctest does not wait on it. 8>&- 9>&-: it must not hold this script's or a caller's lock.
   # --service-endpoint localhost: "toq-test.s3.localhost" is then bucket toq-test, virtual-hosted
   # (curl resolves *.localhost to the loopback itself).
-  8>&- setsid "$bin" --directory "$data" --address 127.0.0.1 --port 0 --configure-bucket toq-test \
+  local owner=()
+  [ -n "${TOQ_SERVICES_OWNER_PID:-}" ] && owner=(--owner "$TOQ_SERVICES_OWNER_PID")
+  8>&- 9>&- python3 "$guard" run --pidfile "$state/pid" "${owner[@]}" --grace 5 -- \
+    "$bin" --directory "$data" --address 127.0.0.1 --port 0 --configure-bucket toq-test \
     --service-endpoint localhost \
     < /dev/null >> "$state/s3rver.log" 2>&1 &
-  echo $! > "$state/pid"
+  local guard_pid=$!
   local port=""
   for _ in $(seq 1 200); do
     port="$(sed -n 's/.*S3rver listening on 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' "$state/s3rver.log" | head -n 1)"
     [ -n "$port" ] && break
-    alive "$(cat "$state/pid")" || break
+    alive "$guard_pid" || break
     sleep 0.1
   done
   if [ -z "$port" ]; then

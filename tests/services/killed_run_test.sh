@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# A ctest run killed before its fixture cleanup leaves no service behind, and the next setup starts
+# cleanly (scripts/services.sh, scripts/start-s3rver.sh, scripts/service-guard.py).
+#
+#   killed_run_test.sh WORK_PARENT   works in WORK_PARENT/services-killed-run
+#
+# 1. A stand-in for ctest runs the fixture setup (the same command as the `mariadb.start` fixture:
+#    owner = the setup shell's $PPID, stop, rm -rf, start) with MariaDB and s3rver, then is
+#    SIGKILLed: every process of the work dir (the guards, mariadbd, s3rver) must be gone and the
+#    ports closed, with no cleanup run.
+# 2. The setup again, under a new stand-in: starts cleanly. Then a third setup while the second
+#    run's services still run (a run killed before its cleanup whose ctest is still around): it
+#    stops them by their pidfiles and starts new ones.
+# 3. A pidfile naming another process (a pid since reused, by anything: a colleague's MariaDB):
+#    stop removes the file and leaves that process alone.
+# 4. The cleanup (`services.sh stop`, as the `mariadb.stop` fixture): nothing of the work dir left.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+services="$root/scripts/services.sh"
+[ $# -eq 1 ] || { echo "usage: $0 WORK_PARENT" >&2; exit 2; }
+work="$(cd "$1" && pwd)/services-killed-run"
+dir="$work/services"
+
+helpers=()
+cleanup() {
+  local p
+  for p in "${helpers[@]}"; do
+    kill -9 "$p" 2>/dev/null || true
+    wait "$p" 2>/dev/null || true
+  done
+  "$services" stop "$dir" >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
+
+fail() {
+  echo "FAIL: $*" >&2
+  exit 1
+}
+
+# The pids whose command line names the work dir (the guards' --pidfile, mariadbd's --datadir,
+# s3rver's --directory). The pattern comes through a pipe, so grep's own command line does not
+# match; this script's names only WORK_PARENT.
+ours() {
+  grep -alsF -f <(echo "$work/") /proc/[0-9]*/cmdline | sed 's|^/proc/\([0-9]*\)/cmdline$|\1|' || true
+}
+
+# Waits up to $1 seconds until no process of the work dir is left.
+wait_none_left() {
+  local i
+  for ((i = 0; i < $1 * 10; i++)); do
+    [ -z "$(ours)" ] && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# A stand-in for ctest: runs the fixture setup as its child, writes `ready` (or `failed`), and
+# stays; its pid in $standin. The setup shell's $PPID is the stand-in, as ctest is for the fixture.
+standin_setup() {
+  local tag="$1"
+  rm -f "$work/$tag.ready" "$work/$tag.failed"
+  setup="export TOQ_SERVICES_OWNER_PID=\$PPID && '$services' stop '$dir' && rm -rf '$dir' && '$services' start '$dir' mariadb s3"
+  setsid bash -c "bash -c \"\$1\" > '$work/$tag.log' 2>&1 && touch '$work/$tag.ready' || touch '$work/$tag.failed'; exec sleep 600" \
+    standin "$setup" < /dev/null > /dev/null 2>&1 &
+  standin=$!
+  helpers+=("$standin")
+  local i
+  for ((i = 0; i < 1200; i++)); do
+    [ -e "$work/$tag.ready" ] && return 0
+    [ -e "$work/$tag.failed" ] && { cat "$work/$tag.log" >&2; fail "setup $tag failed"; }
+    sleep 0.1
+  done
+  cat "$work/$tag.log" >&2
+  fail "setup $tag did not finish within 120 s"
+}
+
+ports() { echo "$(cat "$dir/mariadb/port") $(cat "$dir/s3/state/port")"; }
+
+mkdir -p "$work"
+"$services" stop "$dir" >/dev/null 2>&1 || true
+wait_none_left 60 || fail "processes of $work left from an earlier run of this test: $(ours)"
+
+echo "$(date +%T) == 1. the fixture's ctest SIGKILLed"
+standin_setup first
+read -r db_port s3_port < <(ports)
+port_open "$db_port" || fail "MariaDB does not answer on $db_port"
+port_open "$s3_port" || fail "s3rver does not answer on $s3_port"
+before="$(ours | wc -l)"
+[ "$before" -ge 4 ] || fail "expected 2 guards, mariadbd and s3rver; found $before: $(ours)"
+kill -9 "$standin"
+wait "$standin" 2>/dev/null || true
+wait_none_left 60 || fail "left after the owner was SIGKILLed: $(ours | xargs -r ps -o pid,args -p)"
+port_open "$db_port" && fail "port $db_port (MariaDB) still open"
+port_open "$s3_port" && fail "port $s3_port (s3rver) still open"
+echo "   $before processes before, none after; ports $db_port and $s3_port closed"
+
+echo "$(date +%T) == 2. the next setup starts cleanly; a later setup stops a run's leftovers by pidfile"
+standin_setup second
+read -r db_port s3_port < <(ports)
+port_open "$db_port" && port_open "$s3_port" || fail "the second setup's services do not answer"
+second="$(ours | sort)"
+standin_setup third
+third="$(ours | sort)"
+left="$(comm -12 <(echo "$second") <(echo "$third"))"
+[ -z "$left" ] || fail "the third setup left the second's processes running: $left"
+read -r db_port s3_port < <(ports)
+port_open "$db_port" && port_open "$s3_port" || fail "the third setup's services do not answer"
+echo "   second run's $(echo "$second" | wc -l) processes stopped, third run's answer"
+
+echo "$(date +%T) == 3. a pidfile naming another process"
+sleep 600 < /dev/null > /dev/null 2>&1 &
+decoy=$!
+helpers+=("$decoy")
+mkdir -p "$work/decoy"
+echo "$decoy $(cut -d' ' -f22 "/proc/$decoy/stat")" > "$work/decoy/pid"
+"$root/scripts/start-s3rver.sh" stop "$work/decoy" 2> "$work/decoy.err"
+kill -0 "$decoy" 2>/dev/null || fail "stop signalled pid $decoy, which is not its guard"
+[ ! -e "$work/decoy/pid" ] || fail "the stale pidfile was kept"
+grep -q "another process now; left alone" "$work/decoy.err" || fail "no note: $(cat "$work/decoy.err")"
+echo "   pid $decoy left alone, stale pidfile removed"
+
+echo "$(date +%T) == 4. the cleanup"
+"$services" stop "$dir"
+wait_none_left 5 || fail "left after services.sh stop: $(ours)"
+port_open "$db_port" && fail "port $db_port (MariaDB) still open"
+port_open "$s3_port" && fail "port $s3_port (s3rver) still open"
+echo "PASS"
