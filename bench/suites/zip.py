@@ -44,7 +44,8 @@ def benchmarks(ctx) -> list:
     state = os.path.join(work, "s3rver")
     script = os.path.join(ctx.root, "scripts", "start-s3rver.sh")
     subprocess.run([script, "start", state], check=True, stdout=subprocess.DEVNULL,
-                   env={**os.environ, "TOQ_REQUIRE_S3RVER": "1"})
+                   env={**os.environ, "TOQ_REQUIRE_S3RVER": "1",
+                        "TOQ_SERVICES_OWNER_PID": str(os.getpid())})
     _S3RVER_STATE["dir"] = state
     _S3RVER_STATE["script"] = script
     with open(os.path.join(state, "port"), encoding="utf-8") as f:

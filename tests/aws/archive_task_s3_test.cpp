@@ -136,8 +136,9 @@ class OwnServer {
  public:
   explicit OwnServer(const fs::path& dir) : state_(dir / "s3rver") {
     const auto r =
-        run_capture("TMPDIR=" + shell_quote(dir.string()) + " TOQ_REQUIRE_S3RVER=1 " +
-                    shell_quote(TOQ_S3RVER_SCRIPT) + " start " + shell_quote(state_.string()));
+        run_capture(services_owned_by_this_process() + "TMPDIR=" + shell_quote(dir.string()) +
+                    " TOQ_REQUIRE_S3RVER=1 " + shell_quote(TOQ_S3RVER_SCRIPT) + " start " +
+                    shell_quote(state_.string()));
     if (r.status != 0 || !fs::exists(state_ / "port")) {
       throw std::runtime_error("s3rver did not start: " + r.output);
     }
@@ -172,8 +173,10 @@ class Witness {
  public:
   Witness(const fs::path& dir, const std::string& upstream) : log_(dir / "witness.jsonl") {
     const auto port_file = dir / "witness.port";
+    const ParentTie tie;
     pid_ = ::fork();
     if (pid_ == 0) {
+      die_with_parent(tie);
       const int null = ::open("/dev/null", O_RDWR);
       ::dup2(null, 0);
       ::execl("/usr/bin/python3", "python3", TOQ_S3_WITNESS_PROXY, "--upstream", upstream.c_str(),

@@ -148,7 +148,7 @@ class ServiceBackends {
     const bool aws =
         when == When::kWithAws || (when == When::kRequested && aws_backend_requested());
     // The rehearsal runs this build's toq-media, with every Retry interval 0.
-    run_ok(std::string("TOQ_MEDIA_BINARY='") + TOQ_MEDIA_BINARY +
+    run_ok(testing::services_owned_by_this_process() + "TOQ_MEDIA_BINARY='" + TOQ_MEDIA_BINARY +
            "' TOQ_REHEARSAL_FAST_RETRIES=1 '" + TOQ_SERVICES_SCRIPT + "' start " +
            shell_quote(dir.string()) + (aws ? " mariadb s3 aws" : " mariadb s3") + " 2>&1");
     started_ = true;
@@ -189,8 +189,8 @@ class ServiceBackends {
 
  private:
   void services(const std::string& action, const std::string& service) const {
-    run_ok(std::string("'") + TOQ_SERVICES_SCRIPT + "' " + action + " " +
-           shell_quote(dir_.string()) + " " + service + " 2>&1");
+    run_ok(testing::services_owned_by_this_process() + "'" + TOQ_SERVICES_SCRIPT + "' " + action +
+           " " + shell_quote(dir_.string()) + " " + service + " 2>&1");
   }
   std::filesystem::path dir_;
   std::string data_dir_;

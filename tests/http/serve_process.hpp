@@ -36,9 +36,11 @@ class ServeProcess {
                const std::filesystem::path& log_file = {})
       : data_dir_(std::move(data_dir)),
         log_(log_file.empty() ? data_dir_.string() + ".log" : log_file.string()) {
+    const ParentTie tie;
     const pid_t pid = fork();
     if (pid < 0) throw std::runtime_error("fork failed");
     if (pid == 0) {
+      die_with_parent(tie);
       std::FILE* log = std::freopen(log_.c_str(), "w", stderr);
       if (log == nullptr) _exit(127);
       for (const auto& [k, v] : env) setenv(k.c_str(), v.c_str(), 1);

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "e2e/e2e_support.hpp"
+#include "support/shell.hpp"
 
 namespace toq::e2e {
 
@@ -24,9 +25,11 @@ class WorkerProcess {
   WorkerProcess(const std::filesystem::path& data_dir,
                 const std::map<std::string, std::string>& env, const std::filesystem::path& log)
       : log_(log) {
+    const testing::ParentTie tie;
     const pid_t pid = fork();
     if (pid < 0) throw std::runtime_error("fork failed");
     if (pid == 0) {
+      testing::die_with_parent(tie);
       if (std::freopen(log.c_str(), "w", stderr) == nullptr) _exit(127);
       for (const auto& [k, v] : env) setenv(k.c_str(), v.c_str(), 1);
       execl(TOQ_MEDIA_BINARY, TOQ_MEDIA_BINARY, "worker", "--data-dir", data_dir.c_str(),

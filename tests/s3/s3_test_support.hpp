@@ -111,8 +111,8 @@ inline S3Target find_s3_target() {
     if (::mkdtemp(tmpl) != nullptr) {
       state = tmpl;
       own = std::make_unique<OwnS3rver>(state);
-      run_shell(std::string{"'"} + TOQ_S3RVER_SCRIPT + "' start '" + state.string() +
-                "' >/dev/null 2>" + (state / "start.err").string());
+      run_shell(services_owned_by_this_process() + "'" + TOQ_S3RVER_SCRIPT + "' start '" +
+                state.string() + "' >/dev/null 2>" + (state / "start.err").string());
     }
   }
   if (std::filesystem::exists(state / "unavailable")) {

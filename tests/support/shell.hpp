@@ -7,7 +7,10 @@
 #include <string>
 #include <string_view>
 
+#include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 namespace toq::testing {
 
@@ -23,6 +26,27 @@ inline std::string shell_quote(std::string_view text) {
   }
   out += "'";
   return out;
+}
+
+// The prefix for a command line that starts services (scripts/services.sh, start-s3rver.sh):
+// they stop when this process exits, even when ctest kills it before its destructors run.
+inline std::string services_owned_by_this_process() {
+  return "TOQ_SERVICES_OWNER_PID=" + std::to_string(::getpid()) + " ";
+}
+
+// A server a test forks (serve, a worker, a receiver, a proxy) must not outlive the test: ctest
+// kills a test on timeout without running its destructors. Taken in the parent before fork();
+// die_with_parent() in the child then asks for SIGKILL when the test process dies. Linux ties
+// PR_SET_PDEATHSIG to the forking thread, so a child forked from another thread (which may end
+// before the test does) is left as it is.
+struct ParentTie {
+  pid_t parent = ::getpid();
+  bool main_thread = ::gettid() == ::getpid();
+};
+inline void die_with_parent(const ParentTie& tie) {
+  if (!tie.main_thread) return;
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (::getppid() != tie.parent) ::_exit(127);  // the parent died before prctl took effect
 }
 
 // Runs a command line through /bin/sh; its exit status (-1 when it could not run or was killed).

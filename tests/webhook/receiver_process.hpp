@@ -16,6 +16,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "support/shell.hpp"
+
 namespace toq::webhook::testing {
 
 class ReceiverProcess {
@@ -23,9 +25,11 @@ class ReceiverProcess {
   ReceiverProcess(const std::string& secret, std::filesystem::path log) : log_(std::move(log)) {
     int fds[2];
     if (::pipe(fds) != 0) throw std::runtime_error("pipe failed");
+    const toq::testing::ParentTie tie;
     const pid_t pid = ::fork();
     if (pid < 0) throw std::runtime_error("fork failed");
     if (pid == 0) {
+      toq::testing::die_with_parent(tie);
       ::dup2(fds[1], STDOUT_FILENO);
       ::close(fds[0]);
       ::close(fds[1]);

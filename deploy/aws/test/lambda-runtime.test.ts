@@ -84,7 +84,11 @@ before(() => {
   assert.ok(fs.existsSync(binary), `no toq-media binary at ${binary}: build it or set TOQ_MEDIA_BINARY`);
   assert.ok(fs.existsSync(path.join(corpus, 'footage_vtest.avi')), `no corpus in ${corpus} (ctest's media_corpus fixture)`);
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'toq-lambda-runtime-'));
-  const r = spawnSync(services, ['start', dir, 's3'], { encoding: 'utf8' });
+  // Owned by this process: the s3rver stops with it even when the runner is killed.
+  const r = spawnSync(services, ['start', dir, 's3'], {
+    encoding: 'utf8',
+    env: { ...process.env, TOQ_SERVICES_OWNER_PID: String(process.pid) },
+  });
   assert.equal(r.status, 0, `services.sh start s3: ${r.stderr}`);
   s3Env = readEnvFile(path.join(dir, 's3', 'env'));
 });
