@@ -3,10 +3,8 @@
 #include <iostream>
 
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include "app/logging.hpp"
-#include "support/crypto/random.hpp"
 
 namespace toq::app {
 namespace {
@@ -16,13 +14,6 @@ constexpr std::chrono::seconds kOverdueCheckPeriod{60};
 // How long a read of the start DLQ's depth is shown before /metrics asks SQS again: scrapes of
 // several Prometheus servers cost one GetQueueAttributes per replica per this period at most.
 constexpr std::chrono::seconds kDlqReadTtl{15};
-
-std::string relay_owner() {
-  char host[256] = {};
-  ::gethostname(host, sizeof host - 1);
-  auto suffix = support::random_hex(4);
-  return fmt::format("{}:{}:{}", host, ::getpid(), suffix ? *suffix : std::string("0"));
-}
 
 // The job's trace (the one its execution input carries) is on every line about its run, so one
 // grep over serve's log and the Lambda's follows a batch.
@@ -108,12 +99,12 @@ void count_report(const core::RecordProcessingResultOutput& report, http::Metric
 }
 
 AwsMode::AwsMode(const Config& config, core::Database& db, const core::Clock& clock,
-                 AwsServeAdapters adapters)
+                 AwsServeAdapters adapters, std::string relay_owner)
     : processing(aws_processing(config)),
       config_(config),
       adapters_(std::move(adapters)),
       use_cases_(config, db, *adapters_.results, adapters_.starter(), *adapters_.step_functions,
-                 clock, relay_owner()) {}
+                 clock, std::move(relay_owner)) {}
 
 void AwsMode::check_at_start(core::ObjectStore& store) {
   auto& starter = adapters_.starter();

@@ -39,9 +39,10 @@ void count_report(const core::RecordProcessingResultOutput& report, http::Metric
 class AwsMode {
  public:
   // On the adapters aws_wiring.hpp built (open_aws_serve_adapters); `config`, `db` and `clock`
-  // must outlive it.
+  // must outlive it. `relay_owner` names this serve among the replicas that claim starts
+  // (support::process_instance_id).
   AwsMode(const Config& config, core::Database& db, const core::Clock& clock,
-          AwsServeAdapters adapters);
+          AwsServeAdapters adapters, std::string relay_owner);
 
   // Logs (and prints to stderr) every dependency that does not answer, with a hint.
   void check_at_start(core::ObjectStore& store);

@@ -32,6 +32,7 @@
 #include "app/wiring.hpp"
 #include "app/worker_events.hpp"
 #include "app/worker_supervisor.hpp"
+#include "support/crypto/random.hpp"
 
 namespace toq::app {
 namespace {
@@ -383,7 +384,10 @@ int command_serve(const cli::ServeOptions& options) {
   if (config.processing.mode == ProcessingMode::kAws) {
     auto adapters = open_aws_serve_adapters(config, *storage->store, clock);
     if (!adapters) return report(adapters.error());
-    aws = std::make_unique<AwsMode>(config, **db, clock, std::move(*adapters));
+    auto relay_owner = support::process_instance_id();
+    if (!relay_owner) return report(relay_owner.error());
+    aws = std::make_unique<AwsMode>(config, **db, clock, std::move(*adapters),
+                                    std::move(*relay_owner));
     aws->check_at_start(*storage->store);
   }
 

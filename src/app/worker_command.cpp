@@ -107,12 +107,10 @@ core::Result<Worker> start_worker(const cli::WorkerOptions& options, const core:
   if (!db) return std::unexpected(db.error());
   auto storage = open_object_storage(*config, clock);
   if (!storage) return std::unexpected(storage.error());
-  auto suffix = support::random_hex(4);
-  if (!suffix) return std::unexpected(suffix.error());
-  char host[256] = {};
-  ::gethostname(host, sizeof host - 1);
+  auto id = support::process_instance_id();
+  if (!id) return std::unexpected(id.error());
   Worker worker{.config = std::move(*config),
-                .id = fmt::format("{}:{}:{}", host, ::getpid(), *suffix),
+                .id = std::move(*id),
                 .work_root = {},
                 .db = std::move(*db),
                 .storage = std::move(*storage),

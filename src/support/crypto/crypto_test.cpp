@@ -8,6 +8,7 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include "support/base64.hpp"
 #include "support/crypto/digest.hpp"
@@ -108,6 +109,33 @@ TEST(Crypto, RandomHexHasTheAskedLengthAndVaries) {
   }
   EXPECT_EQ(seen.size(), 8U);
   EXPECT_EQ(random_hex(0).value(), "");
+}
+
+TEST(Crypto, ProcessInstanceIdIsHostPidAndRandomSuffix) {
+  char host[256] = {};
+  ASSERT_EQ(::gethostname(host, sizeof host - 1), 0);
+  const std::string prefix = std::string(host) + ":" + std::to_string(::getpid()) + ":";
+  const auto a = process_instance_id();
+  const auto b = process_instance_id();
+  ASSERT_TRUE(a.has_value()) << a.error().message;
+  ASSERT_TRUE(b.has_value()) << b.error().message;
+  ASSERT_TRUE(a->starts_with(prefix)) << *a;
+  const std::string suffix = a->substr(prefix.size());
+  EXPECT_EQ(suffix.size(), 8U) << *a;
+  EXPECT_TRUE(hex_decode(suffix).has_value()) << *a;
+  EXPECT_NE(*a, *b) << "two ids of one process differ in their random part";
+}
+
+TEST(Crypto, ProcessInstanceIdFailsClearlyWhenTheRandomSourceFails) {
+  const auto id = process_instance_id([](std::size_t) -> core::Result<std::string> {
+    return core::fail(core::ErrorCode::kInternal, "RAND_bytes failed: entropy source error");
+  });
+  ASSERT_FALSE(id.has_value()) << "no fixed stand-in: " << *id;
+  EXPECT_EQ(id.error().code, core::ErrorCode::kInternal);
+  EXPECT_NE(id.error().message.find("cannot name this process"), std::string::npos)
+      << id.error().message;
+  EXPECT_NE(id.error().message.find("RAND_bytes failed"), std::string::npos) << id.error().message;
+  EXPECT_FALSE(id.error().hint.empty());
 }
 
 TEST(Crypto, ConstantTimeEqual) {
