@@ -63,10 +63,13 @@ alive() {
 
 # A free TCP port on 127.0.0.1 (the kernel's pick; the service binds it right after).
 free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+  "$py" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
 guard="$root/scripts/service-guard.py"
+# Debian's interpreter when present (as CI has): not a per-user shim (pyenv) whose shared state
+# another shell may be changing.
+py="$(command -v /usr/bin/python3 || command -v python3)"
 
 # guarded PIDFILE LOG COMMAND...: COMMAND in the background under service-guard.py, in a session
 # and process group of its own (the service outlives this script and ctest does not wait on it),
@@ -77,14 +80,14 @@ guarded() {
   local owner=()
   [ -n "${TOQ_SERVICES_OWNER_PID:-}" ] && owner=(--owner "$TOQ_SERVICES_OWNER_PID")
   rm -f "$pidfile"
-  8>&- 9>&- python3 "$guard" run --pidfile "$pidfile" "${owner[@]}" --grace 60 -- "$@" \
+  8>&- 9>&- "$py" "$guard" run --pidfile "$pidfile" "${owner[@]}" --grace 60 -- "$@" \
     < /dev/null >> "$logfile" 2>&1 &
   guard_pid=$!
 }
 
 stop_pid() {  # stop_pid PIDFILE: the guard's group TERM, up to 60 s, then KILL
   [ -f "$1" ] || return 0
-  python3 "$guard" stop --pidfile "$1" --grace 60
+  "$py" "$guard" stop --pidfile "$1" --grace 60
 }
 
 # ---------------------------------------------------------------- mariadb
@@ -188,7 +191,7 @@ EOF
 svc_mariadb_stop() {
   local d="$1/mariadb"
   [ -f "$d/pid" ] || return 0
-  if python3 "$guard" alive --pidfile "$d/pid"; then
+  if "$py" "$guard" alive --pidfile "$d/pid"; then
     # A clean shutdown (InnoDB flushed) through the server's own command, then the pid.
     mariadb-admin --no-defaults "--socket=$(cat "$d/socket_path")" -uroot shutdown \
       >/dev/null 2>&1 || true
@@ -350,7 +353,7 @@ cmd_start() {
   : >> "$dir/services"
   for s in "${wanted[@]}"; do
     if grep -qx "$s" "$dir/services"; then
-      if python3 "$guard" alive --pidfile "$dir/$(svc_pidfile "$s")"; then
+      if "$py" "$guard" alive --pidfile "$dir/$(svc_pidfile "$s")"; then
         echo "services: $s already started in $dir" >&2
         continue
       fi

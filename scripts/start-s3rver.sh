@@ -54,10 +54,13 @@ alive() {
 }
 
 guard="$root/scripts/service-guard.py"
+# Debian's interpreter when present (as CI has): not a per-user shim (pyenv) whose shared state
+# another shell may be changing.
+py="$(command -v /usr/bin/python3 || command -v python3)"
 
 stop() {
   if [ -f "$state/pid" ]; then
-    python3 "$guard" stop --pidfile "$state/pid" --grace 5
+    "$py" "$guard" stop --pidfile "$state/pid" --grace 5
   fi
   if [ -f "$state/data_dir" ]; then
     rm -rf "$(cat "$state/data_dir")"
@@ -92,7 +95,7 @@ start() {
   # (curl resolves *.localhost to the loopback itself).
   local owner=()
   [ -n "${TOQ_SERVICES_OWNER_PID:-}" ] && owner=(--owner "$TOQ_SERVICES_OWNER_PID")
-  8>&- 9>&- python3 "$guard" run --pidfile "$state/pid" "${owner[@]}" --grace 5 -- \
+  8>&- 9>&- "$py" "$guard" run --pidfile "$state/pid" "${owner[@]}" --grace 5 -- \
     "$bin" --directory "$data" --address 127.0.0.1 --port 0 --configure-bucket toq-test \
     --service-endpoint localhost \
     < /dev/null >> "$state/s3rver.log" 2>&1 &
