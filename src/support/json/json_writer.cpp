@@ -31,26 +31,28 @@ void JsonWriter::before_value() {
   comma_ = true;
 }
 
+void JsonWriter::open(char bracket) {
+  before_value();
+  out_.push_back(bracket);
+  comma_ = false;
+}
+
+void JsonWriter::close(char bracket) {
+  out_.push_back(bracket);
+  comma_ = true;
+}
+
 void JsonWriter::begin_object() {
-  before_value();
-  out_.push_back('{');
-  comma_ = false;
+  open('{');
 }
-
 void JsonWriter::end_object() {
-  out_.push_back('}');
-  comma_ = true;
+  close('}');
 }
-
 void JsonWriter::begin_array() {
-  before_value();
-  out_.push_back('[');
-  comma_ = false;
+  open('[');
 }
-
 void JsonWriter::end_array() {
-  out_.push_back(']');
-  comma_ = true;
+  close(']');
 }
 
 void JsonWriter::key(std::string_view name) {

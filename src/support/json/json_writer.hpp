@@ -51,6 +51,8 @@ class JsonWriter {
 
  private:
   void before_value();
+  void open(char bracket);   // a value starting an object or an array
+  void close(char bracket);  // its end: the container is a value written at the outer level
 
   std::string& out_;
   bool comma_ = false;  // a value was written at this level: the next key or value needs a comma
