@@ -7,10 +7,18 @@ the database (sqlite3 CLI) when the last work item was done and when the job end
 the ending happen in between.
 
     batch_client.py TOQ_MEDIA WORKERS FILE...
-prints: batch_s=.. zip_s=.. items=N workers_used=K max_parallel=P
+prints: batch_s=.. zip_s=.. items=N workers_used=K max_parallel=P job_start_s=..
+        first_item_s=.. idle_due_s=.. max_gap_s=.. heaviest_item_s=.. heaviest_start_s=..
+        last_done_s=.. ready_seen_s=..
   batch_s: complete answered -> status READY; zip_s: last item done -> job completed;
   workers_used: distinct workers that did items; max_parallel: most items whose claim-to-done
-  spans overlap at one moment.
+  spans overlap at one moment. The rest is the run's timeline from the database, in seconds:
+  job_start_s (complete answered -> the job claimed), first_item_s (-> the first item claimed),
+  idle_due_s (the workers' time without an item while an item was still unclaimed, summed over
+  workers: from the plan to each worker's first claim and between its items), max_gap_s (the
+  longest such gap), heaviest_item_s (the longest item, claim -> done) and heaviest_start_s (its
+  claim after the plan), last_done_s (complete -> the last item done), ready_seen_s (job
+  completed -> READY seen by the status polls). Every item's span goes to stderr.
 """
 
 import base64
@@ -101,6 +109,40 @@ def overlap(spans):
     return best
 
 
+def timeline(rows, complete_ms):
+    """The metrics of the module's docstring from the work items' rows (times in epoch ms)."""
+    planned = min(r["created_at"] for r in rows)
+    last_claim = max(r["claimed_at"] for r in rows)
+    last_done = max(r["done_at"] for r in rows)
+    completed = rows[0]["completed_at"]
+    gaps = []
+    for owner in sorted({r["lease_owner"] for r in rows}):
+        mine = sorted((r for r in rows if r["lease_owner"] == owner), key=lambda r: r["claimed_at"])
+        free = planned
+        for r in mine:
+            # Only while some item was still unclaimed: after the last claim there is nothing due.
+            gaps.append(max(0, min(r["claimed_at"], last_claim) - free))
+            free = r["done_at"]
+    for r in sorted(rows, key=lambda r: r["claimed_at"]):
+        print(f"item {r['filename']} heavy={r['heavy']} by {r['lease_owner']}: "
+              f"{(r['claimed_at'] - planned) / 1000:.3f} -> "
+              f"{(r['done_at'] - planned) / 1000:.3f} s", file=sys.stderr)
+    heaviest = max(rows, key=lambda r: r["done_at"] - r["claimed_at"])
+    return {
+        "zip_s": f"{(completed - last_done) / 1000:.3f}",
+        "items": len(rows),
+        "workers_used": len({r["lease_owner"] for r in rows}),
+        "max_parallel": overlap([(r["claimed_at"], r["done_at"]) for r in rows]),
+        "job_start_s": f"{(rows[0]['started_at'] - complete_ms) / 1000:.3f}",
+        "first_item_s": f"{(min(r['claimed_at'] for r in rows) - complete_ms) / 1000:.3f}",
+        "idle_due_s": f"{sum(gaps) / 1000:.3f}",
+        "max_gap_s": f"{max(gaps) / 1000:.3f}",
+        "heaviest_item_s": f"{(heaviest['done_at'] - heaviest['claimed_at']) / 1000:.3f}",
+        "heaviest_start_s": f"{(heaviest['claimed_at'] - planned) / 1000:.3f}",
+        "last_done_s": f"{(last_done - complete_ms) / 1000:.3f}",
+    }
+
+
 def main():
     binary, workers, paths = sys.argv[1], sys.argv[2], sys.argv[3:]
     data_dir = tempfile.mkdtemp(prefix="toq-bench-batch-")
@@ -126,6 +168,7 @@ def main():
         parts = upload(created, paths)
         batch = created["batchId"]
         started = time.monotonic()
+        started_epoch_ms = time.time() * 1000.0
         call("/api/v2/listings/media/uploads/complete",
              {"listingIdentityId": 1, "batchId": batch, "files": parts}, photographer)
         while True:
@@ -140,15 +183,14 @@ def main():
         db = os.path.join(data_dir, "toq-media.db")
         rows = json.loads(subprocess.run(
             ["sqlite3", "-readonly", "-json", db,
-             "SELECT w.lease_owner, w.claimed_at, w.done_at, j.completed_at FROM work_items w "
-             "JOIN jobs j ON j.id = w.job_id"], capture_output=True, text=True,
-            check=True).stdout or "[]")
-        last_done = max(r["done_at"] for r in rows)
-        zip_s = (rows[0]["completed_at"] - last_done) / 1000.0
-        spans = [(r["claimed_at"], r["done_at"]) for r in rows]
-        print(f"batch_s={elapsed:.3f} zip_s={zip_s:.3f} items={len(rows)} "
-              f"workers_used={len({r['lease_owner'] for r in rows})} "
-              f"max_parallel={overlap(spans)}")
+             "SELECT w.asset_id, w.heavy, w.lease_owner, w.created_at, w.claimed_at, w.done_at, "
+             "j.started_at, j.completed_at, a.filename FROM work_items w "
+             "JOIN jobs j ON j.id = w.job_id JOIN assets a ON a.id = w.asset_id"],
+            capture_output=True, text=True, check=True).stdout or "[]")
+        ready_seen = elapsed - (rows[0]["completed_at"] - started_epoch_ms) / 1000
+        print(f"batch_s={elapsed:.3f} " + " ".join(
+            f"{k}={v}" for k, v in timeline(rows, started_epoch_ms).items()) +
+            f" ready_seen_s={ready_seen:.3f}")
     finally:
         stop_server(proc, data_dir)
 
