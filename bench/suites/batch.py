@@ -15,9 +15,10 @@ due, when the longest item started: bench/refs/batch_client.py).
 
 Inputs: bench/make-inputs.sh's photos (six of 12-24 MP, each used five times) and videos (10 s 4K
 H.264, 10 s 4K HEVC HLG, 10 s 1080p portrait, 10 s SD; the 4K H.264 twice); --smoke: its two small
-photos and four 1 s clips, 2 photos + 2 videos (one of them alone). TOQ_BENCH_BATCH=P,V takes P
-photos and V videos instead (a scaled-down batch for a busy machine; the videos in the order
-h264_4k, hevc_hlg_4k, portrait_1080, sd_601, h264_4k; V=0: photos only, no target row).
+photos and four 1 s clips, 2 photos + 2 videos (one of them alone, one photo profiled).
+TOQ_BENCH_BATCH=P,V takes P photos and V videos instead (a scaled-down batch for a busy machine;
+the videos in the order h264_4k, hevc_hlg_4k, portrait_1080, sd_601, h264_4k; V=0: photos only,
+no target row).
 
 TOQ_BENCH_CPUS="all 0": the batch cases once per CPU set, the server and its workers confined to
 it with `taskset -c` (space-separated taskset lists; "all" is the whole machine, the default), so
@@ -97,9 +98,10 @@ def benchmarks(ctx) -> list:
     alone = [Case(f"the asset alone: {os.path.basename(v)}, 2 workers",
                   client + [ctx.toq_media, "2", v], parse=_parse) for v in distinct]
     cases += alone
+    # The smoke run profiles one photo: it proves the script, in a few seconds.
     profile = Case("each distinct asset alone, one after another (toq-media process --jobs 1)",
                    ["python3", os.path.join(ctx.root, "bench", "refs", "batch_profile.py"),
-                    ctx.toq_media, *files], parse=_parse)
+                    ctx.toq_media, *(photos[:1] if ctx.smoke else files)], parse=_parse)
     cases.append(profile)
 
     def med(case, key):
