@@ -2,7 +2,7 @@
 PRESET ?= ci
 JOBS ?= $(shell nproc)
 
-.PHONY: run test test-mariadb-long test-aws-long load-test deps build release asan bench bench-claim bench-api fuzz lint format format-check clean
+.PHONY: run test test-mariadb-long test-aws-long load-test deps build release asan bench bench-claim bench-api bench-api-rate fuzz lint format format-check clean
 
 deps:
 	./scripts/install-deps.sh
@@ -88,6 +88,14 @@ bench-api: deps
 	cmake --preset release
 	cmake --build --preset release -j $(JOBS) --target toq-media
 	./bench/api_wrk.sh
+
+# The same routes at fixed request rates over 50 keep-alive connections, open loop: status at
+# 5,000/s, create batch at 10, 50, 100 and 200/s (bench/api_rate.sh; RATE_PLAN, RATE_SECONDS and
+# RATE_CONNECTIONS change it).
+bench-api-rate: deps
+	cmake --preset release
+	cmake --build --preset release -j $(JOBS) --target toq-media
+	./bench/api_rate.sh
 
 lint: build
 	./scripts/lint.sh build/$(PRESET)

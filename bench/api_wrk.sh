@@ -28,72 +28,9 @@ routes="${WRK_ROUTES:-status_404 status_200 downloads create}"
 [ $# -gt 0 ] || set -- "$root/build/release/src/app/toq-media"
 command -v wrk >/dev/null || { echo "wrk is not installed (Debian package wrk)" >&2; exit 1; }
 
-work="$(mktemp -d)"
-server=""
-cleanup() {
-  [ -n "$server" ] && kill -TERM "$server" 2>/dev/null && wait "$server" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-# start_server BINARY DATA_DIR WORKERS: sets $server and $port.
-start_server() {
-  : >"$2/serve.log"
-  TOQ_MEDIA_PROCESSING_START_WORKERS="$3" "$1" serve --data-dir "$2" \
-    --listen 127.0.0.1:0 2>>"$2/serve.log" &
-  server=$!
-  port=""
-  for _ in $(seq 1 300); do
-    port="$(grep -o '"port":[0-9]*' "$2/serve.log" | head -1 | cut -d: -f2 || true)"
-    [ -n "$port" ] && break
-    sleep 0.1
-  done
-  [ -n "$port" ] || { echo "serve did not start: $(cat "$2/serve.log")" >&2; exit 1; }
-}
-
-stop_server() {
-  kill -TERM "$server"
-  wait "$server" 2>/dev/null || true
-  server=""
-}
-
-# CPU seconds (user + system) the server has used so far.
-server_cpu() {
-  awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$server/stat"
-}
-
-# Context switches (voluntary and not) of the server's threads so far.
-server_switches() {
-  cat /proc/"$server"/task/*/status 2>/dev/null | awk '/ctxt_switches/ { n += $2 } END { print n }'
-}
-
-# Sets $children: the CPU seconds of this script's finished children (wrk and the small tools; the
-# server is reaped only when it stops). `times` runs in this shell: a subshell's count starts at 0.
-children_cpu() {
-  times >"$work/times"
-  children="$(tail -1 "$work/times" | awk '{ split($1, u, "m"); split($2, s, "m");
-    printf "%.2f", u[1] * 60 + u[2] + s[1] * 60 + s[2] }')"
-}
-
-# Before a row: the server's CPU seconds and context switches, wrk's CPU seconds.
-mark_usage() {
-  before="$(server_cpu)" switches="$(server_switches)"
-  children_cpu
-  wrk_cpu="$children"
-}
-
-# After a row: what it used since mark_usage.
-report_usage() {
-  children_cpu
-  local cpu
-  cpu="$(awk -v a="$before" -v b="$(server_cpu)" 'BEGIN { printf "%.2f", b - a }')"
-  echo "   server CPU s: $cpu, server context switches: $(($(server_switches) - switches))," \
-    "wrk CPU s: $(awk -v a="$wrk_cpu" -v b="$children" 'BEGIN { printf "%.2f", b - a }')"
-}
+source "$root/bench/api_common.sh"
 
 for bin in "$@"; do
-  data="$work/var-$RANDOM"
-  mkdir -p "$data"
   # Listings for the create runs: each run may use `quota` per wrk thread (2 threads).
   quota="${WRK_CREATE_QUOTA:-2500}"
   create_runs=0
@@ -102,12 +39,7 @@ for bin in "$@"; do
       create_runs=$((create_runs + 1))
     done ;; esac
   done
-  start_server "$bin" "$data" true
-  python3 "$root/bench/refs/api_setup.py" "$bin" "$data" "$port" "$data/wrk" \
-    --listings $((create_runs * 2 * quota)) --photos 20
-  stop_server
-  start_server "$bin" "$data" false
-  base="http://127.0.0.1:$port"
+  prepare_data "$bin" $((create_runs * 2 * quota))
   first=100000
   echo "== $bin"
   for route in $routes; do

@@ -6,9 +6,10 @@
 Each sample counts once, for the first rule below that matches any frame of its stack (leaf to
 root), so a sample inside malloc called by SQLite counts as SQLite, and one in the scheduler
 called from a condition-variable wait counts as a context switch. The rules name the request's
-path: the access log, metrics, SQLite, the JWT check, JSON, the kernel's scheduling and wake-ups,
-the socket calls, the body buffer's memset, the allocator, and what is left of Asio, Beast and the
-server's own code. Percentages of the samples, i.e. of the server's CPU time in the window.
+path: the access log, metrics, SQLite, the presigned URLs, the JWT check, JSON, the kernel's
+scheduling and wake-ups, the socket calls, the body buffer's memset, the allocator, and what is
+left of Asio, Beast and the server's own code. Percentages of the samples, i.e. of the server's
+CPU time in the window.
 """
 
 import collections
@@ -20,6 +21,8 @@ RULES = [
     ("access log (spdlog, the JSON line)", r"toq::app::log|spdlog|StructuredFormatter"),
     ("metrics", r"toq::http::Metrics"),
     ("SQLite (statements, locks, commit)", r"sqlite3|toq::sqlite::|toq::sql::"),
+    ("presigning (SigV4: the create and downloads routes' URLs)",
+     r"presign|[Ss]igv4|SigV4|UrlSigner"),
     ("JWT check (libjwt, HMAC, jansson)", r"JwtVerifier|libjwt|jwt_|libcrypto|json_loads"),
     ("JSON (request parse, response build and dump)",
      r"nlohmann|converters::|json_response|log_ids|parse_json"),

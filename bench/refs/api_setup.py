@@ -11,7 +11,8 @@
 - listings 100000.. : N listings registered for the create-batch script, which creates one batch
   of 100 photos per request, each request on a listing of its own (one open batch per listing).
 
-Writes OUT_DIR/{status_404,status_200,downloads,create}.lua. The create script takes two
+Writes OUT_DIR/{status_404,status_200,downloads,create}.lua, and the same requests as
+OUT_DIR/requests.json for bench/refs/open_loop.py. The create script takes two
 arguments after wrk's `--`: its first listing (100000 + the listings earlier runs used) and a
 quota per wrk thread (thread t uses first + t * quota onwards); a thread stops at its quota.
 """
@@ -166,6 +167,24 @@ def main():
     for name, text in scripts.items():
         with open(os.path.join(args.out_dir, f"{name}.lua"), "w", encoding="utf-8") as f:
             f.write(text)
+    # The same requests for bench/refs/open_loop.py (bench/api_rate.sh).
+    requests = {
+        "token": photographer,
+        "routes": {
+            "status_404": {"method": "POST", "path": route + "status", "expect": 404,
+                           "body": '{"listingIdentityId": 28}'},
+            "status_200": {"method": "POST", "path": route + "status", "expect": 200,
+                           "body": '{"listingIdentityId": 29}'},
+            "downloads": {"method": "POST", "path": route + "downloads", "expect": 200,
+                          "body": '{"listingIdentityId": 29}'},
+            "create": {"method": "POST", "path": route + "uploads", "expect": 201,
+                       "body_before_listing": '{"listingIdentityId": ',
+                       "body_after_listing": ', "batchReference": "rate", "files": ' +
+                                             manifest_files + "}"},
+        },
+    }
+    with open(os.path.join(args.out_dir, "requests.json"), "w", encoding="utf-8") as f:
+        json.dump(requests, f)
     print(f"api_setup: {args.listings} listings for create, listing 29 READY with "
           f"{len(downloads['assets'])} photos ({variants} variants)", file=sys.stderr)
 
