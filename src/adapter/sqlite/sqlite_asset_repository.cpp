@@ -25,28 +25,35 @@ Result<Asset> SqliteAssetRepository::require(core::AssetId id) {
 
 Result<std::vector<Asset>> SqliteAssetRepository::add(
     core::BatchId batch, const std::vector<core::FileDeclaration>& files, core::Timestamp now) {
+  // The stored row comes back from the INSERT itself (RETURNING, SQLite >= 3.35): no second
+  // statement per file to read it again.
+  static const std::string insert = fmt::format(
+      "INSERT INTO assets (batch_id, client_id, media_type, filename, content_type, bytes, "
+      "checksum_sha256, title, sequence, status, created_at, updated_at) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'PENDING_UPLOAD', ?10, ?10) RETURNING {}",
+      sql::kAssetColumns);
   std::vector<Asset> out;
   out.reserve(files.size());
   for (const auto& f : files) {
-    auto stmt = conn_.prepare(
-        "INSERT INTO assets (batch_id, client_id, media_type, filename, content_type, bytes, "
-        "checksum_sha256, title, sequence, status, created_at, updated_at) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'PENDING_UPLOAD', ?10, ?10)");
+    auto stmt = conn_.prepare(insert);
     if (!stmt) return std::unexpected(stmt.error());
     stmt->bind_all(batch.value, f.client_id, core::to_string(f.media_type), f.filename,
                    f.content_type, f.bytes, f.checksum_sha256, f.title, f.sequence, to_ms(now));
-    if (auto r = stmt->run(); !r) {
+    auto stored = query_one<Asset>(*stmt, sql::map_asset<Statement>);
+    if (!stored) {
       if (is_foreign_key_violation(conn_)) {
         return std::unexpected(sql::batch_not_found(batch));
       }
       if (is_unique_violation(conn_)) {
-        return std::unexpected(sql::duplicate_asset(batch, f, r.error().message));
+        return std::unexpected(sql::duplicate_asset(batch, f, stored.error().message));
       }
-      return std::unexpected(r.error());
+      return std::unexpected(stored.error());
     }
-    auto stored = require(core::AssetId{conn_.last_insert_rowid()});
-    if (!stored) return std::unexpected(stored.error());
-    out.push_back(std::move(*stored));
+    if (!*stored) {
+      return core::fail(ErrorCode::kDatabaseError, "INSERT INTO assets returned no row");
+    }
+    if (auto done = stmt->run(); !done) return std::unexpected(done.error());
+    out.push_back(std::move(**stored));
   }
   return out;
 }

@@ -299,6 +299,99 @@ TEST(Converters, StatusJsonIsByteForByteTheTreesDump) {
   ASSERT_GT(mixed.assets.size(), 10U);
 }
 
+// The create answer as the service built it before it was written as text: the reference the
+// text must match byte for byte.
+nlohmann::json create_tree(const core::CreateUploadBatchOutput& output) {
+  auto files = nlohmann::json::array();
+  for (const auto& f : output.files) {
+    nlohmann::json file = {{"clientId", f.client_id}, {"assetId", f.asset_id.value}};
+    if (f.upload) {
+      auto headers = nlohmann::json::object();
+      for (const auto& [name, value] : f.upload->headers) headers[name] = value;
+      file["upload"] = {
+          {"method", f.upload->method}, {"url", f.upload->url}, {"headers", std::move(headers)}};
+    }
+    if (f.multipart) {
+      auto parts = nlohmann::json::array();
+      for (const auto& p : f.multipart->parts) {
+        parts.push_back({{"partNumber", p.part_number}, {"url", p.url}, {"bytes", p.bytes}});
+      }
+      file["multipart"] = {{"uploadId", f.multipart->upload_id},
+                           {"partSizeBytes", f.multipart->part_size_bytes},
+                           {"partCount", f.multipart->part_count},
+                           {"parts", std::move(parts)}};
+    }
+    files.push_back(std::move(file));
+  }
+  return {{"batchId", output.batch_id.value},
+          {"listingIdentityId", output.listing_id.value},
+          {"status", core::to_string(output.status)},
+          {"expiresAt", core::format_rfc3339(output.expires_at)},
+          {"files", std::move(files)}};
+}
+
+std::string tree_dump(const core::CreateUploadBatchOutput& output) {
+  return create_tree(output).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+// `count` files as the wrk benchmark's: presigned PUTs with their three signed headers.
+core::CreateUploadBatchOutput created_batch(int count) {
+  core::CreateUploadBatchOutput out;
+  out.batch_id = core::BatchId{51};
+  out.listing_id = core::ListingId{100123};
+  out.status = core::BatchStatus::kPendingUpload;
+  out.expires_at = at(1795003600123);
+  for (int i = 1; i <= count; ++i) {
+    core::FileUploadInstructions f;
+    f.client_id = "f-" + std::to_string(i);
+    f.asset_id = core::AssetId{300 + i};
+    f.upload = core::SingleUpload{
+        "PUT",
+        "http://127.0.0.1:8080/storage/raw/100123/51/" + std::to_string(300 + i) +
+            "?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Signature=0123abcd",
+        {{"Content-Type", "image/jpeg"},
+         {"Content-Length", std::to_string(4000000 + i)},
+         {"x-amz-checksum-sha256", "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="}}};
+    out.files.push_back(std::move(f));
+  }
+  return out;
+}
+
+TEST(Converters, CreateUploadJsonIsByteForByteTheTreesDump) {
+  EXPECT_EQ(create_upload_json(created_batch(100)), tree_dump(created_batch(100)));
+  EXPECT_EQ(create_upload_json(created_batch(0)), tree_dump(created_batch(0)));
+
+  // Multipart uploads with and without part URLs beside single PUTs; headers out of byte order and
+  // named twice (the tree keeps the last); escapes, controls, non-ASCII and invalid UTF-8.
+  auto mixed = created_batch(2);
+  mixed.status = core::BatchStatus::kFailed;
+  mixed.files[0].client_id = "quote \" back\\slash \t tab " + std::string(1, '\0') + " \x7f";
+  mixed.files[1].client_id = "latin-1 \xE9 and a cut \xE2\x82";
+  mixed.files[1].upload->headers = {
+      {"x-b", "2"}, {"Content-Type", "image/jpeg"}, {"x-b", "last \xF0\x9F\x8F\xA0"}, {"A", ""}};
+  for (int parts : {0, 1, 8}) {
+    core::FileUploadInstructions f;
+    f.client_id = "video-" + std::to_string(parts) + " — café";
+    f.asset_id = core::AssetId{900 + parts};
+    core::MultipartUpload mp;
+    mp.upload_id = "upload/id+" + std::to_string(parts) + "\"";
+    mp.part_size_bytes = 16 * 1024 * 1024;
+    mp.part_count = 40 + parts;
+    for (int n = 1; n <= parts; ++n) {
+      mp.parts.push_back({n, "http://s3.example/part?partNumber=" + std::to_string(n) + "&a=\x01",
+                          n == parts ? 1234 : mp.part_size_bytes});
+    }
+    f.multipart = std::move(mp);
+    mixed.files.push_back(std::move(f));
+  }
+  EXPECT_EQ(create_upload_json(mixed), tree_dump(mixed));
+  const auto parsed = nlohmann::json::parse(create_upload_json(mixed), nullptr, false,
+                                            /*ignore_comments=*/false);
+  ASSERT_FALSE(parsed.is_discarded());
+  EXPECT_EQ(parsed.at("files")[1].at("upload").at("headers").size(), 3U);
+  EXPECT_EQ(parsed.at("files")[4].at("multipart").at("parts").size(), 8U);
+}
+
 TEST(Converters, StatusJsonHasEveryContractFieldWithNulls) {
   core::GetBatchStatusOutput out;
   out.listing_id = core::ListingId{28};

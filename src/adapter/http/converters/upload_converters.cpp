@@ -1,11 +1,17 @@
 #include "adapter/http/converters/upload_converters.hpp"
 
+#include <algorithm>
+#include <string_view>
+#include <utility>
+#include <vector>
+
 #include <fmt/format.h>
 
 #include "core/model/status.hpp"
 #include "core/model/time.hpp"
 
 #include "adapter/http/converters/json_reader.hpp"
+#include "support/json/json_writer.hpp"
 
 namespace toq::http::converters {
 namespace {
@@ -30,6 +36,51 @@ nlohmann::json multipart_json(const core::MultipartUpload& multipart) {
           {"partSizeBytes", multipart.part_size_bytes},
           {"partCount", multipart.part_count},
           {"parts", std::move(parts)}};
+}
+
+// single_json and multipart_json written as text, under the keys "upload" and "multipart".
+void write_single(support::JsonWriter& w, const core::SingleUpload& upload) {
+  // The tree keeps one value per header name, the last, in byte order of the names.
+  std::vector<const std::pair<std::string, std::string>*> headers;
+  headers.reserve(upload.headers.size());
+  for (const auto& header : upload.headers) {
+    const auto same = std::ranges::find_if(
+        headers, [&](const auto* kept) { return kept->first == header.first; });
+    if (same != headers.end()) {
+      *same = &header;
+    } else {
+      headers.push_back(&header);
+    }
+  }
+  std::ranges::sort(headers, {}, [](const auto* h) -> std::string_view { return h->first; });
+  w.key("upload");
+  w.begin_object();
+  w.key("headers");
+  w.begin_object();
+  for (const auto* h : headers) w.string(h->first, h->second);
+  w.end_object();
+  w.string("method", upload.method);
+  w.string("url", upload.url);
+  w.end_object();
+}
+
+void write_multipart(support::JsonWriter& w, const core::MultipartUpload& multipart) {
+  w.key("multipart");
+  w.begin_object();
+  w.integer("partCount", multipart.part_count);
+  w.integer("partSizeBytes", multipart.part_size_bytes);
+  w.key("parts");
+  w.begin_array();
+  for (const auto& p : multipart.parts) {
+    w.begin_object();
+    w.integer("bytes", p.bytes);
+    w.integer("partNumber", p.part_number);
+    w.string("url", p.url);
+    w.end_object();
+  }
+  w.end_array();
+  w.string("uploadId", multipart.upload_id);
+  w.end_object();
 }
 
 // listingIdentityId and batchId, both required.
@@ -78,19 +129,30 @@ core::Result<dto::CreateUploadRequest> parse_create_upload(const nlohmann::json&
   return out;
 }
 
-nlohmann::json to_json(const core::CreateUploadBatchOutput& output) {
-  auto files = nlohmann::json::array();
+std::string create_upload_json(const core::CreateUploadBatchOutput& output) {
+  std::string out;
+  // A presigned PUT with its headers comes to about 700 bytes: one allocation for the answer.
+  out.reserve(256 + 768 * output.files.size());
+  support::JsonWriter w(out);
+  // Keys in byte order, as nlohmann::json writes them.
+  w.begin_object();
+  w.integer("batchId", output.batch_id.value);
+  w.string("expiresAt", core::format_rfc3339(output.expires_at));
+  w.key("files");
+  w.begin_array();
   for (const auto& f : output.files) {
-    nlohmann::json file = {{"clientId", f.client_id}, {"assetId", f.asset_id.value}};
-    if (f.upload) file["upload"] = single_json(*f.upload);
-    if (f.multipart) file["multipart"] = multipart_json(*f.multipart);
-    files.push_back(std::move(file));
+    w.begin_object();
+    w.integer("assetId", f.asset_id.value);
+    w.string("clientId", f.client_id);
+    if (f.multipart) write_multipart(w, *f.multipart);
+    if (f.upload) write_single(w, *f.upload);
+    w.end_object();
   }
-  return {{"batchId", output.batch_id.value},
-          {"listingIdentityId", output.listing_id.value},
-          {"status", core::to_string(output.status)},
-          {"expiresAt", core::format_rfc3339(output.expires_at)},
-          {"files", std::move(files)}};
+  w.end_array();
+  w.integer("listingIdentityId", output.listing_id.value);
+  w.string("status", core::to_string(output.status));
+  w.end_object();
+  return out;
 }
 
 core::Result<dto::CompleteUploadRequest> parse_complete_upload(const nlohmann::json& body) {

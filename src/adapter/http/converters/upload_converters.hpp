@@ -9,6 +9,7 @@
 //   required; clientIds, when present and not null, an array of strings; partNumbers, when present
 //   and not null, an array of integers 1..10000 whose other rules are the use case's).
 
+#include <string>
 #include <string_view>
 
 #include <nlohmann/json.hpp>
@@ -24,7 +25,9 @@
 namespace toq::http::converters {
 
 core::Result<dto::CreateUploadRequest> parse_create_upload(const nlohmann::json& body);
-nlohmann::json to_json(const core::CreateUploadBatchOutput& output);
+// The create answer written as text, byte for byte what nlohmann::json's dump writes for the
+// contract's object (keys in byte order; an upload's headers one per name, the last).
+std::string create_upload_json(const core::CreateUploadBatchOutput& output);
 
 core::Result<dto::CompleteUploadRequest> parse_complete_upload(const nlohmann::json& body);
 core::CompleteUploadBatchInput to_complete_input(const dto::CompleteUploadRequest& request,

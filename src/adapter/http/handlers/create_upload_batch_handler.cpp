@@ -18,7 +18,9 @@ HandlerResult handle_create_upload_batch(const ApiServices& services, const ApiR
   manifest->files_sent = body->sent_length("files");
   auto created = services.create_batch->run({request.caller, std::move(*manifest)});
   if (!created) return std::unexpected(created.error());
-  return ApiResponse{201, converters::to_json(*created)};
+  return ApiResponse::json_text(
+      201, converters::create_upload_json(*created),
+      {{"listingIdentityId", created->listing_id.value}, {"batchId", created->batch_id.value}});
 }
 
 }  // namespace toq::http::handlers
