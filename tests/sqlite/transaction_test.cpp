@@ -1,6 +1,7 @@
 // SqliteDatabase's transactions (sqlite_database.cpp): a pure read works on a snapshot and does not
 // wait for a writer; a unit of work that read and then writes after another connection committed
-// runs again under the write lock, and decides on the latest committed row.
+// runs again under the write lock, and decides on the latest committed row; a writer queued on the
+// lock waits for the writers of its pool (LockReleases) and gives up at the busy timeout.
 
 #include <chrono>
 #include <functional>
@@ -50,6 +51,22 @@ core::Result<core::Batch> open_unless_open(core::UnitOfWork& u,
   return u.batches().create(new_batch(), t0());
 }
 
+// A thread whose write transaction (a new batch) holds the lock from `holding` until `release`
+// (at most 30 s: a broken run still ends); the transaction must commit.
+std::thread hold_write_lock(core::Database& db, std::promise<void>& holding,
+                            std::shared_future<void> release) {
+  return std::thread([&db, &holding, release] {
+    auto r = db.run([&](core::UnitOfWork& u) -> core::Status {
+      auto batch = u.batches().create(new_batch(), t0());
+      if (!batch) return std::unexpected(batch.error());
+      holding.set_value();
+      release.wait_for(std::chrono::seconds(30));
+      return {};
+    });
+    EXPECT_TRUE(r.has_value()) << r.error().message;
+  });
+}
+
 TEST(SqliteTransactions, AReadDoesNotWaitForAWriter) {
   TempDir dir;
   // A short busy timeout: a read queued behind the writer's lock would fail with DATABASE_BUSY.
@@ -57,18 +74,8 @@ TEST(SqliteTransactions, AReadDoesNotWaitForAWriter) {
   add_listing(*db);
   std::promise<void> written;
   std::promise<void> read;
-  auto read_done = read.get_future();
-  std::thread writer([&] {
-    auto r = db->run([&](core::UnitOfWork& u) -> core::Status {
-      auto batch = u.batches().create(new_batch(), t0());
-      if (!batch) return std::unexpected(batch.error());
-      written.set_value();
-      // Holds the write lock until the read is done (the cap only keeps a broken run finite).
-      read_done.wait_for(std::chrono::seconds(30));
-      return {};
-    });
-    EXPECT_TRUE(r.has_value()) << r.error().message;
-  });
+  // Holds the write lock until the read is done.
+  std::thread writer = hold_write_lock(*db, written, read.get_future().share());
   written.get_future().wait();
   auto seen = db->transact([](core::UnitOfWork& u) { return u.batches().find_open(kListing); });
   read.set_value();
@@ -120,6 +127,70 @@ TEST(SqliteTransactions, AWriteAfterAFreshReadCommitsInOneRun) {
       db->transact([](core::UnitOfWork& u) { return u.batches().find_open(kListing); }), "find");
   ASSERT_TRUE(open.has_value());
   EXPECT_EQ(open->id, r->id);
+}
+
+TEST(SqliteTransactions, AWriterQueuedBehindAnotherRunsAfterItsCommitOnItsRow) {
+  TempDir dir;
+  auto db = must(sqlite::SqliteDatabase::open({dir / "db.sqlite", 60000, true}));
+  add_listing(*db);
+  std::promise<void> holding;
+  std::promise<void> go;
+  std::thread first = hold_write_lock(*db, holding, go.get_future().share());
+  holding.get_future().wait();
+  int runs = 0;
+  auto second = std::async(std::launch::async, [&] {
+    return db->transact([&](core::UnitOfWork& u) {
+      ++runs;
+      return open_unless_open(u);
+    });
+  });
+  // The second writer is queued on the lock (its first run read no batch and could not upgrade).
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  go.set_value();
+  first.join();
+  auto r = second.get();
+  EXPECT_EQ(runs, 2);
+  ASSERT_TRUE(fails_with(r, ErrorCode::kOpenBatchExists));
+  EXPECT_EQ(r.error().message, "decided on the row it read");
+}
+
+TEST(SqliteTransactions, AWriterGivesUpAtTheBusyTimeout) {
+  TempDir dir;
+  const auto path = dir / "db.sqlite";
+  auto db = must(sqlite::SqliteDatabase::open({path, 200, true}));
+  // Another pool on the same file holds the lock, as another process would: it never wakes us.
+  auto other = must(sqlite::SqliteDatabase::open({path, 5000, true}));
+  add_listing(*db);
+  std::promise<void> holding;
+  std::promise<void> done;
+  std::thread holder = hold_write_lock(*other, holding, done.get_future().share());
+  holding.get_future().wait();
+  const auto start = std::chrono::steady_clock::now();
+  auto r = db->transact([](core::UnitOfWork& u) { return u.batches().create(new_batch(), t0()); });
+  const auto waited = std::chrono::steady_clock::now() - start;
+  done.set_value();
+  holder.join();
+  EXPECT_TRUE(fails_with(r, ErrorCode::kDatabaseBusy));
+  EXPECT_GE(waited, std::chrono::milliseconds(200));
+}
+
+TEST(SqliteLockReleases, AWaitEndsWhenAWriteTransactionEnds) {
+  sqlite::LockReleases releases;
+  const auto start = std::chrono::steady_clock::now();
+  auto waiter =
+      std::async(std::launch::async, [&] { releases.wait(std::chrono::microseconds(60'000'000)); });
+  // A release before the wait began is not seen: release until the waiter returns.
+  while (waiter.wait_for(std::chrono::milliseconds(1)) != std::future_status::ready) {
+    releases.released();
+  }
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(30));
+}
+
+TEST(SqliteLockReleases, AWaitWithoutAReleaseEndsAtItsBound) {
+  sqlite::LockReleases releases;
+  const auto start = std::chrono::steady_clock::now();
+  releases.wait(std::chrono::microseconds(20'000));
+  EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(20));
 }
 
 }  // namespace

@@ -39,7 +39,8 @@ Status restrict_to_owner(const std::filesystem::path& path) {
 
 }  // namespace
 
-Result<std::unique_ptr<Connection>> Connection::open(const ConnectionOptions& options) {
+Result<std::unique_ptr<Connection>> Connection::open(const ConnectionOptions& options,
+                                                     std::shared_ptr<LockReleases> releases) {
   if (auto ok = restrict_to_owner(options.path); !ok) return std::unexpected(ok.error());
   sqlite3* raw = nullptr;
   const int rc =
@@ -53,7 +54,13 @@ Result<std::unique_ptr<Connection>> Connection::open(const ConnectionOptions& op
                       {}, "Check that the data directory exists and is writable.");
   }
   sqlite3_extended_result_codes(raw, 1);
-  sqlite3_busy_timeout(raw, options.busy_timeout_ms);
+  if (releases) {
+    conn->releases_ = std::move(releases);
+    conn->busy_timeout_ = std::chrono::milliseconds(options.busy_timeout_ms);
+    sqlite3_busy_handler(raw, &Connection::wait_for_lock, conn.get());
+  } else {
+    sqlite3_busy_timeout(raw, options.busy_timeout_ms);
+  }
   // WAL lets readers run beside the writer; FULL sync makes an acknowledged commit survive power
   // loss, not only a process crash (a 202 for "complete" must not be forgotten).
   // Switching a new file to WAL takes a lock that SQLite does not wait for through the busy
@@ -71,6 +78,34 @@ Result<std::unique_ptr<Connection>> Connection::open(const ConnectionOptions& op
     std::this_thread::sleep_for(std::chrono::milliseconds(std::min(attempt, 50)));
   }
   return conn;
+}
+
+void LockReleases::released() {
+  {
+    const std::lock_guard lock(mutex_);
+    ++count_;
+  }
+  changed_.notify_all();
+}
+
+void LockReleases::wait(std::chrono::microseconds most) {
+  std::unique_lock lock(mutex_);
+  const std::uint64_t seen = count_;
+  changed_.wait_for(lock, most, [&] { return count_ != seen; });
+}
+
+// SQLite calls this with tries = 0 when a lock is first refused, then once per retry; returning 0
+// gives up (SQLITE_BUSY), as sqlite3_busy_timeout's handler does at its timeout.
+int Connection::wait_for_lock(void* self, int tries) {
+  constexpr std::chrono::microseconds kMostPerWait{2000};
+  auto& conn = *static_cast<Connection*>(self);
+  const auto now = std::chrono::steady_clock::now();
+  if (tries == 0) conn.busy_since_ = now;
+  const auto left = conn.busy_since_ + conn.busy_timeout_ - now;
+  if (left <= std::chrono::steady_clock::duration::zero()) return 0;
+  conn.releases_->wait(
+      std::min(kMostPerWait, std::chrono::duration_cast<std::chrono::microseconds>(left)));
+  return 1;
 }
 
 Connection::~Connection() {

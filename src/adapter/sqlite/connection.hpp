@@ -5,9 +5,12 @@
 // SQLite's own text for the log.
 // A Connection is used by one thread at a time (the pool in SqliteDatabase hands it out).
 
+#include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -24,6 +27,24 @@ using core::Error;
 using core::Result;
 using core::Status;
 
+// The write transactions of one process ending, as a count its waiting writers can wait on:
+// SQLite's own busy handler sleeps 1, 2, 5, 10 ... 100 ms between tries of a lock, so a writer
+// queued behind a commit of the same process slept on long after the lock was free.
+class LockReleases {
+ public:
+  // A write transaction of this process committed or rolled back: wakes every waiter.
+  void released();
+  // Waits until released() is called or `most` has passed, whichever is first. A release just
+  // before the wait began is not seen: `most` bounds what that costs (and how long a writer
+  // waits for another process, which does not call released()).
+  void wait(std::chrono::microseconds most);
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::uint64_t count_ = 0;
+};
+
 struct ConnectionOptions {
   std::filesystem::path path;
   int busy_timeout_ms = 5000;
@@ -38,7 +59,10 @@ class Connection {
   // is created so, SQLite gives its -wal and -shm the database file's mode, and a file an older
   // toq-media left readable to others is narrowed. DATABASE_ERROR when the file cannot be opened
   // or its mode set.
-  static Result<std::unique_ptr<Connection>> open(const ConnectionOptions& options);
+  // With `releases`, a statement that finds the database locked waits on it (up to 2 ms a time,
+  // within busy_timeout_ms in all) instead of SQLite's sleeps.
+  static Result<std::unique_ptr<Connection>> open(const ConnectionOptions& options,
+                                                  std::shared_ptr<LockReleases> releases = {});
 
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
@@ -64,8 +88,13 @@ class Connection {
     void operator()(sqlite3_stmt* s) const noexcept { sqlite3_finalize(s); }
   };
   explicit Connection(sqlite3* db) : db_(db) {}
+  // sqlite3_busy_handler's callback when open() was given releases.
+  static int wait_for_lock(void* self, int tries);
 
   std::unique_ptr<sqlite3, DbCloser> db_;
+  std::shared_ptr<LockReleases> releases_;
+  std::chrono::milliseconds busy_timeout_{0};
+  std::chrono::steady_clock::time_point busy_since_;
   std::unordered_map<std::string, std::unique_ptr<sqlite3_stmt, StmtFinalizer>> cache_;
 };
 

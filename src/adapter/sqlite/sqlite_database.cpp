@@ -43,7 +43,8 @@ Status run_cached(Connection& c, const char* sql) {
 // succeeds, rolled back otherwise. `state`: the transaction's sqlite3_txn_state when `work`
 // returned (SQLITE_TXN_READ: it had read, and not written).
 Status attempt(Connection& c, const char* begin,
-               const std::function<Status(core::UnitOfWork&)>& work, int& state) {
+               const std::function<Status(core::UnitOfWork&)>& work, LockReleases& releases,
+               int& state) {
   if (auto begun = run_cached(c, begin); !begun) return begun;
   Status result;
   try {
@@ -60,6 +61,7 @@ Status attempt(Connection& c, const char* begin,
     if (auto commit = run_cached(c, "COMMIT"); !commit) result = commit;
   }
   if (!result && in_transaction(c)) (void)run_cached(c, "ROLLBACK");
+  if (state == SQLITE_TXN_WRITE) releases.released();
   return result;
 }
 
@@ -116,7 +118,7 @@ Result<std::unique_ptr<Connection>> SqliteDatabase::acquire() {
       return conn;
     }
   }
-  return Connection::open({options_.path, options_.busy_timeout_ms});
+  return Connection::open({options_.path, options_.busy_timeout_ms}, releases_);
 }
 
 void SqliteDatabase::release(std::unique_ptr<Connection> conn) {
@@ -140,11 +142,11 @@ Status SqliteDatabase::run(const std::function<Status(core::UnitOfWork&)>& work)
   if (!conn) return std::unexpected(conn.error());
   Connection& c = **conn;
   int state = SQLITE_TXN_NONE;
-  Status result = attempt(c, "BEGIN", work, state);
+  Status result = attempt(c, "BEGIN", work, *releases_, state);
   // Busy with a snapshot and no write lock: an upgrade was refused. (A first statement that writes
   // has already waited out the busy timeout: its DATABASE_BUSY stands.)
   if (!result && result.error().code == ErrorCode::kDatabaseBusy && state == SQLITE_TXN_READ) {
-    result = attempt(c, "BEGIN IMMEDIATE", work, state);
+    result = attempt(c, "BEGIN IMMEDIATE", work, *releases_, state);
   }
   release(std::move(*conn));
   return result;

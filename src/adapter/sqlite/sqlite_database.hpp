@@ -46,6 +46,8 @@ class SqliteDatabase final : public core::Database {
   void release(std::unique_ptr<Connection> conn);
 
   SqliteOptions options_;
+  // Wakes this database's writers waiting for the lock when one of its write transactions ends.
+  std::shared_ptr<LockReleases> releases_ = std::make_shared<LockReleases>();
   std::mutex mutex_;
   std::vector<std::unique_ptr<Connection>> idle_;
 };
