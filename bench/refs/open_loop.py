@@ -20,11 +20,12 @@ Prints one line of key=value pairs: rate (asked), achieved (answers per second c
 p50_ms p90_ms p99_ms max_ms (from the schedule), send_p50_ms send_p99_ms (from the send),
 late_p99_ms (how late the send was against the schedule), non_expected (answers with another
 status than the route's), errors (connection failures, answers missing at the end), reopened
-(idle connections the server closed at its keep-alive timeout, opened again), client_cpu_s.
+(idle connections the server closed at its keep-alive timeout, opened again), resent (requests
+sent again because the server closed their connection at that timeout as they went out),
+client_cpu_s.
 """
 
 import argparse
-import collections
 import json
 import math
 import resource
@@ -52,6 +53,8 @@ class Conn:
         self.buf = bytearray()
         self.pending = None  # (scheduled, sent, counted) while a request is in flight
         self.closed = False  # the server closed it while idle (its keep-alive timeout)
+        self.request = b""
+        self.resent = False
 
     def answer_length(self):
         """The answer's total length once its head is in, else None."""
@@ -97,8 +100,10 @@ def main():
     sel = selectors.DefaultSelector()
     for c in conns:
         sel.register(c.sock, selectors.EVENT_READ, c)
-    idle = collections.deque(conns)  # used in turn, as a client's pool would
-    reopened = 0
+    # The most recently used idle connection first, as Go's http.Transport picks them: at a low
+    # rate the rest stay idle and the server closes them at its keep-alive timeout (reopened).
+    idle = list(conns)
+    reopened, resent = 0, 0
     total = int(args.rate * (args.seconds + args.warmup))
     interval = 1.0 / args.rate
     queue = []  # (index, scheduled) due but not sent: no idle connection
@@ -121,14 +126,15 @@ def main():
         while queue_head < len(queue) and idle:
             i, scheduled = queue[queue_head]
             queue_head += 1
-            c = idle.popleft()
+            c = idle.pop()
             if c.closed:
                 c.open()
                 sel.register(c.sock, selectors.EVENT_READ, c)
                 reopened += 1
             sent = time.monotonic()
+            c.request = request(i)
             try:
-                c.sock.sendall(request(i))
+                c.sock.sendall(c.request)
             except OSError:
                 errors += 1
                 sel.unregister(c.sock)
@@ -152,12 +158,27 @@ def main():
             if not data:
                 sel.unregister(c.sock)
                 c.sock.close()
+                if c.pending and not c.buf and not c.resent:
+                    # Closed by its keep-alive timeout as the request went out (no byte of an
+                    # answer): sent again on a new connection, still timed from its schedule.
+                    pending = c.pending
+                    c.open()
+                    sel.register(c.sock, selectors.EVENT_READ, c)
+                    try:
+                        c.sock.sendall(c.request)
+                        c.pending, c.resent = pending, True
+                        resent += 1
+                        continue
+                    except OSError:
+                        sel.unregister(c.sock)
+                        c.sock.close()
+                        c.pending = pending
                 if c.pending:
                     errors += 1
                     in_flight -= 1
                     c.pending = None
-                else:
-                    c.closed = True
+                    idle.append(c)
+                c.closed = True
                 continue
             c.buf += data
             length = c.answer_length()
@@ -168,6 +189,7 @@ def main():
             del c.buf[:length]
             scheduled, sent, counted = c.pending
             c.pending = None
+            c.resent = False
             in_flight -= 1
             idle.append(c)
             if counted:
@@ -190,7 +212,7 @@ def main():
           f"send_p50_ms={percentile(from_send, 0.5) * ms:.2f} "
           f"send_p99_ms={percentile(from_send, 0.99) * ms:.2f} "
           f"late_p99_ms={percentile(late, 0.99) * ms:.2f} non_expected={non_expected} "
-          f"errors={errors} reopened={reopened} "
+          f"errors={errors} reopened={reopened} resent={resent} "
           f"client_cpu_s={cpu1.ru_utime + cpu1.ru_stime - cpu0.ru_utime - cpu0.ru_stime:.2f}")
     for c in conns:
         c.sock.close()
