@@ -1,6 +1,8 @@
 #include "adapter/media/video/make_video_renditions.hpp"
 
+#include <optional>
 #include <system_error>
+#include <thread>
 
 #include <fmt/core.h>
 
@@ -33,6 +35,22 @@ void remove_stale_partials(const std::filesystem::path& dir) {
   }
 }
 
+// The poster, then the thumbnail made from it; on failure neither is left.
+core::Result<std::vector<OutputFile>> poster_and_thumbnail(const std::filesystem::path& input,
+                                                           std::string_view forced_demuxer,
+                                                           const VideoProbe& probe,
+                                                           const std::filesystem::path& dir,
+                                                           const VideoLimits& limits) {
+  auto poster = make_poster(input, forced_demuxer, probe, dir, limits);
+  if (!poster) return core::fail(poster.error());
+  auto thumbnail = make_thumbnail(*poster, dir, limits);
+  if (!thumbnail) {
+    remove_outputs({*poster});
+    return core::fail(thumbnail.error());
+  }
+  return std::vector<OutputFile>{*poster, *thumbnail};
+}
+
 }  // namespace
 
 core::Result<std::vector<OutputFile>> make_video_renditions(const std::filesystem::path& input,
@@ -59,26 +77,39 @@ core::Result<std::vector<OutputFile>> make_video_renditions(const std::filesyste
   const auto dir = std::filesystem::absolute(out_dir);
   remove_stale_partials(dir);
 
-  auto outputs = transcode_video(input, forced_demuxer, probe, dir, limits);
-  if (!outputs) return core::fail(outputs.error());
+  // The poster and the thumbnail need only the input, not the ladder: they run beside the
+  // transcode, on what the encoder leaves of the cores, instead of after it. Each side keeps its
+  // own error; the transcode's is reported when both fail (it names the damage, when there is).
+  core::Result<std::vector<OutputFile>> images = std::vector<OutputFile>{};
+  core::Result<std::vector<OutputFile>> outputs = std::vector<OutputFile>{};
+  {
+    const auto make_images = [&] {
+      images = poster_and_thumbnail(input, forced_demuxer, probe, dir, limits);
+    };
+    std::optional<std::jthread> beside;
+    try {
+      beside.emplace(make_images);
+    } catch (const std::system_error&) {
+      make_images();  // no thread to be had: one after the other
+    }
+    outputs = transcode_video(input, forced_demuxer, probe, dir, limits);
+  }
+  if (!outputs) {
+    if (images) remove_outputs(*images);
+    return core::fail(outputs.error());
+  }
+  if (!images) {
+    remove_outputs(*outputs);
+    return core::fail(images.error());
+  }
   auto playlists = package_hls(*outputs, dir);
   if (!playlists) {
     remove_outputs(*outputs);
+    remove_outputs(*images);
     return core::fail(playlists.error());
   }
   outputs->insert(outputs->end(), playlists->begin(), playlists->end());
-  auto poster = make_poster(input, forced_demuxer, probe, dir, limits);
-  if (!poster) {
-    remove_outputs(*outputs);
-    return core::fail(poster.error());
-  }
-  outputs->push_back(*poster);
-  auto thumbnail = make_thumbnail(*poster, dir, limits);
-  if (!thumbnail) {
-    remove_outputs(*outputs);
-    return core::fail(thumbnail.error());
-  }
-  outputs->push_back(*thumbnail);
+  outputs->insert(outputs->end(), images->begin(), images->end());
   return outputs;
 }
 

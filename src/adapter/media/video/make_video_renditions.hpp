@@ -6,6 +6,11 @@
 // make_poster.hpp, make_thumbnail.hpp. `probe` is probe_video's answer for
 // the same input and demuxer.
 //
+// The poster and then the thumbnail run on a second thread beside the transcode (they need only
+// the input), so a call has at most two tools running: the transcode and one image run (the
+// poster's first-bright pick decodes on one thread). When both sides fail, the transcode's error
+// is the one returned.
+//
 // Guarantees: outputs are complete or absent (temporary names, renamed on success); on failure no
 // output of this call is left in out_dir; every failure is a typed error naming the failing step,
 // the tool's exit status or signal and its last diagnostics, with a hint (video_failure.hpp).
