@@ -72,32 +72,35 @@ TEST(VideoFailure, PosterCrashNamesThePosterAndRemovesEveryOutput) {
   EXPECT_TRUE(fs::is_empty(out_dir)) << "the 720p.mp4 already made is removed too";
 }
 
-// The transcode's ffmpeg (the run with libx264) starts only once `marker` exists, giving up after
-// 30 s with a diagnostic; `touch_on` is the case pattern of the run that creates the marker as it
-// starts; every run is then the real ffmpeg, or dies of SIGSEGV for the transcode when asked.
-std::vector<std::string> ordering_launcher(const fs::path& marker, const std::string& touch_on,
-                                           bool transcode_crashes) {
+// make_video_renditions of a 1 s clip in `dir`, where the transcode's ffmpeg (the run with
+// libx264) starts only once `marker` exists, giving up after 30 s with a diagnostic; `touch_on`
+// is the case pattern of the run that creates the marker as it starts. Every run is then the real
+// ffmpeg, or, when asked, the transcode dies of SIGSEGV.
+core::Result<std::vector<OutputFile>> run_ordered(const TempDir& dir, const fs::path& marker,
+                                                  const std::string& touch_on,
+                                                  bool transcode_crashes) {
+  const auto input = v::make_h264(dir.path(), "in.mp4", 320, 240, 1);
   const std::string wait = fmt::format(
       "i=0; while [ ! -e '{0}' ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done; "
       "[ -e '{0}' ] || {{ echo 'the marker never appeared' >&2; exit 1; }}; ",
       marker.string());
   const std::string crash = transcode_crashes ? "echo 'encoder crashed' >&2; kill -SEGV $$; " : "";
-  return {"sh", "-c",
-          fmt::format("case \" $* \" in {} : > '{}';; *' libx264 '*) {}{};; esac; exec \"$@\"",
-                      touch_on, marker.string(), wait, crash),
-          "sh"};
+  VideoLimits limits;
+  limits.launcher = {
+      "sh", "-c",
+      fmt::format("case \" $* \" in {} : > '{}';; *' libx264 '*) {}{};; esac; exec \"$@\"",
+                  touch_on, marker.string(), wait, crash),
+      "sh"};
+  const auto probe = must(probe_video(input, "mov", VideoLimits{}));
+  return make_video_renditions(input, "mov", probe, dir / "out", limits);
 }
 
 TEST(VideoFailure, PosterRunsBesideTheTranscode) {
   const TempDir dir;
-  const auto input = v::make_h264(dir.path(), "in.mp4", 320, 240, 1);
-  VideoLimits limits;
   // The transcode waits for the poster's run to have started: one after the other, it would wait
   // in vain and fail.
-  limits.launcher = ordering_launcher(dir / "poster-started", "*' -f mov '*' -f mjpeg '*)", false);
-  const auto probe = must(probe_video(input, "mov", VideoLimits{}));
-  const auto out_dir = dir / "out";
-  const auto outputs = must(make_video_renditions(input, "mov", probe, out_dir, limits));
+  const auto outputs =
+      must(run_ordered(dir, dir / "poster-started", "*' -f mov '*' -f mjpeg '*)", false));
   std::vector<std::string> names;
   for (const auto& o : outputs) names.push_back(o.name);
   ASSERT_GE(names.size(), 2U);
@@ -108,19 +111,14 @@ TEST(VideoFailure, PosterRunsBesideTheTranscode) {
 
 TEST(VideoFailure, TranscodeFailureRemovesThePosterMadeBesideIt) {
   const TempDir dir;
-  const auto input = v::make_h264(dir.path(), "in.mp4", 320, 240, 1);
-  VideoLimits limits;
   // The transcode crashes once the thumbnail's run has started, so the poster is already in
   // out_dir: both images made beside the failed transcode must go.
-  limits.launcher = ordering_launcher(dir / "thumbnail-started", "*' jpeg_pipe '*)", true);
-  const auto probe = must(probe_video(input, "mov", VideoLimits{}));
-  const auto out_dir = dir / "out";
-  const auto r = make_video_renditions(input, "mov", probe, out_dir, limits);
+  const auto r = run_ordered(dir, dir / "thumbnail-started", "*' jpeg_pipe '*)", true);
   ASSERT_FALSE(r);
   expect_explained(r.error(), ErrorCode::kVideoTranscodeFailed, "transcoding to 720p",
                    "ffmpeg was killed by signal 11 (SIGSEGV)", "encoder crashed");
   EXPECT_TRUE(fs::exists(dir / "thumbnail-started")) << "the images ran beside the transcode";
-  EXPECT_TRUE(fs::is_empty(out_dir)) << "no poster or thumbnail without the ladder";
+  EXPECT_TRUE(fs::is_empty(dir / "out")) << "no poster or thumbnail without the ladder";
 }
 
 TEST(VideoFailure, TimeoutKillsFfmpegAndLeavesNothing) {
