@@ -15,11 +15,11 @@
 #include "core/model/object_keys.hpp"
 
 #include "adapter/cli/process/input_files.hpp"
+#include "adapter/cli/process/input_store.hpp"
 #include "adapter/cli/process/process_item.hpp"
 #include "adapter/cli/process/process_report.hpp"
 #include "adapter/cli/process/progress_display.hpp"
 #include "adapter/media/common/sniff.hpp"
-#include "adapter/media/pipeline/file_digest.hpp"
 
 namespace toq::cli {
 namespace {
@@ -133,12 +133,12 @@ core::Status prepare(const Workspace& ws) {
   return {};
 }
 
-// Every input becomes a raw upload, declared exactly as it is stored. Its size and SHA-256 are
-// the ones the store measured while storing it (a put without a length returns them: port
-// contract), so the file is read and hashed once here; the fetch step hashes what it reads back
-// and the verify step compares that with this declaration, the one check of the stored bytes.
+// Every input becomes a raw upload, declared exactly as it is: adopted by the store under its
+// raw key rather than copied in (input_store.hpp), its size and SHA-256 measured once here. The
+// fetch step hashes the work copy it gets and the verify step compares that with this
+// declaration, the one check of the bytes the pipeline reads.
 core::Result<std::vector<ProcessItem>> ingest(const std::vector<InputFile>& inputs,
-                                              core::ObjectStore& store) {
+                                              InputStore& store) {
   std::vector<ProcessItem> items;
   for (std::size_t i = 0; i < inputs.size(); ++i) {
     ProcessItem item;
@@ -147,17 +147,8 @@ core::Result<std::vector<ProcessItem>> ingest(const std::vector<InputFile>& inpu
     item.name = inputs[i].name;
     const core::AssetId asset{item.index};
     const auto raw_key = core::raw_key(kListing, kBatch, asset);
-    auto source = media::open_file_source(item.path);
-    if (!source) return std::unexpected(source.error());
-    // No MD5 ETag: nothing here reads the upload's ETag.
-    core::PutOptions put;
-    put.md5_etag = false;
-    auto stored = store.put(raw_key, **source, put);
+    auto stored = store.adopt(raw_key, item.path);
     if (!stored) return std::unexpected(stored.error());
-    if (!stored->checksum_sha256) {
-      return core::fail(core::ErrorCode::kInternal,
-                        fmt::format("the store returned no SHA-256 for {}", item.path.string()));
-    }
     item.declared = core::FileDeclaration{.client_id = fmt::format("file-{}", item.index),
                                           .media_type = type_from_bytes(item.path),
                                           .filename = item.path.filename().string(),
@@ -269,8 +260,11 @@ int run_process(const ProcessOptions& options, const OpenProcessPipeline& open_p
   if (auto ready = prepare(ws); !ready) return fail_setup(ready.error());
   auto pipeline = open_pipeline(ws.store_root, ws.work_root);
   if (!pipeline) return fail_setup(pipeline.error());
-  const media::PipelineContext& context = pipeline->context;
-  auto items = ingest(*inputs, *context.store);
+  InputStore store(*pipeline->context.store);
+  media::PipelineContext context = pipeline->context;
+  context.store = &store;
+  context.file_copier = &store;
+  auto items = ingest(*inputs, store);
   if (!items) return fail_setup(items.error());
 
   const int jobs = options.jobs > 0

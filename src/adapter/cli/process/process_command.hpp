@@ -1,12 +1,13 @@
 #pragma once
 // `toq-media process PATH... --out DIR [--jobs N] [--quiet]`: the media pipeline on local files
 // and folders (input_files.hpp: recursive, hidden entries skipped, a stable order).
-// Each file goes into a scratch object store under <out>/.store as a raw upload, through every
-// step the workers run (so what it shows is what the service does), and its renditions are
-// copied to <out>/renditions/NN-<name>/; the ZIP of the files that succeeded goes to
-// <out>/midias.zip, a JSON report to <out>/report.json, a summary table to stdout, and a progress
-// display (per file and overall) to stderr. Returns 0 when every file succeeded, 1 when any
-// failed, 2 when the pipeline could not run (the output directory unusable, a tool missing).
+// Each file becomes a raw upload of a scratch object store under <out>/.store (adopted in place,
+// not copied: input_store.hpp) and goes through every step the workers run (so what it shows is
+// what the service does); its renditions are copied to <out>/renditions/NN-<name>/; the ZIP of the
+// files that succeeded goes to <out>/midias.zip, a JSON report to <out>/report.json, a summary
+// table to stdout, and a progress display (per file and overall) to stderr. Returns 0 when every
+// file succeeded, 1 when any failed, 2 when the pipeline could not run (the output directory
+// unusable, a tool missing).
 
 #include <filesystem>
 #include <functional>

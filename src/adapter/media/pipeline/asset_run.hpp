@@ -15,6 +15,7 @@
 #include "core/model/manifest.hpp"
 #include "core/model/rendition.hpp"
 #include "core/port/media_processor.hpp"
+#include "core/port/object_file_copier.hpp"
 #include "core/port/object_store.hpp"
 
 #include "adapter/media/common/output_file.hpp"
@@ -46,6 +47,9 @@ struct PipelineContext {
   // The same store's multipart side, for the batch ZIP only (the archive step): null to have
   // the ZIP written in one streamed put.
   core::MultipartStore* multipart = nullptr;
+  // The same store's local-file side (core/port/object_file_copier.hpp), for the fetch step's
+  // work copy: null to stream the upload with get() (S3).
+  core::ObjectFileCopier* file_copier = nullptr;
   std::filesystem::path work_root;
   PipelineLimits limits;
   // Off only where nothing was declared (`toq-media process` derives the type from the bytes).

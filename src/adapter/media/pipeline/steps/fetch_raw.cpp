@@ -10,6 +10,7 @@
 
 #include "core/model/object_keys.hpp"
 
+#include "adapter/media/pipeline/file_digest.hpp"
 #include "adapter/media/pipeline/steps/step_support.hpp"
 #include "support/base64.hpp"
 #include "support/crypto/digest.hpp"
@@ -56,6 +57,33 @@ class HashingFileSink final : public core::ByteSink {
 
 }  // namespace
 
+namespace {
+
+StepResult upload_missing(std::string_view when) {
+  return asset_failure(core::ErrorCode::kUploadMissing,
+                       fmt::format("The file was not found in storage: {}.", when),
+                       "Upload the file again in a new session.");
+}
+
+// The store's local-file side makes the work copy (a link or a clone where it can); the copy is
+// then hashed as it is, the bytes every later step reads.
+StepResult copy_and_hash(const PipelineContext& context, AssetRun& run, const std::string& key) {
+  auto copied = context.file_copier->copy_to_file(key, run.input);
+  if (!copied) {
+    if (copied.error().code == core::ErrorCode::kObjectNotFound) {
+      return upload_missing("it was removed while processing");
+    }
+    return std::unexpected(copied.error());
+  }
+  auto digest = sha256_of_file(run.input);
+  if (!digest) return std::unexpected(digest.error());
+  run.input_bytes = digest->bytes;
+  run.input_sha256_base64 = digest->base64;
+  return std::nullopt;
+}
+
+}  // namespace
+
 StepResult fetch_raw(const PipelineContext& context, AssetRun& run) {
   const auto& task = run.task;
   auto key = core::raw_input_key(task.raw_key, task.listing, task.batch);
@@ -67,11 +95,10 @@ StepResult fetch_raw(const PipelineContext& context, AssetRun& run) {
     return std::unexpected(head.error());
   }
   if (!head->has_value()) {
-    return asset_failure(core::ErrorCode::kUploadMissing,
-                         "The file was not found in storage: it was never uploaded or was removed.",
-                         "Upload the file again in a new session.");
+    return upload_missing("it was never uploaded or was removed");
   }
   run.input = run.work_dir / "input";
+  if (context.file_copier != nullptr) return copy_and_hash(context, run, *key);
   const support::UniqueFd fd{
       ::open(run.input.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)};
   if (!fd.valid()) {
@@ -86,9 +113,7 @@ StepResult fetch_raw(const PipelineContext& context, AssetRun& run) {
   auto got = context.store->get(*key, sink);
   if (!got) {
     if (got.error().code == core::ErrorCode::kObjectNotFound) {
-      return asset_failure(core::ErrorCode::kUploadMissing,
-                           "The file was not found in storage: it was removed while processing.",
-                           "Upload the file again in a new session.");
+      return upload_missing("it was removed while processing");
     }
     return std::unexpected(got.error());
   }
