@@ -114,8 +114,9 @@ TYPED_TEST_P(AssetRepositoryConformance, AssetLifecycleRecordsFactsRenditionsAnd
 
   core::AssetFailure failure{ErrorCode::kVideoTranscodeFailed, "step scale: exit 1: tail",
                              "Export again as H.264"};
-  auto failed = must(this->tx(
-      [&](core::UnitOfWork& u) { return u.assets().mark_failed(a2, job.id, failure, at(7)); }));
+  auto failed = must(this->tx([&](core::UnitOfWork& u) {
+    return u.assets().mark_failed(a2, AssetStatus::kProcessing, job.id, failure, at(7));
+  }));
   EXPECT_EQ(failed.status, AssetStatus::kFailed);
   ASSERT_TRUE(failed.failure.has_value());
   EXPECT_EQ(*failed.failure, failure);
@@ -160,7 +161,7 @@ TYPED_TEST_P(AssetRepositoryConformance, AssetIllegalMovesAreRejected) {
                          ErrorCode::kInvalidStateTransition));
   // Missing upload: PENDING_UPLOAD -> FAILED is legal without a job.
   auto failed = must(this->tx([&](core::UnitOfWork& u) {
-    return u.assets().mark_failed(a.id, std::nullopt,
+    return u.assets().mark_failed(a.id, AssetStatus::kPendingUpload, std::nullopt,
                                   {ErrorCode::kUploadMissing, "never uploaded", "Upload it again"},
                                   at(4));
   }));
@@ -170,6 +171,65 @@ TYPED_TEST_P(AssetRepositoryConformance, AssetIllegalMovesAreRejected) {
                                  AssetStatus::kUploaded, at(3));
   }),
                          ErrorCode::kAssetNotFound));
+}
+
+// mark_failed moves from the state the caller read, without reading it again: a writer that
+// committed in between (another delivery of a report, the overdue check, a retry job) wins, and
+// the late move is STALE_STATE, not an illegal FAILED -> FAILED.
+TYPED_TEST_P(AssetRepositoryConformance, MarkFailedIsACompareAndSetOnWhatTheCallerRead) {
+  this->listing(28);
+  auto b = this->batch(28);
+  auto a = must(this->tx(
+      [&](core::UnitOfWork& u) { return u.assets().add(b.id, {photo("f-1", 1)}, at(2)); }))[0];
+  auto job = must(this->tx([&](core::UnitOfWork& u) { return u.jobs().create(b.id, at(3), ""); }));
+  const core::AssetFailure first{ErrorCode::kCorruptMedia, "cannot decode", "Export it again"};
+  const core::AssetFailure late{ErrorCode::kProcessingTimeout, "overdue", "Retry the batch"};
+  auto fail = [&](AssetStatus from, std::optional<core::JobId> by, const core::AssetFailure& f,
+                  core::AssetId id) {
+    return this->tx(
+        [&](core::UnitOfWork& u) { return u.assets().mark_failed(id, from, by, f, at(5)); });
+  };
+  auto stored = [&] {
+    return must(this->tx([&](core::UnitOfWork& u) { return u.assets().find(a.id); }));
+  };
+
+  // Not a move to FAILED: refused before any write.
+  EXPECT_TRUE(fails_with(fail(AssetStatus::kUploaded, job.id, first, a.id),
+                         ErrorCode::kInvalidStateTransition));
+  EXPECT_TRUE(fails_with(fail(AssetStatus::kReady, job.id, first, a.id),
+                         ErrorCode::kInvalidStateTransition));
+  // The caller read PROCESSING; the asset is still PENDING_UPLOAD.
+  EXPECT_TRUE(
+      fails_with(fail(AssetStatus::kProcessing, job.id, first, a.id), ErrorCode::kStaleState));
+  EXPECT_EQ(stored()->status, AssetStatus::kPendingUpload);
+  EXPECT_FALSE(stored()->failure.has_value());
+  EXPECT_TRUE(fails_with(fail(AssetStatus::kPendingUpload, job.id, first, core::AssetId{4242}),
+                         ErrorCode::kAssetNotFound));
+
+  must(this->tx([&](core::UnitOfWork& u) -> core::Result<core::Asset> {
+    if (auto r =
+            u.assets().transition(a.id, AssetStatus::kPendingUpload, AssetStatus::kUploaded, at(3));
+        !r)
+      return r;
+    return u.assets().mark_processing(a.id, job.id, at(4));
+  }));
+  // PROCESSING by this job, moved only by this job.
+  const core::JobId other{job.id.value + 1000};
+  EXPECT_TRUE(
+      fails_with(fail(AssetStatus::kProcessing, other, first, a.id), ErrorCode::kStaleState));
+  EXPECT_TRUE(fails_with(fail(AssetStatus::kProcessing, std::nullopt, first, a.id),
+                         ErrorCode::kStaleState));
+  EXPECT_EQ(stored()->status, AssetStatus::kProcessing);
+  auto failed = must(fail(AssetStatus::kProcessing, job.id, first, a.id));
+  EXPECT_EQ(failed.status, AssetStatus::kFailed);
+  EXPECT_EQ(failed.job_id, job.id);
+  EXPECT_EQ(failed.failure, first);
+
+  // A second writer that read PROCESSING before the first committed: STALE_STATE, the first
+  // failure kept.
+  EXPECT_TRUE(
+      fails_with(fail(AssetStatus::kProcessing, job.id, late, a.id), ErrorCode::kStaleState));
+  EXPECT_EQ(stored()->failure, first);
 }
 
 TYPED_TEST_P(AssetRepositoryConformance, MultipartUploadIdIsStored) {
@@ -187,6 +247,8 @@ TYPED_TEST_P(AssetRepositoryConformance, MultipartUploadIdIsStored) {
 REGISTER_TYPED_TEST_SUITE_P(AssetRepositoryConformance, AssetsAreAddedInOrderAndRoundTripUnicode,
                             DuplicateClientIdIsConflictAndAddsNothing,
                             AssetLifecycleRecordsFactsRenditionsAndFailures,
-                            AssetIllegalMovesAreRejected, MultipartUploadIdIsStored);
+                            AssetIllegalMovesAreRejected,
+                            MarkFailedIsACompareAndSetOnWhatTheCallerRead,
+                            MultipartUploadIdIsStored);
 
 }  // namespace toq::testing

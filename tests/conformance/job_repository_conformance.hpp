@@ -471,7 +471,7 @@ TYPED_TEST_P(JobRepositoryConformance, TraceparentIsStoredWithTheJobItsEventsAnd
   must(this->tx(
       [&](core::UnitOfWork& u) { return u.assets().mark_processing(a.id, job.id, at(3)); }));
   auto failed = must(this->tx([&](core::UnitOfWork& u) {
-    return u.assets().mark_failed(a.id, job.id,
+    return u.assets().mark_failed(a.id, AssetStatus::kProcessing, job.id,
                                   {.code = ErrorCode::kCorruptMedia,
                                    .message = "cannot decode",
                                    .hint = "Export it again",

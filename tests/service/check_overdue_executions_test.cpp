@@ -155,7 +155,9 @@ TEST_F(CheckOverdueExecutionsTest, AReportThatLandsBetweenTheChecksReadsAndWrite
                                    .tool = std::nullopt};
   must(tx([&](core::UnitOfWork& u) -> core::Result<int> {
     for (const auto& a : *before.assets_before) {
-      if (auto f = u.assets().mark_failed(a.id, b.job, corrupt, clock_.now()); !f) {
+      if (auto f =
+              u.assets().mark_failed(a.id, AssetStatus::kProcessing, b.job, corrupt, clock_.now());
+          !f) {
         return std::unexpected(f.error());
       }
     }

@@ -160,10 +160,11 @@ class AssetsReadBefore : public core::AssetRepository {
                                        core::Timestamp now) override {
     return noted(inner_.mark_ready(id, job, facts, renditions, now));
   }
-  core::Result<core::Asset> mark_failed(core::AssetId id, std::optional<core::JobId> job,
+  core::Result<core::Asset> mark_failed(core::AssetId id, core::AssetStatus from,
+                                        std::optional<core::JobId> job,
                                         const core::AssetFailure& failure,
                                         core::Timestamp now) override {
-    return noted(inner_.mark_failed(id, job, failure, now));
+    return noted(inner_.mark_failed(id, from, job, failure, now));
   }
   core::Result<std::vector<core::Rendition>> renditions(core::AssetId id,
                                                         core::JobId job) override {

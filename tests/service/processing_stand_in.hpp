@@ -82,7 +82,9 @@ inline core::Result<core::Job> run_job_stand_in(core::Database& db, core::BatchI
         any_failed = true;
         core::AssetFailure failure{ErrorCode::kCorruptMedia, "The file could not be decoded.",
                                    "Export the file again from the camera and upload it."};
-        if (auto r = uow.assets().mark_failed(a.id, job->id, failure, now); !r) {
+        if (auto r = uow.assets().mark_failed(a.id, core::AssetStatus::kProcessing, job->id,
+                                              failure, now);
+            !r) {
           return std::unexpected(r.error());
         }
         continue;

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "adapter/mysql/sql_util.hpp"
+#include "adapter/sql/asset_moves.hpp"
 
 namespace toq::mysql {
 
@@ -78,21 +79,17 @@ Result<Asset> MysqlAssetRepository::set_multipart_upload_id(core::AssetId id, st
 
 Result<Asset> MysqlAssetRepository::transition(core::AssetId id, AssetStatus from, AssetStatus to,
                                                core::Timestamp now) {
-  if (auto legal = core::check_transition(from, to, id.value); !legal) {
-    return std::unexpected(legal.error());
-  }
-  if (sql::moves_with_data(to)) return std::unexpected(sql::asset_move_needs_data(id, to));
-  auto stmt = conn_.prepare(
-      "UPDATE assets SET status = ?, updated_at = ?, error_code = NULL, error_message = NULL, "
-      "error_hint = NULL, error_traceparent = NULL WHERE id = ? AND status = ?");
-  if (!stmt) return std::unexpected(stmt.error());
-  stmt->bind_all(core::to_string(to), to_ms(now), id.value, core::to_string(from));
-  auto matched = stmt->run();
-  if (!matched) return std::unexpected(matched.error());
-  auto current = require(id);
-  if (!current) return current;
-  if (*matched == 0) return std::unexpected(sql::asset_stale(*current, core::to_string(from)));
-  return current;
+  return sql::transition_asset(
+      id, from, to,
+      [&]() -> Result<std::uint64_t> {
+        auto stmt = conn_.prepare(
+            "UPDATE assets SET status = ?, updated_at = ?, error_code = NULL, error_message = "
+            "NULL, error_hint = NULL, error_traceparent = NULL WHERE id = ? AND status = ?");
+        if (!stmt) return std::unexpected(stmt.error());
+        stmt->bind_all(core::to_string(to), to_ms(now), id.value, core::to_string(from));
+        return stmt->run();
+      },
+      [&](core::AssetId asset) { return require(asset); });
 }
 
 Result<Asset> MysqlAssetRepository::mark_processing(core::AssetId id, core::JobId job,
@@ -164,32 +161,25 @@ Result<Asset> MysqlAssetRepository::mark_ready(core::AssetId id, core::JobId job
   return require(id);
 }
 
-Result<Asset> MysqlAssetRepository::mark_failed(core::AssetId id, std::optional<core::JobId> job,
+Result<Asset> MysqlAssetRepository::mark_failed(core::AssetId id, AssetStatus from,
+                                                std::optional<core::JobId> job,
                                                 const core::AssetFailure& failure,
                                                 core::Timestamp now) {
-  auto current = require(id);
-  if (!current) return current;
-  if (auto legal = core::check_transition(current->status, AssetStatus::kFailed, id.value);
-      !legal) {
-    return std::unexpected(legal.error());
-  }
-  if (current->status == AssetStatus::kProcessing && current->job_id != job) {
-    return std::unexpected(
-        sql::asset_stale(*current, fmt::format("PROCESSING by job {}", job ? job->value : 0)));
-  }
-  std::optional<std::int64_t> job_value;
-  if (job) job_value = job->value;
-  auto stmt = conn_.prepare(
-      "UPDATE assets SET status = 'FAILED', error_code = ?, error_message = ?, error_hint = ?, "
-      "job_id = COALESCE(?, job_id), updated_at = ?, error_traceparent = ? "
-      "WHERE id = ? AND status = ?");
-  if (!stmt) return std::unexpected(stmt.error());
-  stmt->bind_all(core::to_string(failure.code), failure.message, failure.hint, job_value,
-                 to_ms(now), failure.traceparent, id.value, core::to_string(current->status));
-  auto matched = stmt->run();
-  if (!matched) return std::unexpected(matched.error());
-  if (*matched == 0) return std::unexpected(sql::asset_stale(*current, "its previous state"));
-  return require(id);
+  return sql::fail_asset(
+      id, from, job,
+      [&]() -> Result<std::uint64_t> {
+        std::optional<std::int64_t> job_value;
+        if (job) job_value = job->value;
+        auto stmt = conn_.prepare(
+            "UPDATE assets SET status = 'FAILED', error_code = ?, error_message = ?, "
+            "error_hint = ?, job_id = COALESCE(?, job_id), updated_at = ?, error_traceparent = ? "
+            "WHERE id = ? AND status = ? AND (status <> 'PROCESSING' OR job_id = ?)");
+        if (!stmt) return std::unexpected(stmt.error());
+        stmt->bind_all(core::to_string(failure.code), failure.message, failure.hint, job_value,
+                       to_ms(now), failure.traceparent, id.value, core::to_string(from), job_value);
+        return stmt->run();
+      },
+      [&](core::AssetId asset) { return require(asset); });
 }
 
 Result<std::vector<core::Rendition>> MysqlAssetRepository::renditions(core::AssetId id,

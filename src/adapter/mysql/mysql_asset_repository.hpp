@@ -24,8 +24,9 @@ class MysqlAssetRepository final : public core::AssetRepository {
   Result<core::Asset> mark_ready(core::AssetId id, core::JobId job, const core::MediaFacts& facts,
                                  const std::vector<core::Rendition>& renditions,
                                  core::Timestamp now) override;
-  Result<core::Asset> mark_failed(core::AssetId id, std::optional<core::JobId> job,
-                                  const core::AssetFailure& failure, core::Timestamp now) override;
+  Result<core::Asset> mark_failed(core::AssetId id, core::AssetStatus from,
+                                  std::optional<core::JobId> job, const core::AssetFailure& failure,
+                                  core::Timestamp now) override;
   Result<std::vector<core::Rendition>> renditions(core::AssetId id, core::JobId job) override;
 
  private:

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "adapter/sql/asset_moves.hpp"
 #include "adapter/sqlite/sql_util.hpp"
 
 namespace toq::sqlite {
@@ -86,21 +87,18 @@ Result<Asset> SqliteAssetRepository::set_multipart_upload_id(core::AssetId id,
 
 Result<Asset> SqliteAssetRepository::transition(core::AssetId id, AssetStatus from, AssetStatus to,
                                                 core::Timestamp now) {
-  if (auto legal = core::check_transition(from, to, id.value); !legal) {
-    return std::unexpected(legal.error());
-  }
-  if (sql::moves_with_data(to)) return std::unexpected(sql::asset_move_needs_data(id, to));
-  auto stmt = conn_.prepare(
-      "UPDATE assets SET status = ?3, updated_at = ?4, error_code = NULL, error_message = NULL, "
-      "error_hint = NULL, error_traceparent = NULL WHERE id = ?1 AND status = ?2");
-  if (!stmt) return std::unexpected(stmt.error());
-  stmt->bind_all(id.value, core::to_string(from), core::to_string(to), to_ms(now));
-  if (auto r = stmt->run(); !r) return std::unexpected(r.error());
-  const int changed = conn_.changes();
-  auto current = require(id);
-  if (!current) return current;
-  if (changed == 0) return std::unexpected(sql::asset_stale(*current, core::to_string(from)));
-  return current;
+  return sql::transition_asset(
+      id, from, to,
+      [&]() -> Result<int> {
+        auto stmt = conn_.prepare(
+            "UPDATE assets SET status = ?3, updated_at = ?4, error_code = NULL, error_message = "
+            "NULL, error_hint = NULL, error_traceparent = NULL WHERE id = ?1 AND status = ?2");
+        if (!stmt) return std::unexpected(stmt.error());
+        stmt->bind_all(id.value, core::to_string(from), core::to_string(to), to_ms(now));
+        if (auto r = stmt->run(); !r) return std::unexpected(r.error());
+        return conn_.changes();
+      },
+      [&](core::AssetId asset) { return require(asset); });
 }
 
 Result<Asset> SqliteAssetRepository::mark_processing(core::AssetId id, core::JobId job,
@@ -167,32 +165,27 @@ Result<Asset> SqliteAssetRepository::mark_ready(core::AssetId id, core::JobId jo
   return require(id);
 }
 
-Result<Asset> SqliteAssetRepository::mark_failed(core::AssetId id, std::optional<core::JobId> job,
+Result<Asset> SqliteAssetRepository::mark_failed(core::AssetId id, AssetStatus from,
+                                                 std::optional<core::JobId> job,
                                                  const core::AssetFailure& failure,
                                                  core::Timestamp now) {
-  auto current = require(id);
-  if (!current) return current;
-  if (auto legal = core::check_transition(current->status, AssetStatus::kFailed, id.value);
-      !legal) {
-    return std::unexpected(legal.error());
-  }
-  if (current->status == AssetStatus::kProcessing && current->job_id != job) {
-    return std::unexpected(
-        sql::asset_stale(*current, fmt::format("PROCESSING by job {}", job ? job->value : 0)));
-  }
-  std::optional<std::int64_t> job_value;
-  if (job) job_value = job->value;
-  auto stmt = conn_.prepare(
-      "UPDATE assets SET status = 'FAILED', error_code = ?3, error_message = ?4, error_hint = ?5, "
-      "job_id = coalesce(?6, job_id), updated_at = ?7, error_traceparent = ?8 "
-      "WHERE id = ?1 AND status = ?2");
-  if (!stmt) return std::unexpected(stmt.error());
-  stmt->bind_all(id.value, core::to_string(current->status), core::to_string(failure.code),
-                 failure.message, failure.hint, job_value, to_ms(now), failure.traceparent);
-  if (auto r = stmt->run(); !r) return std::unexpected(r.error());
-  if (conn_.changes() == 0)
-    return std::unexpected(sql::asset_stale(*current, "its previous state"));
-  return require(id);
+  return sql::fail_asset(
+      id, from, job,
+      [&]() -> Result<int> {
+        std::optional<std::int64_t> job_value;
+        if (job) job_value = job->value;
+        auto stmt = conn_.prepare(
+            "UPDATE assets SET status = 'FAILED', error_code = ?3, error_message = ?4, "
+            "error_hint = ?5, job_id = coalesce(?6, job_id), updated_at = ?7, "
+            "error_traceparent = ?8 "
+            "WHERE id = ?1 AND status = ?2 AND (status <> 'PROCESSING' OR job_id = ?6)");
+        if (!stmt) return std::unexpected(stmt.error());
+        stmt->bind_all(id.value, core::to_string(from), core::to_string(failure.code),
+                       failure.message, failure.hint, job_value, to_ms(now), failure.traceparent);
+        if (auto r = stmt->run(); !r) return std::unexpected(r.error());
+        return conn_.changes();
+      },
+      [&](core::AssetId asset) { return require(asset); });
 }
 
 Result<std::vector<core::Rendition>> SqliteAssetRepository::renditions(core::AssetId id,

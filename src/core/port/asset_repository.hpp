@@ -21,9 +21,14 @@ namespace toq::core {
 // - transition() is a compare-and-set like BatchRepository::transition (ASSET_NOT_FOUND when
 //   missing). Leaving FAILED clears the failure.
 // - mark_ready() moves PROCESSING -> READY recording the facts, the job and the renditions, all or
-//   nothing; mark_failed() moves PENDING_UPLOAD or PROCESSING -> FAILED with the failure (its
-//   traceparent included). Both are compare-and-set on the current status and refuse
-//   (STALE_STATE) a job that is not `job`.
+//   nothing; it is a compare-and-set on the current status and refuses (STALE_STATE) an asset
+//   that is not PROCESSING by `job`.
+// - mark_failed() moves `from` -> FAILED with the failure (its traceparent included; `job`, when
+//   given, recorded). `from` is what the caller read: PENDING_UPLOAD or PROCESSING (any other is
+//   INVALID_STATE_TRANSITION, nothing written). A compare-and-set without a read before it: an
+//   asset no longer `from`, or PROCESSING by another job than `job` (or with no `job`), is
+//   STALE_STATE and unchanged, so a writer that committed between the caller's read and this
+//   write wins. ASSET_NOT_FOUND when missing.
 // - renditions() lists the renditions recorded for an asset by one job, in insertion order.
 class AssetRepository {
  public:
@@ -38,7 +43,7 @@ class AssetRepository {
   virtual Result<Asset> mark_processing(AssetId id, JobId job, Timestamp now) = 0;
   virtual Result<Asset> mark_ready(AssetId id, JobId job, const MediaFacts& facts,
                                    const std::vector<Rendition>& renditions, Timestamp now) = 0;
-  virtual Result<Asset> mark_failed(AssetId id, std::optional<JobId> job,
+  virtual Result<Asset> mark_failed(AssetId id, AssetStatus from, std::optional<JobId> job,
                                     const AssetFailure& failure, Timestamp now) = 0;
   virtual Result<std::vector<Rendition>> renditions(AssetId id, JobId job) = 0;
 };

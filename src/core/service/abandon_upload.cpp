@@ -52,7 +52,8 @@ Result<Batch> abandon_upload(UnitOfWork& uow, const Batch& batch, const AssetFai
   if (!listed) return std::unexpected(listed.error());
   for (Asset& asset : *listed) {
     if (asset.status != AssetStatus::kPendingUpload) continue;
-    auto failed = uow.assets().mark_failed(asset.id, std::nullopt, failure, now);
+    auto failed =
+        uow.assets().mark_failed(asset.id, AssetStatus::kPendingUpload, std::nullopt, failure, now);
     if (!failed) return std::unexpected(failed.error());
     asset = std::move(*failed);
   }

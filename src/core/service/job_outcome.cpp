@@ -21,9 +21,11 @@ namespace {
 
 // Under READ COMMITTED (the MySQL adapter) another writer can end the job between the caller's
 // reads and these writes (a second delivery of the report, the overdue check, the report racing
-// that check): the asset is FAILED or READY by then and the adapter refuses the move as illegal.
-// The move was legal on what the unit read, so the unit lost a race: STALE_STATE, which its
-// caller answers by looking again (it then sees the job ended). An unchanged row keeps the error.
+// that check): the asset is FAILED or READY by then. mark_ready and mark_failed are
+// compare-and-sets on what the unit read and answer STALE_STATE themselves; mark_processing reads
+// the row again and refuses the move as illegal. That move was legal on what the unit read, so the
+// unit lost a race: STALE_STATE, which its caller answers by looking again (it then sees the job
+// ended). An unchanged row keeps the error.
 Error lost_race_or(UnitOfWork& uow, const Asset& read, Error error) {
   if (error.code != ErrorCode::kInvalidStateTransition) return error;
   auto latest = uow.assets().find(read.id);
@@ -52,7 +54,8 @@ Result<Asset> record_asset_outcome(UnitOfWork& uow, const Asset& asset, JobId jo
   }
   auto moved = outcome.ready()
                    ? uow.assets().mark_ready(asset.id, job, outcome.facts, outcome.renditions, now)
-                   : uow.assets().mark_failed(asset.id, job, *outcome.failure, now);
+                   : uow.assets().mark_failed(asset.id, AssetStatus::kProcessing, job,
+                                              *outcome.failure, now);
   if (!moved) return std::unexpected(lost_race_or(uow, asset, moved.error()));
   return moved;
 }
@@ -65,7 +68,8 @@ Result<int> fail_unfinished_assets(UnitOfWork& uow, const std::vector<Asset>& as
     if (auto s = ensure_processing(uow, asset, job, now); !s) {
       return std::unexpected(lost_race_or(uow, asset, s.error()));
     }
-    if (auto f = uow.assets().mark_failed(asset.id, job, failure, now); !f) {
+    if (auto f = uow.assets().mark_failed(asset.id, AssetStatus::kProcessing, job, failure, now);
+        !f) {
       return std::unexpected(lost_race_or(uow, asset, f.error()));
     }
     ++failed;
