@@ -1,20 +1,122 @@
 #pragma once
 // A fresh directory under $TMPDIR for one test, removed with everything in it afterwards.
+//
+// A test process killed before its destructors run (ctest's timeout, a SIGKILL, Ctrl-C) leaves
+// its directory behind; left to pile up, those once filled the disk. So the directory's name
+// records its owner, "toq-test-PID-STARTTIME-XXXXXX" (STARTTIME: the kernel's start time of PID,
+// as scripts/service-guard.py's pidfiles hold it), and the first TempDir of every test process
+// first removes the directories of runs that are provably over (remove_dead_runs_dirs).
 
+#include <atomic>
+#include <charconv>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace toq::testing {
 
+inline constexpr std::string_view kTempDirPrefix = "toq-test-";
+// A directory of a dead owner is removed only when untouched this long: a run in another PID
+// namespace sharing /tmp (a container) looks dead from here.
+inline constexpr std::chrono::seconds kDeadRunDirAge{10 * 60};
+// A directory whose name records no owner (made before owners were recorded) only this old.
+inline constexpr std::chrono::seconds kOwnerlessDirAge{24 * 60 * 60};
+
+// The kernel's start time of `pid` (clock ticks after boot, /proc/PID/stat field 22), or nullopt
+// when there is no such process or it is a zombie (it ended; nobody reaped it yet).
+inline std::optional<unsigned long long> process_start_time(long pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat;
+  if (!std::getline(in, stat)) return std::nullopt;
+  // The command name (field 2) may hold spaces and parentheses: read after its last ')'.
+  const auto end = stat.rfind(')');
+  if (end == std::string::npos) return std::nullopt;
+  std::string_view rest = std::string_view(stat).substr(end + 1);
+  unsigned long long value = 0;
+  for (int field = 3; field <= 22; ++field) {
+    while (!rest.empty() && rest.front() == ' ') rest.remove_prefix(1);
+    const auto space = rest.find(' ');
+    const std::string_view token = rest.substr(0, space);
+    if (token.empty()) return std::nullopt;
+    if (field == 3 && (token == "Z" || token == "X")) return std::nullopt;
+    if (field == 22 &&
+        std::from_chars(token.data(), token.data() + token.size(), value).ec != std::errc{}) {
+      return std::nullopt;
+    }
+    rest.remove_prefix(token.size());
+  }
+  return value;
+}
+
+// The owner a TempDir's name records, or nullopt for a name that records none.
+struct TempDirOwner {
+  long pid = 0;
+  unsigned long long start_time = 0;
+};
+inline std::optional<TempDirOwner> temp_dir_owner(std::string_view name) {
+  if (!name.starts_with(kTempDirPrefix)) return std::nullopt;
+  name.remove_prefix(kTempDirPrefix.size());
+  TempDirOwner owner;
+  const char* end = name.data() + name.size();
+  auto [after_pid, pid_ec] = std::from_chars(name.data(), end, owner.pid);
+  if (pid_ec != std::errc{} || owner.pid <= 0 || after_pid == end || *after_pid != '-') {
+    return std::nullopt;
+  }
+  auto [after_start, start_ec] = std::from_chars(after_pid + 1, end, owner.start_time);
+  if (start_ec != std::errc{} || after_start == end || *after_start != '-') return std::nullopt;
+  return owner;
+}
+
+// Removes the directories toq-test-* directly under `base` that belong to this user and to a run
+// that is over, untouched (mtime) for `dead_age`: the owner their name records is gone, or its pid
+// now belongs to another process (another start time). A directory whose name records no owner
+// goes when untouched for `ownerless_age`. A live owner's directory, anything that is not a
+// directory (a symlink is not followed) and other users' directories are left alone. Returns how
+// many it removed.
+inline int remove_dead_runs_dirs(const std::filesystem::path& base,
+                                 std::chrono::seconds dead_age = kDeadRunDirAge,
+                                 std::chrono::seconds ownerless_age = kOwnerlessDirAge) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  int removed = 0;
+  const auto now = fs::file_time_type::clock::now();
+  for (fs::directory_iterator it{base, ec}, end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (!name.starts_with(kTempDirPrefix)) continue;
+    struct stat st {};
+    if (::lstat(it->path().c_str(), &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != ::geteuid()) {
+      continue;
+    }
+    const auto owner = temp_dir_owner(name);
+    if (owner && process_start_time(owner->pid) == owner->start_time) continue;
+    std::error_code time_ec;
+    const auto modified = fs::last_write_time(it->path(), time_ec);
+    if (time_ec || now - modified < (owner ? dead_age : ownerless_age)) continue;
+    std::error_code remove_ec;
+    if (fs::remove_all(it->path(), remove_ec) > 0 && !remove_ec) ++removed;
+  }
+  return removed;
+}
+
 class TempDir {
  public:
   TempDir() {
-    const char* base = std::getenv("TMPDIR");
-    std::string tmpl = std::string(base && *base ? base : "/tmp") + "/toq-test-XXXXXX";
+    const char* env = std::getenv("TMPDIR");
+    const std::filesystem::path base = env && *env ? env : "/tmp";
+    // Once per process (a forked child is a process of its own).
+    static std::atomic<pid_t> swept_by{0};
+    if (swept_by.exchange(::getpid()) != ::getpid()) remove_dead_runs_dirs(base);
+    const auto started = process_start_time(::getpid());
+    std::string tmpl = (base / std::string(kTempDirPrefix)).string() + std::to_string(::getpid()) +
+                       "-" + std::to_string(started.value_or(0)) + "-XXXXXX";
     if (mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
     path_ = tmpl;
   }
