@@ -300,6 +300,32 @@ TEST(ContentDisposition, FallbackAndExtendedName) {
             "attachment; filename=\"bad__\"; filename*=UTF-8''bad%FF%0A");
 }
 
+// Invalid UTF-8 in a name: one '_' per byte in the fallback, the bytes as they are in filename*,
+// and the valid characters around them unchanged.
+TEST(ContentDisposition, InvalidUtf8BytesAreReplacedOneByOne) {
+  struct Case {
+    std::string name;
+    std::string fallback;
+    std::string extended;
+  };
+  const std::vector<Case> cases = {
+      {"a\xC3", "a_", "a%C3"},                       // truncated at the end
+      {"\xC3(b", "_(b", "%C3%28b"},                  // no continuation byte
+      {"\x80\xBF.jpg", "__.jpg", "%80%BF.jpg"},      // stray continuation bytes
+      {"\xC0\xAF", "__", "%C0%AF"},                  // overlong '/'
+      {"\xE0\x80\xAF", "___", "%E0%80%AF"},          // overlong, three bytes
+      {"\xED\xA0\x80", "___", "%ED%A0%80"},          // a UTF-16 surrogate
+      {"\xF4\x90\x80\x80", "____", "%F4%90%80%80"},  // above U+10FFFF
+      {"\xF5\xC3\xA9", "_e", "%F5%C3%A9"},           // invalid, then a valid 'é'
+      {"\xC3\xA0\xFF\xF0\x9F\x8F\xA0", "a__", "%C3%A0%FF%F0%9F%8F%A0"},  // à, bad, 🏠
+  };
+  for (const auto& c : cases) {
+    EXPECT_EQ(storage::content_disposition(c.name),
+              "attachment; filename=\"" + c.fallback + "\"; filename*=UTF-8''" + c.extended)
+        << c.extended;
+  }
+}
+
 // ------------------------------------------------------------------- the handler, no HTTP
 
 class Handler : public LocalStore {

@@ -10,9 +10,10 @@ namespace toq::storage {
 
 // `attachment; filename="Fachada a noite.jpg"; filename*=UTF-8''Fachada%20%C3%A0%20noite.jpg`.
 // The fallback folds Latin-1 accented letters to their base letter and replaces every other
-// non-ASCII character, quote, backslash and control character with '_'. Invalid UTF-8 bytes are
-// replaced the same way (and percent-encoded as they are in filename*). `inline_disposition`
-// gives "inline" instead of "attachment".
+// non-ASCII character, quote, backslash and control character with '_'. Each byte that is not
+// well-formed UTF-8 (support::utf8_decode: truncated sequences, stray continuation bytes, overlong
+// forms, surrogates) is replaced the same way, and percent-encoded as it is in filename*.
+// `inline_disposition` gives "inline" instead of "attachment".
 std::string content_disposition(std::string_view utf8_filename, bool inline_disposition = false);
 
 }  // namespace toq::storage
