@@ -53,42 +53,15 @@ die() {
   exit 1
 }
 
-# Alive and not a zombie.
-alive() {
-  [ -n "${1:-}" ] && [ -r "/proc/$1/stat" ] || return 1
-  local st
-  st="$(sed 's/^.*) \([A-Za-z]\).*/\1/' "/proc/$1/stat")"
-  [ "$st" != "Z" ] && [ "$st" != "X" ]
-}
-
 # A free TCP port on 127.0.0.1 (the kernel's pick; the service binds it right after).
 free_port() {
   "$py" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
-guard="$root/scripts/service-guard.py"
-# Debian's interpreter when present (as CI has): not a per-user shim (pyenv) whose shared state
-# another shell may be changing.
-py="$(command -v /usr/bin/python3 || command -v python3)"
-
-# guarded PIDFILE LOG COMMAND...: COMMAND in the background under service-guard.py, in a session
-# and process group of its own (the service outlives this script and ctest does not wait on it),
-# stdio on LOG; sets guard_pid. 8>&- 9>&-: the service must not hold this script's locks.
-guarded() {
-  local pidfile="$1" logfile="$2"
-  shift 2
-  local owner=()
-  [ -n "${TOQ_SERVICES_OWNER_PID:-}" ] && owner=(--owner "$TOQ_SERVICES_OWNER_PID")
-  rm -f "$pidfile"
-  8>&- 9>&- "$py" "$guard" run --pidfile "$pidfile" "${owner[@]}" --grace 60 -- "$@" \
-    < /dev/null >> "$logfile" 2>&1 &
-  guard_pid=$!
-}
-
-stop_pid() {  # stop_pid PIDFILE: the guard's group TERM, up to 60 s, then KILL
-  [ -f "$1" ] || return 0
-  "$py" "$guard" stop --pidfile "$1" --grace 60
-}
+# alive, guarded, stop_pid, guard_alive, $py: the guard's side, shared with start-s3rver.sh.
+guard_grace=60
+# shellcheck source=scripts/guarded.sh
+. "$root/scripts/guarded.sh"
 
 # ---------------------------------------------------------------- mariadb
 
@@ -191,7 +164,7 @@ EOF
 svc_mariadb_stop() {
   local d="$1/mariadb"
   [ -f "$d/pid" ] || return 0
-  if "$py" "$guard" alive --pidfile "$d/pid"; then
+  if guard_alive "$d/pid"; then
     # A clean shutdown (InnoDB flushed) through the server's own command, then the pid.
     mariadb-admin --no-defaults "--socket=$(cat "$d/socket_path")" -uroot shutdown \
       >/dev/null 2>&1 || true
@@ -353,7 +326,7 @@ cmd_start() {
   : >> "$dir/services"
   for s in "${wanted[@]}"; do
     if grep -qx "$s" "$dir/services"; then
-      if "$py" "$guard" alive --pidfile "$dir/$(svc_pidfile "$s")"; then
+      if guard_alive "$dir/$(svc_pidfile "$s")"; then
         echo "services: $s already started in $dir" >&2
         continue
       fi

@@ -45,23 +45,13 @@ unavailable() {
   exit 0
 }
 
-# Alive and not a zombie (an exited child nobody reaped still answers kill -0).
-alive() {
-  [ -r "/proc/$1/stat" ] || return 1
-  local st
-  st="$(sed 's/^.*) \([A-Za-z]\).*/\1/' "/proc/$1/stat")"
-  [ "$st" != "Z" ] && [ "$st" != "X" ]
-}
-
-guard="$root/scripts/service-guard.py"
-# Debian's interpreter when present (as CI has): not a per-user shim (pyenv) whose shared state
-# another shell may be changing.
-py="$(command -v /usr/bin/python3 || command -v python3)"
+# alive, guarded, stop_pid, $py: the guard's side, shared with services.sh.
+guard_grace=5
+# shellcheck source=scripts/guarded.sh
+. "$root/scripts/guarded.sh"
 
 stop() {
-  if [ -f "$state/pid" ]; then
-    "$py" "$guard" stop --pidfile "$state/pid" --grace 5
-  fi
+  stop_pid "$state/pid"
   if [ -f "$state/data_dir" ]; then
     rm -rf "$(cat "$state/data_dir")"
     rm -f "$state/data_dir"
@@ -89,17 +79,12 @@ start() {
   data="$(mktemp -d "${TMPDIR:-/tmp}/toq-s3rver-XXXXXX")"
   echo "$data" > "$state/data_dir"
   : > "$state/s3rver.log"
-  # Under the guard, in a session of its own, stdio redirected: the server outlives this script,
-  # and ctest does not wait on it. 8>&- 9>&-: it must not hold this script's or a caller's lock.
+  # Under the guard (scripts/guarded.sh), stdio on s3rver.log.
   # --service-endpoint localhost: "toq-test.s3.localhost" is then bucket toq-test, virtual-hosted
   # (curl resolves *.localhost to the loopback itself).
-  local owner=()
-  [ -n "${TOQ_SERVICES_OWNER_PID:-}" ] && owner=(--owner "$TOQ_SERVICES_OWNER_PID")
-  8>&- 9>&- "$py" "$guard" run --pidfile "$state/pid" "${owner[@]}" --grace 5 -- \
+  guarded "$state/pid" "$state/s3rver.log" \
     "$bin" --directory "$data" --address 127.0.0.1 --port 0 --configure-bucket toq-test \
-    --service-endpoint localhost \
-    < /dev/null >> "$state/s3rver.log" 2>&1 &
-  local guard_pid=$!
+    --service-endpoint localhost
   local port=""
   for _ in $(seq 1 200); do
     port="$(sed -n 's/.*S3rver listening on 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' "$state/s3rver.log" | head -n 1)"
