@@ -232,6 +232,26 @@ TYPED_TEST_P(AssetRepositoryConformance, MarkFailedIsACompareAndSetOnWhatTheCall
   EXPECT_EQ(stored()->failure, first);
 }
 
+// mark_processing by a job that does not exist: JOB_NOT_FOUND, the asset unchanged.
+TYPED_TEST_P(AssetRepositoryConformance, MarkProcessingByAnUnknownJobIsJobNotFound) {
+  this->listing(28);
+  auto b = this->batch(28);
+  auto a = must(this->tx([&](core::UnitOfWork& u) -> core::Result<core::Asset> {
+    auto added = u.assets().add(b.id, {photo("f-1", 1)}, at(2));
+    if (!added) return std::unexpected(added.error());
+    return u.assets().transition((*added)[0].id, AssetStatus::kPendingUpload,
+                                 AssetStatus::kUploaded, at(3));
+  }));
+  EXPECT_TRUE(fails_with(this->tx([&](core::UnitOfWork& u) {
+    return u.assets().mark_processing(a.id, core::JobId{99999}, at(4));
+  }),
+                         ErrorCode::kJobNotFound));
+  auto stored = must(this->tx([&](core::UnitOfWork& u) { return u.assets().find(a.id); }));
+  ASSERT_TRUE(stored.has_value());
+  EXPECT_EQ(stored->status, AssetStatus::kUploaded);
+  EXPECT_FALSE(stored->job_id.has_value());
+}
+
 TYPED_TEST_P(AssetRepositoryConformance, MultipartUploadIdIsStored) {
   this->listing(28);
   auto b = this->batch(28);
@@ -249,6 +269,6 @@ REGISTER_TYPED_TEST_SUITE_P(AssetRepositoryConformance, AssetsAreAddedInOrderAnd
                             AssetLifecycleRecordsFactsRenditionsAndFailures,
                             AssetIllegalMovesAreRejected,
                             MarkFailedIsACompareAndSetOnWhatTheCallerRead,
-                            MultipartUploadIdIsStored);
+                            MarkProcessingByAnUnknownJobIsJobNotFound, MultipartUploadIdIsStored);
 
 }  // namespace toq::testing

@@ -94,28 +94,22 @@ Result<Asset> MysqlAssetRepository::transition(core::AssetId id, AssetStatus fro
 
 Result<Asset> MysqlAssetRepository::mark_processing(core::AssetId id, core::JobId job,
                                                     core::Timestamp now) {
-  auto current = require(id);
-  if (!current) return current;
-  if (current->status == AssetStatus::kProcessing && current->job_id == job) return current;
-  if (auto legal = core::check_transition(current->status, AssetStatus::kProcessing, id.value);
-      !legal) {
-    return std::unexpected(legal.error());
-  }
-  auto stmt = conn_.prepare(
-      "UPDATE assets SET status = 'PROCESSING', job_id = ?, updated_at = ?, error_code = NULL, "
-      "error_message = NULL, error_hint = NULL, error_traceparent = NULL WHERE id = ? AND status = "
-      "?");
-  if (!stmt) return std::unexpected(stmt.error());
-  stmt->bind_all(job.value, to_ms(now), id.value, core::to_string(current->status));
-  auto matched = stmt->run();
-  if (!matched) {
-    if (conn_.last_error_kind() == ErrorKind::kForeignKey) {
-      return std::unexpected(sql::job_not_found(job));
-    }
-    return std::unexpected(matched.error());
-  }
-  if (*matched == 0) return std::unexpected(sql::asset_stale(*current, "its previous state"));
-  return require(id);
+  return sql::process_asset(
+      require(id), job,
+      [&](AssetStatus from) -> Result<std::uint64_t> {
+        auto stmt = conn_.prepare(
+            "UPDATE assets SET status = 'PROCESSING', job_id = ?, updated_at = ?, error_code = "
+            "NULL, error_message = NULL, error_hint = NULL, error_traceparent = NULL WHERE id = ? "
+            "AND status = ?");
+        if (!stmt) return std::unexpected(stmt.error());
+        stmt->bind_all(job.value, to_ms(now), id.value, core::to_string(from));
+        auto matched = stmt->run();
+        if (!matched && conn_.last_error_kind() == ErrorKind::kForeignKey) {
+          return std::unexpected(sql::job_not_found(job));
+        }
+        return matched;
+      },
+      [&](core::AssetId asset) { return require(asset); });
 }
 
 Result<Asset> MysqlAssetRepository::mark_ready(core::AssetId id, core::JobId job,
@@ -124,10 +118,7 @@ Result<Asset> MysqlAssetRepository::mark_ready(core::AssetId id, core::JobId job
                                                core::Timestamp now) {
   auto current = require(id);
   if (!current) return current;
-  if (current->status != AssetStatus::kProcessing || current->job_id != job) {
-    return std::unexpected(
-        sql::asset_stale(*current, fmt::format("PROCESSING by job {}", job.value)));
-  }
+  if (auto held = sql::held_for_ready(*current, job); !held) return std::unexpected(held.error());
   auto stmt = conn_.prepare(
       "UPDATE assets SET status = 'READY', width = ?, height = ?, duration_ms = ?, format = ?, "
       "codec = ?, rotation = ?, hdr = ?, has_audio = ?, updated_at = ? "
@@ -139,7 +130,7 @@ Result<Asset> MysqlAssetRepository::mark_ready(core::AssetId id, core::JobId job
   if (!matched) return std::unexpected(matched.error());
   if (*matched == 0) {
     return std::unexpected(
-        sql::asset_stale(*current, fmt::format("PROCESSING by job {}", job.value)));
+        sql::asset_stale(*current, sql::expected_asset_state(AssetStatus::kProcessing, job)));
   }
   for (const auto& rd : renditions) {
     if (rd.asset_id != id || rd.job_id != job) {

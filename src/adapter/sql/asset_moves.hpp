@@ -1,7 +1,8 @@
 #pragma once
-// The asset moves both SQL adapters make as one compare-and-set UPDATE (transition, mark_failed):
-// what is checked before the UPDATE and what is answered after it, written once so that the two
-// adapters cannot drift. Only the UPDATE itself, in its dialect, is each adapter's.
+// The asset moves both SQL adapters make as one compare-and-set UPDATE (transition, mark_failed,
+// mark_processing, mark_ready): what is checked before the UPDATE and what is answered after it,
+// written once so that the two adapters cannot drift. Only the SQL, in its dialect, is each
+// adapter's.
 
 #include <cstdint>
 #include <optional>
@@ -64,6 +65,34 @@ core::Result<core::Asset> fail_asset(core::AssetId id, core::AssetStatus from,
     return std::unexpected(legal.error());
   }
   return updated_asset(id, from, job, update, require);
+}
+
+// AssetRepository::mark_processing on the row as the adapter read it (`current`, or the error of
+// that read): PROCESSING by `job` already is a no-op; an illegal move is INVALID_STATE_TRANSITION
+// before any write. `update(from)` runs the UPDATE WHERE the id and `from` match and returns the
+// rows it changed (JOB_NOT_FOUND for a job that does not exist).
+template <class Update, class Require>
+core::Result<core::Asset> process_asset(core::Result<core::Asset> current, core::JobId job,
+                                        Update&& update, Require&& require) {
+  if (!current) return current;
+  if (current->status == core::AssetStatus::kProcessing && current->job_id == job) return current;
+  if (auto legal = core::check_transition(current->status, core::AssetStatus::kProcessing,
+                                          current->id.value);
+      !legal) {
+    return std::unexpected(legal.error());
+  }
+  auto changed = update(current->status);
+  if (!changed) return std::unexpected(changed.error());
+  if (*changed == 0) return std::unexpected(asset_stale(*current, "its previous state"));
+  return require(current->id);
+}
+
+// AssetRepository::mark_ready's precondition on the row as the adapter read it: PROCESSING by
+// `job`, else STALE_STATE.
+inline core::Status held_for_ready(const core::Asset& current, core::JobId job) {
+  if (current.status == core::AssetStatus::kProcessing && current.job_id == job) return {};
+  return std::unexpected(
+      asset_stale(current, expected_asset_state(core::AssetStatus::kProcessing, job)));
 }
 
 }  // namespace toq::sql

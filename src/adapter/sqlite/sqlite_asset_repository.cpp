@@ -103,28 +103,22 @@ Result<Asset> SqliteAssetRepository::transition(core::AssetId id, AssetStatus fr
 
 Result<Asset> SqliteAssetRepository::mark_processing(core::AssetId id, core::JobId job,
                                                      core::Timestamp now) {
-  auto current = require(id);
-  if (!current) return current;
-  if (current->status == AssetStatus::kProcessing && current->job_id == job) return current;
-  if (auto legal = core::check_transition(current->status, AssetStatus::kProcessing, id.value);
-      !legal) {
-    return std::unexpected(legal.error());
-  }
-  auto stmt = conn_.prepare(
-      "UPDATE assets SET status = 'PROCESSING', job_id = ?3, updated_at = ?4, error_code = NULL, "
-      "error_message = NULL, error_hint = NULL, error_traceparent = NULL WHERE id = ?1 AND status "
-      "= ?2");
-  if (!stmt) return std::unexpected(stmt.error());
-  stmt->bind_all(id.value, core::to_string(current->status), job.value, to_ms(now));
-  if (auto r = stmt->run(); !r) {
-    if (is_foreign_key_violation(conn_)) {
-      return std::unexpected(sql::job_not_found(job));
-    }
-    return std::unexpected(r.error());
-  }
-  if (conn_.changes() == 0)
-    return std::unexpected(sql::asset_stale(*current, "its previous state"));
-  return require(id);
+  return sql::process_asset(
+      require(id), job,
+      [&](AssetStatus from) -> Result<int> {
+        auto stmt = conn_.prepare(
+            "UPDATE assets SET status = 'PROCESSING', job_id = ?3, updated_at = ?4, error_code = "
+            "NULL, error_message = NULL, error_hint = NULL, error_traceparent = NULL WHERE id = ?1 "
+            "AND status = ?2");
+        if (!stmt) return std::unexpected(stmt.error());
+        stmt->bind_all(id.value, core::to_string(from), job.value, to_ms(now));
+        if (auto r = stmt->run(); !r) {
+          if (is_foreign_key_violation(conn_)) return std::unexpected(sql::job_not_found(job));
+          return std::unexpected(r.error());
+        }
+        return conn_.changes();
+      },
+      [&](core::AssetId asset) { return require(asset); });
 }
 
 Result<Asset> SqliteAssetRepository::mark_ready(core::AssetId id, core::JobId job,
@@ -133,10 +127,7 @@ Result<Asset> SqliteAssetRepository::mark_ready(core::AssetId id, core::JobId jo
                                                 core::Timestamp now) {
   auto current = require(id);
   if (!current) return current;
-  if (current->status != AssetStatus::kProcessing || current->job_id != job) {
-    return std::unexpected(
-        sql::asset_stale(*current, fmt::format("PROCESSING by job {}", job.value)));
-  }
+  if (auto held = sql::held_for_ready(*current, job); !held) return std::unexpected(held.error());
   auto stmt = conn_.prepare(
       "UPDATE assets SET status = 'READY', width = ?3, height = ?4, duration_ms = ?5, format = ?6, "
       "codec = ?7, rotation = ?8, hdr = ?9, has_audio = ?10, updated_at = ?11 "
@@ -145,6 +136,10 @@ Result<Asset> SqliteAssetRepository::mark_ready(core::AssetId id, core::JobId jo
   stmt->bind_all(id.value, job.value, facts.width, facts.height, facts.duration_ms, facts.format,
                  facts.codec, facts.rotation, facts.hdr, facts.has_audio, to_ms(now));
   if (auto r = stmt->run(); !r) return std::unexpected(r.error());
+  if (conn_.changes() == 0) {
+    return std::unexpected(
+        sql::asset_stale(*current, sql::expected_asset_state(AssetStatus::kProcessing, job)));
+  }
   for (const auto& rd : renditions) {
     if (rd.asset_id != id || rd.job_id != job) {
       return std::unexpected(sql::foreign_rendition(rd, id, job));
