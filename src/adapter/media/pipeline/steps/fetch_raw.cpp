@@ -55,10 +55,6 @@ class HashingFileSink final : public core::ByteSink {
   std::int64_t bytes_ = 0;
 };
 
-}  // namespace
-
-namespace {
-
 StepResult upload_missing(std::string_view when) {
   return asset_failure(core::ErrorCode::kUploadMissing,
                        fmt::format("The file was not found in storage: {}.", when),
