@@ -222,9 +222,10 @@ def markdown(summary: dict) -> str:
 
 
 def environment() -> dict:
-    def out(argv):
+    def out(argv, stream="stdout"):
         try:
-            return subprocess.run(argv, capture_output=True, text=True, timeout=30).stdout.strip()
+            done = subprocess.run(argv, capture_output=True, text=True, timeout=30)
+            return getattr(done, stream).strip()
         except (OSError, subprocess.SubprocessError):
             return "?"
 
@@ -241,6 +242,9 @@ def environment() -> dict:
         "kernel": os.uname().release,
         "ffmpeg": out(["ffmpeg", "-hide_banner", "-version"]).split("\n")[0],
         "libvips": out(["vips", "--version"]),
+        # the photo suite's codec floor (djpeg, cjpeg: libjpeg-turbo; cwebp: libwebp)
+        "libjpeg-turbo (djpeg)": out(["djpeg", "-version"], "stderr").split("\n")[0],
+        "libwebp (cwebp)": out(["cwebp", "-version"]).split("\n")[0],
         "node": out(["node", "--version"]),
         "load_average_start": load_average(),
     }

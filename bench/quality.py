@@ -27,13 +27,13 @@ def ssim_rgb(candidate: str, truth: str, size: tuple | None = None, frames: int 
     return float(found[-1])
 
 
+def _header(path: str, field: str) -> str:
+    return subprocess.run(["vipsheader", "-f", field, path], capture_output=True, text=True,
+                          check=True).stdout.strip()
+
+
 def image_size(path: str) -> tuple:
-    out = subprocess.run(["vipsheader", "-f", "width", path], capture_output=True, text=True,
-                         check=True).stdout
-    width = int(out.strip())
-    out = subprocess.run(["vipsheader", "-f", "height", path], capture_output=True, text=True,
-                         check=True).stdout
-    return width, int(out.strip())
+    return int(_header(path, "width")), int(_header(path, "height"))
 
 
 def photo_truth(source: str, size: tuple, cache_dir: str) -> str:
@@ -49,6 +49,43 @@ def photo_truth(source: str, size: tuple, cache_dir: str) -> str:
                         str(size[1] / full_h), "--kernel", "lanczos3"], check=True)
         os.replace(tmp, path)
     return path
+
+
+# toq-media's cascade (src/adapter/media/photo/photo_renditions.cpp): long edges, largest first.
+RENDITIONS = (("large", 1920), ("medium", 1280), ("small", 640), ("thumbnail", 320))
+
+
+def rendition_pixels(source: str, out_dir: str) -> dict:
+    """The uncompressed pixels toq-media's photo step hands to its encoders, made by the same
+    libvips calls: one `thumbnail` to 1920 (shrink-on-load as libvips chooses it, upright,
+    never upscaled; sRGB by the embedded profile when there is one), then each smaller size from
+    the previous one with `thumbnail_image`. Saved as binary PPM (8-bit RGB) for cjpeg and cwebp;
+    returns {rendition name: path}."""
+    os.makedirs(out_dir, exist_ok=True)
+    fields = subprocess.run(["vipsheader", "-a", source], capture_output=True, text=True,
+                            check=True).stdout
+    managed = ("\nicc-profile-data:" in fields
+               or _header(source, "interpretation").endswith("_CMYK)"))
+    paths = {}
+    previous = None
+    for name, edge in RENDITIONS:
+        image = os.path.join(out_dir, f"{name}-resized.v")
+        if previous is None:
+            argv = ["vips", "thumbnail", source, image, str(edge)]
+            if managed:
+                argv += ["--export-profile", "srgb"]
+        else:
+            argv = ["vips", "thumbnail_image", previous, image, str(edge), "--no-rotate"]
+        subprocess.run(argv + ["--height", str(edge), "--size", "down"], check=True)
+        if previous is None and not _header(image, "interpretation").endswith("_sRGB)"):
+            srgb = os.path.join(out_dir, f"{name}-srgb.v")  # to_srgb8: grey, 16-bit
+            subprocess.run(["vips", "colourspace", image, srgb, "srgb"], check=True)
+            image = srgb
+        previous = os.path.join(out_dir, f"{name}.v")
+        subprocess.run(["vips", "cast", image, previous, "uchar"], check=True)
+        paths[name] = os.path.join(out_dir, f"{name}.ppm")
+        subprocess.run(["vips", "copy", previous, paths[name]], check=True)
+    return paths
 
 
 def mean(values):

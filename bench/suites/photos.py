@@ -7,20 +7,28 @@ Rows:
   store of the uploads, fetch, verify, sniff, probe and renditions each in an isolated child
   process, store of the outputs, and the batch ZIP; two photos at a time (--jobs 2).
 - sharp cascade (the reference), sharp naive, vipsthumbnail per rendition, ImageMagick cascade.
+- codec floor (bench/refs/codec_floor.sh): the full decode of every photo (djpeg) and the 8
+  encodes of its renditions (cjpeg, cwebp) with toq-media's settings, from pixels made outside
+  the timing, with the libjpeg-turbo and libwebp that libvips and toq-media load: what the photo
+  step cannot go under with these codecs. Kept by --only-candidates: when it alone is above 0.8x
+  sharp's CPU, that target is out of reach with these codecs, in every run.
 After the rounds, every tool's renditions are compared by SSIM (RGB) with the same lanczos3
 downscale of the full-resolution photo, and their bytes added up.
 """
 
 from __future__ import annotations
 
+import filecmp
 import glob
 import os
+import re
 import shutil
+import subprocess
 
 from harness import Benchmark, Case
-from quality import image_size, mean, photo_truth, ssim_rgb
+from quality import RENDITIONS, image_size, mean, photo_truth, rendition_pixels, ssim_rgb
 
-SIZES = ("large", "medium", "small", "thumbnail")
+SIZES = tuple(name for name, _ in RENDITIONS)
 
 
 def _fresh(path):
@@ -45,6 +53,50 @@ def _quality(photos, out_dirs, truth_dir):
         return {"SSIM jpeg": mean(ssim["jpg"]), "SSIM webp": mean(ssim["webp"]),
                 "output KiB": round(total / 1024)}
     return check
+
+
+def _same_renditions(floor_dirs, toq_dirs, check):
+    """The floor's quality check, after refusing a floor that does not encode what toq-media
+    encodes: its WebPs must be toq-media's byte for byte and its JPEGs decode to the same pixels
+    (libvips' JFIF header differs by a few bytes). When toq-media's sizes, resize or encoder
+    settings change, bench/refs/codec_floor.sh and rendition_pixels must follow."""
+    def djpeg(path):
+        return subprocess.run(["djpeg", path], capture_output=True, check=True).stdout
+
+    def after():
+        for mine, toq in zip(floor_dirs, toq_dirs):
+            for name in SIZES:
+                a, b = os.path.join(mine, name), os.path.join(toq, name)
+                if (not filecmp.cmp(f"{a}.webp", f"{b}.webp", shallow=False)
+                        or djpeg(f"{a}.jpg") != djpeg(f"{b}.jpg")):
+                    raise RuntimeError(f"codec floor: {mine}/{name} is not what toq-media wrote "
+                                       f"to {toq}: codec_floor.sh no longer encodes the same")
+        return check()
+    return after
+
+
+def _shared_object(binary, soname):
+    """The file the dynamic linker resolves `soname` to for `binary` (ldd), or None."""
+    out = subprocess.run(["ldd", binary], capture_output=True, text=True, check=True).stdout
+    found = re.search(rf"^\s*{re.escape(soname)}[^ ]* => (\S+)", out, re.MULTILINE)
+    return os.path.realpath(found.group(1)) if found else None
+
+
+def _codec_note(toq_media):
+    """Which libjpeg and libwebp the floor's tools load, against libvips' and toq-media's."""
+    libvips = _shared_object(shutil.which("vips"), "libvips.so")
+    tools = {"djpeg": "libjpeg.so", "cjpeg": "libjpeg.so", "cwebp": "libwebp.so"}
+    seen = {}
+    for tool, soname in tools.items():
+        seen.setdefault(soname, set()).add(_shared_object(shutil.which(tool), soname))
+    for soname in ("libjpeg.so", "libwebp.so"):
+        seen[soname].add(_shared_object(libvips, soname))
+    seen["libwebp.so"].add(_shared_object(toq_media, "libwebp.so"))  # WebPEncodeRGB, direct
+    verdict = ("the same files" if all(len(v) == 1 and None not in v for v in seen.values())
+               else "**not the same files**")
+    files = "; ".join(f"{k}: {', '.join(sorted(str(f) for f in v))}" for k, v in seen.items())
+    return (f"codec floor: djpeg, cjpeg, cwebp, libvips and toq-media load {verdict} ({files}); "
+            "versions in the environment list above.")
 
 
 def benchmarks(ctx) -> list:
@@ -87,11 +139,28 @@ def benchmarks(ctx) -> list:
         out = os.path.join(work, script.split(".")[0])
         cases.append(Case(name, [os.path.join(refs, script), out, *photos], prepare=_fresh(out),
                           after=_quality(photos, numbered(out), truth)))
+    floor_out = os.path.join(work, "codec-floor")
+    floor_pixels = os.path.join(work, "codec-floor-pixels")
+    for photo, pixels in zip(photos, numbered(floor_pixels)):
+        rendition_pixels(photo, pixels)
+    floor = Case("codec floor: djpeg + 4 cjpeg + 4 cwebp per photo, nothing else",
+                 [os.path.join(refs, "codec_floor.sh"), floor_out, floor_pixels, *photos],
+                 prepare=_fresh(floor_out),
+                 after=_same_renditions(numbered(floor_out), toq_dirs,
+                                        _quality(photos, numbered(floor_out), truth)))
+    starts = Case("codec floor's process starts alone (tools with -version)",
+                  [os.path.join(refs, "codec_floor.sh"), "--starts-only", floor_out + "-starts",
+                   floor_pixels, *photos],
+                  note="the part of the codec floor's CPU that is not codec work: the driver "
+                       "script and 9 tool starts per photo (cwebp links libtiff, libpng, ...); "
+                       "the codecs' own floor is the difference of the two rows.")
+    cases += [floor, starts]
     if ctx.only_candidates:
-        cases = [c for c in cases if c.reference or c.name.startswith("toq")]
+        cases = [c for c in cases if c.reference or c.name.startswith(("toq", "codec floor"))]
     return [Benchmark(
         name=f"photos: {len(photos)} photos ({megapixels:.0f} MP) -> 4 sizes x JPEG + WebP, "
              "2 at a time",
         cases=cases, units=len(photos), unit_name="photos",
         notes=["SSIM (RGB) is the mean over every rendition against a lanczos3 downscale of the "
-               "full-resolution photo; output KiB adds up the 8 files of every photo."])]
+               "full-resolution photo; output KiB adds up the 8 files of every photo.",
+               _codec_note(ctx.toq_media)])]
