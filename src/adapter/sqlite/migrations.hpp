@@ -16,6 +16,9 @@ struct Migration {
   int version;
   std::string_view name;
   std::string_view sql;
+  // A migration that drops and creates tables again (SQLite cannot alter a CHECK) runs with
+  // foreign keys off, and PRAGMA foreign_key_check must find nothing before its commit.
+  bool rebuilds_tables = false;
 };
 
 // Every migration, in version order (1, 2, ...). Never edit one that has shipped; add another.
@@ -30,6 +33,8 @@ struct MigrationReport {
 
 // Applies every pending migration. SCHEMA_TOO_NEW when the database is ahead of this binary.
 Result<MigrationReport> migrate(Connection& conn);
+// The pending migrations up to `version` only (a database as an older release left it, for tests).
+Result<MigrationReport> migrate_to(Connection& conn, int version);
 // The highest applied version (0 for an empty database).
 Result<int> schema_version(Connection& conn);
 
