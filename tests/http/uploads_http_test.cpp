@@ -217,6 +217,47 @@ TEST_F(UploadsHttpTest, SecondOpenBatchIsAConflictNamingTheFirst) {
   EXPECT_EQ(second.body.at("details").at("batchId"), first.body.at("batchId"));
 }
 
+// The handler reads the access log's ids from the manifest it parsed (the body is not parsed a
+// second time for them): the line names the listing whether the create was answered or refused,
+// and the batch when one was created.
+TEST_F(UploadsHttpTest, AccessLogNamesTheListingOfEveryCreate) {
+  register_listing(110);
+  const auto access = [&](const Reply& r) {
+    auto line = server().await_log("request", "request_id", r.raw.header("x-request-id"));
+    EXPECT_TRUE(line.has_value()) << server().log_text();
+    return line.value_or(json::object());
+  };
+  const std::string path = "/api/v2/listings/media/uploads";
+
+  auto created = create(110, {{"f-1", "abc", 1}}, photographer_token());
+  ASSERT_EQ(created.raw.status, 201) << created.raw.body;
+  auto line = access(created);
+  EXPECT_EQ(line.value("listing_id", 0), 110) << line.dump();
+  EXPECT_EQ(line.value("batch_id", 0), created.body.at("batchId")) << line.dump();
+
+  auto conflict = create(110, {{"f-1", "abc", 1}}, photographer_token());
+  ASSERT_EQ(conflict.raw.status, 409) << conflict.raw.body;
+  line = access(conflict);
+  EXPECT_EQ(line.value("listing_id", 0), 110) << line.dump();
+  EXPECT_FALSE(line.contains("batch_id")) << line.dump();
+
+  json invalid = manifest(110, {{"f-1", "abc", 1}});
+  invalid["files"][0]["sequence"] = 0;
+  auto refused = call("POST", path, invalid.dump(), photographer_token());
+  ASSERT_EQ(refused.raw.status, 400) << refused.raw.body;
+  EXPECT_EQ(access(refused).value("listing_id", 0), 110);
+
+  std::vector<DeclaredFile> files;
+  for (int i = 1; i <= 101; ++i) files.push_back({"f-" + std::to_string(i), "abc", i});
+  auto too_many = create(110, files, photographer_token());
+  ASSERT_EQ(too_many.raw.status, 400) << too_many.raw.body;
+  EXPECT_EQ(access(too_many).value("listing_id", 0), 110);
+
+  auto not_json = call("POST", path, R"({"listingIdentityId": 110, oops)", photographer_token());
+  ASSERT_EQ(not_json.raw.status, 400) << not_json.raw.body;
+  EXPECT_FALSE(access(not_json).contains("listing_id"));
+}
+
 TEST_F(UploadsHttpTest, ListingNotReadyForUpload) {
   register_listing(108, "PUBLISHED");
   auto r = create(108, {{"f-1", "abc", 1}}, photographer_token());

@@ -70,8 +70,11 @@ struct Api {
         }
       }
       auto result = handler(options.services, request);
-      // The ids the body names, then the answer's, for the access log.
-      auto ids = support::log_ids(nlohmann::json::parse(request.body, nullptr, false));
+      // The ids the body names, then the answer's, for the access log (the body parsed again
+      // only when the handler did not parse it).
+      auto ids = request.body_log_ids
+                     ? std::move(*request.body_log_ids)
+                     : support::log_ids(nlohmann::json::parse(request.body, nullptr, false));
       if (!result) {
         auto out = error(result.error(), req, req.path);
         out.log_ids = std::move(ids);

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -29,6 +30,8 @@
 #include "core/service/register_listing.hpp"
 #include "core/service/reprocess_batch.hpp"
 #include "core/service/retry_batch.hpp"
+
+#include "support/json/log_ids.hpp"
 
 namespace toq::http::handlers {
 
@@ -82,6 +85,10 @@ struct ApiRequest {
   std::string traceparent{};
   // The request headers a route reads itself (the callback's webhook-*), lower-case names.
   std::map<std::string, std::string> headers;
+  // The ids the body names (support::log_ids), set by a handler that parsed the body, so that the
+  // access log does not parse it a second time (a create's manifest of 100 files); unset, the
+  // route parses the body for them. mutable: the handler sees the request as const.
+  mutable std::optional<support::LogIds> body_log_ids{};
 };
 
 struct ApiResponse {

@@ -10,6 +10,7 @@ HandlerResult handle_create_upload_batch(const ApiServices& services, const ApiR
   const std::size_t max_files = services.create_batch->options().limits.max_files_per_batch;
   auto body = converters::parse_json_body(request.body, {.max_array_items = max_files});
   if (!body) return std::unexpected(body.error());
+  request.body_log_ids = support::log_ids(body->value);
   if (auto ok = converters::reject_truncated(*body, max_files, "files"); !ok) {
     return std::unexpected(ok.error());
   }
