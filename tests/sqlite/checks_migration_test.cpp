@@ -99,7 +99,9 @@ std::vector<std::string> rows(sqlite::Connection& conn, const std::string& sql) 
 }
 
 std::vector<std::string> names(sqlite::Connection& conn, const std::string& type) {
-  return rows(conn, "SELECT name FROM sqlite_master WHERE type = '" + type + "' ORDER BY name");
+  auto out = rows(conn, "SELECT name FROM sqlite_master WHERE type = '" + type + "' ORDER BY name");
+  for (auto& name : out) name.erase(0, 1);  // the storage class
+  return out;
 }
 
 // Every table's rows (rowid and values, typed), including sqlite_sequence.
