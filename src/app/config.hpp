@@ -181,7 +181,7 @@ struct ProcessingConfig {
   bool start_workers = true;
   int lease_seconds = 60;                 // a RUNNING job's lease, extended every third of it
   int max_attempts = 5;                   // starts of one job before it fails for good
-  int poll_millis = 500;                  // an idle worker's wait between looks for a due job
+  int poll_millis = 500;                  // an idle worker's longest wait (worker_wake.hpp)
   std::int64_t max_pixels = 100'000'000;  // photos above it fail with IMAGE_TOO_LARGE
   int max_video_seconds = 1800;           // videos above it fail with VIDEO_TOO_LONG
   int asset_timeout_seconds = 3600;       // one decode or transcode

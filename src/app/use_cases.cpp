@@ -1,8 +1,7 @@
 #include "app/use_cases.hpp"
 
-#include <algorithm>
-
 #include "app/logging.hpp"
+#include "app/worker_wake.hpp"
 #include "support/json/log_ids.hpp"
 
 namespace toq::app {
@@ -24,6 +23,8 @@ ApiUseCases::ApiUseCases(const Config& config, core::Database& db, const ObjectS
                          const core::Clock& clock, const core::AwsProcessing* aws)
     : db_(db),
       store_(*storage.store),
+      wake_dir_(config.processing.mode == ProcessingMode::kLocal ? std::optional(config.data_dir)
+                                                                 : std::nullopt),
       listings_({db, clock}),
       create_batch_({db, *storage.multipart, *storage.signer, clock}, upload_options(config)),
       complete_batch_({db, *storage.store, *storage.multipart, clock, aws}),
@@ -55,6 +56,9 @@ http::handlers::ApiServices ApiUseCases::services() {
   services.batch_history = &batch_history_;
   services.delete_batch = &delete_batch_;
   services.reprocess_batch = &reprocess_batch_;
+  // After the commit, so a worker that wakes finds the job. Also for workers that serve did not
+  // start (processing.startWorkers false) but run on this data dir.
+  if (wake_dir_) services.job_queued = [dir = *wake_dir_] { ring_workers(dir); };
   core::Database& database = db_;
   services.check_database = [&database]() -> core::Status {
     return database.run([](core::UnitOfWork& uow) -> core::Status {
@@ -92,19 +96,23 @@ core::RunJob make_job_runner(const Config& config, core::Database& db,
                              std::string worker_id,
                              std::function<void(const core::Job&)> on_claimed,
                              std::function<void(const core::Job&)> on_helping,
-                             std::function<bool()> stopping) {
-  return core::RunJob(
-      db, processor, clock,
-      core::RunJobOptions{
-          .worker_id = std::move(worker_id),
-          .lease = std::chrono::seconds(config.processing.lease_seconds),
-          .max_attempts = config.processing.max_attempts,
-          .backoff = {},  // RunJob's default: 10 s doubling to 5 min
-          .on_claimed = std::move(on_claimed),
-          .on_helping = std::move(on_helping),
-          .item_poll = std::chrono::milliseconds(std::min(200, config.processing.poll_millis)),
-          .stopping = std::move(stopping),
-      });
+                             std::function<bool()> stopping, std::function<void()> on_work_due,
+                             std::function<void(std::chrono::milliseconds)> wait) {
+  return core::RunJob(db, processor, clock,
+                      core::RunJobOptions{
+                          .worker_id = std::move(worker_id),
+                          .lease = std::chrono::seconds(config.processing.lease_seconds),
+                          .max_attempts = config.processing.max_attempts,
+                          .backoff = {},  // RunJob's default: 10 s doubling to 5 min
+                          .on_claimed = std::move(on_claimed),
+                          .on_helping = std::move(on_helping),
+                          // The items' end wakes the job's worker (worker_wake.hpp): the poll is
+                          // only the fallback, as for an idle worker.
+                          .item_poll = std::chrono::milliseconds(config.processing.poll_millis),
+                          .stopping = std::move(stopping),
+                          .on_work_due = std::move(on_work_due),
+                          .wait = std::move(wait),
+                      });
 }
 
 core::ExpireUploadBatches make_upload_expiry(const Config& config, core::Database& db,

@@ -3,7 +3,9 @@
 // subcommand takes what it runs from here and only adds the process around it (signals, threads,
 // logging).
 
+#include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "core/port/database.hpp"
@@ -48,7 +50,8 @@ class ApiUseCases {
   ApiUseCases(const ApiUseCases&) = delete;
   ApiUseCases& operator=(const ApiUseCases&) = delete;
 
-  // The handlers' view: the use cases, and probes that ask the database and the store.
+  // The handlers' view: the use cases, probes that ask the database and the store, and in
+  // processing.mode local the wake-up of idle workers after a new job (worker_wake.hpp).
   http::handlers::ApiServices services();
   // What /metrics reads from the database at each scrape.
   core::GetOperationalGauges& gauges() { return gauges_; }
@@ -56,6 +59,7 @@ class ApiUseCases {
  private:
   core::Database& db_;
   core::ObjectStore& store_;
+  std::optional<std::filesystem::path> wake_dir_;  // the data dir whose workers a new job wakes
   core::RegisterListing listings_;
   core::CreateUploadBatch create_batch_;
   core::CompleteUploadBatch complete_batch_;
@@ -89,14 +93,16 @@ class AwsUseCases {
 
 // The job runner of one worker process, on processing.leaseSeconds and processing.maxAttempts;
 // `on_claimed` is told of each job it claims, `on_helping` of each job whose items it helps with
-// (another worker holds it); `stopping` says when the worker was asked to stop. `db`, `processor`
-// and `clock` must outlive it.
+// (another worker holds it); `stopping` says when the worker was asked to stop; `on_work_due`
+// and `wait` are RunJobOptions' (the job's worker waits for other workers' items up to
+// processing.pollMillis each time, or until woken). `db`, `processor` and `clock` must outlive it.
 core::RunJob make_job_runner(const Config& config, core::Database& db,
                              core::MediaProcessor& processor, const core::Clock& clock,
                              std::string worker_id,
                              std::function<void(const core::Job&)> on_claimed,
                              std::function<void(const core::Job&)> on_helping,
-                             std::function<bool()> stopping);
+                             std::function<bool()> stopping, std::function<void()> on_work_due,
+                             std::function<void(std::chrono::milliseconds)> wait);
 
 // The sweep over abandoned uploads, on uploads.expireAfterSeconds; storage.urlTtlSeconds is how
 // long an upload URL handed out may still work.

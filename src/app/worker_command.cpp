@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <iostream>
 #include <thread>
+#include <utility>
 
 #include <fmt/format.h>
 #include <signal.h>
@@ -19,6 +20,7 @@
 #include "app/use_cases.hpp"
 #include "app/wiring.hpp"
 #include "app/worker_events.hpp"
+#include "app/worker_wake.hpp"
 #include "support/crypto/random.hpp"
 
 namespace toq::app {
@@ -38,6 +40,10 @@ int report(const core::Error& e) {
     std::cerr << fmt::format("hint: {}\n", e.hint);
   }
   return 1;
+}
+
+bool stopping() {
+  return g_stop.load();
 }
 
 // Sleeps up to `total`, waking early when a stop signal arrived.
@@ -203,6 +209,8 @@ int command_worker(const cli::WorkerOptions& options) {
   const core::SystemClock clock;
   auto worker = start_worker(options, clock);
   if (!worker) return report(worker.error());
+  // Watched before the first look at the database: a wake-up from then on is never lost.
+  WorkerWake wake(worker->config.data_dir);
   const EventPipe events(options.events_fd);
   auto asset_since = std::chrono::steady_clock::now();
   LogFields current;         // job_fields of the job in hand, held or helped
@@ -220,9 +228,13 @@ int command_worker(const cli::WorkerOptions& options) {
         current = job_fields(*worker, job);
         log::info("helping job", current);
       },
-      [] { return g_stop.load(); });
-  log::info("worker started", {{"worker", worker->id}, {"once", options.once}});
+      stopping, [&data_dir = worker->config.data_dir] { ring_workers(data_dir); },
+      [&wake](std::chrono::milliseconds most) { (void)wake.wait(most, stopping); });
+  log::info("worker started", {{"worker", worker->id},
+                               {"once", options.once},
+                               {"wake_file", wake.armed() ? wake.path().string() : ""}});
   const auto poll = std::chrono::milliseconds(worker->config.processing.poll_millis);
+  bool idle = false;  // nothing was due at the last look
   while (!g_stop.load()) {
     const auto started = std::chrono::steady_clock::now();
     asset_since = started;
@@ -242,9 +254,17 @@ int command_worker(const cli::WorkerOptions& options) {
       if (options.once) {
         break;
       }
-      nap(poll);
+      if (!std::exchange(idle, true)) {
+        log::debug("worker idle", {{"worker", worker->id},
+                                   {"poll_millis", worker->config.processing.poll_millis},
+                                   {"wake", wake.armed()}});
+      }
+      // Until work is due (worker_wake.hpp) or the poll, for what no wake-up announces: a job
+      // released with a backoff, a lease that expired, a wake-up lost.
+      (void)wake.wait(poll, stopping);
       continue;
     }
+    idle = false;
     on_job_end(*worker, events, **ran, started, claimed_job);
   }
   std::error_code ec;

@@ -21,7 +21,10 @@ inline core::RunJob fault_run_job(core::Database& db, core::MediaProcessor& proc
                           .backoff = [](std::int32_t) { return std::chrono::seconds{10}; },
                           .on_claimed = {},
                           .on_helping = {},
-                          .stopping = {}});
+                          .item_poll = std::chrono::milliseconds{200},
+                          .stopping = {},
+                          .on_work_due = {},
+                          .wait = {}});
 }
 
 }  // namespace toq::testing

@@ -88,7 +88,26 @@ class RunJobTest : public ::testing::Test {
                                 .on_claimed = {},
                                 .on_helping = {},
                                 .item_poll = std::chrono::milliseconds(20),
-                                .stopping = {}});
+                                .stopping = {},
+                                .on_work_due = {},
+                                .wait = {}});
+  }
+
+  // A runner whose rings (on_work_due) and waits (options.wait, which never sleeps here: it runs
+  // `on_wait`) go to the test.
+  RunJob told_runner(std::string worker, std::function<void()> on_work_due,
+                     std::function<void(std::chrono::milliseconds)> on_wait = {}) {
+    return RunJob(*db_, *processor_, clock_,
+                  RunJobOptions{.worker_id = std::move(worker),
+                                .lease = std::chrono::seconds(30),
+                                .max_attempts = 5,
+                                .backoff = [](std::int32_t) { return std::chrono::seconds(10); },
+                                .on_claimed = {},
+                                .on_helping = {},
+                                .item_poll = std::chrono::seconds(7),
+                                .stopping = {},
+                                .on_work_due = std::move(on_work_due),
+                                .wait = std::move(on_wait)});
   }
 
   // Registers listing `id`, declares the files, uploads their bytes and completes (with the
@@ -447,6 +466,58 @@ TEST_F(RunJobTest, SecondWorkerHelpsWithTheJobsItemsAndOnlyTheJobsWorkerEndsIt) 
   ASSERT_EQ(outbox().size(), 1u);
 }
 
+// The wake-ups of idle workers (options.on_work_due): the job's worker rings once its plan is
+// committed, before its first item; a helper rings once its turn at the job is over (after its
+// last item's record); the job's end rings nobody.
+TEST_F(RunJobTest, JobsWorkerRingsAfterThePlanAndAHelperAfterItsTurn) {
+  auto done = submit(
+      39, {{"jpeg_baseline.jpg", "PHOTO_HORIZONTAL"}, {"jpeg_progressive.jpg", "PHOTO_VERTICAL"}});
+  std::vector<std::string> seen;
+  RunJob helper = told_runner("w2", [&] { seen.emplace_back("w2 rings"); });
+  auto report = must(told_runner("w1", [&] {
+                       seen.emplace_back("w1 rings");
+                     }).run_next([&](const Asset&, const AssetWorkResult&) {
+    seen.emplace_back("w1 recorded");
+    if (seen.size() > 2) return;
+    auto helped = must(helper.run_next(
+        [&](const Asset&, const AssetWorkResult&) { seen.emplace_back("w2 recorded"); }));
+    ASSERT_TRUE(helped.has_value());
+    EXPECT_EQ(helped->end, JobRunReport::End::kHelped);
+  }));
+  ASSERT_TRUE(report.has_value());
+  EXPECT_EQ(report->end, JobRunReport::End::kSucceeded);
+  EXPECT_EQ(seen, (std::vector<std::string>{"w1 rings", "w1 recorded", "w2 recorded", "w2 rings"}));
+  EXPECT_EQ(batch(done.batch_id).status, BatchStatus::kReady);
+}
+
+// The job's worker waits for an item another worker holds through options.wait, for item_poll at
+// most each time: the item's worker died here, and each wait moves the clock on until its lease
+// has expired and the job's worker takes the item over.
+TEST_F(RunJobTest, JobsWorkerWaitsForAnotherWorkersItemThroughOptionsWait) {
+  auto done = submit(
+      40, {{"jpeg_baseline.jpg", "PHOTO_HORIZONTAL"}, {"jpeg_progressive.jpg", "PHOTO_VERTICAL"}});
+  std::vector<std::chrono::milliseconds> waits;
+  bool stranded = false;
+  RunJob runner = told_runner("w1", {}, [&](std::chrono::milliseconds most) {
+    waits.push_back(most);
+    clock_.advance(std::chrono::seconds(4));
+  });
+  auto report = must(runner.run_next([&](const Asset&, const AssetWorkResult&) {
+    if (std::exchange(stranded, true)) return;
+    // Another worker claims the other item for 10 s and dies.
+    ASSERT_TRUE(must(db_->transact([&](UnitOfWork& u) {
+                  return u.items().claim_next("dead", clock_.now() + std::chrono::seconds(10),
+                                              clock_.now(), std::nullopt);
+                })).has_value());
+  }));
+  ASSERT_TRUE(report.has_value());
+  EXPECT_EQ(report->end, JobRunReport::End::kSucceeded);
+  EXPECT_EQ(report->assets_ready, 2);
+  EXPECT_EQ(waits, (std::vector<std::chrono::milliseconds>(3, std::chrono::seconds(7))))
+      << "three waits of item_poll: 4, 8 and 12 s after the claim, its lease expired at 10 s";
+  EXPECT_EQ(batch(done.batch_id).status, BatchStatus::kReady);
+}
+
 // A helper's records and report carry the trace of the job it helps: the second worker records a
 // photo libvips cannot decode, and its failure names the job's traceparent like the job's worker's
 // would; the worker is told which job it helps (its log lines name it).
@@ -466,7 +537,9 @@ TEST_F(RunJobTest, HelperRecordsAFailureWithTheJobsTraceparent) {
                               .on_claimed = {},
                               .on_helping = [&](const Job& job) { helped_job = job; },
                               .item_poll = std::chrono::milliseconds(20),
-                              .stopping = {}});
+                              .stopping = {},
+                              .on_work_due = {},
+                              .wait = {}});
   bool helper_ran = false;
   auto report = must(runner("w1").run_next([&](const Asset&, const AssetWorkResult&) {
     if (std::exchange(helper_ran, true)) return;

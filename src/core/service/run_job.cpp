@@ -211,6 +211,7 @@ std::optional<RunJob::Outcome> RunJob::plan(Run& run) {
     run.report.end = JobRunReport::End::kLeaseLost;
     return Outcome(std::optional(run.report));
   }
+  if (!items.empty() && options_.on_work_due) options_.on_work_due();
   return std::nullopt;
 }
 
@@ -264,7 +265,11 @@ std::optional<RunJob::Outcome> RunJob::wait_or_release(Run& run, bool& all_done)
   }
   if (!running) return release(run, std::nullopt, *earliest);
   if (options_.stopping && options_.stopping()) return release(run, std::nullopt, clock_.now());
-  std::this_thread::sleep_for(options_.item_poll);
+  if (options_.wait) {
+    options_.wait(options_.item_poll);
+  } else {
+    std::this_thread::sleep_for(options_.item_poll);
+  }
   return std::nullopt;
 }
 
@@ -324,10 +329,20 @@ RunJob::Outcome RunJob::help(const AssetRecorded& on_asset) {
   if (!loaded) return std::unexpected(loaded.error());
   const auto& [job, batch] = *loaded;
   if (options_.on_helping) options_.on_helping(job);
+  auto helped = help_with(job, batch, std::move(**item), on_asset);
+  // However the turn ended, the job's worker may be waiting for what it did.
+  if (options_.on_work_due) options_.on_work_due();
+  return helped;
+}
+
+// Clause 1: `first` (claimed) and then the job's other due items, one at a time.
+RunJob::Outcome RunJob::help_with(const Job& job, const Batch& batch, WorkItem first,
+                                  const AssetRecorded& on_asset) {
+  const JobId job_id = job.id;
   JobRunReport report{.job = job_id,
                       .batch = batch.id,
                       .listing = batch.listing_id,
-                      .attempt = (*item)->attempt,
+                      .attempt = first.attempt,
                       .end = JobRunReport::End::kHelped,
                       .assets_ready = 0,
                       .assets_failed = 0,
@@ -335,6 +350,7 @@ RunJob::Outcome RunJob::help(const AssetRecorded& on_asset) {
                       .traceparent = job.traceparent,
                       .archive = std::nullopt};
   auto runner = item_runner();
+  Result<std::optional<WorkItem>> item = std::optional(std::move(first));
   while (*item) {
     auto ended = runner.run(job, batch, **item);
     if (!ended) return std::unexpected(ended.error());

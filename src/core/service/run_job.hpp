@@ -22,10 +22,12 @@
 //    work item per asset the job has not recorded yet (work_item_runner.hpp: an asset's result is
 //    recorded with its item's completion, in its own transaction, so the status route shows
 //    progress; an asset recorded by this job is never processed again, so a reclaimed job
-//    resumes where the dead worker stopped). It then works the job's due items itself (heavy ones
-//    first), other workers helping (clause 1), and waits, every options.item_poll, until every
-//    item is DONE; an item whose worker died is claimed again once its lease expires. Each worker
-//    works one item at a time: memory is bounded by one asset per worker process.
+//    resumes where the dead worker stopped), and calls options.on_work_due once the plan is
+//    committed. It then works the job's due items itself (heavy ones first), other workers
+//    helping (clause 1; a helper calls options.on_work_due when its turn at the job ends), and
+//    waits (options.wait, up to options.item_poll each time) until every item is DONE; an item
+//    whose worker died is claimed again once its lease expires. Each worker works one item at a
+//    time: memory is bounded by one asset per worker process.
 // 4. The job's lease is extended every lease/3 while the job runs, and the plan and the ending are
 //    each made in one transaction with a heartbeat, so they happen only while this worker still
 //    holds the lease. A lost lease (another worker reclaimed it: a stall, the clock jumping
@@ -74,6 +76,14 @@ struct RunJobOptions {
   std::chrono::milliseconds item_poll{200};
   // True when the worker should stop (a signal): the job's worker stops waiting for items.
   std::function<bool()> stopping;
+  // Called after a commit that other workers may be waiting for: the plan of a job's items (idle
+  // workers can help at once) and the end of a turn at another worker's job (that job's worker may
+  // be waiting for the item just done, to build the ZIP). The embedded mode wakes its idle
+  // workers with it (app/worker_wake.hpp); a call that wakes nobody costs nothing but time.
+  std::function<void()> on_work_due;
+  // How the job's worker waits up to item_poll for items other workers hold; it may return
+  // early (a wake-up: on_work_due of another worker). Unset: it sleeps item_poll.
+  std::function<void(std::chrono::milliseconds)> wait;
 };
 
 // What happened to the job in this run, for logs and metrics.
@@ -117,9 +127,11 @@ class RunJob {
   // Outcome.
   Result<std::optional<Run>> claim_and_load();  // 1
   Outcome help(const AssetRecorded& on_asset);  // 1
-  Outcome give_up(Run& run);                    // 2
-  Status start(Run& run);                       // 3
-  std::optional<Outcome> plan(Run& run);        // 3, 4
+  Outcome help_with(const Job& job, const Batch& batch, WorkItem item,
+                    const AssetRecorded& on_asset);  // 1
+  Outcome give_up(Run& run);                         // 2
+  Status start(Run& run);                            // 3
+  std::optional<Outcome> plan(Run& run);             // 3, 4
   std::optional<Outcome> work_items(Run& run, const LeaseKeeper& lease,
                                     const AssetRecorded& on_asset);               // 3, 5
   std::optional<Outcome> wait_or_release(Run& run, bool& all_done);               // 3, 5

@@ -57,6 +57,10 @@ struct ApiServices {
   core::ListBatchHistory* batch_history = nullptr;
   core::DeleteBatch* delete_batch = nullptr;
   core::ReprocessBatch* reprocess_batch = nullptr;
+  // Called after complete (the call that created the job), retry or reprocess committed a new
+  // job, from the handler's thread: the embedded mode wakes its idle workers with it. Unset: no
+  // one is told (the workers find the job at their poll).
+  std::function<void()> job_queued;
   // The AWS mode's callback (null elsewhere: the route is not mounted): the use case, the check
   // of the pipeline's signature (UNAUTHENTICATED when it fails), and a note of each outcome (logs).
   core::RecordProcessingResult* record_result = nullptr;

@@ -12,6 +12,7 @@ HandlerResult handle_complete_upload_batch(const ApiServices& services, const Ap
   auto done = services.complete_batch->run(
       converters::to_complete_input(*dto, request.caller, request.traceparent));
   if (!done) return std::unexpected(done.error());
+  if (done->created && services.job_queued) services.job_queued();
   return ApiResponse{done->created ? 202 : 200,
                      converters::to_json(converters::to_complete_response(*done))};
 }

@@ -12,6 +12,7 @@ HandlerResult handle_reprocess_batch(const ApiServices& services, const ApiReque
   auto started = services.reprocess_batch->run(
       converters::to_retry_input(*dto, request.caller, request.traceparent));
   if (!started) return std::unexpected(started.error());
+  if (services.job_queued) services.job_queued();
   return ApiResponse{202, converters::to_json(converters::to_retry_response(*started))};
 }
 

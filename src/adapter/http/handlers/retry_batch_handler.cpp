@@ -12,6 +12,7 @@ HandlerResult handle_retry_batch(const ApiServices& services, const ApiRequest& 
   auto retried = services.retry_batch->run(
       converters::to_retry_input(*dto, request.caller, request.traceparent));
   if (!retried) return std::unexpected(retried.error());
+  if (services.job_queued) services.job_queued();
   return ApiResponse{202, converters::to_json(converters::to_retry_response(*retried))};
 }
 
