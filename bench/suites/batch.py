@@ -48,13 +48,14 @@ def _files(ctx):
     photos = sorted(glob.glob(os.path.join(ctx.inputs, "photos", "*.jpg")))
     videos = sorted(glob.glob(os.path.join(ctx.inputs, "video", "*.mp4")) +
                     glob.glob(os.path.join(ctx.inputs, "video", "*.mov")))
-    if not photos or not videos:
+    count_photos, count_videos = 30, 5
+    if os.environ.get("TOQ_BENCH_BATCH") and not ctx.smoke:
+        count_photos, count_videos = (int(n) for n in os.environ["TOQ_BENCH_BATCH"].split(","))
+    # A photos-only batch needs no video inputs (--skip-inputs --inputs DIR with photos/ alone).
+    if not photos or (not videos and (count_videos > 0 or ctx.smoke)):
         raise RuntimeError("no batch inputs (bench/make-inputs.sh)")
     if ctx.smoke:
         return photos[:2], videos[:2]
-    count_photos, count_videos = 30, 5
-    if os.environ.get("TOQ_BENCH_BATCH"):
-        count_photos, count_videos = (int(n) for n in os.environ["TOQ_BENCH_BATCH"].split(","))
     order = ["h264_4k", "hevc_hlg_4k", "portrait_1080", "sd_601", "h264_4k"][:count_videos]
     return (photos * 5)[:count_photos], [next(v for v in videos if n in v) for n in order]
 
