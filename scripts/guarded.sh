@@ -3,6 +3,9 @@
 # under scripts/service-guard.py, written once. Sets `guard` and `py`; the caller sets
 # `guard_grace` (seconds between SIGTERM and SIGKILL when a service is stopped).
 #
+#   proc_stat PID                  "STATE STARTTIME" of PID (/proc/PID/stat fields 3 and 22);
+#                                  status 1 when there is no such process
+#   start_time PID                 STARTTIME of PID; status 1 when it does not run
 #   alive PID                      PID runs and is not a zombie
 #   guarded PIDFILE LOG COMMAND... COMMAND in the background under the guard, its pidfile PIDFILE,
 #                                  stdio on LOG; sets guard_pid
@@ -15,12 +18,28 @@ guard="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/service-guard.py"
 py="$(command -v /usr/bin/python3 || command -v python3)"
 guard_grace="${guard_grace:-30}"
 
-# Alive and not a zombie (an exited child nobody reaped still answers kill -0).
-alive() {
-  [ -n "${1:-}" ] && [ -r "/proc/$1/stat" ] || return 1
+# The command name (field 2) may hold spaces and parentheses: the fields are read after its last
+# ')', as tests/support/proc_stat.hpp and service-guard.py read them.
+proc_stat() {
+  local line fields
+  case "${1:-}" in '' | *[!0-9]*) return 1 ;; esac
+  line="$(cat "/proc/$1/stat" 2>/dev/null)" || return 1
+  case "$line" in *')'*) ;; *) return 1 ;; esac
+  read -r -a fields <<< "${line##*)}"
+  [ "${#fields[@]}" -ge 20 ] || return 1
+  echo "${fields[0]} ${fields[19]}"
+}
+
+# Not running: gone, or a zombie (an exited child nobody reaped still answers kill -0).
+start_time() {
   local st
-  st="$(sed 's/^.*) \([A-Za-z]\).*/\1/' "/proc/$1/stat")"
-  [ "$st" != "Z" ] && [ "$st" != "X" ]
+  st="$(proc_stat "${1:-}")" || return 1
+  case "${st%% *}" in Z | X) return 1 ;; esac
+  echo "${st#* }"
+}
+
+alive() {
+  start_time "${1:-}" > /dev/null
 }
 
 # In a session and process group of its own (the service outlives the calling script and ctest

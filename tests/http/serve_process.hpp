@@ -23,6 +23,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "support/proc_stat.hpp"
 #include "support/shell.hpp"
 
 namespace toq::testing {
@@ -112,19 +113,10 @@ class ServeProcess {
       std::ifstream in{task.path() / "children"};
       pid_t child = 0;
       while (in >> child) {
-        if (!is_zombie(child)) out.push_back(child);
+        if (process_running(child)) out.push_back(child);
       }
     }
     return out;
-  }
-
-  // A child that has exited but is not reaped yet: still listed, gone as soon as it is reaped.
-  static bool is_zombie(pid_t pid) {
-    std::ifstream in{"/proc/" + std::to_string(pid) + "/stat"};
-    std::string stat;
-    std::getline(in, stat);
-    const auto close = stat.rfind(')');  // the state follows the command name in parentheses
-    return close == std::string::npos || stat.compare(close + 1, 2, " Z") == 0;
   }
 
   std::string base_url() const { return "http://127.0.0.1:" + std::to_string(port_); }

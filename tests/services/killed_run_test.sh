@@ -18,25 +18,20 @@ set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 services="$root/scripts/services.sh"
+# start_time: the scripts' own /proc/PID/stat reader.
+# shellcheck source=scripts/guarded.sh
+. "$root/scripts/guarded.sh"
+# shellcheck source=tests/services/test_support.sh
+. "$root/tests/services/test_support.sh"
 [ $# -eq 1 ] || { echo "usage: $0 WORK_PARENT" >&2; exit 2; }
 work="$(cd "$1" && pwd)/services-killed-run"
 dir="$work/services"
 
-helpers=()
 cleanup() {
-  local p
-  for p in "${helpers[@]}"; do
-    kill -9 "$p" 2>/dev/null || true
-    wait "$p" 2>/dev/null || true
-  done
+  stop_helpers
   "$services" stop "$dir" >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
-
-fail() {
-  echo "FAIL: $*" >&2
-  exit 1
-}
 
 # The pids whose command line names the work dir (the guards' --pidfile, mariadbd's --datadir,
 # s3rver's --directory). The pattern comes through a pipe, so grep's own command line does not
@@ -115,7 +110,7 @@ sleep 600 < /dev/null > /dev/null 2>&1 &
 decoy=$!
 helpers+=("$decoy")
 mkdir -p "$work/decoy"
-echo "$decoy $(cut -d' ' -f22 "/proc/$decoy/stat")" > "$work/decoy/pid"
+echo "$decoy $(start_time "$decoy")" > "$work/decoy/pid"
 "$root/scripts/start-s3rver.sh" stop "$work/decoy" 2> "$work/decoy.err"
 kill -0 "$decoy" 2>/dev/null || fail "stop signalled pid $decoy, which is not its guard"
 [ ! -e "$work/decoy/pid" ] || fail "the stale pidfile was kept"

@@ -4,7 +4,6 @@
 #include "support/shell.hpp"
 
 #include <chrono>
-#include <fstream>
 #include <string>
 #include <thread>
 
@@ -13,25 +12,17 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "support/proc_stat.hpp"
+
 namespace toq::testing {
 namespace {
 
-// pid exists and is neither a zombie nor dead (an orphan's zombie waits for init to reap it).
-bool running(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string stat;
-  std::getline(in, stat);
-  const auto end = stat.rfind(')');
-  if (end == std::string::npos || end + 2 >= stat.size()) return false;
-  return stat[end + 2] != 'Z' && stat[end + 2] != 'X';
-}
-
 bool stops_within(pid_t pid, std::chrono::seconds limit) {
   const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (running(pid) && std::chrono::steady_clock::now() < deadline) {
+  while (process_running(pid) && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  return !running(pid);
+  return !process_running(pid);
 }
 
 // A stand-in test process (forked here) forks a long-running "server" the way ServeProcess does,
@@ -58,7 +49,7 @@ pid_t server_of_a_killed_test(bool tied) {
   pid_t server = -1;
   if (::read(fds[0], &server, sizeof server) != sizeof server) server = -1;
   ::close(fds[0]);
-  if (server > 0 && !running(server)) server = -1;
+  if (server > 0 && !process_running(server)) server = -1;
   ::kill(test, SIGKILL);
   ::waitpid(test, nullptr, 0);
   return server;
@@ -68,7 +59,7 @@ TEST(DieWithParent, AServerForkedByAKilledTestDiesWithIt) {
   const pid_t server = server_of_a_killed_test(true);
   ASSERT_GT(server, 0);
   EXPECT_TRUE(stops_within(server, std::chrono::seconds(10))) << "server " << server << " outlived";
-  if (running(server)) ::kill(server, SIGKILL);
+  if (process_running(server)) ::kill(server, SIGKILL);
 }
 
 // The same without the tie: the server outlives the test (what the tie is for).

@@ -12,7 +12,6 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -20,6 +19,8 @@
 
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "support/proc_stat.hpp"
 
 namespace toq::testing {
 
@@ -29,32 +30,6 @@ inline constexpr std::string_view kTempDirPrefix = "toq-test-";
 inline constexpr std::chrono::seconds kDeadRunDirAge{10 * 60};
 // A directory whose name records no owner (made before owners were recorded) only this old.
 inline constexpr std::chrono::seconds kOwnerlessDirAge{24 * 60 * 60};
-
-// The kernel's start time of `pid` (clock ticks after boot, /proc/PID/stat field 22), or nullopt
-// when there is no such process or it is a zombie (it ended; nobody reaped it yet).
-inline std::optional<unsigned long long> process_start_time(long pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string stat;
-  if (!std::getline(in, stat)) return std::nullopt;
-  // The command name (field 2) may hold spaces and parentheses: read after its last ')'.
-  const auto end = stat.rfind(')');
-  if (end == std::string::npos) return std::nullopt;
-  std::string_view rest = std::string_view(stat).substr(end + 1);
-  unsigned long long value = 0;
-  for (int field = 3; field <= 22; ++field) {
-    while (!rest.empty() && rest.front() == ' ') rest.remove_prefix(1);
-    const auto space = rest.find(' ');
-    const std::string_view token = rest.substr(0, space);
-    if (token.empty()) return std::nullopt;
-    if (field == 3 && (token == "Z" || token == "X")) return std::nullopt;
-    if (field == 22 &&
-        std::from_chars(token.data(), token.data() + token.size(), value).ec != std::errc{}) {
-      return std::nullopt;
-    }
-    rest.remove_prefix(token.size());
-  }
-  return value;
-}
 
 // The owner a TempDir's name records, or nullopt for a name that records none.
 struct TempDirOwner {

@@ -3,7 +3,6 @@
 #include "adapter/media/video/tool_runner.hpp"
 
 #include <csignal>
-#include <fstream>
 #include <string>
 #include <thread>
 
@@ -12,6 +11,7 @@
 #include <unistd.h>
 
 #include "adapter/media/video/video_failure.hpp"
+#include "support/proc_stat.hpp"
 #include "support/result_matchers.hpp"
 #include "support/temp_dir.hpp"
 
@@ -126,17 +126,11 @@ TEST(ToolRunner, TimeoutKillsTheWholeGroup) {
   const pid_t grandchild = std::stoi(run.stdout_text);
   // SIGKILL is delivered asynchronously: give the grandchild a moment to die, then it must be
   // gone, or a zombie waiting for init to reap it; never still running.
-  std::string state;
-  for (int i = 0; i < 100; ++i) {
-    std::ifstream stat("/proc/" + std::to_string(grandchild) + "/stat");
-    std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
-    const auto close = text.rfind(')');
-    state =
-        close == std::string::npos || close + 2 >= text.size() ? "gone" : text.substr(close + 2, 1);
-    if (state == "gone" || state == "Z" || state == "X") break;
+  for (int i = 0; i < 100 && toq::testing::process_running(grandchild); ++i) {
     std::this_thread::sleep_for(50ms);
   }
-  EXPECT_TRUE(state == "gone" || state == "Z" || state == "X") << "grandchild state " << state;
+  const auto stat = toq::testing::read_proc_stat(grandchild);
+  EXPECT_TRUE(!stat || stat->ended()) << "grandchild state " << stat->state;
 }
 
 TEST(ToolRunner, ErrorOnlyWhenItCannotStart) {
