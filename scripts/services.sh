@@ -81,10 +81,10 @@ mariadb_bin() {
 }
 
 # The server's own arguments: everything on the command line (--no-defaults: no system my.cnf),
-# loopback only, a private socket, a small buffer pool.
+# loopback only, a small buffer pool; the private socket is mariadb_launch's.
 mariadb_args() {
   local d="$1"
-  local args=(--no-defaults "--datadir=$d/data" "--socket=$(cat "$d/socket_path")"
+  local args=(--no-defaults "--datadir=$d/data"
     "--port=$(cat "$d/port")" --bind-address=127.0.0.1 "--pid-file=$d/mariadbd.pid"
     "--log-error=$d/error.log" --skip-name-resolve --skip-log-bin
     --innodb-buffer-pool-size=64M --max-connections=400
@@ -99,6 +99,28 @@ mariadb_client() {  # mariadb_client DIR ARGS...: the server's root account over
   mariadb --no-defaults "--socket=$(cat "$d/socket_path")" -uroot "$@"
 }
 
+# The socket's directory in /tmp, when the server has one there (see mariadb_launch).
+kMariadbSocketPrefix=toq-mariadb-
+mariadb_socket_dir() {
+  local sock
+  sock="$(cat "$1/socket_path" 2>/dev/null)" || return 1
+  case "$sock" in "/tmp/$kMariadbSocketPrefix"*/mariadbd.sock) echo "${sock%/mariadbd.sock}" ;; *) return 1 ;; esac
+}
+
+# Removes the socket's directory in /tmp of the server of D once that server no longer runs (one
+# that records no owner is left to remove_dead_run_dirs).
+mariadb_remove_socket_dir() {
+  local sock_dir
+  sock_dir="$(mariadb_socket_dir "$1")" || return 0
+  owner_of "${sock_dir##*/}" "$kMariadbSocketPrefix" > /dev/null || return 0
+  owner_runs "${sock_dir##*/}" "$kMariadbSocketPrefix" || rm -rf "$sock_dir"
+}
+
+# A Unix socket path must stay under 108 bytes: when D's is longer, the socket goes in a directory
+# of /tmp made at each launch by the guard's child just before it becomes mariadbd (exec keeps its
+# pid and start time), so the directory is named after the server itself (owned_temp_dir). `stop`
+# removes it; a run killed before its cleanup leaves it to the next launch's sweep, which removes
+# only those of servers that no longer run.
 mariadb_launch() {
   local d="$1"
   local args
@@ -106,9 +128,26 @@ mariadb_launch() {
   : >> "$d/error.log"
   # A server left by an earlier run that was killed before its cleanup.
   stop_pid "$d/pid"
-  guarded "$d/pid" "$d/error.log" "$(mariadb_bin)" "${args[@]}"
+  mariadb_remove_socket_dir "$d"
+  rm -f "$d/socket_path"
+  local sock="$d/mariadbd.sock"
+  if [ "${#sock}" -le 100 ]; then
+    echo "$sock" > "$d/socket_path"
+    guarded "$d/pid" "$d/error.log" "$(mariadb_bin)" "${args[@]}" "--socket=$sock"
+  else
+    remove_dead_run_dirs /tmp "$kMariadbSocketPrefix"
+    # shellcheck disable=SC2016  # expanded by the child
+    guarded "$d/pid" "$d/error.log" bash -c '
+      . "$1" && sock="$(owned_temp_dir /tmp "$2" $$)/mariadbd.sock" || exit 1
+      echo "$sock" > "$3/socket_path.tmp" && mv "$3/socket_path.tmp" "$3/socket_path" || exit 1
+      shift 3
+      exec "$@" "--socket=$sock"' \
+      mariadb-launch "$root/scripts/guarded.sh" "$kMariadbSocketPrefix" "$d" \
+      "$(mariadb_bin)" "${args[@]}"
+  fi
   for _ in $(seq 1 600); do
-    if mariadb-admin --no-defaults "--socket=$(cat "$d/socket_path")" -uroot ping >/dev/null 2>&1; then
+    if [ -s "$d/socket_path" ] &&
+      mariadb-admin --no-defaults "--socket=$(cat "$d/socket_path")" -uroot ping >/dev/null 2>&1; then
       return 0
     fi
     alive "$guard_pid" || break
@@ -123,10 +162,6 @@ svc_mariadb_start() {
   mariadb_install
   mkdir -p "$d"
   if [ ! -d "$d/data/mysql" ]; then
-    # A Unix socket path must stay under 108 bytes: fall back to a private directory in /tmp.
-    local sock="$d/mariadbd.sock"
-    if [ "${#sock}" -gt 100 ]; then sock="$(mktemp -d /tmp/toq-mariadb-XXXXXX)/mariadbd.sock"; fi
-    echo "$sock" > "$d/socket_path"
     echo "services: initialising MariaDB in $d/data" >&2
     local user_arg=()
     [ "$(id -u)" -eq 0 ] && user_arg=(--user=root)
@@ -147,7 +182,7 @@ GRANT ALL PRIVILEGES ON \`toq\\_%\`.* TO 'toq'@'127.0.0.1';
 GRANT ALL PRIVILEGES ON \`toq\\_%\`.* TO 'toq'@'localhost';
 SQL
   else
-    # Existing data: the same port, socket and account as before.
+    # Existing data: the same port and account as before.
     mariadb_launch "$d"
   fi
   cat > "$d/env" <<EOF
@@ -163,13 +198,15 @@ EOF
 
 svc_mariadb_stop() {
   local d="$1/mariadb"
-  [ -f "$d/pid" ] || return 0
-  if guard_alive "$d/pid"; then
-    # A clean shutdown (InnoDB flushed) through the server's own command, then the pid.
-    mariadb-admin --no-defaults "--socket=$(cat "$d/socket_path")" -uroot shutdown \
-      >/dev/null 2>&1 || true
+  if [ -f "$d/pid" ]; then
+    if guard_alive "$d/pid"; then
+      # A clean shutdown (InnoDB flushed) through the server's own command, then the pid.
+      mariadb-admin --no-defaults "--socket=$(cat "$d/socket_path")" -uroot shutdown \
+        >/dev/null 2>&1 || true
+    fi
+    stop_pid "$d/pid"
   fi
-  stop_pid "$d/pid"
+  mariadb_remove_socket_dir "$d"
 }
 
 svc_mariadb_restart() {

@@ -31,6 +31,7 @@
 #include "adapter/aws/s3_object_store.hpp"
 #include "support/http/curl_http_client.hpp"
 #include "support/shell.hpp"
+#include "support/temp_dir.hpp"
 
 namespace toq::testing {
 
@@ -105,14 +106,17 @@ inline S3Target find_s3_target() {
   // TOQ_S3RVER_STATE_DIR in the environment: a server started by hand into another state dir.
   std::filesystem::path state{env_value("TOQ_S3RVER_STATE_DIR").value_or(TOQ_S3RVER_STATE_DIR)};
   if (!std::filesystem::exists(state / "port") && !std::filesystem::exists(state / "unavailable")) {
-    // Not under the CTest fixture: start one for this process.
+    // Not under the CTest fixture: start one for this process, its state dir named after this
+    // process (temp_dir.hpp), so that the dir of a process killed before its destructors ran is
+    // removed by the next one. Its data dir (start-s3rver.sh makes it in TMPDIR) goes inside.
     static std::unique_ptr<OwnS3rver> own;
-    char tmpl[] = "/tmp/toq-s3rver-state-XXXXXX";
-    if (::mkdtemp(tmpl) != nullptr) {
-      state = tmpl;
+    remove_dead_runs_dirs("/tmp", kS3rverStatePrefix);
+    if (auto made = make_owned_dir("/tmp", kS3rverStatePrefix)) {
+      state = std::move(*made);
       own = std::make_unique<OwnS3rver>(state);
-      run_shell(services_owned_by_this_process() + "'" + TOQ_S3RVER_SCRIPT + "' start '" +
-                state.string() + "' >/dev/null 2>" + (state / "start.err").string());
+      run_shell(services_owned_by_this_process() + "TMPDIR='" + state.string() + "' '" +
+                TOQ_S3RVER_SCRIPT + "' start '" + state.string() + "' >/dev/null 2>" +
+                (state / "start.err").string());
     }
   }
   if (std::filesystem::exists(state / "unavailable")) {

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <filesystem>
 #include <string>
+#include <string_view>
 
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -21,26 +22,35 @@ using std::chrono_literals::operator""h;
 
 // A child process with TMPDIR=`area` that makes its TempDir (the first of its process, so it
 // sweeps `area` first), reports the directory and then, `stay`, waits to be killed, or else ends
-// (its TempDir removed as a test's is).
+// (its TempDir removed as a test's is). With another prefix it makes a directory of that kind in
+// `area` as s3_test_support.hpp does (a sweep, then make_owned_dir), which stays when it ends.
 struct StandIn {
   pid_t pid = -1;
   fs::path dir;
 };
-StandIn stand_in(const fs::path& area, bool stay) {
+StandIn stand_in(const fs::path& area, bool stay, std::string_view prefix = kTempDirPrefix) {
   int fds[2];
   if (::pipe(fds) != 0) return {};
   const pid_t pid = ::fork();
   if (pid == 0) {
     ::close(fds[0]);
     ::setenv("TMPDIR", area.c_str(), 1);
-    {
-      TempDir dir;
-      const std::string line = dir.path().string() + "\n";
+    const auto report = [&](const fs::path& dir) {
+      const std::string line = dir.string() + "\n";
       if (::write(fds[1], line.data(), line.size()) != static_cast<ssize_t>(line.size())) {
         ::_exit(1);
       }
       ::close(fds[1]);
       while (stay) ::pause();
+    };
+    if (prefix == kTempDirPrefix) {
+      TempDir dir;
+      report(dir.path());
+    } else {
+      remove_dead_runs_dirs(area, prefix);
+      const auto dir = make_owned_dir(area, prefix);
+      if (!dir) ::_exit(1);
+      report(*dir);
     }
     ::_exit(0);
   }
@@ -129,6 +139,47 @@ TEST(TempDir, AKilledRunsDirectoryIsRemovedAtTheNextSetupALiveOnesIsLeftAlone) {
   EXPECT_EQ(remove_dead_runs_dirs(area.path()), 1);
   EXPECT_FALSE(fs::exists(live.dir));
   EXPECT_TRUE(fs::exists(mine));
+}
+
+// The s3rver state dir a test process makes for the s3rver it starts itself: the same naming and
+// the same rule, within its own kind (a TempDir's sweep leaves it alone, and the other way round).
+TEST(OwnedDir, AKilledRunsS3rverStateDirIsRemovedAtTheNextOneALiveOnesIsLeftAlone) {
+  TempDir area;
+  const auto killed = stand_in(area.path(), true, kS3rverStatePrefix);
+  const auto live = stand_in(area.path(), true, kS3rverStatePrefix);
+  ASSERT_GT(killed.pid, 0);
+  ASSERT_GT(live.pid, 0);
+  ASSERT_TRUE(fs::is_directory(killed.dir)) << killed.dir;
+  const auto owner = temp_dir_owner(killed.dir.filename().string(), kS3rverStatePrefix);
+  ASSERT_TRUE(owner.has_value()) << killed.dir;
+  EXPECT_EQ(owner->pid, killed.pid);
+  EXPECT_EQ(owner->start_time, process_start_time(killed.pid));
+  fs::create_directories(killed.dir / "toq-s3rver-Zz0001" / "toq-test");  // its s3rver's data
+  kill_and_reap(killed.pid);
+
+  // Just killed: younger than the age floor, so the next one leaves it.
+  const auto young = stand_in(area.path(), false, kS3rverStatePrefix);
+  EXPECT_TRUE(fs::exists(killed.dir));
+  EXPECT_TRUE(fs::exists(young.dir)) << "not a TempDir: it stays after its process";
+
+  age(killed.dir, 1h);
+  age(live.dir, 1h);
+  age(young.dir, 1h);
+  const auto dead_test_dir =
+      made(area.path(), "toq-test-" + std::to_string(killed.pid) + "-1-Zz0002", 1h);
+  const auto next = stand_in(area.path(), false, kS3rverStatePrefix);
+  EXPECT_FALSE(fs::exists(killed.dir)) << "the SIGKILLed stand-in's state dir was kept";
+  EXPECT_FALSE(fs::exists(young.dir)) << "an ended stand-in's state dir was kept";
+  EXPECT_TRUE(fs::exists(live.dir)) << "a live stand-in's state dir was removed";
+  EXPECT_TRUE(fs::exists(next.dir));
+  EXPECT_TRUE(fs::exists(dead_test_dir)) << "another kind's directory was swept";
+
+  kill_and_reap(live.pid);
+  EXPECT_EQ(remove_dead_runs_dirs(area.path()), 1) << "only the TempDir kind";
+  EXPECT_TRUE(fs::exists(live.dir));
+  EXPECT_EQ(remove_dead_runs_dirs(area.path(), kS3rverStatePrefix), 1);
+  EXPECT_FALSE(fs::exists(live.dir));
+  EXPECT_TRUE(fs::exists(next.dir)) << "young";
 }
 
 }  // namespace
