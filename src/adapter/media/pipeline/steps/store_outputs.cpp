@@ -64,9 +64,12 @@ StepResult store_outputs(const PipelineContext& context, AssetRun& run) {
     if (!source) {
       return std::unexpected(source.error());
     }
+    // No MD5 pass: nothing reads an output's ETag as an MD5 (a rendition is recorded with its
+    // SHA-256; S3 computes its own ETag), so the local store makes it from the SHA-256.
     core::PutOptions options{.content_type = std::string(content_type_of(file.format)),
                              .content_length = file.bytes,
-                             .checksum_sha256 = digest->base64};
+                             .checksum_sha256 = digest->base64,
+                             .md5_etag = false};
     if (auto put = context.store->put(key, **source, options); !put) {
       return std::unexpected(put.error());
     }
