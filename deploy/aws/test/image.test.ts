@@ -64,7 +64,7 @@ test('every source is pinned by exact version and SHA-256, and checked when fetc
 
 test('the pinned versions are the ones the tests run against on this machine', () => {
   // Binary packages built from each source; their upstream versions must match the lock's.
-  const binaries: Record<string, string> = { vips: 'libvips42', libheif: 'libheif1', libde265: 'libde265-0', ffmpeg: 'ffmpeg', fmtlib: 'libfmt9', spdlog: 'libspdlog1.10', 'yaml-cpp': 'libyaml-cpp0.7', libjwt: 'libjwt0', jansson: 'libjansson4', 'cpp-httplib': 'libcpp-httplib0.11', x264: 'libx264-164', zimg: 'libzimg2' };
+  const binaries: Record<string, string> = { vips: 'libvips42', libheif: 'libheif1', libde265: 'libde265-0', ffmpeg: 'ffmpeg', fmtlib: 'libfmt9', spdlog: 'libspdlog1.10', 'yaml-cpp': 'libyaml-cpp0.7', libjwt: 'libjwt0', jansson: 'libjansson4', 'boost1.81': 'libboost1.81-dev', x264: 'libx264-164', zimg: 'libzimg2' };
   const upstream = (v: string) => v.replace(/^\d+:/, '').replace(/-[^-]+$/, '').replace(/\+(ds|dfsg)\d*$/, '');
   for (const e of lock()) {
     const pkg = binaries[e.package];
