@@ -18,7 +18,6 @@ namespace toq::testing {
 namespace {
 
 using nlohmann::json;
-constexpr std::int64_t kMiB = 1024 * 1024;
 
 class StatusHttpTest : public RouteSuite<StatusHttpTest> {};
 
