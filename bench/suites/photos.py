@@ -99,6 +99,44 @@ def _codec_note(toq_media):
             "versions in the environment list above.")
 
 
+def _jpeg_layout(photo):
+    """(progressive?, sampling factors) of a JPEG, from ImageMagick's identify."""
+    out = subprocess.run(["identify", "-format", "%[interlace] %[jpeg:sampling-factor]", photo],
+                         capture_output=True, text=True, check=True).stdout.split()
+    return out[0] != "None", [tuple(int(x) for x in f.split("x")) for f in out[1].split(",")]
+
+
+def _memory_note(toq_media, photos, work):
+    """Each photo alone through `toq-media process --jobs 1`, once, outside the rounds: the peak
+    RSS of the largest process (worker or isolated child), next to what a progressive JPEG cannot
+    be decoded without, its whole-image DCT coefficient buffer (2 bytes per coefficient of every
+    component: libjpeg keeps them all until the last scan). The table's column is the maximum
+    over a run of two at a time."""
+    rows = []
+    for photo in photos:
+        out = os.path.join(work, "memory-one")
+        shutil.rmtree(out, ignore_errors=True)
+        proc = subprocess.Popen([toq_media, "process", "--quiet", "--jobs", "1", "--out", out,
+                                 photo], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        _, status, usage = os.wait4(proc.pid, 0)
+        if os.waitstatus_to_exitcode(status) != 0:
+            raise RuntimeError(f"toq-media process failed on {photo}")
+        width, height = image_size(photo)
+        progressive, factors = _jpeg_layout(photo)
+        h_max = max(h for h, _ in factors)
+        v_max = max(v for _, v in factors)
+        layout = ":".join(f"{h}x{v}" for h, v in factors)
+        if progressive:
+            coefficients = sum(width * height * h * v / (h_max * v_max) for h, v in factors)
+            kind = f"progressive {layout}, coefficients {coefficients * 2 / 2**20:.0f} MiB"
+        else:
+            kind = f"baseline {layout}"
+        rows.append(f"{os.path.basename(photo)} ({width}x{height}, {kind}) "
+                    f"{usage.ru_maxrss / 1024:.0f} MiB")
+    shutil.rmtree(os.path.join(work, "memory-one"), ignore_errors=True)
+    return "peak RSS, each photo alone (--jobs 1, one run): " + "; ".join(rows) + "."
+
+
 def benchmarks(ctx) -> list:
     photos = sorted(glob.glob(os.path.join(ctx.inputs, "photos", "*.jpg")))
     if not photos:
@@ -163,4 +201,5 @@ def benchmarks(ctx) -> list:
         cases=cases, units=len(photos), unit_name="photos",
         notes=["SSIM (RGB) is the mean over every rendition against a lanczos3 downscale of the "
                "full-resolution photo; output KiB adds up the 8 files of every photo.",
-               _codec_note(ctx.toq_media)])]
+               _codec_note(ctx.toq_media),
+               _memory_note(ctx.toq_media, photos, work)])]
