@@ -3,11 +3,13 @@
 #include "adapter/media/video/tool_runner.hpp"
 
 #include <csignal>
+#include <fstream>
 #include <string>
 #include <thread>
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "adapter/media/video/video_failure.hpp"
@@ -131,6 +133,38 @@ TEST(ToolRunner, TimeoutKillsTheWholeGroup) {
   }
   const auto stat = toq::testing::read_proc_stat(grandchild);
   EXPECT_TRUE(!stat || stat->ended()) << "grandchild state " << stat->state;
+}
+
+TEST(ToolRunner, TheToolDiesWithItsCaller) {
+  // A worker killed while ffmpeg runs (SIGKILL, the OOM killer, a deploy) must not leave ffmpeg
+  // transcoding on its own: the tool is in a process group of its own, so only the death signal
+  // reaches it. The caller here is a forked process that runs the tool and is then SIGKILLed.
+  const toq::testing::TempDir dir;
+  const auto pid_file = dir.path() / "tool.pid";
+  const pid_t caller = ::fork();
+  ASSERT_GE(caller, 0);
+  if (caller == 0) {
+    const std::string script = "echo $$ >" + (dir.path() / "tool.tmp").string() + " && mv " +
+                               (dir.path() / "tool.tmp").string() + " " + pid_file.string() +
+                               " && exec sleep 60";
+    (void)run_tool({"sh", "-c", script}, quick(60s));
+    ::_exit(0);
+  }
+  long tool = 0;
+  for (int i = 0; i < 200 && tool == 0; ++i) {
+    std::ifstream in(pid_file);
+    if (!(in >> tool)) std::this_thread::sleep_for(25ms);
+  }
+  ASSERT_GT(tool, 0) << "the tool never started";
+  ::kill(caller, SIGKILL);
+  int status = 0;
+  ::waitpid(caller, &status, 0);
+  for (int i = 0; i < 100 && toq::testing::process_running(tool); ++i) {
+    std::this_thread::sleep_for(50ms);
+  }
+  const bool orphan_runs = toq::testing::process_running(tool);
+  if (orphan_runs) ::kill(static_cast<pid_t>(tool), SIGKILL);  // not left behind by the test
+  EXPECT_FALSE(orphan_runs) << "the tool outlived its caller";
 }
 
 TEST(ToolRunner, ErrorOnlyWhenItCannotStart) {

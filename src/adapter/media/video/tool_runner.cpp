@@ -12,6 +12,7 @@
 #include <fmt/core.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -62,13 +63,22 @@ rlimit clamp_limit(int resource, rlim_t wanted) {
 }
 
 // Runs in the forked child: only async-signal-safe calls until execve.
-[[noreturn]] void child_exec(const char* program, char* const* argv, char* const* envp, int in_fd,
-                             int out_fd, int err_fd, int report_fd, const char* working_dir,
-                             const Limit* limits, std::size_t limit_count) {
+[[noreturn]] void child_exec(pid_t parent, const char* program, char* const* argv,
+                             char* const* envp, int in_fd, int out_fd, int err_fd, int report_fd,
+                             const char* working_dir, const Limit* limits,
+                             std::size_t limit_count) {
   auto die = [report_fd](int error) {
     [[maybe_unused]] const auto n = ::write(report_fd, &error, sizeof error);
     ::_exit(127);
   };
+  // Die with the caller. The tool runs in its own process group, so neither a signal to the
+  // caller's group (Ctrl-C, a supervisor stopping the worker) nor the caller's death reaches it:
+  // without this an ffmpeg orphaned by a killed worker goes on transcoding until its CPU limit
+  // (an hour and more). The signal survives execve; it fires when the forking thread ends,
+  // which run_tool's caller does not do before the child is reaped. Checked after the prctl, so
+  // a caller that died before it cannot be missed.
+  if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) die(errno);
+  if (::getppid() != parent) ::_exit(127);
   ::setpgid(0, 0);
   sigset_t all;
   ::sigemptyset(&all);
@@ -207,15 +217,16 @@ core::Result<Started> start_child(const std::string& program, const std::vector<
                                                               argv[0], std::strerror(errno)));
   }
 
+  const pid_t parent = ::getpid();
   const pid_t pid = ::fork();
   if (pid < 0) {
     return core::fail(core::ErrorCode::kInternal,
                       fmt::format("could not start {}: fork: {}", argv[0], std::strerror(errno)));
   }
   if (pid == 0) {
-    child_exec(program.c_str(), c_argv.data(), c_envp.data(), null_in.get(), out->write.get(),
-               err->write.get(), report->write.get(), working_dir.c_str(), rlimits.data(),
-               rlimits.size());
+    child_exec(parent, program.c_str(), c_argv.data(), c_envp.data(), null_in.get(),
+               out->write.get(), err->write.get(), report->write.get(), working_dir.c_str(),
+               rlimits.data(), rlimits.size());
   }
   // Both sides set the group so a kill right after fork cannot miss it.
   ::setpgid(pid, pid);
