@@ -2,6 +2,7 @@
 
 #include "adapter/media/video/probe_video.hpp"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "support/result_matchers.hpp"
@@ -148,6 +149,48 @@ TEST(ProbeVideo, CodecOffTheAllowListIsUnsupported) {
   const auto r = probe_video(input, "matroska", VideoLimits{});
   ASSERT_TRUE(fails_with(r, ErrorCode::kUnsupportedFormat));
   EXPECT_NE(r.error().message.find("'gif'"), std::string::npos) << r.error().message;
+}
+
+TEST(ProbeVideo, AFrameAboveTheLimitIsTooLargeBeforeDecoding) {
+  const TempDir dir;
+  const auto input = v::make_h264(dir.path(), "h.mp4", 320, 240, 1, false);
+  VideoLimits limits;
+  limits.max_frame_pixels = 320 * 240 - 1;
+  const auto r = probe_video(input, "mov", limits);
+  ASSERT_TRUE(fails_with(r, ErrorCode::kImageTooLarge));
+  EXPECT_NE(r.error().message.find("320x240"), std::string::npos) << r.error().message;
+  EXPECT_NE(r.error().public_message.find("320x240"), std::string::npos);
+  EXPECT_FALSE(r.error().hint.empty());
+  limits.max_frame_pixels = 320 * 240;
+  EXPECT_TRUE(probe_video(input, "mov", limits).has_value());
+}
+
+TEST(ProbeVideo, AThinFrameWiderThanTheEdgeLimitIsTooLarge) {
+  // 8200 x 16: few pixels, but wider than any encoder rung accepts once the plan keeps its width.
+  const TempDir dir;
+  const auto input = dir / "thin.avi";
+  v::ffmpeg("-f lavfi -i color=c=gray:s=8200x16:r=1 -frames:v 2 -c:v mjpeg -pix_fmt yuvj420p " +
+            toq::testing::shell_quote(input.string()));
+  const auto r = probe_video(input, "avi", VideoLimits{});
+  ASSERT_TRUE(fails_with(r, ErrorCode::kImageTooLarge));
+  EXPECT_NE(r.error().message.find("8200x16"), std::string::npos) << r.error().message;
+}
+
+TEST(ParseProbeJson, FrameSizeLimitUsesTheStoredFrame) {
+  const auto json = [](int w, int h) {
+    return fmt::format(
+        R"({{"streams":[{{"index":0,"codec_type":"video","codec_name":"h264","width":{},)"
+        R"("height":{},"side_data_list":[{{"rotation":-90}}]}}]}})",
+        w, h);
+  };
+  EXPECT_TRUE(parse_probe_json(json(7680, 4320), "mov", VideoLimits{}).has_value());
+  EXPECT_TRUE(parse_probe_json(json(8192, 4320), "mov", VideoLimits{}).has_value());
+  EXPECT_TRUE(fails_with(parse_probe_json(json(16000, 16000), "mov", VideoLimits{}),
+                         ErrorCode::kImageTooLarge));
+  EXPECT_TRUE(
+      fails_with(parse_probe_json(json(8194, 2), "mov", VideoLimits{}), ErrorCode::kImageTooLarge));
+  EXPECT_TRUE(
+      fails_with(parse_probe_json(json(2, 8194), "mov", VideoLimits{}), ErrorCode::kImageTooLarge));
 }
 
 TEST(ParseProbeJson, GarbageIsCorrupt) {

@@ -1,5 +1,6 @@
 #include "adapter/media/video/probe_video.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <optional>
@@ -99,6 +100,27 @@ core::Error unreadable(std::string what) {
   return core::make_error(ErrorCode::kCorruptMedia, text, text, std::string(kReexportHint));
 }
 
+// The pixel limit of photos, applied to the stored frame (IMAGE_TOO_LARGE: the frame is an image
+// with too many pixels), before anything decodes one.
+std::optional<core::Error> check_frame_size(const VideoProbe& probe, const VideoLimits& limits) {
+  const std::int64_t pixels = std::int64_t{probe.coded_width} * probe.coded_height;
+  if (pixels <= limits.max_frame_pixels &&
+      std::max(probe.coded_width, probe.coded_height) <= limits.max_frame_edge) {
+    return std::nullopt;
+  }
+  return core::make_error(
+      ErrorCode::kImageTooLarge,
+      fmt::format("{} failed: the frames are {}x{} ({} pixels), above the limit of {} pixels and "
+                  "{} on the longer edge",
+                  kReadStep, probe.coded_width, probe.coded_height, pixels, limits.max_frame_pixels,
+                  limits.max_frame_edge),
+      fmt::format("The video's frames are {}x{} pixels; the limit is {} megapixels and {} "
+                  "pixels on the longer edge.",
+                  probe.coded_width, probe.coded_height, limits.max_frame_pixels / 1'000'000,
+                  limits.max_frame_edge),
+      "Export the video at 4K (3840 x 2160) or smaller and upload it again.");
+}
+
 // The rotation and the displayed size: the coded size, the width stretched by a non-square sample
 // aspect ratio, width and height swapped for a quarter turn.
 void set_display_size(const json& video, VideoProbe& probe) {
@@ -179,6 +201,7 @@ core::Result<VideoProbe> parse_probe_json(std::string_view text, std::string_vie
   if (probe.coded_width <= 0 || probe.coded_height <= 0) {
     return core::fail(unreadable("the video stream has no frame size"));
   }
+  if (auto too_large = check_frame_size(probe, limits)) return core::fail(std::move(*too_large));
   set_display_size(*video, probe);
   set_frames_and_color(*video, probe);
   if (audio != nullptr) {

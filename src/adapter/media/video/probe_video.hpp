@@ -20,6 +20,13 @@ struct VideoLimits {
   std::chrono::seconds transcode_timeout{3600};  // per ffmpeg run (transcode, poster, thumbnail)
   std::uint64_t max_memory_bytes = 4ULL << 30;   // RLIMIT_AS of every tool
   std::uint64_t max_output_bytes = 16ULL << 30;  // RLIMIT_FSIZE: the largest file a tool may write
+  // The largest stored frame, checked on the header before any frame is decoded: DCI 8K (8192 x
+  // 4320). A header can declare 16000x16000 at a few KB per frame; decoding and scaling such
+  // frames costs seconds and gigabytes each, so a tiny file would hold a worker for the whole
+  // transcode timeout. Also above libx264's largest frame edge, which a plan keeping a thin
+  // frame's long edge (30000x16) would otherwise reach.
+  std::int64_t max_frame_pixels = 8192LL * 4320;
+  int max_frame_edge = 8192;
   // Prepended to every tool's command line: empty in production (or a sandbox such as
   // `unshare -rn`); tests put strace here to watch the real command lines run.
   std::vector<std::string> launcher;
@@ -53,8 +60,10 @@ struct VideoProbe {
 
 // Errors: UNSUPPORTED_FORMAT when the demuxer is not on the allow-list, the file has no video
 // stream, or its codec is not allowed; CORRUPT_MEDIA when ffprobe cannot read it (the message
-// quotes its last diagnostics); VIDEO_TOO_LONG above limits.max_duration; PROCESSING_TIMEOUT when
-// ffprobe runs past limits.probe_timeout; INTERNAL_ERROR when ffprobe cannot be started.
+// quotes its last diagnostics); IMAGE_TOO_LARGE when the stored frame has more than
+// limits.max_frame_pixels or an edge above limits.max_frame_edge; VIDEO_TOO_LONG above
+// limits.max_duration; PROCESSING_TIMEOUT when ffprobe runs past limits.probe_timeout;
+// INTERNAL_ERROR when ffprobe cannot be started.
 core::Result<VideoProbe> probe_video(const std::filesystem::path& input,
                                      std::string_view forced_demuxer, const VideoLimits& limits);
 
