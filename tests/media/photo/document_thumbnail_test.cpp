@@ -64,5 +64,39 @@ TEST(DocumentThumbnail, ANonPdfIsUnsupported) {
   }
 }
 
+// A PDF that does not open is CORRUPT_MEDIA told in a document's words, not a photo's; nothing is
+// written.
+void expect_damaged_document(const core::Error& e) {
+  EXPECT_EQ(e.code, ErrorCode::kCorruptMedia) << e.message;
+  EXPECT_NE(e.public_message.find("PDF"), std::string::npos) << e.public_message;
+  EXPECT_NE(e.hint.find("PDF"), std::string::npos) << e.hint;
+  EXPECT_EQ(e.hint.find("photo"), std::string::npos) << e.hint;
+  EXPECT_EQ(e.public_message.find("image"), std::string::npos) << e.public_message;
+}
+
+TEST(DocumentThumbnail, ABrokenPdfIsADamagedDocument) {
+  const auto out = Inputs::get().out_dir("broken-pdf");
+  const auto probe = probe_document(Inputs::get()["broken.pdf"]);
+  ASSERT_FALSE(probe.has_value());
+  expect_damaged_document(probe.error());
+  const auto made = make_document_thumbnail(Inputs::get()["broken.pdf"], out);
+  ASSERT_FALSE(made.has_value());
+  expect_damaged_document(made.error());
+  EXPECT_TRUE(std::filesystem::is_empty(out));
+}
+
+TEST(DocumentThumbnail, APageBeyondLibvipsSizesIsDamagedNotOnePixel) {
+  // libvips cannot hold 14,400,000 pt in an int-sized image and leaves it 1x1 with a warning.
+  const auto probe = probe_document(Inputs::get()["huge-page.pdf"]);
+  ASSERT_FALSE(probe.has_value()) << probe->width << "x" << probe->height;
+  expect_damaged_document(probe.error());
+  EXPECT_NE(probe.error().message.find("MediaBox"), std::string::npos) << probe.error().message;
+  // The ordinary document still probes at its size in points.
+  const auto good = must(probe_document(Inputs::get()["document.pdf"]));
+  EXPECT_EQ(good.width, 400);
+  EXPECT_EQ(good.height, 200);
+  EXPECT_EQ(good.pages, 2);
+}
+
 }  // namespace
 }  // namespace toq::media

@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <string>
+#include <utility>
 
 #include <gtest/gtest.h>
 
@@ -84,6 +85,27 @@ TEST(PhotoHostile, AHundredThousandSquaredPngHeaderIsTooLargeBeforeDecoding) {
   expect_refused("huge-header.png", ErrorCode::kImageTooLarge);
   const auto r = probe_photo(Inputs::get()["huge-header.png"], PhotoLimits{});
   EXPECT_NE(r.error().message.find("100000x100000"), std::string::npos) << r.error().message;
+}
+
+TEST(PhotoHostile, ASizeTheDecoderRefusesIsTooLargeNotDamaged) {
+  // Each decoder has a bound of its own, met before our pixel limit can be read from the header.
+  // Told "damaged, export again", the photographer of a huge panorama would try the same again.
+  const std::pair<const char*, const char*> inputs[] = {
+      {"tall.png", "1x20000000"},            // libpng, given libvips' 10,000,000 rows at most
+      {"huge-extents.heic", "20000x20000"},  // libheif: at most 16384 x 16384
+      {"tall.tif", ""},                      // libvips: at most 10,000,000 on an edge
+  };
+  for (const auto& [input, size] : inputs) {
+    expect_refused(input, ErrorCode::kImageTooLarge);
+    const auto r = probe_photo(Inputs::get()[input], PhotoLimits{});
+    ASSERT_FALSE(r.has_value()) << input;
+    EXPECT_NE(r.error().message.find(size), std::string::npos) << r.error().message;
+    EXPECT_NE(r.error().hint.find("megapixels"), std::string::npos) << r.error().hint;
+  }
+}
+
+TEST(PhotoHostile, ABrokenSmallHeaderIsStillCorrupt) {
+  expect_refused("bad-depth.png", ErrorCode::kCorruptMedia);
 }
 
 TEST(PhotoHostile, ThePixelLimitIsTheCallersLimit) {

@@ -143,6 +143,19 @@ class Inputs {
       sh("{ printf '\\377\\330\\377\\340'; head -c 20000 /dev/urandom; } > " + q(p));
     } else if (name == "huge-header.png") {
       write_png_header_only(p, 100000, 100000);
+    } else if (name == "tall.png") {
+      write_png_header_only(p, 1, 20'000'000);  // 20 MP, but beyond libvips' 10,000,000 rows
+    } else if (name == "bad-depth.png") {
+      write_png_header_only(p, 64, 64);
+      // Bit depth 7 (IHDR byte 24), with the chunk's CRC made right again: a small, broken header.
+      sh("python3 -c \"import sys,struct,zlib; d=bytearray(open(sys.argv[1],'rb').read()); "
+         "d[24]=7; d[29:33]=struct.pack('>I',zlib.crc32(bytes(d[12:29]))&0xffffffff); "
+         "open(sys.argv[1],'wb').write(d)\" " +
+         q(p));
+    } else if (name == "huge-extents.heic") {
+      write_heic_with_extents((*this)["photo.heic"], p, 20000, 20000);  // above libheif's limit
+    } else if (name == "tall.tif") {
+      write_tiff_header_only(p, 1, 20'000'000);  // beyond libvips' 10,000,000 on an edge
     } else if (name == "drawing.svg") {
       sh("printf '<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"100\" height=\"100\">"
          "<rect width=\"100\" height=\"100\" fill=\"red\"/></svg>\\n' > " +
@@ -151,6 +164,10 @@ class Inputs {
       fs::copy_file((*this)["drawing.svg"], p);
     } else if (name == "document.pdf") {
       write_two_page_pdf(p);
+    } else if (name == "huge-page.pdf") {
+      write_two_page_pdf(p, 14'400'000, 14'400'000);  // 200 km: beyond libvips' int sizes
+    } else if (name == "broken.pdf") {
+      sh("{ printf '%%PDF-1.4\\n'; head -c 4000 /dev/zero | tr '\\0' x; } > " + q(p));
     } else if (name == "pdf-named.jpg") {
       fs::copy_file((*this)["document.pdf"], p);
     } else if (name == "matrix.mat") {

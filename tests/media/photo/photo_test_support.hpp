@@ -163,10 +163,38 @@ open(path, 'wb').write(b'\x89PNG\r\n\x1a\n' + chunk(b'IHDR', ihdr) + chunk(b'IDA
              q(file) + " " + std::to_string(width) + " " + std::to_string(height));
 }
 
-// A two-page PDF written by hand: page 1 is 400x200 pt solid red, page 2 is 200x400 pt solid blue.
-inline void write_two_page_pdf(const fs::path& file) {
+// A copy of `heic` whose first 'ispe' (image spatial extents) box declares width x height.
+inline void write_heic_with_extents(const fs::path& heic, const fs::path& file, int width,
+                                    int height) {
+  run_python(file, R"(import struct, sys
+data = bytearray(open(sys.argv[1], 'rb').read())
+at = data.index(b'ispe')
+data[at + 8:at + 16] = struct.pack('>II', int(sys.argv[3]), int(sys.argv[4]))
+open(sys.argv[2], 'wb').write(data)
+)",
+             q(heic) + " " + q(file) + " " + std::to_string(width) + " " + std::to_string(height));
+}
+
+// A little-endian TIFF whose one IFD declares width x height, 8-bit grey, one short strip.
+inline void write_tiff_header_only(const fs::path& file, long width, long height) {
+  run_python(file, R"(import struct, sys
+w, h = int(sys.argv[2]), int(sys.argv[3])
+tags = [(256, 4, w), (257, 4, h), (258, 3, 8), (259, 3, 1), (262, 3, 1), (273, 4, 8 + 2 + 10 * 12 + 4),
+        (277, 3, 1), (278, 4, h), (279, 4, 64), (284, 3, 1)]
+ifd = struct.pack('<H', len(tags))
+for tag, kind, value in tags:
+    ifd += struct.pack('<HHIHH', tag, kind, 1, value, 0) if kind == 3 else struct.pack('<HHII', tag, kind, 1, value)
+open(sys.argv[1], 'wb').write(b'II*\0' + struct.pack('<I', 8) + ifd + struct.pack('<I', 0) + b'\0' * 64)
+)",
+             q(file) + " " + std::to_string(width) + " " + std::to_string(height));
+}
+
+// A two-page PDF written by hand: page 1 is 400x200 pt (or the size given) solid red, page 2 is
+// 200x400 pt solid blue.
+inline void write_two_page_pdf(const fs::path& file, long width = 400, long height = 200) {
   run_python(file, R"(import sys
-pages = [(400, 200, b'1 0 0 rg 0 0 400 200 re f'), (200, 400, b'0 0 1 rg 0 0 200 400 re f')]
+w1, h1 = int(sys.argv[2]), int(sys.argv[3])
+pages = [(w1, h1, b'1 0 0 rg 0 0 400 200 re f'), (200, 400, b'0 0 1 rg 0 0 200 400 re f')]
 objs = [b'<< /Type /Catalog /Pages 2 0 R >>', b'<< /Type /Pages /Kids [3 0 R 5 0 R] /Count 2 >>']
 for i, (w, h, content) in enumerate(pages):
     objs.append(b'<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %d %d] /Contents %d 0 R >>' % (w, h, 4 + 2 * i))
@@ -183,7 +211,7 @@ for o in offsets:
 out += b'trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n' % (len(objs) + 1, xref)
 open(sys.argv[1], 'wb').write(out)
 )",
-             q(file));
+             q(file) + " " + std::to_string(width) + " " + std::to_string(height));
 }
 
 }  // namespace toq::media::photo_testing

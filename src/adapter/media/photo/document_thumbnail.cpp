@@ -5,7 +5,6 @@
 #include <fmt/format.h>
 
 #include "adapter/media/common/sniff.hpp"
-#include "adapter/media/photo/photo_errors.hpp"
 #include "adapter/media/photo/rendition_writer.hpp"
 #include "adapter/media/photo/vips_session.hpp"
 
@@ -23,6 +22,16 @@ core::Error not_a_pdf(std::string_view format, std::string_view detail) {
       "The project document is not a PDF.", "Export the document as PDF and upload it again.");
 }
 
+// A PDF that does not open or render: CORRUPT_MEDIA in a document's words (the photo errors'
+// text would tell the photographer to export a photo from the camera).
+core::Error damaged(std::string_view what, std::string_view detail) {
+  return core::make_error(
+      core::ErrorCode::kCorruptMedia, fmt::format("{} could not be decoded: {}", what, detail),
+      "The document is damaged or incomplete and could not be read as a PDF.",
+      "Open it in a PDF reader to check it, then export or print it to PDF again and upload the "
+      "new file.");
+}
+
 }  // namespace
 
 core::Result<DocumentProbe> probe_document(const std::filesystem::path& pdf) {
@@ -33,13 +42,19 @@ core::Result<DocumentProbe> probe_document(const std::filesystem::path& pdf) {
   const vips::LoaderUnblock unblock(kPdfLoader);  // see make_document_thumbnail
   VipsImage* header = nullptr;
   if (vips_pdfload(pdf.c_str(), &header, nullptr) != 0) {
-    return std::unexpected(photo_errors::corrupt("the document", vips::take_error()));
+    return std::unexpected(damaged("the document", vips::take_error()));
   }
   vips::Image page(header);
   DocumentProbe probe;
   probe.width = vips_image_get_width(page.get());
   probe.height = vips_image_get_page_height(page.get());
   probe.pages = vips_image_get_n_pages(page.get());
+  // A page too large for libvips' int sizes (a MediaBox of kilometres) leaves the image at its
+  // 1x1 default (GLib only warns): no real page is one point wide.
+  if (probe.width <= 1 || probe.height <= 1) {
+    return std::unexpected(
+        damaged("the document", "page 1 has no usable size (its MediaBox is out of range)"));
+  }
   return probe;
 }
 
@@ -58,7 +73,7 @@ core::Result<std::vector<OutputFile>> make_document_thumbnail(
   const vips::LoaderUnblock unblock(kPdfLoader);
   const char* found = vips_foreign_find_load(pdf.c_str());
   if (found == nullptr) {
-    return std::unexpected(photo_errors::corrupt("the document", vips::take_error()));
+    return std::unexpected(damaged("the document", vips::take_error()));
   }
   if (std::string_view(found) != kPdfFileLoader) {
     return std::unexpected(not_a_pdf(sniffed->format, fmt::format("libvips chose {}", found)));
@@ -67,7 +82,7 @@ core::Result<std::vector<OutputFile>> make_document_thumbnail(
   VipsImage* out = nullptr;
   if (vips_thumbnail(pdf.c_str(), &out, kThumbnailEdge, "height", kThumbnailEdge, "size",
                      VIPS_SIZE_BOTH, "fail_on", VIPS_FAIL_ON_ERROR, nullptr) != 0) {
-    return std::unexpected(photo_errors::corrupt("the document's first page", vips::take_error()));
+    return std::unexpected(damaged("the document's first page", vips::take_error()));
   }
   vips::Image page(out);
   auto srgb = to_srgb8(page.get());
@@ -81,8 +96,7 @@ core::Result<std::vector<OutputFile>> make_document_thumbnail(
     const int rc = vips_flatten(memory->get(), &flat, "background", white, nullptr);
     vips_area_unref(VIPS_AREA(white));
     if (rc != 0) {
-      return std::unexpected(
-          photo_errors::corrupt("the document's first page", vips::take_error()));
+      return std::unexpected(damaged("the document's first page", vips::take_error()));
     }
     auto flat_memory = materialise(flat, "the document's first page");
     g_object_unref(flat);

@@ -34,6 +34,22 @@ core::Error too_large(std::int64_t pixels, std::int64_t limit, int width, int he
                   limit / 1'000'000));
 }
 
+core::Error beyond_decoder(std::int64_t limit, std::int64_t width, std::int64_t height,
+                           std::string_view detail) {
+  const bool known = width > 0 && height > 0;
+  return core::make_error(
+      ErrorCode::kImageTooLarge,
+      known ? fmt::format("the photo's header declares {}x{}, more than its decoder accepts: {}",
+                          width, height, detail)
+            : fmt::format("the photo's header declares a size its decoder does not accept: {}",
+                          detail),
+      known ? fmt::format("The photo is {}x{} pixels, larger than can be processed.", width, height)
+            : std::string("The photo's width or height is larger than can be processed."),
+      fmt::format("Resize it to at most {} megapixels (for example 12000 x 8000) and upload it "
+                  "again.",
+                  limit / 1'000'000));
+}
+
 core::Error write_failed(std::string_view what, std::string_view detail) {
   return core::make_error(ErrorCode::kStorageError,
                           fmt::format("could not write {}: {}", what, detail));

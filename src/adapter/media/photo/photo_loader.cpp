@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
+#include <fstream>
+#include <optional>
 #include <string_view>
 #include <utility>
 
@@ -58,6 +61,60 @@ PhotoProbe probe_of(VipsImage* image) {
   return p;
 }
 
+// A PNG's IHDR size (bytes 16-23), or nothing when the file has no IHDR first.
+std::optional<std::pair<std::int64_t, std::int64_t>> png_header_size(
+    const std::filesystem::path& input) {
+  std::array<unsigned char, 24> head{};
+  std::ifstream in(input, std::ios::binary);
+  if (!in.read(reinterpret_cast<char*>(head.data()), head.size())) return std::nullopt;  // NOLINT
+  if (std::string_view(reinterpret_cast<const char*>(head.data()) + 12, 4) != "IHDR") {  // NOLINT
+    return std::nullopt;
+  }
+  const auto be32 = [&head](std::size_t at) {
+    return (std::int64_t{head[at]} << 24) | (std::int64_t{head[at + 1]} << 16) |
+           (std::int64_t{head[at + 2]} << 8) | std::int64_t{head[at + 3]};
+  };
+  return std::pair{be32(16), be32(20)};
+}
+
+// "... Image size 20000x20000 exceeds the maximum image size 16384x16384" (libheif): the size.
+std::pair<std::int64_t, std::int64_t> quoted_size(std::string_view detail) {
+  const auto at = detail.find("Image size ");
+  if (at == std::string_view::npos) return {0, 0};
+  std::int64_t width = 0;
+  std::int64_t height = 0;
+  const char* p = detail.data() + at + 11;
+  const char* end = detail.data() + detail.size();
+  auto [x, ec] = std::from_chars(p, end, width);
+  if (ec != std::errc{} || x == end || *x != 'x') return {0, 0};
+  if (std::from_chars(x + 1, end, height).ec != std::errc{}) return {0, 0};
+  return {width, height};
+}
+
+// When libvips could not open the header: IMAGE_TOO_LARGE if that is because a decoder refuses
+// its size (each has a bound of its own, reached before our pixel limit could be checked), so that
+// a 20,000,000-row PNG or a 400-megapixel HEIC is not called damaged.
+std::optional<core::Error> refused_for_size(const std::filesystem::path& input,
+                                            std::string_view format, std::string_view detail,
+                                            const PhotoLimits& limits) {
+  // libvips gives libpng its own bound (VIPS_MAX_COORD) as the user limit; libpng only warns
+  // (the libvips error text says nothing), so the header says it.
+  if (format == "png") {
+    if (const auto size = png_header_size(input);
+        size && (size->first > VIPS_MAX_COORD || size->second > VIPS_MAX_COORD)) {
+      return photo_errors::beyond_decoder(limits.max_pixels, size->first, size->second, detail);
+    }
+  }
+  if (detail.find("exceeds the maximum image size") != std::string_view::npos) {  // libheif
+    const auto [width, height] = quoted_size(detail);
+    return photo_errors::beyond_decoder(limits.max_pixels, width, height, detail);
+  }
+  if (detail.find("width/height out of range") != std::string_view::npos) {  // libvips' own
+    return photo_errors::beyond_decoder(limits.max_pixels, 0, 0, detail);
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 core::Result<OpenedPhoto> open_photo(const std::filesystem::path& input,
@@ -88,8 +145,13 @@ core::Result<OpenedPhoto> open_photo(const std::filesystem::path& input,
   // Header only: libvips reads pixels lazily, when an operation asks for them.
   VipsImage* raw = vips_image_new_from_file(input.c_str(), "access", VIPS_ACCESS_SEQUENTIAL,
                                             "fail_on", VIPS_FAIL_ON_ERROR, nullptr);
-  if (raw == nullptr)
-    return std::unexpected(photo_errors::corrupt("the photo", vips::take_error()));
+  if (raw == nullptr) {
+    const std::string detail = vips::take_error();
+    if (auto too_large = refused_for_size(input, sniffed->format, detail, limits)) {
+      return std::unexpected(std::move(*too_large));
+    }
+    return std::unexpected(photo_errors::corrupt("the photo", detail));
+  }
   OpenedPhoto opened{vips::Image(raw), probe_of(raw)};
   const PhotoProbe& p = opened.probe;
   if (p.pixels > limits.max_pixels) {
