@@ -19,6 +19,7 @@
 #include "app/logging.hpp"
 #include "app/use_cases.hpp"
 #include "app/wiring.hpp"
+#include "app/work_dirs.hpp"
 #include "app/worker_events.hpp"
 #include "app/worker_wake.hpp"
 #include "support/crypto/random.hpp"
@@ -91,6 +92,20 @@ struct Worker {
   ObjectStorage storage;
   std::unique_ptr<core::MediaProcessor> processor;
 };
+
+// A dead worker's work directory is removed once nothing in it changed for this long
+// (work_dirs.hpp: a live worker in another PID namespace sharing the data dir writes as it works).
+constexpr std::chrono::minutes kDeadWorkDirQuiet{10};
+
+// Removes what dead workers left under data_dir/work; logged, never fatal. At the start and then
+// whenever the worker falls idle, at most once per kDeadWorkDirQuiet.
+void reap_dead_work_dirs(const Worker& worker) {
+  for (const auto& dir :
+       remove_dead_work_dirs(worker.work_root.parent_path(), "worker-", kDeadWorkDirQuiet)) {
+    log::info("removed a dead worker's work directory",
+              {{"worker", worker.id}, {"path", dir.string()}});
+  }
+}
 
 // Stop signals, configuration, adapters and a fresh work directory under the data dir. `clock`
 // must outlive the worker.
@@ -235,6 +250,8 @@ int command_worker(const cli::WorkerOptions& options) {
                                {"wake_file", wake.armed() ? wake.path().string() : ""}});
   const auto poll = std::chrono::milliseconds(worker->config.processing.poll_millis);
   bool idle = false;  // nothing was due at the last look
+  reap_dead_work_dirs(*worker);
+  auto reaped_at = std::chrono::steady_clock::now();
   while (!g_stop.load()) {
     const auto started = std::chrono::steady_clock::now();
     asset_since = started;
@@ -258,6 +275,10 @@ int command_worker(const cli::WorkerOptions& options) {
         log::debug("worker idle", {{"worker", worker->id},
                                    {"poll_millis", worker->config.processing.poll_millis},
                                    {"wake", wake.armed()}});
+        if (std::chrono::steady_clock::now() - reaped_at >= kDeadWorkDirQuiet) {
+          reap_dead_work_dirs(*worker);
+          reaped_at = std::chrono::steady_clock::now();
+        }
       }
       // Until work is due (worker_wake.hpp) or the poll, for what no wake-up announces: a job
       // released with a backoff, a lease that expired, a wake-up lost.
