@@ -263,16 +263,27 @@ objs = [
 ]
 for s in (page_stream("Memorial descritivo - pagina 1", 595, 842), page_stream("Pagina 2 (paisagem)", 842, 595)):
     objs.append(b"<< /Length %d >>\nstream\n" % len(s) + s + b"\nendstream")
-pdf = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n"
-offsets = []
-for i, o in enumerate(objs, 1):
-    offsets.append(len(pdf))
-    pdf += b"%d 0 obj\n" % i + o + b"\nendobj\n"
-xref = len(pdf)
-pdf += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1)
-pdf += b"".join(b"%010d 00000 n \n" % off for off in offsets)
-pdf += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, xref)
-open("pdf_two_pages.pdf", "wb").write(pdf)
+
+def write_pdf(name, objs):
+    pdf = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n"
+    offsets = []
+    for i, o in enumerate(objs, 1):
+        offsets.append(len(pdf))
+        pdf += b"%d 0 obj\n" % i + o + b"\nendobj\n"
+    xref = len(pdf)
+    pdf += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1)
+    pdf += b"".join(b"%010d 00000 n \n" % off for off in offsets)
+    pdf += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, xref)
+    open(name, "wb").write(pdf)
+
+write_pdf("pdf_two_pages.pdf", objs)
+# One page 14,400,000 pt square (200 km): beyond the int sizes of libvips.
+square = page_stream("Planta", 595, 842)
+write_pdf("pdf_huge_page.pdf", [
+    b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+    b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 14400000 14400000] /Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
+    b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    b"<< /Length %d >>\nstream\n" % len(square) + square + b"\nendstream"])
 PY
 
 # --- videos --------------------------------------------------------------------------------------
@@ -309,6 +320,71 @@ size=$(stat -c %s video_moov_at_end.mp4)
 head -c $((size / 2)) video_moov_at_end.mp4 >mp4_truncated.mp4
 size=$(stat -c %s video_h264_aac.mp4)
 head -c $((size / 2)) video_h264_aac.mp4 >mp4_truncated_faststart.mp4
+
+# --- hostile headers and containers ---------------------------------------------------------------
+# Small files whose headers or boxes are what makes them hostile; the bytes are patched by hand.
+ff -f lavfi -i "color=c=gray:size=16x16:rate=1" -frames:v 2 -c:v mjpeg -q:v 5 "$w/mjpeg16.avi"
+ff -f lavfi -i "$(tone 2)" "${aac[@]}" audio_only_mp4.mp4
+ff -f lavfi -i "$(pattern 640x360 1 1)" -frames:v 1 "${h264[@]}" -movflags +faststart \
+  video_one_frame.mp4
+# Trimmed on the phone without re-encoding: 3 s of frames behind an edit list that shows the last 1 s
+# (negative timestamps before it).
+ff -f lavfi -i "$(pattern 640x360 3)" "${h264[@]}" -output_ts_offset -2 video_edit_list.mp4
+ff -f lavfi -i "$(pattern 640x360 1)" "${h264[@]}" -f mov "$w/self_contained.mov"
+python3 - "$w" <<'PY'
+import struct, sys
+w = sys.argv[1]
+
+# MJPEG AVI, 2 frames of 16x16, whose AVI header, stream format and JPEG SOF all declare
+# 16000x16000: probing believes the header; decoding 256-megapixel frames is what the limit spares.
+d = bytearray(open(f"{w}/mjpeg16.avi", "rb").read())
+W = H = 16000
+i = 0
+while (i := d.find(b"\xff\xc0", i)) >= 0:
+    d[i + 5:i + 9] = struct.pack(">HH", H, W)
+    i += 9
+j = d.find(b"avih")
+d[j + 40:j + 48] = struct.pack("<II", W, H)
+j = d.find(b"strf")
+d[j + 12:j + 20] = struct.pack("<ii", W, H)
+open("video_frame_16k.avi", "wb").write(d)
+
+# A QuickTime movie whose data reference is an alias to /etc/passwd instead of "self-contained":
+# ffmpeg must keep reading its own mdat (drefs are off), never the referenced file.
+def boxes(buf, start, end):
+    i = start
+    while i < end:
+        size, kind = struct.unpack(">I4s", buf[i:i + 8])
+        yield i, size, kind
+        i += size
+def path_to(buf, start, end, want, trail=()):
+    for i, size, kind in boxes(buf, start, end):
+        if kind == want:
+            return list(trail) + [(i, size)]
+        if kind in (b"moov", b"trak", b"mdia", b"minf", b"dinf"):
+            found = path_to(buf, i + 8, i + size, want, list(trail) + [(i, size)])
+            if found:
+                return found
+    return None
+m = open(f"{w}/self_contained.mov", "rb").read()
+chain = path_to(m, 0, len(m), b"dref")
+at, size = chain[-1]
+entry = b"alis" + b"\x00\x00\x00\x00" + b"/etc/passwd\x00"
+entry = struct.pack(">I", 4 + len(entry)) + entry
+dref = struct.pack(">I4sII", 16 + len(entry), b"dref", 0, 1) + entry
+delta = len(dref) - size
+out = bytearray(m[:at] + dref + m[at + size:])
+for parent, parent_size in chain[:-1]:  # moov is after mdat: no chunk offset moves
+    out[parent:parent + 4] = struct.pack(">I", parent_size + delta)
+open("mov_dref_external.mov", "wb").write(out)
+
+# The HEIC photo with its 'ispe' (image extents) saying 20000x20000: a 400-megapixel panorama as
+# far as the header goes, beyond libheif's own 16384 x 16384 bound.
+h = bytearray(open("heic_photo.heic", "rb").read())
+at = h.index(b"ispe")
+h[at + 8:at + 16] = struct.pack(">II", 20000, 20000)
+open("heic_too_large.heic", "wb").write(h)
+PY
 
 # --- finish --------------------------------------------------------------------------------------
 rm -rf "$w"

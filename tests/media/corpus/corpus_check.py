@@ -283,6 +283,46 @@ def check_trait(trait, path, entry, tmp):
                "no embedded playlist")
         streams = probe(path, "avi")["streams"]
         expect(not any(s["codec_type"] == "video" for s in streams), "ffprobe finds a video stream")
+    elif name == "video-size":
+        w, h = (int(v) for v in arg.split("x"))
+        s = video_stream(probe(path))
+        expect((s["width"], s["height"]) == (w, h), f"ffprobe reads {s['width']}x{s['height']}, want {w}x{h}")
+    elif name == "no-video":
+        got = [s["codec_type"] for s in probe(path)["streams"]]
+        expect("video" not in got, f"streams {got} include a video")
+    elif name == "frames":
+        out = run("ffprobe", "-v", "error", *SAFE, "-select_streams", "v:0", "-count_packets", "-show_entries",
+                  "stream=nb_read_packets", "-of", "csv=p=0", path).stdout.strip()
+        expect(out == arg, f"{out} video packets, want {arg}")
+    elif name == "edit-list":
+        data = open(path, "rb").read()
+        at = data.find(b"elst")
+        expect(at > 0, "no elst box")
+        # elst: version/flags, entry count, then per entry the segment duration, the media time and
+        # the rate (32-bit fields in version 0, 64-bit times in version 1); a media time > 0 skips
+        # the start of the media.
+        v1 = data[at + 4] == 1
+        count, = struct.unpack(">I", data[at + 8:at + 12])
+        step, fmt_, off = (20, ">q", 8) if v1 else (12, ">i", 4)
+        times = [struct.unpack(fmt_, data[at + 12 + step * k + off:at + 12 + step * k + off + (8 if v1 else 4)])[0]
+                 for k in range(count)]
+        expect(any(t > 0 for t in times), f"edit list media times {times} skip nothing")
+    elif name == "dref-external":
+        data = open(path, "rb").read()
+        at = data.find(b"dref")
+        expect(at > 0 and data[at + 16:at + 20] == b"alis", "the first data reference is not an alias")
+        expect(arg.encode() + b"\x00" in data[at:at + 64], f"the alias does not name {arg}")
+    elif name == "heif-extents":
+        w, h = (int(v) for v in arg.split("x"))
+        data = open(path, "rb").read()
+        at = data.find(b"ispe")
+        expect(data[4:12] == b"ftypheic" and at > 0, "not a HEIC with an ispe box")
+        expect(struct.unpack(">II", data[at + 8:at + 16]) == (w, h), "ispe size differs")
+    elif name == "pdf-mediabox":
+        w, h = arg.split("x")
+        data = open(path, "rb").read()
+        expect(re.search(rb"/MediaBox\s*\[\s*0\s+0\s+" + w.encode() + rb"\s+" + h.encode() + rb"\s*\]", data) is not None,
+               f"no MediaBox [0 0 {w} {h}]")
     else:
         raise CheckFailed(f"unknown trait {trait!r}")
 
