@@ -45,8 +45,9 @@ core::Error beyond_decoder(std::int64_t limit, std::int64_t width, std::int64_t 
                           detail),
       known ? fmt::format("The photo is {}x{} pixels, larger than can be processed.", width, height)
             : std::string("The photo's width or height is larger than can be processed."),
-      fmt::format("Resize it to at most {} megapixels (for example 12000 x 8000) and upload it "
-                  "again.",
+      // The refusal may be for one side alone (a 1 x 20,000,000 strip is 20 megapixels).
+      fmt::format("Resize it to at most {} megapixels and 65535 pixels on its longer side (for "
+                  "example 12000 x 8000) and upload it again.",
                   limit / 1'000'000));
 }
 
