@@ -151,14 +151,14 @@ TEST(ToolRunner, TheToolDiesWithItsCaller) {
     ::_exit(0);
   }
   long tool = 0;
-  for (int i = 0; i < 200 && tool == 0; ++i) {
+  for (int i = 0; i < 800 && tool == 0; ++i) {  // 20 s: a loaded machine (the ASan build)
     std::ifstream in(pid_file);
     if (!(in >> tool)) std::this_thread::sleep_for(25ms);
   }
-  ASSERT_GT(tool, 0) << "the tool never started";
   ::kill(caller, SIGKILL);
   int status = 0;
   ::waitpid(caller, &status, 0);
+  ASSERT_GT(tool, 0) << "the tool never started";
   for (int i = 0; i < 100 && toq::testing::process_running(tool); ++i) {
     std::this_thread::sleep_for(50ms);
   }
