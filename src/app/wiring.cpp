@@ -1,5 +1,6 @@
 #include "app/wiring.hpp"
 
+#include <chrono>
 #include <fstream>
 #include <sstream>
 
@@ -159,6 +160,21 @@ std::unique_ptr<storage::StorageRequestHandler> make_storage_handler(
 // ---- The database ----
 
 core::Result<std::unique_ptr<core::Database>> open_database(const Config& config) {
+  // Pending migrations first, here rather than inside the adapter's open (which would apply them
+  // silently), so that a start spent rebuilding tables (SQLite's migration 9: seconds on a large
+  // database) leaves a line saying what ran and for how long.
+  const auto started = std::chrono::steady_clock::now();
+  auto migrated = migrate_database(config);
+  if (!migrated) return std::unexpected(migrated.error());
+  if (!migrated->applied.empty()) {
+    const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - started);
+    log::info("database migrated", {{"database", migrated->database},
+                                    {"from_version", migrated->from_version},
+                                    {"to_version", migrated->to_version},
+                                    {"applied", migrated->applied},
+                                    {"duration_ms", took.count()}});
+  }
   switch (config.database.driver) {
     case DatabaseDriver::kSqlite: {
       auto db = sqlite::SqliteDatabase::open(

@@ -39,7 +39,8 @@ namespace toq::app {
 
 // ---- The database ----
 
-// The Database adapter database.driver names; either migrates itself on open. mysql:
+// The Database adapter database.driver names, after its pending migrations: when there were any,
+// one "database migrated" log line names them, the versions and how long they took. mysql:
 // DATABASE_UNAVAILABLE (naming host and port, or socket) when the server cannot be reached
 // within database.mysql.connectTimeoutSeconds, DATABASE_ERROR for refused credentials or an
 // unknown database.

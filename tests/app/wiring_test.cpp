@@ -13,7 +13,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "adapter/sqlite/connection.hpp"
+#include "adapter/sqlite/migrations.hpp"
 #include "adapter/storage/local_object_store.hpp"
+#include "app/logging.hpp"
 #include "app/secrets.hpp"
 #include "s3/s3_test_support.hpp"
 #include "support/io/byte_sources.hpp"
@@ -83,6 +86,38 @@ TEST(Wiring, EmbeddedStoreReaperRemovesStaleTempFilesOnly) {
   EXPECT_EQ(reaped.uploads, 0u);
   EXPECT_FALSE(std::filesystem::exists(temp / "w-stale"));
   EXPECT_TRUE(std::filesystem::exists(temp / "w-fresh"));
+}
+
+// A start that migrates says so: what ran, from which version, for how long (a rebuild of four
+// tables can take seconds on a large database), and nothing when the schema is current.
+TEST(Wiring, OpeningAnOlderDatabaseLogsTheMigrationsItApplied) {
+  TempDir dir;
+  auto config = must(config_for(dir / "var"));
+  std::filesystem::create_directories(config.database.sqlite.path.parent_path());
+  {
+    auto conn = must(sqlite::Connection::open({config.database.sqlite.path, 1000}));
+    must(sqlite::migrate_to(*conn, 8));
+  }
+  std::ostringstream lines;
+  app::init_logging(config.log, &lines);
+  must(app::open_database(config));
+  must(app::open_database(config));
+  app::init_logging(config.log);
+
+  std::vector<nlohmann::json> migrated;
+  std::istringstream in(lines.str());
+  for (std::string line; std::getline(in, line);) {
+    const auto entry = nlohmann::json::parse(line, nullptr, false);
+    if (!entry.is_discarded() && entry.value("msg", "") == "database migrated") {
+      migrated.push_back(entry);
+    }
+  }
+  ASSERT_EQ(migrated.size(), 1u) << lines.str();
+  EXPECT_EQ(migrated[0]["from_version"], 8);
+  EXPECT_EQ(migrated[0]["to_version"], sqlite::latest_schema_version());
+  EXPECT_EQ(migrated[0]["applied"].at(0), "9 checks_without_in_lists");
+  EXPECT_EQ(migrated[0]["database"], config.database.sqlite.path.string());
+  EXPECT_TRUE(migrated[0]["duration_ms"].is_number_integer());
 }
 
 TEST(Wiring, DownloadDispositionIsAnAttachmentWithAnAsciiFallback) {
