@@ -1043,6 +1043,14 @@ export interface components {
                 }[];
             };
         };
+        ServiceUnavailableError: components["schemas"]["Error"] & {
+            code?: components["schemas"]["ServiceUnavailableCode"];
+        };
+        /**
+         * @description The codes of a 503 answer; every one is transient (retry after Retry-After).
+         * @enum {unknown}
+         */
+        ServiceUnavailableCode: "DATABASE_BUSY" | "DATABASE_UNAVAILABLE" | "STORE_UNAVAILABLE" | "PIPELINE_UNAVAILABLE" | "INSUFFICIENT_STORAGE" | "SERVER_BUSY";
         AssetError: {
             code: components["schemas"]["AssetErrorCode"];
             message: string;
@@ -1520,14 +1528,20 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
-        /** @description Database busy or unavailable (its server gone, or its disk failing), store unreachable (transient), or INSUFFICIENT_STORAGE (the server's disk is full; Retry-After 60); Retry-After says when to try again. */
+        /** @description DATABASE_BUSY (the database is busy), DATABASE_UNAVAILABLE (its server gone, or its disk failing), STORE_UNAVAILABLE (the object store unreachable), PIPELINE_UNAVAILABLE (aws mode - Step Functions or SQS unreachable), INSUFFICIENT_STORAGE (the server's disk is full; Retry-After 60) or SERVER_BUSY (the connection caps are reached); Retry-After says when to try again. */
         ServiceUnavailable: {
             headers: {
                 "Retry-After"?: number;
                 [name: string]: unknown;
             };
             content: {
-                "application/json": components["schemas"]["Error"];
+                /**
+                 * @example {
+                 *       "code": "DATABASE_BUSY",
+                 *       "message": "The service is busy; try again in a moment."
+                 *     }
+                 */
+                "application/json": components["schemas"]["ServiceUnavailableError"];
             };
         };
         /** @description S3's XML error document (<Error><Code/><Message/>...<RequestId/></Error>), or no body for HEAD. */

@@ -1,7 +1,13 @@
 // pt-BR texts: what each API error and each asset error code means for the photographer, and what
 // to do about it. The service's own `message` and `hint` (English) are shown as details.
+// The asset codes and the 503 codes are typed from docs/openapi.yaml: a code added there fails the
+// type check until it has its text here.
+import type { components } from "../../client/schema";
 
-export const kAssetErrors: Record<string, { text: string; fix: string }> = {
+type AssetErrorCode = components["schemas"]["AssetErrorCode"];
+type ServiceUnavailableCode = components["schemas"]["ServiceUnavailableCode"];
+
+export const kAssetErrors: Record<AssetErrorCode, { text: string; fix: string }> & Record<string, { text: string; fix: string } | undefined> = {
   UPLOAD_MISSING: { text: "O arquivo não chegou ao armazenamento.", fix: "Envie o arquivo de novo." },
   SIZE_MISMATCH: { text: "O arquivo recebido tem tamanho diferente do declarado.", fix: "Envie de novo o mesmo arquivo, sem editá-lo durante o envio." },
   CHECKSUM_MISMATCH: { text: "O conteúdo recebido não confere com a verificação (SHA-256).", fix: "Envie de novo; se persistir, copie o arquivo outra vez da câmera ou do celular." },
@@ -13,6 +19,8 @@ export const kAssetErrors: Record<string, { text: string; fix: string }> = {
   VIDEO_TRANSCODE_FAILED: { text: "Não foi possível converter o vídeo.", fix: "Exporte o vídeo de novo como MP4 (H.264) e envie outra vez." },
   ORIENTATION_MISMATCH: { text: "A orientação exibida não é a escolhida (vertical × horizontal).", fix: "Troque o tipo para a orientação certa e envie de novo." },
   PROCESSING_TIMEOUT: { text: "O processamento não terminou a tempo.", fix: "Tente reprocessar; se persistir, avise o suporte com o número do lote." },
+  UPLOAD_EXPIRED: { text: "O envio não foi concluído no prazo (1 dia) e foi fechado.", fix: "Comece um envio novo e conclua-o." },
+  UPLOAD_CANCELLED: { text: "O envio foi cancelado.", fix: "Comece um envio novo quando quiser." },
   INTERNAL_ERROR: { text: "Erro interno do serviço.", fix: "Tente reprocessar mais tarde; se persistir, avise o suporte com o número do lote." },
 };
 
@@ -33,7 +41,18 @@ export const kFieldRules: Record<string, string> = {
   NO_FILES: "Nenhum arquivo no envio.",
 };
 
-export const kApiErrors: Record<string, string> = {
+// A 503 is always transient: the client retries it; the text says why the page waits.
+const kUnavailable: Record<ServiceUnavailableCode, string> = {
+  DATABASE_BUSY: "Serviço ocupado. Tentando de novo…",
+  DATABASE_UNAVAILABLE: "Serviço temporariamente indisponível. Tentando de novo…",
+  STORE_UNAVAILABLE: "Armazenamento temporariamente indisponível. Tentando de novo…",
+  PIPELINE_UNAVAILABLE: "Processamento temporariamente indisponível. Tentando de novo…",
+  INSUFFICIENT_STORAGE: "O servidor está sem espaço em disco. Tente de novo mais tarde; se persistir, avise o suporte.",
+  SERVER_BUSY: "Serviço sobrecarregado. Tentando de novo…",
+};
+
+export const kApiErrors: Record<string, string | undefined> = {
+  ...kUnavailable,
   UNAUTHENTICATED: "Sua sessão expirou ou o link está incompleto. Abra de novo o link de envio.",
   FORBIDDEN: "Você não tem permissão para enviar mídias deste imóvel.",
   LISTING_NOT_FOUND: "Imóvel não encontrado.",
@@ -43,7 +62,6 @@ export const kApiErrors: Record<string, string> = {
   BATCH_NOT_PENDING: "Este envio já foi concluído.",
   UPLOAD_INCOMPLETE: "Alguns arquivos não chegaram completos. Envie-os de novo.",
   PAYLOAD_TOO_LARGE: "Manifesto grande demais.",
-  SERVICE_UNAVAILABLE: "Serviço temporariamente indisponível. Tentando de novo…",
   NETWORK_ERROR: "Sem conexão com o serviço. Verifique a internet e tente de novo.",
 };
 
