@@ -86,7 +86,8 @@ export interface paths {
          * @description The listing's photographer (photo and video types) while the listing is
          *     PENDING_PHOTO_PROCESSING; the owner for PROJECT_DOC / PROJECT_RENDER on a DEVELOPMENT
          *     listing; admin. The listing and the caller are checked before the manifest is read
-         *     (LISTING_NOT_FOUND, FORBIDDEN), so a stranger's manifest is never validated. A file above
+         *     (LISTING_NOT_FOUND, FORBIDDEN), so a stranger's manifest is never validated; whether the
+         *     caller may upload those media types is checked after the manifest. A file above
          *     storage.multipartThresholdBytes gets `multipart` instead of `upload`, with its `partCount`
          *     and URLs for its first parts only (at most 8 per file and 200 in the answer); the client
          *     asks /uploads/urls for the parts it is about to send. Manifest errors list the failing
@@ -1705,7 +1706,7 @@ export interface operations {
                      *           "assetId": 301,
                      *           "upload": {
                      *             "method": "PUT",
-                     *             "url": "http://127.0.0.1:8080/storage/toq-media/listings/28/batches/51/raw/301?X-Amz-Algorithm=AWS4-HMAC-SHA256",
+                     *             "url": "http://127.0.0.1:8080/storage/listings/28/batches/51/raw/301?X-Amz-Algorithm=AWS4-HMAC-SHA256",
                      *             "headers": {
                      *               "Content-Type": "image/jpeg",
                      *               "x-amz-checksum-sha256": "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="
