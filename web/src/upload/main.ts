@@ -234,7 +234,10 @@ function updateButtons() {
   const pause = $("#pause") as HTMLButtonElement;
   const resume = $("#resume") as HTMLButtonElement;
   const retryFailed = $("#retry-failed") as HTMLButtonElement;
+  const cancel = $("#cancel-batch") as HTMLButtonElement;
   const waiting = rows.filter((r) => r.state === "needs-file").length;
+  // A batch still being uploaded (not completed: no processing shown) may be given up.
+  cancel.hidden = !batchId || uploading || !$("#processing").hidden;
   if (batchId) {
     send.hidden = true;
     pause.hidden = !uploading;
@@ -401,6 +404,33 @@ async function uploadRows(targets: Row[], instructions: Map<string, FileInstruct
   }
 }
 
+// Gives the batch up (uploads/cancel): the service discards what arrived and the listing takes a
+// new batch at once, instead of staying blocked (OPEN_BATCH_EXISTS) until the batch expires.
+async function cancelBatch() {
+  if (!listing || !batchId || uploading) return;
+  if (!window.confirm("Cancelar este envio? Os arquivos já enviados serão descartados.")) return;
+  try {
+    await api.cancel(listing, batchId);
+  } catch (e) {
+    if (e instanceof ApiError && e.code === "BATCH_NOT_PENDING") {
+      // Completed meanwhile (another tab): follow it instead.
+      store.clear(listing);
+      startProcessing(batchId);
+      return;
+    }
+    message(apiErrorText(e), "error");
+    return;
+  }
+  store.clear(listing);
+  batchId = null;
+  locked = false;
+  for (const row of rows.splice(0)) row.li.remove();
+  $("#resume-banner").hidden = true;
+  updateTotals();
+  updateButtons();
+  message("Envio cancelado: o que já tinha sido enviado foi descartado. Escolha os arquivos para um envio novo.");
+}
+
 async function resumeUploads(targets: Row[]) {
   if (!listing || !batchId) return;
   let fresh;
@@ -427,7 +457,11 @@ async function complete() {
       const details = e.details as { missing?: string[]; mismatched?: { clientId: string; reason: string }[] };
       for (const id of details.missing ?? []) markFailed(id, "O arquivo não chegou ao armazenamento.");
       for (const m of details.mismatched ?? []) markFailed(m.clientId, kAssetErrors[m.reason]?.text ?? m.reason);
-      message(kApiErrors["UPLOAD_INCOMPLETE"]!, "error");
+      // Bytes that are not the declared SHA-256's are refused again however often they are sent.
+      const changed = (details.mismatched ?? []).some((m) => m.reason === "CHECKSUM_MISMATCH");
+      message(changed ? "Um arquivo não confere com a verificação (SHA-256) calculada antes do envio: " +
+                        "cancele este envio e envie os arquivos de novo."
+                      : kApiErrors["UPLOAD_INCOMPLETE"]!, "error");
       updateButtons();
     } else {
       message(apiErrorText(e), "error");
@@ -577,6 +611,7 @@ function main() {
     void resumeUploads(rows.filter((r) => r.state !== "uploaded" || !r.parts));
   });
   $("#retry-failed").addEventListener("click", () => void resumeUploads(rows.filter((r) => r.state === "failed")));
+  $("#cancel-batch").addEventListener("click", () => void cancelBatch());
   window.addEventListener("beforeunload", (e) => {
     if (uploading) e.preventDefault();
   });

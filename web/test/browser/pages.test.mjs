@@ -9,6 +9,8 @@
 //   - order (keyboard), titles and types as set on the page are what the service keeps;
 //   - pause and continue; an object lost before complete: 422 UPLOAD_INCOMPLETE lands on its row
 //     and "try again" sends it again;
+//   - cancel of a paused upload: the batch FAILED with UPLOAD_CANCELLED, the page empty, the
+//     listing free for a new batch;
 //   - the gallery: every image decoded, the video plays, keyboard navigation, the ZIP downloads
 //     with the SHA-256 the page shows;
 //   - /docs: Swagger UI with the token filled in and "Try it out" against this server;
@@ -263,6 +265,46 @@ describe("web pages in Chromium", { skip }, () => {
                                { timeout: 300_000, polling: 500 });
     const completes = server.requests().filter((r) => r.path === "/api/v2/listings/media/uploads/complete");
     assert.deepEqual(completes.map((r) => r.status).slice(-2), [422, 202]);
+    await page.context().close();
+  });
+
+  test("cancel: a paused upload is given up, the service discards it and the listing takes a new batch", async () => {
+    const listing = 32;
+    await server.registerListing(listing);
+    const page = await newPage();
+    const held = [];
+    await page.route(/\/storage\/.*\/raw\/\d+\?/, (route) => { held.push(route); });
+    await page.goto(`${server.base}/ui/upload?listing=${listing}#token=${server.photographer}`);
+    assert.equal(await page.locator("#cancel-batch").isHidden(), true, "cancel offered before any batch");
+    await page.setInputFiles("#picker", [media("photo_bridge.jpg")]);
+    await page.locator("li.file").first().waitFor();
+    await page.click("#send");
+    await waitFor(() => held.length === 1, 60_000, "the held PUT");
+    assert.equal(await page.locator("#cancel-batch").isHidden(), true, "cancel offered while uploading");
+    await page.click("#pause");
+    await row(page, "photo_bridge").and(page.locator('[data-state="paused"]')).waitFor();
+    await page.unroute(/\/storage\/.*\/raw\/\d+\?/);
+    const asked = [];
+    page.once("dialog", (dialog) => { asked.push(dialog.message()); void dialog.accept(); });
+    await page.click("#cancel-batch");
+    await page.locator("#message", { hasText: "Envio cancelado" }).waitFor({ timeout: 30_000 });
+    assert.match(asked[0] ?? "", /Cancelar este envio/);
+    assert.equal(await page.locator("li.file").count(), 0);
+    assert.equal(await page.locator("#cancel-batch").isHidden(), true);
+    assert.equal(await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith("toq-media.upload.")).length), 0);
+    const api = (path, body) => fetch(`${server.base}/api/v2/listings/media/${path}`, {
+      method: "POST", headers: { Authorization: `Bearer ${server.photographer}`, "Content-Type": "application/json" },
+      body: JSON.stringify(body) });
+    const status = await (await api("status", { listingIdentityId: listing })).json();
+    assert.equal(status.status, "FAILED");
+    assert.equal(status.assets[0].error.code, "UPLOAD_CANCELLED");
+    // The listing is free again: the same page sends the photo in a new batch.
+    await page.setInputFiles("#picker", [media("photo_bridge.jpg")]);
+    await page.locator("li.file").first().waitFor();
+    await page.click("#send");
+    await page.locator("#processing").waitFor({ timeout: 60_000 });
+    const latest = await (await api("status", { listingIdentityId: listing })).json();
+    assert.ok(latest.batchId > status.batchId, "a new batch");
     await page.context().close();
   });
 
