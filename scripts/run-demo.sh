@@ -72,7 +72,8 @@ Tokens (24 h; send as "Authorization: Bearer <token>"):
   admin        (sub 2)   $admin_token
   service      (sub 1)   $service_token
 
-Try:  curl -s -X POST $base/api/v2/listings/media/status \\
+Try:  PHOTOGRAPHER_TOKEN=$photographer_token
+      curl -s -X POST $base/api/v2/listings/media/status \\
         -H "Authorization: Bearer \$PHOTOGRAPHER_TOKEN" -H 'Content-Type: application/json' \\
         -d '{"listingIdentityId": $listing}'
 Or process local files without a server:  $bin process PHOTO.jpg VIDEO.mp4 --out out/

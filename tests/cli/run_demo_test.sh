@@ -38,4 +38,13 @@ for url in "$upload" "$gallery"; do
           -H "Authorization: Bearer $token" -H 'Content-Type: application/json' -d '{"listingIdentityId": 28}')"
   case "$code" in 200|404) ;; *) fail "the token of $page got $code from /status" ;; esac
 done
-echo "run-demo: upload and gallery URLs with working tokens; pages served"
+# The "Try:" commands, pasted into a shell as printed, reach the API with a token (not 401).
+sed -n '/^Try:/,/^Or process/p' "$work/out.txt" | sed -e '$d' -e 's/^Try: //' > "$work/try.sh"
+[ -s "$work/try.sh" ] || fail "no Try: commands"
+answer="$(env -u PHOTOGRAPHER_TOKEN bash "$work/try.sh")" || fail "the Try: commands failed"
+case "$answer" in
+  *'"code":"UNAUTHENTICATED"'*) fail "the Try: commands got 401: $answer" ;;
+  *'"listingIdentityId":28'* | *'"code":"BATCH_NOT_FOUND"'*) ;;
+  *) fail "the Try: commands answered: $answer" ;;
+esac
+echo "run-demo: upload and gallery URLs with working tokens; pages served; the Try: commands work"
