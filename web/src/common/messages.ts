@@ -41,14 +41,15 @@ export const kFieldRules: Record<string, string> = {
   NO_FILES: "Nenhum arquivo no envio.",
 };
 
-// A 503 is always transient: the client retries it; the text says why the page waits.
+// A 503 is transient. The status polling retries it by itself; a create or complete that got one
+// is left to the photographer to send again, so the text says to try again, not that the page does.
 const kUnavailable: Record<ServiceUnavailableCode, string> = {
-  DATABASE_BUSY: "Serviço ocupado. Tentando de novo…",
-  DATABASE_UNAVAILABLE: "Serviço temporariamente indisponível. Tentando de novo…",
-  STORE_UNAVAILABLE: "Armazenamento temporariamente indisponível. Tentando de novo…",
-  PIPELINE_UNAVAILABLE: "Processamento temporariamente indisponível. Tentando de novo…",
+  DATABASE_BUSY: "Serviço ocupado no momento. Tente de novo em instantes.",
+  DATABASE_UNAVAILABLE: "Serviço temporariamente indisponível. Tente de novo em instantes.",
+  STORE_UNAVAILABLE: "Armazenamento temporariamente indisponível. Tente de novo em instantes.",
+  PIPELINE_UNAVAILABLE: "Processamento temporariamente indisponível. Tente de novo em instantes.",
   INSUFFICIENT_STORAGE: "O servidor está sem espaço em disco. Tente de novo mais tarde; se persistir, avise o suporte.",
-  SERVER_BUSY: "Serviço sobrecarregado. Tentando de novo…",
+  SERVER_BUSY: "Serviço sobrecarregado. Tente de novo em instantes.",
 };
 
 export const kApiErrors: Record<string, string | undefined> = {

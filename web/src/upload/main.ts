@@ -8,6 +8,7 @@
 import {
   ApiError, type BatchStatus, type FileInstructions, type ManifestFile, type MediaType,
 } from "../../client/api";
+import { backoffDelay, sleep } from "../../client/backoff";
 import { isFinished, pollUntilFinished } from "../../client/poll";
 import { type PendingUpload, sameFile, webStorageResumeStore } from "../../client/resume";
 import { hashInWorker } from "../../client/sha256_worker_client";
@@ -443,12 +444,28 @@ async function resumeUploads(targets: Row[]) {
   await uploadRows(targets, new Map(fresh.files.map((f) => [f.clientId, f])));
 }
 
+// Complete is idempotent: a transient answer (503, another 5xx, no answer) is sent again with
+// backoff, since once every file is stored the page has no button that would send it.
+const kCompleteAttempts = 6;
+
+async function completeBatch(body: Parameters<typeof api.complete>[0]) {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await api.complete(body);
+    } catch (e) {
+      if (!(e instanceof ApiError) || !e.transient || attempt + 1 >= kCompleteAttempts) throw e;
+      message(`Serviço momentaneamente indisponível (${e.code}): concluindo de novo…`);
+      await sleep(backoffDelay(attempt));
+    }
+  }
+}
+
 async function complete() {
   if (!listing || !batchId) return;
   message("Concluindo o envio…");
   const files = rows.filter((r) => r.parts?.length).map((r) => ({ clientId: r.clientId, parts: r.parts! }));
   try {
-    const done = await api.complete({ listingIdentityId: listing, batchId, ...(files.length ? { files } : {}) });
+    const done = await completeBatch({ listingIdentityId: listing, batchId, ...(files.length ? { files } : {}) });
     store.clear(listing);
     message(done.created ? "Envio concluído. Processando…" : "Este envio já estava concluído.");
     startProcessing(batchId);

@@ -10,7 +10,7 @@
 //   - pause and continue; an object lost before complete: 422 UPLOAD_INCOMPLETE lands on its row
 //     and "try again" sends it again;
 //   - cancel of a paused upload: the batch FAILED with UPLOAD_CANCELLED, the page empty, the
-//     listing free for a new batch;
+//     listing free for a new batch; a complete answered 503 sent again by the page;
 //   - the gallery: every image decoded, the video plays, keyboard navigation, the ZIP downloads
 //     with the SHA-256 the page shows;
 //   - /docs: Swagger UI with the token filled in and "Try it out" against this server;
@@ -305,6 +305,34 @@ describe("web pages in Chromium", { skip }, () => {
     await page.locator("#processing").waitFor({ timeout: 60_000 });
     const latest = await (await api("status", { listingIdentityId: listing })).json();
     assert.ok(latest.batchId > status.batchId, "a new batch");
+    await page.context().close();
+  });
+
+  test("complete answered 503 is sent again: the batch is processed", async () => {
+    const listing = 33;
+    await server.registerListing(listing);
+    const page = await newPage();
+    let attempts = 0;
+    await page.route(/\/uploads\/complete$/, async (route) => {
+      attempts++;
+      if (attempts === 1) {
+        await route.fulfill({ status: 503, headers: { "Retry-After": "1" }, contentType: "application/json",
+                              body: JSON.stringify({ code: "DATABASE_BUSY", message: "The service is busy; try again in a moment." }) });
+      } else {
+        await route.continue();
+      }
+    });
+    await page.goto(`${server.base}/ui/upload?listing=${listing}#token=${server.photographer}`);
+    await page.setInputFiles("#picker", [media("photo_bridge.jpg")]);
+    await page.locator("li.file").first().waitFor();
+    await page.click("#send");
+    await page.locator("#processing").waitFor({ timeout: 60_000 });
+    assert.equal(attempts, 2);
+    // The service saw only the second one (the first never left the browser).
+    const completes = () => server.requests()
+      .filter((r) => r.path === "/api/v2/listings/media/uploads/complete" && r.listing_id === listing);
+    await waitFor(() => completes().length > 0, 10_000, "the complete in the access log");
+    assert.deepEqual(completes().map((r) => r.status), [202]);
     await page.context().close();
   });
 
