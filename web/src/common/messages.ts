@@ -14,7 +14,7 @@ export const kAssetErrors: Record<AssetErrorCode, { text: string; fix: string }>
   UNSUPPORTED_FORMAT: { text: "Formato não aceito.", fix: "Exporte as fotos em JPEG, HEIC, PNG, WebP ou TIFF e os vídeos em MP4 (H.264) ou MOV." },
   TYPE_MISMATCH: { text: "O conteúdo não é do tipo escolhido (ex.: um vídeo marcado como foto).", fix: "Corrija o tipo do arquivo e envie de novo." },
   CORRUPT_MEDIA: { text: "O arquivo está danificado ou incompleto.", fix: "Copie o arquivo de novo da câmera ou do celular e envie outra vez." },
-  IMAGE_TOO_LARGE: { text: "A foto tem pixels demais para processar.", fix: "Exporte a foto com no máximo 100 megapixels." },
+  IMAGE_TOO_LARGE: { text: "A foto, ou cada quadro do vídeo, tem pixels demais para processar.", fix: "Exporte a foto com no máximo 100 megapixels, ou o vídeo em 4K (3840 × 2160) ou menor." },
   VIDEO_TOO_LONG: { text: "O vídeo é mais longo que o permitido.", fix: "Corte o vídeo (até 30 minutos por padrão) e envie de novo." },
   VIDEO_TRANSCODE_FAILED: { text: "Não foi possível converter o vídeo.", fix: "Exporte o vídeo de novo como MP4 (H.264) e envie outra vez." },
   ORIENTATION_MISMATCH: { text: "A orientação exibida não é a escolhida (vertical × horizontal).", fix: "Troque o tipo para a orientação certa e envie de novo." },
