@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <mutex>
 #include <thread>
 #include <utility>
 
@@ -18,10 +19,23 @@ using core::ErrorCode;
 
 namespace {
 
-// The database holds every listing's and user's ids: no other local user reads it.
+// Held from a database file's creation by restrict_to_owner until SQLite has opened it.
+std::mutex& opening_mutex() {
+  static std::mutex opening;
+  return opening;
+}
+
+// The database holds every listing's and user's ids: no other local user reads it. A missing file
+// is created here 0600 before SQLite opens it (its -wal and -shm files take its mode); an existing
+// one is only chmod'ed, never opened. Closing any descriptor of a file drops every POSIX lock the
+// process holds on it, its SQLite connections' locks included (sqlite.org/howtocorrupt.html,
+// 2.2): another process closing its last connection then finds the database unused, checkpoints
+// and deletes the WAL that this process's connections go on writing to, and their commits are
+// lost. O_EXCL creates only a file that did not exist, which no connection can have open yet;
+// the caller holds opening_mutex() so no other thread opens it before this close.
 Status restrict_to_owner(const std::filesystem::path& path) {
   if (path.empty() || path == ":memory:") return {};
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (fd >= 0) ::close(fd);
   for (const char* suffix : {"", "-wal", "-shm"}) {
     const std::filesystem::path file = path.string() + suffix;
@@ -41,11 +55,13 @@ Status restrict_to_owner(const std::filesystem::path& path) {
 
 Result<std::unique_ptr<Connection>> Connection::open(const ConnectionOptions& options,
                                                      std::shared_ptr<LockReleases> releases) {
+  std::unique_lock opening(opening_mutex());
   if (auto ok = restrict_to_owner(options.path); !ok) return std::unexpected(ok.error());
   sqlite3* raw = nullptr;
   const int rc =
       sqlite3_open_v2(options.path.c_str(), &raw,
                       SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  opening.unlock();
   std::unique_ptr<Connection> conn(new Connection(raw));  // owns raw even when open failed
   if (rc != SQLITE_OK) {
     return core::fail(ErrorCode::kDatabaseError,
