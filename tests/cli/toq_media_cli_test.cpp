@@ -95,6 +95,8 @@ TEST(Cli, ConfigShowRedactsSecretsUnlessAsked) {
 TEST(Cli, UnknownSubcommandIsAUsageError) {
   auto r = run("frobnicate");
   EXPECT_EQ(r.status, 2) << r.output;
+  EXPECT_NE(r.output.find("unknown command 'frobnicate'"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("migrate, config"), std::string::npos) << r.output;
   auto none = run("");
   EXPECT_EQ(none.status, 2) << none.output;
 }

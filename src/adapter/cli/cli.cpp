@@ -1,5 +1,6 @@
 #include "adapter/cli/cli.hpp"
 
+#include <iostream>
 #include <string>
 
 #include <CLI/CLI.hpp>
@@ -139,6 +140,20 @@ int run(int argc, char** argv, const Handlers& handlers) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
+    // CLI11 answers a word that is no command with "A subcommand is required": name it instead.
+    if (argc > 1 && argv[1][0] != '-') {
+      std::string names;
+      bool known = false;
+      for (const auto* sub : app.get_subcommands([](CLI::App*) { return true; })) {
+        names += (names.empty() ? "" : ", ") + sub->get_name();
+        known = known || sub->get_name() == argv[1];
+      }
+      if (!known) {
+        std::cerr << "toq-media: unknown command '" << argv[1] << "'; the commands are: " << names
+                  << ".\nRun with --help for what each does.\n";
+        return 2;
+      }
+    }
     const int code = app.exit(e);
     return code == 0 ? 0 : 2;
   }
