@@ -95,6 +95,10 @@ TEST_F(RetryBatchTest, OnlyReadyOrFailedBatchesThatRan) {
   auto r = retrier().run(input(abandoned));
   ASSERT_TRUE(fails_with(r, ErrorCode::kBatchNotRetryable));
   EXPECT_NE(r.error().message.find("never completed"), std::string::npos);
+  // The client is told why, not "only a READY or FAILED batch": this one is FAILED.
+  EXPECT_NE(r.error().public_message.find("cancelled or expired"), std::string::npos)
+      << r.error().public_message;
+  EXPECT_EQ(r.error().hint, "Upload the files again in a new batch.");
   EXPECT_TRUE(jobs_of(abandoned.batch_id).empty());
 }
 

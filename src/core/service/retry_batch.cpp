@@ -33,6 +33,16 @@ Error not_finished(UnitOfWork& uow, const Batch& batch) {
   return not_retryable(batch.id, what);
 }
 
+// A batch abandoned while uploading (cancelled, or expired): FAILED, but nothing was processed.
+Error never_completed(BatchId batch) {
+  return make_error(
+      ErrorCode::kBatchNotRetryable,
+      fmt::format("batch {} cannot be retried: its upload was never completed", batch.value),
+      "This batch's upload was cancelled or expired before it was completed, so "
+      "there is nothing to process again.",
+      "Upload the files again in a new batch.");
+}
+
 Error raw_removed(BatchId batch) {
   return make_error(ErrorCode::kBatchNotRetryable,
                     fmt::format("batch {} cannot be retried: its raw uploads were removed "
@@ -65,7 +75,7 @@ Result<RetryBatchOutput> RetryBatch::run(const RetryBatchInput& input) {
     auto previous = uow.jobs().find_latest(batch_id);
     if (!previous) return std::unexpected(previous.error());
     if (!*previous) {
-      return std::unexpected(not_retryable(batch_id, "its upload was never completed"));
+      return std::unexpected(never_completed(batch_id));
     }
 
     if (batch->raw_removed_at) return std::unexpected(raw_removed(batch_id));
