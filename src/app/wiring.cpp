@@ -175,15 +175,19 @@ core::Result<std::unique_ptr<core::Database>> open_database(const Config& config
                                     {"applied", migrated->applied},
                                     {"duration_ms", took.count()}});
   }
+  // Migrated above: the adapters only check the schema version (auto_migrate off), so MySQL's
+  // migration lock is not taken a second time.
   switch (config.database.driver) {
     case DatabaseDriver::kSqlite: {
       auto db = sqlite::SqliteDatabase::open(
-          {config.database.sqlite.path, config.database.sqlite.busy_timeout_ms, true});
+          {config.database.sqlite.path, config.database.sqlite.busy_timeout_ms, false});
       if (!db) return std::unexpected(db.error());
       return std::unique_ptr<core::Database>(std::move(*db));
     }
     case DatabaseDriver::kMysql: {
-      auto db = mysql::MysqlDatabase::open(mysql_options(config));
+      auto options = mysql_options(config);
+      options.auto_migrate = false;
+      auto db = mysql::MysqlDatabase::open(options);
       if (!db) return std::unexpected(db.error());
       return std::unique_ptr<core::Database>(std::move(*db));
     }

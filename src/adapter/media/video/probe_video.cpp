@@ -100,8 +100,8 @@ core::Error unreadable(std::string what) {
   return core::make_error(ErrorCode::kCorruptMedia, text, text, std::string(kReexportHint));
 }
 
-// The pixel limit of photos, applied to the stored frame (IMAGE_TOO_LARGE: the frame is an image
-// with too many pixels), before anything decodes one.
+// The frame-size limits (limits.max_frame_pixels and max_frame_edge, DCI 8K), applied to the
+// stored frame before anything decodes one: IMAGE_TOO_LARGE, as for a photo with too many pixels.
 std::optional<core::Error> check_frame_size(const VideoProbe& probe, const VideoLimits& limits) {
   const std::int64_t pixels = std::int64_t{probe.coded_width} * probe.coded_height;
   if (pixels <= limits.max_frame_pixels &&
