@@ -23,9 +23,10 @@ import hashlib
 import os
 import shutil
 import sqlite3
-import subprocess
 import tempfile
 import time
+
+from harness import Case, run_once
 
 NOW = 1765000000
 RENDITIONS = [(name, fmt) for name in ("thumbnail", "small", "medium", "large")
@@ -80,16 +81,13 @@ def fill(db: str, batches: int, per: int) -> None:
     conn.close()
 
 
-def migrate(binary: str, data_dir: str) -> tuple:
-    start = time.monotonic()
-    proc = subprocess.Popen([binary, "migrate", "--data-dir", data_dir],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    out = proc.stdout.read().decode("utf-8", "replace")
-    _, status, usage = os.wait4(proc.pid, 0)
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"migrate failed:\n{out}")
-    applied = [line.strip() for line in out.splitlines() if line.strip().startswith("applied")]
-    return time.monotonic() - start, usage.ru_utime + usage.ru_stime, applied
+def migrate(binary: str, data_dir: str, log) -> tuple:
+    """`toq-media migrate` on data_dir through the bench harness: (wall s, CPU s, applied)."""
+    def applied(out):
+        return {"applied": [line.strip() for line in out.splitlines()
+                            if line.strip().startswith("applied")]}
+    run = run_once(Case("migrate", [binary, "migrate", "--data-dir", data_dir], parse=applied), log)
+    return run.wall, run.cpu, run.metrics["applied"]
 
 
 def main() -> None:
@@ -103,9 +101,11 @@ def main() -> None:
     a = args.parse_args()
     base = os.path.join(a.work, "base")
     db = os.path.join(base, "toq-media.db")
+    os.makedirs(a.work, exist_ok=True)
+    log = open(os.path.join(a.work, "migrate.log"), "a", encoding="utf-8")  # the commands' stderr
     if not os.path.exists(db):
         os.makedirs(base, exist_ok=True)
-        migrate(a.old, base)
+        migrate(a.old, base, log)
         started = time.monotonic()
         fill(db, a.batches, a.assets)
         print(f"filled {a.batches} batches x {a.assets} assets in "
@@ -118,7 +118,7 @@ def main() -> None:
         shutil.rmtree(copy, ignore_errors=True)
         shutil.copytree(base, copy)
         os.sync()
-        wall, cpu, applied = migrate(a.new, copy)
+        wall, cpu, applied = migrate(a.new, copy, log)
         print(f"[{r + 1}/{a.rounds}] migrate: {wall:.2f} s wall, {cpu:.2f} s CPU "
               f"({'; '.join(applied) or 'nothing to apply'}); load {os.getloadavg()[0]:.1f}")
         shutil.rmtree(copy, ignore_errors=True)

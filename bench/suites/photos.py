@@ -25,7 +25,7 @@ import re
 import shutil
 import subprocess
 
-from harness import Benchmark, Case
+from harness import Benchmark, Case, run_once
 from quality import RENDITIONS, image_size, mean, photo_truth, rendition_pixels, ssim_rgb
 
 SIZES = tuple(name for name, _ in RENDITIONS)
@@ -113,14 +113,12 @@ def _memory_note(toq_media, photos, work):
     component: libjpeg keeps them all until the last scan). The table's column is the maximum
     over a run of two at a time."""
     rows = []
-    for photo in photos:
-        out = os.path.join(work, "memory-one")
-        shutil.rmtree(out, ignore_errors=True)
-        proc = subprocess.Popen([toq_media, "process", "--quiet", "--jobs", "1", "--out", out,
-                                 photo], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        _, status, usage = os.wait4(proc.pid, 0)
-        if os.waitstatus_to_exitcode(status) != 0:
-            raise RuntimeError(f"toq-media process failed on {photo}")
+    out = os.path.join(work, "memory-one")
+    with open(os.devnull, "w", encoding="utf-8") as log:
+        runs = [run_once(Case(f"{photo} alone", [toq_media, "process", "--quiet", "--jobs", "1",
+                                                 "--out", out, photo], prepare=_fresh(out)), log)
+                for photo in photos]
+    for photo, run in zip(photos, runs):
         width, height = image_size(photo)
         progressive, factors = _jpeg_layout(photo)
         h_max = max(h for h, _ in factors)
@@ -132,8 +130,8 @@ def _memory_note(toq_media, photos, work):
         else:
             kind = f"baseline {layout}"
         rows.append(f"{os.path.basename(photo)} ({width}x{height}, {kind}) "
-                    f"{usage.ru_maxrss / 1024:.0f} MiB")
-    shutil.rmtree(os.path.join(work, "memory-one"), ignore_errors=True)
+                    f"{run.rss_mib:.0f} MiB")
+    shutil.rmtree(out, ignore_errors=True)
     return "peak RSS, each photo alone (--jobs 1, one run): " + "; ".join(rows) + "."
 
 
