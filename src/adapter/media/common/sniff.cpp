@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include "adapter/media/common/byte_order.hpp"
 #include "support/text.hpp"
 #include "support/unique_fd.hpp"
 
@@ -54,11 +55,6 @@ bool has_bytes(Bytes b, std::size_t offset, std::initializer_list<unsigned char>
 
 std::string_view as_text(Bytes b) {
   return {reinterpret_cast<const char*>(b.data()), b.size()};  // NOLINT: byte view as chars
-}
-
-std::uint32_t be32(Bytes b, std::size_t offset) {
-  return (std::uint32_t{at(b, offset)} << 24U) | (std::uint32_t{at(b, offset + 1)} << 16U) |
-         (std::uint32_t{at(b, offset + 2)} << 8U) | std::uint32_t{at(b, offset + 3)};
 }
 
 // ISO base media (MP4, MOV, HEIF, AVIF): the `ftyp` box names a major brand and compatible brands.

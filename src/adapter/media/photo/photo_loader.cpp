@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "adapter/media/common/byte_order.hpp"
 #include "adapter/media/common/sniff.hpp"
 #include "adapter/media/photo/photo_errors.hpp"
 
@@ -64,17 +65,13 @@ PhotoProbe probe_of(VipsImage* image) {
 // A PNG's IHDR size (bytes 16-23), or nothing when the file has no IHDR first.
 std::optional<std::pair<std::int64_t, std::int64_t>> png_header_size(
     const std::filesystem::path& input) {
-  std::array<unsigned char, 24> head{};
+  std::array<std::byte, 24> head{};
   std::ifstream in(input, std::ios::binary);
   if (!in.read(reinterpret_cast<char*>(head.data()), head.size())) return std::nullopt;  // NOLINT
   if (std::string_view(reinterpret_cast<const char*>(head.data()) + 12, 4) != "IHDR") {  // NOLINT
     return std::nullopt;
   }
-  const auto be32 = [&head](std::size_t at) {
-    return (std::int64_t{head[at]} << 24) | (std::int64_t{head[at + 1]} << 16) |
-           (std::int64_t{head[at + 2]} << 8) | std::int64_t{head[at + 3]};
-  };
-  return std::pair{be32(16), be32(20)};
+  return std::pair{std::int64_t{be32(head, 16)}, std::int64_t{be32(head, 20)}};
 }
 
 // "... Image size 20000x20000 exceeds the maximum image size 16384x16384" (libheif): the size.
