@@ -16,7 +16,9 @@
 //   service;
 // - retry: the listing's photographer, the listing's owner, admin, service;
 // - the admin routes (batch history, delete, reprocess): admin only, 403 for every other role
-//   before anything is looked up (so a missing listing or batch is 404 for admin only).
+//   before anything is looked up (so a missing listing or batch is 404 for admin only);
+// - the role-only routes (internal listings, admin) refuse the role before the path or the body is
+//   read: 403, not the 400 / 413 an allowed caller gets for the same request (the second test).
 // "Another photographer" / "another owner" hold the same role with another user id.
 //
 // Every cell gets its own listing (and batch) so no cell depends on another. Batches the routes
@@ -27,6 +29,7 @@
 
 #include <array>
 #include <atomic>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -380,6 +383,55 @@ TEST_F(AuthorizationMatrixTest, EveryRoleEveryRouteEveryListingState) {
   std::printf("authorization matrix: %d cells checked (%d rows x %zu roles), %d mismatches\n",
               checked, rows, kRoleNames.size(), mismatches);
   EXPECT_EQ(checked, rows * static_cast<int>(kRoleNames.size()));
+}
+
+// The routes whose right is the role alone (the internal listing routes: service and admin; the
+// admin routes: admin) check it before the path or the body: a caller without the role gets 403
+// FORBIDDEN whatever it sent, never the 400 or 413 an allowed caller gets for the same request.
+TEST_F(AuthorizationMatrixTest, RoleOnlyRoutesRefuseTheRoleBeforeLookingAtPathOrBody) {
+  struct Case {
+    const char* what;
+    const char* method;
+    std::string path;
+    std::optional<json> body;
+    bool admin_only;
+    int allowed_status;  // what service / admin get
+  };
+  const std::string listing = "/api/v2/internal/listings/";
+  const std::string admin = "/api/v2/admin/listings/media/batches";
+  // Over server.maxBodyBytes (1 MiB by default).
+  const json huge = std::string(std::size_t{2} << 20, 'x');
+  const json good_listing = {
+      {"ownerId", 11}, {"photographerId", 7}, {"kind", "RESIDENTIAL"}, {"status", "PUBLISHED"}};
+  const std::vector<Case> cases = {
+      {"PUT listing, body not an object", "PUT", listing + "9001", json::array(), false, 400},
+      {"PUT listing, bad fields", "PUT", listing + "9001", json{{"ownerId", "x"}}, false, 400},
+      {"PUT listing, bad id in the path", "PUT", listing + "abc", good_listing, false, 400},
+      {"PUT listing, body over the limit", "PUT", listing + "9001", huge, false, 413},
+      {"GET listing, bad id in the path", "GET", listing + "abc", std::nullopt, false, 400},
+      {"history, body not an object", "POST", admin, json::array(), true, 400},
+      {"history, bad fields", "POST", admin, json{{"listingIdentityId", "x"}}, true, 400},
+      {"history, body over the limit", "POST", admin, huge, true, 413},
+      {"delete, bad fields", "POST", admin + "/delete", json{{"batchId", -1}}, true, 400},
+      {"delete, body over the limit", "POST", admin + "/delete", huge, true, 413},
+      {"reprocess, bad fields", "POST", admin + "/reprocess", json{{"batchId", "x"}}, true, 400},
+      {"reprocess, body over the limit", "POST", admin + "/reprocess", huge, true, 413},
+  };
+  constexpr std::size_t kAdmin = 4;
+  constexpr std::size_t kService = 6;
+  constexpr std::size_t kNoToken = 7;
+  for (const Case& c : cases) {
+    for (std::size_t role = 0; role < kRoleNames.size(); ++role) {
+      const bool allowed = role == kAdmin || (role == kService && !c.admin_only);
+      const int expected = role == kNoToken ? 401 : allowed ? c.allowed_status : 403;
+      const auto reply = api().call(c.method, c.path, c.body, bearer(role));
+      EXPECT_EQ(reply.raw.status, expected)
+          << c.what << " | " << kRoleNames[role] << ": " << reply.raw.body;
+      if (expected == 403 && reply.body.is_object()) {
+        EXPECT_EQ(reply.body.value("code", ""), "FORBIDDEN") << c.what << " | " << kRoleNames[role];
+      }
+    }
+  }
 }
 
 }  // namespace

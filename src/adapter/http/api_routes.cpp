@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <span>
+#include <tuple>
 #include <utility>
 
 #include <openssl/rand.h>
@@ -152,12 +153,17 @@ std::string query_access_token(const Request& req) {
 // the `access_token` query parameter.
 enum class TokenFrom : unsigned char { kHeader, kHeaderOrQuery };
 
-// An API route: the token is verified from the headers (or the query), before any byte of the body
-// is read.
+// A use case's check of the caller's role alone (RegisterListing::authorize, ...): for routes whose
+// right depends on the role only, it runs before the path or the body is looked at, so a caller
+// without the role gets 403 and never a 400 or 413 about what it sent.
+using RoleGate = core::Status (*)(const core::Principal&);
+
+// An API route: the token is verified from the headers (or the query), and the role gate (when the
+// route has one) is checked, before any byte of the body is read.
 Route api_route(std::shared_ptr<const Api> api, Api::Handler handler, bool with_body,
-                TokenFrom from = TokenFrom::kHeader) {
-  return [api = std::move(api), handler = std::move(handler), with_body,
-          from](const Request& req) -> Plan {
+                TokenFrom from = TokenFrom::kHeader, RoleGate gate = nullptr) {
+  return [api = std::move(api), handler = std::move(handler), with_body, from,
+          gate](const Request& req) -> Plan {
     std::string query_token;
     if (from == TokenFrom::kHeaderOrQuery && !req.has_header("Authorization")) {
       query_token = query_access_token(req);
@@ -165,6 +171,9 @@ Route api_route(std::shared_ptr<const Api> api, Api::Handler handler, bool with_
     auto caller = api->options.verifier->verify(
         query_token.empty() ? std::string{req.header("Authorization")} : "Bearer " + query_token);
     if (!caller) return api->error(caller.error(), req, req.path);
+    if (gate != nullptr) {
+      if (auto allowed = gate(*caller); !allowed) return api->error(allowed.error(), req, req.path);
+    }
     if (!with_body) {
       return Run{.pool = Pool::kApi,
                  .handle = [api, handler, principal = *caller, query_token](const Request& r) {
@@ -308,8 +317,13 @@ void mount_api_routes(HttpServer& server, ApiOptions options) {
 
   auto& routes = server.routes();
   const std::string listing = "/api/v2/internal/listings/{listingIdentityId}";
-  routes.add("PUT", listing, api_route(api, handlers::handle_put_listing, true));
-  routes.add("GET", listing, api_route(api, handlers::handle_get_listing, false));
+  routes.add("PUT", listing,
+             api_route(api, handlers::handle_put_listing, true, TokenFrom::kHeader,
+                       &core::RegisterListing::authorize));
+  routes.add("GET", listing,
+             api_route(api, handlers::handle_get_listing, false, TokenFrom::kHeader,
+                       &core::RegisterListing::authorize));
+  // The others decide from the listing the body names, so their handlers read it first.
   const std::pair<const char*, Api::Handler> posts[] = {
       {"/api/v2/listings/media/uploads", handlers::handle_create_upload_batch},
       {"/api/v2/listings/media/uploads/complete", handlers::handle_complete_upload_batch},
@@ -318,11 +332,20 @@ void mount_api_routes(HttpServer& server, ApiOptions options) {
       {"/api/v2/listings/media/uploads/cancel", handlers::handle_cancel_upload_batch},
       {"/api/v2/listings/media/status", handlers::handle_get_batch_status},
       {"/api/v2/listings/media/downloads", handlers::handle_list_download_urls},
-      {"/api/v2/admin/listings/media/batches", handlers::handle_list_batch_history},
-      {"/api/v2/admin/listings/media/batches/delete", handlers::handle_delete_batch},
-      {"/api/v2/admin/listings/media/batches/reprocess", handlers::handle_reprocess_batch},
   };
   for (const auto& [path, handler] : posts) routes.add("POST", path, api_route(api, handler, true));
+  // Admin only: the role is refused before the body is read.
+  const std::tuple<const char*, Api::Handler, RoleGate> admin_posts[] = {
+      {"/api/v2/admin/listings/media/batches", handlers::handle_list_batch_history,
+       &core::ListBatchHistory::authorize},
+      {"/api/v2/admin/listings/media/batches/delete", handlers::handle_delete_batch,
+       &core::DeleteBatch::authorize},
+      {"/api/v2/admin/listings/media/batches/reprocess", handlers::handle_reprocess_batch,
+       &core::ReprocessBatch::authorize},
+  };
+  for (const auto& [path, handler, gate] : admin_posts) {
+    routes.add("POST", path, api_route(api, handler, true, TokenFrom::kHeader, gate));
+  }
   routes.add(
       "GET",
       "/api/v2/listings/{listingIdentityId}/batches/{batchId}/assets/{assetId}/hls/{playlist}",

@@ -28,7 +28,11 @@
 // - "Authorization: Bearer <JWT>" is verified with the JwtVerifier from the headers, before any
 //   byte of the body is read; failures are 401 UNAUTHENTICATED (a token of any length up to the
 //   server's header limit; a header section over that limit is a 401 as well, since its token
-//   cannot be read). Authorization (403) is the use cases'.
+//   cannot be read). Authorization (403) is the use cases'. Where the right is the role alone (the
+//   internal listing routes: service or admin; the admin routes), the use case's authorize() runs
+//   right after the token, before the path or the body is looked at: a caller without the role
+//   gets 403, never a 400 or a 413 about what it sent. The other routes decide from the listing
+//   their body names, so their 400s for a malformed body come first.
 // - A request body above max_body_bytes is refused with 413 PAYLOAD_TOO_LARGE: by its declared
 //   Content-Length before reading it (the body is drained when it is at most the server's drain
 //   limit, 8 MiB by default, else the connection is closed); or, for a body of unknown length, once

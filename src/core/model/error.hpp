@@ -14,8 +14,8 @@
 
 namespace toq::core {
 
-// Stable, UPPER_SNAKE codes. API codes are part of the HTTP contract; asset codes are reported per
-// asset; the rest are internal and surface as INTERNAL_ERROR / SERVICE_UNAVAILABLE to clients.
+// Stable, UPPER_SNAKE codes: API ones are in the HTTP contract, asset ones reported per asset; of
+// the rest, transient ones are 503s under their own code (DATABASE_BUSY...), most others 500.
 enum class ErrorCode : std::uint8_t {
   // API (contract)
   kInvalidManifest,

@@ -22,8 +22,12 @@ Error not_deletable(const Batch& batch) {
 
 }  // namespace
 
+Status DeleteBatch::authorize(const Principal& caller) {
+  return authorize_admin(caller, "delete batches");
+}
+
 Result<Batch> DeleteBatch::run(const DeleteBatchInput& input) {
-  if (auto ok = authorize_admin(input.caller, "delete batches"); !ok) {
+  if (auto ok = authorize(input.caller); !ok) {
     return std::unexpected(ok.error());
   }
   const ListingId listing_id{input.listing_identity_id};

@@ -8,8 +8,12 @@
 
 namespace toq::core {
 
+Status ListBatchHistory::authorize(const Principal& caller) {
+  return authorize_admin(caller, "list batch history");
+}
+
 Result<ListBatchHistoryOutput> ListBatchHistory::run(const ListBatchHistoryInput& input) {
-  if (auto ok = authorize_admin(input.caller, "list batch history"); !ok) {
+  if (auto ok = authorize(input.caller); !ok) {
     return std::unexpected(ok.error());
   }
   if (input.limit < 1 || input.limit > kMaxHistoryPageSize) {

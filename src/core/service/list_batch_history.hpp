@@ -55,6 +55,10 @@ class ListBatchHistory {
 
   explicit ListBatchHistory(Deps deps) : deps_(deps) {}
 
+  // FORBIDDEN unless the caller is an admin: the check run() makes first, which the route also
+  // runs before it reads the body (a caller without the role gets 403 whatever it sent).
+  static Status authorize(const Principal& caller);
+
   Result<ListBatchHistoryOutput> run(const ListBatchHistoryInput& input);
 
  private:

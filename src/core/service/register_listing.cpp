@@ -4,19 +4,15 @@
 
 namespace toq::core {
 
-namespace {
-
-Status require_platform(const Principal& caller) {
+Status RegisterListing::authorize(const Principal& caller) {
   if (caller.role == Role::kService || caller.role == Role::kAdmin) return {};
   return fail(ErrorCode::kForbidden,
               fmt::format("user {} may not manage listings", caller.user.value),
               "Only the platform may manage listings.");
 }
 
-}  // namespace
-
 Result<Listing> RegisterListing::upsert(const UpsertListingInput& input) {
-  if (auto ok = require_platform(input.caller); !ok) return std::unexpected(ok.error());
+  if (auto ok = authorize(input.caller); !ok) return std::unexpected(ok.error());
 
   FieldErrors bad;
   auto add = [&](std::string field, const char* rule, std::string reason) {
@@ -53,7 +49,7 @@ Result<Listing> RegisterListing::upsert(const UpsertListingInput& input) {
 }
 
 Result<Listing> RegisterListing::get(const GetListingInput& input) {
-  if (auto ok = require_platform(input.caller); !ok) return std::unexpected(ok.error());
+  if (auto ok = authorize(input.caller); !ok) return std::unexpected(ok.error());
   const ListingId id{input.listing_identity_id};
   return deps_.db.transact([&](UnitOfWork& uow) -> Result<Listing> {
     auto found = uow.listings().find(id);

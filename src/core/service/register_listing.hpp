@@ -3,7 +3,9 @@
 // PUT / GET /api/v2/internal/listings/{listingIdentityId}.
 //
 // Contract:
-// - Only roles service and admin may call it (FORBIDDEN otherwise).
+// - Only roles service and admin may call it (FORBIDDEN otherwise), checked before anything else:
+//   authorize() is that check alone, which the route runs before it reads the path or the body,
+//   so a caller without the role gets 403 whatever it sent.
 // - upsert() validates every field at once and reports each bad one in FieldErrors
 //   (INVALID_REQUEST): listingIdentityId and ownerId >= 1, photographerId >= 1 when present, kind
 //   RESIDENTIAL | DEVELOPMENT, status UPPER_SNAKE (stored as sent: the platform owns the
@@ -46,6 +48,9 @@ class RegisterListing {
   };
 
   explicit RegisterListing(Deps deps) : deps_(deps) {}
+
+  // FORBIDDEN unless the caller is the platform (role service or admin).
+  static Status authorize(const Principal& caller);
 
   Result<Listing> upsert(const UpsertListingInput& input);
   Result<Listing> get(const GetListingInput& input);

@@ -4,8 +4,12 @@
 
 namespace toq::core {
 
+Status ReprocessBatch::authorize(const Principal& caller) {
+  return authorize_admin(caller, "reprocess batches");
+}
+
 Result<RetryBatchOutput> ReprocessBatch::run(const RetryBatchInput& input) {
-  if (auto ok = authorize_admin(input.caller, "reprocess batches"); !ok) {
+  if (auto ok = authorize(input.caller); !ok) {
     return std::unexpected(ok.error());
   }
   return retry_.run(input);

@@ -16,6 +16,10 @@ class ReprocessBatch {
  public:
   explicit ReprocessBatch(RetryBatch& retry) : retry_(retry) {}
 
+  // FORBIDDEN unless the caller is an admin: the check run() makes first, which the route also
+  // runs before it reads the body (a caller without the role gets 403 whatever it sent).
+  static Status authorize(const Principal& caller);
+
   Result<RetryBatchOutput> run(const RetryBatchInput& input);
 
  private:

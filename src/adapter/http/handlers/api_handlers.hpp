@@ -2,7 +2,9 @@
 // One handler per API route: parse the request JSON into a dto, call the use case, turn its
 // output into the response JSON. Handlers never build an error body: they return the core::Error
 // and api_routes.cpp maps it with error_mapper (the one mapping). Authentication and the body
-// size limit are checked by api_routes before a handler runs; authorization is the use case's.
+// size limit are checked by api_routes before a handler runs; authorization is the use case's
+// (api_routes runs the role-only ones, RegisterListing::authorize and the admin use cases', before
+// the handler).
 
 #include <cstdint>
 #include <functional>
