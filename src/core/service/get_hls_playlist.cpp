@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include "core/model/asset.hpp"
+#include "core/model/media_type.hpp"
 #include "core/model/rendition.hpp"
 #include "core/service/batch_lookup.hpp"
 #include "core/service/published_outputs.hpp"
@@ -16,11 +18,42 @@ namespace {
 constexpr std::string_view kSuffix = ".m3u8";
 constexpr std::size_t kMaxRungChars = 16;
 
+constexpr const char* kTakeUrlsHint =
+    "Take the master playlist's URL from the asset's hls.masterUrl in POST "
+    "/api/v2/listings/media/downloads.";
+
+// A name that is no playlist at all: nothing is known about the asset yet.
+Error bad_playlist_name(std::int64_t asset, std::string_view playlist) {
+  return make_error(ErrorCode::kAssetNotFound,
+                    fmt::format("asset {}: '{}' is not an HLS playlist name", asset, playlist),
+                    "There is no such HLS playlist: its name is master.m3u8 or <rung>.m3u8.",
+                    kTakeUrlsHint);
+}
+
+Error no_such_asset(std::int64_t asset, BatchId batch) {
+  return make_error(ErrorCode::kAssetNotFound,
+                    fmt::format("asset {} is not in batch {}", asset, batch.value),
+                    "This batch has no such asset.", kTakeUrlsHint);
+}
+
+// A photo or a project file: HLS is made for videos only (its downloads say "hls": null).
+Error not_a_video(const Asset& asset) {
+  const auto group = group_of(asset.declared.media_type);
+  return make_error(
+      ErrorCode::kAssetNotFound,
+      fmt::format("asset {} is a {} file ({}), not a video: it has no HLS playlist", asset.id.value,
+                  to_string(group), to_string(asset.declared.media_type)),
+      group == MediaGroup::kPhoto
+          ? "This asset is a photo: HLS playlists exist only for videos."
+          : "This asset is a project file: HLS playlists exist only for videos.",
+      "Show its variants from POST /api/v2/listings/media/downloads; only assets whose hls is not "
+      "null have playlists.");
+}
+
 Error no_playlist(std::int64_t asset, std::string_view playlist) {
   return make_error(ErrorCode::kAssetNotFound,
                     fmt::format("asset {} has no HLS playlist '{}'", asset, playlist),
-                    "This video has no such playlist. Take the master playlist's URL from "
-                    "POST /api/v2/listings/media/downloads.");
+                    "This video has no such playlist.", kTakeUrlsHint);
 }
 
 // "master.m3u8" -> "" ; "720p.m3u8" -> "720p"; nullopt for anything else.
@@ -49,7 +82,10 @@ Result<Found> find_playlist(UnitOfWork& uow, const GetHlsPlaylistInput& input,
   auto asset = uow.assets().find(AssetId{input.asset_id});
   if (!asset) return std::unexpected(asset.error());
   if (!*asset || (*asset)->batch_id != (*published)->batch.id) {
-    return std::unexpected(no_playlist(input.asset_id, input.playlist));
+    return std::unexpected(no_such_asset(input.asset_id, (*published)->batch.id));
+  }
+  if (group_of((*asset)->declared.media_type) != MediaGroup::kVideo) {
+    return std::unexpected(not_a_video(**asset));
   }
   auto renditions = uow.assets().renditions((*asset)->id, (*published)->job.id);
   if (!renditions) return std::unexpected(renditions.error());
@@ -128,7 +164,7 @@ Result<std::string> sign_media_playlist(std::string_view text, std::string_view 
 
 Result<HlsPlaylist> GetHlsPlaylist::run(const GetHlsPlaylistInput& input) {
   const auto rung = rung_of(input.playlist);
-  if (!rung) return fail(no_playlist(input.asset_id, input.playlist));
+  if (!rung) return fail(bad_playlist_name(input.asset_id, input.playlist));
   auto found = deps_.db.transact([&](UnitOfWork& uow) { return find_playlist(uow, input, *rung); });
   if (!found) return std::unexpected(found.error());
   if (found->playlist.bytes > kMaxPlaylistBytes) {

@@ -4,12 +4,13 @@
 //
 // Contract, checked in this order:
 // 1. `playlist` is "master.m3u8" or "<rung>.m3u8" with <rung> of 1 to 16 characters [a-z0-9]
-//    (else ASSET_NOT_FOUND: no such playlist).
+//    (else ASSET_NOT_FOUND: no such playlist name).
 // 2. In one read transaction, the same rules as the downloads (published_outputs.hpp):
 //    LISTING_NOT_FOUND, FORBIDDEN (a client only while the listing is PUBLISHED), BATCH_NOT_FOUND
-//    (also when the batch has no SUCCEEDED job yet); then the asset belongs to that batch and that
-//    job recorded the playlist (kHlsMasterRendition, or "hls-<rung>-playlist" with its rung
-//    "hls-<rung>"), else ASSET_NOT_FOUND.
+//    (also when the batch has no SUCCEEDED job yet); then ASSET_NOT_FOUND, each with its own
+//    public message and hint: the asset is not in that batch; the asset is a photo or a project
+//    file (HLS is made for videos only); that job did not record the playlist
+//    (kHlsMasterRendition, or "hls-<rung>-playlist" with its rung "hls-<rung>").
 // 3. The stored playlist (written at processing time, at most kMaxPlaylistBytes) is read from the
 //    store. The master is served as stored: its URIs are relative ("720p.m3u8"), resolved against
 //    this route. In a media playlist every URI naming the rung's file ("hls-720p.mp4", in
