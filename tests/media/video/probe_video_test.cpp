@@ -110,6 +110,40 @@ TEST(ProbeVideo, TruncatedMp4IsCorruptWithDiagnosticsAndHint) {
   EXPECT_FALSE(r.error().hint.empty());
 }
 
+TEST(ProbeVideo, ZeroSampleMp4IsCorruptMediaInPlainWords) {
+  const TempDir dir;
+  const auto input = v::make_zero_sample_mp4(dir.path(), "empty.mp4");
+  // The fixture is what it claims: a readable H.264 track, and not one packet in it.
+  const auto streams = v::ffprobe_json(input).at("streams");
+  ASSERT_FALSE(streams.empty());
+  ASSERT_EQ(streams.at(0).value("codec_name", ""), "h264");
+  ASSERT_FALSE(
+      v::ffprobe_json(input, "-count_packets").at("streams").at(0).contains("nb_read_packets"));
+  const auto r = probe_video(input, "mov", VideoLimits{});
+  ASSERT_TRUE(fails_with(r, ErrorCode::kCorruptMedia));
+  EXPECT_EQ(r.error().public_message,
+            "The video has no frames: the file describes a video but holds no picture of it.");
+  EXPECT_NE(r.error().message.find("reading the video failed: the video stream has no frames"),
+            std::string::npos)
+      << r.error().message;
+  EXPECT_NE(r.error().hint.find("export it again"), std::string::npos) << r.error().hint;
+}
+
+// A fragmented MP4 declares no frame count in its moov (its samples are in the fragments): it
+// is read, not refused as empty.
+TEST(ProbeVideo, FragmentedMp4IsAccepted) {
+  const TempDir dir;
+  const auto input = v::make_fragmented_h264(dir.path(), "fragmented.mp4");
+  ASSERT_FALSE(v::ffprobe_json(input).at("streams").at(0).contains("nb_frames"))
+      << "the fixture must be one whose container does not count its frames";
+  const auto probe = must(probe_video(input, "mov", VideoLimits{}));
+  EXPECT_EQ(probe.video_codec, "h264");
+  EXPECT_EQ(probe.width, 320);
+  EXPECT_EQ(probe.declared_frames, 0);
+  EXPECT_NEAR(static_cast<double>(probe.duration_ms), 2000, 100);
+  EXPECT_TRUE(probe.has_audio);
+}
+
 TEST(ProbeVideo, PlaylistRenamedMp4IsRefused) {
   const TempDir dir;
   const auto input = dir / "playlist.mp4";

@@ -6,7 +6,9 @@
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -166,6 +168,42 @@ inline std::string hostile_playlist(int port, const fs::path& secret) {
 inline void write_file(const fs::path& path, std::string_view bytes) {
   std::ofstream out(path, std::ios::binary);
   out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+}
+
+// H.264 (+ AAC) in a fragmented MP4 (empty_moov: the moov's sample tables are empty, every
+// sample lives in the moof/mdat fragments that follow), as cameras that record in fragments and
+// streaming packagers write it.
+inline fs::path make_fragmented_h264(const fs::path& dir, const std::string& name,
+                                     double seconds = 2) {
+  const fs::path out = dir / name;
+  ffmpeg("-f lavfi -i testsrc2=s=320x240:r=30:d=" + std::to_string(seconds) +
+         " -f lavfi -i sine=f=440:d=" + std::to_string(seconds) +
+         " -c:v libx264 -preset ultrafast -pix_fmt yuv420p -c:a aac -b:a 64k -shortest"
+         " -movflags frag_keyframe+empty_moov+default_base_moof " +
+         shell_quote(out.string()));
+  return out;
+}
+
+// An MP4 whose video track has no sample at all: ftyp + moov of a fragmented file, cut before its
+// first fragment (a recording or an export that stopped before writing its first frame).
+inline fs::path make_zero_sample_mp4(const fs::path& dir, const std::string& name) {
+  const fs::path fragmented = make_fragmented_h264(dir, "fragmented-source.mp4", 1);
+  std::ifstream in(fragmented, std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::size_t at = 0;
+  while (at + 8 <= bytes.size() && bytes.compare(at + 4, 4, "moof") != 0) {
+    const auto b = [&](std::size_t i) {
+      return std::uint64_t{static_cast<unsigned char>(bytes[i])};
+    };
+    const std::uint64_t size = (b(at) << 24) | (b(at + 1) << 16) | (b(at + 2) << 8) | b(at + 3);
+    if (size < 8)
+      throw std::runtime_error("fixture: unexpected box size in " + fragmented.string());
+    at += size;
+  }
+  if (at + 8 > bytes.size()) throw std::runtime_error("fixture: no moof in " + fragmented.string());
+  const fs::path out = dir / name;
+  write_file(out, std::string_view(bytes).substr(0, at));
+  return out;
 }
 
 // The CVE-2017-9993 shape: an AVI whose stream data is an HLS playlist, both as the payload of a

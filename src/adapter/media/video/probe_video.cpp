@@ -95,6 +95,17 @@ bool is_attached_picture(const json& stream) {
   return d != stream.end() && d->is_object() && int_of(*d, "attached_pic") != 0;
 }
 
+// A video stream without a single frame: nothing to transcode, and ffmpeg's own words for it
+// ("Cannot determine format of input stream 0:0 after EOF") tell a photographer nothing.
+core::Error no_frames() {
+  return core::make_error(
+      ErrorCode::kCorruptMedia,
+      fmt::format("{} failed: the video stream has no frames (an empty sample table)", kReadStep),
+      "The video has no frames: the file describes a video but holds no picture of it.",
+      "The recording or the export stopped before the first frame was written. Play the file "
+      "to check it, export it again from the phone or editor, and upload it again.");
+}
+
 core::Error unreadable(std::string what) {
   std::string text = fmt::format("{} failed: {}", kReadStep, what);
   return core::make_error(ErrorCode::kCorruptMedia, text, text, std::string(kReexportHint));
@@ -188,6 +199,7 @@ core::Result<VideoProbe> parse_probe_json(std::string_view text, std::string_vie
   probe.container = std::string(demuxer);
   probe.video_codec = text_of(*video, "codec_name");
   probe.video_stream_index = int_of(*video, "index");
+  probe.declared_frames = std::max(int_of(*video, "nb_frames"), 0);
   if (!is_allowed_video_codec(probe.video_codec)) {
     const std::string codec = probe.video_codec.empty() ? "unknown" : probe.video_codec;
     return core::fail(
@@ -248,7 +260,25 @@ core::Result<VideoProbe> probe_video(const std::filesystem::path& input,
   if (run->stdout_truncated) {
     return core::fail(unreadable("ffprobe's report is larger than the bound"));
   }
-  return parse_probe_json(run->stdout_text, forced_demuxer, limits);
+  auto probe = parse_probe_json(run->stdout_text, forced_demuxer, limits);
+  if (!probe || probe->declared_frames > 0) return probe;
+  // The container did not declare a frame: read the stream's first packet to tell an empty track
+  // from one whose frames the container does not count (Matroska, a fragmented MP4).
+  auto first =
+      run_video_tool(first_packet_command(input, forced_demuxer, probe->video_stream_index), limits,
+                     limits.probe_timeout, working_dir);
+  if (!first) return core::fail(first.error());
+  if (!first->succeeded()) {
+    return core::fail(tool_failure(ErrorCode::kCorruptMedia, context, *first));
+  }
+  const json counted = json::parse(first->stdout_text, nullptr, /*allow_exceptions=*/false);
+  const auto streams = counted.is_object() ? counted.find("streams") : counted.end();
+  if (streams == counted.end() || !streams->is_array() || streams->empty() ||
+      !streams->front().is_object()) {
+    return core::fail(unreadable("ffprobe's packet count could not be parsed"));
+  }
+  if (int_of(streams->front(), "nb_read_packets") < 1) return core::fail(no_frames());
+  return probe;
 }
 
 }  // namespace toq::media

@@ -56,14 +56,20 @@ struct VideoProbe {
   bool has_audio = false;
   std::string audio_codec;
   int video_stream_index = 0;  // ffprobe's index of the stream used (attached pictures skipped)
+  // The stream's frame count as its container declares it (an MP4's sample table); 0 when it does
+  // not say (Matroska, a fragmented MP4 whose samples live in its fragments) or declares none.
+  std::int64_t declared_frames = 0;
 };
 
 // Errors: UNSUPPORTED_FORMAT when the demuxer is not on the allow-list, the file has no video
 // stream, or its codec is not allowed; CORRUPT_MEDIA when ffprobe cannot read it (the message
-// quotes its last diagnostics); IMAGE_TOO_LARGE when the stored frame has more than
-// limits.max_frame_pixels or an edge above limits.max_frame_edge; VIDEO_TOO_LONG above
-// limits.max_duration; PROCESSING_TIMEOUT when ffprobe runs past limits.probe_timeout;
-// INTERNAL_ERROR when ffprobe cannot be started.
+// quotes its last diagnostics), or when the video stream has no frame at all (an MP4 whose moov
+// describes the track but whose sample table is empty: a recording or export that stopped before
+// its first frame). A stream that does not declare its frame count is checked by reading its
+// first packet (a second, short ffprobe run), so a fragmented MP4 is accepted; IMAGE_TOO_LARGE when
+// the stored frame has more than limits.max_frame_pixels or an edge above limits.max_frame_edge;
+// VIDEO_TOO_LONG above limits.max_duration; PROCESSING_TIMEOUT when ffprobe runs past
+// limits.probe_timeout; INTERNAL_ERROR when ffprobe cannot be started.
 core::Result<VideoProbe> probe_video(const std::filesystem::path& input,
                                      std::string_view forced_demuxer, const VideoLimits& limits);
 

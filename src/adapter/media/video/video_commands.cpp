@@ -168,6 +168,17 @@ std::vector<std::string> probe_command(const std::filesystem::path& input,
   return argv;
 }
 
+std::vector<std::string> first_packet_command(const std::filesystem::path& input,
+                                              std::string_view demuxer, int stream_index) {
+  std::vector<std::string> argv = {"ffprobe", "-hide_banner", "-loglevel", "error"};
+  add_input_guards(argv, demuxer);
+  argv.insert(argv.end(),
+              {"-select_streams", fmt::format("{}", stream_index), "-count_packets",
+               "-read_intervals", "%+#1", "-show_entries", "stream=index,nb_read_packets",
+               "-print_format", "json=compact=1", "-i", file_url(input)});
+  return argv;
+}
+
 std::vector<std::string> transcode_command(const std::filesystem::path& input,
                                            std::string_view demuxer, const VideoProbe& probe,
                                            std::span<const RenditionTarget> targets,

@@ -35,6 +35,10 @@ std::string source_matrix(const VideoProbe& probe);
 
 std::vector<std::string> probe_command(const std::filesystem::path& input,
                                        std::string_view demuxer);
+// ffprobe reading at most the first packet of stream `stream_index` (and counting it): prints
+// that stream with "nb_read_packets": "1", or without the field when the stream has no packet.
+std::vector<std::string> first_packet_command(const std::filesystem::path& input,
+                                              std::string_view demuxer, int stream_index);
 
 struct RenditionTarget {
   RenditionSize rendition;
