@@ -91,6 +91,25 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"svg_xml", "\xEF\xBB\xBF<?xml version=\"1.0\"?>\n<svg/>", "svg", MediaClass::kImage,
              ""},
         Case{"pdf", "%PDF-1.7\n%\xE2\xE3\xCF\xD3\n", "pdf", MediaClass::kDocument, ""},
+        Case{"pdf_after_bom_and_space", "\xEF\xBB\xBF\r\n  %PDF-1.4\n", "pdf",
+             MediaClass::kDocument, ""},
+        // A binary wrapper in front of the header (MacBinary's 128 bytes): still a PDF.
+        Case{"pdf_after_binary_junk",
+             std::string("\x00\x11memorial.pdf\x00\x00PDF CARO\x00\x00\x01", 24) +
+                 std::string(104, '\0') + "%PDF-1.7\n%\xE2\xE3\xCF\xD3\n",
+             "pdf", MediaClass::kDocument, ""},
+        // Text that mentions the header near its start is that text, never a damaged PDF.
+        Case{"svg_mentioning_pdf",
+             "<?xml version=\"1.0\"?>\n<!-- exported from %PDF-1.7 by a converter -->\n"
+             "<svg xmlns=\"http://www.w3.org/2000/svg\"/>",
+             "svg", MediaClass::kImage, ""},
+        Case{"svg_comment_first_mentioning_pdf",
+             "<!-- %PDF-1.4 -->\n<svg xmlns=\"http://www.w3.org/2000/svg\"/>", "svg",
+             MediaClass::kImage, ""},
+        Case{"html_mentioning_pdf", "<html><body>The file starts with %PDF-1.7</body></html>",
+             "text", MediaClass::kUnknown, ""},
+        Case{"text_mentioning_pdf", "Notes: a PDF begins with %PDF-, then the version.\n", "text",
+             MediaClass::kUnknown, ""},
         Case{"mp4_isom", ftyp("isom", {"isom", "iso2", "avc1", "mp41"}), "mp4", MediaClass::kVideo,
              "mov"},
         Case{"mp4_mp42", ftyp("mp42", {"mp42", "isom"}), "mp4", MediaClass::kVideo, "mov"},

@@ -164,6 +164,17 @@ bool is_svg(std::string_view text) {
   return text.find("<svg") != std::string_view::npos || text.find("<SVG") != std::string_view::npos;
 }
 
+// A PDF header: "%PDF-" in the first 1024 bytes, as PDF readers accept it, with nothing before it
+// but a BOM and white space, or bytes that are not text (the binary wrapper some senders put in
+// front of the file, such as MacBinary's 128 bytes). Text before it (an SVG, an HTML page, a note
+// that quotes "%PDF-1.7") makes the file that text, not a damaged PDF.
+bool is_pdf(std::string_view text) {
+  const std::size_t header = text.find("%PDF-");
+  if (header == std::string_view::npos || header >= 1024) return false;
+  const std::string_view before = text.substr(0, header);
+  return skip_bom_and_space(before).empty() || !is_text(before, false);
+}
+
 }  // namespace
 
 Sniffed sniff(std::span<const std::byte> head) {
@@ -186,10 +197,7 @@ Sniffed sniff(std::span<const std::byte> head) {
   if (is_mpegts(b, 0, 188) || is_mpegts(b, 4, 192)) return video("mpegts", "mpegts");
 
   const std::string_view text = as_text(b);
-  // PDF readers accept the header anywhere in the first 1024 bytes; so does the sniffer.
-  if (const std::size_t pdf = text.find("%PDF-"); pdf != std::string_view::npos && pdf < 1024) {
-    return {"pdf", MediaClass::kDocument, ""};
-  }
+  if (is_pdf(text)) return {"pdf", MediaClass::kDocument, ""};
   if (is_text(text, b.size() == kSniffHeadBytes)) {
     if (skip_bom_and_space(text).starts_with("#EXTM3U")) return other("hls");
     if (is_svg(text)) return image("svg");
