@@ -5,7 +5,9 @@
 
 #include "adapter/lambda/tasks.hpp"
 #include "app/aws_wiring.hpp"
+#include "app/logging.hpp"
 #include "app/wiring.hpp"
+#include "app/work_dirs.hpp"
 
 namespace toq::app {
 
@@ -41,6 +43,11 @@ core::Result<std::unique_ptr<PipelineTasks>> PipelineTasks::create(std::string t
     out->storage_ = std::move(*storage);
   }
   if (name == "asset" || name == "archive") {
+    // What earlier task processes that died here left behind (work_dirs.hpp), before this one
+    // adds its own.
+    for (const auto& dir : remove_dead_task_work_dirs(c.data_dir / "work", kDeadWorkDirQuiet)) {
+      log::info("removed a dead task's work directory", {{"task", name}, {"path", dir.string()}});
+    }
     out->work_root_ = c.data_dir / "work" / fmt::format("{}-{}", name, ::getpid());
     std::error_code ec;
     std::filesystem::create_directories(out->work_root_, ec);

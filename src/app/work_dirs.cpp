@@ -66,4 +66,14 @@ std::vector<fs::path> remove_dead_work_dirs(const fs::path& parent, std::string_
   return removed;
 }
 
+std::vector<fs::path> remove_dead_task_work_dirs(const fs::path& parent,
+                                                 std::chrono::seconds quiet) {
+  std::vector<fs::path> removed;
+  for (const std::string_view prefix : kTaskWorkDirPrefixes) {
+    auto some = remove_dead_work_dirs(parent, prefix, quiet);
+    removed.insert(removed.end(), some.begin(), some.end());
+  }
+  return removed;
+}
+
 }  // namespace toq::app

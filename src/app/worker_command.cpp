@@ -93,12 +93,10 @@ struct Worker {
   std::unique_ptr<core::MediaProcessor> processor;
 };
 
-// A dead worker's work directory is removed once nothing in it changed for this long
-// (work_dirs.hpp: a live worker in another PID namespace sharing the data dir writes as it works).
-constexpr std::chrono::minutes kDeadWorkDirQuiet{10};
-
-// Removes what dead workers left under data_dir/work; logged, never fatal. At the start and then
-// whenever the worker falls idle, at most once per kDeadWorkDirQuiet.
+// Removes what dead workers left under data_dir/work once quiet for kDeadWorkDirQuiet
+// (work_dirs.hpp: a live worker in another PID namespace sharing the data dir writes as it works);
+// logged, never fatal. At the start and then whenever the worker falls idle, at most once per
+// kDeadWorkDirQuiet.
 void reap_dead_work_dirs(const Worker& worker) {
   for (const auto& dir :
        remove_dead_work_dirs(worker.work_root.parent_path(), "worker-", kDeadWorkDirQuiet)) {
