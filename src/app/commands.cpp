@@ -49,9 +49,7 @@ int command_migrate(const cli::CommonOptions& options) {
   if (!config) return report(config.error());
   auto migrated = migrate_database(*config);
   if (!migrated) return report(migrated.error());
-  log::info("database migrated", {{"database", migrated->database},
-                                  {"from_version", migrated->from_version},
-                                  {"to_version", migrated->to_version}});
+  log_migration(*migrated);
   std::cout << fmt::format("{}: schema version {} -> {}\n", migrated->database,
                            migrated->from_version, migrated->to_version);
   for (const auto& m : migrated->applied) std::cout << "  applied " << m << '\n';

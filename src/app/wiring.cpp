@@ -163,18 +163,9 @@ core::Result<std::unique_ptr<core::Database>> open_database(const Config& config
   // Pending migrations first, here rather than inside the adapter's open (which would apply them
   // silently), so that a start spent rebuilding tables (SQLite's migration 9: seconds on a large
   // database) leaves a line saying what ran and for how long.
-  const auto started = std::chrono::steady_clock::now();
   auto migrated = migrate_database(config);
   if (!migrated) return std::unexpected(migrated.error());
-  if (!migrated->applied.empty()) {
-    const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
-        std::chrono::steady_clock::now() - started);
-    log::info("database migrated", {{"database", migrated->database},
-                                    {"from_version", migrated->from_version},
-                                    {"to_version", migrated->to_version},
-                                    {"applied", migrated->applied},
-                                    {"duration_ms", took.count()}});
-  }
+  if (!migrated->applied.empty()) log_migration(*migrated);
   // Migrated above: the adapters only check the schema version (auto_migrate off), so MySQL's
   // migration lock is not taken a second time.
   switch (config.database.driver) {
@@ -195,7 +186,17 @@ core::Result<std::unique_ptr<core::Database>> open_database(const Config& config
   return core::fail(core::ErrorCode::kConfigInvalid, "unknown database.driver");
 }
 
-core::Result<MigrationResult> migrate_database(const Config& config) {
+void log_migration(const MigrationResult& migrated) {
+  log::info("database migrated", {{"database", migrated.database},
+                                  {"from_version", migrated.from_version},
+                                  {"to_version", migrated.to_version},
+                                  {"applied", migrated.applied},
+                                  {"duration_ms", migrated.duration.count()}});
+}
+
+namespace {
+
+core::Result<MigrationResult> migrate_configured(const Config& config) {
   switch (config.database.driver) {
     case DatabaseDriver::kSqlite: {
       const auto& path = config.database.sqlite.path;
@@ -220,6 +221,18 @@ core::Result<MigrationResult> migrate_database(const Config& config) {
     }
   }
   return core::fail(core::ErrorCode::kConfigInvalid, "unknown database.driver");
+}
+
+}  // namespace
+
+core::Result<MigrationResult> migrate_database(const Config& config) {
+  const auto started = std::chrono::steady_clock::now();
+  auto migrated = migrate_configured(config);
+  if (migrated) {
+    migrated->duration = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - started);
+  }
+  return migrated;
 }
 
 AdapterVersions adapter_versions() {

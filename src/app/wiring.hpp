@@ -5,6 +5,7 @@
 // routes, run periodic tasks and worker processes, and log and count what happens.
 // scripts/check-layers.sh keeps the rest of app/ off the adapters built here.
 
+#include <chrono>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -52,9 +53,13 @@ struct MigrationResult {
   int from_version = 0;
   int to_version = 0;
   std::vector<std::string> applied;  // the migrations applied, in order
+  std::chrono::milliseconds duration{0};
 };
 // Applies the pending migrations of the configured database.
 core::Result<MigrationResult> migrate_database(const Config& config);
+// The one "database migrated" log line (database, from_version, to_version, applied,
+// duration_ms), the same from `toq-media migrate` and from a start that migrated (open_database).
+void log_migration(const MigrationResult& migrated);
 
 // For `toq-media version`: the libraries the build runs with, one line each ("sqlite 3.40.1"),
 // and the schema version each database adapter migrates to ("7 (sqlite), 7 (mysql)").

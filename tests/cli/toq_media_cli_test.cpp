@@ -3,8 +3,12 @@
 #include <array>
 #include <cstdio>
 #include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -42,6 +46,33 @@ TEST(Cli, MigrateCreatesTheDatabaseInTheDataDirThenIsANoOp) {
   auto second = run("migrate --data-dir " + (dir / "var").string());
   EXPECT_EQ(second.status, 0) << second.output;
   EXPECT_NE(second.output.find("up to date"), std::string::npos) << second.output;
+}
+
+// `toq-media migrate` logs the same "database migrated" line as a start that migrates
+// (tests/app/wiring_test.cpp): what ran and for how long, whichever path ran it.
+TEST(Cli, MigrateLogsTheSameMigrationLineAsAStart) {
+  TempDir dir;
+  const auto db = dir / "var" / "toq-media.db";
+  {
+    std::filesystem::create_directories(db.parent_path());
+    auto conn = must(sqlite::Connection::open({db, 1000}));
+    must(sqlite::migrate_to(*conn, 8));
+  }
+  auto r = run("migrate --data-dir " + (dir / "var").string());
+  ASSERT_EQ(r.status, 0) << r.output;
+  std::vector<nlohmann::json> lines;
+  std::istringstream in(r.output);
+  for (std::string line; std::getline(in, line);) {
+    const auto entry = nlohmann::json::parse(line, nullptr, false);
+    if (entry.is_object() && entry.value("msg", "") == "database migrated") lines.push_back(entry);
+  }
+  ASSERT_EQ(lines.size(), 1u) << r.output;
+  EXPECT_EQ(lines[0]["database"], db.string());
+  EXPECT_EQ(lines[0]["from_version"], 8);
+  EXPECT_EQ(lines[0]["to_version"], sqlite::latest_schema_version());
+  ASSERT_TRUE(lines[0]["applied"].is_array()) << lines[0].dump();
+  EXPECT_EQ(lines[0]["applied"].at(0), "9 checks_without_in_lists");
+  EXPECT_TRUE(lines[0]["duration_ms"].is_number_integer()) << lines[0].dump();
 }
 
 TEST(Cli, EnvironmentAndFileConfigureTheDatabasePath) {
