@@ -35,3 +35,36 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     signal?.addEventListener("abort", onAbort, { once: true });
   });
 }
+
+/** True when a browser says it has no network at all (navigator.onLine false); never in Node. */
+export function isOffline(): boolean {
+  return typeof navigator !== "undefined" && (navigator as { onLine?: boolean }).onLine === false;
+}
+
+/** Resolves when the browser is online again (at once when it is), or rejects when `signal` aborts. */
+export function waitForOnline(signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(signal.reason ?? new DOMException("aborted", "AbortError"));
+      return;
+    }
+    if (!isOffline() || typeof globalThis.addEventListener !== "function") {
+      resolve();
+      return;
+    }
+    const done = () => {
+      globalThis.removeEventListener("online", onOnline);
+      signal?.removeEventListener("abort", onAbort);
+    };
+    const onOnline = () => {
+      done();
+      resolve();
+    };
+    const onAbort = () => {
+      done();
+      reject(signal?.reason ?? new DOMException("aborted", "AbortError"));
+    };
+    globalThis.addEventListener("online", onOnline);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}

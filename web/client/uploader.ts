@@ -3,10 +3,11 @@
 // the others are asked for (/uploads/urls with partNumbers) a page at a time, just before they are
 // sent, so no answer grows with the file. Each request is retried on its own (network errors,
 // 408/429/5xx: exponential backoff with jitter; 403, an expired or refused URL: fresh URLs
-// through /uploads/urls). Resuming is the same call with the instructions /uploads/urls returns
+// through /uploads/urls). A request that got no answer while the browser is offline does not spend
+// a try: the upload waits for the connection to come back, however long that takes. Resuming is the same call with the instructions /uploads/urls returns
 // after a reload: parts the store already holds are not sent again.
 import type { FileInstructions } from "./api";
-import { backoffDelay, type BackoffOptions, sleep } from "./backoff";
+import { backoffDelay, type BackoffOptions, isOffline, sleep, waitForOnline } from "./backoff";
 import { type PutResult, type PutTransport, xhrTransport } from "./transport";
 
 export interface UploadedPartRef {
@@ -146,6 +147,11 @@ async function uploadOnce(options: FileUploadOptions, start: FileInstructions): 
       options.signal?.throwIfAborted();
       const result = await put();
       if (result.status >= 200 && result.status < 300) return result;
+      if (result.status === 0 && isOffline()) {
+        await waitForOnline(options.signal);
+        attempt--;
+        continue;
+      }
       const code = s3ErrorCode(result.text);
       const expired = result.status === 403;
       if (!(expired || kTransient(result.status)) || attempt + 1 >= maxAttempts) {

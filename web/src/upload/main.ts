@@ -8,7 +8,7 @@
 import {
   ApiError, type BatchStatus, type FileInstructions, type ManifestFile, type MediaType,
 } from "../../client/api";
-import { backoffDelay, sleep } from "../../client/backoff";
+import { backoffDelay, isOffline, sleep, waitForOnline } from "../../client/backoff";
 import { isFinished, pollUntilFinished } from "../../client/poll";
 import { type PendingUpload, sameFile, webStorageResumeStore } from "../../client/resume";
 import { hashInWorker } from "../../client/sha256_worker_client";
@@ -72,6 +72,73 @@ function apiErrorText(e: unknown): string {
   }
   if (e instanceof UploadError) return `Falha no envio: ${e.message}`;
   return String(e);
+}
+
+// One tab at a time works on a listing's interrupted batch (Web Locks; the lock goes with the tab):
+// two tabs would send the same parts twice and show each other's files as missing.
+let releaseLock: (() => void) | null = null;
+
+function lockName(): string {
+  return `toq-media.upload.${listing}`;
+}
+
+async function holdBatchLock(): Promise<boolean> {
+  if (releaseLock || !("locks" in navigator)) return true;
+  return new Promise((resolve) => {
+    void navigator.locks.request(lockName(), { ifAvailable: true }, (lock) => {
+      if (!lock) {
+        resolve(false);
+        return undefined;
+      }
+      resolve(true);
+      return new Promise<void>((release) => (releaseLock = release));
+    });
+  });
+}
+
+function otherTab() {
+  const fatal = $("#fatal");
+  fatal.hidden = false;
+  fatal.textContent = "Este envio está em andamento em outra aba deste navegador: continue por lá. " +
+                      "Para continuar nesta aba, feche a outra e recarregue esta página.";
+  $("#picker-area").hidden = true;
+}
+
+function forgetPending() {
+  if (listing) store.clear(listing);
+  releaseLock?.();
+  releaseLock = null;
+}
+
+// An API call worth sending again when it got no answer or a transient one (503, 5xx): waits for
+// the network when the browser is offline (without spending a try), backs off otherwise.
+const kApiAttempts = 6;
+
+async function withRetries<T>(call: () => Promise<T>, retrying: (e: ApiError) => string): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await call();
+    } catch (e) {
+      if (!(e instanceof ApiError) || !e.transient) throw e;
+      if (isOffline()) {
+        message(kOffline, "error");
+        await waitForOnline();
+        attempt--;
+        continue;
+      }
+      if (attempt + 1 >= kApiAttempts) throw e;
+      message(retrying(e));
+      await sleep(backoffDelay(attempt));
+    }
+  }
+}
+
+const kOffline = "Sem conexão com a internet: o envio continua sozinho quando ela voltar. Não feche esta página.";
+
+/** An asset error code's text and its fix, in pt-BR. */
+function assetErrorText(code: string): string {
+  const known = kAssetErrors[code];
+  return known ? `${known.text} ${known.fix}` : code;
 }
 
 // ---- rows ----
@@ -139,7 +206,7 @@ function createRow(init: Omit<Row, "li">): Row {
     updateTotals();
     updateButtons();
   });
-  const retry = el("button", { type: "button", class: "retry" }, "Tentar de novo");
+  const retry = el("button", { type: "button", class: "retry", "aria-label": `Tentar de novo ${init.name}` }, "Tentar de novo");
   retry.hidden = true;
   retry.addEventListener("click", () => void resumeUploads([row]));
   li.append(
@@ -192,9 +259,17 @@ async function addFiles(files: File[]) {
   if (batchId) {
     // Resuming: each picked file takes the place of its entry in the interrupted batch.
     let matched = 0;
+    const unknown: string[] = [];
     for (const file of files) {
       const row = rows.find((r) => r.state === "needs-file" && sameFile(file, r));
-      if (!row) continue;
+      if (!row) {
+        // Picked twice is no news; anything else is said by name, with why when the name is known.
+        if (rows.some((r) => r.file && sameFile(file, r))) continue;
+        const namesake = rows.some((r) => r.state === "needs-file" && r.name === file.name);
+        unknown.push(namesake ? `${file.name} (tamanho ou data de modificação diferentes do arquivo enviado)`
+                              : `${file.name} (não faz parte deste envio)`);
+        continue;
+      }
       row.file = file;
       row.state = "paused";
       matched++;
@@ -202,8 +277,14 @@ async function addFiles(files: File[]) {
       row.facts = await inspect(file);
       reassess(row);
     }
-    message(matched ? `${matched} arquivo(s) reconhecido(s).` : "Nenhum dos arquivos escolhidos faz parte do envio interrompido.",
-            matched ? "info" : "error");
+    const missing = rows.filter((r) => r.state === "needs-file").map((r) => r.name);
+    const parts = [matched ? `${matched} arquivo(s) reconhecido(s).` : "Nenhum dos arquivos escolhidos faz parte do envio interrompido."];
+    if (unknown.length) parts.push(`Não reconhecido(s): ${unknown.join(", ")}.`);
+    if (missing.length && (unknown.length || !matched)) {
+      parts.push(`Ainda falta(m): ${missing.join(", ")}. Escolha os arquivos originais, sem renomear nem editar; ` +
+                 "sem eles o envio não pode ser concluído (ou cancele o envio).");
+    }
+    message(parts.join(" "), unknown.length || !matched ? "error" : "info");
     updateButtons();
     return;
   }
@@ -285,6 +366,18 @@ function showFieldErrors(e: ApiError) {
 
 async function send() {
   if (!listing || !token) return;
+  // Files the service refuses whatever happens (empty, a format it does not take): said now, before
+  // minutes of hashing and a refused manifest.
+  const refused = rows.filter((r) => r.notes.some((n) => n.code === "EMPTY" || n.code === "UNSUPPORTED_TYPE"));
+  if (refused.length) {
+    message(`Remova os arquivos que não podem ser enviados (marcados em vermelho): ${refused.map((r) => r.name).join(", ")}.`,
+            "error");
+    return;
+  }
+  if (!(await holdBatchLock())) {
+    otherTab();
+    return;
+  }
   locked = true;
   rows.forEach((r) => {
     r.error = null;
@@ -322,6 +415,7 @@ async function send() {
     created = await api.createBatch({ listingIdentityId: listing, files });
   } catch (e) {
     locked = false;
+    forgetPending();
     rows.forEach(refreshRow);
     updateButtons();
     if (e instanceof ApiError && e.fields.length) showFieldErrors(e);
@@ -370,7 +464,8 @@ async function uploadRows(targets: Row[], instructions: Map<string, FileInstruct
           // Single PUTs through Uppy's S3 plugin; multipart parts with the client's own transport.
           transport: given.upload ? uppyPutTransport : xhrTransport,
           refresh: async (s, parts) =>
-            (await api.refreshUrls(listing!, batchId!, [row.clientId], s, parts)).files[0]!,
+            (await withRetries(() => api.refreshUrls(listing!, batchId!, [row.clientId], s, parts),
+                               (e) => `Serviço momentaneamente indisponível (${e.code}): tentando de novo…`)).files[0]!,
           signal,
           onProgress: (sent) => {
             row.sent = sent;
@@ -415,14 +510,14 @@ async function cancelBatch() {
   } catch (e) {
     if (e instanceof ApiError && e.code === "BATCH_NOT_PENDING") {
       // Completed meanwhile (another tab): follow it instead.
-      store.clear(listing);
+      forgetPending();
       startProcessing(batchId);
       return;
     }
     message(apiErrorText(e), "error");
     return;
   }
-  store.clear(listing);
+  forgetPending();
   batchId = null;
   locked = false;
   for (const row of rows.splice(0)) row.li.remove();
@@ -446,18 +541,8 @@ async function resumeUploads(targets: Row[]) {
 
 // Complete is idempotent: a transient answer (503, another 5xx, no answer) is sent again with
 // backoff, since once every file is stored the page has no button that would send it.
-const kCompleteAttempts = 6;
-
-async function completeBatch(body: Parameters<typeof api.complete>[0]) {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await api.complete(body);
-    } catch (e) {
-      if (!(e instanceof ApiError) || !e.transient || attempt + 1 >= kCompleteAttempts) throw e;
-      message(`Serviço momentaneamente indisponível (${e.code}): concluindo de novo…`);
-      await sleep(backoffDelay(attempt));
-    }
-  }
+function completeBatch(body: Parameters<typeof api.complete>[0]) {
+  return withRetries(() => api.complete(body), (e) => `Serviço momentaneamente indisponível (${e.code}): concluindo de novo…`);
 }
 
 async function complete() {
@@ -466,14 +551,14 @@ async function complete() {
   const files = rows.filter((r) => r.parts?.length).map((r) => ({ clientId: r.clientId, parts: r.parts! }));
   try {
     const done = await completeBatch({ listingIdentityId: listing, batchId, ...(files.length ? { files } : {}) });
-    store.clear(listing);
+    forgetPending();
     message(done.created ? "Envio concluído. Processando…" : "Este envio já estava concluído.");
     startProcessing(batchId);
   } catch (e) {
     if (e instanceof ApiError && e.code === "UPLOAD_INCOMPLETE") {
       const details = e.details as { missing?: string[]; mismatched?: { clientId: string; reason: string }[] };
-      for (const id of details.missing ?? []) markFailed(id, "O arquivo não chegou ao armazenamento.");
-      for (const m of details.mismatched ?? []) markFailed(m.clientId, kAssetErrors[m.reason]?.text ?? m.reason);
+      for (const id of details.missing ?? []) markFailed(id, assetErrorText("UPLOAD_MISSING"));
+      for (const m of details.mismatched ?? []) markFailed(m.clientId, assetErrorText(m.reason));
       // Bytes that are not the declared SHA-256's are refused again however often they are sent.
       const changed = (details.mismatched ?? []).some((m) => m.reason === "CHECKSUM_MISMATCH");
       message(changed ? "Um arquivo não confere com a verificação (SHA-256) calculada antes do envio: " +
@@ -558,17 +643,33 @@ async function restore(): Promise<void> {
     try {
       const latest = await api.status(listing);
       if (!isFinished(latest) && latest.status !== "PENDING_UPLOAD") startProcessing(latest.batchId);
-    } catch {
-      // No batch yet (404) or no access: the page starts empty.
+    } catch (e) {
+      // No batch yet (404): the page starts empty. A refused token is said now, not after hashing.
+      if (e instanceof ApiError && (e.status === 401 || e.status === 403)) message(apiErrorText(e), "error");
     }
+    return;
+  }
+  if (!(await holdBatchLock())) {
+    otherTab();
     return;
   }
   let fresh;
   try {
-    fresh = await api.refreshUrls(listing, pending.batchId);
+    fresh = await withRetries(() => api.refreshUrls(listing, pending.batchId),
+                              (e) => `Serviço momentaneamente indisponível (${e.code}): consultando o envio interrompido…`);
   } catch (e) {
-    store.clear(listing);
-    if (e instanceof ApiError && e.code === "BATCH_NOT_PENDING") startProcessing(pending.batchId);
+    if (e instanceof ApiError && e.code === "BATCH_NOT_PENDING") {
+      forgetPending();
+      startProcessing(pending.batchId);
+    } else if (e instanceof ApiError && (e.code === "BATCH_NOT_FOUND" || e.code === "LISTING_NOT_FOUND")) {
+      forgetPending();
+    } else {
+      // A refused token (401), no access or a service still down: the batch stays remembered, so
+      // the next link or reload resumes it instead of finding the listing blocked by it.
+      message(`${apiErrorText(e)} O envio interrompido (lote ${pending.batchId}) continua guardado neste navegador.`,
+              "error");
+      $("#picker-area").hidden = true;
+    }
     return;
   }
   batchId = pending.batchId;
@@ -629,6 +730,12 @@ function main() {
   });
   $("#retry-failed").addEventListener("click", () => void resumeUploads(rows.filter((r) => r.state === "failed")));
   $("#cancel-batch").addEventListener("click", () => void cancelBatch());
+  window.addEventListener("offline", () => {
+    if (uploading) message(kOffline, "error");
+  });
+  window.addEventListener("online", () => {
+    if (uploading) message("Conexão de volta: enviando…");
+  });
   window.addEventListener("beforeunload", (e) => {
     if (uploading) e.preventDefault();
   });

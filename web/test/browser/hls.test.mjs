@@ -12,8 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 
-import { chromium } from "playwright-core";
-
+import { launchChromium } from "../support/browser.mjs";
 import { binary, startServe } from "../support/serve.mjs";
 
 const skip = !binary && "TOQ_MEDIA_BINARY not set";
@@ -40,11 +39,7 @@ describe("HLS in the gallery (hls.js in Chromium)", { skip }, () => {
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), "toq-hls-"));
     server = await startServe({ env: { TOQ_MEDIA_PROCESSING_WORKERS: "2", TOQ_MEDIA_PROCESSING_POLL_MILLIS: "100" } });
-    browser = await chromium.launch({
-      executablePath: "/usr/bin/chromium",
-      args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-quic", "--no-first-run",
-             "--disable-component-update", "--disable-sync", "--autoplay-policy=no-user-gesture-required"],
-    });
+    browser = await launchChromium(["--autoplay-policy=no-user-gesture-required"]);
   });
   after(async () => {
     await browser?.close();

@@ -22,8 +22,7 @@ import { mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 
-import { chromium } from "playwright-core";
-
+import { launchChromium, waitFor } from "../support/browser.mjs";
 import { binary, corpusDir, startServe } from "../support/serve.mjs";
 
 const artifacts = process.env.TOQ_WEB_ARTIFACTS ?? join(process.cwd(), "test-artifacts");
@@ -46,11 +45,7 @@ describe("web pages in Chromium", { skip }, () => {
       TOQ_MEDIA_PROCESSING_WORKERS: "2",
       TOQ_MEDIA_PROCESSING_POLL_MILLIS: "100",
     } });
-    browser = await chromium.launch({
-      executablePath: "/usr/bin/chromium",
-      args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-quic", "--no-first-run",
-             "--disable-component-update", "--disable-sync"],
-    });
+    browser = await launchChromium();
   });
   after(async () => {
     await browser?.close();
@@ -357,11 +352,3 @@ describe("web pages in Chromium", { skip }, () => {
     assert.deepEqual(problems, []);
   });
 });
-
-async function waitFor(condition, timeoutMs, what) {
-  const end = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
