@@ -348,20 +348,24 @@ function sequences(): Map<Row, number> {
 }
 
 function showFieldErrors(e: ApiError) {
-  let unmatched = 0;
+  let marked = 0;
+  // Errors of the batch as a whole (files: TOO_MANY_FILES, ...) have no row: said in the message.
+  const general: string[] = [];
   for (const f of e.fields) {
     const m = /^files\[(\d+)\]\.(\w+)/.exec(f.field);
     const row = m ? rows[Number(m[1])] : undefined;
+    const text = kFieldRules[f.rule] ?? "Valor não aceito.";
     if (!row) {
-      unmatched++;
+      general.push(`${text} (${f.field}: ${f.reason})`);
       continue;
     }
-    const text = kFieldRules[f.rule] ?? "Valor não aceito.";
     row.error = `${text} (${m![2]}: ${f.reason})`;
+    marked++;
     refreshRow(row);
   }
-  message(`O envio foi recusado: corrija os arquivos marcados e envie de novo. ${kApiErrors[e.code] ?? ""}` +
-          (unmatched ? ` ${e.message}` : ""), "error");
+  message(["O envio foi recusado.", ...general,
+           marked ? `Corrija os arquivos marcados e envie de novo. ${kApiErrors[e.code] ?? ""}` : ""]
+            .filter(Boolean).join(" "), "error");
 }
 
 async function send() {

@@ -5,7 +5,8 @@
 //     answers 503: the interrupted batch is kept and resumes with a good link;
 //   - the connection drops in the middle of a multipart part: the page says it is offline, waits,
 //     and finishes when the connection is back (no retry budget burnt while offline);
-//   - a 0-byte file and a GIF are refused before anything is hashed or sent;
+//   - a 0-byte file and a GIF are refused before anything is hashed or sent; more files than a
+//     batch takes are refused with the limit, in pt-BR;
 //   - complete answered 422 with a file of the wrong size: the reason and the fix on its row, and
 //     its "try again" button named after the file;
 //   - after a reload the photographer picks the files again, one renamed and one changed: the page
@@ -36,6 +37,8 @@ describe("the upload page on a bad day", { skip }, () => {
       TOQ_MEDIA_STORAGE_MULTIPART_THRESHOLD_BYTES: "5MiB",
       TOQ_MEDIA_STORAGE_PART_SIZE_BYTES: "5MiB",
       TOQ_MEDIA_PROCESSING_START_WORKERS: "false",
+      // 3 files stand for the default 100: a test picks one more.
+      TOQ_MEDIA_UPLOADS_MAX_FILES_PER_BATCH: "3",
     } });
     browser = await launchChromium();
   });
@@ -149,6 +152,28 @@ describe("the upload page on a bad day", { skip }, () => {
     await row(page, "vazio.jpg").locator("button.remove").click();
     await page.click("#send");
     await page.locator("#processing").waitFor({ timeout: 60_000 });
+    await context.close();
+  });
+
+  test("more files than a batch takes: the page says so in pt-BR, with the limit", async () => {
+    const listing = 47;
+    await server.registerListing(listing);
+    const context = await newContext();
+    const page = await context.newPage();
+    await page.goto(url(listing));
+    const files = [1, 2, 3, 4].map((i) => {
+      copyFileSync(media("jpeg_baseline.jpg"), join(dir, `IMG_000${i}.jpg`));
+      return join(dir, `IMG_000${i}.jpg`);
+    });
+    await page.setInputFiles("#picker", files);
+    await page.locator("li.file").nth(3).waitFor();
+    await page.click("#send");
+    const message = page.locator("#message.error");
+    await message.filter({ hasText: "recusado" }).waitFor({ timeout: 30_000 });
+    const text = await message.innerText();
+    assert.match(text, /Arquivos demais num só envio/);
+    assert.match(text, /at most 3/);
+    assert.doesNotMatch(text, /arquivos marcados/, "no file is marked");
     await context.close();
   });
 
