@@ -35,9 +35,14 @@ describe("HLS in the gallery (hls.js in Chromium)", { skip }, () => {
   let server;
   let browser;
   let dir;
+  let videos;
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), "toq-hls-"));
+    // Made before the server starts: ffmpeg runs synchronously, and an event loop blocked for
+    // seconds lets the server close fetch's idle keep-alive connection unnoticed, so the next
+    // request on it fails with "other side closed".
+    videos = { h: readFileSync(makeVideo(dir, "h", 0)), v: readFileSync(makeVideo(dir, "v", 90)) };
     server = await startServe({ env: { TOQ_MEDIA_PROCESSING_WORKERS: "2", TOQ_MEDIA_PROCESSING_POLL_MILLIS: "100" } });
     browser = await launchChromium(["--autoplay-policy=no-user-gesture-required"]);
   });
@@ -89,8 +94,8 @@ describe("HLS in the gallery (hls.js in Chromium)", { skip }, () => {
 
   test("each rung of a horizontal and a vertical video plays in the gallery, switching rungs", async () => {
     await uploadAndProcess([
-      { clientId: "h", mediaType: "VIDEO_HORIZONTAL", title: "Tour horizontal", data: readFileSync(makeVideo(dir, "h", 0)) },
-      { clientId: "v", mediaType: "VIDEO_VERTICAL", title: "Tour vertical", data: readFileSync(makeVideo(dir, "v", 90)) },
+      { clientId: "h", mediaType: "VIDEO_HORIZONTAL", title: "Tour horizontal", data: videos.h },
+      { clientId: "v", mediaType: "VIDEO_VERTICAL", title: "Tour vertical", data: videos.v },
     ]);
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: "pt-BR" });
     const page = await context.newPage();
