@@ -26,7 +26,8 @@ export function listingFromUrl(): number | null {
   return Number(text);
 }
 
-export function makeApi(token: string): MediaApi {
+/** The API with the bearer token: a string, or a function when the page can be given a new one. */
+export function makeApi(token: string | (() => string)): MediaApi {
   return new MediaApi({ baseUrl: location.origin, token });
 }
 

@@ -48,9 +48,11 @@ const kStateText: Record<RowState, string> = {
   "processing": "processando…", "ready": "pronto", "asset-failed": "falhou no processamento",
 };
 
-const token = takeToken();
+// A new link opened in this tab (same page, new #token=) only changes the fragment: no reload, so
+// the page takes the new token itself (see renewToken).
+let token = takeToken();
 const listing = listingFromUrl();
-const api = makeApi(token ?? "");
+const api = makeApi(() => token ?? "");
 const store = webStorageResumeStore(localStorage);
 const rows: Row[] = [];
 let nextId = 1;
@@ -699,7 +701,31 @@ async function restore(): Promise<void> {
   }
 }
 
+// The photographer opened a new upload link in this tab after the session expired (401): the
+// calls go on with the new token, and what the 401 stopped goes on too.
+function renewToken() {
+  if (!new URLSearchParams(location.hash.replace(/^#/, "")).get("token")) return;
+  const fresh = takeToken();
+  if (!fresh || fresh === token) return;
+  const hadToken = token !== null;
+  token = fresh;
+  if (!hadToken || (!batchId && store.load(listing ?? 0))) {
+    // Nothing was loaded with the old token (or the interrupted batch could not be read): start over.
+    location.reload();
+    return;
+  }
+  if (!batchId || uploading || !$("#processing").hidden) {
+    message("Acesso renovado.");
+  } else if (rows.every((r) => r.state === "uploaded")) {
+    void complete();
+  } else {
+    message("Acesso renovado: use \"Continuar\" ou \"Tentar de novo\" para enviar o que falta.");
+  }
+  updateButtons();
+}
+
 function main() {
+  window.addEventListener("hashchange", renewToken);
   if (!listing || !token) {
     const fatal = $("#fatal");
     fatal.hidden = false;

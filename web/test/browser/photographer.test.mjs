@@ -11,6 +11,8 @@
 //     its "try again" button named after the file;
 //   - after a reload the photographer picks the files again, one renamed and one changed: the page
 //     names what it did not recognise and what is still missing;
+//   - the token expires mid-upload: the 401 is said, and a new link opened in the same tab (only the
+//     fragment changes, no reload) finishes the batch;
 //   - a second tab on the same batch is told the upload runs in the other tab.
 import assert from "node:assert/strict";
 import { copyFileSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from "node:fs";
@@ -39,6 +41,8 @@ describe("the upload page on a bad day", { skip }, () => {
       TOQ_MEDIA_PROCESSING_START_WORKERS: "false",
       // 3 files stand for the default 100: a test picks one more.
       TOQ_MEDIA_UPLOADS_MAX_FILES_PER_BATCH: "3",
+      // An expired token is refused at once (no clock leeway): a test's session expires mid-upload.
+      TOQ_MEDIA_AUTH_LEEWAY_SECONDS: "0",
     } });
     browser = await launchChromium();
   });
@@ -232,6 +236,35 @@ describe("the upload page on a bad day", { skip }, () => {
     assert.match(text, /Ainda falta.*quarto\.jpg/s);
     assert.equal(await row(page, "sala.jpg").getAttribute("data-state"), "paused");
     assert.equal(await row(page, "quarto.jpg").getAttribute("data-state"), "needs-file");
+    await context.close();
+  });
+
+  test("the session expires mid-upload (401 at complete): a new link in the same tab finishes it", async () => {
+    const listing = 48;
+    await server.registerListing(listing);
+    const issued = Date.now();
+    const short = server.token(7, "photographer", 8);
+    const context = await newContext();
+    const page = await context.newPage();
+    const held = [];
+    await page.route(rawPut, (route) => { held.push(route); });
+    await page.goto(url(listing, short));
+    await page.setInputFiles("#picker", [media("photo_bridge.jpg")]);
+    await page.locator("li.file").first().waitFor();
+    await page.click("#send");
+    await waitFor(() => held.length === 1, 30_000, "the held PUT");
+    // The PUT's presigned URL outlives the token; the complete after it does not.
+    await page.waitForTimeout(Math.max(0, issued + 9_500 - Date.now()));
+    await held[0].continue();
+    await page.unroute(rawPut);
+    await page.locator("#message.error", { hasText: "sessão expirou" }).waitFor({ timeout: 30_000 });
+    // The photographer opens a new link in the same tab: only the fragment changes, no reload.
+    await page.goto(url(listing));
+    await page.locator("#processing").waitFor({ timeout: 30_000 });
+    // (A refused request is logged without its listing: the token is checked before the body is read.)
+    const completes = server.requests().filter((r) => r.path === "/api/v2/listings/media/uploads/complete" &&
+                                                      Date.parse(r.ts) >= issued);
+    assert.deepEqual(completes.map((r) => r.status), [401, 202]);
     await context.close();
   });
 

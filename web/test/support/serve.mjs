@@ -87,8 +87,9 @@ export async function startServe(options = {}) {
   port = await listening;
   const direct = `http://127.0.0.1:${port}`;
   const base = proxy ? `http://127.0.0.1:${proxy.port}` : direct;
-  const token = (sub, role) => execFileSync(binary, ["token", "--data-dir", dataDir, "--sub", String(sub), "--role", role,
-                                                    "--ttl", "3600"], { env }).toString().trim();
+  const token = (sub, role, ttlSeconds = 3600) => execFileSync(binary, ["token", "--data-dir", dataDir, "--sub", String(sub),
+                                                                      "--role", role, "--ttl", String(ttlSeconds)], { env })
+    .toString().trim();
   const listing = options.listing ?? 28;
   const service = token(1, "service");
   // A listing waiting for its photos: photographer 7, owner 11 (as `make run` registers it).
