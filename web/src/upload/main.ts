@@ -514,24 +514,39 @@ async function cancelBatch() {
   try {
     await api.cancel(listing, batchId);
   } catch (e) {
-    if (e instanceof ApiError && e.code === "BATCH_NOT_PENDING") {
+    if (isBatchClosed(e)) {
       // Completed meanwhile (another tab): follow it instead.
-      forgetPending();
-      startProcessing(batchId);
+      batchClosed(batchId);
       return;
     }
     message(apiErrorText(e), "error");
     return;
   }
+  startOver();
+  message("Envio cancelado: o que já tinha sido enviado foi descartado. Escolha os arquivos para um envio novo.");
+}
+
+// The batch is gone (cancelled here or elsewhere, or expired): an empty page for a new one.
+function startOver() {
   forgetPending();
   batchId = null;
   locked = false;
   for (const row of rows.splice(0)) row.li.remove();
   $("#resume-banner").hidden = true;
+  $("#processing").hidden = true;
+  $("#picker-area").hidden = false;
   updateTotals();
   updateButtons();
-  message("Envio cancelado: o que já tinha sido enviado foi descartado. Escolha os arquivos para um envio novo.");
 }
+
+// 409 BATCH_NOT_PENDING from /uploads/urls or complete: the batch can no longer take uploads
+// (completed in another tab, cancelled, expired). What became of it is in its status.
+function batchClosed(id: number) {
+  forgetPending();
+  startProcessing(id);
+}
+
+const isBatchClosed = (e: unknown) => e instanceof ApiError && e.code === "BATCH_NOT_PENDING";
 
 async function resumeUploads(targets: Row[]) {
   if (!listing || !batchId) return;
@@ -539,7 +554,8 @@ async function resumeUploads(targets: Row[]) {
   try {
     fresh = await api.refreshUrls(listing, batchId, targets.map((r) => r.clientId));
   } catch (e) {
-    message(apiErrorText(e), "error");
+    if (isBatchClosed(e)) batchClosed(batchId);
+    else message(apiErrorText(e), "error");
     return;
   }
   await uploadRows(targets, new Map(fresh.files.map((f) => [f.clientId, f])));
@@ -571,6 +587,8 @@ async function complete() {
                         "cancele este envio e envie os arquivos de novo."
                       : kApiErrors["UPLOAD_INCOMPLETE"]!, "error");
       updateButtons();
+    } else if (isBatchClosed(e)) {
+      batchClosed(batchId);
     } else {
       message(apiErrorText(e), "error");
     }
@@ -632,6 +650,13 @@ function startProcessing(id: number) {
         const link = $("#gallery-link") as HTMLAnchorElement;
         link.href = `/ui/gallery?listing=${listing}#token=${encodeURIComponent(token ?? "")}`;
         link.hidden = false;
+      } else if (status.assets.length > 0 &&
+                 status.assets.every((a) => a.error?.code === "UPLOAD_CANCELLED" || a.error?.code === "UPLOAD_EXPIRED")) {
+        // Closed before it was completed: nothing of it will be processed, the listing takes a new one.
+        const expired = status.assets.some((a) => a.error?.code === "UPLOAD_EXPIRED");
+        startOver();
+        message(`O envio (lote ${status.batchId}) foi ${expired ? "fechado por não ter sido concluído no prazo" : "cancelado"} ` +
+                "antes de ser concluído: nada dele será processado. Escolha os arquivos para um envio novo.", "error");
       } else {
         message("O processamento terminou com falhas: veja cada arquivo acima.", "error");
       }
@@ -664,9 +689,8 @@ async function restore(): Promise<void> {
     fresh = await withRetries(() => api.refreshUrls(listing, pending.batchId),
                               (e) => `Serviço momentaneamente indisponível (${e.code}): consultando o envio interrompido…`);
   } catch (e) {
-    if (e instanceof ApiError && e.code === "BATCH_NOT_PENDING") {
-      forgetPending();
-      startProcessing(pending.batchId);
+    if (isBatchClosed(e)) {
+      batchClosed(pending.batchId);
     } else if (e instanceof ApiError && (e.code === "BATCH_NOT_FOUND" || e.code === "LISTING_NOT_FOUND")) {
       forgetPending();
     } else {

@@ -13,6 +13,8 @@
 //     names what it did not recognise and what is still missing;
 //   - the token expires mid-upload: the 401 is said, and a new link opened in the same tab (only the
 //     fragment changes, no reload) finishes the batch;
+//   - a batch cancelled elsewhere while the page waited: "Continuar" (409 BATCH_NOT_PENDING) says
+//     so and the page is ready for a new batch;
 //   - a second tab on the same batch is told the upload runs in the other tab.
 import assert from "node:assert/strict";
 import { copyFileSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from "node:fs";
@@ -265,6 +267,39 @@ describe("the upload page on a bad day", { skip }, () => {
     const completes = server.requests().filter((r) => r.path === "/api/v2/listings/media/uploads/complete" &&
                                                       Date.parse(r.ts) >= issued);
     assert.deepEqual(completes.map((r) => r.status), [401, 202]);
+    await context.close();
+  });
+
+  test("a batch cancelled elsewhere (409 BATCH_NOT_PENDING on continue): said so, and a new batch starts", async () => {
+    const listing = 49;
+    await server.registerListing(listing);
+    const context = await newContext();
+    const page = await context.newPage();
+    const held = [];
+    await page.route(rawPut, (route) => { held.push(route); });
+    await page.goto(url(listing));
+    await page.setInputFiles("#picker", [media("photo_bridge.jpg")]);
+    await page.locator("li.file").first().waitFor();
+    await page.click("#send");
+    await waitFor(() => held.length === 1, 30_000, "the held PUT");
+    await page.click("#pause");
+    await row(page, "photo_bridge").and(page.locator('[data-state="paused"]')).waitFor();
+    await page.unroute(rawPut);
+    // Cancelled elsewhere (another device, support) while this page waits.
+    const api = (path, body) => fetch(`${server.base}/api/v2/listings/media/${path}`, {
+      method: "POST", headers: { Authorization: `Bearer ${server.photographer}`, "Content-Type": "application/json" },
+      body: JSON.stringify(body) });
+    const status = await (await api("status", { listingIdentityId: listing })).json();
+    assert.equal((await api("uploads/cancel", { listingIdentityId: listing, batchId: status.batchId })).status, 200);
+    await page.click("#resume");
+    await page.locator("#message.error", { hasText: "cancelado antes de ser concluído" }).waitFor({ timeout: 30_000 });
+    assert.equal(await page.locator("li.file").count(), 0);
+    assert.equal(await page.locator("#picker-area").isVisible(), true);
+    assert.deepEqual(await pendingKeys(page), []);
+    await page.setInputFiles("#picker", [media("photo_bridge.jpg")]);
+    await page.locator("li.file").first().waitFor();
+    await page.click("#send");
+    await page.locator("#processing").waitFor({ timeout: 30_000 });
     await context.close();
   });
 
