@@ -182,6 +182,41 @@ function open(index: number, from: HTMLElement) {
   $("#close").focus();
 }
 
+function render(downloads: Downloads) {
+  // A renewal keeps the keyboard where it was: the same thumbnail gets the focus back.
+  const focused = document.activeElement?.closest("li.item")?.getAttribute("data-asset-id") ?? null;
+  assets = downloads.assets;
+  const photos = assets.filter((a) => !isVideo(a)).length;
+  $("#summary").textContent = `${photos} foto(s) e ${assets.length - photos} vídeo(s) · lote ${downloads.batchId} · ` +
+    `links válidos até ${new Date(downloads.expiresAt).toLocaleString("pt-BR")}`;
+  if (downloads.zip) {
+    const link = $("#zip-link") as HTMLAnchorElement;
+    link.href = downloads.zip.url;
+    link.setAttribute("download", downloads.zip.filename);
+    $("#zip-size").textContent = `${downloads.zip.filename} · ${formatBytes(downloads.zip.bytes)}`;
+    $("#zip-sha256").textContent = downloads.zip.sha256 ?? "";
+    $("#zip").hidden = false;
+  }
+  $("#grid").replaceChildren(...assets.map(thumbnail));
+  if (focused) document.querySelector<HTMLElement>(`li.item[data-asset-id="${focused}"] button.thumb`)?.focus();
+  const dialog = $("#viewer") as HTMLDialogElement;
+  if (dialog.open && !isVideo(assets[current]!)) show(current);
+}
+
+// The download URLs are presigned and expire (storage.urlTtlSeconds): a gallery left open would
+// end with broken images and refused downloads. New ones are asked for a little before.
+function scheduleRenewal(listing: number, expiresAt: string) {
+  const left = Date.parse(expiresAt) - Date.now();
+  const delay = Math.max(1000, left - Math.min(60_000, left / 5));
+  setTimeout(() => {
+    void api!.downloads(listing).then((fresh) => {
+      if (!fresh) return;
+      render(fresh);
+      scheduleRenewal(listing, fresh.expiresAt);
+    }, () => setTimeout(() => scheduleRenewal(listing, expiresAt), 5000));
+  }, delay);
+}
+
 async function main() {
   token = takeToken() ?? "";
   const listing = listingFromUrl();
@@ -205,19 +240,8 @@ async function main() {
     $("#summary").textContent = "Ainda não há mídias prontas para este imóvel.";
     return;
   }
-  assets = downloads.assets;
-  const photos = assets.filter((a) => !isVideo(a)).length;
-  $("#summary").textContent = `${photos} foto(s) e ${assets.length - photos} vídeo(s) · lote ${downloads.batchId} · ` +
-    `links válidos até ${new Date(downloads.expiresAt).toLocaleString("pt-BR")}`;
-  if (downloads.zip) {
-    const link = $("#zip-link") as HTMLAnchorElement;
-    link.href = downloads.zip.url;
-    link.setAttribute("download", downloads.zip.filename);
-    $("#zip-size").textContent = `${downloads.zip.filename} · ${formatBytes(downloads.zip.bytes)}`;
-    $("#zip-sha256").textContent = downloads.zip.sha256 ?? "";
-    $("#zip").hidden = false;
-  }
-  $("#grid").replaceChildren(...assets.map(thumbnail));
+  render(downloads);
+  scheduleRenewal(listing, downloads.expiresAt);
   const dialog = $("#viewer") as HTMLDialogElement;
   $("#prev").addEventListener("click", () => show(current - 1));
   $("#next").addEventListener("click", () => show(current + 1));
