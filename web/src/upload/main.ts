@@ -302,15 +302,25 @@ async function addFiles(files: File[]) {
   updateButtons();
 }
 
+// The total changes on every progress event (many a second): screen readers hear it in steps of
+// 10% (#total-live), not as an endless queue of announcements.
+let announcedStep = -1;
+
 function updateTotals() {
   const total = rows.reduce((n, r) => n + r.size, 0);
   const sent = rows.reduce((n, r) => n + r.sent, 0);
+  const percent = total ? Math.floor((100 * sent) / total) : 0;
   const bar = $("#total-progress") as HTMLProgressElement;
   bar.max = Math.max(1, total);
   bar.value = sent;
   $("#total-text").textContent = rows.length
-    ? `${rows.length} arquivo(s) · ${formatBytes(sent)} de ${formatBytes(total)} (${total ? Math.floor((100 * sent) / total) : 0}%)`
+    ? `${rows.length} arquivo(s) · ${formatBytes(sent)} de ${formatBytes(total)} (${percent}%)`
     : "";
+  const step = uploading ? Math.floor(percent / 10) : -1;
+  if (step !== announcedStep) {
+    announcedStep = step;
+    $("#total-live").textContent = step >= 0 ? `Enviado ${step * 10}% de ${formatBytes(total)}` : "";
+  }
 }
 
 function updateButtons() {

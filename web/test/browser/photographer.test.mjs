@@ -15,6 +15,7 @@
 //     fragment changes, no reload) finishes the batch;
 //   - a batch cancelled elsewhere while the page waited: "Continuar" (409 BATCH_NOT_PENDING) says
 //     so and the page is ready for a new batch;
+//   - screen readers hear the total progress in 10% steps, not on every progress event;
 //   - a second tab on the same batch is told the upload runs in the other tab.
 import assert from "node:assert/strict";
 import { copyFileSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from "node:fs";
@@ -300,6 +301,35 @@ describe("the upload page on a bad day", { skip }, () => {
     await page.locator("li.file").first().waitFor();
     await page.click("#send");
     await page.locator("#processing").waitFor({ timeout: 30_000 });
+    await context.close();
+  });
+
+  test("screen readers hear the progress in steps, not on every progress event", async () => {
+    const listing = 50;
+    await server.registerListing(listing);
+    const context = await newContext();
+    const page = await context.newPage();
+    await page.goto(url(listing));
+    // Every text change inside a live region is one announcement.
+    await page.evaluate(() => {
+      window.heard = [];
+      new MutationObserver((changes) => {
+        for (const c of changes) {
+          const node = c.target.nodeType === Node.TEXT_NODE ? c.target.parentElement : c.target;
+          const region = node?.closest("[aria-live], [role=status], [role=alert]");
+          if (region) window.heard.push({ id: region.id || region.className, text: region.textContent });
+        }
+      }).observe(document.body, { subtree: true, childList: true, characterData: true });
+    });
+    await page.setInputFiles("#picker", [media("footage_vtest.avi"), media("photo_bridge.jpg")]);
+    await page.locator("li.file").nth(1).waitFor();
+    await page.click("#send");
+    await page.locator("#processing").waitFor({ timeout: 60_000 });
+    const heard = await page.evaluate(() => window.heard);
+    const perRegion = {};
+    for (const h of heard) perRegion[h.id] = (perRegion[h.id] ?? 0) + 1;
+    for (const [id, n] of Object.entries(perRegion)) assert.ok(n <= 12, `${n} announcements from ${id}`);
+    assert.ok(heard.some((h) => h.id === "total-live" && /Enviado 100%/.test(h.text)), JSON.stringify(heard));
     await context.close();
   });
 
