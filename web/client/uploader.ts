@@ -4,8 +4,9 @@
 // sent, so no answer grows with the file. Each request is retried on its own (network errors,
 // 408/429/5xx: exponential backoff with jitter; 403, an expired or refused URL: fresh URLs
 // through /uploads/urls). A request that got no answer while the browser is offline does not spend
-// a try: the upload waits for the connection to come back, however long that takes. Resuming is the same call with the instructions /uploads/urls returns
-// after a reload: parts the store already holds are not sent again.
+// a try: the upload waits for the connection to come back, however long that takes. Resuming is
+// the same call with the instructions /uploads/urls returns after a reload: parts the store
+// already holds are not sent again.
 import type { FileInstructions } from "./api";
 import { backoffDelay, type BackoffOptions, isOffline, sleep, waitForOnline } from "./backoff";
 import { type PutResult, type PutTransport, xhrTransport } from "./transport";

@@ -116,7 +116,8 @@ function forgetPending() {
 // the network when the browser is offline (without spending a try), backs off otherwise.
 const kApiAttempts = 6;
 
-async function withRetries<T>(call: () => Promise<T>, retrying: (e: ApiError) => string): Promise<T> {
+async function withRetries<T>(call: () => Promise<T>, retrying: (e: ApiError) => string,
+                               signal?: AbortSignal): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     try {
       return await call();
@@ -124,13 +125,13 @@ async function withRetries<T>(call: () => Promise<T>, retrying: (e: ApiError) =>
       if (!(e instanceof ApiError) || !e.transient) throw e;
       if (isOffline()) {
         message(kOffline, "error");
-        await waitForOnline();
+        await waitForOnline(signal);
         attempt--;
         continue;
       }
       if (attempt + 1 >= kApiAttempts) throw e;
       message(retrying(e));
-      await sleep(backoffDelay(attempt));
+      await sleep(backoffDelay(attempt), signal);
     }
   }
 }
@@ -415,6 +416,7 @@ async function send() {
     }
   } catch (e) {
     locked = false;
+    forgetPending();
     message(`Não foi possível ler um arquivo: ${String(e)}`, "error");
     rows.forEach(refreshRow);
     updateButtons();
@@ -481,7 +483,7 @@ async function uploadRows(targets: Row[], instructions: Map<string, FileInstruct
           transport: given.upload ? uppyPutTransport : xhrTransport,
           refresh: async (s, parts) =>
             (await withRetries(() => api.refreshUrls(listing!, batchId!, [row.clientId], s, parts),
-                               (e) => `Serviço momentaneamente indisponível (${e.code}): tentando de novo…`)).files[0]!,
+                               (e) => `Serviço momentaneamente indisponível (${e.code}): tentando de novo…`, s)).files[0]!,
           signal,
           onProgress: (sent) => {
             row.sent = sent;
