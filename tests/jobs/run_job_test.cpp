@@ -1,4 +1,5 @@
-// The RunJob use case (core/service/run_job.hpp) on the real SQLite database, the real embedded
+// The RunJob use case (core/service/run_job.hpp) on the real database (SQLite, or MariaDB when
+// TOQ_TEST_DATABASE=mysql: the leases' compare-and-sets under READ COMMITTED), the real embedded
 // store and the real media pipeline, with corpus media: a batch goes from RECEIVED to READY (or
 // FAILED with per-asset codes), the ZIP is recorded, the listing moves, the outbox gets its event;
 // transient faults release the job with backoff, expired leases are taken over, a job started too
@@ -27,10 +28,12 @@
 
 #include "adapter/media/pipeline/file_digest.hpp"
 #include "adapter/media/pipeline/pipeline.hpp"
-#include "adapter/sqlite/sqlite_database.hpp"
 #include "adapter/storage/local_object_store.hpp"
+#include "support/base64.hpp"
+#include "support/hex.hpp"
 #include "support/manual_clock.hpp"
 #include "support/temp_dir.hpp"
+#include "support/test_database.hpp"
 
 namespace toq::core {
 namespace {
@@ -58,10 +61,29 @@ struct CorpusFile {
   std::string media_type;
 };
 
+// The real pipeline, with a hook that runs (once) before the first asset it is given: a worker
+// that stalls there.
+class StallingProcessor : public MediaProcessor {
+ public:
+  explicit StallingProcessor(MediaProcessor& inner) : inner_(inner) {}
+  Result<AssetWorkResult> process_asset(const AssetWork& work) override {
+    if (before_first_asset) std::exchange(before_first_asset, {})();
+    return inner_.process_asset(work);
+  }
+  Result<ArchiveInfo> build_archive(const ArchiveWork& work) override {
+    return inner_.build_archive(work);
+  }
+  std::function<void()> before_first_asset;
+
+ private:
+  MediaProcessor& inner_;
+};
+
 class RunJobTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    db_ = must(sqlite::SqliteDatabase::open({dir_ / "media.sqlite3", 5000, true}), "db");
+    database_ = std::make_unique<toq::testing::TestDatabase>(dir_.path(), "media.sqlite3");
+    db_ = database_->get();
     storage::LocalStoreOptions options;
     options.root = dir_ / "store";
     options.public_base_url = "http://127.0.0.1:9";
@@ -79,8 +101,10 @@ class RunJobTest : public ::testing::Test {
                                .enforce_declared_orientation = true});
   }
 
-  RunJob runner(std::string worker = "w1", std::int32_t max_attempts = 5) {
-    return RunJob(*db_, *processor_, clock_,
+  // On `processor` when one is given, else on the fixture's pipeline.
+  RunJob runner(std::string worker = "w1", std::int32_t max_attempts = 5,
+                MediaProcessor* processor = nullptr) {
+    return RunJob(*db_, processor != nullptr ? *processor : *processor_, clock_,
                   RunJobOptions{.worker_id = std::move(worker),
                                 .lease = std::chrono::seconds(30),
                                 .max_attempts = max_attempts,
@@ -174,7 +198,8 @@ class RunJobTest : public ::testing::Test {
 
   TempDir dir_;
   ManualClock clock_{Timestamp{std::chrono::milliseconds{1'780'000'000'000}}};
-  std::unique_ptr<Database> db_;
+  std::unique_ptr<toq::testing::TestDatabase> database_;
+  Database* db_ = nullptr;
   std::unique_ptr<storage::LocalObjectStore> store_;
   fs::path work_link_;
   std::unique_ptr<media::PipelineProcessor> processor_;
@@ -388,6 +413,67 @@ TEST_F(RunJobTest, ClockJumpingBackMidRunKeepsTheLeaseAndTheRunEndsNormally) {
   ASSERT_TRUE(report.has_value());
   EXPECT_EQ(report->end, JobRunReport::End::kSucceeded);
   EXPECT_EQ(batch(done.batch_id).status, BatchStatus::kReady);
+}
+
+// A worker is paused in the middle of an asset (a long GC-like stall, a stopped VM) until its
+// leases expire; a second worker takes the job and that asset over and finishes the batch. Then
+// the first one wakes up, finishes processing the asset and tries to record it: its late write
+// is fenced off (the item is no longer its own), it ends with a lost lease, and nothing it did
+// changes the outcome: the batch READY once, one job SUCCEEDED, one event, every asset recorded
+// once, and every recorded output in the store with the bytes and SHA-256 the database holds
+// (the stale worker rewrote the same keys with the same bytes).
+TEST_F(RunJobTest, StaleWorkerWakingAfterATakeoverCannotRecordItsLateResult) {
+  auto done = submit(
+      36, {{"jpeg_baseline.jpg", "PHOTO_HORIZONTAL"}, {"jpeg_exif_gps.jpg", "PHOTO_HORIZONTAL"}});
+  StallingProcessor stalling(*processor_);
+  std::optional<Result<std::optional<JobRunReport>>> takeover;
+  std::map<AssetId, int> recorded;
+  stalling.before_first_asset = [&] {
+    clock_.advance(std::chrono::seconds(31));  // past the 30 s leases of the job and of the item
+    takeover =
+        runner("w2").run_next([&](const Asset& a, const AssetWorkResult&) { ++recorded[a.id]; });
+  };
+  RunJob stale = runner("w1", 5, &stalling);
+  auto report =
+      must(stale.run_next([&](const Asset& a, const AssetWorkResult&) { ++recorded[a.id]; }));
+  ASSERT_TRUE(takeover.has_value()) << "the first worker never reached an asset";
+  ASSERT_TRUE(takeover->has_value()) << takeover->error().message;
+  ASSERT_TRUE(takeover->value().has_value());
+  EXPECT_EQ(takeover->value()->end, JobRunReport::End::kSucceeded);
+  EXPECT_EQ(takeover->value()->attempt, 2);
+  ASSERT_TRUE(report.has_value());
+  EXPECT_EQ(report->end, JobRunReport::End::kLeaseLost);
+
+  EXPECT_EQ(batch(done.batch_id).status, BatchStatus::kReady);
+  const auto all = jobs(done.batch_id);
+  ASSERT_EQ(all.size(), 1u);
+  EXPECT_EQ(all[0].status, JobStatus::kSucceeded);
+  ASSERT_TRUE(all[0].archive.has_value());
+  const auto events = outbox();
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].type, "media.batch.ready");
+  const auto batch_assets = assets(done.batch_id);
+  ASSERT_EQ(recorded.size(), batch_assets.size());
+  for (const auto& [asset, times] : recorded) EXPECT_EQ(times, 1) << "asset " << asset.value;
+
+  const auto matches_store = [&](const std::string& key, std::int64_t bytes,
+                                 const std::string& sha256_hex) {
+    auto info = must(store_->head(key), "head");
+    ASSERT_TRUE(info.has_value()) << key;
+    EXPECT_EQ(info->size, bytes) << key;
+    ASSERT_TRUE(info->checksum_sha256.has_value()) << key;
+    const auto digest = support::base64_decode(*info->checksum_sha256);
+    ASSERT_TRUE(digest.has_value()) << key;
+    EXPECT_EQ(support::hex_lower(*digest), sha256_hex) << key;
+  };
+  for (const auto& a : batch_assets) {
+    EXPECT_EQ(a.status, AssetStatus::kReady);
+    const auto renditions =
+        must(db_->transact([&](UnitOfWork& u) { return u.assets().renditions(a.id, all[0].id); }));
+    EXPECT_FALSE(renditions.empty());
+    for (const auto& r : renditions) matches_store(r.key, r.bytes, r.sha256_hex);
+  }
+  matches_store(all[0].archive->key, all[0].archive->bytes, all[0].archive->sha256_hex);
 }
 
 TEST_F(RunJobTest, JobStartedTooOftenFailsForGood) {
