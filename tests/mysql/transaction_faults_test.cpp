@@ -8,11 +8,13 @@
 // Every unit here inserts a listing numbered after its run, so a run whose writes were kept by
 // mistake leaves its own row behind.
 
+#include <barrier>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -108,17 +110,27 @@ class TransactionFaults : public ::testing::Test {
     return rows.int64(0);
   }
 
-  // The server's id of the unit's connection: the only session on the scratch database besides
-  // the test's own.
-  std::int64_t unit_connection_id() {
+  // The server's ids of the sessions on the scratch database besides the test's own.
+  std::vector<std::int64_t> sessions_on_scratch() {
     auto stmt = must(other_->prepare("SELECT ID FROM information_schema.PROCESSLIST WHERE DB = ? "
                                      "AND ID <> CONNECTION_ID()"),
                      "prepare");
     stmt.bind(scratch_.name());
     auto rows = must(stmt.query(), "processlist");
     (void)other_->rollback();
-    EXPECT_EQ(rows.size(), 1U) << "sessions on " << scratch_.name();
-    return rows.empty() ? 0 : rows.int64(0);
+    std::vector<std::int64_t> ids;
+    if (!rows.empty()) {
+      do ids.push_back(rows.int64(0));
+      while (rows.next());
+    }
+    return ids;
+  }
+
+  // The server's id of the unit's connection: the pool's only one.
+  std::int64_t unit_connection_id() {
+    const auto ids = sessions_on_scratch();
+    EXPECT_EQ(ids.size(), 1U) << "sessions on " << scratch_.name();
+    return ids.empty() ? 0 : ids.front();
   }
 
   void kill(std::int64_t connection_id) {
@@ -237,6 +249,49 @@ TEST_F(TransactionFaults, ConnectionKilledBeforeCommitIsUnavailableInDoubtAndNot
   EXPECT_NE(r.error().message.find("may have committed"), std::string::npos) << r.error().message;
   EXPECT_EQ(runs, 1);
   EXPECT_TRUE(listings_between(301, 399).empty());
+}
+
+// Every pooled connection is KILLed while idle (a failover, a proxy or an operator closing the
+// sessions): the pool cannot know until it uses one. The first unit after that meets a dead
+// connection, and its rerun must run on a live one (the header's "runs again once on a new
+// connection"), not on the next dead connection of the pool: the server answers, so the unit
+// succeeds.
+TEST_F(TransactionFaults, EveryIdleConnectionKilledTheNextUnitStillSucceedsOnItsRerun) {
+  auto options = scratch_.options();
+  options.pool_size = 3;
+  auto db = must(mysql::MysqlDatabase::open(options), "open");
+  {
+    // Three units at once: the pool opens three connections, idle afterwards.
+    std::barrier all_in(3);
+    std::vector<std::thread> units;
+    for (int i = 0; i < 3; ++i) {
+      units.emplace_back([&, i] {
+        EXPECT_TRUE(db->run([&](core::UnitOfWork& u) -> core::Status {
+                        auto l = u.listings().upsert(listing(400 + i), at(3));
+                        all_in.arrive_and_wait();
+                        if (!l) return std::unexpected(l.error());
+                        return {};
+                      }).has_value());
+      });
+    }
+    for (auto& t : units) t.join();
+  }
+  ASSERT_EQ(db->open_connections(), 3);
+  const auto sessions = sessions_on_scratch();
+  // The fixture's own database holds one more idle connection on the same scratch database.
+  ASSERT_EQ(sessions.size(), 4U);
+  for (const auto id : sessions) kill(id);
+
+  int runs = 0;
+  auto r = db->run([&](core::UnitOfWork& u) -> core::Status {
+    ++runs;
+    auto l = u.listings().upsert(listing(410), at(4));
+    if (!l) return std::unexpected(l.error());
+    return {};
+  });
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  EXPECT_EQ(runs, 2);
+  EXPECT_EQ(listings_between(410, 410), std::vector<std::int64_t>{410});
 }
 
 }  // namespace

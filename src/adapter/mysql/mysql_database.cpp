@@ -83,8 +83,11 @@ Result<std::unique_ptr<Connection>> MysqlDatabase::acquire() {
     while (!idle_.empty()) {
       auto conn = std::move(idle_.back());
       idle_.pop_back();
+      // Idle too long, or idle since before a connection was seen lost: the server (or a proxy,
+      // or a failover) may have closed this one too, so it answers a ping before it is used.
       const bool stale =
-          std::chrono::steady_clock::now() - conn->last_used() > options_.health_check_after;
+          std::chrono::steady_clock::now() - conn->last_used() > options_.health_check_after ||
+          conn->last_used() <= lost_at_;
       if (!stale) return conn;
       lock.unlock();
       const bool alive = conn->ping();
@@ -112,6 +115,10 @@ Result<std::unique_ptr<Connection>> MysqlDatabase::acquire() {
 void MysqlDatabase::release(std::unique_ptr<Connection> conn) {
   if (conn->broken()) {
     conn.reset();
+    {
+      std::lock_guard lock(mutex_);
+      lost_at_ = std::chrono::steady_clock::now();
+    }
     discard();
     return;
   }

@@ -3,9 +3,11 @@
 // two servers differ and how this adapter deals with it).
 //
 // - A pool of at most pool_size connections, opened on demand. A connection idle for longer than
-//   health_check_after answers a ping before it is handed out; one that fails it, or that lost
-//   its server during a unit of work, is closed and replaced by a new one: after a server restart
-//   the pool recovers by itself, without a restart of this process.
+//   health_check_after, or idle since before another connection was found lost, answers a ping
+//   before it is handed out; one that fails it, or that lost its server during a unit of work, is
+//   closed and replaced by a new one: after a server restart, a failover or sessions killed by
+//   the server the pool recovers by itself, without a restart of this process, and the rerun
+//   after a lost connection never lands on another dead one.
 // - run(work): one transaction on one connection, READ COMMITTED. A deadlock (1213) or lock-wait
 //   timeout (1205) aborts the transaction; it is rolled back and `work` runs again from the start,
 //   at most max_attempts times with a short jittered backoff, then DATABASE_BUSY. A connection
@@ -67,6 +69,8 @@ class MysqlDatabase final : public core::Database {
   std::condition_variable freed_;
   std::vector<std::unique_ptr<Connection>> idle_;
   int open_ = 0;  // connections in use or idle
+  // When a connection was last found lost: idle ones used before then are pinged before reuse.
+  std::chrono::steady_clock::time_point lost_at_{};
 };
 
 }  // namespace toq::mysql
