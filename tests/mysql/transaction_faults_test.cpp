@@ -12,6 +12,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -185,6 +186,64 @@ TEST_F(TransactionFaults, LockWaitTimeoutSwallowedByTheUnitStillRerunsItAndKeeps
   EXPECT_EQ(listings_between(101, 199), std::vector<std::int64_t>{100 + runs})
       << "a run that met the lock-wait timeout was committed";
   EXPECT_EQ(lease_of_job(), 2000 + runs);
+}
+
+// A real deadlock: the unit holds the job's row and waits for a listing the other transaction
+// holds, which then asks for the job's row. InnoDB rolls back the lighter one, the unit (the
+// other wrote 50 rows), and the unit swallows the 1213. Nothing of its first run is kept; it
+// runs again after the other committed, and both transactions' writes are there.
+TEST_F(TransactionFaults, DeadlockVictimSwallowingTheErrorIsRolledBackAndRerun) {
+  Latch other_holds, unit_holds;
+  std::optional<core::Status> other_done;
+  std::thread other([&] {
+    for (std::int64_t id = 600; id < 650; ++id) {
+      auto ins = must(other_->prepare("INSERT INTO listings (id, owner_id, photographer_id, kind, "
+                                      "status, updated_at) VALUES (?, 1, NULL, 'RESIDENTIAL', "
+                                      "'PENDING_PHOTO_PROCESSING', 1)"),
+                      "prepare");
+      ins.bind(id);
+      must(ins.run(), "insert");
+    }
+    auto lock_listing =
+        must(other_->prepare("UPDATE listings SET status = status WHERE id = 1"), "prepare");
+    must(lock_listing.run(), "lock listing 1");
+    other_holds.open();
+    EXPECT_TRUE(unit_holds.wait(std::chrono::seconds{20}));
+    std::this_thread::sleep_for(std::chrono::milliseconds{300});  // the unit waits on listing 1
+    auto lock_job =
+        must(other_->prepare("UPDATE jobs SET attempt = attempt WHERE id = ?"), "prepare");
+    lock_job.bind(job_.value);
+    auto locked = lock_job.run();
+    other_done = locked ? other_->commit() : core::Status(std::unexpected(locked.error()));
+    if (!*other_done) (void)other_->rollback();
+  });
+  ASSERT_TRUE(other_holds.wait(std::chrono::seconds{20}));
+  int runs = 0;
+  int deadlocked = 0;
+  auto r = db_->run([&](core::UnitOfWork& u) -> core::Status {
+    ++runs;
+    if (auto l = u.listings().upsert(listing(500 + runs), at(3)); !l) {
+      return std::unexpected(l.error());
+    }
+    if (auto h = u.jobs().heartbeat(job_, "w1", at(4000 + runs), at(3)); !h) {
+      return std::unexpected(h.error());
+    }
+    if (runs == 1) unit_holds.open();
+    auto l = u.listings().upsert(listing(1), at(5));
+    if (!l && l.error().code == ErrorCode::kDatabaseBusy) ++deadlocked;
+    return {};  // whatever happened
+  });
+  other.join();
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  ASSERT_TRUE(other_done.has_value());
+  ASSERT_TRUE(other_done->has_value())
+      << "InnoDB chose the other transaction as the victim: " << other_done->error().message;
+  EXPECT_EQ(deadlocked, 1);
+  EXPECT_EQ(runs, 2);
+  EXPECT_EQ(listings_between(501, 599), std::vector<std::int64_t>{502})
+      << "the deadlock victim's first run was committed";
+  EXPECT_EQ(listings_between(600, 649).size(), 50U);
+  EXPECT_EQ(lease_of_job(), 4002);
 }
 
 // The unit's connection is KILLed between two of its statements. The server rolls its
