@@ -272,6 +272,28 @@ TEST_F(BatchHistoryTest, DeletedBatchObjectsRemovedAfterGraceExactlyOnceByRacing
   EXPECT_TRUE(page.batches[0].batch.objects_removed_at.has_value());
 }
 
+// The objects a batch has in the store beyond what the database records: the AWS path's result
+// documents, one per asset and the ZIP's (never recorded: the callback only reads them, and they
+// repeat the declared titles and file names). Deleting the batch removes them too.
+TEST_F(BatchHistoryTest, PurgeAlsoRemovesTheAwsRunsResultDocuments) {
+  listing(28);
+  auto batch = processed_mixed(28);
+  auto keys = write_outputs(batch.batch_id);
+  const auto jobs = jobs_of(batch.batch_id);
+  ASSERT_EQ(jobs.size(), 1u);
+  const auto& job = jobs[0];
+  for (const auto& a : assets_of(batch.batch_id)) {
+    keys.push_back(core::result_document_key(batch.listing_id, batch.batch_id, job.id, a.id));
+  }
+  keys.push_back(core::archive_document_key(batch.listing_id, batch.batch_id, job.id));
+  for (const auto& key : keys) put_object(key);
+  remove(batch);
+  clock_.advance(kDay);
+  auto swept = must(sweeper().run());
+  EXPECT_EQ(swept.purged.size(), 1u);
+  for (const auto& key : keys) EXPECT_FALSE(object_exists(key)) << key;
+}
+
 TEST_F(BatchHistoryTest, RetentionPrunesDeliveredOutboxSupersededJobsAndRawWhileDownloadsWork) {
   listing(28);
   listing(29);

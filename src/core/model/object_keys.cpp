@@ -25,6 +25,14 @@ std::string archive_key(ListingId listing, BatchId batch, JobId job) {
   return job_output_prefix(listing, batch, job) + "archive.zip";
 }
 
+std::string result_document_key(ListingId listing, BatchId batch, JobId job, AssetId asset) {
+  return fmt::format("{}{}/result.json", job_output_prefix(listing, batch, job), asset.value);
+}
+
+std::string archive_document_key(ListingId listing, BatchId batch, JobId job) {
+  return job_output_prefix(listing, batch, job) + "archive.json";
+}
+
 Result<std::string> raw_input_key(std::string_view key, ListingId listing, BatchId batch) {
   const auto prefix = fmt::format("listings/{}/batches/{}/raw/", listing.value, batch.value);
   bool ok = key.size() > prefix.size() && key.substr(0, prefix.size()) == prefix;

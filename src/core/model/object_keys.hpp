@@ -21,6 +21,11 @@ std::string output_key(ListingId listing, BatchId batch, JobId job, AssetId asse
 std::string archive_key(ListingId listing, BatchId batch, JobId job);
 // listings/{listingId}/batches/{batchId}/out/{jobId}/
 std::string job_output_prefix(ListingId listing, BatchId batch, JobId job);
+// The AWS path's documents under the run's prefix (docs/aws-pipeline.md): an asset's result,
+// listings/{listingId}/batches/{batchId}/out/{jobId}/{assetId}/result.json, and the ZIP's,
+// listings/{listingId}/batches/{batchId}/out/{jobId}/archive.json.
+std::string result_document_key(ListingId listing, BatchId batch, JobId job, AssetId asset);
+std::string archive_document_key(ListingId listing, BatchId batch, JobId job);
 
 // The key itself when it is exactly a raw upload key of that listing and batch; INVALID_REQUEST
 // otherwise (an output key, another batch's key, anything malformed).

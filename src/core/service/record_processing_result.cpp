@@ -27,8 +27,7 @@ Error job_not_found(const ProcessingReport& r) {
 }
 
 std::string result_key_of(const Look& l, AssetId asset) {
-  return job_output_prefix(l.batch.listing_id, l.batch.id, l.job.id) +
-         fmt::format("{}/result.json", asset.value);
+  return result_document_key(l.batch.listing_id, l.batch.id, l.job.id, asset);
 }
 
 // The outcome of an asset the report leaves without a usable document.

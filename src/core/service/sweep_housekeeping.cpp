@@ -3,6 +3,8 @@
 #include <string>
 #include <utility>
 
+#include <fmt/format.h>
+
 #include "core/model/asset.hpp"
 #include "core/model/batch.hpp"
 #include "core/model/job.hpp"
@@ -17,15 +19,20 @@ std::chrono::milliseconds ms(std::chrono::seconds s) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(s);
 }
 
-// The keys of one job's outputs: its renditions of every asset, and its ZIP.
-Status add_job_output_keys(UnitOfWork& uow, const Job& job, const std::vector<Asset>& assets,
-                           std::vector<std::string>& keys) {
+// The keys of one job's outputs: its renditions of every asset, its ZIP, and the AWS path's
+// result documents. The documents are never recorded (the callback only reads them), so they are
+// listed at their fixed keys; in the embedded mode nothing is there, and remove() ignores
+// missing keys.
+Status add_job_output_keys(UnitOfWork& uow, ListingId listing, const Job& job,
+                           const std::vector<Asset>& assets, std::vector<std::string>& keys) {
   for (const Asset& asset : assets) {
     auto renditions = uow.assets().renditions(asset.id, job.id);
     if (!renditions) return std::unexpected(renditions.error());
     for (Rendition& r : *renditions) keys.push_back(std::move(r.key));
+    keys.push_back(result_document_key(listing, job.batch_id, job.id, asset.id));
   }
   if (job.archive) keys.push_back(job.archive->key);
+  keys.push_back(archive_document_key(listing, job.batch_id, job.id));
   return {};
 }
 
@@ -38,7 +45,7 @@ Result<std::vector<std::string>> batch_object_keys(UnitOfWork& uow, const Batch&
   auto jobs = uow.jobs().list_by_batch(batch.id);
   if (!jobs) return std::unexpected(jobs.error());
   for (const Job& job : *jobs) {
-    if (auto added = add_job_output_keys(uow, job, *assets, keys); !added) {
+    if (auto added = add_job_output_keys(uow, batch.listing_id, job, *assets, keys); !added) {
       return std::unexpected(added.error());
     }
   }
@@ -167,10 +174,17 @@ Status SweepHousekeeping::prune_jobs(SweepHousekeepingReport& report) {
     const bool ours = remove_then_record(
         deps_.db, deps_.store,
         [&](UnitOfWork& uow) -> Result<std::vector<std::string>> {
+          auto batch = uow.batches().find(job.batch_id);
+          if (!batch) return std::unexpected(batch.error());
+          if (!*batch) {
+            return fail(ErrorCode::kBatchNotFound, fmt::format("job {} names missing batch {}",
+                                                               job.id.value, job.batch_id.value));
+          }
           auto assets = uow.assets().list_by_batch(job.batch_id);
           if (!assets) return std::unexpected(assets.error());
           std::vector<std::string> out;
-          if (auto added = add_job_output_keys(uow, job, *assets, out); !added) {
+          if (auto added = add_job_output_keys(uow, (*batch)->listing_id, job, *assets, out);
+              !added) {
             return std::unexpected(added.error());
           }
           return out;

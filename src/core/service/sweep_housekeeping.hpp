@@ -4,7 +4,8 @@
 // Contract of one run(), each step up to `limit` items, oldest first, each item on its own:
 // 1. Deleted batches: every batch soft-deleted delete_grace ago or earlier whose objects are not
 //    marked removed loses every object it has in the store (its raw uploads, every job's
-//    renditions and ZIP), then is marked (mark_objects_removed). The history keeps its rows.
+//    renditions and ZIP, and the AWS path's result documents at their fixed keys), then is marked
+//    (mark_objects_removed). The history keeps its rows. Step 4 removes a job's the same way.
 // 2. Raw uploads of settled batches (ready_raw_retention > 0): every batch, not deleted, READY or
 //    FAILED after a successful run, unchanged for ready_raw_retention, loses the raw uploads of its
 //    photos and videos, then is marked (mark_raw_removed): its renditions and ZIP stay, so
