@@ -294,6 +294,23 @@ TEST_F(BatchHistoryTest, PurgeAlsoRemovesTheAwsRunsResultDocuments) {
   for (const auto& key : keys) EXPECT_FALSE(object_exists(key)) << key;
 }
 
+// A run that wrote its ZIP and then failed leaves the ZIP unrecorded (job.archive is set only by
+// a successful run): the sweep still finds it at its fixed key.
+TEST_F(BatchHistoryTest, PurgeAlsoRemovesTheZipOfAFailedRun) {
+  listing(28);
+  auto batch = processed_mixed(28, {.failed_client_ids = {"v-1"}});
+  const auto jobs = jobs_of(batch.batch_id);
+  ASSERT_EQ(jobs.size(), 1u);
+  ASSERT_FALSE(jobs[0].archive.has_value());
+  const auto zip = core::archive_key(batch.listing_id, batch.batch_id, jobs[0].id);
+  put_object(zip);
+  remove(batch);
+  clock_.advance(kDay);
+  auto swept = must(sweeper().run());
+  EXPECT_EQ(swept.purged.size(), 1u);
+  EXPECT_FALSE(object_exists(zip)) << zip;
+}
+
 TEST_F(BatchHistoryTest, RetentionPrunesDeliveredOutboxSupersededJobsAndRawWhileDownloadsWork) {
   listing(28);
   listing(29);

@@ -20,9 +20,9 @@ std::chrono::milliseconds ms(std::chrono::seconds s) {
 }
 
 // The keys of one job's outputs: its renditions of every asset, its ZIP, and the AWS path's
-// result documents. The documents are never recorded (the callback only reads them), so they are
-// listed at their fixed keys; in the embedded mode nothing is there, and remove() ignores
-// missing keys.
+// result documents. The documents are never recorded (the callback only reads them), and a ZIP is
+// recorded only when its run succeeds (a run that built it and then failed leaves it unrecorded),
+// so both are listed at their fixed keys; remove() ignores the missing ones.
 Status add_job_output_keys(UnitOfWork& uow, ListingId listing, const Job& job,
                            const std::vector<Asset>& assets, std::vector<std::string>& keys) {
   for (const Asset& asset : assets) {
@@ -31,7 +31,7 @@ Status add_job_output_keys(UnitOfWork& uow, ListingId listing, const Job& job,
     for (Rendition& r : *renditions) keys.push_back(std::move(r.key));
     keys.push_back(result_document_key(listing, job.batch_id, job.id, asset.id));
   }
-  if (job.archive) keys.push_back(job.archive->key);
+  keys.push_back(archive_key(listing, job.batch_id, job.id));  // job.archive's key when recorded
   keys.push_back(archive_document_key(listing, job.batch_id, job.id));
   return {};
 }
