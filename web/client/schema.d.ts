@@ -14,11 +14,14 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** Read the listing mirror. */
+        /**
+         * Read the listing mirror.
+         * @description Role service or admin, checked before the path (any other role gets 403, never 400).
+         */
         get: operations["getListing"];
         /**
          * Upsert the listing mirror.
-         * @description Role service or admin. Called when a photo session completes, when the photographer changes and when the listing is published.
+         * @description Role service or admin. Called when a photo session completes, when the photographer changes and when the listing is published. The role is checked right after the token, before the path and the body: any other role gets 403 whatever it sent (never 400 or 413).
          */
         put: operations["putListing"];
         post?: never;
@@ -590,7 +593,7 @@ export interface paths {
         put?: never;
         /**
          * A listing's batches with their jobs and outcomes, newest first, paged (admin only).
-         * @description Deleted batches are included (deleted true, deletedAt). Pages are bounded by limit (1..100, default 20); pass the answer's nextCursor as cursor for the next page (null on the last). The order is the batch id descending, so a batch created meanwhile never shifts a page.
+         * @description Admin only: any other role gets 403, checked before the body is read (never 400 or 413). Deleted batches are included (deleted true, deletedAt). Pages are bounded by limit (1..100, default 20); pass the answer's nextCursor as cursor for the next page (null on the last). The order is the batch id descending, so a batch created meanwhile never shifts a page.
          */
         post: operations["listBatchHistory"];
         delete?: never;
@@ -651,7 +654,7 @@ export interface paths {
         put?: never;
         /**
          * Soft-delete a READY or FAILED batch (admin only).
-         * @description The batch is hidden from status, downloads and retry from now on and stays in the history; its objects (raw uploads, renditions, ZIPs) are removed housekeeping.deleteGraceSeconds later. Idempotent (an already deleted batch answers the same). A batch still uploading, RECEIVED or PROCESSING is 409 BATCH_NOT_DELETABLE and is not changed.
+         * @description Admin only: any other role gets 403, checked before the body is read (never 400 or 413). The batch is hidden from status, downloads and retry from now on and stays in the history; its objects (raw uploads, renditions, ZIPs, a failed run's ZIP too, and on the AWS path the runs' result documents) are removed housekeeping.deleteGraceSeconds later. Idempotent (an already deleted batch answers the same). A batch still uploading, RECEIVED or PROCESSING is 409 BATCH_NOT_DELETABLE and is not changed.
          */
         post: operations["deleteBatch"];
         delete?: never;
@@ -712,7 +715,7 @@ export interface paths {
         put?: never;
         /**
          * Reprocess any READY or FAILED batch of a listing with a new job (admin only).
-         * @description The same rules and answers as uploads/retry: a new run from the raw uploads; 409 BATCH_NOT_RETRYABLE for an open batch, one abandoned during upload, or one whose raw uploads the retention removed (housekeeping.readyRawRetentionSeconds).
+         * @description Admin only: any other role gets 403, checked before the body is read (never 400 or 413). The same rules and answers as uploads/retry: a new run from the raw uploads; 409 BATCH_NOT_RETRYABLE for an open batch, one abandoned during upload, or one whose raw uploads the retention removed (housekeeping.readyRawRetentionSeconds).
          */
         post: operations["reprocessBatch"];
         delete?: never;
