@@ -111,6 +111,17 @@ class TransactionFaults : public ::testing::Test {
     return rows.int64(0);
   }
 
+  // Whether the session runs a statement (the unit's, once it is past its first write: the
+  // heartbeat waiting for the row the test holds). INNODB_TRX would need the PROCESS privilege.
+  bool running_a_statement(std::int64_t session) {
+    auto stmt = must(other_->prepare("SELECT COUNT(*) FROM information_schema.PROCESSLIST "
+                                     "WHERE ID = ? AND COMMAND IN ('Query', 'Execute')"),
+                     "prepare");
+    stmt.bind(session);
+    auto rows = must(stmt.query(), "processlist");
+    return rows.int64(0) > 0;
+  }
+
   // The server's ids of the sessions on the scratch database besides the test's own.
   std::vector<std::int64_t> sessions_on_scratch() {
     auto stmt = must(other_->prepare("SELECT ID FROM information_schema.PROCESSLIST WHERE DB = ? "
@@ -186,6 +197,50 @@ TEST_F(TransactionFaults, LockWaitTimeoutSwallowedByTheUnitStillRerunsItAndKeeps
   EXPECT_EQ(listings_between(101, 199), std::vector<std::int64_t>{100 + runs})
       << "a run that met the lock-wait timeout was committed";
   EXPECT_EQ(lease_of_job(), 2000 + runs);
+}
+
+// An operator's `KILL QUERY` stops the unit's statement while it waits for the job's row (a
+// statement time limit ends the same way): the server rolls back that statement only. The unit
+// swallows the 1317; the adapter rolls the whole run back and runs it again, so only the rerun is
+// kept, where before the 1317 was a permanent DATABASE_ERROR (a 500) and nothing was retried.
+TEST_F(TransactionFaults, QueryKilledWhileWaitingIsRolledBackAndRerun) {
+  // Read before the lock is taken: reading it ends the test connection's transaction.
+  const std::int64_t unit_id = unit_connection_id();
+  auto hold = must(other_->prepare("UPDATE jobs SET attempt = attempt WHERE id = ?"), "prepare");
+  hold.bind(job_.value);
+  must(hold.run(), "lock the job's row");
+  Latch waiting, killed;
+  std::thread killer([&] {
+    if (!waiting.wait(std::chrono::seconds{20})) ADD_FAILURE() << "the unit never got there";
+    // Inside its 1 s lock wait.
+    const auto until = Clock::now() + std::chrono::seconds{5};
+    while (!running_a_statement(unit_id) && Clock::now() < until) {
+      std::this_thread::sleep_for(std::chrono::milliseconds{10});
+    }
+    must(other_->execute(fmt::format("KILL QUERY {}", unit_id)), "KILL QUERY");
+    (void)other_->rollback();  // the lock goes; the rerun gets the row
+    killed.open();
+  });
+  int runs = 0;
+  std::optional<core::ErrorCode> first_error;
+  auto r = db_->run([&](core::UnitOfWork& u) -> core::Status {
+    ++runs;
+    if (auto l = u.listings().upsert(listing(700 + runs), at(3)); !l)
+      return std::unexpected(l.error());
+    if (runs == 1) waiting.open();
+    auto h = u.jobs().heartbeat(job_, "w1", at(3000 + runs), at(3));
+    if (!h && !first_error) first_error = h.error().code;
+    if (runs == 1) (void)killed.wait(std::chrono::seconds{20});
+    return {};  // whatever happened
+  });
+  killer.join();
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  ASSERT_TRUE(first_error.has_value()) << "the first run's statement was not stopped";
+  EXPECT_EQ(*first_error, ErrorCode::kDatabaseBusy);
+  EXPECT_EQ(runs, 2);
+  EXPECT_EQ(listings_between(701, 799), std::vector<std::int64_t>{700 + runs})
+      << "the run whose statement was killed was committed";
+  EXPECT_EQ(lease_of_job(), 3000 + runs);
 }
 
 // A real deadlock: the unit holds the job's row and waits for a listing the other transaction

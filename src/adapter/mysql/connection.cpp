@@ -21,6 +21,7 @@ void init_library() {
 
 constexpr unsigned kConnectionKilled = 1927;  // MariaDB: ER_CONNECTION_KILLED
 constexpr unsigned kClientTimeout = 4031;     // MySQL 8: ER_CLIENT_INTERACTION_TIMEOUT
+constexpr unsigned kQueryTimeout = 3024;      // MySQL 8: ER_QUERY_TIMEOUT (max_execution_time)
 
 // The session every connection runs in. Strict mode turns silent truncation into errors; the
 // isolation level is set with the statement both servers accept (MariaDB 10.11 has no
@@ -39,7 +40,14 @@ ErrorKind classify(unsigned error_number) {
     case ER_NO_REFERENCED_ROW:
     case ER_NO_REFERENCED_ROW_2: return ErrorKind::kForeignKey;
     case ER_LOCK_DEADLOCK:
-    case ER_LOCK_WAIT_TIMEOUT: return ErrorKind::kRetryable;
+    case ER_LOCK_WAIT_TIMEOUT:
+    // A statement stopped by `KILL QUERY` or by a statement time limit (MariaDB's
+    // max_statement_time, MySQL's max_execution_time): the server rolled back that statement
+    // only, and nothing is wrong with the request, so the whole unit is rolled back and run
+    // again like after a lock-wait timeout, and is a 503 DATABASE_BUSY if it keeps happening.
+    case ER_QUERY_INTERRUPTED:
+    case ER_STATEMENT_TIMEOUT:
+    case kQueryTimeout: return ErrorKind::kRetryable;
     case CR_CONNECTION_ERROR:
     case CR_CONN_HOST_ERROR:
     case CR_SERVER_GONE_ERROR:

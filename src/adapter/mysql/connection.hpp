@@ -51,7 +51,8 @@ enum class ErrorKind : std::uint8_t {
   kOther,
   kDuplicateKey,  // 1062
   kForeignKey,    // 1452, 1216: the referenced row does not exist
-  kRetryable,     // 1213 deadlock, 1205 lock-wait timeout: retry the whole transaction
+  kRetryable,     // 1213 deadlock, 1205 lock-wait timeout, 1317 KILL QUERY, 1969/3024 statement
+                  // time limit: retry the whole transaction
   kGone,          // the server is unreachable or the connection was lost
 };
 ErrorKind classify(unsigned error_number);
