@@ -65,15 +65,23 @@ describe("the upload page on a bad day", { skip }, () => {
   const pendingKeys = (page) => page.evaluate((p) => Object.keys(localStorage).filter((k) => k.startsWith(p)), kPending);
   const rawPut = /\/storage\/.*\/raw\/\d+\?/;
 
-  // Starts a batch of `files` on `listing` whose PUTs never finish, and leaves the page.
-  async function interruptedBatch(page, listing, files) {
+  // Sends `files` on `listing` from `page` with every raw PUT held (routed, never answered) and
+  // returns the held routes once the first min(3, n) are there; the route stays in place.
+  async function heldUpload(page, listing, files, { token = server.photographer, within = 60_000 } = {}) {
     const held = [];
     await page.route(rawPut, (route) => { held.push(route); });
-    await page.goto(url(listing));
+    await page.goto(url(listing, token));
     await page.setInputFiles("#picker", files);
     await page.locator("li.file").nth(files.length - 1).waitFor();
     await page.click("#send");
-    await waitFor(() => held.length === Math.min(3, files.length), 60_000, "the held PUTs");
+    await waitFor(() => held.length === Math.min(3, files.length), within,
+                  files.length === 1 ? "the held PUT" : "the held PUTs");
+    return held;
+  }
+
+  // Starts a batch of `files` on `listing` whose PUTs never finish, and leaves the page.
+  async function interruptedBatch(page, listing, files) {
+    await heldUpload(page, listing, files);
     // Leaving cancels the held requests; only then is the network let through again.
     await page.goto("about:blank");
     await page.unroute(rawPut);
@@ -249,13 +257,7 @@ describe("the upload page on a bad day", { skip }, () => {
     const short = server.token(7, "photographer", 8);
     const context = await newContext();
     const page = await context.newPage();
-    const held = [];
-    await page.route(rawPut, (route) => { held.push(route); });
-    await page.goto(url(listing, short));
-    await page.setInputFiles("#picker", [media("photo_bridge.jpg")]);
-    await page.locator("li.file").first().waitFor();
-    await page.click("#send");
-    await waitFor(() => held.length === 1, 30_000, "the held PUT");
+    const held = await heldUpload(page, listing, [media("photo_bridge.jpg")], { token: short, within: 30_000 });
     // The PUT's presigned URL outlives the token; the complete after it does not.
     await page.waitForTimeout(Math.max(0, issued + 9_500 - Date.now()));
     await held[0].continue();
@@ -276,13 +278,7 @@ describe("the upload page on a bad day", { skip }, () => {
     await server.registerListing(listing);
     const context = await newContext();
     const page = await context.newPage();
-    const held = [];
-    await page.route(rawPut, (route) => { held.push(route); });
-    await page.goto(url(listing));
-    await page.setInputFiles("#picker", [media("photo_bridge.jpg")]);
-    await page.locator("li.file").first().waitFor();
-    await page.click("#send");
-    await waitFor(() => held.length === 1, 30_000, "the held PUT");
+    await heldUpload(page, listing, [media("photo_bridge.jpg")], { within: 30_000 });
     await page.click("#pause");
     await row(page, "photo_bridge").and(page.locator('[data-state="paused"]')).waitFor();
     await page.unroute(rawPut);
@@ -338,13 +334,7 @@ describe("the upload page on a bad day", { skip }, () => {
     await server.registerListing(listing);
     const context = await newContext();
     const first = await context.newPage();
-    const held = [];
-    await first.route(rawPut, (route) => { held.push(route); });
-    await first.goto(url(listing));
-    await first.setInputFiles("#picker", [media("photo_bridge.jpg")]);
-    await first.locator("li.file").first().waitFor();
-    await first.click("#send");
-    await waitFor(() => held.length === 1, 60_000, "the held PUT");
+    await heldUpload(first, listing, [media("photo_bridge.jpg")]);
 
     const second = await context.newPage();
     await second.goto(url(listing));
